@@ -1,0 +1,200 @@
+//===- DataMovement.cpp - reshape, transpose, slice, concat, constant -----===//
+
+#include "graphc/Conversion/GraphToLinalg/GraphToLinalg.h"
+#include "graphc/Dialect/Graph/GraphOps.h"
+
+#include "Utils.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Arith/Utils/Utils.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Transforms/DialectConversion.h"
+
+using namespace mlir;
+using namespace graphc;
+using namespace graphc::lowering;
+
+namespace {
+
+/// Reshape goes through a 1-D view: collapse everything, then expand to the
+/// result. Both are views after bufferization, and one path covers every
+/// reshape, including the dynamic batch (its size is the element count
+/// divided by the static dims).
+struct ReshapeLowering : OpConversionPattern<graph::ReshapeOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult matchAndRewrite(graph::ReshapeOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value input = adaptor.getInput();
+    auto inputType = cast<RankedTensorType>(input.getType());
+    auto resultType = cast<RankedTensorType>(op.getType());
+    Type element = inputType.getElementType();
+    int64_t inRank = inputType.getRank(), outRank = resultType.getRank();
+
+    Value flat = input;
+    if (inRank == 0) {
+      flat = rewriter.create<tensor::ExpandShapeOp>(loc, RankedTensorType::get({1}, element),
+                                                    input, ArrayRef<ReassociationIndices>{});
+    } else if (inRank > 1) {
+      ReassociationIndices all;
+      for (int64_t i = 0; i < inRank; ++i)
+        all.push_back(i);
+      int64_t count = inputType.hasStaticShape() ? inputType.getNumElements()
+                                                 : ShapedType::kDynamic;
+      flat = rewriter.create<tensor::CollapseShapeOp>(
+          loc, RankedTensorType::get({count}, element), input,
+          ArrayRef<ReassociationIndices>{all});
+    }
+    // expand_shape wants a dynamic source dim exactly when a result dim is dynamic.
+    int64_t flatSize = resultType.hasStaticShape()
+                           ? resultType.getNumElements()
+                           : ShapedType::kDynamic;
+    auto flatType = RankedTensorType::get({flatSize}, element);
+    if (flat.getType() != flatType)
+      flat = rewriter.create<tensor::CastOp>(loc, flatType, flat);
+
+    Value result;
+    if (outRank == 0) {
+      result = rewriter.create<tensor::CollapseShapeOp>(loc, resultType, flat,
+                                                        ArrayRef<ReassociationIndices>{});
+    } else if (outRank == 1) {
+      result = flat;
+    } else {
+      ReassociationIndices all;
+      int64_t staticProduct = 1;
+      for (int64_t i = 0; i < outRank; ++i) {
+        all.push_back(i);
+        if (!resultType.isDynamicDim(i))
+          staticProduct *= resultType.getDimSize(i);
+      }
+      result = expandTo(rewriter, loc, flat, resultType, {all}, [&](int64_t) -> Value {
+        Value total = rewriter.create<tensor::DimOp>(loc, flat, 0);
+        Value known = rewriter.create<arith::ConstantIndexOp>(loc, staticProduct);
+        return rewriter.create<arith::DivUIOp>(loc, total, known);
+      });
+    }
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+struct TransposeLowering : OpConversionPattern<graph::TransposeOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult matchAndRewrite(graph::TransposeOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value input = adaptor.getInput();
+    auto resultType = cast<RankedTensorType>(op.getType());
+    int64_t rank = resultType.getRank();
+    SmallVector<int64_t> permutation;
+    for (int64_t p : op.getPermutation())
+      permutation.push_back(p < 0 ? p + rank : p);
+    Value init = createEmpty(rewriter, loc, resultType, [&](int64_t dim) {
+      return dimSize(rewriter, loc, input, permutation[dim]);
+    });
+    auto transpose = rewriter.create<linalg::TransposeOp>(loc, input, init, permutation);
+    rewriter.replaceOp(op, transpose.getResult());
+    return success();
+  }
+};
+
+struct SliceLowering : OpConversionPattern<graph::SliceOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult matchAndRewrite(graph::SliceOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value input = adaptor.getInput();
+    auto resultType = cast<RankedTensorType>(op.getType());
+    SmallVector<OpFoldResult> offsets, sizes, strides;
+    for (int64_t i = 0; i < resultType.getRank(); ++i) {
+      offsets.push_back(rewriter.getIndexAttr(op.getStart()[i]));
+      strides.push_back(rewriter.getIndexAttr(op.getStep()[i]));
+      if (resultType.isDynamicDim(i)) // kept whole (the verifier guarantees it)
+        sizes.push_back(rewriter.create<tensor::DimOp>(loc, input, i).getResult());
+      else
+        sizes.push_back(rewriter.getIndexAttr(resultType.getDimSize(i)));
+    }
+    rewriter.replaceOpWithNewOp<tensor::ExtractSliceOp>(op, resultType, input, offsets, sizes,
+                                                        strides);
+    return success();
+  }
+};
+
+struct ConcatLowering : OpConversionPattern<graph::ConcatOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult matchAndRewrite(graph::ConcatOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto resultType = cast<RankedTensorType>(op.getType());
+    int64_t rank = resultType.getRank();
+    int64_t dim = op.getDim() < 0 ? op.getDim() + rank : op.getDim();
+    ValueRange inputs = adaptor.getInputs();
+
+    auto sizeOf = [&](Value v, int64_t d) -> OpFoldResult {
+      auto t = cast<RankedTensorType>(v.getType());
+      if (t.isDynamicDim(d))
+        return rewriter.create<tensor::DimOp>(loc, v, d).getResult();
+      return rewriter.getIndexAttr(t.getDimSize(d));
+    };
+    Value result = createEmpty(rewriter, loc, resultType, [&](int64_t d) -> Value {
+      if (d != dim) {
+        for (Value v : inputs)
+          if (cast<RankedTensorType>(v.getType()).isDynamicDim(d))
+            return rewriter.create<tensor::DimOp>(loc, v, d);
+      }
+      Value total = rewriter.create<arith::ConstantIndexOp>(loc, 0);
+      for (Value v : inputs)
+        total = rewriter.create<arith::AddIOp>(
+            loc, total, getValueOrCreateConstantIndexOp(rewriter, loc, sizeOf(v, d)));
+      return total;
+    });
+
+    OpFoldResult offset = rewriter.getIndexAttr(0);
+    for (Value v : inputs) {
+      SmallVector<OpFoldResult> offsets(rank, rewriter.getIndexAttr(0)), sizes,
+          strides(rank, rewriter.getIndexAttr(1));
+      offsets[dim] = offset;
+      for (int64_t d = 0; d < rank; ++d)
+        sizes.push_back(sizeOf(v, d));
+      result = rewriter.create<tensor::InsertSliceOp>(loc, v, result, offsets, sizes, strides);
+      std::optional<int64_t> a = getConstantIntValue(offset), b = getConstantIntValue(sizes[dim]);
+      if (a && b)
+        offset = rewriter.getIndexAttr(*a + *b);
+      else
+        offset = rewriter
+                     .create<arith::AddIOp>(
+                         loc, getValueOrCreateConstantIndexOp(rewriter, loc, offset),
+                         getValueOrCreateConstantIndexOp(rewriter, loc, sizes[dim]))
+                     .getResult();
+    }
+    if (result.getType() != resultType)
+      result = rewriter.create<tensor::CastOp>(loc, resultType, result);
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+struct ConstantLowering : OpConversionPattern<graph::ConstantOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult matchAndRewrite(graph::ConstantOp op, OpAdaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    auto value = dyn_cast<TypedAttr>(op.getValue());
+    if (!value)
+      return rewriter.notifyMatchFailure(op, "constant value is not a typed attribute");
+    rewriter.replaceOpWithNewOp<arith::ConstantOp>(op, value);
+    return success();
+  }
+};
+
+} // namespace
+
+void graphc::populateGraphToLinalgDataMovementPatterns(RewritePatternSet &patterns) {
+  patterns.add<ReshapeLowering, TransposeLowering, SliceLowering, ConcatLowering,
+               ConstantLowering>(patterns.getContext());
+}

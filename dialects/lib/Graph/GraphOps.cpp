@@ -1,0 +1,317 @@
+//===- GraphOps.cpp - verifiers, shape rules and folders ------------------===//
+//
+// The shape rules themselves live in ShapeRules.cpp so that the builder DSL
+// can report the same message at the user's call site; this file adapts them
+// to the ops.
+//
+//===----------------------------------------------------------------------===//
+
+#include "graphc/Dialect/Graph/GraphOps.h"
+#include "graphc/Dialect/Graph/ShapeRules.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/OpImplementation.h"
+#include "mlir/IR/TypeUtilities.h"
+#include "llvm/ADT/STLExtras.h"
+
+using namespace mlir;
+using namespace graphc::graph;
+
+namespace {
+
+/// Reports a shape-rule failure at `loc` (when there is one) and fails.
+LogicalResult inferenceError(std::optional<Location> loc, StringRef opName,
+                             const std::string &why) {
+  if (loc)
+    emitError(*loc) << "'graph." << opName << "' " << why;
+  return failure();
+}
+
+RankedTensorType rankedType(Value v) { return cast<RankedTensorType>(v.getType()); }
+
+std::string typeString(Type t) {
+  std::string s;
+  llvm::raw_string_ostream os(s);
+  os << t;
+  return s;
+}
+
+/// Element type shared by `values`, or failure with a message naming them.
+FailureOr<Type> commonElementType(ValueRange values, std::string &why) {
+  Type element = rankedType(values.front()).getElementType();
+  for (Value v : values.drop_front())
+    if (rankedType(v).getElementType() != element) {
+      why = "operands must have the same element type, got " +
+            typeString(values.front().getType()) + " and " + typeString(v.getType());
+      return failure();
+    }
+  return element;
+}
+
+LogicalResult inferBroadcast(std::optional<Location> loc, StringRef opName,
+                             ValueRange operands, Type resultElement,
+                             SmallVectorImpl<Type> &results) {
+  std::string why;
+  Shape shape(rankedType(operands.front()).getShape());
+  for (Value v : operands.drop_front()) {
+    auto next = broadcastShapes(shape, rankedType(v).getShape(), why);
+    if (failed(next))
+      return inferenceError(loc, opName, why);
+    shape = *next;
+  }
+  results.push_back(RankedTensorType::get(shape, resultElement));
+  return success();
+}
+
+} // namespace
+
+//===----------------------------------------------------------------------===//
+// Elementwise binary, compare, select
+//===----------------------------------------------------------------------===//
+
+#define GRAPHC_BINARY_OP_RULES(OP, NAME, RESULT_ELEMENT)                          \
+  LogicalResult OP::inferReturnTypes(                                          \
+      MLIRContext *context, std::optional<Location> loc, ValueRange operands,  \
+      DictionaryAttr, OpaqueProperties, RegionRange,                           \
+      SmallVectorImpl<Type> &results) {                                        \
+    std::string why;                                                           \
+    auto element = commonElementType(operands, why);                           \
+    if (failed(element))                                                       \
+      return inferenceError(loc, NAME, why);                                   \
+    Type resultElement = RESULT_ELEMENT;                                       \
+    return inferBroadcast(loc, NAME, operands, resultElement, results);        \
+  }                                                                            \
+  LogicalResult OP::verify() { return success(); }
+
+GRAPHC_BINARY_OP_RULES(AddOp, "add", *element)
+GRAPHC_BINARY_OP_RULES(SubOp, "sub", *element)
+GRAPHC_BINARY_OP_RULES(MulOp, "mul", *element)
+GRAPHC_BINARY_OP_RULES(DivOp, "div", *element)
+GRAPHC_BINARY_OP_RULES(PowOp, "pow", *element)
+GRAPHC_BINARY_OP_RULES(MaxOp, "max", *element)
+GRAPHC_BINARY_OP_RULES(MinOp, "min", *element)
+GRAPHC_BINARY_OP_RULES(EqOp, "eq", IntegerType::get(context, 1))
+GRAPHC_BINARY_OP_RULES(NeOp, "ne", IntegerType::get(context, 1))
+GRAPHC_BINARY_OP_RULES(LtOp, "lt", IntegerType::get(context, 1))
+GRAPHC_BINARY_OP_RULES(LeOp, "le", IntegerType::get(context, 1))
+GRAPHC_BINARY_OP_RULES(GtOp, "gt", IntegerType::get(context, 1))
+GRAPHC_BINARY_OP_RULES(GeOp, "ge", IntegerType::get(context, 1))
+#undef GRAPHC_BINARY_OP_RULES
+
+LogicalResult SelectOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+                                         ValueRange operands, DictionaryAttr,
+                                         OpaqueProperties, RegionRange,
+                                         SmallVectorImpl<Type> &results) {
+  std::string why;
+  auto element = commonElementType(operands.drop_front(), why);
+  if (failed(element))
+    return inferenceError(loc, "select", why);
+  return inferBroadcast(loc, "select", operands, *element, results);
+}
+LogicalResult SelectOp::verify() { return success(); }
+
+//===----------------------------------------------------------------------===//
+// Matmul, conv, pooling
+//===----------------------------------------------------------------------===//
+
+LogicalResult MatmulOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+                                         ValueRange operands, DictionaryAttr,
+                                         OpaqueProperties, RegionRange,
+                                         SmallVectorImpl<Type> &results) {
+  std::string why;
+  auto element = commonElementType(operands, why);
+  if (failed(element))
+    return inferenceError(loc, "matmul", why);
+  auto shape = matmulShape(rankedType(operands[0]).getShape(),
+                           rankedType(operands[1]).getShape(), why);
+  if (failed(shape))
+    return inferenceError(loc, "matmul", why);
+  results.push_back(RankedTensorType::get(*shape, *element));
+  return success();
+}
+LogicalResult MatmulOp::verify() { return success(); }
+
+LogicalResult Conv2DOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+                                         ValueRange operands, DictionaryAttr attributes,
+                                         OpaqueProperties properties, RegionRange regions,
+                                         SmallVectorImpl<Type> &results) {
+  Adaptor adaptor(operands, attributes, properties, regions);
+  std::string why;
+  auto element = commonElementType(operands, why);
+  if (failed(element))
+    return inferenceError(loc, "conv2d", why);
+  auto shape = conv2dShape(rankedType(adaptor.getInput()).getShape(),
+                           rankedType(adaptor.getWeight()).getShape(), adaptor.getStride(),
+                           adaptor.getPadding(), adaptor.getDilation(),
+                           adaptor.getGroups(), why);
+  if (failed(shape))
+    return inferenceError(loc, "conv2d", why);
+  results.push_back(RankedTensorType::get(*shape, *element));
+  return success();
+}
+LogicalResult Conv2DOp::verify() { return success(); }
+
+#define GRAPHC_POOL_OP_RULES(OP, NAME)                                            \
+  LogicalResult OP::inferReturnTypes(                                          \
+      MLIRContext *, std::optional<Location> loc, ValueRange operands,         \
+      DictionaryAttr attributes, OpaqueProperties properties,                  \
+      RegionRange regions, SmallVectorImpl<Type> &results) {                   \
+    Adaptor adaptor(operands, attributes, properties, regions);                \
+    std::string why;                                                           \
+    auto input = rankedType(adaptor.getInput());                               \
+    auto shape = pool2dShape(input.getShape(), adaptor.getKernelSize(),        \
+                             adaptor.getStride(), adaptor.getPadding(), why);  \
+    if (failed(shape))                                                         \
+      return inferenceError(loc, NAME, why);                                   \
+    results.push_back(RankedTensorType::get(*shape, input.getElementType()));  \
+    return success();                                                          \
+  }                                                                            \
+  LogicalResult OP::verify() { return success(); }
+
+GRAPHC_POOL_OP_RULES(MaxPool2DOp, "max_pool2d")
+GRAPHC_POOL_OP_RULES(AvgPool2DOp, "avg_pool2d")
+#undef GRAPHC_POOL_OP_RULES
+
+//===----------------------------------------------------------------------===//
+// Reductions
+//===----------------------------------------------------------------------===//
+
+#define GRAPHC_REDUCTION_OP_RULES(OP, NAME)                                       \
+  LogicalResult OP::inferReturnTypes(                                          \
+      MLIRContext *, std::optional<Location> loc, ValueRange operands,         \
+      DictionaryAttr attributes, OpaqueProperties properties,                  \
+      RegionRange regions, SmallVectorImpl<Type> &results) {                   \
+    Adaptor adaptor(operands, attributes, properties, regions);                \
+    std::string why;                                                           \
+    auto input = rankedType(adaptor.getInput());                               \
+    auto shape = reductionShape(input.getShape(), adaptor.getDims(),          \
+                                adaptor.getKeepdim(), why);                    \
+    if (failed(shape))                                                         \
+      return inferenceError(loc, NAME, why);                                   \
+    results.push_back(RankedTensorType::get(*shape, input.getElementType()));  \
+    return success();                                                          \
+  }                                                                            \
+  LogicalResult OP::verify() {                                                 \
+    if (getDims().empty())                                                     \
+      return emitOpError("needs at least one dimension to reduce");           \
+    return success();                                                          \
+  }
+
+GRAPHC_REDUCTION_OP_RULES(ReduceSumOp, "reduce_sum")
+GRAPHC_REDUCTION_OP_RULES(ReduceMeanOp, "reduce_mean")
+GRAPHC_REDUCTION_OP_RULES(ReduceMaxOp, "reduce_max")
+#undef GRAPHC_REDUCTION_OP_RULES
+
+//===----------------------------------------------------------------------===//
+// Shape and data movement
+//===----------------------------------------------------------------------===//
+
+static LogicalResult verifySameElementType(Operation *op, Type in, Type out) {
+  if (getElementTypeOrSelf(in) != getElementTypeOrSelf(out))
+    return op->emitOpError("result element type ")
+           << getElementTypeOrSelf(out) << " differs from the input's "
+           << getElementTypeOrSelf(in);
+  return success();
+}
+
+LogicalResult ReshapeOp::verify() {
+  if (failed(verifySameElementType(*this, getInput().getType(), getType())))
+    return failure();
+  std::string why;
+  if (failed(checkReshape(rankedType(getInput()).getShape(), getType().getShape(), why)))
+    return emitOpError() << why;
+  return success();
+}
+
+OpFoldResult ReshapeOp::fold(FoldAdaptor adaptor) {
+  if (getInput().getType() == getType())
+    return getInput();
+  if (auto dense = llvm::dyn_cast_if_present<DenseElementsAttr>(adaptor.getInput()))
+    if (getType().hasStaticShape())
+      return dense.reshape(getType());
+  return {};
+}
+
+LogicalResult TransposeOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+                                            ValueRange operands, DictionaryAttr attributes,
+                                            OpaqueProperties properties, RegionRange regions,
+                                            SmallVectorImpl<Type> &results) {
+  Adaptor adaptor(operands, attributes, properties, regions);
+  std::string why;
+  auto input = rankedType(adaptor.getInput());
+  auto shape = transposeShape(input.getShape(), adaptor.getPermutation(), why);
+  if (failed(shape))
+    return inferenceError(loc, "transpose", why);
+  results.push_back(RankedTensorType::get(*shape, input.getElementType()));
+  return success();
+}
+LogicalResult TransposeOp::verify() { return success(); }
+
+LogicalResult BroadcastToOp::verify() {
+  if (failed(verifySameElementType(*this, getInput().getType(), getType())))
+    return failure();
+  auto from = rankedType(getInput()).getShape();
+  if (!isBroadcastableTo(from, getType().getShape()))
+    return emitOpError() << "cannot broadcast " << formatShape(from) << " to "
+                         << formatShape(getType().getShape());
+  return success();
+}
+
+LogicalResult SliceOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+                                        ValueRange operands, DictionaryAttr attributes,
+                                        OpaqueProperties properties, RegionRange regions,
+                                        SmallVectorImpl<Type> &results) {
+  Adaptor adaptor(operands, attributes, properties, regions);
+  std::string why;
+  auto input = rankedType(adaptor.getInput());
+  auto shape = sliceShape(input.getShape(), adaptor.getStart(), adaptor.getStop(),
+                          adaptor.getStep(), why);
+  if (failed(shape))
+    return inferenceError(loc, "slice", why);
+  results.push_back(RankedTensorType::get(*shape, input.getElementType()));
+  return success();
+}
+LogicalResult SliceOp::verify() { return success(); }
+
+LogicalResult ConcatOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+                                         ValueRange operands, DictionaryAttr attributes,
+                                         OpaqueProperties properties, RegionRange regions,
+                                         SmallVectorImpl<Type> &results) {
+  Adaptor adaptor(operands, attributes, properties, regions);
+  std::string why;
+  if (operands.empty())
+    return inferenceError(loc, "concat", "needs at least one operand");
+  auto element = commonElementType(operands, why);
+  if (failed(element))
+    return inferenceError(loc, "concat", why);
+  SmallVector<SmallVector<int64_t>> shapes;
+  for (Value v : operands)
+    shapes.emplace_back(rankedType(v).getShape());
+  auto shape = concatShape(shapes, adaptor.getDim(), why);
+  if (failed(shape))
+    return inferenceError(loc, "concat", why);
+  results.push_back(RankedTensorType::get(*shape, *element));
+  return success();
+}
+LogicalResult ConcatOp::verify() { return success(); }
+
+LogicalResult ConstantOp::inferReturnTypes(MLIRContext *, std::optional<Location>,
+                                           ValueRange operands, DictionaryAttr attributes,
+                                           OpaqueProperties properties, RegionRange regions,
+                                           SmallVectorImpl<Type> &results) {
+  Adaptor adaptor(operands, attributes, properties, regions);
+  results.push_back(adaptor.getValue().getType());
+  return success();
+}
+
+OpFoldResult ConstantOp::fold(FoldAdaptor) { return getValue(); }
+
+OpFoldResult CastOp::fold(FoldAdaptor) {
+  if (getInput().getType() == getType())
+    return getInput();
+  return {};
+}
+
+#define GET_OP_CLASSES
+#include "graphc/Dialect/Graph/GraphOps.cpp.inc"

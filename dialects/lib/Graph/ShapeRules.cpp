@@ -1,0 +1,356 @@
+//===- ShapeRules.cpp - shape rules of the graph ops ----------------------===//
+
+#include "graphc/Dialect/Graph/ShapeRules.h"
+
+#include "mlir/IR/BuiltinTypes.h"
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <algorithm>
+
+using namespace mlir;
+
+namespace graphc::graph {
+
+static constexpr int64_t kDyn = ShapedType::kDynamic;
+
+std::string formatShape(llvm::ArrayRef<int64_t> shape) {
+  std::string out;
+  llvm::raw_string_ostream os(out);
+  os << '[';
+  llvm::interleaveComma(shape, os, [&](int64_t d) {
+    if (d == kDyn)
+      os << '?';
+    else
+      os << d;
+  });
+  os << ']';
+  return out;
+}
+
+FailureOr<Shape> broadcastShapes(llvm::ArrayRef<int64_t> lhs,
+                                 llvm::ArrayRef<int64_t> rhs, std::string &why) {
+  size_t rank = std::max(lhs.size(), rhs.size());
+  Shape result(rank);
+  for (size_t i = 0; i < rank; ++i) {
+    // Align on the right, as NumPy does; missing leading dims count as 1.
+    int64_t a = i < rank - lhs.size() ? 1 : lhs[i - (rank - lhs.size())];
+    int64_t b = i < rank - rhs.size() ? 1 : rhs[i - (rank - rhs.size())];
+    if (a == b || b == 1)
+      result[i] = a;
+    else if (a == 1)
+      result[i] = b;
+    else if (a == kDyn)
+      result[i] = b; // the static size wins; the dynamic one must match at run time
+    else if (b == kDyn)
+      result[i] = a;
+    else {
+      why = "shapes " + formatShape(lhs) + " and " + formatShape(rhs) +
+            " cannot be broadcast together (dimension " + std::to_string(i) +
+            ": " + std::to_string(a) + " vs " + std::to_string(b) + ")";
+      return failure();
+    }
+  }
+  return result;
+}
+
+bool isBroadcastableTo(llvm::ArrayRef<int64_t> from, llvm::ArrayRef<int64_t> to) {
+  if (from.size() > to.size())
+    return false;
+  size_t lead = to.size() - from.size();
+  for (size_t i = 0; i < from.size(); ++i) {
+    int64_t f = from[i], t = to[lead + i];
+    if (f != 1 && f != t && f != kDyn && t != kDyn)
+      return false;
+  }
+  return true;
+}
+
+/// Two sizes that must agree: equal, or at least one unknown.
+static bool compatible(int64_t a, int64_t b) {
+  return a == b || a == kDyn || b == kDyn;
+}
+
+FailureOr<Shape> matmulShape(llvm::ArrayRef<int64_t> lhs, llvm::ArrayRef<int64_t> rhs,
+                             std::string &why) {
+  bool ranksOk = (lhs.size() == 2 && rhs.size() == 2) ||
+                 (lhs.size() == 3 && (rhs.size() == 3 || rhs.size() == 2));
+  if (!ranksOk) {
+    why = "matmul expects [M,K] x [K,N], [B,M,K] x [B,K,N] or [B,M,K] x [K,N], got " +
+          formatShape(lhs) + " x " + formatShape(rhs);
+    return failure();
+  }
+  int64_t k1 = lhs.back(), k2 = rhs[rhs.size() - 2];
+  if (!compatible(k1, k2)) {
+    why = "matmul inner dimensions differ: " + formatShape(lhs) + " x " +
+          formatShape(rhs) + " (" + std::to_string(k1) + " vs " + std::to_string(k2) + ")";
+    return failure();
+  }
+  if (lhs.size() == 3 && rhs.size() == 3 && !compatible(lhs[0], rhs[0])) {
+    why = "matmul batch dimensions differ: " + formatShape(lhs) + " x " + formatShape(rhs);
+    return failure();
+  }
+  Shape result;
+  if (lhs.size() == 3)
+    result.push_back(lhs[0] != kDyn ? lhs[0] : (rhs.size() == 3 ? rhs[0] : kDyn));
+  result.push_back(lhs[lhs.size() - 2]);
+  result.push_back(rhs.back());
+  return result;
+}
+
+static bool checkPair(llvm::ArrayRef<int64_t> pair, int64_t minValue,
+                      const char *name, std::string &why) {
+  if (pair.size() != 2 || pair[0] < minValue || pair[1] < minValue) {
+    why = std::string(name) + " must be two integers >= " + std::to_string(minValue) +
+          ", got " + formatShape(pair);
+    return false;
+  }
+  return true;
+}
+
+/// Output size of a sliding window; kDyn stays kDyn.
+static int64_t windowOutput(int64_t in, int64_t pad, int64_t extent, int64_t stride) {
+  if (in == kDyn)
+    return kDyn;
+  int64_t span = in + 2 * pad - extent;
+  return span < 0 ? -1 : span / stride + 1;
+}
+
+FailureOr<Shape> conv2dShape(llvm::ArrayRef<int64_t> input, llvm::ArrayRef<int64_t> weight,
+                             llvm::ArrayRef<int64_t> stride, llvm::ArrayRef<int64_t> padding,
+                             llvm::ArrayRef<int64_t> dilation, int64_t groups,
+                             std::string &why) {
+  if (input.size() != 4 || weight.size() != 4) {
+    why = "conv2d expects a 4-D input [N,C,H,W] and a 4-D weight [O,C/groups,KH,KW], got " +
+          formatShape(input) + " and " + formatShape(weight);
+    return failure();
+  }
+  if (!checkPair(stride, 1, "stride", why) || !checkPair(padding, 0, "padding", why) ||
+      !checkPair(dilation, 1, "dilation", why))
+    return failure();
+  if (groups < 1) {
+    why = "groups must be >= 1, got " + std::to_string(groups);
+    return failure();
+  }
+  for (int i = 1; i < 4; ++i)
+    if (weight[i] == kDyn || (i >= 2 && input[i] == kDyn) || (i == 1 && input[1] == kDyn)) {
+      why = "conv2d needs static channels, kernel and image sizes, got input " +
+            formatShape(input) + " and weight " + formatShape(weight);
+      return failure();
+    }
+  if (weight[0] == kDyn || weight[0] % groups != 0 || input[1] % groups != 0) {
+    why = "conv2d channels must divide by groups=" + std::to_string(groups) +
+          ": input " + formatShape(input) + ", weight " + formatShape(weight);
+    return failure();
+  }
+  if (input[1] / groups != weight[1]) {
+    why = "conv2d expects weight [O, C/groups, KH, KW] with C/groups = " +
+          std::to_string(input[1] / groups) + " for input " + formatShape(input) +
+          ", got weight " + formatShape(weight);
+    return failure();
+  }
+  Shape result{input[0], weight[0], 0, 0};
+  for (int i = 0; i < 2; ++i) {
+    int64_t extent = dilation[i] * (weight[2 + i] - 1) + 1;
+    result[2 + i] = windowOutput(input[2 + i], padding[i], extent, stride[i]);
+    if (result[2 + i] < 1) {
+      why = "conv2d kernel " + formatShape(weight.drop_front(2)) + " (dilated to " +
+            std::to_string(extent) + ") is larger than the padded input " +
+            formatShape(input);
+      return failure();
+    }
+  }
+  return result;
+}
+
+FailureOr<Shape> pool2dShape(llvm::ArrayRef<int64_t> input, llvm::ArrayRef<int64_t> kernel,
+                             llvm::ArrayRef<int64_t> stride, llvm::ArrayRef<int64_t> padding,
+                             std::string &why) {
+  if (input.size() != 4) {
+    why = "pooling expects a 4-D input [N,C,H,W], got " + formatShape(input);
+    return failure();
+  }
+  if (!checkPair(kernel, 1, "kernel_size", why) || !checkPair(stride, 1, "stride", why) ||
+      !checkPair(padding, 0, "padding", why))
+    return failure();
+  for (int i = 0; i < 2; ++i)
+    if (padding[i] * 2 > kernel[i]) {
+      why = "padding should be at most half of kernel_size, got padding " +
+            formatShape(padding) + " for kernel_size " + formatShape(kernel);
+      return failure();
+    }
+  Shape result{input[0], input[1], 0, 0};
+  for (int i = 0; i < 2; ++i) {
+    result[2 + i] = windowOutput(input[2 + i], padding[i], kernel[i], stride[i]);
+    if (result[2 + i] != kDyn && result[2 + i] < 1) {
+      why = "pooling window " + formatShape(kernel) + " is larger than the padded input " +
+            formatShape(input);
+      return failure();
+    }
+  }
+  return result;
+}
+
+FailureOr<llvm::SmallVector<int64_t>> normalizeDims(llvm::ArrayRef<int64_t> dims,
+                                                   int64_t rank, std::string &why) {
+  llvm::SmallVector<int64_t> out;
+  for (int64_t d : dims) {
+    int64_t n = d < 0 ? d + rank : d;
+    if (n < 0 || n >= rank) {
+      why = "dimension " + std::to_string(d) + " is out of range for a tensor of rank " +
+            std::to_string(rank);
+      return failure();
+    }
+    if (llvm::is_contained(out, n)) {
+      why = "dimension " + std::to_string(d) + " appears more than once";
+      return failure();
+    }
+    out.push_back(n);
+  }
+  llvm::sort(out);
+  return out;
+}
+
+FailureOr<Shape> reductionShape(llvm::ArrayRef<int64_t> input, llvm::ArrayRef<int64_t> dims,
+                                bool keepdim, std::string &why) {
+  auto normalized = normalizeDims(dims, input.size(), why);
+  if (failed(normalized))
+    return failure();
+  Shape result;
+  for (int64_t i = 0, e = input.size(); i < e; ++i) {
+    if (!llvm::is_contained(*normalized, i))
+      result.push_back(input[i]);
+    else if (keepdim)
+      result.push_back(1);
+  }
+  return result;
+}
+
+FailureOr<Shape> transposeShape(llvm::ArrayRef<int64_t> input,
+                                llvm::ArrayRef<int64_t> permutation, std::string &why) {
+  if (permutation.size() != input.size()) {
+    why = "permutation " + formatShape(permutation) + " does not have one entry per dimension of " +
+          formatShape(input);
+    return failure();
+  }
+  auto normalized = normalizeDims(permutation, input.size(), why);
+  if (failed(normalized)) {
+    why = "permutation " + formatShape(permutation) + " is not a permutation: " + why;
+    return failure();
+  }
+  Shape result;
+  for (int64_t p : permutation)
+    result.push_back(input[p < 0 ? p + input.size() : p]);
+  return result;
+}
+
+LogicalResult checkReshape(llvm::ArrayRef<int64_t> input, llvm::ArrayRef<int64_t> result,
+                           std::string &why) {
+  int64_t dynamicResults = llvm::count(result, kDyn);
+  if (dynamicResults > 1) {
+    why = "reshape to " + formatShape(result) + " has more than one dynamic dimension";
+    return failure();
+  }
+  auto staticProduct = [](llvm::ArrayRef<int64_t> s) {
+    int64_t p = 1;
+    for (int64_t d : s)
+      if (d != kDyn)
+        p *= d;
+    return p;
+  };
+  bool inputDynamic = llvm::is_contained(input, kDyn);
+  int64_t in = staticProduct(input), out = staticProduct(result);
+  if (llvm::any_of(result, [](int64_t d) { return d < 0 && d != kDyn; })) {
+    why = "reshape target " + formatShape(result) + " has a negative dimension";
+    return failure();
+  }
+  bool ok;
+  if (!inputDynamic && !dynamicResults)
+    ok = in == out;
+  else if (inputDynamic && dynamicResults)
+    ok = out == 0 ? in == 0 : (in % out == 0 || out % in == 0);
+  else if (dynamicResults) // static input, one inferred dim
+    ok = out != 0 && in % out == 0;
+  else // dynamic input into a static shape: possible only for one batch size
+    ok = in != 0 && out % in == 0;
+  if (!ok) {
+    why = "cannot reshape " + formatShape(input) + " (" + std::to_string(in) +
+          " elements) to " + formatShape(result);
+    return failure();
+  }
+  return success();
+}
+
+FailureOr<Shape> sliceShape(llvm::ArrayRef<int64_t> input, llvm::ArrayRef<int64_t> start,
+                            llvm::ArrayRef<int64_t> stop, llvm::ArrayRef<int64_t> step,
+                            std::string &why) {
+  if (start.size() != input.size() || stop.size() != input.size() ||
+      step.size() != input.size()) {
+    why = "slice needs start, stop and step for each of the " + std::to_string(input.size()) +
+          " dimensions of " + formatShape(input);
+    return failure();
+  }
+  Shape result;
+  for (size_t i = 0; i < input.size(); ++i) {
+    if (step[i] < 1 || start[i] < 0 || stop[i] < start[i]) {
+      why = "slice of dimension " + std::to_string(i) + " needs 0 <= start <= stop and step >= 1, got " +
+            std::to_string(start[i]) + ":" + std::to_string(stop[i]) + ":" + std::to_string(step[i]);
+      return failure();
+    }
+    if (input[i] == kDyn) {
+      if (start[i] != 0 || step[i] != 1 || stop[i] != std::numeric_limits<int64_t>::max()) {
+        why = "dynamic dimension " + std::to_string(i) +
+              " of " + formatShape(input) + " can only be kept whole";
+        return failure();
+      }
+      result.push_back(kDyn);
+      continue;
+    }
+    if (start[i] > input[i]) {
+      why = "slice start " + std::to_string(start[i]) + " is past dimension " +
+            std::to_string(i) + " of " + formatShape(input);
+      return failure();
+    }
+    int64_t end = std::min(stop[i], input[i]);
+    result.push_back((end - start[i] + step[i] - 1) / step[i]);
+  }
+  return result;
+}
+
+FailureOr<Shape> concatShape(llvm::ArrayRef<llvm::SmallVector<int64_t>> inputs, int64_t dim,
+                             std::string &why) {
+  if (inputs.empty()) {
+    why = "concat needs at least one operand";
+    return failure();
+  }
+  int64_t rank = inputs.front().size();
+  int64_t d = dim < 0 ? dim + rank : dim;
+  if (d < 0 || d >= rank) {
+    why = "concat dimension " + std::to_string(dim) + " is out of range for rank " +
+          std::to_string(rank);
+    return failure();
+  }
+  Shape result(inputs.front().begin(), inputs.front().end());
+  for (size_t k = 1; k < inputs.size(); ++k) {
+    const auto &s = inputs[k];
+    if ((int64_t)s.size() != rank) {
+      why = "concat operands have different ranks: " + formatShape(inputs.front()) + " and " +
+            formatShape(s);
+      return failure();
+    }
+    for (int64_t i = 0; i < rank; ++i) {
+      if (i == d) {
+        result[i] = (result[i] == kDyn || s[i] == kDyn) ? kDyn : result[i] + s[i];
+      } else if (!compatible(result[i], s[i])) {
+        why = "concat operands differ outside dimension " + std::to_string(d) + ": " +
+              formatShape(inputs.front()) + " and " + formatShape(s);
+        return failure();
+      } else if (result[i] == kDyn) {
+        result[i] = s[i];
+      }
+    }
+  }
+  return result;
+}
+
+} // namespace graphc::graph

@@ -1,0 +1,26 @@
+# -*- Python -*-
+# lit configuration for graphc's FileCheck tests (test/Dialect, test/Conversion, ...).
+
+import os
+
+import lit.formats
+from lit.llvm import llvm_config
+from lit.llvm.subst import ToolSubst
+
+config.name = "GRAPHC"
+config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
+config.suffixes = [".mlir"]
+config.test_source_root = os.path.dirname(__file__)
+config.test_exec_root = os.path.join(config.graphc_obj_root, "test")
+config.excludes = ["CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py", "unit", "e2e", "goldens"]
+
+config.substitutions.append(("%PATH%", config.environment["PATH"]))
+llvm_config.with_system_environment(["HOME", "INCLUDE", "LIB", "TMP", "TEMP"])
+llvm_config.use_default_substitutions()
+
+llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
+llvm_config.with_environment("PATH", config.graphc_tools_dir, append_path=True)
+
+tool_dirs = [config.graphc_tools_dir, config.llvm_tools_dir]
+tools = ["graphc-opt"]
+llvm_config.add_tool_substitutions(tools, tool_dirs)
