@@ -82,11 +82,14 @@ struct Conv2DLowering : OpConversionPattern<graph::Conv2DOp> {
     auto resultType = cast<RankedTensorType>(op.getType());
     Type element = resultType.getElementType();
     Value zero = scalarConstant(rewriter, loc, element, 0);
-    Value input = padSpatial(rewriter, loc, adaptor.getInput(), op.getPadding(), zero);
+    Value unpadded = adaptor.getInput();
+    Value input = padSpatial(rewriter, loc, unpadded, op.getPadding(), zero);
     Value weight = adaptor.getWeight();
     Attribute strides = rewriter.getI64VectorAttr(op.getStride());
     Attribute dilations = rewriter.getI64VectorAttr(op.getDilation());
-    auto batchSize = [&](int64_t) { return dimSize(rewriter, loc, input, 0); };
+    // Sizes come from the unpadded input: bufferization materializes the pad
+    // after its users' size queries otherwise.
+    auto batchSize = [&](int64_t) { return dimSize(rewriter, loc, unpadded, 0); };
     int64_t groups = op.getGroups();
 
     if (groups == 1) {
@@ -115,7 +118,7 @@ struct Conv2DLowering : OpConversionPattern<graph::Conv2DOp> {
 
     SmallVector<ReassociationIndices> splitChannels{{0}, {1, 2}, {3}, {4}};
     SmallVector<OpFoldResult> inputShape{
-        inputType.isDynamicDim(0) ? OpFoldResult(dimSize(rewriter, loc, input, 0))
+        inputType.isDynamicDim(0) ? OpFoldResult(dimSize(rewriter, loc, unpadded, 0))
                                   : OpFoldResult(rewriter.getIndexAttr(in[0])),
         rewriter.getIndexAttr(groups), rewriter.getIndexAttr(in[1] / groups),
         rewriter.getIndexAttr(in[2]), rewriter.getIndexAttr(in[3])};

@@ -24,7 +24,7 @@ Value pool(ConversionPatternRewriter &rewriter, Location loc, Value input,
            ArrayRef<int64_t> padding, Value padValue, Value initValue) {
   Value padded = padSpatial(rewriter, loc, input, padding, padValue);
   Value init = createFilled(rewriter, loc, resultType, initValue,
-                            [&](int64_t dim) { return dimSize(rewriter, loc, padded, dim); });
+                            [&](int64_t dim) { return dimSize(rewriter, loc, input, dim); });
   Value window = rewriter.create<tensor::EmptyOp>(loc, kernel, resultType.getElementType());
   return rewriter
       .create<PoolOp>(loc, TypeRange{resultType}, ValueRange{padded, window}, ValueRange{init},

@@ -78,14 +78,22 @@ Value padSpatial(OpBuilder &b, Location loc, Value input, ArrayRef<int64_t> padd
                  Value padValue) {
   if (padding[0] == 0 && padding[1] == 0)
     return input;
+  // fill + insert_slice rather than tensor.pad: one-shot bufferization of a
+  // tensor.pad with a dynamic batch queries the size of its own result.
   auto type = cast<RankedTensorType>(input.getType());
   SmallVector<int64_t> shape(type.getShape());
   shape[2] += 2 * padding[0];
   shape[3] += 2 * padding[1];
-  SmallVector<OpFoldResult> low{b.getIndexAttr(0), b.getIndexAttr(0),
-                                b.getIndexAttr(padding[0]), b.getIndexAttr(padding[1])};
   auto paddedType = RankedTensorType::get(shape, type.getElementType());
-  return b.create<tensor::PadOp>(loc, paddedType, input, low, low, padValue);
+  Value padded = createFilled(b, loc, paddedType, padValue,
+                              [&](int64_t dim) { return dimSize(b, loc, input, dim); });
+  SmallVector<OpFoldResult> offsets{b.getIndexAttr(0), b.getIndexAttr(0),
+                                    b.getIndexAttr(padding[0]), b.getIndexAttr(padding[1])};
+  SmallVector<OpFoldResult> sizes, strides(4, b.getIndexAttr(1));
+  for (int64_t i = 0; i < 4; ++i)
+    sizes.push_back(type.isDynamicDim(i) ? OpFoldResult(dimSize(b, loc, input, i))
+                                         : OpFoldResult(b.getIndexAttr(type.getDimSize(i))));
+  return b.create<tensor::InsertSliceOp>(loc, input, padded, offsets, sizes, strides);
 }
 
 Value elementCount(OpBuilder &b, Location loc, Value tensor, ArrayRef<int64_t> dims,

@@ -1,0 +1,207 @@
+//===- NN.h - torch.nn-shaped modules for the builder DSL -------*- C++ -*-===//
+//
+// Modules own named parameters (host tensors initialized like PyTorch's
+// defaults, from graphc's seeded generator) and submodules, so that
+// parameter names and layouts match PyTorch's state_dict: `conv1.weight` is
+// [out, in, kh, kw], `fc1.weight` [out, in], `fc1.bias` [out].
+//
+//===----------------------------------------------------------------------===//
+#ifndef GRAPHC_BUILDER_NN_H
+#define GRAPHC_BUILDER_NN_H
+
+#include "graphc/Builder/Random.h"
+#include "graphc/Builder/Tensor.h"
+
+#include <map>
+#include <memory>
+#include <ostream>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace graphc {
+
+/// A learnable tensor owned by a module: its current value lives on the
+/// host; while tracing it becomes an argument of the traced function.
+class Parameter {
+public:
+  Parameter() = default;
+  explicit Parameter(rt::Tensor value)
+      : state_(std::make_shared<State>(State{std::move(value)})) {}
+
+  const rt::Tensor &value() const { return state_->value; }
+  /// Replaces the value (same shape and dtype are checked by loadStateDict).
+  void setValue(rt::Tensor value) { state_->value = std::move(value); }
+  std::vector<int64_t> shape() const { return state_->value.shape(); }
+  bool defined() const { return state_ != nullptr; }
+  /// Identity of the parameter, shared by copies.
+  const void *id() const { return state_.get(); }
+
+private:
+  struct State {
+    rt::Tensor value;
+  };
+  std::shared_ptr<State> state_;
+};
+
+namespace nn {
+
+/// torch.nn.Module: named parameters, named submodules, forward and repr.
+class Module {
+public:
+  virtual ~Module() = default;
+
+  /// The single-input forward used by Sequential and trace(). Modules with
+  /// other signatures define their own and need not override this one.
+  virtual Tensor forward(const Tensor &input);
+  Tensor operator()(const Tensor &input) { return forward(input); }
+
+  /// PyTorch's state_dict order: own parameters, then submodules', depth first.
+  std::vector<std::pair<std::string, Parameter>> namedParameters() const;
+  std::vector<Parameter> parameters() const;
+  std::vector<std::pair<std::string, std::shared_ptr<Module>>> namedChildren() const {
+    return children_;
+  }
+  /// Sum of numel over all parameters.
+  int64_t numParameters() const;
+
+  /// name -> current value, like state_dict() (tensors are shared, not copied).
+  std::map<std::string, rt::Tensor> stateDict() const;
+  /// Copies values in, checking that every parameter is present with its
+  /// shape and dtype and that nothing unexpected is there (strict, like
+  /// load_state_dict's default). Throws std::invalid_argument naming the tensor.
+  void loadStateDict(const std::map<std::string, rt::Tensor> &state);
+
+  /// The class name printed by repr: the C++ class name unless overridden.
+  virtual std::string name() const;
+  /// The text inside the parentheses, as PyTorch's extra_repr().
+  virtual std::string extraRepr() const { return ""; }
+  /// PyTorch's repr(module).
+  std::string str() const;
+
+protected:
+  Parameter registerParameter(const std::string &name, rt::Tensor value);
+  template <class M>
+  std::shared_ptr<M> registerModule(const std::string &name, std::shared_ptr<M> module) {
+    children_.emplace_back(name, module);
+    return module;
+  }
+
+private:
+  std::vector<std::pair<std::string, Parameter>> parameters_;
+  std::vector<std::pair<std::string, std::shared_ptr<Module>>> children_;
+};
+
+std::ostream &operator<<(std::ostream &os, const Module &module);
+
+/// torch.nn.Linear(in_features, out_features, bias=True).
+class Linear : public Module {
+public:
+  Linear(int64_t inFeatures, int64_t outFeatures, bool bias = true);
+  Tensor forward(const Tensor &input) override;
+  std::string name() const override { return "Linear"; }
+  std::string extraRepr() const override;
+  Parameter weight, bias;
+  int64_t inFeatures, outFeatures;
+};
+
+/// torch.nn.Conv2d(in, out, kernel_size, stride=1, padding=0, dilation=1, groups=1, bias=True).
+class Conv2d : public Module {
+public:
+  Conv2d(int64_t inChannels, int64_t outChannels, Pair kernelSize, Pair stride = 1,
+         Pair padding = 0, Pair dilation = 1, int64_t groups = 1, bool bias = true);
+  Tensor forward(const Tensor &input) override;
+  std::string name() const override { return "Conv2d"; }
+  std::string extraRepr() const override;
+  Parameter weight, bias;
+  int64_t inChannels, outChannels, groups;
+  Pair kernelSize, stride, padding, dilation;
+};
+
+/// torch.nn.MaxPool2d(kernel_size, stride=kernel_size, padding=0).
+class MaxPool2d : public Module {
+public:
+  MaxPool2d(Pair kernelSize, Pair stride = 0, Pair padding = 0);
+  Tensor forward(const Tensor &input) override;
+  std::string name() const override { return "MaxPool2d"; }
+  std::string extraRepr() const override;
+  Pair kernelSize, stride, padding;
+};
+
+/// torch.nn.AvgPool2d(kernel_size, stride=kernel_size, padding=0).
+class AvgPool2d : public Module {
+public:
+  AvgPool2d(Pair kernelSize, Pair stride = 0, Pair padding = 0);
+  Tensor forward(const Tensor &input) override;
+  std::string name() const override { return "AvgPool2d"; }
+  std::string extraRepr() const override;
+  Pair kernelSize, stride, padding;
+};
+
+class ReLU : public Module {
+public:
+  Tensor forward(const Tensor &input) override { return relu(input); }
+  std::string name() const override { return "ReLU"; }
+};
+
+class Sigmoid : public Module {
+public:
+  Tensor forward(const Tensor &input) override { return sigmoid(input); }
+  std::string name() const override { return "Sigmoid"; }
+};
+
+class Tanh : public Module {
+public:
+  Tensor forward(const Tensor &input) override { return tanh(input); }
+  std::string name() const override { return "Tanh"; }
+};
+
+/// torch.nn.Flatten(start_dim=1, end_dim=-1).
+class Flatten : public Module {
+public:
+  explicit Flatten(int64_t startDim = 1, int64_t endDim = -1)
+      : startDim(startDim), endDim(endDim) {}
+  Tensor forward(const Tensor &input) override { return flatten(input, startDim, endDim); }
+  std::string name() const override { return "Flatten"; }
+  std::string extraRepr() const override;
+  int64_t startDim, endDim;
+};
+
+class Softmax : public Module {
+public:
+  explicit Softmax(int64_t dim) : dim(dim) {}
+  Tensor forward(const Tensor &input) override { return softmax(input, dim); }
+  std::string name() const override { return "Softmax"; }
+  std::string extraRepr() const override { return "dim=" + std::to_string(dim); }
+  int64_t dim;
+};
+
+class LogSoftmax : public Module {
+public:
+  explicit LogSoftmax(int64_t dim) : dim(dim) {}
+  Tensor forward(const Tensor &input) override { return log_softmax(input, dim); }
+  std::string name() const override { return "LogSoftmax"; }
+  std::string extraRepr() const override { return "dim=" + std::to_string(dim); }
+  int64_t dim;
+};
+
+/// torch.nn.Sequential: children named "0", "1", ... applied in order.
+class Sequential : public Module {
+public:
+  Sequential() = default;
+  Sequential(std::vector<std::shared_ptr<Module>> modules);
+  template <class... Ms>
+  explicit Sequential(std::shared_ptr<Ms>... modules)
+      : Sequential(std::vector<std::shared_ptr<Module>>{modules...}) {}
+  void append(std::shared_ptr<Module> module);
+  Tensor forward(const Tensor &input) override;
+  std::string name() const override { return "Sequential"; }
+
+private:
+  std::vector<std::shared_ptr<Module>> layers_;
+};
+
+} // namespace nn
+} // namespace graphc
+
+#endif // GRAPHC_BUILDER_NN_H

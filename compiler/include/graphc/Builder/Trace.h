@@ -1,0 +1,105 @@
+//===- Trace.h - tracing DSL code into the graph dialect --------*- C++ -*-===//
+//
+// trace() runs a module's forward on symbolic inputs and records the ops, the
+// way torch.jit.trace does: the result is a graph-dialect module with one
+// function per entry point, inputs first, then every parameter in
+// state_dict order, each argument named (`graph.name`). The graph can be
+// printed, saved (--emit-graph), read back, and compiled.
+//
+//===----------------------------------------------------------------------===//
+#ifndef GRAPHC_BUILDER_TRACE_H
+#define GRAPHC_BUILDER_TRACE_H
+
+#include "graphc/Builder/NN.h"
+#include "graphc/Builder/Tensor.h"
+#include "graphc/JIT/Jit.h"
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace mlir {
+class MLIRContext;
+class ModuleOp;
+template <typename OpTy>
+class OwningOpRef;
+} // namespace mlir
+
+namespace graphc {
+
+/// The MLIR context graphc's DSL uses, with every dialect it needs loaded.
+std::shared_ptr<mlir::MLIRContext> createContext();
+
+/// An input of a traced function: its name, dtype and shape (kDynamic = -1
+/// for a size known only at run time, typically the batch).
+struct InputSpec {
+  std::string name;
+  std::vector<int64_t> shape;
+  graphc_dtype_t dtype = GRAPHC_DTYPE_F32;
+};
+
+struct TraceOptions {
+  /// Name of the traced function.
+  std::string function = "forward";
+  /// Make dimension 0 of every input dynamic (a batch of any size).
+  bool dynamicBatch = true;
+};
+
+class Program;
+
+/// A traced graph: the MLIR module and the parameters its arguments stand for.
+class Graph {
+public:
+  Graph(std::shared_ptr<mlir::MLIRContext> context, mlir::OwningOpRef<mlir::ModuleOp> module,
+        std::vector<std::pair<std::string, Parameter>> parameters);
+  Graph(Graph &&) noexcept;
+  ~Graph();
+
+  mlir::ModuleOp module() const;
+  /// MLIR text (generic locations elided unless `withLocations`).
+  std::string str(bool withLocations = false) const;
+  /// Writes the MLIR text to `path` atomically (temp file, fsync, rename).
+  void save(const std::string &path) const;
+  /// Reads a graph written by save() or --emit-graph. Parameters are not in
+  /// the file; they are bound by name when the graph is compiled for a module.
+  static Graph load(const std::string &path);
+
+  const std::vector<std::pair<std::string, Parameter>> &parameters() const { return parameters_; }
+
+  /// Compiles with the in-process JIT.
+  Program compile(const JitOptions &options = {}) const;
+
+private:
+  std::shared_ptr<mlir::MLIRContext> context_;
+  std::unique_ptr<mlir::OwningOpRef<mlir::ModuleOp>> module_;
+  std::vector<std::pair<std::string, Parameter>> parameters_;
+};
+
+/// A compiled graph bound to its parameters: call it with the inputs only.
+class Program {
+public:
+  Program(std::shared_ptr<JitModule> jit, std::vector<std::pair<std::string, Parameter>> params);
+  /// Runs `function` with `inputs` followed by the current parameter values.
+  std::vector<rt::Tensor> run(const std::vector<rt::Tensor> &inputs,
+                              const std::string &function = "forward") const;
+  /// The single-output forward, like calling the module.
+  rt::Tensor operator()(const rt::Tensor &input) const { return run({input}).at(0); }
+  const JitModule &jit() const { return *jit_; }
+
+private:
+  std::shared_ptr<JitModule> jit_;
+  std::vector<std::pair<std::string, Parameter>> parameters_;
+};
+
+/// Traces `fn` over symbolic inputs; `module` supplies the parameters.
+Graph trace(const nn::Module &module, const std::vector<InputSpec> &inputs,
+            const std::function<std::vector<Tensor>(const std::vector<Tensor> &)> &fn,
+            const TraceOptions &options = {});
+
+/// Traces module.forward on one input shaped like `example`.
+Graph trace(nn::Module &module, const rt::Tensor &example, const TraceOptions &options = {});
+
+} // namespace graphc
+
+#endif // GRAPHC_BUILDER_TRACE_H

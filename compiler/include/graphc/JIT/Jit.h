@@ -1,0 +1,86 @@
+//===- Jit.h - compile graph modules in process and call them ---*- C++ -*-===//
+//
+// The in-process path for tests and DSL programs: the CPU pipeline, then
+// MLIR's ExecutionEngine (LLVM ORC) for the host CPU. Functions are called
+// through their C interface with runtime tensors; results are owned by the
+// caller (each is a fresh buffer from the generated code, freed with it).
+//
+//===----------------------------------------------------------------------===//
+#ifndef GRAPHC_JIT_JIT_H
+#define GRAPHC_JIT_JIT_H
+
+#include "graphc/runtime/runtime.hpp"
+
+#include "mlir/IR/BuiltinOps.h"
+#include "llvm/ADT/StringMap.h"
+
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace mlir {
+class ExecutionEngine;
+}
+
+namespace graphc {
+
+/// Compilation failed; what() holds the diagnostics, each with its location.
+class CompileError : public std::runtime_error {
+public:
+  using std::runtime_error::runtime_error;
+};
+
+/// A call did not match the compiled signature (argument count, dtype, shape).
+class CallError : public std::invalid_argument {
+public:
+  using std::invalid_argument::invalid_argument;
+};
+
+struct JitOptions {
+  /// LLVM optimization level, 0..3.
+  unsigned optLevel = 2;
+};
+
+/// What a compiled function takes and returns. Dynamic dims are -1.
+struct TensorSignature {
+  std::string name;
+  graphc_dtype_t dtype;
+  std::vector<int64_t> shape;
+};
+
+struct FunctionSignature {
+  std::vector<TensorSignature> arguments;
+  std::vector<TensorSignature> results;
+};
+
+class JitModule {
+public:
+  /// Compiles every public function of `module` (graph dialect). The module
+  /// is cloned; the caller's copy is left untouched.
+  static std::unique_ptr<JitModule> compile(mlir::ModuleOp module,
+                                            const JitOptions &options = {});
+  ~JitModule();
+
+  const FunctionSignature &signature(const std::string &function) const;
+
+  /// Runs `function` on `arguments` and returns its results.
+  std::vector<rt::Tensor> call(const std::string &function,
+                               const std::vector<rt::Tensor> &arguments) const;
+
+private:
+  JitModule() = default;
+  std::unique_ptr<mlir::ExecutionEngine> engine_;
+  llvm::StringMap<FunctionSignature> signatures_;
+};
+
+/// The runtime dtype of an MLIR element type; throws CompileError for others.
+graphc_dtype_t dtypeOf(mlir::Type elementType);
+
+/// Runs the CPU pipeline on `module` in place (graph dialect -> LLVM dialect),
+/// throwing CompileError with the collected diagnostics if it fails.
+void lowerToLLVMDialect(mlir::ModuleOp module, const JitOptions &options);
+
+} // namespace graphc
+
+#endif // GRAPHC_JIT_JIT_H

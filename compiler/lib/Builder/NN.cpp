@@ -1,0 +1,276 @@
+//===- NN.cpp - torch.nn-shaped modules -----------------------------------===//
+
+#include "graphc/Builder/NN.h"
+
+#include <cmath>
+#include <cxxabi.h>
+#include <cstdlib>
+#include <sstream>
+#include <stdexcept>
+#include <typeinfo>
+
+namespace graphc::nn {
+
+namespace {
+
+std::string shapeString(const std::vector<int64_t> &shape) {
+  std::string s = "[";
+  for (size_t i = 0; i < shape.size(); ++i)
+    s += (i ? ", " : "") + std::to_string(shape[i]);
+  return s + "]";
+}
+
+/// PyTorch's _addindent: indents every line but the first.
+std::string addIndent(const std::string &text, int spaces) {
+  std::string out;
+  for (char c : text) {
+    out += c;
+    if (c == '\n')
+      out += std::string(spaces, ' ');
+  }
+  return out;
+}
+
+std::string tuple(Pair p) { return "(" + std::to_string(p.h) + ", " + std::to_string(p.w) + ")"; }
+/// Pooling modules print what the user gave: an int when both sides agree.
+std::string intOrTuple(Pair p) { return p.h == p.w ? std::to_string(p.h) : tuple(p); }
+
+/// kaiming_uniform_(a=sqrt(5)) then uniform bias, as torch.nn.Linear/Conv2d
+/// reset_parameters: both bounds come out as 1/sqrt(fan_in).
+void initLikePyTorch(Parameter &weight, Parameter *bias, int64_t fanIn) {
+  double gain = std::sqrt(2.0 / (1.0 + 5.0));
+  double bound = std::sqrt(3.0) * (gain / std::sqrt(static_cast<double>(fanIn)));
+  rt::Tensor w = weight.value();
+  defaultGenerator().uniform(w, -bound, bound);
+  if (bias) {
+    double biasBound = fanIn > 0 ? 1.0 / std::sqrt(static_cast<double>(fanIn)) : 0;
+    rt::Tensor b = bias->value();
+    defaultGenerator().uniform(b, -biasBound, biasBound);
+  }
+}
+
+} // namespace
+
+Tensor Module::forward(const Tensor &) {
+  throw std::logic_error(name() + " has no single-input forward()");
+}
+
+Parameter Module::registerParameter(const std::string &name, rt::Tensor value) {
+  Parameter p(std::move(value));
+  parameters_.emplace_back(name, p);
+  return p;
+}
+
+std::vector<std::pair<std::string, Parameter>> Module::namedParameters() const {
+  std::vector<std::pair<std::string, Parameter>> out(parameters_);
+  for (const auto &[childName, child] : children_)
+    for (auto &[name, p] : child->namedParameters())
+      out.emplace_back(childName + "." + name, p);
+  return out;
+}
+
+std::vector<Parameter> Module::parameters() const {
+  std::vector<Parameter> out;
+  for (auto &[name, p] : namedParameters())
+    out.push_back(p);
+  return out;
+}
+
+int64_t Module::numParameters() const {
+  int64_t n = 0;
+  for (auto &[name, p] : namedParameters())
+    n += p.value().numel();
+  return n;
+}
+
+std::map<std::string, rt::Tensor> Module::stateDict() const {
+  std::map<std::string, rt::Tensor> out;
+  for (auto &[name, p] : namedParameters())
+    out.emplace(name, p.value());
+  return out;
+}
+
+void Module::loadStateDict(const std::map<std::string, rt::Tensor> &state) {
+  auto named = namedParameters();
+  std::vector<std::string> missing, unexpected;
+  for (auto &[name, p] : named) {
+    auto it = state.find(name);
+    if (it == state.end()) {
+      missing.push_back(name);
+      continue;
+    }
+    const rt::Tensor &value = it->second;
+    if (value.shape() != p.shape() || value.dtype() != p.value().dtype())
+      throw std::invalid_argument(
+          "size mismatch for " + name + ": copying a param with shape " +
+          shapeString(value.shape()) + " (" + graphc_dtype_name(value.dtype()) +
+          "), the shape in the current model is " + shapeString(p.shape()) + " (" +
+          graphc_dtype_name(p.value().dtype()) + ")");
+  }
+  for (auto &[name, value] : state) {
+    bool known = false;
+    for (auto &[n, p] : named)
+      known |= n == name;
+    if (!known)
+      unexpected.push_back(name);
+  }
+  if (!missing.empty() || !unexpected.empty()) {
+    std::string message = "error(s) in loading state_dict for " + this->name() + ":";
+    auto list = [](const std::vector<std::string> &keys) {
+      std::string s;
+      for (size_t i = 0; i < keys.size(); ++i)
+        s += (i ? ", \"" : "\"") + keys[i] + "\"";
+      return s;
+    };
+    if (!missing.empty())
+      message += " missing key(s): " + list(missing) + ".";
+    if (!unexpected.empty())
+      message += " unexpected key(s): " + list(unexpected) + ".";
+    throw std::invalid_argument(message);
+  }
+  // Validated: now copy, so a failure never leaves the module half-loaded.
+  for (auto &[name, p] : named) {
+    const rt::Tensor &value = state.at(name);
+    rt::Tensor copy = rt::Tensor::zeros(value.shape(), value.dtype());
+    std::copy(static_cast<const char *>(value.rawData()),
+              static_cast<const char *>(value.rawData()) + value.nbytes(),
+              static_cast<char *>(copy.rawData()));
+    p.setValue(copy);
+  }
+}
+
+std::string Module::name() const {
+  // The C++ class name without namespaces, as PyTorch prints the Python class name.
+  int status = 0;
+  const char *mangled = typeid(*this).name();
+  char *demangled = abi::__cxa_demangle(mangled, nullptr, nullptr, &status);
+  std::string full = status == 0 && demangled ? demangled : mangled;
+  std::free(demangled);
+  size_t colon = full.rfind("::");
+  return colon == std::string::npos ? full : full.substr(colon + 2);
+}
+
+std::string Module::str() const {
+  std::vector<std::string> lines;
+  std::string extra = extraRepr();
+  std::vector<std::string> extraLines;
+  if (!extra.empty()) {
+    std::istringstream in(extra);
+    for (std::string line; std::getline(in, line);)
+      extraLines.push_back(line);
+  }
+  lines = extraLines;
+  for (const auto &[childName, child] : children_)
+    lines.push_back("(" + childName + "): " + addIndent(child->str(), 2));
+  std::string out = name() + "(";
+  if (extraLines.size() == 1 && children_.empty()) {
+    out += extraLines[0];
+  } else if (!lines.empty()) {
+    out += "\n  ";
+    for (size_t i = 0; i < lines.size(); ++i)
+      out += (i ? "\n  " : "") + lines[i];
+    out += "\n";
+  }
+  return out + ")";
+}
+
+std::ostream &operator<<(std::ostream &os, const Module &module) { return os << module.str(); }
+
+Linear::Linear(int64_t inFeatures, int64_t outFeatures, bool withBias)
+    : inFeatures(inFeatures), outFeatures(outFeatures) {
+  weight = registerParameter("weight", rt::Tensor::zeros({outFeatures, inFeatures}));
+  if (withBias)
+    bias = registerParameter("bias", rt::Tensor::zeros({outFeatures}));
+  initLikePyTorch(weight, withBias ? &bias : nullptr, inFeatures);
+}
+
+Tensor Linear::forward(const Tensor &input) {
+  return linear(input, weight, bias.defined() ? Tensor(bias) : Tensor());
+}
+
+std::string Linear::extraRepr() const {
+  return "in_features=" + std::to_string(inFeatures) + ", out_features=" +
+         std::to_string(outFeatures) + ", bias=" + (bias.defined() ? "True" : "False");
+}
+
+Conv2d::Conv2d(int64_t inChannels, int64_t outChannels, Pair kernelSize, Pair stride,
+               Pair padding, Pair dilation, int64_t groups, bool withBias)
+    : inChannels(inChannels), outChannels(outChannels), groups(groups), kernelSize(kernelSize),
+      stride(stride), padding(padding), dilation(dilation) {
+  if (groups < 1 || inChannels % groups || outChannels % groups)
+    throw std::invalid_argument("Conv2d: in_channels (" + std::to_string(inChannels) +
+                                ") and out_channels (" + std::to_string(outChannels) +
+                                ") must be divisible by groups (" + std::to_string(groups) + ")");
+  weight = registerParameter(
+      "weight",
+      rt::Tensor::zeros({outChannels, inChannels / groups, kernelSize.h, kernelSize.w}));
+  if (withBias)
+    bias = registerParameter("bias", rt::Tensor::zeros({outChannels}));
+  initLikePyTorch(weight, withBias ? &bias : nullptr,
+                  inChannels / groups * kernelSize.h * kernelSize.w);
+}
+
+Tensor Conv2d::forward(const Tensor &input) {
+  return conv2d(input, weight, bias.defined() ? Tensor(bias) : Tensor(), stride, padding,
+                dilation, groups);
+}
+
+std::string Conv2d::extraRepr() const {
+  std::string s = std::to_string(inChannels) + ", " + std::to_string(outChannels) +
+                  ", kernel_size=" + tuple(kernelSize) + ", stride=" + tuple(stride);
+  if (!(padding == Pair(0)))
+    s += ", padding=" + tuple(padding);
+  if (!(dilation == Pair(1)))
+    s += ", dilation=" + tuple(dilation);
+  if (groups != 1)
+    s += ", groups=" + std::to_string(groups);
+  if (!bias.defined())
+    s += ", bias=False";
+  return s;
+}
+
+MaxPool2d::MaxPool2d(Pair kernelSize, Pair stride, Pair padding)
+    : kernelSize(kernelSize), stride(stride == Pair(0) ? kernelSize : stride), padding(padding) {}
+
+Tensor MaxPool2d::forward(const Tensor &input) {
+  return max_pool2d(input, kernelSize, stride, padding);
+}
+
+std::string MaxPool2d::extraRepr() const {
+  return "kernel_size=" + intOrTuple(kernelSize) + ", stride=" + intOrTuple(stride) +
+         ", padding=" + intOrTuple(padding) + ", dilation=1, ceil_mode=False";
+}
+
+AvgPool2d::AvgPool2d(Pair kernelSize, Pair stride, Pair padding)
+    : kernelSize(kernelSize), stride(stride == Pair(0) ? kernelSize : stride), padding(padding) {}
+
+Tensor AvgPool2d::forward(const Tensor &input) {
+  return avg_pool2d(input, kernelSize, stride, padding);
+}
+
+std::string AvgPool2d::extraRepr() const {
+  return "kernel_size=" + intOrTuple(kernelSize) + ", stride=" + intOrTuple(stride) +
+         ", padding=" + intOrTuple(padding);
+}
+
+std::string Flatten::extraRepr() const {
+  return "start_dim=" + std::to_string(startDim) + ", end_dim=" + std::to_string(endDim);
+}
+
+Sequential::Sequential(std::vector<std::shared_ptr<Module>> modules) {
+  for (auto &m : modules)
+    append(std::move(m));
+}
+
+void Sequential::append(std::shared_ptr<Module> module) {
+  layers_.push_back(registerModule(std::to_string(layers_.size()), std::move(module)));
+}
+
+Tensor Sequential::forward(const Tensor &input) {
+  Tensor x = input;
+  for (auto &layer : layers_)
+    x = layer->forward(x);
+  return x;
+}
+
+} // namespace graphc::nn

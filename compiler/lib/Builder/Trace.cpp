@@ -1,0 +1,157 @@
+//===- Trace.cpp - tracing DSL code into the graph dialect ----------------===//
+
+#include "graphc/Builder/Trace.h"
+#include "Tracer.h"
+#include "graphc/Pipelines/Pipelines.h"
+
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/IR/OwningOpRef.h"
+#include "mlir/IR/Verifier.h"
+#include "mlir/Parser/Parser.h"
+#include "mlir/Support/FileUtilities.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <cstdio>
+#include <fcntl.h>
+#include <unistd.h>
+
+using namespace mlir;
+
+namespace graphc {
+
+std::shared_ptr<MLIRContext> createContext() {
+  DialectRegistry registry;
+  registerAllDialects(registry);
+  auto ctx = std::make_shared<MLIRContext>(registry);
+  ctx->loadAllAvailableDialects();
+  return ctx;
+}
+
+Graph::Graph(std::shared_ptr<MLIRContext> context, OwningOpRef<ModuleOp> module,
+             std::vector<std::pair<std::string, Parameter>> parameters)
+    : context_(std::move(context)),
+      module_(std::make_unique<OwningOpRef<ModuleOp>>(std::move(module))),
+      parameters_(std::move(parameters)) {}
+
+Graph::Graph(Graph &&) noexcept = default;
+
+// The module must go before the context that owns its storage.
+Graph::~Graph() { module_.reset(); }
+
+ModuleOp Graph::module() const { return module_->get(); }
+
+std::string Graph::str(bool withLocations) const {
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  OpPrintingFlags flags;
+  if (withLocations)
+    flags.enableDebugInfo(/*enable=*/true, /*prettyForm=*/false);
+  module()->print(os, flags);
+  return text;
+}
+
+void Graph::save(const std::string &path) const {
+  // Write a sibling temp file, flush it to disk, then rename over the target,
+  // so a crash never leaves a half-written graph where a good one was.
+  std::string text = str(/*withLocations=*/true);
+  std::string temp = path + ".tmp." + std::to_string(::getpid());
+  int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  if (fd < 0)
+    throw std::runtime_error("cannot write " + path + ": cannot create " + temp);
+  const char *data = text.data();
+  size_t left = text.size();
+  bool ok = true;
+  while (left > 0 && ok) {
+    ssize_t n = ::write(fd, data, left);
+    ok = n > 0;
+    if (ok) {
+      data += n;
+      left -= static_cast<size_t>(n);
+    }
+  }
+  ok = ok && ::fsync(fd) == 0;
+  ok = (::close(fd) == 0) && ok;
+  if (!ok || std::rename(temp.c_str(), path.c_str()) != 0) {
+    std::remove(temp.c_str());
+    throw std::runtime_error("cannot write " + path);
+  }
+}
+
+Graph Graph::load(const std::string &path) {
+  auto ctx = createContext();
+  std::string error;
+  auto file = openInputFile(path, &error);
+  if (!file)
+    throw std::runtime_error("cannot read graph " + path + ": " + error);
+  llvm::SourceMgr sourceMgr;
+  sourceMgr.AddNewSourceBuffer(std::move(file), llvm::SMLoc());
+  // Diagnostics print as FILE:LINE:COL with the offending line, like mlir-opt's.
+  std::string collected;
+  llvm::raw_string_ostream os(collected);
+  SourceMgrDiagnosticHandler handler(sourceMgr, ctx.get(), os);
+  OwningOpRef<ModuleOp> module = parseSourceFile<ModuleOp>(sourceMgr, ctx.get());
+  if (!module)
+    throw std::runtime_error("cannot parse graph " + path + ":\n" + collected);
+  return Graph(ctx, std::move(module), {});
+}
+
+Program Graph::compile(const JitOptions &options) const {
+  std::shared_ptr<JitModule> jit = JitModule::compile(module(), options);
+  return Program(std::move(jit), parameters_);
+}
+
+Program::Program(std::shared_ptr<JitModule> jit,
+                 std::vector<std::pair<std::string, Parameter>> params)
+    : jit_(std::move(jit)), parameters_(std::move(params)) {}
+
+std::vector<rt::Tensor> Program::run(const std::vector<rt::Tensor> &inputs,
+                                     const std::string &function) const {
+  std::vector<rt::Tensor> arguments(inputs);
+  for (auto &[name, p] : parameters_)
+    arguments.push_back(p.value());
+  return jit_->call(function, arguments);
+}
+
+Graph trace(const nn::Module &module, const std::vector<InputSpec> &inputs,
+            const std::function<std::vector<Tensor>(const std::vector<Tensor> &)> &fn,
+            const TraceOptions &options) {
+  auto ctx = createContext();
+  OpBuilder builder(ctx.get());
+  OwningOpRef<ModuleOp> moduleOp(ModuleOp::create(builder.getUnknownLoc()));
+  auto parameters = module.namedParameters();
+  {
+    Tracer tracer(ctx.get(), *moduleOp, options.function);
+    std::vector<Tensor> symbolic;
+    for (const InputSpec &in : inputs) {
+      SmallVector<int64_t> shape;
+      for (size_t i = 0; i < in.shape.size(); ++i)
+        shape.push_back(in.shape[i] == kDynamic || (i == 0 && options.dynamicBatch)
+                            ? ShapedType::kDynamic
+                            : in.shape[i]);
+      symbolic.push_back(tracer.addArgument(
+          RankedTensorType::get(shape, elementTypeFor(ctx.get(), in.dtype)), in.name));
+    }
+    for (auto &[name, p] : parameters) {
+      const rt::Tensor &v = p.value();
+      tracer.bindParameter(
+          p.id(), tracer.addArgument(RankedTensorType::get(v.shape(),
+                                                           elementTypeFor(ctx.get(), v.dtype())),
+                                     name));
+    }
+    tracer.finish(fn(symbolic));
+  }
+  if (failed(verify(*moduleOp)))
+    throw std::logic_error("internal error: the traced graph does not verify");
+  return Graph(ctx, std::move(moduleOp), std::move(parameters));
+}
+
+Graph trace(nn::Module &module, const rt::Tensor &example, const TraceOptions &options) {
+  InputSpec input{"input", example.shape(), example.dtype()};
+  return trace(module, {input},
+               [&](const std::vector<Tensor> &xs) { return std::vector<Tensor>{module(xs[0])}; },
+               options);
+}
+
+} // namespace graphc

@@ -1,0 +1,102 @@
+//===- Tracer.cpp - the graph being recorded ------------------------------===//
+
+#include "Tracer.h"
+#include "graphc/Builder/NN.h"
+#include "graphc/JIT/Jit.h"
+
+#include "mlir/IR/BuiltinTypes.h"
+
+using namespace mlir;
+
+namespace graphc {
+
+namespace {
+thread_local Tracer *activeTracer = nullptr;
+} // namespace
+
+Tracer::Tracer(MLIRContext *ctx, ModuleOp module, llvm::StringRef name)
+    : builder_(ctx), previous_(activeTracer) {
+  builder_.setInsertionPointToEnd(module.getBody());
+  function_ = builder_.create<func::FuncOp>(UnknownLoc::get(ctx), name,
+                                            builder_.getFunctionType({}, {}));
+  builder_.setInsertionPointToStart(function_.addEntryBlock());
+  activeTracer = this;
+}
+
+Tracer::~Tracer() { activeTracer = previous_; }
+
+Tracer *Tracer::active() { return activeTracer; }
+
+Location Tracer::location(const SourceLoc &loc) {
+  return FileLineColLoc::get(context(), loc.file ? loc.file : "<unknown>", loc.line, 0);
+}
+
+Tensor Tracer::addArgument(Type type, llvm::StringRef name) {
+  Block &entry = function_.front();
+  Value arg = entry.addArgument(type, NameLoc::get(builder_.getStringAttr(name)));
+  SmallVector<Type> inputs(entry.getArgumentTypes());
+  function_.setType(builder_.getFunctionType(inputs, {}));
+  function_.setArgAttr(arg.cast<BlockArgument>().getArgNumber(), "graph.name",
+                       builder_.getStringAttr(name));
+  return wrap(arg);
+}
+
+Tensor Tracer::parameter(const void *id) const {
+  auto it = parameters_.find(id);
+  if (it == parameters_.end())
+    throw std::logic_error("a Parameter used in forward() is not registered in the traced "
+                           "module (registerParameter or registerModule it)");
+  return it->second;
+}
+
+Tensor Tracer::wrap(Value value) {
+  return Tensor(std::make_shared<Tensor::Impl>(Tensor::Impl{this, value}));
+}
+
+void Tracer::finish(const std::vector<Tensor> &results) {
+  SmallVector<Value> values;
+  for (const Tensor &t : results)
+    values.push_back(valueOf(t, SourceLoc{"<trace>", 0}, "return"));
+  builder_.create<func::ReturnOp>(UnknownLoc::get(context()), values);
+  SmallVector<Type> inputs(function_.front().getArgumentTypes());
+  SmallVector<Type> outputs;
+  for (Value v : values)
+    outputs.push_back(v.getType());
+  function_.setType(builder_.getFunctionType(inputs, outputs));
+}
+
+Value valueOf(const Tensor &t, const SourceLoc &loc, llvm::StringRef op) {
+  if (!t.defined())
+    throw TraceError(loc, op.str(), "an operand is an undefined Tensor");
+  Tracer *tracer = Tracer::active();
+  if (!tracer)
+    throw TraceError(loc, op.str(), "ops can only be recorded inside trace()");
+  if (t.impl()->tracer != tracer)
+    throw TraceError(loc, op.str(), "an operand belongs to another trace");
+  return t.impl()->value;
+}
+
+Type elementTypeFor(MLIRContext *ctx, graphc_dtype_t dtype) {
+  switch (dtype) {
+  case GRAPHC_DTYPE_F32:
+    return Float32Type::get(ctx);
+  case GRAPHC_DTYPE_F64:
+    return Float64Type::get(ctx);
+  case GRAPHC_DTYPE_I32:
+    return IntegerType::get(ctx, 32);
+  case GRAPHC_DTYPE_I64:
+    return IntegerType::get(ctx, 64);
+  case GRAPHC_DTYPE_BOOL:
+    return IntegerType::get(ctx, 1);
+  }
+  throw std::invalid_argument("unknown dtype " + std::to_string(dtype));
+}
+
+Tensor::Tensor(const Parameter &parameter) {
+  Tracer *tracer = Tracer::active();
+  if (!tracer)
+    throw std::logic_error("a Parameter can only be used as a Tensor inside trace()");
+  *this = tracer->parameter(parameter.id());
+}
+
+} // namespace graphc

@@ -1,0 +1,54 @@
+//===- Tracer.h - the graph being recorded (internal) -----------*- C++ -*-===//
+#ifndef GRAPHC_LIB_BUILDER_TRACER_H
+#define GRAPHC_LIB_BUILDER_TRACER_H
+
+#include "graphc/Builder/Tensor.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "llvm/ADT/DenseMap.h"
+
+namespace graphc {
+
+/// Records ops into one function while a trace() is running. One tracer is
+/// active per thread; Tensors point to the tracer that made them.
+class Tracer {
+public:
+  Tracer(mlir::MLIRContext *ctx, mlir::ModuleOp module, llvm::StringRef function);
+  ~Tracer();
+
+  static Tracer *active();
+
+  mlir::OpBuilder &builder() { return builder_; }
+  mlir::MLIRContext *context() { return builder_.getContext(); }
+  mlir::Location location(const SourceLoc &loc);
+
+  Tensor addArgument(mlir::Type type, llvm::StringRef name);
+  void bindParameter(const void *id, const Tensor &value) { parameters_[id] = value; }
+  /// The argument standing for a parameter; throws if the module did not register it.
+  Tensor parameter(const void *id) const;
+
+  Tensor wrap(mlir::Value value);
+  void finish(const std::vector<Tensor> &results);
+
+private:
+  mlir::OpBuilder builder_;
+  mlir::func::FuncOp function_;
+  llvm::DenseMap<const void *, Tensor> parameters_;
+  Tracer *previous_;
+};
+
+struct Tensor::Impl {
+  Tracer *tracer;
+  mlir::Value value;
+};
+
+/// The value of `t`, checking that it belongs to the active trace.
+mlir::Value valueOf(const Tensor &t, const SourceLoc &loc, llvm::StringRef op);
+
+mlir::Type elementTypeFor(mlir::MLIRContext *ctx, graphc_dtype_t dtype);
+
+} // namespace graphc
+
+#endif // GRAPHC_LIB_BUILDER_TRACER_H

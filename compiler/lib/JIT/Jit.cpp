@@ -1,0 +1,242 @@
+//===- Jit.cpp - compile graph modules in process and call them -----------===//
+
+#include "graphc/JIT/Jit.h"
+#include "graphc/Dialect/Graph/GraphDialect.h"
+#include "graphc/Pipelines/Pipelines.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/ExecutionEngine/ExecutionEngine.h"
+#include "mlir/ExecutionEngine/OptUtils.h"
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/Pass/Pass.h"
+#include "mlir/Pass/PassManager.h"
+#include "llvm/Support/TargetSelect.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <cstdlib>
+#include <cstring>
+#include <mutex>
+#include <set>
+
+using namespace mlir;
+
+namespace graphc {
+
+namespace {
+
+void initializeLLVMTargetsOnce() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    llvm::InitializeNativeTarget();
+    llvm::InitializeNativeTargetAsmPrinter();
+  });
+}
+
+/// Collects diagnostics while alive, so failures can be reported as text.
+class DiagnosticCollector {
+public:
+  explicit DiagnosticCollector(MLIRContext *ctx)
+      : handler_(ctx, [this](Diagnostic &diag) {
+          llvm::raw_string_ostream os(text_);
+          os << diag.getLocation() << ": " << diag << "\n";
+          for (Diagnostic &note : diag.getNotes())
+            os << "  note: " << note << "\n";
+          return success();
+        }) {}
+  const std::string &text() const { return text_; }
+
+private:
+  std::string text_;
+  ScopedDiagnosticHandler handler_;
+};
+
+std::string shapeString(const std::vector<int64_t> &shape) {
+  std::string s = "[";
+  for (size_t i = 0; i < shape.size(); ++i)
+    s += (i ? ", " : "") + (shape[i] < 0 ? std::string("?") : std::to_string(shape[i]));
+  return s + "]";
+}
+
+TensorSignature signatureOf(Type type, std::string name) {
+  auto tensor = dyn_cast<RankedTensorType>(type);
+  if (!tensor)
+    throw CompileError("cannot call a function taking or returning " +
+                       [&] { std::string s; llvm::raw_string_ostream os(s); os << type; return s; }() +
+                       " (only ranked tensors)");
+  std::vector<int64_t> shape;
+  for (int64_t d : tensor.getShape())
+    shape.push_back(ShapedType::isDynamic(d) ? -1 : d);
+  return {std::move(name), dtypeOf(tensor.getElementType()), std::move(shape)};
+}
+
+/// A memref descriptor laid out as the C interface passes it: allocated and
+/// aligned pointers, offset, then sizes and strides. Every field is 8 bytes,
+/// so one int64 array holds any rank.
+struct Descriptor {
+  static size_t words(size_t rank) { return 3 + 2 * rank; }
+};
+
+} // namespace
+
+graphc_dtype_t dtypeOf(Type t) {
+  if (t.isF32())
+    return GRAPHC_DTYPE_F32;
+  if (t.isF64())
+    return GRAPHC_DTYPE_F64;
+  if (t.isInteger(32))
+    return GRAPHC_DTYPE_I32;
+  if (t.isInteger(64))
+    return GRAPHC_DTYPE_I64;
+  if (t.isInteger(1))
+    return GRAPHC_DTYPE_BOOL;
+  std::string s;
+  llvm::raw_string_ostream os(s);
+  os << t;
+  throw CompileError("element type " + s + " has no runtime dtype");
+}
+
+void lowerToLLVMDialect(ModuleOp module, const JitOptions &options) {
+  DiagnosticCollector diagnostics(module.getContext());
+  prepareForCpuCompilation(module);
+  PassManager pm(module.getContext());
+  CpuPipelineOptions cpu;
+  cpu.optLevel = options.optLevel;
+  buildCpuPipeline(pm, cpu);
+  if (failed(pm.run(module)))
+    throw CompileError("lowering to LLVM failed:\n" + diagnostics.text());
+}
+
+JitModule::~JitModule() = default;
+
+std::unique_ptr<JitModule> JitModule::compile(ModuleOp source, const JitOptions &options) {
+  initializeLLVMTargetsOnce();
+  std::unique_ptr<JitModule> jit(new JitModule());
+
+  // Signatures come from the graph-level types, before lowering erases them.
+  source.walk([&](func::FuncOp func) {
+    if (func.isPrivate() || func.isExternal())
+      return;
+    FunctionSignature signature;
+    for (unsigned i = 0; i < func.getNumArguments(); ++i) {
+      auto name = func.getArgAttrOfType<StringAttr>(i, "graph.name");
+      signature.arguments.push_back(signatureOf(
+          func.getArgument(i).getType(),
+          name ? name.str() : "argument #" + std::to_string(i)));
+    }
+    for (unsigned i = 0; i < func.getNumResults(); ++i)
+      signature.results.push_back(
+          signatureOf(func.getResultTypes()[i], "result #" + std::to_string(i)));
+    jit->signatures_[func.getName()] = std::move(signature);
+  });
+
+  OwningOpRef<ModuleOp> module(cast<ModuleOp>(source->clone()));
+  lowerToLLVMDialect(*module, options);
+  if (const char *dump = std::getenv("GRAPHC_DUMP_LLVM_DIALECT")) {
+    // A debugging aid: the module exactly as the JIT translates it.
+    std::error_code ec;
+    llvm::raw_fd_ostream os(dump, ec);
+    if (!ec)
+      module->print(os);
+  }
+
+  DiagnosticCollector diagnostics(module->getContext());
+  ExecutionEngineOptions engineOptions;
+  engineOptions.transformer = makeOptimizingTransformer(options.optLevel, 0, nullptr);
+  engineOptions.jitCodeGenOptLevel = static_cast<llvm::CodeGenOptLevel>(options.optLevel);
+  auto engine = ExecutionEngine::create(*module, engineOptions);
+  if (!engine) {
+    std::string message = llvm::toString(engine.takeError());
+    throw CompileError("JIT compilation failed: " + message + "\n" + diagnostics.text());
+  }
+  jit->engine_ = std::move(*engine);
+  return jit;
+}
+
+const FunctionSignature &JitModule::signature(const std::string &function) const {
+  auto it = signatures_.find(function);
+  if (it == signatures_.end())
+    throw CallError("no compiled function named '" + function + "'");
+  return it->second;
+}
+
+std::vector<rt::Tensor> JitModule::call(const std::string &function,
+                                        const std::vector<rt::Tensor> &arguments) const {
+  const FunctionSignature &sig = signature(function);
+  if (arguments.size() != sig.arguments.size())
+    throw CallError("'" + function + "' takes " + std::to_string(sig.arguments.size()) +
+                    " tensors, got " + std::to_string(arguments.size()));
+
+  // Check every argument against its declared dtype and static sizes, and
+  // every dynamic size against the others bound to the same batch.
+  std::vector<std::vector<int64_t>> argumentWords;
+  for (size_t i = 0; i < arguments.size(); ++i) {
+    const TensorSignature &expected = sig.arguments[i];
+    const rt::Tensor &t = arguments[i];
+    if (!t.get())
+      throw CallError("'" + function + "': " + expected.name + " is a null tensor");
+    std::vector<int64_t> shape = t.shape();
+    bool shapeOk = shape.size() == expected.shape.size();
+    for (size_t d = 0; shapeOk && d < shape.size(); ++d)
+      shapeOk = expected.shape[d] < 0 || expected.shape[d] == shape[d];
+    if (t.dtype() != expected.dtype || !shapeOk)
+      throw CallError("'" + function + "': " + expected.name + " expects " +
+                      graphc_dtype_name(expected.dtype) + " " + shapeString(expected.shape) +
+                      ", got " + graphc_dtype_name(t.dtype()) + " " + shapeString(shape));
+    std::vector<int64_t> words(Descriptor::words(shape.size()));
+    words[0] = reinterpret_cast<int64_t>(t.rawData());
+    words[1] = words[0];
+    words[2] = 0;
+    int64_t stride = 1;
+    for (size_t d = shape.size(); d-- > 0;) {
+      words[3 + d] = shape[d];
+      words[3 + shape.size() + d] = stride;
+      stride *= shape[d];
+    }
+    argumentWords.push_back(std::move(words));
+  }
+
+  size_t resultWordCount = 0;
+  for (const TensorSignature &r : sig.results)
+    resultWordCount += Descriptor::words(r.shape.size());
+  std::vector<int64_t> resultWords(resultWordCount, 0);
+
+  // invokePacked passes each argument by address: the C interface takes the
+  // result struct and every descriptor by pointer, so we pass pointers to
+  // those pointers.
+  std::vector<void *> descriptorPointers;
+  void *resultPointer = resultWords.data();
+  for (auto &words : argumentWords)
+    descriptorPointers.push_back(words.data());
+  std::vector<void *> packed;
+  if (!sig.results.empty())
+    packed.push_back(&resultPointer);
+  for (void *&p : descriptorPointers)
+    packed.push_back(&p);
+  if (llvm::Error error = engine_->invokePacked("_mlir_ciface_" + function, packed))
+    throw CallError("calling '" + function + "' failed: " + llvm::toString(std::move(error)));
+
+  std::vector<rt::Tensor> results;
+  std::set<int64_t> adopted;
+  size_t at = 0;
+  for (const TensorSignature &r : sig.results) {
+    size_t rank = r.shape.size();
+    int64_t *words = &resultWords[at];
+    at += Descriptor::words(rank);
+    std::vector<int64_t> shape(words + 3, words + 3 + rank);
+    char *data = reinterpret_cast<char *>(words[1]) + words[2] * graphc_dtype_size(r.dtype);
+    void *allocation = reinterpret_cast<void *>(words[0]);
+    graphc_tensor_t *tensor = nullptr;
+    if (adopted.insert(words[0]).second) {
+      rt::check(graphc_tensor_wrap(r.dtype, static_cast<int32_t>(rank), shape.data(), data,
+                                   &std::free, allocation, &tensor));
+    } else {
+      // The same buffer returned twice: the second result gets its own copy.
+      rt::check(graphc_tensor_create(r.dtype, static_cast<int32_t>(rank), shape.data(), data,
+                                     &tensor));
+    }
+    results.push_back(rt::Tensor::adopt(tensor));
+  }
+  return results;
+}
+
+} // namespace graphc
