@@ -2,6 +2,7 @@
 
 #include "graphc/Pipelines/Pipelines.h"
 #include "graphc/Conversion/Passes.h"
+#include "graphc/Transforms/Passes.h"
 
 #include "mlir/Conversion/ArithToLLVM/ArithToLLVM.h"
 #include "mlir/Conversion/BufferizationToMemRef/BufferizationToMemRef.h"
@@ -45,6 +46,7 @@ void graphc::buildLinalgToLLVMPipeline(OpPassManager &pm, const CpuPipelineOptio
   bufferization::buildBufferDeallocationPipeline(pm, deallocation);
   pm.addPass(createBufferizationToMemRefPass());
   pm.addPass(createCanonicalizerPass());
+  pm.addNestedPass<func::FuncOp>(createStridedCopyToLinalg());
 
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
   pm.addPass(createLowerAffinePass());

@@ -3,6 +3,7 @@
 #include "graphc/Conversion/Passes.h"
 #include "graphc/Dialect/Graph/GraphDialect.h"
 #include "graphc/Pipelines/Pipelines.h"
+#include "graphc/Transforms/Passes.h"
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -44,6 +45,7 @@ void graphc::registerAllDialects(DialectRegistry &registry) {
 
 void graphc::registerAllPasses() {
   registerGraphcConversionPasses();
+  registerGraphcTransformsPasses();
   registerCanonicalizerPass();
   registerCSEPass();
   PassPipelineRegistration<>("graphc-graph-to-linalg",

@@ -132,7 +132,9 @@ struct ConcatLowering : OpConversionPattern<graph::ConcatOp> {
     Location loc = op.getLoc();
     auto resultType = cast<RankedTensorType>(op.getType());
     int64_t rank = resultType.getRank();
-    int64_t dim = op.getDim() < 0 ? op.getDim() + rank : op.getDim();
+    // I64Attr getters return uint64_t: read the dim back as signed first.
+    int64_t requested = static_cast<int64_t>(op.getDim());
+    int64_t dim = requested < 0 ? requested + rank : requested;
     ValueRange inputs = adaptor.getInputs();
 
     auto sizeOf = [&](Value v, int64_t d) -> OpFoldResult {

@@ -1,0 +1,39 @@
+# graphc's front door. `make demo` and `make test` work on a fresh machine:
+# both install what is missing (scripts/bootstrap.sh), configure, and build.
+BUILD_DIR ?= build
+JOBS ?= 2
+LLVM_DIR ?= /usr/lib/llvm-19
+CMAKE_FLAGS ?= -G Ninja -DCMAKE_BUILD_TYPE=Release \
+  -DMLIR_DIR=$(LLVM_DIR)/lib/cmake/mlir \
+  -DLLVM_EXTERNAL_LIT=$(LLVM_DIR)/build/utils/lit/lit.py \
+  -DCMAKE_C_COMPILER=clang-19 -DCMAKE_CXX_COMPILER=clang++-19 \
+  -DLLVM_USE_LINKER=lld
+
+.PHONY: all bootstrap configure build test demo clean
+
+all: build
+
+bootstrap:
+	@bash scripts/bootstrap.sh
+
+$(BUILD_DIR)/build.ninja: CMakeLists.txt | bootstrap
+	cmake -S . -B $(BUILD_DIR) $(CMAKE_FLAGS)
+
+configure: bootstrap $(BUILD_DIR)/build.ninja
+
+build: configure
+	cmake --build $(BUILD_DIR) -j $(JOBS)
+
+# Every test: GoogleTest suites, the lit suite and the examples, through CTest.
+test: build
+	ctest --test-dir $(BUILD_DIR) --output-on-failure -j $(JOBS)
+
+# The main job. Until training lands (issue: runtime, data, training loop),
+# it runs the seeds' LeNet forward pass through the DSL and the JIT.
+demo: build
+	@mkdir -p $(BUILD_DIR)/demo
+	@echo "make demo: the seeds' LeNet forward pass (training arrives with the training loop)"
+	$(BUILD_DIR)/bin/lenet_forward --emit-graph $(BUILD_DIR)/demo/lenet.mlir
+
+clean:
+	rm -rf $(BUILD_DIR)

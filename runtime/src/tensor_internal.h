@@ -1,0 +1,25 @@
+// Shape helpers shared by the tensor, formatter and safetensors code.
+#ifndef GRAPHC_RUNTIME_SRC_TENSOR_INTERNAL_H_
+#define GRAPHC_RUNTIME_SRC_TENSOR_INTERNAL_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include "graphc/runtime/tensor.h"
+
+namespace graphc::rt::detail {
+
+// "[2, 3]" (and "[]" for a scalar), the way error messages print shapes.
+std::string shape_string(const int64_t* shape, int32_t rank);
+
+// Computes the element and byte counts of a shape, rejecting negative
+// dimensions and counts that overflow int64_t / size_t. `what` prefixes the
+// error message (e.g. "graphc_tensor_create").
+graphc_status_t checked_shape_size(const char* what, graphc_dtype_t dtype, int32_t rank,
+                                   const int64_t* shape, int64_t* out_numel,
+                                   size_t* out_nbytes) noexcept;
+
+}  // namespace graphc::rt::detail
+
+#endif  // GRAPHC_RUNTIME_SRC_TENSOR_INTERNAL_H_

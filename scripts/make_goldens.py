@@ -1,0 +1,93 @@
+#!/usr/bin/env python3
+"""Writes the PyTorch golden files graphc's tests compare against.
+
+Run once after changing a golden model (needs `pip install torch safetensors`;
+`make test` never needs torch). Outputs go to test/goldens/:
+
+  lenet_forward.safetensors  seed-000 Net (3x3 convs): state_dict after
+                             torch.manual_seed(0), an input batch and its output
+  mlp_forward.safetensors    seed-003 MLP (784-128-64-10, LogSoftmax): the same
+  lenet_forward.txt          what examples/lenet_forward prints, from PyTorch
+  mlp_init.safetensors       MLP state_dict after torch.manual_seed(0) only
+
+The forward files use a random-normal input batch (not graphc's generator) so
+that the comparison exercises the model on data graphc did not produce.
+"""
+import os
+import sys
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from safetensors.torch import save_file
+
+OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "test", "goldens")
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(1, 6, 3)
+        self.conv2 = nn.Conv2d(6, 16, 3)
+        self.fc1 = nn.Linear(16 * 6 * 6, 120)
+        self.fc2 = nn.Linear(120, 84)
+        self.fc3 = nn.Linear(84, 10)
+
+    def forward(self, x):
+        x = F.max_pool2d(F.relu(self.conv1(x)), (2, 2))
+        x = F.max_pool2d(F.relu(self.conv2(x)), 2)
+        x = x.view(-1, self.num_flat_features(x))
+        x = F.relu(self.fc1(x))
+        x = F.relu(self.fc2(x))
+        return self.fc3(x)
+
+    def num_flat_features(self, x):
+        n = 1
+        for s in x.size()[1:]:
+            n *= s
+        return n
+
+
+def mlp():
+    return nn.Sequential(nn.Linear(784, 128), nn.ReLU(), nn.Linear(128, 64), nn.ReLU(),
+                         nn.Linear(64, 10), nn.LogSoftmax(dim=1))
+
+
+def forward_golden(name, model, input_shape):
+    state = {k: v.detach().clone().contiguous() for k, v in model.state_dict().items()}
+    torch.manual_seed(1234)
+    x = torch.randn(*input_shape)
+    with torch.no_grad():
+        y = model(x)
+    tensors = dict(state)
+    tensors["input"] = x.contiguous()
+    tensors["output"] = y.contiguous()
+    save_file(tensors, os.path.join(OUT, name + ".safetensors"),
+              metadata={"generator": "scripts/make_goldens.py", "torch": torch.__version__})
+
+
+def main():
+    os.makedirs(OUT, exist_ok=True)
+    torch.set_num_threads(1)
+
+    # The LeNet walk-through, printed exactly as examples/lenet_forward prints it.
+    torch.manual_seed(0)
+    net = Net()
+    params = list(net.parameters())
+    x = torch.rand(1, 1, 32, 32)
+    with torch.no_grad():
+        out = net(x)
+    with open(os.path.join(OUT, "lenet_forward.txt"), "w") as f:
+        f.write(f"{net}\n{len(params)}\n{params[0].size()}\n{out}\n")
+    forward_golden("lenet_forward", net, (5, 1, 32, 32))
+
+    torch.manual_seed(0)
+    model = mlp()
+    save_file({k: v.contiguous() for k, v in model.state_dict().items()},
+              os.path.join(OUT, "mlp_init.safetensors"))
+    forward_golden("mlp_forward", model, (64, 784))
+    print("wrote goldens to", os.path.normpath(OUT), file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()

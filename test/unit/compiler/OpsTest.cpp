@@ -1,0 +1,394 @@
+// Every primitive op (and the DSL's composites) through trace -> GraphToLinalg
+// -> CPU pipeline -> JIT, compared with the naive reference loops in
+// Reference.h, in the spirit of ggml's test-backend-ops.
+#include "TestUtil.h"
+
+#include <cmath>
+
+using namespace testutil;
+namespace g = graphc;
+using Fn1 = g::Tensor (*)(const g::Tensor &, g::SourceLoc);
+
+namespace {
+
+struct UnaryCase {
+  const char *name;
+  Fn1 fn;
+  double (*reference)(double);
+  double lo, hi;
+};
+
+double sigmoidRef(double x) { return 1 / (1 + std::exp(-x)); }
+double reluRef(double x) { return x > 0 ? x : 0; }
+double rsqrtRef(double x) { return 1 / std::sqrt(x); }
+
+const UnaryCase kUnary[] = {
+    {"neg", &g::neg, [](double x) { return -x; }, -3, 3},
+    {"exp", &g::exp, [](double x) { return std::exp(x); }, -3, 3},
+    {"log", &g::log, [](double x) { return std::log(x); }, 0.1, 5},
+    {"sqrt", &g::sqrt, [](double x) { return std::sqrt(x); }, 0.1, 5},
+    {"rsqrt", &g::rsqrt, &rsqrtRef, 0.1, 5},
+    {"abs", &g::abs, [](double x) { return std::abs(x); }, -3, 3},
+    {"relu", &g::relu, &reluRef, -3, 3},
+    {"sigmoid", &g::sigmoid, &sigmoidRef, -6, 6},
+    {"tanh", &g::tanh, [](double x) { return std::tanh(x); }, -3, 3},
+};
+
+} // namespace
+
+TEST(UnaryOps, MatchReferenceInF32AndF64) {
+  for (const UnaryCase &c : kUnary)
+    for (graphc_dtype_t dtype : {GRAPHC_DTYPE_F32, GRAPHC_DTYPE_F64}) {
+      Tensor x = random({3, 5}, dtype, c.lo, c.hi);
+      Tensor y = run1({x}, [&](auto &xs) { return c.fn(xs[0], g::SourceLoc::current()); });
+      double tol = dtype == GRAPHC_DTYPE_F32 ? 2e-6 : 1e-12;
+      expectClose(y, ref::map(toRef(x), c.reference), tol, tol, c.name);
+    }
+}
+
+TEST(UnaryOps, NegAbsReluOnIntegers) {
+  Tensor x = random({7}, GRAPHC_DTYPE_I32, -5, 5);
+  expectClose(run1({x}, [](auto &xs) { return g::neg(xs[0]); }),
+              ref::map(toRef(x), [](double v) { return -v; }), 0, 0, "neg i32");
+  expectClose(run1({x}, [](auto &xs) { return g::abs(xs[0]); }),
+              ref::map(toRef(x), [](double v) { return std::abs(v); }), 0, 0, "abs i32");
+  Tensor y = random({7}, GRAPHC_DTYPE_I64, -5, 5);
+  expectClose(run1({y}, [](auto &xs) { return g::relu(xs[0]); }), ref::map(toRef(y), reluRef), 0,
+              0, "relu i64");
+}
+
+TEST(UnaryOps, ReluPropagatesNaN) {
+  Tensor x = Tensor::fromData({NAN, -1.0f, 2.0f}, {3});
+  Tensor y = run1({x}, [](auto &xs) { return g::relu(xs[0]); });
+  EXPECT_TRUE(std::isnan(y.data<float>()[0]));
+  EXPECT_EQ(y.data<float>()[1], 0.0f);
+  EXPECT_EQ(y.data<float>()[2], 2.0f);
+}
+
+TEST(BinaryOps, BroadcastLikePyTorch) {
+  // [4,1,3] with [5,1] -> [4,5,3]: both a stretched size-1 dim and a missing leading dim.
+  Tensor a = random({4, 1, 3}), b = random({5, 1}, GRAPHC_DTYPE_F32, 0.5, 2);
+  ref::Array ra = toRef(a), rb = toRef(b);
+  struct Case {
+    const char *name;
+    std::function<g::Tensor(const g::Tensor &, const g::Tensor &)> fn;
+    std::function<double(double, double)> reference;
+  };
+  std::vector<Case> cases = {
+      {"add", [](auto &x, auto &y) { return x + y; }, std::plus<double>()},
+      {"sub", [](auto &x, auto &y) { return x - y; }, std::minus<double>()},
+      {"mul", [](auto &x, auto &y) { return x * y; }, std::multiplies<double>()},
+      {"div", [](auto &x, auto &y) { return x / y; }, std::divides<double>()},
+      {"maximum", [](auto &x, auto &y) { return g::maximum(x, y); },
+       [](double x, double y) { return std::max(x, y); }},
+      {"minimum", [](auto &x, auto &y) { return g::minimum(x, y); },
+       [](double x, double y) { return std::min(x, y); }},
+  };
+  for (auto &c : cases) {
+    Tensor y = run1({a, b}, [&](auto &xs) { return c.fn(xs[0], xs[1]); });
+    expectClose(y, ref::zip(ra, rb, c.reference), 1e-6, 1e-6, c.name);
+  }
+  // pow on a positive base.
+  Tensor base = random({4, 1, 3}, GRAPHC_DTYPE_F32, 0.1, 3);
+  Tensor p = run1({base, b}, [](auto &xs) { return g::pow(xs[0], xs[1]); });
+  expectClose(p, ref::zip(toRef(base), rb, [](double x, double y) { return std::pow(x, y); }),
+              1e-5, 1e-6, "pow");
+}
+
+TEST(BinaryOps, ScalarOperandsAndPromotion) {
+  Tensor x = random({2, 3});
+  Tensor y = run1({x}, [](auto &xs) { return 2.0 * xs[0] + 1 - xs[0] / 4.0; });
+  expectClose(y, ref::map(toRef(x), [](double v) { return 2 * v + 1 - v / 4; }), 1e-6, 1e-6);
+  // int32 + float64 promotes to float64; int / int is true division (float32).
+  Tensor i = random({4}, GRAPHC_DTYPE_I32, -9, 9), d = random({4}, GRAPHC_DTYPE_F64);
+  Tensor sum = run1({i, d}, [](auto &xs) { return xs[0] + xs[1]; });
+  EXPECT_EQ(sum.dtype(), GRAPHC_DTYPE_F64);
+  expectClose(sum, ref::zip(toRef(i), toRef(d), std::plus<double>()), 1e-12, 1e-12);
+  Tensor j = Tensor::fromData(std::vector<int32_t>{7, -7, 3, 1}, {4});
+  Tensor q = run1({j}, [](auto &xs) { return xs[0] / 2; });
+  EXPECT_EQ(q.dtype(), GRAPHC_DTYPE_F32);
+  expectClose(q, ref::Array{{4}, {3.5, -3.5, 1.5, 0.5}}, 0, 0);
+}
+
+TEST(BinaryOps, IntegerArithmetic) {
+  Tensor a = random({3, 4}, GRAPHC_DTYPE_I64, -50, 50), b = random({4}, GRAPHC_DTYPE_I64, -9, 9);
+  expectClose(run1({a, b}, [](auto &xs) { return xs[0] * xs[1] - xs[0]; }),
+              ref::zip(toRef(a), toRef(b), [](double x, double y) { return x * y - x; }), 0, 0);
+}
+
+TEST(CompareOps, GiveBoolWithBroadcasting) {
+  Tensor a = Tensor::fromData({1.f, 2.f, 3.f, NAN}, {4, 1});
+  Tensor b = Tensor::fromData({2.f, NAN, 1.f}, {3});
+  struct Case {
+    const char *name;
+    g::Tensor (*fn)(const g::Tensor &, const g::Operand &, g::SourceLoc);
+    std::function<bool(double, double)> reference;
+  };
+  std::vector<Case> cases = {
+      {"eq", &g::eq, [](double x, double y) { return x == y; }},
+      {"ne", &g::ne, [](double x, double y) { return x != y; }},
+      {"lt", &g::lt, [](double x, double y) { return x < y; }},
+      {"le", &g::le, [](double x, double y) { return x <= y; }},
+      {"gt", &g::gt, [](double x, double y) { return x > y; }},
+      {"ge", &g::ge, [](double x, double y) { return x >= y; }},
+  };
+  for (auto &c : cases) {
+    Tensor y = run1({a, b}, [&](auto &xs) { return c.fn(xs[0], xs[1], g::SourceLoc::current()); });
+    EXPECT_EQ(y.dtype(), GRAPHC_DTYPE_BOOL) << c.name;
+    expectClose(y, ref::zip(toRef(a), toRef(b), [&](double x, double y) {
+                  return c.reference(x, y) ? 1.0 : 0.0;
+                }), 0, 0, c.name);
+  }
+  Tensor i = Tensor::fromData(std::vector<int32_t>{1, 5, -2}, {3});
+  expectClose(run1({i}, [](auto &xs) { return g::ge(xs[0], 1); }), ref::Array{{3}, {1, 1, 0}}, 0,
+              0, "ge i32");
+}
+
+TEST(SelectOp, WhereBroadcastsThreeWays) {
+  Tensor x = random({4, 3});
+  Tensor y = run1({x}, [](auto &xs) { return g::where(g::gt(xs[0], 0.0), xs[0], 0.5); });
+  expectClose(y, ref::map(toRef(x), [](double v) { return v > 0 ? v : 0.5; }), 0, 0);
+}
+
+TEST(CastOp, FollowsTorchTo) {
+  Tensor f = Tensor::fromData({-2.7f, -0.5f, 0.f, 0.5f, 3.9f}, {5});
+  expectClose(run1({f}, [](auto &xs) { return xs[0].to(GRAPHC_DTYPE_I32); }),
+              ref::Array{{5}, {-2, 0, 0, 0, 3}}, 0, 0, "f32->i32 truncates");
+  expectClose(run1({f}, [](auto &xs) { return xs[0].to(GRAPHC_DTYPE_BOOL); }),
+              ref::Array{{5}, {1, 1, 0, 1, 1}}, 0, 0, "f32->bool");
+  expectClose(run1({f}, [](auto &xs) { return xs[0].to(GRAPHC_DTYPE_F64); }), toRef(f), 0, 0,
+              "f32->f64");
+  Tensor b = Tensor::fromData(std::vector<uint8_t>{1, 0, 1}, {3}, GRAPHC_DTYPE_BOOL);
+  expectClose(run1({b}, [](auto &xs) { return xs[0].to(GRAPHC_DTYPE_F32); }),
+              ref::Array{{3}, {1, 0, 1}}, 0, 0, "bool->f32 is 0/1");
+  expectClose(run1({b}, [](auto &xs) { return xs[0].to(GRAPHC_DTYPE_I64); }),
+              ref::Array{{3}, {1, 0, 1}}, 0, 0, "bool->i64 is 0/1, not -1");
+  Tensor l = Tensor::fromData(std::vector<int64_t>{-3, 0, 1LL << 40}, {3});
+  expectClose(run1({l}, [](auto &xs) { return xs[0].to(GRAPHC_DTYPE_F64); }),
+              ref::Array{{3}, {-3, 0, double(1LL << 40)}}, 0, 0, "i64->f64");
+}
+
+TEST(MatmulOp, TwoDBatchedAndSharedRhs) {
+  for (graphc_dtype_t dtype : {GRAPHC_DTYPE_F32, GRAPHC_DTYPE_F64}) {
+    double tol = dtype == GRAPHC_DTYPE_F32 ? 1e-5 : 1e-12;
+    Tensor a = random({5, 7}, dtype), b = random({7, 3}, dtype);
+    expectClose(run1({a, b}, [](auto &xs) { return g::matmul(xs[0], xs[1]); }),
+                ref::matmul(toRef(a), toRef(b)), tol, tol, "2-D");
+    Tensor ba = random({2, 4, 6}, dtype), bb = random({2, 6, 3}, dtype);
+    expectClose(run1({ba, bb}, [](auto &xs) { return g::matmul(xs[0], xs[1]); }),
+                ref::matmul(toRef(ba), toRef(bb)), tol, tol, "batched");
+    Tensor shared = random({6, 5}, dtype);
+    expectClose(run1({ba, shared}, [](auto &xs) { return g::matmul(xs[0], xs[1]); }),
+                ref::matmul(toRef(ba), toRef(shared)), tol, tol, "shared rhs");
+  }
+}
+
+TEST(Conv2dOp, StridesPaddingDilationGroups) {
+  struct Case {
+    std::vector<int64_t> input, weight;
+    int64_t sh, sw, ph, pw, dh, dw, groups;
+  };
+  std::vector<Case> cases = {
+      {{1, 1, 6, 6}, {2, 1, 3, 3}, 1, 1, 0, 0, 1, 1, 1},
+      {{2, 3, 9, 7}, {4, 3, 3, 2}, 2, 1, 1, 0, 1, 1, 1},   // non-square, strided, padded
+      {{2, 4, 8, 8}, {6, 2, 3, 3}, 1, 2, 2, 1, 2, 1, 2},   // dilated, grouped
+      {{1, 4, 5, 5}, {4, 1, 3, 3}, 1, 1, 1, 1, 1, 1, 4},   // depthwise
+  };
+  for (const Case &c : cases) {
+    Tensor x = random(c.input, GRAPHC_DTYPE_F64), w = random(c.weight, GRAPHC_DTYPE_F64);
+    Tensor y = run1({x, w}, [&](auto &xs) {
+      return g::conv2d(xs[0], xs[1], g::Tensor(), {c.sh, c.sw}, {c.ph, c.pw}, {c.dh, c.dw},
+                       c.groups);
+    });
+    expectClose(y, ref::conv2d(toRef(x), toRef(w), c.sh, c.sw, c.ph, c.pw, c.dh, c.dw, c.groups),
+                1e-12, 1e-12, "conv2d");
+  }
+}
+
+TEST(Conv2dOp, ModuleWithBiasAndDynamicBatch) {
+  // Through nn::Conv2d, so the weight and bias are parameters and only the
+  // input's batch is dynamic.
+  g::nn::Conv2d conv(2, 4, 3, 1, 1);
+  Tensor w = random({4, 2, 3, 3}), b = random({4});
+  conv.loadStateDict({{"weight", w}, {"bias", b}});
+  g::Program program = g::trace(conv, random({1, 2, 6, 6})).compile();
+  for (int64_t batch : {1, 3}) {
+    Tensor x = random({batch, 2, 6, 6});
+    ref::Array want = ref::conv2d(toRef(x), toRef(w), 1, 1, 1, 1, 1, 1, 1);
+    ref::Array bias{{4, 1, 1}, toRef(b).data};
+    expectClose(program(x), ref::zip(want, bias, std::plus<double>()), 1e-5, 1e-5);
+  }
+}
+
+TEST(PoolOps, MaxAndAverageWithStrideAndPadding) {
+  Tensor x = random({2, 3, 7, 6}, GRAPHC_DTYPE_F64);
+  struct Case {
+    int64_t kh, kw, sh, sw, ph, pw;
+  };
+  for (Case c : {Case{2, 2, 2, 2, 0, 0}, Case{3, 3, 2, 2, 1, 1}, Case{3, 2, 1, 2, 1, 0}}) {
+    Tensor m = run1({x}, [&](auto &xs) {
+      return g::max_pool2d(xs[0], {c.kh, c.kw}, {c.sh, c.sw}, {c.ph, c.pw});
+    });
+    expectClose(m, ref::pool2d(toRef(x), c.kh, c.kw, c.sh, c.sw, c.ph, c.pw, true), 0, 0, "max");
+    Tensor a = run1({x}, [&](auto &xs) {
+      return g::avg_pool2d(xs[0], {c.kh, c.kw}, {c.sh, c.sw}, {c.ph, c.pw});
+    });
+    expectClose(a, ref::pool2d(toRef(x), c.kh, c.kw, c.sh, c.sw, c.ph, c.pw, false), 1e-12,
+                1e-12, "avg");
+  }
+}
+
+TEST(ReductionOps, MultipleDimsKeepdimNegative) {
+  Tensor x = random({3, 4, 5}, GRAPHC_DTYPE_F64);
+  struct Case {
+    std::vector<int64_t> dims;
+    bool keepdim;
+  };
+  for (Case c : {Case{{1}, false}, Case{{0, 2}, true}, Case{{-1}, true}, Case{{0, 1, 2}, false},
+                 Case{{2, 0}, false}}) {
+    expectClose(run1({x}, [&](auto &xs) { return g::sum(xs[0], c.dims, c.keepdim); }),
+                ref::reduce(toRef(x), c.dims, c.keepdim, ref::Reduce::Sum), 1e-12, 1e-12, "sum");
+    expectClose(run1({x}, [&](auto &xs) { return g::mean(xs[0], c.dims, c.keepdim); }),
+                ref::reduce(toRef(x), c.dims, c.keepdim, ref::Reduce::Mean), 1e-12, 1e-12,
+                "mean");
+    expectClose(run1({x}, [&](auto &xs) { return g::amax(xs[0], c.dims, c.keepdim); }),
+                ref::reduce(toRef(x), c.dims, c.keepdim, ref::Reduce::Max), 0, 0, "amax");
+  }
+}
+
+TEST(ReductionOps, MeanOverDynamicBatch) {
+  // The count of a dynamic dim is only known at run time.
+  for (int64_t batch : {1, 6}) {
+    Tensor x = random({batch, 3});
+    Tensor m = run1({x}, [](auto &xs) { return g::mean(xs[0], {0, 1}); }, true);
+    expectClose(m, ref::reduce(toRef(x), {0, 1}, false, ref::Reduce::Mean), 1e-6, 1e-6);
+  }
+}
+
+TEST(DataMovement, ReshapePermuteTransposeBroadcast) {
+  Tensor x = random({2, 3, 4});
+  expectClose(run1({x}, [](auto &xs) { return xs[0].view({4, -1}); }),
+              ref::Array{{4, 6}, toRef(x).data}, 0, 0, "view");
+  expectClose(run1({x}, [](auto &xs) { return g::reshape(xs[0], {24}); }),
+              ref::Array{{24}, toRef(x).data}, 0, 0, "flatten to 1-D");
+  expectClose(run1({x}, [](auto &xs) { return g::permute(xs[0], {2, 0, 1}); }),
+              ref::permute(toRef(x), {2, 0, 1}), 0, 0, "permute");
+  expectClose(run1({x}, [](auto &xs) { return g::transpose(xs[0], 0, -1); }),
+              ref::permute(toRef(x), {2, 1, 0}), 0, 0, "transpose");
+  Tensor v = random({3, 1});
+  ref::Array bc{{2, 3, 4}, {}};
+  for (int64_t i = 0; i < 24; ++i)
+    bc.data.push_back(toRef(v).data[(i / 4) % 3]);
+  expectClose(run1({v}, [](auto &xs) { return g::broadcast_to(xs[0], {2, 3, 4}); }), bc, 0, 0,
+              "broadcast_to");
+  Tensor s = Tensor::fromData({5.f}, {});
+  expectClose(run1({s}, [](auto &xs) { return g::reshape(xs[0], {1, 1}); }),
+              ref::Array{{1, 1}, {5}}, 0, 0, "scalar to [1,1]");
+  Tensor one = Tensor::fromData({7.f}, {1, 1});
+  expectClose(run1({one}, [](auto &xs) { return g::reshape(xs[0], {}); }), ref::Array{{}, {7}}, 0,
+              0, "[1,1] to scalar");
+}
+
+TEST(DataMovement, ReshapeWithDynamicBatch) {
+  for (int64_t batch : {1, 5}) {
+    Tensor x = random({batch, 2, 3, 3});
+    Tensor y = run1({x}, [](auto &xs) { return g::flatten(xs[0], 1); }, true);
+    expectClose(y, ref::Array{{batch, 18}, toRef(x).data}, 0, 0, "flatten");
+    Tensor z = run1({x}, [](auto &xs) { return xs[0].view({-1, 9}); }, true);
+    expectClose(z, ref::Array{{batch * 2, 9}, toRef(x).data}, 0, 0, "view(-1, 9)");
+  }
+}
+
+TEST(DataMovement, SliceLikePython) {
+  Tensor x = random({5, 6});
+  auto sliced = [&](int64_t dim, int64_t start, int64_t stop, int64_t step) {
+    return run1({x}, [&](auto &xs) { return g::slice(xs[0], dim, start, stop, step); });
+  };
+  ref::Array rx = toRef(x);
+  auto reference = [&](int64_t dim, int64_t start, int64_t stop, int64_t step) {
+    ref::Array out{{5, 6}, {}};
+    std::vector<int64_t> kept;
+    int64_t size = rx.shape[dim];
+    if (start < 0) start += size;
+    if (stop < 0) stop += size;
+    stop = std::min(stop, size);
+    for (int64_t i = start; i < stop; i += step)
+      kept.push_back(i);
+    out.shape[dim] = kept.size();
+    for (int64_t r = 0; r < out.shape[0]; ++r)
+      for (int64_t c = 0; c < out.shape[1]; ++c)
+        out.data.push_back(dim == 0 ? rx.data[kept[r] * 6 + c] : rx.data[r * 6 + kept[c]]);
+    return out;
+  };
+  expectClose(sliced(0, 1, 4, 1), reference(0, 1, 4, 1), 0, 0, "x[1:4]");
+  expectClose(sliced(1, 0, 6, 2), reference(1, 0, 6, 2), 0, 0, "x[:, ::2]");
+  expectClose(sliced(1, -3, g::kEnd, 1), reference(1, -3, 6, 1), 0, 0, "x[:, -3:]");
+  expectClose(sliced(0, 2, 100, 2), reference(0, 2, 100, 2), 0, 0, "stop clamps");
+}
+
+TEST(DataMovement, ConcatAlongEachDim) {
+  Tensor a = random({2, 3}), b = random({1, 3}), c = random({2, 2});
+  ref::Array ra = toRef(a), rb = toRef(b), rc = toRef(c);
+  ref::Array rows{{3, 3}, ra.data};
+  rows.data.insert(rows.data.end(), rb.data.begin(), rb.data.end());
+  expectClose(run1({a, b}, [](auto &xs) { return g::cat({xs[0], xs[1]}, 0); }), rows, 0, 0,
+              "cat dim 0");
+  ref::Array cols{{2, 5}, {}};
+  for (int r = 0; r < 2; ++r) {
+    cols.data.insert(cols.data.end(), ra.data.begin() + r * 3, ra.data.begin() + r * 3 + 3);
+    cols.data.insert(cols.data.end(), rc.data.begin() + r * 2, rc.data.begin() + r * 2 + 2);
+  }
+  expectClose(run1({a, c}, [](auto &xs) { return g::cat({xs[0], xs[1]}, -1); }), cols, 0, 0,
+              "cat dim -1");
+}
+
+TEST(DataMovement, Constants) {
+  Tensor x = random({2, 2});
+  Tensor k = Tensor::fromData({1.f, 2.f, 3.f, 4.f}, {2, 2});
+  expectClose(run1({x}, [&](auto &xs) { return xs[0] + g::constant(k); }),
+              ref::zip(toRef(x), toRef(k), std::plus<double>()), 1e-7, 0);  // one f32 rounding
+}
+
+TEST(Composites, SoftmaxLogSoftmaxLinear) {
+  Tensor x = random({4, 10}, GRAPHC_DTYPE_F64, -30, 30);
+  ref::Array rx = toRef(x);
+  ref::Array m = ref::reduce(rx, {1}, true, ref::Reduce::Max);
+  ref::Array e = ref::map(ref::zip(rx, m, std::minus<double>()), [](double v) { return std::exp(v); });
+  ref::Array s = ref::reduce(e, {1}, true, ref::Reduce::Sum);
+  expectClose(run1({x}, [](auto &xs) { return g::softmax(xs[0], 1); }),
+              ref::zip(e, s, std::divides<double>()), 1e-12, 1e-14, "softmax");
+  ref::Array logSoftmax = ref::zip(ref::zip(rx, m, std::minus<double>()),
+                                   ref::map(s, [](double v) { return std::log(v); }),
+                                   std::minus<double>());
+  expectClose(run1({x}, [](auto &xs) { return g::log_softmax(xs[0], -1); }), logSoftmax, 1e-12,
+              1e-12, "log_softmax");
+
+  Tensor in = random({3, 5}), w = random({4, 5}), b = random({4});
+  ref::Array wt = ref::permute(toRef(w), {1, 0});
+  expectClose(run1({in, w, b}, [](auto &xs) { return g::linear(xs[0], xs[1], xs[2]); }),
+              ref::zip(ref::matmul(toRef(in), wt), toRef(b), std::plus<double>()), 1e-5, 1e-5,
+              "linear");
+}
+
+TEST(Composites, LogSoftmaxStaysFiniteForLargeLogits) {
+  Tensor x = Tensor::fromData({1000.f, 0.f, -1000.f}, {1, 3});
+  Tensor y = run1({x}, [](auto &xs) { return g::log_softmax(xs[0], 1); });
+  EXPECT_FLOAT_EQ(y.data<float>()[0], 0.0f);
+  EXPECT_FLOAT_EQ(y.data<float>()[1], -1000.0f);
+  EXPECT_FLOAT_EQ(y.data<float>()[2], -2000.0f);
+}
+
+TEST(Execution, MultipleOutputsAndInputsUntouched) {
+  Tensor x = random({3, 3});
+  ref::Array before = toRef(x);
+  auto outs = run({x}, [](auto &xs) {
+    return std::vector<g::Tensor>{g::relu(xs[0]), xs[0] * 2.0, xs[0]};
+  });
+  ASSERT_EQ(outs.size(), 3u);
+  expectClose(outs[0], ref::map(before, reluRef), 0, 0, "relu");
+  expectClose(outs[1], ref::map(before, [](double v) { return 2 * v; }), 0, 0, "2x");
+  expectClose(outs[2], before, 0, 0, "identity result is a copy");
+  // Results are fresh buffers: the caller's input was neither written nor aliased.
+  expectClose(x, before, 0, 0, "input untouched");
+  EXPECT_NE(outs[2].rawData(), x.rawData());
+}
