@@ -83,6 +83,11 @@ int64_t Module::numParameters() const {
   return n;
 }
 
+void Module::zeroGrad() {
+  for (auto &[name, p] : namedParameters())
+    p.zeroGrad();
+}
+
 std::map<std::string, rt::Tensor> Module::stateDict() const {
   std::map<std::string, rt::Tensor> out;
   for (auto &[name, p] : namedParameters())

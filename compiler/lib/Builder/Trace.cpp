@@ -3,6 +3,11 @@
 #include "graphc/Builder/Trace.h"
 #include "Tracer.h"
 #include "graphc/Pipelines/Pipelines.h"
+#include "graphc/Transforms/Passes.h"
+
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Transforms/Passes.h"
 
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/IR/OwningOpRef.h"
@@ -97,6 +102,22 @@ Graph Graph::load(const std::string &path) {
   return Graph(ctx, std::move(module), {});
 }
 
+Graph &Graph::differentiate() {
+  std::string diagnostics;
+  ScopedDiagnosticHandler collect(context_.get(), [&](Diagnostic &diag) {
+    llvm::raw_string_ostream os(diagnostics);
+    os << diag.getLocation() << ": " << diag << "\n";
+    return success();
+  });
+  PassManager pm(context_.get());
+  pm.addPass(createAutodiff());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+  if (failed(pm.run(module())))
+    throw CompileError("differentiation failed:\n" + diagnostics);
+  return *this;
+}
+
 Program Graph::compile(const JitOptions &options) const {
   std::shared_ptr<JitModule> jit = JitModule::compile(module(), options);
   return Program(std::move(jit), parameters_);
@@ -114,13 +135,85 @@ std::vector<rt::Tensor> Program::run(const std::vector<rt::Tensor> &inputs,
   return jit_->call(function, arguments);
 }
 
+namespace {
+
+/// grad += update, elementwise, on the host (gradients are float tensors).
+void accumulateGrad(Parameter &p, const rt::Tensor &update) {
+  if (!p.grad().get()) {
+    p.setGrad(update);
+    return;
+  }
+  rt::Tensor grad = p.grad();
+  if (grad.dtype() == GRAPHC_DTYPE_F32) {
+    float *g = grad.data<float>();
+    const float *u = update.data<float>();
+    for (int64_t i = 0, n = grad.numel(); i < n; ++i)
+      g[i] += u[i];
+  } else {
+    double *g = grad.data<double>();
+    const double *u = update.data<double>();
+    for (int64_t i = 0, n = grad.numel(); i < n; ++i)
+      g[i] += u[i];
+  }
+}
+
+} // namespace
+
+BackwardResult Program::backward(const std::vector<rt::Tensor> &inputs,
+                                 const rt::Tensor &gradOutput,
+                                 const std::string &function) const {
+  const std::string gradFunction = function + "_grad";
+  const FunctionSignature &forward = jit_->signature(function);
+  const FunctionSignature &signature = jit_->signature(gradFunction);
+  std::vector<rt::Tensor> arguments(inputs);
+  for (auto &[name, p] : parameters_)
+    arguments.push_back(p.value());
+  bool wantsGradOutput = signature.arguments.size() == forward.arguments.size() + 1;
+  if (wantsGradOutput) {
+    if (!gradOutput.get())
+      throw CallError("backward of '" + function +
+                      "' needs a gradient for its non-scalar result (Z.backward(dZ))");
+    arguments.push_back(gradOutput);
+  } else if (gradOutput.get()) {
+    throw CallError("backward of '" + function + "': its result is a scalar, so the seed is 1; "
+                    "call backward without a gradient");
+  }
+  std::vector<rt::Tensor> results = jit_->call(gradFunction, arguments);
+
+  BackwardResult out;
+  size_t at = forward.results.size();
+  out.outputs.assign(results.begin(), results.begin() + at);
+  // Gradients come in argument order: marked inputs, then marked parameters.
+  size_t gradCount = results.size() - at;
+  size_t paramsWithGrad = 0;
+  for (auto &[name, p] : parameters_)
+    paramsWithGrad += p.requiresGrad();
+  size_t inputGrads = gradCount - paramsWithGrad;
+  for (size_t i = 0; i < inputGrads; ++i)
+    out.inputGrads.push_back(results[at + i]);
+  size_t next = at + inputGrads;
+  for (auto &[name, p] : parameters_) {
+    if (!p.requiresGrad())
+      continue;
+    Parameter param = p;
+    accumulateGrad(param, results[next++]);
+  }
+  return out;
+}
+
 Graph trace(const nn::Module &module, const std::vector<InputSpec> &inputs,
+            const std::function<std::vector<Tensor>(const std::vector<Tensor> &)> &fn,
+            const TraceOptions &options) {
+  return trace(module.namedParameters(), inputs, fn, options);
+}
+
+Graph trace(const std::vector<std::pair<std::string, Parameter>> &parameters,
+            const std::vector<InputSpec> &inputs,
             const std::function<std::vector<Tensor>(const std::vector<Tensor> &)> &fn,
             const TraceOptions &options) {
   auto ctx = createContext();
   OpBuilder builder(ctx.get());
   OwningOpRef<ModuleOp> moduleOp(ModuleOp::create(builder.getUnknownLoc()));
-  auto parameters = module.namedParameters();
   {
     Tracer tracer(ctx.get(), *moduleOp, options.function);
     std::vector<Tensor> symbolic;
@@ -131,14 +224,15 @@ Graph trace(const nn::Module &module, const std::vector<InputSpec> &inputs,
                             ? ShapedType::kDynamic
                             : in.shape[i]);
       symbolic.push_back(tracer.addArgument(
-          RankedTensorType::get(shape, elementTypeFor(ctx.get(), in.dtype)), in.name));
+          RankedTensorType::get(shape, elementTypeFor(ctx.get(), in.dtype)), in.name,
+          in.requiresGrad));
     }
     for (auto &[name, p] : parameters) {
       const rt::Tensor &v = p.value();
       tracer.bindParameter(
           p.id(), tracer.addArgument(RankedTensorType::get(v.shape(),
                                                            elementTypeFor(ctx.get(), v.dtype())),
-                                     name));
+                                     name, p.requiresGrad()));
     }
     tracer.finish(fn(symbolic));
   }

@@ -31,13 +31,16 @@ Location Tracer::location(const SourceLoc &loc) {
   return FileLineColLoc::get(context(), loc.file ? loc.file : "<unknown>", loc.line, 0);
 }
 
-Tensor Tracer::addArgument(Type type, llvm::StringRef name) {
+Tensor Tracer::addArgument(Type type, llvm::StringRef name, bool requiresGrad) {
   Block &entry = function_.front();
   Value arg = entry.addArgument(type, NameLoc::get(builder_.getStringAttr(name)));
   SmallVector<Type> inputs(entry.getArgumentTypes());
   function_.setType(builder_.getFunctionType(inputs, {}));
   function_.setArgAttr(arg.cast<BlockArgument>().getArgNumber(), "graph.name",
                        builder_.getStringAttr(name));
+  if (requiresGrad)
+    function_.setArgAttr(arg.cast<BlockArgument>().getArgNumber(), "graph.requires_grad",
+                         builder_.getUnitAttr());
   return wrap(arg);
 }
 

@@ -24,7 +24,7 @@ public:
   mlir::MLIRContext *context() { return builder_.getContext(); }
   mlir::Location location(const SourceLoc &loc);
 
-  Tensor addArgument(mlir::Type type, llvm::StringRef name);
+  Tensor addArgument(mlir::Type type, llvm::StringRef name, bool requiresGrad = false);
   void bindParameter(const void *id, const Tensor &value) { parameters_[id] = value; }
   /// The argument standing for a parameter; throws if the module did not register it.
   Tensor parameter(const void *id) const;

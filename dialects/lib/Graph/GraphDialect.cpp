@@ -7,6 +7,7 @@ using namespace mlir;
 using namespace graphc::graph;
 
 #include "graphc/Dialect/Graph/GraphOpsDialect.cpp.inc"
+#include "graphc/Dialect/Graph/GraphInterfaces.cpp.inc"
 
 void GraphDialect::initialize() {
   addOperations<

@@ -252,9 +252,28 @@ LogicalResult BroadcastToOp::verify() {
   if (failed(verifySameElementType(*this, getInput().getType(), getType())))
     return failure();
   auto from = rankedType(getInput()).getShape();
-  if (!isBroadcastableTo(from, getType().getShape()))
+  ArrayRef<int64_t> to = getType().getShape();
+  if (!isBroadcastableTo(from, to))
     return emitOpError() << "cannot broadcast " << formatShape(from) << " to "
-                         << formatShape(getType().getShape());
+                         << formatShape(to);
+  if (Value like = getLike()) {
+    auto likeShape = rankedType(like).getShape();
+    if (likeShape.size() != to.size())
+      return emitOpError() << "'like' operand " << formatShape(likeShape)
+                           << " must have the result's rank " << to.size();
+    for (size_t i = 0; i < to.size(); ++i)
+      if (likeShape[i] != to[i] && !ShapedType::isDynamic(likeShape[i]))
+        return emitOpError() << "'like' operand " << formatShape(likeShape)
+                             << " disagrees with the result " << formatShape(to);
+    return success();
+  }
+  // Without 'like', every dynamic result dim must come from a dynamic operand dim.
+  int64_t lead = to.size() - from.size();
+  for (int64_t i = 0; i < (int64_t)to.size(); ++i)
+    if (ShapedType::isDynamic(to[i]) &&
+        (i < lead || !ShapedType::isDynamic(from[i - lead])))
+      return emitOpError() << "dynamic result dimension " << i << " of "
+                           << formatShape(to) << " needs a 'like' operand to size it";
   return success();
 }
 
@@ -311,6 +330,67 @@ OpFoldResult CastOp::fold(FoldAdaptor) {
   if (getInput().getType() == getType())
     return getInput();
   return {};
+}
+
+//===----------------------------------------------------------------------===//
+// Gradient primitives
+//===----------------------------------------------------------------------===//
+
+/// Same rank, and equal wherever both sizes are known.
+static bool compatibleShapes(ArrayRef<int64_t> a, ArrayRef<int64_t> b) {
+  if (a.size() != b.size())
+    return false;
+  for (size_t i = 0; i < a.size(); ++i)
+    if (a[i] != b[i] && !ShapedType::isDynamic(a[i]) && !ShapedType::isDynamic(b[i]))
+      return false;
+  return true;
+}
+
+/// The forward op's output shape `forward` must match the gradient operand.
+static LogicalResult checkGradShape(Operation *op, FailureOr<Shape> forward,
+                                    const std::string &why, Value gradOutput) {
+  if (failed(forward))
+    return op->emitOpError() << why;
+  auto given = rankedType(gradOutput).getShape();
+  if (!compatibleShapes(*forward, given))
+    return op->emitOpError() << "grad_output " << formatShape(given)
+                             << " does not match the forward result " << formatShape(*forward);
+  return success();
+}
+
+LogicalResult Conv2DInputGradOp::verify() {
+  std::string why;
+  auto forward = conv2dShape(getType().getShape(), rankedType(getWeight()).getShape(),
+                             getStride(), getPadding(), getDilation(), getGroups(), why);
+  return checkGradShape(*this, forward, why, getGradOutput());
+}
+
+LogicalResult Conv2DWeightGradOp::verify() {
+  std::string why;
+  auto forward = conv2dShape(rankedType(getInput()).getShape(), getType().getShape(),
+                             getStride(), getPadding(), getDilation(), getGroups(), why);
+  return checkGradShape(*this, forward, why, getGradOutput());
+}
+
+template <typename OpTy>
+static LogicalResult verifyPoolGrad(OpTy op) {
+  if (op.getType() != op.getInput().getType())
+    return op.emitOpError("result type must be the forward input's type");
+  std::string why;
+  auto forward = pool2dShape(rankedType(op.getInput()).getShape(), op.getKernelSize(),
+                             op.getStride(), op.getPadding(), why);
+  return checkGradShape(op, forward, why, op.getGradOutput());
+}
+
+LogicalResult MaxPool2DGradOp::verify() { return verifyPoolGrad(*this); }
+LogicalResult AvgPool2DGradOp::verify() { return verifyPoolGrad(*this); }
+
+LogicalResult SliceGradOp::verify() {
+  std::string why;
+  auto forward = sliceShape(getType().getShape(), getStart(), getStop(), getStep(), why);
+  if (failed(verifySameElementType(*this, getGradOutput().getType(), getType())))
+    return failure();
+  return checkGradShape(*this, forward, why, getGradOutput());
 }
 
 #define GET_OP_CLASSES

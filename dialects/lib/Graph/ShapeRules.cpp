@@ -173,6 +173,10 @@ FailureOr<Shape> pool2dShape(llvm::ArrayRef<int64_t> input, llvm::ArrayRef<int64
   if (!checkPair(kernel, 1, "kernel_size", why) || !checkPair(stride, 1, "stride", why) ||
       !checkPair(padding, 0, "padding", why))
     return failure();
+  if (input[1] == kDyn || input[2] == kDyn || input[3] == kDyn) {
+    why = "pooling needs static channels and image sizes, got " + formatShape(input);
+    return failure();
+  }
   for (int i = 0; i < 2; ++i)
     if (padding[i] * 2 > kernel[i]) {
       why = "padding should be at most half of kernel_size, got padding " +

@@ -26,10 +26,18 @@ namespace graphc {
 class Parameter {
 public:
   Parameter() = default;
-  explicit Parameter(rt::Tensor value)
-      : state_(std::make_shared<State>(State{std::move(value)})) {}
+  explicit Parameter(rt::Tensor value, bool requiresGrad = true)
+      : state_(std::make_shared<State>(State{std::move(value), rt::Tensor(), requiresGrad})) {}
 
   const rt::Tensor &value() const { return state_->value; }
+  /// The accumulated gradient (.grad); a null tensor until a backward pass
+  /// reaches it, and again after zeroGrad(), as PyTorch's None.
+  const rt::Tensor &grad() const { return state_->grad; }
+  void setGrad(rt::Tensor grad) { state_->grad = std::move(grad); }
+  /// zero_grad(set_to_none=True), PyTorch's default.
+  void zeroGrad() { state_->grad = rt::Tensor(); }
+  bool requiresGrad() const { return state_->requiresGrad; }
+  void setRequiresGrad(bool value) { state_->requiresGrad = value; }
   /// Replaces the value (same shape and dtype are checked by loadStateDict).
   void setValue(rt::Tensor value) { state_->value = std::move(value); }
   std::vector<int64_t> shape() const { return state_->value.shape(); }
@@ -40,6 +48,8 @@ public:
 private:
   struct State {
     rt::Tensor value;
+    rt::Tensor grad;
+    bool requiresGrad;
   };
   std::shared_ptr<State> state_;
 };
@@ -64,6 +74,8 @@ public:
   }
   /// Sum of numel over all parameters.
   int64_t numParameters() const;
+  /// Clears every parameter's gradient (zero_grad, set_to_none=True).
+  void zeroGrad();
 
   /// name -> current value, like state_dict() (tensors are shared, not copied).
   std::map<std::string, rt::Tensor> stateDict() const;

@@ -37,6 +37,8 @@ struct InputSpec {
   std::string name;
   std::vector<int64_t> shape;
   graphc_dtype_t dtype = GRAPHC_DTYPE_F32;
+  /// Differentiate with respect to this input too (the seed's X.grad).
+  bool requiresGrad = false;
 };
 
 struct TraceOptions {
@@ -67,6 +69,11 @@ public:
 
   const std::vector<std::pair<std::string, Parameter>> &parameters() const { return parameters_; }
 
+  /// Runs the autodiff pass: adds `<function>_grad` for every traced
+  /// function, differentiating its first result with respect to the inputs
+  /// and parameters that require gradients. Returns *this.
+  Graph &differentiate();
+
   /// Compiles with the in-process JIT.
   Program compile(const JitOptions &options = {}) const;
 
@@ -77,6 +84,14 @@ private:
 };
 
 /// A compiled graph bound to its parameters: call it with the inputs only.
+/// What a backward pass returns besides the parameters' accumulated grads.
+struct BackwardResult {
+  /// The forward function's results (the loss first).
+  std::vector<rt::Tensor> outputs;
+  /// Gradients of the inputs that require them, in input order.
+  std::vector<rt::Tensor> inputGrads;
+};
+
 class Program {
 public:
   Program(std::shared_ptr<JitModule> jit, std::vector<std::pair<std::string, Parameter>> params);
@@ -85,12 +100,26 @@ public:
                               const std::string &function = "forward") const;
   /// The single-output forward, like calling the module.
   rt::Tensor operator()(const rt::Tensor &input) const { return run({input}).at(0); }
+  /// loss.backward() / Z.backward(gradOutput): runs `<function>_grad` (see
+  /// Graph::differentiate) and adds each parameter's gradient to its .grad,
+  /// accumulating across calls until zeroGrad(). `gradOutput` is required
+  /// when the first result is not a scalar, and must have its shape.
+  BackwardResult backward(const std::vector<rt::Tensor> &inputs,
+                          const rt::Tensor &gradOutput = rt::Tensor(),
+                          const std::string &function = "forward") const;
   const JitModule &jit() const { return *jit_; }
 
 private:
   std::shared_ptr<JitModule> jit_;
   std::vector<std::pair<std::string, Parameter>> parameters_;
 };
+
+/// Traces `fn` over symbolic inputs with `parameters` (named leaves, e.g.
+/// the seed's x, w and b) as the function's trailing arguments.
+Graph trace(const std::vector<std::pair<std::string, Parameter>> &parameters,
+            const std::vector<InputSpec> &inputs,
+            const std::function<std::vector<Tensor>(const std::vector<Tensor> &)> &fn,
+            const TraceOptions &options = {});
 
 /// Traces `fn` over symbolic inputs; `module` supplies the parameters.
 Graph trace(const nn::Module &module, const std::vector<InputSpec> &inputs,

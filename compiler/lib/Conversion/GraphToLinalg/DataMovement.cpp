@@ -124,6 +124,33 @@ struct SliceLowering : OpConversionPattern<graph::SliceOp> {
   }
 };
 
+/// slice_grad: zeros with the slice's gradient inserted at the sliced positions.
+struct SliceGradLowering : OpConversionPattern<graph::SliceGradOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult matchAndRewrite(graph::SliceGradOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value grad = adaptor.getGradOutput();
+    auto resultType = cast<RankedTensorType>(op.getType());
+    Value zero = scalarConstant(rewriter, loc, resultType.getElementType(), 0);
+    // Dynamic dims were kept whole by the slice: the gradient has their size.
+    Value zeros = createFilled(rewriter, loc, resultType, zero,
+                               [&](int64_t dim) { return dimSize(rewriter, loc, grad, dim); });
+    SmallVector<OpFoldResult> offsets, sizes, strides;
+    auto gradType = cast<RankedTensorType>(grad.getType());
+    for (int64_t i = 0; i < resultType.getRank(); ++i) {
+      offsets.push_back(rewriter.getIndexAttr(op.getStart()[i]));
+      strides.push_back(rewriter.getIndexAttr(op.getStep()[i]));
+      sizes.push_back(gradType.isDynamicDim(i)
+                          ? OpFoldResult(dimSize(rewriter, loc, grad, i))
+                          : OpFoldResult(rewriter.getIndexAttr(gradType.getDimSize(i))));
+    }
+    rewriter.replaceOpWithNewOp<tensor::InsertSliceOp>(op, grad, zeros, offsets, sizes, strides);
+    return success();
+  }
+};
+
 struct ConcatLowering : OpConversionPattern<graph::ConcatOp> {
   using OpConversionPattern::OpConversionPattern;
 
@@ -197,6 +224,6 @@ struct ConstantLowering : OpConversionPattern<graph::ConstantOp> {
 } // namespace
 
 void graphc::populateGraphToLinalgDataMovementPatterns(RewritePatternSet &patterns) {
-  patterns.add<ReshapeLowering, TransposeLowering, SliceLowering, ConcatLowering,
-               ConstantLowering>(patterns.getContext());
+  patterns.add<ReshapeLowering, TransposeLowering, SliceLowering, SliceGradLowering,
+               ConcatLowering, ConstantLowering>(patterns.getContext());
 }

@@ -124,9 +124,6 @@ Value buildScalar(graph::GeOp, OpBuilder &b, Location loc, ValueRange args, Type
 Value buildScalar(graph::SelectOp, OpBuilder &b, Location loc, ValueRange args, Type) {
   return b.create<arith::SelectOp>(loc, args[0], args[1], args[2]);
 }
-Value buildScalar(graph::BroadcastToOp, OpBuilder &, Location, ValueRange args, Type) {
-  return args[0];
-}
 
 /// Conversions follow torch's `.to(dtype)`: i1 widens to 0/1, anything
 /// narrowed to i1 is `!= 0`, floats truncate toward zero into integers.
@@ -193,6 +190,35 @@ struct ElementwiseLowering : OpConversionPattern<OpTy> {
   }
 };
 
+/// broadcast_to: a copy through the broadcast indexing map. Dynamic sizes
+/// come from the operand where it has them, otherwise from `like`.
+struct BroadcastToLowering : OpConversionPattern<graph::BroadcastToOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult matchAndRewrite(graph::BroadcastToOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto resultType = cast<RankedTensorType>(op.getType());
+    Value input = adaptor.getInput(), like = adaptor.getLike();
+    auto inputType = cast<RankedTensorType>(input.getType());
+    int64_t rank = resultType.getRank(), lead = rank - inputType.getRank();
+    Value init = createEmpty(rewriter, loc, resultType, [&](int64_t i) -> Value {
+      if (i >= lead && inputType.isDynamicDim(i - lead))
+        return rewriter.create<tensor::DimOp>(loc, input, i - lead);
+      return rewriter.create<tensor::DimOp>(loc, like, i);
+    });
+    SmallVector<AffineMap> maps{
+        broadcastMap(rewriter.getContext(), inputType.getShape(), resultType.getShape()),
+        rewriter.getMultiDimIdentityMap(rank)};
+    SmallVector<utils::IteratorType> iterators(rank, utils::IteratorType::parallel);
+    auto generic = rewriter.create<linalg::GenericOp>(
+        loc, resultType, input, init, maps, iterators,
+        [](OpBuilder &b, Location l, ValueRange args) { b.create<linalg::YieldOp>(l, args[0]); });
+    rewriter.replaceOp(op, generic.getResults());
+    return success();
+  }
+};
+
 } // namespace
 
 void graphc::populateGraphToLinalgElementwisePatterns(RewritePatternSet &patterns) {
@@ -208,5 +234,5 @@ void graphc::populateGraphToLinalgElementwisePatterns(RewritePatternSet &pattern
                ElementwiseLowering<graph::LtOp>, ElementwiseLowering<graph::LeOp>,
                ElementwiseLowering<graph::GtOp>, ElementwiseLowering<graph::GeOp>,
                ElementwiseLowering<graph::SelectOp>, ElementwiseLowering<graph::CastOp>,
-               ElementwiseLowering<graph::BroadcastToOp>>(patterns.getContext());
+               BroadcastToLowering>(patterns.getContext());
 }

@@ -139,8 +139,112 @@ struct Conv2DLowering : OpConversionPattern<graph::Conv2DOp> {
   }
 };
 
+/// dX[n,c,h,w] = sum over the output channels o of c's group and kernel
+/// offsets (kh,kw) of dY[n,o,oh,ow] * W[o,c%Cg,kh,kw], where (oh,ow) is the
+/// window that puts (kh,kw) on (h,w), if any. Written as a gather (dY read
+/// with tensor.extract at computed indices) so that no scatter is needed.
+struct Conv2DInputGradLowering : OpConversionPattern<graph::Conv2DInputGradOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult matchAndRewrite(graph::Conv2DInputGradOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value dy = adaptor.getGradOutput(), weight = adaptor.getWeight();
+    auto resultType = cast<RankedTensorType>(op.getType());
+    auto dyType = cast<RankedTensorType>(dy.getType());
+    ArrayRef<int64_t> w = cast<RankedTensorType>(weight.getType()).getShape();
+    int64_t groups = op.getGroups(), cg = w[1], og = w[0] / groups;
+    ArrayRef<int64_t> stride = op.getStride(), pad = op.getPadding(), dil = op.getDilation();
+    MLIRContext *ctx = rewriter.getContext();
+
+    // Loops (n, c, h, w | og, kh, kw); W[(c floordiv Cg) * Og + og, c mod Cg, kh, kw].
+    AffineExpr n, c, h, x, o, kh, kw;
+    bindDims(ctx, n, c, h, x, o, kh, kw);
+    // The group-relative output channel appears only inside an expression,
+    // so an empty [Og, KH, KW] operand gives the reduction loops their bounds.
+    Value bounds = rewriter.create<tensor::EmptyOp>(loc, ArrayRef<int64_t>{og, w[2], w[3]},
+                                                    resultType.getElementType());
+    SmallVector<AffineMap> maps{
+        AffineMap::get(7, 0, {o, kh, kw}, ctx),
+        AffineMap::get(7, 0, {c.floorDiv(cg) * og + o, c % cg, kh, kw}, ctx),
+        AffineMap::get(7, 0, {n, c, h, x}, ctx)};
+    SmallVector<utils::IteratorType> iterators(4, utils::IteratorType::parallel);
+    iterators.append(3, utils::IteratorType::reduction);
+    Type element = resultType.getElementType();
+    Value zero = scalarConstant(rewriter, loc, element, 0);
+    Value init = createFilled(rewriter, loc, resultType, zero,
+                              [&](int64_t dim) { return dimSize(rewriter, loc, dy, dim); });
+    auto generic = rewriter.create<linalg::GenericOp>(
+        loc, resultType, ValueRange{bounds, weight}, init, maps, iterators,
+        [&](OpBuilder &b, Location l, ValueRange args) {
+          auto idx = [&](int64_t d) { return b.create<linalg::IndexOp>(l, d).getResult(); };
+          auto [validH, oh] = windowOf(b, l, idx(2), idx(5), stride[0], pad[0], dil[0],
+                                       dyType.getDimSize(2));
+          auto [validW, ow] = windowOf(b, l, idx(3), idx(6), stride[1], pad[1], dil[1],
+                                       dyType.getDimSize(3));
+          Value group = b.create<arith::DivUIOp>(l, idx(1),
+                                                 b.create<arith::ConstantIndexOp>(l, cg));
+          Value outChannel = b.create<arith::AddIOp>(
+              l, b.create<arith::MulIOp>(l, group, b.create<arith::ConstantIndexOp>(l, og)),
+              idx(4));
+          Value g = b.create<tensor::ExtractOp>(l, dy, ValueRange{idx(0), outChannel, oh, ow});
+          Value valid = b.create<arith::AndIOp>(l, validH, validW);
+          Value product = b.create<arith::MulFOp>(l, g, args[1]);
+          Value contribution = b.create<arith::SelectOp>(l, valid, product, zero);
+          b.create<linalg::YieldOp>(l, b.create<arith::AddFOp>(l, args[2], contribution).getResult());
+        });
+    rewriter.replaceOp(op, generic.getResults());
+    return success();
+  }
+};
+
+/// dW[o,c,kh,kw] = sum over n, oh, ow of dY[n,o,oh,ow] *
+/// Xpad[n, (o floordiv Og) * Cg + c, oh*s + kh*d, ow*s + kw*d]: a plain
+/// reduction, every access affine.
+struct Conv2DWeightGradLowering : OpConversionPattern<graph::Conv2DWeightGradOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult matchAndRewrite(graph::Conv2DWeightGradOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto resultType = cast<RankedTensorType>(op.getType());
+    Type element = resultType.getElementType();
+    Value zero = scalarConstant(rewriter, loc, element, 0);
+    Value dy = adaptor.getGradOutput();
+    Value input = padSpatial(rewriter, loc, adaptor.getInput(), op.getPadding(), zero);
+    ArrayRef<int64_t> w = resultType.getShape();
+    int64_t groups = op.getGroups(), cg = w[1], og = w[0] / groups;
+    ArrayRef<int64_t> stride = op.getStride(), dil = op.getDilation();
+    MLIRContext *ctx = rewriter.getContext();
+
+    AffineExpr o, c, kh, kw, n, oh, ow;
+    bindDims(ctx, o, c, kh, kw, n, oh, ow);
+    SmallVector<AffineMap> maps{
+        AffineMap::get(7, 0, {n, o, oh, ow}, ctx),
+        AffineMap::get(7, 0,
+                       {n, o.floorDiv(og) * cg + c, oh * stride[0] + kh * dil[0],
+                        ow * stride[1] + kw * dil[1]},
+                       ctx),
+        AffineMap::get(7, 0, {o, c, kh, kw}, ctx)};
+    SmallVector<utils::IteratorType> iterators(4, utils::IteratorType::parallel);
+    iterators.append(3, utils::IteratorType::reduction);
+    Value init = createFilled(rewriter, loc, resultType, zero, [](int64_t) -> Value {
+      llvm_unreachable("a weight gradient has a static shape");
+    });
+    auto generic = rewriter.create<linalg::GenericOp>(
+        loc, resultType, ValueRange{dy, input}, init, maps, iterators,
+        [](OpBuilder &b, Location l, ValueRange args) {
+          Value product = b.create<arith::MulFOp>(l, args[0], args[1]);
+          b.create<linalg::YieldOp>(l, b.create<arith::AddFOp>(l, args[2], product).getResult());
+        });
+    rewriter.replaceOp(op, generic.getResults());
+    return success();
+  }
+};
+
 } // namespace
 
 void graphc::populateGraphToLinalgLinearPatterns(RewritePatternSet &patterns) {
-  patterns.add<MatmulLowering, Conv2DLowering>(patterns.getContext());
+  patterns.add<MatmulLowering, Conv2DLowering, Conv2DInputGradLowering,
+               Conv2DWeightGradLowering>(patterns.getContext());
 }

@@ -71,8 +71,143 @@ struct AvgPool2DLowering : OpConversionPattern<graph::AvgPool2DOp> {
   }
 };
 
+/// Builds the gather form of a pooling gradient: a generic over the input
+/// (n, c, h, w) reducing over kernel offsets (kh, kw); `contribution`
+/// returns what window (oh, ow) sends to (h, w) through offset (kh, kw).
+Value poolGradient(ConversionPatternRewriter &rewriter, Location loc, RankedTensorType resultType,
+                   Value sizeSource, ArrayRef<int64_t> kernel, ArrayRef<int64_t> stride,
+                   ArrayRef<int64_t> padding, ArrayRef<int64_t> outSize,
+                   function_ref<Value(OpBuilder &, Location, Value valid, ValueRange idx,
+                                      Value oh, Value ow, Value kh, Value kw)>
+                       contribution) {
+  MLIRContext *ctx = rewriter.getContext();
+  Type element = resultType.getElementType();
+  Value zero = scalarConstant(rewriter, loc, element, 0);
+  Value init = createFilled(rewriter, loc, resultType, zero,
+                            [&](int64_t dim) { return dimSize(rewriter, loc, sizeSource, dim); });
+  // A kernel-shaped operand gives the reduction loops their bounds.
+  Value window = rewriter.create<tensor::EmptyOp>(loc, kernel, element);
+  AffineExpr n, c, h, w, kh, kw;
+  bindDims(ctx, n, c, h, w, kh, kw);
+  SmallVector<AffineMap> maps{AffineMap::get(6, 0, {kh, kw}, ctx),
+                              AffineMap::get(6, 0, {n, c, h, w}, ctx)};
+  SmallVector<utils::IteratorType> iterators(4, utils::IteratorType::parallel);
+  iterators.append(2, utils::IteratorType::reduction);
+  auto generic = rewriter.create<linalg::GenericOp>(
+      loc, resultType, ValueRange{window}, init, maps, iterators,
+      [&](OpBuilder &b, Location l, ValueRange args) {
+        SmallVector<Value> idx;
+        for (int64_t d = 0; d < 6; ++d)
+          idx.push_back(b.create<linalg::IndexOp>(l, d));
+        auto [validH, oh] = windowOf(b, l, idx[2], idx[4], stride[0], padding[0], 1, outSize[0]);
+        auto [validW, ow] = windowOf(b, l, idx[3], idx[5], stride[1], padding[1], 1, outSize[1]);
+        Value valid = b.create<arith::AndIOp>(l, validH, validW);
+        Value v = contribution(b, l, valid, idx, oh, ow, idx[4], idx[5]);
+        Value share = b.create<arith::SelectOp>(l, valid, v, zero);
+        b.create<linalg::YieldOp>(l, b.create<arith::AddFOp>(l, args[1], share).getResult());
+      });
+  return generic.getResult(0);
+}
+
+/// The gradient goes to the first maximum of each window (row-major), as in
+/// PyTorch. First pass: the argmax offset of every window; second pass: each
+/// input position gathers from the windows whose argmax it is.
+struct MaxPool2DGradLowering : OpConversionPattern<graph::MaxPool2DGradOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult matchAndRewrite(graph::MaxPool2DGradOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value dy = adaptor.getGradOutput(), input = adaptor.getInput();
+    auto dyType = cast<RankedTensorType>(dy.getType());
+    auto resultType = cast<RankedTensorType>(op.getType());
+    Type element = resultType.getElementType();
+    ArrayRef<int64_t> kernel = op.getKernelSize(), stride = op.getStride(),
+                      padding = op.getPadding();
+    MLIRContext *ctx = rewriter.getContext();
+
+    Value lowest = lowestValue(rewriter, loc, element);
+    Value padded = padSpatial(rewriter, loc, input, padding, lowest);
+    auto sizeOfDy = [&](int64_t dim) { return dimSize(rewriter, loc, dy, dim); };
+    auto indexType = RankedTensorType::get(dyType.getShape(), rewriter.getIndexType());
+    Value maxInit = createFilled(rewriter, loc, dyType, lowest, sizeOfDy);
+    Value argInit = createFilled(rewriter, loc, indexType,
+                                 rewriter.create<arith::ConstantIndexOp>(loc, -1), sizeOfDy);
+    Value window = rewriter.create<tensor::EmptyOp>(loc, kernel, element);
+    AffineExpr n, c, oh, ow, kh, kw;
+    bindDims(ctx, n, c, oh, ow, kh, kw);
+    SmallVector<AffineMap> maps{
+        AffineMap::get(6, 0, {n, c, oh * stride[0] + kh, ow * stride[1] + kw}, ctx),
+        AffineMap::get(6, 0, {kh, kw}, ctx), AffineMap::get(6, 0, {n, c, oh, ow}, ctx),
+        AffineMap::get(6, 0, {n, c, oh, ow}, ctx)};
+    SmallVector<utils::IteratorType> iterators(4, utils::IteratorType::parallel);
+    iterators.append(2, utils::IteratorType::reduction);
+    int64_t kernelWidth = kernel[1];
+    auto argmax = rewriter.create<linalg::GenericOp>(
+        loc, TypeRange{dyType, indexType}, ValueRange{padded, window}, ValueRange{maxInit, argInit},
+        maps, iterators, [&](OpBuilder &b, Location l, ValueRange args) {
+          Value offset = b.create<arith::AddIOp>(
+              l,
+              b.create<arith::MulIOp>(l, b.create<linalg::IndexOp>(l, 4),
+                                      b.create<arith::ConstantIndexOp>(l, kernelWidth)),
+              b.create<linalg::IndexOp>(l, 5));
+          // Strictly greater: the first maximum in iteration order wins.
+          Value better = b.create<arith::CmpFOp>(l, arith::CmpFPredicate::OGT, args[0], args[2]);
+          Value newMax = b.create<arith::SelectOp>(l, better, args[0], args[2]);
+          Value newArg = b.create<arith::SelectOp>(l, better, offset, args[3]);
+          b.create<linalg::YieldOp>(l, ValueRange{newMax, newArg});
+        });
+    Value argmaxes = argmax.getResult(1);
+
+    Value grad = poolGradient(
+        rewriter, loc, resultType, input, kernel, stride, padding,
+        {dyType.getDimSize(2), dyType.getDimSize(3)},
+        [&](OpBuilder &b, Location l, Value valid, ValueRange idx, Value ohv, Value owv, Value khv,
+            Value kwv) -> Value {
+          SmallVector<Value> at{idx[0], idx[1], ohv, owv};
+          Value winner = b.create<tensor::ExtractOp>(l, argmaxes, at);
+          Value offset = b.create<arith::AddIOp>(
+              l, b.create<arith::MulIOp>(l, khv, b.create<arith::ConstantIndexOp>(l, kernelWidth)),
+              kwv);
+          Value isWinner = b.create<arith::CmpIOp>(l, arith::CmpIPredicate::eq, winner, offset);
+          Value g = b.create<tensor::ExtractOp>(l, dy, at);
+          Value zero = scalarConstant(b, l, element, 0);
+          return b.create<arith::SelectOp>(l, isWinner, g, zero);
+        });
+    rewriter.replaceOp(op, grad);
+    return success();
+  }
+};
+
+/// Each window's gradient, divided by the window size (padding counted).
+struct AvgPool2DGradLowering : OpConversionPattern<graph::AvgPool2DGradOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult matchAndRewrite(graph::AvgPool2DGradOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value dy = adaptor.getGradOutput();
+    auto dyType = cast<RankedTensorType>(dy.getType());
+    auto resultType = cast<RankedTensorType>(op.getType());
+    Type element = resultType.getElementType();
+    ArrayRef<int64_t> kernel = op.getKernelSize();
+    Value count = scalarConstant(rewriter, loc, element, (double)(kernel[0] * kernel[1]));
+    Value grad = poolGradient(
+        rewriter, loc, resultType, adaptor.getInput(), kernel, op.getStride(), op.getPadding(),
+        {dyType.getDimSize(2), dyType.getDimSize(3)},
+        [&](OpBuilder &b, Location l, Value, ValueRange idx, Value ohv, Value owv, Value,
+            Value) -> Value {
+          Value g = b.create<tensor::ExtractOp>(l, dy, ValueRange{idx[0], idx[1], ohv, owv});
+          return b.create<arith::DivFOp>(l, g, count);
+        });
+    rewriter.replaceOp(op, grad);
+    return success();
+  }
+};
+
 } // namespace
 
 void graphc::populateGraphToLinalgPoolingPatterns(RewritePatternSet &patterns) {
-  patterns.add<MaxPool2DLowering, AvgPool2DLowering>(patterns.getContext());
+  patterns.add<MaxPool2DLowering, AvgPool2DLowering, MaxPool2DGradLowering,
+               AvgPool2DGradLowering>(patterns.getContext());
 }

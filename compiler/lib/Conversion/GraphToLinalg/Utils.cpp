@@ -141,4 +141,20 @@ Value expandTo(OpBuilder &b, Location loc, Value source, RankedTensorType result
   return b.create<tensor::ExpandShapeOp>(loc, resultType, source, groups, sizes);
 }
 
+std::pair<Value, Value> windowOf(OpBuilder &b, Location loc, Value pos, Value k,
+                                 int64_t stride, int64_t pad, int64_t dilation,
+                                 int64_t outSize) {
+  auto c = [&](int64_t v) { return b.create<arith::ConstantIndexOp>(loc, v).getResult(); };
+  Value offset = b.create<arith::MulIOp>(loc, k, c(dilation));
+  Value num = b.create<arith::SubIOp>(loc, b.create<arith::AddIOp>(loc, pos, c(pad)), offset);
+  Value o = b.create<arith::DivSIOp>(loc, num, c(stride));
+  Value nonNegative = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::sge, num, c(0));
+  Value aligned = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::eq,
+                                          b.create<arith::RemSIOp>(loc, num, c(stride)), c(0));
+  Value inside = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::slt, o, c(outSize));
+  Value valid = b.create<arith::AndIOp>(loc, b.create<arith::AndIOp>(loc, nonNegative, aligned),
+                                        inside);
+  return {valid, b.create<arith::SelectOp>(loc, valid, o, c(0)).getResult()};
+}
+
 } // namespace graphc::lowering

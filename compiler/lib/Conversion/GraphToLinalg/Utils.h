@@ -62,6 +62,14 @@ mlir::Value expandTo(mlir::OpBuilder &b, mlir::Location loc, mlir::Value source,
                      llvm::ArrayRef<mlir::ReassociationIndices> groups,
                      llvm::function_ref<mlir::Value(int64_t)> dynamicSize);
 
+/// The window index `o` whose receptive field puts kernel offset `k` on
+/// input position `pos` (o * stride - pad + k * dilation == pos), for the
+/// gather form of convolution and pooling gradients. Returns {valid, o},
+/// with o clamped to 0 where no such window exists, so loads stay in bounds.
+std::pair<mlir::Value, mlir::Value> windowOf(mlir::OpBuilder &b, mlir::Location loc,
+                                             mlir::Value pos, mlir::Value k, int64_t stride,
+                                             int64_t pad, int64_t dilation, int64_t outSize);
+
 } // namespace graphc::lowering
 
 #endif // GRAPHC_LIB_CONVERSION_GRAPHTOLINALG_UTILS_H

@@ -12,6 +12,8 @@
 
 #include "graphc/Dialect/Graph/GraphDialect.h"
 
+#include "graphc/Dialect/Graph/GraphInterfaces.h.inc"
+
 #define GET_OP_CLASSES
 #include "graphc/Dialect/Graph/GraphOps.h.inc"
 

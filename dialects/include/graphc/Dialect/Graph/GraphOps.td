@@ -11,9 +11,13 @@
 #define GRAPHC_DIALECT_GRAPH_GRAPHOPS_TD
 
 include "graphc/Dialect/Graph/GraphDialect.td"
+include "graphc/Dialect/Graph/GraphInterfaces.td"
 include "mlir/Interfaces/InferTypeOpInterface.td"
 include "mlir/Interfaces/SideEffectInterfaces.td"
 include "mlir/IR/BuiltinAttributes.td"
+
+/// Ops with a gradient rule (GradientRules.cpp).
+defvar Graph_HasGradient = DeclareOpInterfaceMethods<Graph_GradientOpInterface>;
 
 //===----------------------------------------------------------------------===//
 // Type constraints
@@ -30,7 +34,7 @@ def Graph_AnyTensor : RankedTensorOf<[F32, F64, I32, I64, I1]>;
 
 class Graph_UnaryOp<string mnemonic, TypeConstraint operandType,
                     string formula, list<Trait> traits = []> :
-    Graph_Op<mnemonic, !listconcat(traits, [Pure, SameOperandsAndResultType])> {
+    Graph_Op<mnemonic, !listconcat(traits, [Pure, SameOperandsAndResultType, Graph_HasGradient])> {
   let summary = "elementwise " # mnemonic;
   let description = [{
     Computes `}] # formula # [{` for every element. The result has the
@@ -62,7 +66,7 @@ def Graph_TanhOp : Graph_UnaryOp<"tanh", Graph_FloatTensor, "tanh(x)">;
 
 class Graph_BroadcastingOp<string mnemonic, list<Trait> traits = []> :
     Graph_Op<mnemonic, !listconcat(traits,
-        [Pure, DeclareOpInterfaceMethods<InferTypeOpInterface>])> {
+        [Pure, DeclareOpInterfaceMethods<InferTypeOpInterface>, Graph_HasGradient])> {
   let hasVerifier = 1;
 }
 
@@ -145,7 +149,7 @@ def Graph_SelectOp : Graph_BroadcastingOp<"select"> {
 //===----------------------------------------------------------------------===//
 
 def Graph_MatmulOp : Graph_Op<"matmul",
-    [Pure, DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
+    [Pure, DeclareOpInterfaceMethods<InferTypeOpInterface>, Graph_HasGradient]> {
   let summary = "matrix product, 2-D or batched";
   let description = [{
     `[M,K] x [K,N] -> [M,N]`, or batched `[B,M,K] x [B,K,N] -> [B,M,N]`, or a
@@ -165,7 +169,7 @@ def Graph_MatmulOp : Graph_Op<"matmul",
 }
 
 def Graph_Conv2DOp : Graph_Op<"conv2d",
-    [Pure, DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
+    [Pure, DeclareOpInterfaceMethods<InferTypeOpInterface>, Graph_HasGradient]> {
   let summary = "2-D convolution, NCHW input and OIHW weight";
   let description = [{
     Cross-correlation as torch.nn.functional.conv2d without bias: input
@@ -190,7 +194,7 @@ def Graph_Conv2DOp : Graph_Op<"conv2d",
 }
 
 class Graph_Pool2DOp<string mnemonic, string what> : Graph_Op<mnemonic,
-    [Pure, DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
+    [Pure, DeclareOpInterfaceMethods<InferTypeOpInterface>, Graph_HasGradient]> {
   let summary = "2-D " # what # " pooling over NCHW";
   let description = [{
     }] # what # [{ over `kernel_size` windows moved by `stride`, with `padding`
@@ -220,7 +224,7 @@ def Graph_AvgPool2DOp : Graph_Pool2DOp<"avg_pool2d", "average">;
 //===----------------------------------------------------------------------===//
 
 class Graph_ReductionOp<string mnemonic, string what, TypeConstraint type> :
-    Graph_Op<mnemonic, [Pure, DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
+    Graph_Op<mnemonic, [Pure, DeclareOpInterfaceMethods<InferTypeOpInterface>, Graph_HasGradient]> {
   let summary = what # " over a list of dimensions";
   let description = [{
     Reduces the operand over `dims` (distinct, in range; negative values count
@@ -248,7 +252,7 @@ def Graph_ReduceMaxOp : Graph_ReductionOp<"reduce_max", "the maximum", Graph_Num
 // Shape and data movement
 //===----------------------------------------------------------------------===//
 
-def Graph_ReshapeOp : Graph_Op<"reshape", [Pure]> {
+def Graph_ReshapeOp : Graph_Op<"reshape", [Pure, Graph_HasGradient]> {
   let summary = "row-major reshape to the result type's shape";
   let description = [{
     Reinterprets the elements in row-major order with the result's shape
@@ -268,7 +272,7 @@ def Graph_ReshapeOp : Graph_Op<"reshape", [Pure]> {
 }
 
 def Graph_TransposeOp : Graph_Op<"transpose",
-    [Pure, DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
+    [Pure, DeclareOpInterfaceMethods<InferTypeOpInterface>, Graph_HasGradient]> {
   let summary = "permutes dimensions, like torch.permute";
   let description = [{
     Result dimension `i` is input dimension `permutation[i]`.
@@ -284,25 +288,37 @@ def Graph_TransposeOp : Graph_Op<"transpose",
   let hasVerifier = 1;
 }
 
-def Graph_BroadcastToOp : Graph_Op<"broadcast_to", [Pure]> {
-  let summary = "broadcasts to the result type's shape, like torch.broadcast_to";
+def Graph_BroadcastToOp : Graph_Op<"broadcast_to", [Pure, Graph_HasGradient]> {
+  let summary = "broadcasts to the result type's shape, like torch.broadcast_to / expand_as";
   let description = [{
     Stretches size-1 dimensions and adds leading dimensions so the operand
     takes the result's shape, following the broadcasting rule of the binary ops.
+    A dynamic result dimension that the operand cannot supply (the operand
+    has size 1 there) takes its size from the same dimension of `like`, which
+    has the result's rank: this is how a gradient is spread back over a
+    dynamic batch.
 
     Example:
     ```mlir
-    %b = graph.broadcast_to %x : tensor<10xf32> -> tensor<?x10xf32>
+    %b = graph.broadcast_to %x : tensor<10xf32> -> tensor<3x10xf32>
+    %g = graph.broadcast_to %dy like %x : tensor<f32>, tensor<?x10xf32> -> tensor<?x10xf32>
     ```
   }];
-  let arguments = (ins Graph_AnyTensor:$input);
+  let arguments = (ins Graph_AnyTensor:$input, Optional<Graph_AnyTensor>:$like);
   let results = (outs Graph_AnyTensor:$result);
-  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  let assemblyFormat = [{
+    $input (`like` $like^)? attr-dict `:` type($input) (`,` type($like)^)? `->` type($result)
+  }];
   let hasVerifier = 1;
+  let builders = [
+    OpBuilder<(ins "::mlir::Type":$resultType, "::mlir::Value":$input), [{
+      build($_builder, $_state, resultType, input, ::mlir::Value());
+    }]>,
+  ];
 }
 
 def Graph_SliceOp : Graph_Op<"slice",
-    [Pure, DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
+    [Pure, DeclareOpInterfaceMethods<InferTypeOpInterface>, Graph_HasGradient]> {
   let summary = "strided slice with start/stop/step per dimension";
   let description = [{
     Takes `x[start:stop:step]` along every dimension, like Python slicing with
@@ -324,7 +340,7 @@ def Graph_SliceOp : Graph_Op<"slice",
 }
 
 def Graph_ConcatOp : Graph_Op<"concat",
-    [Pure, DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
+    [Pure, DeclareOpInterfaceMethods<InferTypeOpInterface>, Graph_HasGradient]> {
   let summary = "joins tensors along one dimension, like torch.cat";
   let description = [{
     All operands have the same rank and element type and agree on every
@@ -342,7 +358,7 @@ def Graph_ConcatOp : Graph_Op<"concat",
 }
 
 def Graph_ConstantOp : Graph_Op<"constant",
-    [ConstantLike, Pure, DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
+    [ConstantLike, Pure, DeclareOpInterfaceMethods<InferTypeOpInterface>, Graph_HasGradient]> {
   let summary = "a constant tensor";
   let description = [{
     A tensor whose value is known when the graph is built. The result type is
@@ -359,7 +375,7 @@ def Graph_ConstantOp : Graph_Op<"constant",
   let hasFolder = 1;
 }
 
-def Graph_CastOp : Graph_Op<"cast", [Pure, SameOperandsAndResultShape]> {
+def Graph_CastOp : Graph_Op<"cast", [Pure, SameOperandsAndResultShape, Graph_HasGradient]> {
   let summary = "converts the element type (f32, f64, i32, i64, i1)";
   let description = [{
     Converts each element like torch's `.to(dtype)`: floats to integers
@@ -375,6 +391,131 @@ def Graph_CastOp : Graph_Op<"cast", [Pure, SameOperandsAndResultShape]> {
   let results = (outs Graph_AnyTensor:$result);
   let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
   let hasFolder = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Gradient primitives
+//
+// The backward passes of convolution, pooling and slicing cannot be written
+// with the ops above without losing the dynamic batch (a conv's weight
+// gradient as a conv puts the batch in the channel position) or without a
+// scatter. They are primitives of their own, emitted by the gradient rules;
+// they have no gradient rule themselves (no second derivatives).
+//===----------------------------------------------------------------------===//
+
+def Graph_Conv2DInputGradOp : Graph_Op<"conv2d_input_grad", [Pure]> {
+  let summary = "gradient of conv2d with respect to its input";
+  let description = [{
+    Given `grad_output` `[N, O, OH, OW]` and the conv's weight
+    `[O, C/groups, KH, KW]`, computes the gradient with respect to the input,
+    whose type (`[N, C, H, W]`) is the result type. Attributes are the
+    forward conv's.
+
+    Example:
+    ```mlir
+    %dx = graph.conv2d_input_grad %dy, %w {stride = array<i64: 1, 1>, padding = array<i64: 0, 0>,
+                                          dilation = array<i64: 1, 1>, groups = 1 : i64}
+        : tensor<?x6x30x30xf32>, tensor<6x1x3x3xf32> -> tensor<?x1x32x32xf32>
+    ```
+  }];
+  let arguments = (ins Graph_FloatTensor:$grad_output, Graph_FloatTensor:$weight,
+                       DenseI64ArrayAttr:$stride, DenseI64ArrayAttr:$padding,
+                       DenseI64ArrayAttr:$dilation, I64Attr:$groups);
+  let results = (outs Graph_FloatTensor:$result);
+  let assemblyFormat =
+      "$grad_output `,` $weight attr-dict `:` type($grad_output) `,` type($weight) `->` type($result)";
+  let hasVerifier = 1;
+}
+
+def Graph_Conv2DWeightGradOp : Graph_Op<"conv2d_weight_grad", [Pure]> {
+  let summary = "gradient of conv2d with respect to its weight";
+  let description = [{
+    Given `grad_output` `[N, O, OH, OW]` and the conv's input `[N, C, H, W]`,
+    computes the gradient with respect to the weight, whose type
+    (`[O, C/groups, KH, KW]`) is the result type: the sum over the batch and
+    the output positions. Attributes are the forward conv's.
+
+    Example:
+    ```mlir
+    %dw = graph.conv2d_weight_grad %dy, %x {stride = array<i64: 1, 1>, padding = array<i64: 0, 0>,
+                                           dilation = array<i64: 1, 1>, groups = 1 : i64}
+        : tensor<?x6x30x30xf32>, tensor<?x1x32x32xf32> -> tensor<6x1x3x3xf32>
+    ```
+  }];
+  let arguments = (ins Graph_FloatTensor:$grad_output, Graph_FloatTensor:$input,
+                       DenseI64ArrayAttr:$stride, DenseI64ArrayAttr:$padding,
+                       DenseI64ArrayAttr:$dilation, I64Attr:$groups);
+  let results = (outs Graph_FloatTensor:$result);
+  let assemblyFormat =
+      "$grad_output `,` $input attr-dict `:` type($grad_output) `,` type($input) `->` type($result)";
+  let hasVerifier = 1;
+}
+
+def Graph_MaxPool2DGradOp : Graph_Op<"max_pool2d_grad", [Pure]> {
+  let summary = "gradient of max_pool2d with respect to its input";
+  let description = [{
+    Routes each window's gradient to the first position (row-major within
+    the window) holding the window's maximum, as PyTorch does; positions in
+    several windows sum their shares. `input` is the forward input; the
+    result has its type.
+
+    Example:
+    ```mlir
+    %dx = graph.max_pool2d_grad %dy, %x {kernel_size = array<i64: 2, 2>, stride = array<i64: 2, 2>,
+                                        padding = array<i64: 0, 0>}
+        : tensor<?x6x15x15xf32>, tensor<?x6x30x30xf32> -> tensor<?x6x30x30xf32>
+    ```
+  }];
+  let arguments = (ins Graph_FloatTensor:$grad_output, Graph_FloatTensor:$input,
+                       DenseI64ArrayAttr:$kernel_size, DenseI64ArrayAttr:$stride,
+                       DenseI64ArrayAttr:$padding);
+  let results = (outs Graph_FloatTensor:$result);
+  let assemblyFormat =
+      "$grad_output `,` $input attr-dict `:` type($grad_output) `,` type($input) `->` type($result)";
+  let hasVerifier = 1;
+}
+
+def Graph_AvgPool2DGradOp : Graph_Op<"avg_pool2d_grad", [Pure]> {
+  let summary = "gradient of avg_pool2d with respect to its input";
+  let description = [{
+    Spreads each window's gradient evenly over the window (padding counted,
+    as in the forward op). `input` is the forward input, read only for its
+    shape; the result has its type.
+
+    Example:
+    ```mlir
+    %dx = graph.avg_pool2d_grad %dy, %x {kernel_size = array<i64: 2, 2>, stride = array<i64: 2, 2>,
+                                        padding = array<i64: 0, 0>}
+        : tensor<?x6x15x15xf32>, tensor<?x6x30x30xf32> -> tensor<?x6x30x30xf32>
+    ```
+  }];
+  let arguments = (ins Graph_FloatTensor:$grad_output, Graph_FloatTensor:$input,
+                       DenseI64ArrayAttr:$kernel_size, DenseI64ArrayAttr:$stride,
+                       DenseI64ArrayAttr:$padding);
+  let results = (outs Graph_FloatTensor:$result);
+  let assemblyFormat =
+      "$grad_output `,` $input attr-dict `:` type($grad_output) `,` type($input) `->` type($result)";
+  let hasVerifier = 1;
+}
+
+def Graph_SliceGradOp : Graph_Op<"slice_grad", [Pure]> {
+  let summary = "gradient of slice: the slice's gradient placed in zeros";
+  let description = [{
+    The result (the sliced tensor's type) is zero except at the positions
+    `start:stop:step` took, which hold `grad_output`. Dynamic dimensions
+    were kept whole by the slice and take `grad_output`'s size.
+
+    Example:
+    ```mlir
+    %dx = graph.slice_grad %dy {start = array<i64: 0, 1>, stop = array<i64: 4, 3>, step = array<i64: 1, 1>}
+        : tensor<4x2xf32> -> tensor<4x3xf32>
+    ```
+  }];
+  let arguments = (ins Graph_AnyTensor:$grad_output, DenseI64ArrayAttr:$start,
+                       DenseI64ArrayAttr:$stop, DenseI64ArrayAttr:$step);
+  let results = (outs Graph_AnyTensor:$result);
+  let assemblyFormat = "$grad_output attr-dict `:` type($grad_output) `->` type($result)";
+  let hasVerifier = 1;
 }
 
 #endif // GRAPHC_DIALECT_GRAPH_GRAPHOPS_TD
