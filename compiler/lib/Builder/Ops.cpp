@@ -202,9 +202,9 @@ Tensor operator-(const Tensor &a) { return neg(a, SourceLoc{"<operator->", 0}); 
 
 namespace {
 /// `scalar OP tensor`: the scalar becomes a constant of the tensor's dtype.
-Tensor scalarFirst(double a, const Operand &b, Tensor (*fn)(const Tensor &, const Operand &,
-                                                            SourceLoc)) {
-  Operand lhs(a, b.loc);
+Tensor scalarFirst(const Operand &lhs, const Operand &b,
+                   Tensor (*fn)(const Tensor &, const Operand &, SourceLoc)) {
+  double a = lhs.scalar;
   if (b.isScalar)
     throw TraceError(b.loc, "operator", "needs at least one tensor operand");
   Tensor s = scalar(a, scalarDtype(b.tensor.dtype(), lhs), b.loc);
@@ -212,10 +212,14 @@ Tensor scalarFirst(double a, const Operand &b, Tensor (*fn)(const Tensor &, cons
 }
 } // namespace
 
-Tensor operator+(double a, const Operand &b) { return scalarFirst(a, b, &add); }
-Tensor operator-(double a, const Operand &b) { return scalarFirst(a, b, &sub); }
-Tensor operator*(double a, const Operand &b) { return scalarFirst(a, b, &mul); }
-Tensor operator/(double a, const Operand &b) { return scalarFirst(a, b, &div); }
+Tensor operator+(double a, const Operand &b) { return scalarFirst(Operand(a, b.loc), b, &add); }
+Tensor operator-(double a, const Operand &b) { return scalarFirst(Operand(a, b.loc), b, &sub); }
+Tensor operator*(double a, const Operand &b) { return scalarFirst(Operand(a, b.loc), b, &mul); }
+Tensor operator/(double a, const Operand &b) { return scalarFirst(Operand(a, b.loc), b, &div); }
+Tensor operator+(int a, const Operand &b) { return scalarFirst(Operand(a, b.loc), b, &add); }
+Tensor operator-(int a, const Operand &b) { return scalarFirst(Operand(a, b.loc), b, &sub); }
+Tensor operator*(int a, const Operand &b) { return scalarFirst(Operand(a, b.loc), b, &mul); }
+Tensor operator/(int a, const Operand &b) { return scalarFirst(Operand(a, b.loc), b, &div); }
 
 //===----------------------------------------------------------------------===//
 // Elementwise

@@ -166,8 +166,9 @@ std::vector<rt::Tensor> JitModule::call(const std::string &function,
     throw CallError("'" + function + "' takes " + std::to_string(sig.arguments.size()) +
                     " tensors, got " + std::to_string(arguments.size()));
 
-  // Check every argument against its declared dtype and static sizes, and
-  // every dynamic size against the others bound to the same batch.
+  // Check every argument against its declared dtype and static sizes.
+  // Dynamic sizes are not cross-checked between arguments: the graph does
+  // not record which dynamic dims must agree.
   std::vector<std::vector<int64_t>> argumentWords;
   for (size_t i = 0; i < arguments.size(); ++i) {
     const TensorSignature &expected = sig.arguments[i];

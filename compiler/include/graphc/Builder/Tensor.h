@@ -114,6 +114,11 @@ Tensor operator+(double a, const Operand &b);
 Tensor operator-(double a, const Operand &b);
 Tensor operator*(double a, const Operand &b);
 Tensor operator/(double a, const Operand &b);
+/// An int on the left keeps an integer tensor integral, as in PyTorch (2 * x).
+Tensor operator+(int a, const Operand &b);
+Tensor operator-(int a, const Operand &b);
+Tensor operator*(int a, const Operand &b);
+Tensor operator/(int a, const Operand &b);
 
 // Elementwise unary ops.
 Tensor neg(const Tensor &x, SourceLoc loc = SourceLoc::current());

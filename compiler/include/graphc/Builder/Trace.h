@@ -64,7 +64,8 @@ public:
   /// Writes the MLIR text to `path` atomically (temp file, fsync, rename).
   void save(const std::string &path) const;
   /// Reads a graph written by save() or --emit-graph. Parameters are not in
-  /// the file; they are bound by name when the graph is compiled for a module.
+  /// the file: the loaded graph has none bound, so Program::run takes every
+  /// argument, inputs then parameters in state_dict order.
   static Graph load(const std::string &path);
 
   const std::vector<std::pair<std::string, Parameter>> &parameters() const { return parameters_; }
