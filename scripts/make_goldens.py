@@ -9,6 +9,12 @@ Run once after changing a golden model (needs `pip install torch safetensors`;
   mlp_forward.safetensors    seed-003 MLP (784-128-64-10, LogSoftmax): the same
   lenet_forward.txt          what examples/lenet_forward prints, from PyTorch
   mlp_init.safetensors       MLP state_dict after torch.manual_seed(0) only
+  mlp_train.safetensors      100 training steps of the MLP (NLLLoss on LogSoftmax)
+                             from mlp_init, cycling over 2 fixed batches: the labels,
+                             the loss of every step and the final parameters, for
+                             SGD (lr 0.01, momentum 0.9) and Adam (lr 1e-3). The
+                             images are torch.rand(2, 64, 784) after manual_seed(1),
+                             which graphc's generator reproduces, so they are not stored.
 
 The forward files use a random-normal input batch (not graphc's generator) so
 that the comparison exercises the model on data graphc did not produce.
@@ -66,6 +72,32 @@ def forward_golden(name, model, input_shape):
               metadata={"generator": "scripts/make_goldens.py", "torch": torch.__version__})
 
 
+def train_golden():
+    torch.manual_seed(1)
+    images = torch.rand(2, 64, 784)
+    labels = torch.randint(0, 10, (2, 64))
+    out = {"labels": labels.contiguous()}
+    for name, make in [("sgd", lambda p: torch.optim.SGD(p, lr=0.01, momentum=0.9)),
+                       ("adam", lambda p: torch.optim.Adam(p, lr=1e-3))]:
+        torch.manual_seed(0)
+        model = mlp()
+        opt = make(model.parameters())
+        criterion = nn.NLLLoss()
+        losses = []
+        for step in range(100):
+            x, y = images[step % 2], labels[step % 2]
+            opt.zero_grad()
+            loss = criterion(model(x), y)
+            loss.backward()
+            opt.step()
+            losses.append(loss.item())
+        out[name + ".losses"] = torch.tensor(losses, dtype=torch.float64)
+        for k, v in model.state_dict().items():
+            out[name + "." + k] = v.detach().contiguous()
+    save_file(out, os.path.join(OUT, "mlp_train.safetensors"),
+              metadata={"generator": "scripts/make_goldens.py", "torch": torch.__version__})
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     torch.set_num_threads(1)
@@ -86,6 +118,7 @@ def main():
     save_file({k: v.contiguous() for k, v in model.state_dict().items()},
               os.path.join(OUT, "mlp_init.safetensors"))
     forward_golden("mlp_forward", model, (64, 784))
+    train_golden()
     print("wrote goldens to", os.path.normpath(OUT), file=sys.stderr)
 
 

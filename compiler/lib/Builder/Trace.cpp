@@ -118,6 +118,90 @@ Graph &Graph::differentiate() {
   return *this;
 }
 
+Graph &Graph::addTrainStep(const OptimizerConfig &optimizer, const std::string &function) {
+  if (!module().lookupSymbol((function + "_grad")))
+    differentiate();
+  std::string diagnostics;
+  ScopedDiagnosticHandler collect(context_.get(), [&](Diagnostic &diag) {
+    llvm::raw_string_ostream os(diagnostics);
+    os << diag.getLocation() << ": " << diag << "\n";
+    return success();
+  });
+  OptimizerOptions options;
+  options.function = function;
+  options.optimizer = optimizer.name;
+  options.momentum = optimizer.momentum;
+  options.dampening = optimizer.dampening;
+  options.nesterov = optimizer.nesterov;
+  options.weightDecay = optimizer.weightDecay;
+  options.beta1 = optimizer.beta1;
+  options.beta2 = optimizer.beta2;
+  options.eps = optimizer.eps;
+  PassManager pm(context_.get());
+  pm.addPass(createOptimizer(options));
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+  if (failed(pm.run(module())))
+    throw CompileError("building the training step failed:\n" + diagnostics);
+  return *this;
+}
+
+TrainProgram Graph::compileTrainStep(const JitOptions &options) const {
+  if (!module().lookupSymbol("train_step"))
+    throw CompileError("the graph has no train_step; call addTrainStep first");
+  std::shared_ptr<JitModule> jit = JitModule::compile(module(), options);
+  return TrainProgram(std::move(jit), parameters_);
+}
+
+TrainProgram::TrainProgram(std::shared_ptr<JitModule> jit,
+                           std::vector<std::pair<std::string, Parameter>> parameters)
+    : jit_(std::move(jit)) {
+  for (auto &entry : parameters)
+    (entry.second.requiresGrad() ? trained_ : frozen_).push_back(entry);
+  // Zero-initialized state, as torch.optim starts (the first SGD step
+  // copies the gradient into the momentum buffer itself).
+  for (const TensorSignature &arg : jit_->signature("train_step").arguments)
+    if (arg.optimizerState)
+      state_.emplace_back(arg.name, rt::Tensor::zeros(arg.shape, arg.dtype));
+  state_.emplace_back("step", rt::Tensor::zeros({}, GRAPHC_DTYPE_F64));
+}
+
+double TrainProgram::step(const std::vector<rt::Tensor> &inputs, double learningRate) {
+  std::vector<rt::Tensor> arguments(inputs);
+  for (auto &[name, p] : frozen_)
+    arguments.push_back(p.value());
+  for (auto &[name, p] : trained_)
+    arguments.push_back(p.value());
+  for (auto &[name, t] : state_)
+    arguments.push_back(t);
+  rt::Tensor lr = rt::Tensor::zeros({}, GRAPHC_DTYPE_F64);
+  lr.data<double>()[0] = learningRate;
+  arguments.push_back(lr);
+  std::vector<rt::Tensor> results = jit_->call("train_step", arguments);
+  const rt::Tensor &loss = results.at(0);
+  return loss.dtype() == GRAPHC_DTYPE_F64 ? loss.data<double>()[0] : loss.data<float>()[0];
+}
+
+int64_t TrainProgram::stepCount() const {
+  return static_cast<int64_t>(state_.back().second.data<double>()[0]);
+}
+
+void TrainProgram::loadState(const std::map<std::string, rt::Tensor> &state) {
+  for (auto &[name, tensor] : state_) {
+    auto it = state.find(name);
+    if (it == state.end())
+      throw std::invalid_argument("optimizer state is missing " + name);
+    if (it->second.shape() != tensor.shape() || it->second.dtype() != tensor.dtype())
+      throw std::invalid_argument("optimizer state " + name + " has the wrong shape or dtype");
+  }
+  for (auto &[name, tensor] : state_) {
+    const rt::Tensor &from = state.at(name);
+    std::copy(static_cast<const char *>(from.rawData()),
+              static_cast<const char *>(from.rawData()) + from.nbytes(),
+              static_cast<char *>(tensor.rawData()));
+  }
+}
+
 Program Graph::compile(const JitOptions &options) const {
   std::shared_ptr<JitModule> jit = JitModule::compile(module(), options);
   return Program(std::move(jit), parameters_);

@@ -95,15 +95,65 @@ graphc_dtype_t dtypeOf(Type t) {
   throw CompileError("element type " + s + " has no runtime dtype");
 }
 
-void lowerToLLVMDialect(ModuleOp module, const JitOptions &options) {
+/// Each public function's arguments and results at the graph level.
+static llvm::StringMap<FunctionSignature> graphSignatures(ModuleOp module) {
+  llvm::StringMap<FunctionSignature> signatures;
+  module.walk([&](func::FuncOp func) {
+    if (func.isPrivate() || func.isExternal())
+      return;
+    FunctionSignature signature;
+    for (unsigned i = 0; i < func.getNumArguments(); ++i) {
+      auto name = func.getArgAttrOfType<StringAttr>(i, "graph.name");
+      signature.arguments.push_back(signatureOf(
+          func.getArgument(i).getType(), name ? name.str() : "argument #" + std::to_string(i)));
+      signature.arguments.back().optimizerState =
+          func.getArgAttr(i, "graph.optimizer_state") != nullptr;
+    }
+    for (unsigned i = 0; i < func.getNumResults(); ++i) {
+      if (auto target = func.getResultAttrOfType<IntegerAttr>(i, "graph.updates_argument")) {
+        signature.updatedArguments.push_back(target.getInt());
+        continue;
+      }
+      signature.results.push_back(
+          signatureOf(func.getResultTypes()[i], "result #" + std::to_string(i)));
+    }
+    signatures[func.getName()] = std::move(signature);
+  });
+  return signatures;
+}
+
+void lowerToLLVMDialect(ModuleOp module, const JitOptions &options,
+                        llvm::StringMap<FunctionSignature> *signatures) {
   DiagnosticCollector diagnostics(module.getContext());
+  llvm::StringMap<FunctionSignature> expected = graphSignatures(module);
   prepareForCpuCompilation(module);
-  PassManager pm(module.getContext());
+  PassManager toMemRefs(module.getContext());
+  buildGraphToLinalgPipeline(toMemRefs);
+  buildBufferizationPipeline(toMemRefs);
+  if (failed(toMemRefs.run(module)))
+    throw CompileError("lowering to LLVM failed:\n" + diagnostics.text());
+  // Every updated argument must have been written in place (its result
+  // dropped); otherwise the compiled signature would not match the graph's.
+  std::string notInPlace;
+  module.walk([&](func::FuncOp func) {
+    auto it = expected.find(func.getName());
+    if (it == expected.end() || func.getNumResults() == it->second.results.size())
+      return;
+    size_t updated = it->second.updatedArguments.size();
+    notInPlace += "'" + func.getName().str() + "': " +
+                  std::to_string(func.getNumResults() - it->second.results.size()) + " of " +
+                  std::to_string(updated) + " updated arguments could not be updated in place\n";
+  });
+  if (!notInPlace.empty())
+    throw CompileError(notInPlace);
+  PassManager toLLVM(module.getContext());
   CpuPipelineOptions cpu;
   cpu.optLevel = options.optLevel;
-  buildCpuPipeline(pm, cpu);
-  if (failed(pm.run(module)))
+  buildMemRefToLLVMPipeline(toLLVM, cpu);
+  if (failed(toLLVM.run(module)))
     throw CompileError("lowering to LLVM failed:\n" + diagnostics.text());
+  if (signatures)
+    *signatures = std::move(expected);
 }
 
 JitModule::~JitModule() = default;
@@ -112,25 +162,8 @@ std::unique_ptr<JitModule> JitModule::compile(ModuleOp source, const JitOptions 
   initializeLLVMTargetsOnce();
   std::unique_ptr<JitModule> jit(new JitModule());
 
-  // Signatures come from the graph-level types, before lowering erases them.
-  source.walk([&](func::FuncOp func) {
-    if (func.isPrivate() || func.isExternal())
-      return;
-    FunctionSignature signature;
-    for (unsigned i = 0; i < func.getNumArguments(); ++i) {
-      auto name = func.getArgAttrOfType<StringAttr>(i, "graph.name");
-      signature.arguments.push_back(signatureOf(
-          func.getArgument(i).getType(),
-          name ? name.str() : "argument #" + std::to_string(i)));
-    }
-    for (unsigned i = 0; i < func.getNumResults(); ++i)
-      signature.results.push_back(
-          signatureOf(func.getResultTypes()[i], "result #" + std::to_string(i)));
-    jit->signatures_[func.getName()] = std::move(signature);
-  });
-
   OwningOpRef<ModuleOp> module(cast<ModuleOp>(source->clone()));
-  lowerToLLVMDialect(*module, options);
+  lowerToLLVMDialect(*module, options, &jit->signatures_);
   if (const char *dump = std::getenv("GRAPHC_DUMP_LLVM_DIALECT")) {
     // A debugging aid: the module exactly as the JIT translates it.
     std::error_code ec;

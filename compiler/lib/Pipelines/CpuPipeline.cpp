@@ -33,13 +33,16 @@ void graphc::buildGraphToLinalgPipeline(OpPassManager &pm) {
   pm.addPass(createCSEPass());
 }
 
-void graphc::buildLinalgToLLVMPipeline(OpPassManager &pm, const CpuPipelineOptions &options) {
+void graphc::buildBufferizationPipeline(OpPassManager &pm) {
+  pm.addNestedPass<func::FuncOp>(createUpdateInPlace());
   bufferization::OneShotBufferizationOptions bufferization;
   bufferization.bufferizeFunctionBoundaries = true;
   bufferization.setFunctionBoundaryTypeConversion(
       bufferization::LayoutMapOption::IdentityLayoutMap);
   pm.addPass(bufferization::createEmptyTensorToAllocTensorPass());
   pm.addPass(bufferization::createOneShotBufferizePass(bufferization));
+  // An updated parameter written into its argument's buffer is not returned.
+  pm.addPass(bufferization::createDropEquivalentBufferResultsPass());
   // Results the caller owns: each returned buffer is freshly allocated (a
   // view of an argument is cloned), and every temporary is freed.
   bufferization::BufferDeallocationPipelineOptions deallocation;
@@ -47,7 +50,9 @@ void graphc::buildLinalgToLLVMPipeline(OpPassManager &pm, const CpuPipelineOptio
   pm.addPass(createBufferizationToMemRefPass());
   pm.addPass(createCanonicalizerPass());
   pm.addNestedPass<func::FuncOp>(createStridedCopyToLinalg());
+}
 
+void graphc::buildMemRefToLLVMPipeline(OpPassManager &pm, const CpuPipelineOptions &options) {
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
   pm.addPass(createLowerAffinePass());
   pm.addPass(createConvertSCFToCFPass());
@@ -64,6 +69,11 @@ void graphc::buildLinalgToLLVMPipeline(OpPassManager &pm, const CpuPipelineOptio
   pm.addPass(createReconcileUnrealizedCastsPass());
   if (options.optLevel > 0)
     pm.addPass(createCanonicalizerPass());
+}
+
+void graphc::buildLinalgToLLVMPipeline(OpPassManager &pm, const CpuPipelineOptions &options) {
+  buildBufferizationPipeline(pm);
+  buildMemRefToLLVMPipeline(pm, options);
 }
 
 void graphc::buildCpuPipeline(OpPassManager &pm, const CpuPipelineOptions &options) {

@@ -49,6 +49,44 @@ struct TraceOptions {
 };
 
 class Program;
+class TrainProgram;
+
+/// torch.optim's optimizers and their hyperparameters (the learning rate is
+/// given per step, so schedules need no recompilation).
+struct OptimizerConfig {
+  std::string name = "sgd"; // sgd, adam or adamw
+  double momentum = 0, dampening = 0;
+  bool nesterov = false;
+  /// -1: the optimizer's default (0; 0.01 for adamw).
+  double weightDecay = -1;
+  double beta1 = 0.9, beta2 = 0.999, eps = 1e-8;
+
+  static OptimizerConfig sgd(double momentum = 0, double dampening = 0, double weightDecay = 0,
+                             bool nesterov = false) {
+    OptimizerConfig c;
+    c.momentum = momentum;
+    c.dampening = dampening;
+    c.weightDecay = weightDecay;
+    c.nesterov = nesterov;
+    return c;
+  }
+  static OptimizerConfig adam(double beta1 = 0.9, double beta2 = 0.999, double eps = 1e-8,
+                              double weightDecay = 0) {
+    OptimizerConfig c;
+    c.name = "adam";
+    c.beta1 = beta1;
+    c.beta2 = beta2;
+    c.eps = eps;
+    c.weightDecay = weightDecay;
+    return c;
+  }
+  static OptimizerConfig adamw(double beta1 = 0.9, double beta2 = 0.999, double eps = 1e-8,
+                               double weightDecay = 0.01) {
+    OptimizerConfig c = adam(beta1, beta2, eps, weightDecay);
+    c.name = "adamw";
+    return c;
+  }
+};
 
 /// A traced graph: the MLIR module and the parameters its arguments stand for.
 class Graph {
@@ -74,6 +112,15 @@ public:
   /// function, differentiating its first result with respect to the inputs
   /// and parameters that require gradients. Returns *this.
   Graph &differentiate();
+
+  /// Differentiates (if not done yet) and appends `train_step`: the loss
+  /// (the first result of `function`), its gradients and the optimizer's
+  /// update, compiled as one function. Returns *this.
+  Graph &addTrainStep(const OptimizerConfig &optimizer, const std::string &function = "forward");
+
+  /// Compiles a graph with a train step; the program updates the bound
+  /// parameters and its optimizer state in place.
+  TrainProgram compileTrainStep(const JitOptions &options = {}) const;
 
   /// Compiles with the in-process JIT.
   Program compile(const JitOptions &options = {}) const;
@@ -113,6 +160,29 @@ public:
 private:
   std::shared_ptr<JitModule> jit_;
   std::vector<std::pair<std::string, Parameter>> parameters_;
+};
+
+/// A compiled training step bound to its parameters: each step() runs the
+/// forward pass, the backward pass and the optimizer update in one call and
+/// writes the new parameters and optimizer state into their buffers.
+class TrainProgram {
+public:
+  TrainProgram(std::shared_ptr<JitModule> jit,
+               std::vector<std::pair<std::string, Parameter>> parameters);
+  /// One step on a batch (the loss function's inputs); returns the loss.
+  double step(const std::vector<rt::Tensor> &inputs, double learningRate);
+  /// Completed steps (torch.optim's state['step']).
+  int64_t stepCount() const;
+  /// The optimizer state by name (`exp_avg.fc1.weight`, `momentum_buffer.0.bias`, ...,
+  /// and `step`); the tensors are the program's own, updated in place.
+  const std::vector<std::pair<std::string, rt::Tensor>> &state() const { return state_; }
+  /// Replaces the optimizer state (for resuming); names and shapes must match.
+  void loadState(const std::map<std::string, rt::Tensor> &state);
+
+private:
+  std::shared_ptr<JitModule> jit_;
+  std::vector<std::pair<std::string, Parameter>> frozen_, trained_;
+  std::vector<std::pair<std::string, rt::Tensor>> state_; // ends with "step"
 };
 
 /// Traces `fn` over symbolic inputs with `parameters` (named leaves, e.g.

@@ -47,11 +47,17 @@ struct TensorSignature {
   std::string name;
   graphc_dtype_t dtype;
   std::vector<int64_t> shape;
+  /// An optimizer state argument of a train step (graph.optimizer_state).
+  bool optimizerState = false;
 };
 
 struct FunctionSignature {
   std::vector<TensorSignature> arguments;
+  /// The results the call returns (updated arguments excluded).
   std::vector<TensorSignature> results;
+  /// Arguments the call updates in place (graph.updates_argument results):
+  /// their tensors hold the new values after the call.
+  std::vector<size_t> updatedArguments;
 };
 
 class JitModule {
@@ -78,8 +84,10 @@ private:
 graphc_dtype_t dtypeOf(mlir::Type elementType);
 
 /// Runs the CPU pipeline on `module` in place (graph dialect -> LLVM dialect),
-/// throwing CompileError with the collected diagnostics if it fails.
-void lowerToLLVMDialect(mlir::ModuleOp module, const JitOptions &options);
+/// throwing CompileError with the collected diagnostics if it fails. Fills
+/// `signatures` (when given) with each public function's calling signature.
+void lowerToLLVMDialect(mlir::ModuleOp module, const JitOptions &options,
+                        llvm::StringMap<FunctionSignature> *signatures = nullptr);
 
 } // namespace graphc
 

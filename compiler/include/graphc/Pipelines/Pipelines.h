@@ -23,9 +23,16 @@ struct CpuPipelineOptions {
 /// graph dialect -> linalg on tensors (graphc-convert-graph-to-linalg plus cleanups).
 void buildGraphToLinalgPipeline(mlir::OpPassManager &pm);
 
-/// linalg on tensors -> LLVM dialect: one-shot bufferization across function
-/// boundaries (identity layouts, read-only arguments unless marked writable),
-/// deallocation, loops, and the conversions to the LLVM dialect.
+/// linalg on tensors -> memrefs: in-place updates (graphc-update-in-place),
+/// one-shot bufferization across function boundaries (identity layouts,
+/// read-only arguments unless marked writable), dropping results that are
+/// updated arguments, and deallocation.
+void buildBufferizationPipeline(mlir::OpPassManager &pm);
+
+/// memrefs -> LLVM dialect: loops and the conversions to the LLVM dialect.
+void buildMemRefToLLVMPipeline(mlir::OpPassManager &pm, const CpuPipelineOptions &options);
+
+/// Both of the above.
 void buildLinalgToLLVMPipeline(mlir::OpPassManager &pm, const CpuPipelineOptions &options);
 
 /// Both of the above: graph dialect -> LLVM dialect for the host CPU.

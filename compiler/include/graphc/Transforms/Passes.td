@@ -40,4 +40,57 @@ def Autodiff : Pass<"graphc-autodiff", "mlir::ModuleOp"> {
   ];
 }
 
+def Optimizer : Pass<"graphc-optimizer", "mlir::ModuleOp"> {
+  let summary = "Builds the training step: loss, gradients and the optimizer update";
+  let description = [{
+    From `<function>` (the loss) and `<function>_grad` (from --graphc-autodiff),
+    builds `train_step`, one function that computes the loss, the gradients
+    and PyTorch's update for every argument marked `graph.requires_grad`:
+
+      train_step(inputs..., params..., state..., step: f64, lr: f64)
+          -> (loss, params'..., state'..., step + 1)
+
+    SGD (momentum, dampening, nesterov, weight_decay; a momentum buffer per
+    parameter), Adam and AdamW (betas, eps, weight_decay, bias correction;
+    exp_avg and exp_avg_sq per parameter) follow torch.optim's single-tensor
+    formulas. State arguments are named `<state>.<parameter>`, so a
+    checkpoint can hold them. `step` counts completed steps (PyTorch's
+    state['step']); the learning rate is an argument, so schedules need no
+    recompilation. Each updated value is returned with
+    `graph.updates_argument = i`, which --graphc-update-in-place turns into a
+    write into argument i's buffer.
+  }];
+  let options = [
+    Option<"function", "function", "std::string", /*default=*/"\"forward\"",
+           "The loss function (its gradient function must exist)">,
+    Option<"optimizer", "optimizer", "std::string", /*default=*/"\"sgd\"",
+           "sgd, adam or adamw">,
+    Option<"momentum", "momentum", "double", /*default=*/"0.0", "SGD momentum">,
+    Option<"dampening", "dampening", "double", /*default=*/"0.0", "SGD dampening">,
+    Option<"nesterov", "nesterov", "bool", /*default=*/"false", "SGD Nesterov momentum">,
+    Option<"weightDecay", "weight-decay", "double", /*default=*/"-1.0",
+           "L2 penalty (decoupled for adamw); -1 means the optimizer's default "
+           "(0, or 0.01 for adamw)">,
+    Option<"beta1", "beta1", "double", /*default=*/"0.9", "Adam beta1">,
+    Option<"beta2", "beta2", "double", /*default=*/"0.999", "Adam beta2">,
+    Option<"eps", "eps", "double", /*default=*/"1e-8", "Adam epsilon">,
+  ];
+}
+
+def UpdateInPlace : Pass<"graphc-update-in-place", "mlir::func::FuncOp"> {
+  let summary = "Makes updated values write into the argument they replace";
+  let description = [{
+    Runs on linalg-on-tensors, before bufferization. For every result marked
+    `graph.updates_argument = i` that an elementwise linalg.generic computes
+    into a fresh tensor.empty, the generic's output becomes argument i
+    itself and the argument is marked writable. One-shot bufferization then
+    writes the update into the caller's buffer (it still copies if the old
+    value is read afterwards), and dropping equivalent results removes the
+    result from the compiled signature: parameters and optimizer state are
+    updated in place, with no copy per step. An argument returned unchanged
+    as an ordinary result is copied, so that only marked results are dropped.
+  }];
+  let dependentDialects = ["mlir::bufferization::BufferizationDialect"];
+}
+
 #endif // GRAPHC_TRANSFORMS_PASSES_TD

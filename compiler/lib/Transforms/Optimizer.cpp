@@ -1,0 +1,263 @@
+//===- Optimizer.cpp - --graphc-optimizer ---------------------------------===//
+//
+// Appends `train_step`: the gradient function's body followed by the update
+// of every trained parameter, written as graph ops so the update is fused,
+// lowered and compiled with the rest. Scalar hyperparameter arithmetic (bias
+// corrections, step sizes) is done in float64 from the f64 `step` and `lr`
+// arguments and rounded once to the parameter's type, as torch.optim does
+// with Python floats.
+//
+//===----------------------------------------------------------------------===//
+
+#include "graphc/Dialect/Graph/GraphOps.h"
+#include "graphc/Transforms/Passes.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/IRMapping.h"
+
+namespace graphc {
+#define GEN_PASS_DEF_OPTIMIZER
+#include "graphc/Transforms/Passes.h.inc"
+} // namespace graphc
+
+using namespace mlir;
+using namespace graphc::graph;
+
+namespace {
+
+constexpr llvm::StringLiteral kName = "graph.name";
+
+/// Graph-op arithmetic at one location; scalars are rank-0 constants.
+class Ops {
+public:
+  Ops(OpBuilder &b, Location loc) : b_(b), loc_(loc) {}
+  Value add(Value x, Value y) { return b_.create<AddOp>(loc_, x, y); }
+  Value sub(Value x, Value y) { return b_.create<SubOp>(loc_, x, y); }
+  Value mul(Value x, Value y) { return b_.create<MulOp>(loc_, x, y); }
+  Value div(Value x, Value y) { return b_.create<DivOp>(loc_, x, y); }
+  Value pow(Value x, Value y) { return b_.create<PowOp>(loc_, x, y); }
+  Value sqrt(Value x) { return b_.create<SqrtOp>(loc_, x.getType(), x); }
+  Value eq(Value x, Value y) { return b_.create<EqOp>(loc_, x, y); }
+  Value select(Value c, Value x, Value y) { return b_.create<SelectOp>(loc_, c, x, y); }
+  Value constant(double v, Type element) {
+    auto type = RankedTensorType::get({}, element);
+    return b_.create<ConstantOp>(loc_, DenseElementsAttr::get(type, b_.getFloatAttr(element, v)));
+  }
+  /// A float64 scalar rounded to `element` (the parameter's type).
+  Value to(Value scalar, Type element) {
+    auto type = cast<RankedTensorType>(scalar.getType());
+    if (type.getElementType() == element)
+      return scalar;
+    return b_.create<CastOp>(loc_, RankedTensorType::get(type.getShape(), element), scalar);
+  }
+
+private:
+  OpBuilder &b_;
+  Location loc_;
+};
+
+struct Hyper {
+  std::string optimizer;
+  double momentum, dampening, weightDecay, beta1, beta2, eps;
+  bool nesterov;
+};
+
+/// The names of the state tensors each parameter carries.
+SmallVector<std::string> stateNames(const Hyper &h) {
+  if (h.optimizer == "sgd")
+    return h.momentum != 0 ? SmallVector<std::string>{"momentum_buffer"}
+                           : SmallVector<std::string>{};
+  return {"exp_avg", "exp_avg_sq"};
+}
+
+/// torch.optim.SGD, single-tensor path: returns the new parameter and state.
+void sgdUpdate(Ops &o, const Hyper &h, Value p, Value g, ArrayRef<Value> state, Value step,
+               Value lr, SmallVectorImpl<Value> &out) {
+  Type t = cast<RankedTensorType>(p.getType()).getElementType();
+  Value d = g;
+  if (h.weightDecay != 0)
+    d = o.add(d, o.mul(p, o.constant(h.weightDecay, t)));
+  Value newBuffer;
+  if (h.momentum != 0) {
+    // The buffer starts as a copy of the first step's gradient (no dampening).
+    Value later = o.add(o.mul(state[0], o.constant(h.momentum, t)),
+                        o.mul(d, o.constant(1 - h.dampening, t)));
+    Value first = o.eq(step, o.constant(0, cast<RankedTensorType>(step.getType()).getElementType()));
+    newBuffer = o.select(first, d, later);
+    d = h.nesterov ? o.add(d, o.mul(newBuffer, o.constant(h.momentum, t))) : newBuffer;
+  }
+  out.push_back(o.sub(p, o.mul(d, o.to(lr, t))));
+  if (newBuffer)
+    out.push_back(newBuffer);
+}
+
+/// torch.optim.Adam / AdamW, single-tensor path.
+void adamUpdate(Ops &o, const Hyper &h, Value p, Value g, ArrayRef<Value> state, Value step,
+                Value lr, SmallVectorImpl<Value> &out) {
+  Type t = cast<RankedTensorType>(p.getType()).getElementType();
+  Type f64 = cast<RankedTensorType>(step.getType()).getElementType();
+  Value m = state[0], v = state[1];
+  bool decoupled = h.optimizer == "adamw";
+  if (h.weightDecay != 0) {
+    if (decoupled) // param.mul_(1 - lr * weight_decay)
+      p = o.mul(p, o.to(o.sub(o.constant(1, f64), o.mul(lr, o.constant(h.weightDecay, f64))), t));
+    else // grad = grad.add(param, alpha=weight_decay)
+      g = o.add(g, o.mul(p, o.constant(h.weightDecay, t)));
+  }
+  // exp_avg.lerp_(grad, 1 - beta1); exp_avg_sq.mul_(beta2).addcmul_(grad, grad, 1 - beta2)
+  Value newM = o.add(m, o.mul(o.sub(g, m), o.constant(1 - h.beta1, t)));
+  Value newV = o.add(o.mul(v, o.constant(h.beta2, t)), o.mul(o.mul(g, g), o.constant(1 - h.beta2, t)));
+  Value count = o.add(step, o.constant(1, f64));
+  Value correction1 = o.sub(o.constant(1, f64), o.pow(o.constant(h.beta1, f64), count));
+  Value correction2 = o.sub(o.constant(1, f64), o.pow(o.constant(h.beta2, f64), count));
+  Value stepSize = o.to(o.div(lr, correction1), t);
+  Value denom = o.add(o.div(o.sqrt(newV), o.to(o.sqrt(correction2), t)), o.constant(h.eps, t));
+  out.push_back(o.sub(p, o.mul(o.div(newM, denom), stepSize)));
+  out.push_back(newM);
+  out.push_back(newV);
+}
+
+LogicalResult buildTrainStep(ModuleOp module, StringRef function, const Hyper &h) {
+  auto forward = module.lookupSymbol<func::FuncOp>(function);
+  auto gradient = module.lookupSymbol<func::FuncOp>((function + "_grad").str());
+  if (!forward)
+    return module.emitError("no loss function '") << function << "' to train";
+  if (!gradient)
+    return forward.emitError("has no gradient function '")
+           << function << "_grad'; run --graphc-autodiff first";
+  if (h.optimizer != "sgd" && h.optimizer != "adam" && h.optimizer != "adamw")
+    return forward.emitError("unknown optimizer '") << h.optimizer << "' (sgd, adam or adamw)";
+  auto loss = dyn_cast<RankedTensorType>(forward.getResultTypes()[0]);
+  if (!loss || loss.getRank() != 0)
+    return forward.emitError("a training step needs a scalar loss as the first result");
+
+  MLIRContext *ctx = module.getContext();
+  OpBuilder b(ctx);
+  Location loc = forward.getLoc();
+  Type f64 = b.getF64Type();
+  auto scalarF64 = RankedTensorType::get({}, f64);
+
+  // Arguments: inputs, parameters (marked), state per parameter, step, lr.
+  SmallVector<unsigned> inputs, params;
+  for (unsigned i = 0; i < forward.getNumArguments(); ++i)
+    (forward.getArgAttr(i, "graph.requires_grad") ? params : inputs).push_back(i);
+  SmallVector<std::string> states = stateNames(h);
+  SmallVector<Type> argTypes;
+  SmallVector<DictionaryAttr> argAttrs;
+  auto named = [&](StringRef name) {
+    return b.getDictionaryAttr(b.getNamedAttr(kName, b.getStringAttr(name)));
+  };
+  auto nameOf = [&](unsigned i) {
+    auto n = forward.getArgAttrOfType<StringAttr>(i, kName);
+    return n ? n.str() : "arg" + std::to_string(i);
+  };
+  for (unsigned i : inputs) {
+    argTypes.push_back(forward.getArgumentTypes()[i]);
+    argAttrs.push_back(named(nameOf(i)));
+  }
+  for (unsigned i : params) {
+    argTypes.push_back(forward.getArgumentTypes()[i]);
+    argAttrs.push_back(named(nameOf(i)));
+  }
+  for (const std::string &s : states)
+    for (unsigned i : params) {
+      argTypes.push_back(forward.getArgumentTypes()[i]);
+      argAttrs.push_back(b.getDictionaryAttr(
+          {b.getNamedAttr(kName, b.getStringAttr(s + "." + nameOf(i))),
+           b.getNamedAttr("graph.optimizer_state", b.getUnitAttr())}));
+    }
+  argTypes.append({scalarF64, scalarF64});
+  argAttrs.append({named("step"), named("lr")});
+
+  b.setInsertionPointAfter(gradient);
+  auto step = b.create<func::FuncOp>(loc, "train_step", b.getFunctionType(argTypes, {}));
+  step->setAttr("graph.optimizer", b.getStringAttr(h.optimizer));
+  step.setAllArgAttrs(argAttrs);
+  Block *entry = step.addEntryBlock();
+  b.setInsertionPointToEnd(entry);
+
+  // The gradient function's body, with its arguments mapped onto ours.
+  IRMapping mapping;
+  unsigned at = 0;
+  SmallVector<unsigned> forwardToStep(forward.getNumArguments());
+  for (unsigned i : inputs)
+    forwardToStep[i] = at++;
+  for (unsigned i : params)
+    forwardToStep[i] = at++;
+  for (unsigned i = 0; i < forward.getNumArguments(); ++i)
+    mapping.map(gradient.getArgument(i), entry->getArgument(forwardToStep[i]));
+  Operation *gradReturn = nullptr;
+  for (Operation &op : gradient.front()) {
+    if (isa<func::ReturnOp>(op)) {
+      gradReturn = &op;
+      continue;
+    }
+    b.clone(op, mapping);
+  }
+  unsigned forwardResults = forward.getNumResults();
+  Value lossValue = mapping.lookupOrDefault(gradReturn->getOperand(0));
+  // The gradient function returns one gradient per marked argument, in order.
+  SmallVector<Value> grads;
+  for (unsigned k = 0; k < params.size(); ++k)
+    grads.push_back(mapping.lookupOrDefault(gradReturn->getOperand(forwardResults + k)));
+
+  unsigned stateBase = inputs.size() + params.size();
+  Value stepArg = entry->getArgument(argTypes.size() - 2);
+  Value lrArg = entry->getArgument(argTypes.size() - 1);
+  SmallVector<Value> newParams;
+  SmallVector<SmallVector<Value>> newStates(states.size());
+  for (unsigned k = 0; k < params.size(); ++k) {
+    Value p = entry->getArgument(inputs.size() + k);
+    SmallVector<Value> state;
+    for (unsigned s = 0; s < states.size(); ++s)
+      state.push_back(entry->getArgument(stateBase + s * params.size() + k));
+    Ops o(b, p.getLoc());
+    SmallVector<Value> updated;
+    if (h.optimizer == "sgd")
+      sgdUpdate(o, h, p, grads[k], state, stepArg, lrArg, updated);
+    else
+      adamUpdate(o, h, p, grads[k], state, stepArg, lrArg, updated);
+    newParams.push_back(updated[0]);
+    for (unsigned s = 0; s < states.size(); ++s)
+      newStates[s].push_back(updated[1 + s]);
+  }
+  Ops o(b, loc);
+  Value nextStep = o.add(stepArg, o.constant(1, f64));
+
+  // Results: the loss, then every updated value tied to the argument it replaces.
+  SmallVector<Value> results{lossValue};
+  SmallVector<Attribute> resultAttrs{named("loss")};
+  auto tie = [&](Value v, unsigned argIndex) {
+    results.push_back(v);
+    resultAttrs.push_back(b.getDictionaryAttr(
+        {b.getNamedAttr("graph.updates_argument", b.getI64IntegerAttr(argIndex)),
+         b.getNamedAttr(kName, cast<DictionaryAttr>(argAttrs[argIndex]).get(kName))}));
+  };
+  for (unsigned k = 0; k < params.size(); ++k)
+    tie(newParams[k], inputs.size() + k);
+  for (unsigned s = 0; s < states.size(); ++s)
+    for (unsigned k = 0; k < params.size(); ++k)
+      tie(newStates[s][k], stateBase + s * params.size() + k);
+  tie(nextStep, argTypes.size() - 2);
+  b.create<func::ReturnOp>(loc, results);
+  SmallVector<Type> resultTypes;
+  for (Value v : results)
+    resultTypes.push_back(v.getType());
+  step.setType(b.getFunctionType(argTypes, resultTypes));
+  step.setAllResultAttrs(resultAttrs);
+  return success();
+}
+
+struct OptimizerPass : graphc::impl::OptimizerBase<OptimizerPass> {
+  using OptimizerBase::OptimizerBase;
+  void runOnOperation() override {
+    Hyper h{optimizer, momentum, dampening, weightDecay, beta1, beta2, eps, nesterov};
+    if (h.weightDecay < 0)
+      h.weightDecay = optimizer == "adamw" ? 0.01 : 0.0;
+    if (failed(buildTrainStep(getOperation(), function, h)))
+      signalPassFailure();
+  }
+};
+
+} // namespace

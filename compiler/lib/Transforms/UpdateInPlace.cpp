@@ -1,0 +1,74 @@
+//===- UpdateInPlace.cpp - --graphc-update-in-place -----------------------===//
+
+#include "graphc/Transforms/Passes.h"
+
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+
+namespace graphc {
+#define GEN_PASS_DEF_UPDATEINPLACE
+#include "graphc/Transforms/Passes.h.inc"
+} // namespace graphc
+
+using namespace mlir;
+
+namespace {
+
+/// An elementwise generic whose one output starts from an uninitialized
+/// tensor: writing it into any same-typed buffer is as good as a new one.
+bool writesFreshElementwise(linalg::GenericOp generic) {
+  if (generic.getNumDpsInits() != 1 || generic.getNumReductionLoops() != 0)
+    return false;
+  if (!generic.getDpsInitOperand(0)->get().getDefiningOp<tensor::EmptyOp>())
+    return false;
+  return llvm::all_of(generic.getIndexingMapsArray(),
+                      [](AffineMap m) { return m.isIdentity() || m.getNumResults() == 0 ||
+                                               m.isProjectedPermutation(); });
+}
+
+struct UpdateInPlacePass : graphc::impl::UpdateInPlaceBase<UpdateInPlacePass> {
+  void runOnOperation() override {
+    func::FuncOp func = getOperation();
+    if (func.isExternal())
+      return;
+    auto ret = cast<func::ReturnOp>(func.front().getTerminator());
+    for (unsigned i = 0; i < func.getNumResults(); ++i) {
+      auto target = func.getResultAttrOfType<IntegerAttr>(i, "graph.updates_argument");
+      if (!target) {
+        // An argument returned as it is would bufferize to the argument's own
+        // buffer and be dropped with the updated ones: return a copy.
+        if (auto arg = dyn_cast<BlockArgument>(ret.getOperand(i))) {
+          OpBuilder b(ret);
+          auto type = cast<RankedTensorType>(arg.getType());
+          SmallVector<Value> sizes;
+          for (int64_t d = 0; d < type.getRank(); ++d)
+            if (type.isDynamicDim(d))
+              sizes.push_back(b.create<tensor::DimOp>(ret.getLoc(), arg, d));
+          Value copy = b.create<bufferization::AllocTensorOp>(ret.getLoc(), type, sizes, arg);
+          ret.setOperand(i, copy);
+        }
+        continue;
+      }
+      unsigned argIndex = target.getInt();
+      BlockArgument arg = func.getArgument(argIndex);
+      auto generic = ret.getOperand(i).getDefiningOp<linalg::GenericOp>();
+      if (!generic || !writesFreshElementwise(generic) ||
+          generic.getResult(0).getType() != arg.getType())
+        continue;
+      // The output map is the identity, so every element of the argument is
+      // read (if at all) before it is overwritten in the same iteration.
+      AffineMap outputMap = generic.getMatchingIndexingMap(generic.getDpsInitOperand(0));
+      if (!outputMap.isIdentity())
+        continue;
+      for (OpOperand *input : generic.getDpsInputOperands())
+        if (input->get() == arg && !generic.getMatchingIndexingMap(input).isIdentity())
+          goto next;
+      generic.getDpsInitOperand(0)->set(arg);
+      func.setArgAttr(argIndex, bufferization::BufferizationDialect::kWritableAttrName,
+                      BoolAttr::get(&getContext(), true));
+    next:;
+    }
+  }
+};
+
+} // namespace
