@@ -9,6 +9,8 @@ Run once after changing a golden model (needs `pip install torch safetensors`;
   mlp_forward.safetensors    seed-003 MLP (784-128-64-10, LogSoftmax): the same
   lenet_forward.txt          what examples/lenet_forward prints, from PyTorch
   mlp_init.safetensors       MLP state_dict after torch.manual_seed(0) only
+  losses.safetensors         every loss (mean and sum) on fixed inputs, with the
+                             gradient of the mean loss with respect to the input
   mlp_train.safetensors      100 training steps of the MLP (NLLLoss on LogSoftmax)
                              from mlp_init, cycling over 2 fixed batches: the labels,
                              the loss of every step and the final parameters, for
@@ -72,6 +74,33 @@ def forward_golden(name, model, input_shape):
               metadata={"generator": "scripts/make_goldens.py", "torch": torch.__version__})
 
 
+def losses_golden():
+    torch.manual_seed(2)
+    out = {
+        "logits": torch.randn(5, 4, dtype=torch.float64) * 3,
+        "classes": torch.tensor([0, 3, 1, 3, 2]),
+        "prediction": torch.randn(5, 3, dtype=torch.float64),
+        "regression_target": torch.randn(5, 3, dtype=torch.float64),
+        "binary_target": (torch.rand(5, 3, dtype=torch.float64) > 0.5).double(),
+    }
+    cases = {
+        "mse": (nn.MSELoss, "prediction", "regression_target"),
+        "cross_entropy": (nn.CrossEntropyLoss, "logits", "classes"),
+        "nll": (nn.NLLLoss, "log_probabilities", "classes"),
+        "bce_with_logits": (nn.BCEWithLogitsLoss, "prediction", "binary_target"),
+    }
+    out["log_probabilities"] = F.log_softmax(out["logits"], dim=1)
+    for name, (cls, inp, tgt) in cases.items():
+        for reduction in ("mean", "sum"):
+            x = out[inp].clone().requires_grad_(True)
+            value = cls(reduction=reduction)(x, out[tgt])
+            out[name + "." + reduction] = value.detach().reshape(())
+            if reduction == "mean":
+                value.backward()
+                out[name + ".grad"] = x.grad.detach()
+    save_file({k: v.contiguous() for k, v in out.items()}, os.path.join(OUT, "losses.safetensors"))
+
+
 def train_golden():
     torch.manual_seed(1)
     images = torch.rand(2, 64, 784)
@@ -119,6 +148,7 @@ def main():
               os.path.join(OUT, "mlp_init.safetensors"))
     forward_golden("mlp_forward", model, (64, 784))
     train_golden()
+    losses_golden()
     print("wrote goldens to", os.path.normpath(OUT), file=sys.stderr)
 
 

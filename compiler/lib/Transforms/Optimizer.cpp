@@ -81,8 +81,8 @@ void sgdUpdate(Ops &o, const Hyper &h, Value p, Value g, ArrayRef<Value> state, 
   Value newBuffer;
   if (h.momentum != 0) {
     // The buffer starts as a copy of the first step's gradient (no dampening).
-    Value later = o.add(o.mul(state[0], o.constant(h.momentum, t)),
-                        o.mul(d, o.constant(1 - h.dampening, t)));
+    Value dampened = h.dampening != 0 ? o.mul(d, o.constant(1 - h.dampening, t)) : d;
+    Value later = o.add(o.mul(state[0], o.constant(h.momentum, t)), dampened);
     Value first = o.eq(step, o.constant(0, cast<RankedTensorType>(step.getType()).getElementType()));
     newBuffer = o.select(first, d, later);
     d = h.nesterov ? o.add(d, o.mul(newBuffer, o.constant(h.momentum, t))) : newBuffer;

@@ -1,0 +1,47 @@
+// RUN: graphc-opt %s --split-input-file --graphc-autodiff --graphc-optimizer="optimizer=sgd momentum=0.9" --canonicalize --cse | FileCheck %s --check-prefix=SGD
+// RUN: graphc-opt %s --split-input-file --graphc-autodiff --graphc-optimizer="optimizer=adam" --canonicalize --cse | FileCheck %s --check-prefix=ADAM
+// RUN: graphc-opt %s --split-input-file --graphc-optimizer --verify-diagnostics -o /dev/null
+
+// Tests that train_step takes inputs, parameters, state, step and lr, and
+// returns the loss followed by every update tied to its argument.
+// SGD-LABEL: func @train_step
+// SGD-SAME: (%[[X:.*]]: tensor<?x3xf32> {graph.name = "x"}, %[[W:.*]]: tensor<3xf32> {graph.name = "w"},
+// SGD-SAME: %[[BUF:.*]]: tensor<3xf32> {graph.name = "momentum_buffer.w", graph.optimizer_state},
+// SGD-SAME: %[[STEP:.*]]: tensor<f64> {graph.name = "step"}, %[[LR:.*]]: tensor<f64> {graph.name = "lr"})
+// SGD-SAME: -> (tensor<f32> {graph.name = "loss"}, tensor<3xf32> {graph.name = "w", graph.updates_argument = 1 : i64},
+// SGD-SAME: tensor<3xf32> {graph.name = "momentum_buffer.w", graph.updates_argument = 2 : i64},
+// SGD-SAME: tensor<f64> {graph.name = "step", graph.updates_argument = 3 : i64})
+// The momentum buffer starts as the first gradient, then buf * momentum + grad.
+// SGD: %[[SCALED:.*]] = graph.mul %[[BUF]], %{{.*}} : tensor<3xf32>, tensor<f32>
+// SGD: %[[LATER:.*]] = graph.add %[[SCALED]], %[[G:.*]] : tensor<3xf32>, tensor<3xf32>
+// SGD: %[[FIRST:.*]] = graph.eq %[[STEP]], %{{.*}} : tensor<f64>, tensor<f64> -> tensor<i1>
+// SGD: %[[NEWBUF:.*]] = graph.select %[[FIRST]], %[[G]], %[[LATER]]
+// SGD: %[[LR32:.*]] = graph.cast %[[LR]] : tensor<f64> -> tensor<f32>
+// SGD: %[[DELTA:.*]] = graph.mul %[[NEWBUF]], %[[LR32]]
+// SGD: %[[NEWW:.*]] = graph.sub %[[W]], %[[DELTA]]
+// SGD: return %{{.*}}, %[[NEWW]], %[[NEWBUF]], %{{.*}}
+
+// Tests Adam's state (exp_avg, exp_avg_sq) and its bias corrections in f64.
+// ADAM-LABEL: func @train_step
+// ADAM-SAME: {graph.name = "exp_avg.w", graph.optimizer_state}
+// ADAM-SAME: {graph.name = "exp_avg_sq.w", graph.optimizer_state}
+// ADAM: graph.pow %{{.*}}, %{{.*}} : tensor<f64>, tensor<f64> -> tensor<f64>
+// ADAM: graph.sqrt %{{.*}} : tensor<3xf32>
+// ADAM: graph.sub %arg1, %{{.*}} : tensor<3xf32>, tensor<3xf32> -> tensor<3xf32>
+// (Without --graphc-autodiff, the third RUN line expects the optimizer to refuse.)
+// expected-error @+1 {{has no gradient function 'forward_grad'; run --graphc-autodiff first}}
+func.func @forward(%x: tensor<?x3xf32> {graph.name = "x"},
+                   %w: tensor<3xf32> {graph.name = "w", graph.requires_grad}) -> tensor<f32> {
+  %0 = graph.mul %x, %w : tensor<?x3xf32>, tensor<3xf32> -> tensor<?x3xf32>
+  %1 = graph.reduce_mean %0 {dims = array<i64: 0, 1>} : tensor<?x3xf32> -> tensor<f32>
+  return %1 : tensor<f32>
+}
+
+// -----
+
+// Tests that the optimizer needs the gradient function (run by the third RUN line only).
+// expected-error @+1 {{has no gradient function 'forward_grad'; run --graphc-autodiff first}}
+func.func @forward(%w: tensor<3xf32> {graph.requires_grad}) -> tensor<f32> {
+  %0 = graph.reduce_sum %w {dims = array<i64: 0>} : tensor<3xf32> -> tensor<f32>
+  return %0 : tensor<f32>
+}

@@ -1,0 +1,32 @@
+// RUN: graphc-opt %s --split-input-file --graphc-update-in-place | FileCheck %s
+
+#id = affine_map<(d0) -> (d0)>
+
+// Tests that an elementwise update into a fresh tensor writes into the
+// argument it replaces, which becomes writable.
+// CHECK-LABEL: func @update
+// CHECK-SAME: %[[P:.*]]: tensor<4xf32> {bufferization.writable = true}
+// CHECK: linalg.generic {{.*}} outs(%[[P]] : tensor<4xf32>)
+func.func @update(%p: tensor<4xf32>, %g: tensor<4xf32>)
+    -> (tensor<4xf32> {graph.updates_argument = 0 : i64}) {
+  %empty = tensor.empty() : tensor<4xf32>
+  %0 = linalg.generic {indexing_maps = [#id, #id, #id], iterator_types = ["parallel"]}
+      ins(%p, %g : tensor<4xf32>, tensor<4xf32>) outs(%empty : tensor<4xf32>) {
+  ^bb0(%a: f32, %b: f32, %out: f32):
+    %d = arith.subf %a, %b : f32
+    linalg.yield %d : f32
+  } -> tensor<4xf32>
+  return %0 : tensor<4xf32>
+}
+
+// -----
+
+// Tests that results without the marker are left alone, except that an
+// argument returned as it is becomes a copy.
+// CHECK-LABEL: func @unmarked
+// CHECK-NOT: bufferization.writable
+// CHECK: %[[COPY:.*]] = bufferization.alloc_tensor() copy(%arg0)
+// CHECK: return %[[COPY]]
+func.func @unmarked(%p: tensor<4xf32>) -> tensor<4xf32> {
+  return %p : tensor<4xf32>
+}
