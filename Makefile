@@ -1,6 +1,9 @@
 # graphc's front door. `make demo` and `make test` work on a fresh machine:
 # both install what is missing (scripts/bootstrap.sh), configure, and build.
 BUILD_DIR ?= build
+# ccache: paths under the checkout hash as relative ones, so a fresh clone (CI)
+# reuses what an earlier build of any clone compiled.
+export CCACHE_BASEDIR ?= $(CURDIR)
 JOBS ?= 2
 LLVM_DIR ?= /usr/lib/llvm-19
 CMAKE_FLAGS ?= -G Ninja -DCMAKE_BUILD_TYPE=Release \

@@ -9,6 +9,8 @@ Run once after changing a golden model (needs `pip install torch safetensors`;
   mlp_forward.safetensors    seed-003 MLP (784-128-64-10, LogSoftmax): the same
   lenet_forward.txt          what examples/lenet_forward prints, from PyTorch
   mlp_init.safetensors       MLP state_dict after torch.manual_seed(0) only
+  linear_regression.txt      what examples/linear_regression prints (seed 004)
+  autograd_basics.txt        what examples/autograd_basics prints (seed 002)
   losses.safetensors         every loss (mean and sum) on fixed inputs, with the
                              gradient of the mean loss with respect to the input
   mlp_train.safetensors      100 training steps of the MLP (NLLLoss on LogSoftmax)
@@ -72,6 +74,74 @@ def forward_golden(name, model, input_shape):
     tensors["output"] = y.contiguous()
     save_file(tensors, os.path.join(OUT, name + ".safetensors"),
               metadata={"generator": "scripts/make_goldens.py", "torch": torch.__version__})
+
+
+class SimpleModel(nn.Module):
+    def __init__(self):
+        super(SimpleModel, self).__init__()
+        self.layer1 = nn.Linear(2, 3)
+        self.layer2 = nn.ReLU()
+        self.layer3 = nn.Linear(3, 1)
+
+    def forward(self, x):
+        return self.layer3(self.layer2(self.layer1(x)))
+
+
+def linear_regression_golden():
+    torch.manual_seed(0)
+    model = SimpleModel()
+    lines = [str(model)]
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.01)
+    criterion = nn.MSELoss()
+    for epoch in range(10):
+        inputs = torch.rand(1, 2)
+        targets = torch.rand(1, 1)
+        optimizer.zero_grad()
+        loss = criterion(model(inputs), targets)
+        loss.backward()
+        optimizer.step()
+        lines.append(f"Epoch {epoch+1}, Loss: {loss.item()}")
+    with open(os.path.join(OUT, "linear_regression.txt"), "w") as f:
+        f.write("\n".join(lines) + "\n")
+
+
+def autograd_golden():
+    """Seed 002, printed in order."""
+    out = []
+    x = torch.tensor([[1, 2, 3], [4, 5, 6], [7, 8, 9], [10, 11, 12]])
+    out.append(str(x.shape))
+    X = torch.tensor([[1., 2., 3.], [4., 5., 6.], [7., 8., 9.], [10., 11., 12.]], requires_grad=True)
+    out.append(str(X) + "\n")
+    x = torch.tensor(1., requires_grad=True)
+    w, b = torch.tensor(2.), torch.tensor(3.)
+    out.append(str(x.grad))
+    y = w * x + b
+    y.backward(torch.tensor(1.))
+    out.append(str(x.grad) + "\n")
+    x = torch.tensor(4., requires_grad=True)
+    w = torch.tensor(2., requires_grad=True)
+    b = torch.tensor(3., requires_grad=True)
+    out += [str(x.grad), str(w.grad), str(b.grad)]
+    y = w * x + b
+    y.backward(torch.tensor(1.))
+    out += [str(x.grad), str(w.grad), str(b.grad) + "\n"]
+    X = torch.tensor([[1., 2., 3.], [4., 5., 6.], [7., 8., 9.], [10., 11., 12.]], requires_grad=True)
+    W = torch.tensor([[1., 2.], [4., 5.], [7., 8.]], requires_grad=True)
+    b = torch.tensor([4., 5.], requires_grad=True)
+    y = (X.matmul(W) + b).sum()
+    y.backward(torch.tensor(1.))
+    out += [str(X.grad), str(W.grad), str(b.grad) + "\n"]
+    X = torch.tensor([[1., 2., 3.], [4., 5., 6.], [7., 8., 9.], [10., 11., 12.]], requires_grad=True)
+    W = torch.tensor([[1., 2.], [4., 5.], [7., 8.]], requires_grad=True)
+    X.matmul(W).sum().backward(torch.tensor(1.))
+    out.append(str(X.grad))
+    X = torch.tensor([[1., 2., 3.], [4., 5., 6.], [7., 8., 9.], [10., 11., 12.]], requires_grad=True)
+    W = torch.tensor([[1., 2.], [4., 5.], [7., 8.]], requires_grad=True)
+    Z = X.matmul(W)
+    Z.backward(torch.ones(Z.shape))
+    out.append(str(X.grad))
+    with open(os.path.join(OUT, "autograd_basics.txt"), "w") as f:
+        f.write("\n".join(out) + "\n")
 
 
 def losses_golden():
@@ -149,6 +219,8 @@ def main():
     forward_golden("mlp_forward", model, (64, 784))
     train_golden()
     losses_golden()
+    linear_regression_golden()
+    autograd_golden()
     print("wrote goldens to", os.path.normpath(OUT), file=sys.stderr)
 
 

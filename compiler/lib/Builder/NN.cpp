@@ -9,6 +9,37 @@
 #include <stdexcept>
 #include <typeinfo>
 
+namespace graphc {
+
+std::ostream &operator<<(std::ostream &os, const Parameter &parameter) {
+  std::string text = parameter.value().str();
+  if (!parameter.requiresGrad())
+    return os << text;
+  // torch's _add_suffixes: ", requires_grad=True" goes on the last line, or
+  // on a new indented line when it would pass the 80-column line width.
+  const std::string suffix = "requires_grad=True";
+  text.pop_back(); // the closing parenthesis
+  size_t lastLine = text.size() - (text.rfind('\n') == std::string::npos ? 0 : text.rfind('\n') + 1);
+  if (lastLine + suffix.size() + 2 > 80)
+    text += ",\n       " + suffix;
+  else
+    text += ", " + suffix;
+  return os << text << ")";
+}
+
+std::string gradString(const Parameter &parameter) {
+  return parameter.grad().get() ? parameter.grad().str() : "None";
+}
+
+std::string sizeString(const std::vector<int64_t> &shape) {
+  std::string s = "torch.Size([";
+  for (size_t i = 0; i < shape.size(); ++i)
+    s += (i ? ", " : "") + std::to_string(shape[i]);
+  return s + "])";
+}
+
+} // namespace graphc
+
 namespace graphc::nn {
 
 namespace {

@@ -258,11 +258,27 @@ BackwardResult Program::backward(const std::vector<rt::Tensor> &inputs,
       throw CallError("backward of '" + function +
                       "' needs a gradient for its non-scalar result (Z.backward(dZ))");
     arguments.push_back(gradOutput);
-  } else if (gradOutput.get()) {
-    throw CallError("backward of '" + function + "': its result is a scalar, so the seed is 1; "
-                    "call backward without a gradient");
+  } else if (gradOutput.get() && gradOutput.numel() != 1) {
+    throw CallError("backward of '" + function + "': its result is a scalar, but the given "
+                    "gradient has " + std::to_string(gradOutput.numel()) + " elements");
   }
   std::vector<rt::Tensor> results = jit_->call(gradFunction, arguments);
+  // y.backward(torch.tensor(c)) on a scalar y: the compiled seed is 1, so
+  // the gradients scale by c (a no-op for the usual c = 1).
+  if (!wantsGradOutput && gradOutput.get()) {
+    double seed = gradOutput.dtype() == GRAPHC_DTYPE_F64 ? gradOutput.data<double>()[0]
+                                                         : gradOutput.data<float>()[0];
+    if (seed != 1.0)
+      for (size_t i = forward.results.size(); i < results.size(); ++i) {
+        rt::Tensor &g = results[i];
+        for (int64_t k = 0; k < g.numel(); ++k) {
+          if (g.dtype() == GRAPHC_DTYPE_F64)
+            g.data<double>()[k] *= seed;
+          else
+            g.data<float>()[k] = static_cast<float>(g.data<float>()[k] * seed);
+        }
+      }
+  }
 
   BackwardResult out;
   size_t at = forward.results.size();

@@ -54,6 +54,13 @@ private:
   std::shared_ptr<State> state_;
 };
 
+/// PyTorch's repr of a leaf tensor: `tensor(4., requires_grad=True)`.
+std::ostream &operator<<(std::ostream &os, const Parameter &parameter);
+/// PyTorch's repr of `.grad`: the tensor, or `None` before any backward.
+std::string gradString(const Parameter &parameter);
+/// torch.Size's repr: `torch.Size([4, 3])`.
+std::string sizeString(const std::vector<int64_t> &shape);
+
 namespace nn {
 
 /// torch.nn.Module: named parameters, named submodules, forward and repr.
