@@ -10,6 +10,7 @@
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/Pass/Pass.h"
 #include "mlir/Pass/PassManager.h"
+#include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
 #include "llvm/Support/TargetSelect.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -173,10 +174,19 @@ std::unique_ptr<JitModule> JitModule::compile(ModuleOp source, const JitOptions 
   }
 
   DiagnosticCollector diagnostics(module->getContext());
+  // The optimizer needs the host TargetMachine: without it LLVM's vectorizer
+  // knows no vector width and the loops stay scalar.
+  auto machineBuilder = llvm::orc::JITTargetMachineBuilder::detectHost();
+  if (!machineBuilder)
+    throw CompileError("cannot target the host CPU: " + llvm::toString(machineBuilder.takeError()));
+  machineBuilder->setCodeGenOptLevel(static_cast<llvm::CodeGenOptLevel>(options.optLevel));
+  auto machine = machineBuilder->createTargetMachine();
+  if (!machine)
+    throw CompileError("cannot target the host CPU: " + llvm::toString(machine.takeError()));
   ExecutionEngineOptions engineOptions;
-  engineOptions.transformer = makeOptimizingTransformer(options.optLevel, 0, nullptr);
+  engineOptions.transformer = makeOptimizingTransformer(options.optLevel, 0, machine->get());
   engineOptions.jitCodeGenOptLevel = static_cast<llvm::CodeGenOptLevel>(options.optLevel);
-  auto engine = ExecutionEngine::create(*module, engineOptions);
+  auto engine = ExecutionEngine::create(*module, engineOptions, std::move(*machine));
   if (!engine) {
     std::string message = llvm::toString(engine.takeError());
     throw CompileError("JIT compilation failed: " + message + "\n" + diagnostics.text());

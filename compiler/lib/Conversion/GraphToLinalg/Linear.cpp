@@ -40,39 +40,47 @@ struct MatmulLowering : OpConversionPattern<graph::MatmulOp> {
       return dimSize(rewriter, loc, rhs, 0);
     });
 
-    Value result;
-    if (lhsRank == 2) {
-      result = rewriter.create<linalg::MatmulOp>(loc, resultType, ValueRange{lhs, rhs}, init)
-                   .getResult(0);
-    } else if (rhsRank == 3) {
-      result = rewriter
-                   .create<linalg::BatchMatmulOp>(loc, resultType, ValueRange{lhs, rhs}, init)
-                   .getResult(0);
+    // One generic for every form, with the reduction loop k outside the
+    // output column loop n: the innermost loop then walks rows of the rhs
+    // and the result contiguously, which LLVM vectorizes.
+    MLIRContext *ctx = rewriter.getContext();
+    bool batched = lhsRank == 3;
+    SmallVector<AffineMap> maps;
+    SmallVector<utils::IteratorType> iterators;
+    if (batched) {
+      AffineExpr bb, m, k, n;
+      bindDims(ctx, bb, m, k, n);
+      maps = {AffineMap::get(4, 0, {bb, m, k}, ctx),
+              rhsRank == 3 ? AffineMap::get(4, 0, {bb, k, n}, ctx)
+                           : AffineMap::get(4, 0, {k, n}, ctx),
+              AffineMap::get(4, 0, {bb, m, n}, ctx)};
+      iterators = {utils::IteratorType::parallel, utils::IteratorType::parallel,
+                   utils::IteratorType::reduction, utils::IteratorType::parallel};
     } else {
-      // [B,M,K] x [K,N]: no named op shares the rhs across the batch.
-      MLIRContext *ctx = rewriter.getContext();
-      AffineExpr b, m, n, k;
-      bindDims(ctx, b, m, n, k);
-      SmallVector<AffineMap> maps{AffineMap::get(4, 0, {b, m, k}, ctx),
-                                  AffineMap::get(4, 0, {k, n}, ctx),
-                                  AffineMap::get(4, 0, {b, m, n}, ctx)};
-      SmallVector<utils::IteratorType> iterators(3, utils::IteratorType::parallel);
-      iterators.push_back(utils::IteratorType::reduction);
-      result = rewriter
-                   .create<linalg::GenericOp>(
-                       loc, resultType, ValueRange{lhs, rhs}, init, maps, iterators,
-                       [](OpBuilder &nb, Location nloc, ValueRange args) {
-                         Value product = nb.create<arith::MulFOp>(nloc, args[0], args[1]);
-                         Value sum = nb.create<arith::AddFOp>(nloc, args[2], product);
-                         nb.create<linalg::YieldOp>(nloc, sum);
-                       })
-                   .getResult(0);
+      AffineExpr m, k, n;
+      bindDims(ctx, m, k, n);
+      maps = {AffineMap::get(3, 0, {m, k}, ctx), AffineMap::get(3, 0, {k, n}, ctx),
+              AffineMap::get(3, 0, {m, n}, ctx)};
+      iterators = {utils::IteratorType::parallel, utils::IteratorType::reduction,
+                   utils::IteratorType::parallel};
     }
+    Value result = rewriter
+                       .create<linalg::GenericOp>(
+                           loc, resultType, ValueRange{lhs, rhs}, init, maps, iterators,
+                           [](OpBuilder &nb, Location nloc, ValueRange args) {
+                             nb.create<linalg::YieldOp>(
+                                 nloc, multiplyAccumulate(nb, nloc, args[2], args[0], args[1]));
+                           })
+                       .getResult(0);
     rewriter.replaceOp(op, result);
     return success();
   }
 };
 
+/// out[n,f,oh,ow] += in[n, g*Cg + c, oh*s + kh*d, ow*s + kw*d] * w[f,c,kh,kw]
+/// with g = f floordiv Fg, as one generic whose loops run (n, f, c, kh, kw,
+/// oh, ow): the output row is innermost and, at stride 1, so is a contiguous
+/// input row, which LLVM vectorizes. Groups need no reshaping.
 struct Conv2DLowering : OpConversionPattern<graph::Conv2DOp> {
   using OpConversionPattern::OpConversionPattern;
 
@@ -85,56 +93,34 @@ struct Conv2DLowering : OpConversionPattern<graph::Conv2DOp> {
     Value unpadded = adaptor.getInput();
     Value input = padSpatial(rewriter, loc, unpadded, op.getPadding(), zero);
     Value weight = adaptor.getWeight();
-    Attribute strides = rewriter.getI64VectorAttr(op.getStride());
-    Attribute dilations = rewriter.getI64VectorAttr(op.getDilation());
+    ArrayRef<int64_t> w = cast<RankedTensorType>(weight.getType()).getShape();
+    int64_t groups = op.getGroups(), cg = w[1], fg = w[0] / groups;
+    ArrayRef<int64_t> stride = op.getStride(), dil = op.getDilation();
+    MLIRContext *ctx = rewriter.getContext();
+
+    AffineExpr n, f, c, kh, kw, oh, ow;
+    bindDims(ctx, n, f, c, kh, kw, oh, ow);
+    AffineExpr channel = groups == 1 ? c : f.floorDiv(fg) * cg + c;
+    SmallVector<AffineMap> maps{
+        AffineMap::get(7, 0,
+                       {n, channel, oh * stride[0] + kh * dil[0], ow * stride[1] + kw * dil[1]},
+                       ctx),
+        AffineMap::get(7, 0, {f, c, kh, kw}, ctx), AffineMap::get(7, 0, {n, f, oh, ow}, ctx)};
+    SmallVector<utils::IteratorType> iterators{
+        utils::IteratorType::parallel,  utils::IteratorType::parallel,
+        utils::IteratorType::reduction, utils::IteratorType::reduction,
+        utils::IteratorType::reduction, utils::IteratorType::parallel,
+        utils::IteratorType::parallel};
     // Sizes come from the unpadded input: bufferization materializes the pad
     // after its users' size queries otherwise.
-    auto batchSize = [&](int64_t) { return dimSize(rewriter, loc, unpadded, 0); };
-    int64_t groups = op.getGroups();
-
-    if (groups == 1) {
-      Value init = createFilled(rewriter, loc, resultType, zero, batchSize);
-      Value conv = rewriter
-                       .create<linalg::Conv2DNchwFchwOp>(loc, TypeRange{resultType},
-                                                         ValueRange{input, weight},
-                                                         ValueRange{init}, strides, dilations)
-                       .getResult(0);
-      rewriter.replaceOp(op, conv);
-      return success();
-    }
-
-    // Grouped: split the channel dims into (group, channel-in-group) and use
-    // the grouped named op, then merge the output channels back.
-    auto inputType = cast<RankedTensorType>(input.getType());
-    auto weightType = cast<RankedTensorType>(weight.getType());
-    ArrayRef<int64_t> in = inputType.getShape(), w = weightType.getShape();
-    auto groupedInputType = RankedTensorType::get(
-        {in[0], groups, in[1] / groups, in[2], in[3]}, element);
-    auto groupedWeightType = RankedTensorType::get(
-        {groups, w[0] / groups, w[1], w[2], w[3]}, element);
-    ArrayRef<int64_t> out = resultType.getShape();
-    auto groupedResultType = RankedTensorType::get(
-        {out[0], groups, out[1] / groups, out[2], out[3]}, element);
-
-    SmallVector<ReassociationIndices> splitChannels{{0}, {1, 2}, {3}, {4}};
-    SmallVector<OpFoldResult> inputShape{
-        inputType.isDynamicDim(0) ? OpFoldResult(dimSize(rewriter, loc, unpadded, 0))
-                                  : OpFoldResult(rewriter.getIndexAttr(in[0])),
-        rewriter.getIndexAttr(groups), rewriter.getIndexAttr(in[1] / groups),
-        rewriter.getIndexAttr(in[2]), rewriter.getIndexAttr(in[3])};
-    Value groupedInput = rewriter.create<tensor::ExpandShapeOp>(
-        loc, groupedInputType, input, splitChannels, inputShape);
-    Value groupedWeight = rewriter.create<tensor::ExpandShapeOp>(
-        loc, groupedWeightType, weight,
-        SmallVector<ReassociationIndices>{{0, 1}, {2}, {3}, {4}});
-    Value init = createFilled(rewriter, loc, groupedResultType, zero, batchSize);
-    Value conv = rewriter
-                     .create<linalg::Conv2DNgchwGfchwOp>(
-                         loc, TypeRange{groupedResultType},
-                         ValueRange{groupedInput, groupedWeight}, ValueRange{init}, strides,
-                         dilations)
-                     .getResult(0);
-    rewriter.replaceOpWithNewOp<tensor::CollapseShapeOp>(op, resultType, conv, splitChannels);
+    Value init = createFilled(rewriter, loc, resultType, zero,
+                              [&](int64_t) { return dimSize(rewriter, loc, unpadded, 0); });
+    auto conv = rewriter.create<linalg::GenericOp>(
+        loc, resultType, ValueRange{input, weight}, init, maps, iterators,
+        [](OpBuilder &b, Location l, ValueRange args) {
+          b.create<linalg::YieldOp>(l, multiplyAccumulate(b, l, args[2], args[0], args[1]));
+        });
+    rewriter.replaceOp(op, conv.getResults());
     return success();
   }
 };
@@ -157,9 +143,46 @@ struct Conv2DInputGradLowering : OpConversionPattern<graph::Conv2DInputGradOp> {
     ArrayRef<int64_t> stride = op.getStride(), pad = op.getPadding(), dil = op.getDilation();
     MLIRContext *ctx = rewriter.getContext();
 
-    // Loops (n, c, h, w | og, kh, kw); W[(c floordiv Cg) * Og + og, c mod Cg, kh, kw].
-    AffineExpr n, c, h, x, o, kh, kw;
-    bindDims(ctx, n, c, h, x, o, kh, kw);
+    // Stride 1: a plain correlation of the padded gradient with the flipped
+    // kernel, every access affine (and the input row innermost).
+    if (stride[0] == 1 && stride[1] == 1 && dil[0] * (w[2] - 1) >= pad[0] &&
+        dil[1] * (w[3] - 1) >= pad[1]) {
+      Type element = resultType.getElementType();
+      Value zero = scalarConstant(rewriter, loc, element, 0);
+      SmallVector<int64_t> full{dil[0] * (w[2] - 1) - pad[0], dil[1] * (w[3] - 1) - pad[1]};
+      Value padded = padSpatial(rewriter, loc, dy, full, zero);
+      AffineExpr n, c, o, kh, kw, h, x;
+      bindDims(ctx, n, c, o, kh, kw, h, x);
+      AffineExpr outChannel = c.floorDiv(cg) * og + o;
+      SmallVector<AffineMap> maps{
+          AffineMap::get(7, 0, {n, outChannel, h + kh * dil[0], x + kw * dil[1]}, ctx),
+          AffineMap::get(7, 0, {outChannel, c % cg, (w[2] - 1) - kh, (w[3] - 1) - kw}, ctx),
+          AffineMap::get(7, 0, {n, c, h, x}, ctx)};
+      // The group-relative output channel only appears inside expressions:
+      // an empty [Og, KH, KW] operand bounds the reduction loops.
+      Value bounds = rewriter.create<tensor::EmptyOp>(loc, ArrayRef<int64_t>{og, w[2], w[3]},
+                                                      element);
+      maps.insert(maps.begin(), AffineMap::get(7, 0, {o, kh, kw}, ctx));
+      SmallVector<utils::IteratorType> iterators{
+          utils::IteratorType::parallel,  utils::IteratorType::parallel,
+          utils::IteratorType::reduction, utils::IteratorType::reduction,
+          utils::IteratorType::reduction, utils::IteratorType::parallel,
+          utils::IteratorType::parallel};
+      Value init = createFilled(rewriter, loc, resultType, zero,
+                                [&](int64_t dim) { return dimSize(rewriter, loc, dy, dim); });
+      auto generic = rewriter.create<linalg::GenericOp>(
+          loc, resultType, ValueRange{bounds, padded, weight}, init, maps, iterators,
+          [](OpBuilder &b, Location l, ValueRange args) {
+            b.create<linalg::YieldOp>(l, multiplyAccumulate(b, l, args[3], args[1], args[2]));
+          });
+      rewriter.replaceOp(op, generic.getResults());
+      return success();
+    }
+
+    // Loops (n, c, og, kh, kw, h, w), the input row innermost;
+    // W[(c floordiv Cg) * Og + og, c mod Cg, kh, kw].
+    AffineExpr n, c, o, kh, kw, h, x;
+    bindDims(ctx, n, c, o, kh, kw, h, x);
     // The group-relative output channel appears only inside an expression,
     // so an empty [Og, KH, KW] operand gives the reduction loops their bounds.
     Value bounds = rewriter.create<tensor::EmptyOp>(loc, ArrayRef<int64_t>{og, w[2], w[3]},
@@ -168,8 +191,11 @@ struct Conv2DInputGradLowering : OpConversionPattern<graph::Conv2DInputGradOp> {
         AffineMap::get(7, 0, {o, kh, kw}, ctx),
         AffineMap::get(7, 0, {c.floorDiv(cg) * og + o, c % cg, kh, kw}, ctx),
         AffineMap::get(7, 0, {n, c, h, x}, ctx)};
-    SmallVector<utils::IteratorType> iterators(4, utils::IteratorType::parallel);
-    iterators.append(3, utils::IteratorType::reduction);
+    SmallVector<utils::IteratorType> iterators{
+        utils::IteratorType::parallel,  utils::IteratorType::parallel,
+        utils::IteratorType::reduction, utils::IteratorType::reduction,
+        utils::IteratorType::reduction, utils::IteratorType::parallel,
+        utils::IteratorType::parallel};
     Type element = resultType.getElementType();
     Value zero = scalarConstant(rewriter, loc, element, 0);
     Value init = createFilled(rewriter, loc, resultType, zero,
@@ -178,15 +204,15 @@ struct Conv2DInputGradLowering : OpConversionPattern<graph::Conv2DInputGradOp> {
         loc, resultType, ValueRange{bounds, weight}, init, maps, iterators,
         [&](OpBuilder &b, Location l, ValueRange args) {
           auto idx = [&](int64_t d) { return b.create<linalg::IndexOp>(l, d).getResult(); };
-          auto [validH, oh] = windowOf(b, l, idx(2), idx(5), stride[0], pad[0], dil[0],
+          auto [validH, oh] = windowOf(b, l, idx(5), idx(3), stride[0], pad[0], dil[0],
                                        dyType.getDimSize(2));
-          auto [validW, ow] = windowOf(b, l, idx(3), idx(6), stride[1], pad[1], dil[1],
+          auto [validW, ow] = windowOf(b, l, idx(6), idx(4), stride[1], pad[1], dil[1],
                                        dyType.getDimSize(3));
           Value group = b.create<arith::DivUIOp>(l, idx(1),
                                                  b.create<arith::ConstantIndexOp>(l, cg));
           Value outChannel = b.create<arith::AddIOp>(
               l, b.create<arith::MulIOp>(l, group, b.create<arith::ConstantIndexOp>(l, og)),
-              idx(4));
+              idx(2));
           Value g = b.create<tensor::ExtractOp>(l, dy, ValueRange{idx(0), outChannel, oh, ow});
           Value valid = b.create<arith::AndIOp>(l, validH, validW);
           Value product = b.create<arith::MulFOp>(l, g, args[1]);
@@ -222,8 +248,8 @@ struct Conv2DWeightGradLowering : OpConversionPattern<graph::Conv2DWeightGradOp>
     SmallVector<AffineMap> maps{
         AffineMap::get(7, 0, {n, o, oh, ow}, ctx),
         AffineMap::get(7, 0,
-                       {n, o.floorDiv(og) * cg + c, oh * stride[0] + kh * dil[0],
-                        ow * stride[1] + kw * dil[1]},
+                       {n, groups == 1 ? c : o.floorDiv(og) * cg + c,
+                        oh * stride[0] + kh * dil[0], ow * stride[1] + kw * dil[1]},
                        ctx),
         AffineMap::get(7, 0, {o, c, kh, kw}, ctx)};
     SmallVector<utils::IteratorType> iterators(4, utils::IteratorType::parallel);
@@ -234,8 +260,7 @@ struct Conv2DWeightGradLowering : OpConversionPattern<graph::Conv2DWeightGradOp>
     auto generic = rewriter.create<linalg::GenericOp>(
         loc, resultType, ValueRange{dy, input}, init, maps, iterators,
         [](OpBuilder &b, Location l, ValueRange args) {
-          Value product = b.create<arith::MulFOp>(l, args[0], args[1]);
-          b.create<linalg::YieldOp>(l, b.create<arith::AddFOp>(l, args[2], product).getResult());
+          b.create<linalg::YieldOp>(l, multiplyAccumulate(b, l, args[2], args[0], args[1]));
         });
     rewriter.replaceOp(op, generic.getResults());
     return success();

@@ -159,6 +159,36 @@ struct MaxPool2DGradLowering : OpConversionPattern<graph::MaxPool2DGradOp> {
         });
     Value argmaxes = argmax.getResult(1);
 
+    // Non-overlapping windows tiling the input exactly (LeNet's 2x2/2): each
+    // position lies in one window, found by division, with no reduction.
+    ArrayRef<int64_t> in = resultType.getShape();
+    if (stride == kernel && padding[0] == 0 && padding[1] == 0 &&
+        in[2] == dyType.getDimSize(2) * kernel[0] && in[3] == dyType.getDimSize(3) * kernel[1]) {
+      AffineExpr n, c, h, w;
+      bindDims(ctx, n, c, h, w);
+      AffineMap window = AffineMap::get(4, 0, {n, c, h.floorDiv(kernel[0]), w.floorDiv(kernel[1])},
+                                        ctx);
+      SmallVector<AffineMap> gatherMaps{window, window, rewriter.getMultiDimIdentityMap(4)};
+      SmallVector<utils::IteratorType> parallel(4, utils::IteratorType::parallel);
+      Value init = createEmpty(rewriter, loc, resultType,
+                               [&](int64_t dim) { return dimSize(rewriter, loc, input, dim); });
+      auto grad = rewriter.create<linalg::GenericOp>(
+          loc, resultType, ValueRange{dy, argmaxes}, init, gatherMaps, parallel,
+          [&](OpBuilder &b, Location l, ValueRange args) {
+            auto c = [&](int64_t v) { return b.create<arith::ConstantIndexOp>(l, v).getResult(); };
+            Value kh = b.create<arith::RemUIOp>(l, b.create<linalg::IndexOp>(l, 2), c(kernel[0]));
+            Value kw = b.create<arith::RemUIOp>(l, b.create<linalg::IndexOp>(l, 3), c(kernel[1]));
+            Value offset =
+                b.create<arith::AddIOp>(l, b.create<arith::MulIOp>(l, kh, c(kernel[1])), kw);
+            Value isWinner = b.create<arith::CmpIOp>(l, arith::CmpIPredicate::eq, args[1], offset);
+            Value zero = scalarConstant(b, l, element, 0);
+            b.create<linalg::YieldOp>(l, b.create<arith::SelectOp>(l, isWinner, args[0], zero)
+                                             .getResult());
+          });
+      rewriter.replaceOp(op, grad.getResults());
+      return success();
+    }
+
     Value grad = poolGradient(
         rewriter, loc, resultType, input, kernel, stride, padding,
         {dyType.getDimSize(2), dyType.getDimSize(3)},

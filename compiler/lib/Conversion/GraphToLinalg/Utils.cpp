@@ -157,4 +157,11 @@ std::pair<Value, Value> windowOf(OpBuilder &b, Location loc, Value pos, Value k,
   return {valid, b.create<arith::SelectOp>(loc, valid, o, c(0)).getResult()};
 }
 
+Value multiplyAccumulate(OpBuilder &b, Location loc, Value acc, Value x, Value y) {
+  auto flags = arith::FastMathFlagsAttr::get(
+      b.getContext(), arith::FastMathFlags::reassoc | arith::FastMathFlags::contract);
+  Value product = b.create<arith::MulFOp>(loc, x, y, flags);
+  return b.create<arith::AddFOp>(loc, acc, product, flags);
+}
+
 } // namespace graphc::lowering

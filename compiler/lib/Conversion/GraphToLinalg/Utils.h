@@ -70,6 +70,13 @@ std::pair<mlir::Value, mlir::Value> windowOf(mlir::OpBuilder &b, mlir::Location 
                                              mlir::Value pos, mlir::Value k, int64_t stride,
                                              int64_t pad, int64_t dilation, int64_t outSize);
 
+/// acc + a * b for a reduction body, with the fast-math flags that let LLVM
+/// fuse it into an FMA and reorder the sum (so reductions vectorize). The
+/// result can differ from a strictly sequential sum in the last bits, as
+/// PyTorch's blocked kernels do.
+mlir::Value multiplyAccumulate(mlir::OpBuilder &b, mlir::Location loc, mlir::Value acc,
+                               mlir::Value x, mlir::Value y);
+
 } // namespace graphc::lowering
 
 #endif // GRAPHC_LIB_CONVERSION_GRAPHTOLINALG_UTILS_H
