@@ -11,6 +11,10 @@ Run once after changing a golden model (needs `pip install torch safetensors`;
   mlp_init.safetensors       MLP state_dict after torch.manual_seed(0) only
   linear_regression.txt      what examples/linear_regression prints (seed 004)
   autograd_basics.txt        what examples/autograd_basics prints (seed 002)
+  mlp_fashion.safetensors    the MLP's state_dict after one PyTorch epoch (SGD, momentum
+                             0.9) on the first 10,000 Fashion-MNIST training images;
+  mlp_fashion_eval.txt       the line `mlp_train --load ... --eval-only` must print for it
+                             (loss and accuracy over all 10,000 test images)
   losses.safetensors         every loss (mean and sum) on fixed inputs, with the
                              gradient of the mean loss with respect to the input
   mlp_train.safetensors      100 training steps of the MLP (NLLLoss on LogSoftmax)
@@ -144,6 +148,45 @@ def autograd_golden():
         f.write("\n".join(out) + "\n")
 
 
+def read_idx(path):
+    import gzip
+    import numpy as np
+    with gzip.open(path, "rb") as f:
+        data = f.read()
+    magic, count = int.from_bytes(data[0:4], "big"), int.from_bytes(data[4:8], "big")
+    if magic == 0x801:
+        return torch.from_numpy(np.frombuffer(data, np.uint8, count, 8).astype(np.int64))
+    rows, cols = int.from_bytes(data[8:12], "big"), int.from_bytes(data[12:16], "big")
+    pixels = np.frombuffer(data, np.uint8, count * rows * cols, 16).reshape(count, 1, rows, cols)
+    return torch.from_numpy(pixels.astype(np.float32) / 255.0)
+
+
+def fashion_golden():
+    root = "/usr/share/datasets/fashion-mnist"
+    train_x = (read_idx(f"{root}/train-images-idx3-ubyte.gz")[:10000] - 0.5) / 0.5
+    train_y = read_idx(f"{root}/train-labels-idx1-ubyte.gz")[:10000]
+    test_x = (read_idx(f"{root}/t10k-images-idx3-ubyte.gz") - 0.5) / 0.5
+    test_y = read_idx(f"{root}/t10k-labels-idx1-ubyte.gz")
+    torch.manual_seed(0)
+    model = mlp()
+    opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+    criterion = nn.NLLLoss()
+    order = torch.randperm(10000)
+    for start in range(0, 10000, 64):
+        idx = order[start:start + 64]
+        opt.zero_grad()
+        criterion(model(train_x[idx].view(len(idx), -1)), train_y[idx]).backward()
+        opt.step()
+    with torch.no_grad():
+        logp = model(test_x.view(10000, -1))
+        loss = nn.NLLLoss(reduction="sum")(logp, test_y).item() / 10000
+        accuracy = (logp.argmax(1) == test_y).float().mean().item()
+    save_file({k: v.contiguous() for k, v in model.state_dict().items()},
+              os.path.join(OUT, "mlp_fashion.safetensors"))
+    with open(os.path.join(OUT, "mlp_fashion_eval.txt"), "w") as f:
+        f.write(f"test loss {loss:.4f}, accuracy {100 * accuracy:.2f}% (10000 images)\n")
+
+
 def losses_golden():
     torch.manual_seed(2)
     out = {
@@ -221,6 +264,7 @@ def main():
     losses_golden()
     linear_regression_golden()
     autograd_golden()
+    fashion_golden()
     print("wrote goldens to", os.path.normpath(OUT), file=sys.stderr)
 
 

@@ -36,6 +36,7 @@
 #endif
 
 using graphc::rt::detail::make_status;
+using graphc::rt::detail::printable;
 using graphc::rt::detail::shape_string;
 
 struct graphc_safetensors_s {
@@ -169,21 +170,6 @@ bool is_valid_utf8(const std::string& text) {
     p += extra + 1;
   }
   return true;
-}
-
-// Error messages quote names and parser output taken from the file; keep
-// them printable so a corrupt file cannot garble a terminal.
-std::string printable(const std::string& text, size_t max_length = 200) {
-  std::string out;
-  for (char ch : text) {
-    const auto c = static_cast<unsigned char>(ch);
-    if (out.size() >= max_length) {
-      out += "...";
-      break;
-    }
-    out += (c >= 0x20 && c < 0x7F) ? static_cast<char>(c) : '?';
-  }
-  return out;
 }
 
 std::string file_prefix(const std::string& path) {

@@ -60,6 +60,19 @@ graphc_status_t make_statusf(graphc_status_code_t code, const char* format, ...)
 
 graphc_status_t out_of_memory_status() noexcept { return &g_out_of_memory; }
 
+std::string printable(const std::string& text, size_t max_length) {
+  std::string out;
+  for (char ch : text) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (out.size() >= max_length) {
+      out += "...";
+      break;
+    }
+    out += (c >= 0x20 && c < 0x7F) ? static_cast<char>(c) : '?';
+  }
+  return out;
+}
+
 }  // namespace graphc::rt::detail
 
 extern "C" {

@@ -3,6 +3,7 @@
 #ifndef GRAPHC_RUNTIME_SRC_STATUS_INTERNAL_H_
 #define GRAPHC_RUNTIME_SRC_STATUS_INTERNAL_H_
 
+#include <cstddef>
 #include <string>
 
 #include "graphc/runtime/status.h"
@@ -19,6 +20,11 @@ graphc_status_t make_statusf(graphc_status_code_t code, const char* format, ...)
 
 // The status to return when a std::bad_alloc reaches a C API boundary.
 graphc_status_t out_of_memory_status() noexcept;
+
+// Error messages quote names, paths and parser output taken from files; this
+// keeps them printable (other bytes become '?') and at most `max_length`
+// characters plus "...", so a corrupt file cannot garble a terminal.
+std::string printable(const std::string& text, size_t max_length = 200);
 
 }  // namespace graphc::rt::detail
 

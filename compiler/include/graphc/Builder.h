@@ -2,6 +2,7 @@
 #ifndef GRAPHC_BUILDER_H
 #define GRAPHC_BUILDER_H
 
+#include "graphc/Builder/Fit.h"
 #include "graphc/Builder/Losses.h"
 #include "graphc/Builder/NN.h"
 #include "graphc/Builder/Random.h"

@@ -39,6 +39,17 @@ void requireSameShape(const Tensor &a, const Tensor &b, const char *op, const So
 
 } // namespace
 
+namespace {
+/// [N, C] float mask of each row's label class.
+Tensor oneHot(const Tensor &labels, int64_t classes, graphc_dtype_t dtype, const SourceLoc &loc) {
+  std::vector<int64_t> indices(classes);
+  std::iota(indices.begin(), indices.end(), 0);
+  Tensor classIds = constant(rt::Tensor::fromData(indices, {classes}), loc);
+  Tensor column = reshape(labels.to(GRAPHC_DTYPE_I64, loc), {-1, 1}, loc);
+  return eq(classIds, column, loc).to(dtype, loc);
+}
+} // namespace
+
 Tensor mse_loss(const Tensor &input, const Tensor &target, Reduction reduction, SourceLoc loc) {
   requireSameShape(input, target, "mse_loss", loc);
   Tensor diff = sub(input, target, loc);
@@ -57,13 +68,18 @@ Tensor nll_loss(const Tensor &logProbabilities, const Tensor &target, Reduction 
   if (classes == kDynamic)
     throw TraceError(loc, "nll_loss", "needs a static number of classes");
   // One-hot mask: classes [C] == target [N, 1] -> [N, C].
-  std::vector<int64_t> indices(classes);
-  std::iota(indices.begin(), indices.end(), 0);
-  Tensor classIds = constant(rt::Tensor::fromData(indices, {classes}), loc);
-  Tensor column = reshape(target.to(GRAPHC_DTYPE_I64, loc), {-1, 1}, loc);
-  Tensor mask = eq(classIds, column, loc).to(logProbabilities.dtype(), loc);
+  Tensor mask = oneHot(target, classes, logProbabilities.dtype(), loc);
   Tensor picked = sum(mul(logProbabilities, mask, loc), {1}, false, loc);
   return reduce(neg(picked, loc), reduction, loc);
+}
+
+
+Tensor correct_count(const Tensor &logits, const Tensor &labels, SourceLoc loc) {
+  if (logits.dim() != 2 || labels.dim() != 1)
+    throw TraceError(loc, "correct_count", "expects logits [N, C] and labels [N]");
+  Tensor isMax = eq(logits, amax(logits, {1}, true, loc), loc).to(GRAPHC_DTYPE_F32, loc);
+  Tensor hits = mul(isMax, oneHot(labels, logits.size(1), GRAPHC_DTYPE_F32, loc), loc);
+  return minimum(sum(hits, {1}, false, loc), 1.0, loc).sum(loc);
 }
 
 Tensor cross_entropy(const Tensor &logits, const Tensor &target, Reduction reduction,

@@ -34,6 +34,12 @@ Tensor binary_cross_entropy_with_logits(const Tensor &logits, const Tensor &targ
                                         Reduction reduction = Reduction::Mean,
                                         SourceLoc loc = SourceLoc::current());
 
+/// How many rows of `logits` [N, C] have their largest value at the label's
+/// class (int64 labels [N]), as a float32 scalar: the accuracy numerator.
+/// A row whose maximum is tied counts when the label is among the maxima.
+Tensor correct_count(const Tensor &logits, const Tensor &labels,
+                     SourceLoc loc = SourceLoc::current());
+
 namespace nn {
 
 /// Losses as modules, as torch.nn.MSELoss() etc.: `criterion(output, target)`.

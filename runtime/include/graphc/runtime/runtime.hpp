@@ -18,6 +18,7 @@
 #include <utility>
 #include <vector>
 
+#include "graphc/runtime/data.h"
 #include "graphc/runtime/safetensors.h"
 #include "graphc/runtime/status.h"
 #include "graphc/runtime/tensor.h"
@@ -304,6 +305,155 @@ inline void saveSafetensors(const std::string& path, const std::map<std::string,
   }
   graphc_safetensors_writer_release(writer);
 }
+
+// ---- Data -------------------------------------------------------------------
+
+// Loads an IDX file, gzip-compressed or not (see graphc_idx_load): images as
+// float32 [N, 1, H, W] in [0, 1], labels as int64 [N].
+inline Tensor loadIdx(const std::string& path) {
+  graphc_tensor_t* tensor = nullptr;
+  check(graphc_idx_load(path.c_str(), &tensor));
+  return Tensor::adopt(tensor);
+}
+
+// A shared handle to a graphc_dataset_t (copies retain); null by default.
+class Dataset {
+ public:
+  Dataset() = default;
+
+  // Takes over the caller's reference.
+  static Dataset adopt(graphc_dataset_t* dataset) noexcept { return Dataset(dataset); }
+
+  // The training or test split of an MNIST-format dataset in `dir`; an empty
+  // dir means GRAPHC_FASHION_MNIST_DIR (Debian's dataset-fashion-mnist).
+  static Dataset loadMnist(const std::string& dir = "", bool train = true) {
+    graphc_dataset_t* dataset = nullptr;
+    check(graphc_dataset_load_mnist(dir.empty() ? nullptr : dir.c_str(), train, &dataset));
+    return Dataset(dataset);
+  }
+
+  // images: float32 [N, ...]; labels: int64 [N]. Shares their buffers.
+  static Dataset fromTensors(const Tensor& images, const Tensor& labels) {
+    graphc_dataset_t* dataset = nullptr;
+    check(graphc_dataset_create(images.get(), labels.get(), &dataset));
+    return Dataset(dataset);
+  }
+
+  Dataset(const Dataset& other) noexcept : dataset_(other.dataset_) {
+    graphc_dataset_retain(dataset_);
+  }
+  Dataset(Dataset&& other) noexcept : dataset_(std::exchange(other.dataset_, nullptr)) {}
+  Dataset& operator=(const Dataset& other) noexcept {
+    graphc_dataset_retain(other.dataset_);
+    graphc_dataset_release(dataset_);
+    dataset_ = other.dataset_;
+    return *this;
+  }
+  Dataset& operator=(Dataset&& other) noexcept {
+    if (this != &other) {
+      graphc_dataset_release(dataset_);
+      dataset_ = std::exchange(other.dataset_, nullptr);
+    }
+    return *this;
+  }
+  ~Dataset() { graphc_dataset_release(dataset_); }
+
+  explicit operator bool() const noexcept { return dataset_ != nullptr; }
+  graphc_dataset_t* get() const noexcept { return dataset_; }
+
+  int64_t size() const noexcept { return graphc_dataset_count(dataset_); }
+  // One image's shape, e.g. {1, 28, 28}.
+  std::vector<int64_t> imageShape() const {
+    const int64_t* dims = graphc_dataset_image_shape(dataset_);
+    return dims ? std::vector<int64_t>(dims, dims + graphc_dataset_image_rank(dataset_))
+                : std::vector<int64_t>{};
+  }
+  Tensor images() const { return Tensor::borrow(graphc_dataset_images(dataset_)); }
+  Tensor labels() const { return Tensor::borrow(graphc_dataset_labels(dataset_)); }
+
+ private:
+  explicit Dataset(graphc_dataset_t* dataset) noexcept : dataset_(dataset) {}
+
+  graphc_dataset_t* dataset_ = nullptr;
+};
+
+// graphc_loader_create's parameters. The defaults are the seeds': batches of
+// 64 and transforms.Normalize((0.5,), (0.5,)); mean 0 and stdDev 1 turn
+// normalization off.
+struct LoaderOptions {
+  int64_t batchSize = 64;
+  bool shuffle = false;
+  bool dropLast = false;
+  uint64_t seed = 0;
+  float mean = 0.5f;
+  float stdDev = 0.5f;
+};
+
+// torch.utils.data.DataLoader over a Dataset. Move-only: a loader has a
+// position, which copies must not share by accident.
+//
+//   LoaderOptions options;
+//   options.shuffle = true;
+//   options.seed = seed;
+//   DataLoader loader(Dataset::loadMnist(), options);
+//   for (uint64_t epoch = 0; epoch < epochs; ++epoch) {
+//     loader.setEpoch(epoch);
+//     Tensor images, labels;
+//     while (loader.next(images, labels)) { ... }
+//   }
+class DataLoader {
+ public:
+  DataLoader() = default;
+  explicit DataLoader(const Dataset& dataset, const LoaderOptions& options = {}) {
+    check(graphc_loader_create(dataset.get(), options.batchSize, options.shuffle, options.dropLast,
+                               options.seed, options.mean, options.stdDev, &loader_));
+  }
+  DataLoader(const DataLoader&) = delete;
+  DataLoader& operator=(const DataLoader&) = delete;
+  DataLoader(DataLoader&& other) noexcept : loader_(std::exchange(other.loader_, nullptr)) {}
+  DataLoader& operator=(DataLoader&& other) noexcept {
+    if (this != &other) {
+      graphc_loader_release(loader_);
+      loader_ = std::exchange(other.loader_, nullptr);
+    }
+    return *this;
+  }
+  ~DataLoader() { graphc_loader_release(loader_); }
+
+  graphc_loader_t* get() const noexcept { return loader_; }
+
+  // See graphc_loader_set_epoch: the order depends only on (seed, epoch).
+  void setEpoch(uint64_t epoch) { check(graphc_loader_set_epoch(loader_, epoch)); }
+  void reset() { check(graphc_loader_reset(loader_)); }
+  void seek(int64_t batchIndex) { check(graphc_loader_seek(loader_, batchIndex)); }
+
+  int64_t numBatches() const noexcept { return graphc_loader_num_batches(loader_); }
+  uint64_t epoch() const noexcept { return graphc_loader_epoch(loader_); }
+  int64_t batchIndex() const noexcept { return graphc_loader_batch_index(loader_); }
+
+  // Stores the next batch in `images` and `labels` and returns true, or
+  // returns false (leaving both null) at the end of the epoch. Other errors
+  // throw Error.
+  bool next(Tensor& images, Tensor& labels) {
+    graphc_tensor_t* rawImages = nullptr;
+    graphc_tensor_t* rawLabels = nullptr;
+    graphc_status_t status = graphc_loader_next(loader_, &rawImages, &rawLabels);
+    if (status != nullptr && loader_ != nullptr &&
+        graphc_status_code(status) == GRAPHC_OUT_OF_RANGE) {
+      graphc_status_free(status);
+      images = Tensor();
+      labels = Tensor();
+      return false;
+    }
+    check(status);
+    images = Tensor::adopt(rawImages);
+    labels = Tensor::adopt(rawLabels);
+    return true;
+  }
+
+ private:
+  graphc_loader_t* loader_ = nullptr;
+};
 
 }  // namespace graphc::rt
 

@@ -1,0 +1,37 @@
+//===- Fit.h - train a DSL model with the runtime's training loop -*- C++ -*-===//
+//
+// fit() compiles two programs from a classifier — the training step (loss,
+// gradients, optimizer update) and an evaluation function (summed loss and
+// correct count) — and hands them to rt::runTraining, which owns the epochs,
+// data, metrics and checkpoints.
+//
+//===----------------------------------------------------------------------===//
+#ifndef GRAPHC_BUILDER_FIT_H
+#define GRAPHC_BUILDER_FIT_H
+
+#include "graphc/Builder/Losses.h"
+#include "graphc/Builder/Trace.h"
+#include "graphc/runtime/training.hpp"
+
+namespace graphc {
+
+enum class ClassificationLoss {
+  CrossEntropy, // the model returns logits
+  NLL,          // the model returns log-probabilities (LogSoftmax)
+};
+
+struct FitOptions {
+  /// One sample as the model takes it; images [1, 28, 28] are reshaped to it
+  /// (e.g. {784} for an MLP, as images.view(images.shape[0], -1)).
+  std::vector<int64_t> inputShape = {1, 28, 28};
+  ClassificationLoss loss = ClassificationLoss::CrossEntropy;
+  OptimizerConfig optimizer = OptimizerConfig::adam();
+  JitOptions jit;
+};
+
+rt::TrainingSummary fit(nn::Module &model, const FitOptions &options,
+                        const rt::TrainingConfig &config);
+
+} // namespace graphc
+
+#endif // GRAPHC_BUILDER_FIT_H

@@ -1,0 +1,104 @@
+// The flags of a training program, the same as a standalone executable's
+// (DESIGN.md section 3): --data --epochs --batch --lr --seed --threads --save
+// --resume --load --eval-only --metrics --normalize MEAN,STD, plus
+// --optimizer, --limit-train/--limit-test (for quick runs) and
+// --continue-on-nan.
+#ifndef GRAPHC_EXAMPLES_TRAININGFLAGS_H
+#define GRAPHC_EXAMPLES_TRAININGFLAGS_H
+
+#include "graphc/Builder.h"
+
+#include "llvm/Support/CommandLine.h"
+
+#include <iostream>
+
+namespace training_flags {
+namespace cl = llvm::cl;
+
+inline cl::opt<std::string> data("data", cl::desc("Fashion-MNIST directory (default: "
+                                                  "/usr/share/datasets/fashion-mnist)"),
+                                 cl::value_desc("DIR"));
+inline cl::opt<int> epochs("epochs", cl::desc("Epochs"), cl::init(1));
+inline cl::opt<int64_t> batch("batch", cl::desc("Batch size"), cl::init(64));
+inline cl::opt<double> lr("lr", cl::desc("Learning rate"), cl::init(1e-3));
+inline cl::opt<uint64_t> seed("seed", cl::desc("Seed for the initial weights and the data order"),
+                              cl::init(0));
+inline cl::opt<std::string> save("save", cl::desc("Write a checkpoint after every epoch"),
+                                 cl::value_desc("FILE"));
+inline cl::opt<std::string> resume("resume", cl::desc("Continue the run saved in FILE"),
+                                   cl::value_desc("FILE"));
+inline cl::opt<std::string> load("load", cl::desc("Start from the weights in FILE (safetensors, "
+                                                  "PyTorch state_dict names)"),
+                                 cl::value_desc("FILE"));
+inline cl::opt<bool> evalOnly("eval-only", cl::desc("Evaluate on the test set and stop"));
+inline cl::opt<std::string> metrics("metrics", cl::desc("Write metrics as JSON lines (and a plot)"),
+                                    cl::value_desc("FILE"));
+inline cl::opt<std::string> normalize("normalize", cl::desc("Normalize(MEAN, STD)"),
+                                      cl::value_desc("MEAN,STD"), cl::init("0.5,0.5"));
+inline cl::opt<std::string> optimizer("optimizer", cl::desc("sgd, adam or adamw"), cl::init("adam"));
+inline cl::opt<double> momentum("momentum", cl::desc("SGD momentum"), cl::init(0.0));
+inline cl::opt<int64_t> limitTrain("limit-train", cl::desc("Use only the first N training images"),
+                                   cl::init(0));
+inline cl::opt<int64_t> limitTest("limit-test", cl::desc("Use only the first N test images"),
+                                  cl::init(0));
+inline cl::opt<bool> continueOnNan("continue-on-nan",
+                                   cl::desc("Keep training after a NaN or infinite loss"));
+
+inline cl::opt<int> *threads = nullptr;
+
+/// Parses the command line. libLLVM registers a `--threads` option of its
+/// own (unused by graphc's programs); it is unregistered first so that
+/// --threads means what the standalone executables' flag means.
+inline void parse(int argc, char **argv, const char *overview) {
+  auto &registered = cl::getRegisteredOptions();
+  auto llvmThreads = registered.find("threads");
+  if (llvmThreads != registered.end())
+    llvmThreads->second->removeArgument();
+  static cl::opt<int> threadsFlag("threads", cl::desc("Threads (the JIT runs on 1 for now)"),
+                                  cl::init(1));
+  threads = &threadsFlag;
+  cl::ParseCommandLineOptions(argc, argv, overview);
+}
+
+inline graphc::rt::TrainingConfig config(const std::string &model) {
+  graphc::rt::TrainingConfig c;
+  c.dataDir = data;
+  c.epochs = epochs;
+  c.batchSize = batch;
+  c.learningRate = lr;
+  c.seed = seed;
+  size_t comma = normalize.find(',');
+  if (comma == std::string::npos)
+    throw std::invalid_argument("--normalize expects MEAN,STD, got '" + normalize + "'");
+  c.mean = std::stof(normalize.substr(0, comma));
+  c.std = std::stof(normalize.substr(comma + 1));
+  c.limitTrain = limitTrain;
+  c.limitTest = limitTest;
+  c.metricsPath = metrics;
+  c.savePath = save;
+  c.resumePath = resume;
+  c.loadPath = load;
+  c.evalOnly = evalOnly;
+  c.continueOnNonFinite = continueOnNan;
+  c.description = {{"model", model},         {"optimizer", optimizer},
+                   {"lr", std::to_string(lr)}, {"batch", std::to_string(batch)},
+                   {"epochs", std::to_string(epochs)}, {"normalize", normalize}};
+  if (*threads > 1)
+    std::cerr << "note: the JIT runs generated code on one thread for now; --threads "
+              << *threads << " is ignored\n";
+  return c;
+}
+
+inline graphc::OptimizerConfig optimizerConfig() {
+  if (optimizer == "sgd")
+    return graphc::OptimizerConfig::sgd(momentum);
+  if (optimizer == "adam")
+    return graphc::OptimizerConfig::adam();
+  if (optimizer == "adamw")
+    return graphc::OptimizerConfig::adamw();
+  throw std::invalid_argument("--optimizer must be sgd, adam or adamw, got '" + optimizer + "'");
+}
+
+} // namespace training_flags
+
+#endif // GRAPHC_EXAMPLES_TRAININGFLAGS_H

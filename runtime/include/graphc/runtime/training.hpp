@@ -1,0 +1,69 @@
+// graphc runtime: the training loop shared by every way of running a model
+// (DSL programs through the JIT, and standalone executables).
+//
+// The loop owns what PyTorch users write by hand around a model: epochs over
+// a shuffled DataLoader, a running training loss, evaluation over the whole
+// test set after each epoch, progress output, metrics as JSON lines with a
+// plot, atomic safetensors checkpoints and an exact resume. The model itself
+// is three callbacks: a training step, an evaluation batch, and access to the
+// tensors a checkpoint holds.
+#ifndef GRAPHC_RUNTIME_TRAINING_HPP_
+#define GRAPHC_RUNTIME_TRAINING_HPP_
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <string>
+
+#include "graphc/runtime/runtime.hpp"
+
+namespace graphc::rt {
+
+struct TrainingConfig {
+  std::string dataDir;        // empty: /usr/share/datasets/fashion-mnist
+  int epochs = 1;
+  int64_t batchSize = 64;
+  double learningRate = 1e-3;
+  uint64_t seed = 0;          // data order (and the model's init, by the caller)
+  float mean = 0.5f, std = 0.5f; // Normalize((0.5,), (0.5,)), as the seeds
+  int64_t limitTrain = 0;     // use only the first N training images (0: all)
+  int64_t limitTest = 0;      // likewise for the test set
+  std::string metricsPath;    // JSON lines; a plot goes beside it (.svg)
+  std::string savePath;       // checkpoint written after every epoch
+  std::string resumePath;     // continue the run saved in this checkpoint
+  std::string loadPath;       // start from these weights (no optimizer state)
+  bool evalOnly = false;      // evaluate the (loaded) model and stop
+  bool continueOnNonFinite = false; // otherwise a NaN/inf loss stops training
+  std::map<std::string, std::string> description; // stored in the checkpoint metadata
+};
+
+struct EvalResult {
+  double lossSum = 0;  // sum of per-sample losses
+  int64_t correct = 0; // samples whose largest logit is the label's
+};
+
+struct TrainingCallbacks {
+  // One optimizer step on a batch; returns the batch's mean loss.
+  std::function<double(const Tensor &images, const Tensor &labels, double lr)> trainStep;
+  // Loss sum and correct count on a batch, without updating anything.
+  std::function<EvalResult(const Tensor &images, const Tensor &labels)> evalBatch;
+  // Every tensor a checkpoint holds (parameters by state_dict name, optimizer
+  // state under "optimizer."), sharing the model's buffers.
+  std::function<std::map<std::string, Tensor>()> checkpointTensors;
+  // Copies a checkpoint's tensors in; `withOptimizer` false for --load.
+  std::function<void(const std::map<std::string, Tensor> &, bool withOptimizer)> restore;
+};
+
+struct TrainingSummary {
+  double trainLoss = 0, testLoss = 0, testAccuracy = 0;
+  int64_t steps = 0;
+  int epochsRun = 0;
+};
+
+// Runs the loop. Throws rt::Error (bad data, checkpoint or configuration)
+// with a message naming the file or tensor; returns normally otherwise.
+TrainingSummary runTraining(const TrainingConfig &config, const TrainingCallbacks &callbacks);
+
+}  // namespace graphc::rt
+
+#endif  // GRAPHC_RUNTIME_TRAINING_HPP_

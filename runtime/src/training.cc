@@ -1,0 +1,284 @@
+// graphc runtime: the training loop (see training.hpp).
+
+#include "graphc/runtime/training.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "graphc/runtime/data.h"
+
+namespace graphc::rt {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// The first `limit` samples of a dataset (all when limit is 0 or larger).
+Dataset loadDataset(const std::string& dir, bool train, int64_t limit) {
+  Dataset full = Dataset::loadMnist(dir, train);
+  if (limit <= 0 || limit >= full.size()) return full;
+  auto firstRows = [&](const Tensor& t) {
+    std::vector<int64_t> shape = t.shape();
+    shape[0] = limit;
+    Tensor rows = Tensor::zeros(shape, t.dtype());
+    std::copy_n(static_cast<const char*>(t.rawData()), rows.nbytes(),
+                static_cast<char*>(rows.rawData()));
+    return rows;
+  };
+  return Dataset::fromTensors(firstRows(full.images()), firstRows(full.labels()));
+}
+
+struct Evaluation {
+  double loss = 0, accuracy = 0;
+};
+
+Evaluation evaluate(const TrainingCallbacks& cb, DataLoader& loader, int64_t count) {
+  loader.reset();
+  Tensor images, labels;
+  EvalResult total;
+  while (loader.next(images, labels)) {
+    EvalResult r = cb.evalBatch(images, labels);
+    total.lossSum += r.lossSum;
+    total.correct += r.correct;
+  }
+  return {total.lossSum / count, static_cast<double>(total.correct) / count};
+}
+
+std::string formatDuration(double seconds) {
+  char buffer[32];
+  int s = static_cast<int>(seconds + 0.5);
+  std::snprintf(buffer, sizeof buffer, "%d:%02d", s / 60, s % 60);
+  return buffer;
+}
+
+// Progress: a bar redrawn in place on a terminal, plain lines otherwise.
+class Progress {
+ public:
+  Progress(int epoch, int epochs, int64_t batches)
+      : epoch_(epoch), epochs_(epochs), batches_(batches), tty_(isatty(STDOUT_FILENO)) {}
+
+  void update(int64_t batch, double loss, double imagesPerSecond, double elapsed) {
+    bool last = batch == batches_;
+    if (tty_) {
+      auto now = Clock::now();
+      if (!last && now - lastDraw_ < std::chrono::milliseconds(100)) return;
+      lastDraw_ = now;
+      const int width = 30;
+      int filled = static_cast<int>(width * batch / batches_);
+      double eta = batch ? elapsed * (batches_ - batch) / batch : 0;
+      std::printf("\repoch %d/%d [%s%s] %lld/%lld loss %.4f  %.0f img/s  ETA %s ", epoch_ + 1,
+                  epochs_, std::string(filled, '#').c_str(),
+                  std::string(width - filled, '.').c_str(), (long long)batch,
+                  (long long)batches_, loss, imagesPerSecond, formatDuration(eta).c_str());
+      if (last) std::printf("\n");
+      std::fflush(stdout);
+    } else if (batch % 100 == 0 || last) {
+      std::printf("epoch %d/%d step %lld/%lld loss %.4f %.0f img/s\n", epoch_ + 1, epochs_,
+                  (long long)batch, (long long)batches_, loss, imagesPerSecond);
+      std::fflush(stdout);
+    }
+  }
+
+ private:
+  int epoch_, epochs_;
+  int64_t batches_;
+  bool tty_;
+  Clock::time_point lastDraw_{};
+};
+
+// A two-panel SVG (loss; accuracy) of the metrics lines in `metricsPath`.
+void writePlot(const std::string& metricsPath) {
+  std::ifstream in(metricsPath);
+  std::vector<double> epochs, trainLoss, testLoss, accuracy;
+  for (std::string line; std::getline(in, line);) {
+    auto j = nlohmann::json::parse(line, nullptr, false);
+    if (j.is_discarded() || !j.contains("test_accuracy")) continue;
+    epochs.push_back(j["epoch"].get<double>());
+    trainLoss.push_back(j["train_loss"].get<double>());
+    testLoss.push_back(j["test_loss"].get<double>());
+    accuracy.push_back(j["test_accuracy"].get<double>());
+  }
+  if (epochs.empty()) return;
+  std::string path = metricsPath;
+  size_t dot = path.rfind('.');
+  path = (dot == std::string::npos || path.find('/', dot) != std::string::npos ? path
+                                                                               : path.substr(0, dot)) +
+         ".svg";
+  const double w = 360, h = 240, margin = 40;
+  auto panel = [&](std::ostringstream& svg, double x0, const std::string& title,
+                   std::vector<std::pair<std::vector<double>*, const char*>> series) {
+    double lo = 1e300, hi = -1e300;
+    for (auto& [values, color] : series)
+      for (double v : *values) lo = std::min(lo, v), hi = std::max(hi, v);
+    if (hi - lo < 1e-12) hi = lo + 1;
+    double e0 = epochs.front(), e1 = std::max(epochs.back(), e0 + 1);
+    svg << "<g transform='translate(" << x0 << ",0)'>"
+        << "<rect x='" << margin << "' y='" << margin / 2 << "' width='" << w - 1.5 * margin
+        << "' height='" << h - 1.5 * margin << "' fill='none' stroke='#888'/>"
+        << "<text x='" << w / 2 << "' y='14' text-anchor='middle' font-size='12'>" << title
+        << "</text>"
+        << "<text x='" << margin - 4 << "' y='" << margin / 2 + 10
+        << "' text-anchor='end' font-size='9'>" << hi << "</text>"
+        << "<text x='" << margin - 4 << "' y='" << h - margin
+        << "' text-anchor='end' font-size='9'>" << lo << "</text>"
+        << "<text x='" << w / 2 << "' y='" << h - 8
+        << "' text-anchor='middle' font-size='10'>epoch</text>";
+    for (auto& [values, color] : series) {
+      svg << "<polyline fill='none' stroke='" << color << "' stroke-width='2' points='";
+      for (size_t i = 0; i < values->size(); ++i) {
+        double x = margin + (epochs[i] - e0) / (e1 - e0) * (w - 1.5 * margin);
+        double y = margin / 2 + (hi - (*values)[i]) / (hi - lo) * (h - 1.5 * margin);
+        svg << x << "," << y << " ";
+      }
+      svg << "'/>";
+    }
+    svg << "</g>";
+  };
+  std::ostringstream svg;
+  svg << "<svg xmlns='http://www.w3.org/2000/svg' width='" << 2 * w << "' height='" << h
+      << "' font-family='sans-serif'>";
+  panel(svg, 0, "loss (blue: train, red: test)", {{&trainLoss, "#1f77b4"}, {&testLoss, "#d62728"}});
+  panel(svg, w, "test accuracy", {{&accuracy, "#2ca02c"}});
+  svg << "</svg>\n";
+  std::ofstream(path) << svg.str();
+}
+
+constexpr const char* kOptimizerPrefix = "optimizer.";
+
+}  // namespace
+
+TrainingSummary runTraining(const TrainingConfig& config, const TrainingCallbacks& cb) {
+  if (config.batchSize < 1 || config.epochs < 0)
+    throw Error(GRAPHC_INVALID_ARGUMENT, "batch size must be >= 1 and epochs >= 0");
+  LoaderOptions testOptions;
+  testOptions.batchSize = config.batchSize;
+  testOptions.seed = config.seed;
+  testOptions.mean = config.mean;
+  testOptions.stdDev = config.std;
+  // Every test image counts: no shuffle, and the last partial batch is kept.
+  Dataset test = loadDataset(config.dataDir, false, config.limitTest);
+  int64_t testCount = test.size();
+  DataLoader testLoader(test, testOptions);
+
+  TrainingSummary summary;
+  int firstEpoch = 0;
+  if (!config.resumePath.empty() || !config.loadPath.empty()) {
+    bool resume = !config.resumePath.empty();
+    const std::string& path = resume ? config.resumePath : config.loadPath;
+    std::map<std::string, std::string> metadata;
+    std::map<std::string, Tensor> tensors = loadSafetensors(path, &metadata);
+    if (resume) {
+      auto epoch = metadata.find("epoch");
+      auto step = metadata.find("step");
+      if (epoch == metadata.end() || step == metadata.end())
+        throw Error(GRAPHC_DATA_LOSS, path + ": not a training checkpoint (no epoch/step in its "
+                                             "metadata); use --load for weights only");
+      firstEpoch = std::stoi(epoch->second);
+      summary.steps = std::stoll(step->second);
+    } else {
+      for (auto it = tensors.begin(); it != tensors.end();)
+        it = it->first.rfind(kOptimizerPrefix, 0) == 0 ? tensors.erase(it) : std::next(it);
+    }
+    cb.restore(tensors, resume);
+  }
+
+  if (config.evalOnly) {
+    Evaluation e = evaluate(cb, testLoader, testCount);
+    std::printf("test loss %.4f, accuracy %.2f%% (%lld images)\n", e.loss, 100 * e.accuracy,
+                (long long)testCount);
+    summary.testLoss = e.loss;
+    summary.testAccuracy = e.accuracy;
+    return summary;
+  }
+
+  Dataset train = loadDataset(config.dataDir, true, config.limitTrain);
+  int64_t trainCount = train.size();
+  LoaderOptions trainOptions = testOptions;
+  trainOptions.shuffle = true;
+  DataLoader trainLoader(train, trainOptions);
+  int64_t batches = trainLoader.numBatches();
+
+  std::ofstream metrics;
+  if (!config.metricsPath.empty()) {
+    metrics.open(config.metricsPath, config.resumePath.empty() ? std::ios::trunc : std::ios::app);
+    if (!metrics)
+      throw Error(GRAPHC_IO_ERROR, "cannot write metrics to " + config.metricsPath);
+  }
+  auto runStart = Clock::now();
+  for (int epoch = firstEpoch; epoch < config.epochs; ++epoch) {
+    trainLoader.setEpoch(epoch);
+    Progress progress(epoch, config.epochs, batches);
+    auto epochStart = Clock::now();
+    double lossSum = 0;
+    int64_t seen = 0, batch = 0;
+    Tensor images, labels;
+    while (trainLoader.next(images, labels)) {
+      double loss = cb.trainStep(images, labels, config.learningRate);
+      ++batch;
+      ++summary.steps;
+      if (!std::isfinite(loss) && !config.continueOnNonFinite)
+        throw Error(GRAPHC_OUT_OF_RANGE,
+                    "training loss is " + std::to_string(loss) + " at step " +
+                        std::to_string(summary.steps) + " (epoch " + std::to_string(epoch + 1) +
+                        ", batch " + std::to_string(batch) +
+                        "); stopping (--continue-on-nan to go on)");
+      int64_t size = labels.numel();
+      lossSum += loss * size;
+      seen += size;
+      double elapsed = std::chrono::duration<double>(Clock::now() - epochStart).count();
+      progress.update(batch, lossSum / seen, seen / std::max(elapsed, 1e-9), elapsed);
+    }
+    double trainSeconds = std::chrono::duration<double>(Clock::now() - epochStart).count();
+    Evaluation e = evaluate(cb, testLoader, testCount);
+    double seconds = std::chrono::duration<double>(Clock::now() - runStart).count();
+    summary.trainLoss = lossSum / std::max<int64_t>(seen, 1);
+    summary.testLoss = e.loss;
+    summary.testAccuracy = e.accuracy;
+    summary.epochsRun++;
+    std::printf("epoch %d: train loss %.4f, test loss %.4f, test accuracy %.2f%% (%lld/%lld), "
+                "%.0f images/s\n",
+                epoch + 1, summary.trainLoss, e.loss, 100 * e.accuracy,
+                (long long)std::llround(e.accuracy * testCount), (long long)testCount,
+                trainCount / trainSeconds);
+    std::fflush(stdout);
+    if (metrics.is_open()) {
+      nlohmann::json line = {{"epoch", epoch + 1},
+                             {"step", summary.steps},
+                             {"train_loss", summary.trainLoss},
+                             {"test_loss", e.loss},
+                             {"test_accuracy", e.accuracy},
+                             {"images_per_sec", trainCount / trainSeconds},
+                             {"seconds", seconds}};
+      metrics << line.dump() << "\n";
+      metrics.flush();
+    }
+    if (!config.savePath.empty()) {
+      std::map<std::string, std::string> metadata = config.description;
+      metadata["format"] = "graphc-checkpoint-1";
+      metadata["epoch"] = std::to_string(epoch + 1);
+      metadata["step"] = std::to_string(summary.steps);
+      // The data order is a function of (seed, epoch): that is the whole RNG state.
+      metadata["seed"] = std::to_string(config.seed);
+      metadata["data_order"] = "graphc_loader_set_epoch(seed, epoch)";
+      metadata["optimizer_prefix"] = kOptimizerPrefix;
+      saveSafetensors(config.savePath, cb.checkpointTensors(), metadata);
+    }
+  }
+  if (metrics.is_open()) {
+    metrics.close();
+    writePlot(config.metricsPath);
+  }
+  return summary;
+}
+
+}  // namespace graphc::rt
