@@ -20,6 +20,8 @@ using namespace graphc;
 static cl::opt<std::string> modelName("model", cl::desc("mlp, cnn or all"), cl::init("all"));
 static cl::list<int64_t> batches("batch", cl::desc("Batch sizes"), cl::CommaSeparated);
 static cl::opt<int> steps("steps", cl::desc("Timed steps per configuration"), cl::init(20));
+static cl::opt<int> threadCount("num-threads", cl::desc("Threads for generated code (0: default)"),
+                                cl::init(0));
 
 static void bench(const std::string &name, nn::Module &model, std::vector<int64_t> inputShape,
                   int64_t batch) {
@@ -50,6 +52,7 @@ static void bench(const std::string &name, nn::Module &model, std::vector<int64_
 
 int main(int argc, char **argv) {
   cl::ParseCommandLineOptions(argc, argv, "graphc training-step benchmark\n");
+  setNumThreads(threadCount);
   std::vector<int64_t> sizes(batches.begin(), batches.end());
   if (sizes.empty())
     sizes = {64, 256};

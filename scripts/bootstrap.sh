@@ -6,7 +6,7 @@ set -euo pipefail
 
 packages=(
   cmake ninja-build ccache g++ python3
-  llvm-19-dev libmlir-19-dev mlir-19-tools clang-19 lld-19 llvm-19-tools
+  llvm-19-dev libmlir-19-dev mlir-19-tools clang-19 lld-19 llvm-19-tools libomp-19-dev
   libzstd-dev zlib1g-dev libxml2-dev libedit-dev libcurl4-openssl-dev libffi-dev libncurses-dev
   nlohmann-json3-dev libgtest-dev
   dataset-fashion-mnist

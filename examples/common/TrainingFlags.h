@@ -54,8 +54,9 @@ inline void parse(int argc, char **argv, const char *overview) {
   auto llvmThreads = registered.find("threads");
   if (llvmThreads != registered.end())
     llvmThreads->second->removeArgument();
-  static cl::opt<int> threadsFlag("threads", cl::desc("Threads (the JIT runs on 1 for now)"),
-                                  cl::init(1));
+  static cl::opt<int> threadsFlag("threads",
+                                  cl::desc("Threads for the generated code (0: all cores)"),
+                                  cl::init(0));
   threads = &threadsFlag;
   cl::ParseCommandLineOptions(argc, argv, overview);
 }
@@ -83,9 +84,7 @@ inline graphc::rt::TrainingConfig config(const std::string &model) {
   c.description = {{"model", model},         {"optimizer", optimizer},
                    {"lr", std::to_string(lr)}, {"batch", std::to_string(batch)},
                    {"epochs", std::to_string(epochs)}, {"normalize", normalize}};
-  if (*threads > 1)
-    std::cerr << "note: the JIT runs generated code on one thread for now; --threads "
-              << *threads << " is ignored\n";
+  graphc::setNumThreads(*threads);
   return c;
 }
 

@@ -79,6 +79,19 @@ struct Descriptor {
 
 } // namespace
 
+extern "C" {
+// From the OpenMP runtime (libomp), which generated code uses for its loops.
+void omp_set_num_threads(int);
+int omp_get_max_threads(void);
+}
+
+void setNumThreads(int threads) {
+  if (threads > 0)
+    omp_set_num_threads(threads);
+}
+
+int getNumThreads() { return omp_get_max_threads(); }
+
 graphc_dtype_t dtypeOf(Type t) {
   if (t.isF32())
     return GRAPHC_DTYPE_F32;

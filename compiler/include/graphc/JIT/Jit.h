@@ -80,6 +80,11 @@ private:
   llvm::StringMap<FunctionSignature> signatures_;
 };
 
+/// Threads the generated code runs on (its OpenMP thread pool), like
+/// torch.set_num_threads. 0 leaves OpenMP's default (all cores, or OMP_NUM_THREADS).
+void setNumThreads(int threads);
+int getNumThreads();
+
 /// The runtime dtype of an MLIR element type; throws CompileError for others.
 graphc_dtype_t dtypeOf(mlir::Type elementType);
 

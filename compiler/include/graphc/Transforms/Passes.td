@@ -93,4 +93,29 @@ def UpdateInPlace : Pass<"graphc-update-in-place", "mlir::func::FuncOp"> {
   let dependentDialects = ["mlir::bufferization::BufferizationDialect"];
 }
 
+def SequentializeNestedParallel : Pass<"graphc-sequentialize-nested-parallel", "mlir::func::FuncOp"> {
+  let summary = "Turns scf.parallel loops nested in another scf.parallel into scf.for";
+  let description = [{
+    Only the outermost parallel loop of each loop nest becomes an OpenMP
+    parallel region (--convert-scf-to-openmp); an inner parallel loop would
+    otherwise open a nested region on every iteration of the loops around
+    it, which costs far more than it can save. The inner loops run
+    sequentially inside each thread instead.
+  }];
+  let dependentDialects = ["mlir::scf::SCFDialect"];
+}
+
+def InlineAllocaScopes : Pass<"graphc-inline-alloca-scopes", "mlir::func::FuncOp"> {
+  let summary = "Inlines memref.alloca_scope regions that allocate nothing";
+  let description = [{
+    --convert-scf-to-openmp wraps every parallel loop body in a
+    memref.alloca_scope, whose region must stay a single block; lowering the
+    sequential loops inside it to branches then breaks it. graphc's loop
+    bodies allocate nothing on the stack (buffers are allocated once, outside
+    the loops), so the scope is only a wrapper: its body moves out and the
+    scope goes away. A scope holding a memref.alloca is left alone.
+  }];
+  let dependentDialects = ["mlir::memref::MemRefDialect"];
+}
+
 #endif // GRAPHC_TRANSFORMS_PASSES_TD

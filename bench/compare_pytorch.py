@@ -1,0 +1,105 @@
+#!/usr/bin/env python3
+"""Training throughput of the seeds' MLP and CNN: PyTorch (eager and
+torch.compile) next to graphc's JIT (build/bin/train_bench), in one run.
+
+    python3 bench/compare_pytorch.py [--steps 20] [--batches 64,256] [--threads 1,2]
+
+Needs `pip install torch` (never needed by `make test`). Prints a table of
+images/s and ms/step, and graphc's ratio to each PyTorch mode. Same models,
+loss (cross entropy), optimizer (SGD, momentum 0.9), batch sizes and thread
+counts on both sides; random data, no data loading in the timed loop.
+"""
+import argparse
+import os
+import re
+import subprocess
+import sys
+import time
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def mlp():
+    return nn.Sequential(nn.Linear(784, 128), nn.ReLU(), nn.Linear(128, 64), nn.ReLU(),
+                         nn.Linear(64, 10))
+
+
+class LeNet5(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(1, 6, 5, padding=2)
+        self.conv2 = nn.Conv2d(6, 16, 5)
+        self.fc1 = nn.Linear(400, 120)
+        self.fc2 = nn.Linear(120, 84)
+        self.fc3 = nn.Linear(84, 10)
+
+    def forward(self, x):
+        x = F.max_pool2d(F.relu(self.conv1(x)), 2)
+        x = F.max_pool2d(F.relu(self.conv2(x)), 2)
+        x = torch.flatten(x, 1)
+        return self.fc3(F.relu(self.fc2(F.relu(self.fc1(x)))))
+
+
+def torch_images_per_sec(name, batch, steps, compiled):
+    torch.manual_seed(0)
+    model = mlp() if name == "mlp" else LeNet5()
+    shape = (batch, 784) if name == "mlp" else (batch, 1, 28, 28)
+    x, y = torch.rand(*shape), torch.arange(batch) % 10
+    opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+
+    def step():
+        opt.zero_grad()
+        loss = F.cross_entropy(model(x), y)
+        loss.backward()
+        opt.step()
+        return loss
+
+    fn = torch.compile(step) if compiled else step
+    for _ in range(3):  # warm-up (and compilation)
+        fn()
+    start = time.perf_counter()
+    for _ in range(steps):
+        fn()
+    seconds = time.perf_counter() - start
+    return steps * batch / seconds
+
+
+def graphc_images_per_sec(name, batch, steps, threads):
+    exe = os.path.join(ROOT, "build", "bin", "train_bench")
+    env = dict(os.environ, OMP_NUM_THREADS=str(threads))
+    out = subprocess.run([exe, f"--model={name}", f"--batch={batch}", f"--steps={steps}",
+                          f"--num-threads={threads}"], capture_output=True, text=True, env=env,
+                         check=True).stdout
+    return float(re.search(r"(\d+) images/s", out).group(1))
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--steps", type=int, default=20)
+    parser.add_argument("--batches", default="64,256")
+    parser.add_argument("--threads", default="1,2")
+    parser.add_argument("--no-compile", action="store_true", help="skip torch.compile")
+    args = parser.parse_args()
+    print(f"torch {torch.__version__}, {os.cpu_count()} CPUs")
+    header = f"{'model':5} {'batch':>5} {'thr':>3} {'graphc':>9} {'eager':>9} {'compile':>9}" \
+             f" {'vs eager':>9} {'vs compile':>10}   (images/s)"
+    print(header)
+    for threads in [int(t) for t in args.threads.split(",")]:
+        torch.set_num_threads(threads)
+        for name in ("mlp", "cnn"):
+            for batch in [int(b) for b in args.batches.split(",")]:
+                g = graphc_images_per_sec(name, batch, args.steps, threads)
+                e = torch_images_per_sec(name, batch, args.steps, False)
+                c = float("nan") if args.no_compile else torch_images_per_sec(
+                    name, batch, args.steps, True)
+                print(f"{name:5} {batch:5} {threads:3} {g:9.0f} {e:9.0f} {c:9.0f}"
+                      f" {g / e:9.2f} {g / c:10.2f}")
+                sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()
