@@ -1,48 +1,26 @@
-//===- Random.cpp - PyTorch-compatible seeded generator -------------------===//
+//===- Random.cpp - seeded generators for the DSL -------------------------===//
 
 #include "graphc/Builder/Random.h"
 
-#include <stdexcept>
-
 namespace graphc {
 
-void Generator::uniform(rt::Tensor &tensor, double from, double to) {
-  // torch's uniform_real_distribution: the low `digits` bits of one draw
-  // (24 for float from a 32-bit draw, 53 for double from a 64-bit one),
-  // scaled to [0, 1) in double, then x * (to - from) + from with from/to
-  // first rounded to the tensor's type.
-  if (tensor.dtype() == GRAPHC_DTYPE_F32) {
-    float f = static_cast<float>(from), t = static_cast<float>(to);
-    float *data = tensor.data<float>();
-    for (int64_t i = 0, n = tensor.numel(); i < n; ++i) {
-      double x = (random() & ((1u << 24) - 1)) * (1.0 / (1u << 24));
-      data[i] = static_cast<float>(x * (static_cast<double>(t) - f) + f);
-    }
-    return;
-  }
-  if (tensor.dtype() == GRAPHC_DTYPE_F64) {
-    double *data = tensor.data<double>();
-    for (int64_t i = 0, n = tensor.numel(); i < n; ++i) {
-      double x = (random64() & ((1ull << 53) - 1)) * (1.0 / (1ull << 53));
-      data[i] = x * (to - from) + from;
-    }
-    return;
-  }
-  throw std::invalid_argument(std::string("uniform_ needs a float tensor, got ") +
-                              graphc_dtype_name(tensor.dtype()));
-}
-
-Generator &defaultGenerator() {
-  static Generator generator;
+Generator &Generator::global() {
+  static Generator generator(graphc_default_generator());
   return generator;
 }
 
-void manualSeed(uint64_t seed) { defaultGenerator().manualSeed(seed); }
-
 rt::Tensor rand(const std::vector<int64_t> &shape) {
-  rt::Tensor t = rt::Tensor::zeros(shape);
-  defaultGenerator().uniform(t, 0.0, 1.0);
-  return t;
+  graphc_tensor_t *tensor = nullptr;
+  rt::check(graphc_tensor_rand(GRAPHC_DTYPE_F32, static_cast<int32_t>(shape.size()), shape.data(),
+                               nullptr, &tensor));
+  return rt::Tensor::adopt(tensor);
+}
+
+rt::Tensor randn(const std::vector<int64_t> &shape) {
+  graphc_tensor_t *tensor = nullptr;
+  rt::check(graphc_tensor_randn(GRAPHC_DTYPE_F32, static_cast<int32_t>(shape.size()),
+                                shape.data(), nullptr, &tensor));
+  return rt::Tensor::adopt(tensor);
 }
 
 } // namespace graphc

@@ -1,48 +1,64 @@
-//===- Random.h - PyTorch-compatible seeded generator -----------*- C++ -*-===//
+//===- Random.h - seeded generators for the DSL -----------------*- C++ -*-===//
 //
-// graphc's default generator reproduces PyTorch's CPU generator for the draws
-// the DSL makes (torch.manual_seed, uniform_, rand): a 32-bit Mersenne
-// Twister seeded with the low 32 bits of the seed, and uniform floats from
-// the low 24 bits of one draw. So `manualSeed(0); nn::Linear(784, 128)` gets
-// the same weights as `torch.manual_seed(0); nn.Linear(784, 128)`.
+// A C++ face on the runtime's generator (graphc/runtime/random.h), which
+// reproduces PyTorch's CPU generator for uniform draws: `manualSeed(0);
+// nn::Linear(784, 128)` gets the same weights as `torch.manual_seed(0);
+// nn.Linear(784, 128)`, and rand() equals torch.rand.
 //
 //===----------------------------------------------------------------------===//
 #ifndef GRAPHC_BUILDER_RANDOM_H
 #define GRAPHC_BUILDER_RANDOM_H
 
+#include "graphc/runtime/random.h"
 #include "graphc/runtime/runtime.hpp"
 
 #include <cstdint>
-#include <random>
 #include <vector>
 
 namespace graphc {
 
 class Generator {
 public:
-  explicit Generator(uint64_t seed = 67280421310721ULL) { manualSeed(seed); }
-  void manualSeed(uint64_t seed) { engine_.seed(static_cast<uint32_t>(seed)); }
-  uint32_t random() { return static_cast<uint32_t>(engine_()); }
-  uint64_t random64() {
-    uint64_t hi = random();
-    uint64_t lo = random();
-    return (hi << 32) | lo;
+  explicit Generator(uint64_t seed = GRAPHC_DEFAULT_SEED) {
+    rt::check(graphc_generator_create(seed, &generator_));
   }
-  /// Fills a float32 or float64 tensor with U(from, to), element by element,
-  /// like torch.Tensor.uniform_ on the CPU.
-  void uniform(rt::Tensor &tensor, double from, double to);
+  ~Generator() {
+    if (owned_)
+      graphc_generator_release(generator_);
+  }
+  Generator(const Generator &) = delete;
+  Generator &operator=(const Generator &) = delete;
+
+  /// The process-wide generator, not owned.
+  static Generator &global();
+
+  void manualSeed(uint64_t seed) { graphc_generator_manual_seed(generator_, seed); }
+  /// tensor.uniform_(from, to) on a float32 or float64 tensor.
+  void uniform(rt::Tensor &tensor, double from, double to) {
+    rt::check(graphc_tensor_uniform(tensor.get(), generator_, from, to));
+  }
+  /// tensor.normal_(mean, std).
+  void normal(rt::Tensor &tensor, double mean, double stdDev) {
+    rt::check(graphc_tensor_normal(tensor.get(), generator_, mean, stdDev));
+  }
+  graphc_generator_t *get() const { return generator_; }
 
 private:
-  std::mt19937 engine_;
+  explicit Generator(graphc_generator_t *borrowed) : generator_(borrowed), owned_(false) {}
+  graphc_generator_t *generator_ = nullptr;
+  bool owned_ = true;
 };
 
-/// The process-wide default generator (torch's default CPU generator).
-Generator &defaultGenerator();
+/// torch's default CPU generator.
+inline Generator &defaultGenerator() { return Generator::global(); }
 /// torch.manual_seed.
-void manualSeed(uint64_t seed);
+inline void manualSeed(uint64_t seed) { defaultGenerator().manualSeed(seed); }
 
 /// torch.rand: U(0, 1) float32 from the default generator.
 rt::Tensor rand(const std::vector<int64_t> &shape);
+/// torch.randn: N(0, 1) float32 from the default generator (seeded, but not
+/// bit-identical to torch.randn; see graphc/runtime/random.h).
+rt::Tensor randn(const std::vector<int64_t> &shape);
 
 } // namespace graphc
 

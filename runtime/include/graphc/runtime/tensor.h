@@ -84,6 +84,20 @@ size_t graphc_tensor_nbytes(const graphc_tensor_t* tensor);
  * infinite or outside the dtype's range. */
 graphc_status_t graphc_tensor_fill(graphc_tensor_t* tensor, double value);
 
+/* A new zero-filled tensor with `like`'s dtype and shape (torch.zeros_like;
+ * graphc_tensor_fill after it gives ones_like / full_like). */
+graphc_status_t graphc_tensor_create_like(const graphc_tensor_t* like, graphc_tensor_t** out_tensor);
+
+/* A view of rows [start, start + length) along dimension 0, sharing the
+ * buffer (tensor[start:start+length]); the view keeps `tensor` alive. Rows
+ * are contiguous, so the view is a dense tensor like any other. */
+graphc_status_t graphc_tensor_narrow(graphc_tensor_t* tensor, int64_t start, int64_t length,
+                                     graphc_tensor_t** out_view);
+
+/* Where the tensor's memory is: host tensors are always on the CPU. */
+typedef enum graphc_device_e { GRAPHC_DEVICE_CPU = 0 } graphc_device_t;
+graphc_device_t graphc_tensor_device(const graphc_tensor_t* tensor);
+
 /* Formats the tensor exactly as PyTorch's repr() does with default print
  * options (precision 4, threshold 1000, edgeitems 3, linewidth 80,
  * automatic scientific notation), e.g. "tensor([[ 3.,  9., 15.],\n
