@@ -17,6 +17,24 @@ using namespace graphc::lowering;
 
 namespace {
 
+/// The loop order of every convolution generic: (batch, channel, three
+/// reduction loops, row, column), the output row innermost.
+SmallVector<utils::IteratorType> convolutionIterators() {
+  return {utils::IteratorType::parallel,  utils::IteratorType::parallel,
+          utils::IteratorType::reduction, utils::IteratorType::reduction,
+          utils::IteratorType::reduction, utils::IteratorType::parallel,
+          utils::IteratorType::parallel};
+}
+
+/// An input gradient's group-relative output channel appears only inside
+/// expressions, so an empty [Og, KH, KW] operand gives the reduction loops
+/// their bounds (`weightShape` is [O, C/G, KH, KW]).
+Value reductionBounds(OpBuilder &b, Location loc, int64_t outputsPerGroup,
+                      ArrayRef<int64_t> weightShape, Type element) {
+  return b.create<tensor::EmptyOp>(
+      loc, ArrayRef<int64_t>{outputsPerGroup, weightShape[2], weightShape[3]}, element);
+}
+
 struct MatmulLowering : OpConversionPattern<graph::MatmulOp> {
   using OpConversionPattern::OpConversionPattern;
 
@@ -106,11 +124,7 @@ struct Conv2DLowering : OpConversionPattern<graph::Conv2DOp> {
                        {n, channel, oh * stride[0] + kh * dil[0], ow * stride[1] + kw * dil[1]},
                        ctx),
         AffineMap::get(7, 0, {f, c, kh, kw}, ctx), AffineMap::get(7, 0, {n, f, oh, ow}, ctx)};
-    SmallVector<utils::IteratorType> iterators{
-        utils::IteratorType::parallel,  utils::IteratorType::parallel,
-        utils::IteratorType::reduction, utils::IteratorType::reduction,
-        utils::IteratorType::reduction, utils::IteratorType::parallel,
-        utils::IteratorType::parallel};
+    SmallVector<utils::IteratorType> iterators = convolutionIterators();
     // Sizes come from the unpadded input: bufferization materializes the pad
     // after its users' size queries otherwise.
     Value init = createFilled(rewriter, loc, resultType, zero,
@@ -127,8 +141,10 @@ struct Conv2DLowering : OpConversionPattern<graph::Conv2DOp> {
 
 /// dX[n,c,h,w] = sum over the output channels o of c's group and kernel
 /// offsets (kh,kw) of dY[n,o,oh,ow] * W[o,c%Cg,kh,kw], where (oh,ow) is the
-/// window that puts (kh,kw) on (h,w), if any. Written as a gather (dY read
-/// with tensor.extract at computed indices) so that no scatter is needed.
+/// window that puts (kh,kw) on (h,w), if any. At stride 1 that window is an
+/// affine function of (h,w) (a correlation with the flipped kernel);
+/// otherwise it is a gather (dY read with tensor.extract at computed
+/// indices), so that no scatter is needed.
 struct Conv2DInputGradLowering : OpConversionPattern<graph::Conv2DInputGradOp> {
   using OpConversionPattern::OpConversionPattern;
 
@@ -158,16 +174,9 @@ struct Conv2DInputGradLowering : OpConversionPattern<graph::Conv2DInputGradOp> {
           AffineMap::get(7, 0, {n, outChannel, h + kh * dil[0], x + kw * dil[1]}, ctx),
           AffineMap::get(7, 0, {outChannel, c % cg, (w[2] - 1) - kh, (w[3] - 1) - kw}, ctx),
           AffineMap::get(7, 0, {n, c, h, x}, ctx)};
-      // The group-relative output channel only appears inside expressions:
-      // an empty [Og, KH, KW] operand bounds the reduction loops.
-      Value bounds = rewriter.create<tensor::EmptyOp>(loc, ArrayRef<int64_t>{og, w[2], w[3]},
-                                                      element);
+      Value bounds = reductionBounds(rewriter, loc, og, w, element);
       maps.insert(maps.begin(), AffineMap::get(7, 0, {o, kh, kw}, ctx));
-      SmallVector<utils::IteratorType> iterators{
-          utils::IteratorType::parallel,  utils::IteratorType::parallel,
-          utils::IteratorType::reduction, utils::IteratorType::reduction,
-          utils::IteratorType::reduction, utils::IteratorType::parallel,
-          utils::IteratorType::parallel};
+      SmallVector<utils::IteratorType> iterators = convolutionIterators();
       Value init = createFilled(rewriter, loc, resultType, zero,
                                 [&](int64_t dim) { return dimSize(rewriter, loc, dy, dim); });
       auto generic = rewriter.create<linalg::GenericOp>(
@@ -183,19 +192,12 @@ struct Conv2DInputGradLowering : OpConversionPattern<graph::Conv2DInputGradOp> {
     // W[(c floordiv Cg) * Og + og, c mod Cg, kh, kw].
     AffineExpr n, c, o, kh, kw, h, x;
     bindDims(ctx, n, c, o, kh, kw, h, x);
-    // The group-relative output channel appears only inside an expression,
-    // so an empty [Og, KH, KW] operand gives the reduction loops their bounds.
-    Value bounds = rewriter.create<tensor::EmptyOp>(loc, ArrayRef<int64_t>{og, w[2], w[3]},
-                                                    resultType.getElementType());
+    Value bounds = reductionBounds(rewriter, loc, og, w, resultType.getElementType());
     SmallVector<AffineMap> maps{
         AffineMap::get(7, 0, {o, kh, kw}, ctx),
         AffineMap::get(7, 0, {c.floorDiv(cg) * og + o, c % cg, kh, kw}, ctx),
         AffineMap::get(7, 0, {n, c, h, x}, ctx)};
-    SmallVector<utils::IteratorType> iterators{
-        utils::IteratorType::parallel,  utils::IteratorType::parallel,
-        utils::IteratorType::reduction, utils::IteratorType::reduction,
-        utils::IteratorType::reduction, utils::IteratorType::parallel,
-        utils::IteratorType::parallel};
+    SmallVector<utils::IteratorType> iterators = convolutionIterators();
     Type element = resultType.getElementType();
     Value zero = scalarConstant(rewriter, loc, element, 0);
     Value init = createFilled(rewriter, loc, resultType, zero,
