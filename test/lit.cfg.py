@@ -22,5 +22,5 @@ llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 llvm_config.with_environment("PATH", config.graphc_tools_dir, append_path=True)
 
 tool_dirs = [config.graphc_tools_dir, config.llvm_tools_dir]
-tools = ["graphc-opt"]
+tools = ["graphc-opt", "graphc"]
 llvm_config.add_tool_substitutions(tools, tool_dirs)

@@ -2,6 +2,7 @@
 
 #include "graphc/Builder/Trace.h"
 #include "Tracer.h"
+#include "graphc/Builder/Losses.h"
 #include "graphc/Pipelines/Pipelines.h"
 #include "graphc/Transforms/Passes.h"
 
@@ -299,6 +300,51 @@ BackwardResult Program::backward(const std::vector<rt::Tensor> &inputs,
     accumulateGrad(param, results[next++]);
   }
   return out;
+}
+
+void appendLossFunction(ModuleOp module, const std::string &forwardName, LossKind loss,
+                        const std::string &name) {
+  auto forward = module.lookupSymbol<func::FuncOp>(forwardName);
+  if (!forward || forward.getNumResults() == 0)
+    throw std::invalid_argument("the graph has no function '" + forwardName +
+                                "' with a result to train");
+  MLIRContext *ctx = module.getContext();
+  Tracer tracer(ctx, module, name);
+  SmallVector<Value> arguments;
+  for (unsigned i = 0; i < forward.getNumArguments(); ++i) {
+    auto argName = forward.getArgAttrOfType<StringAttr>(i, "graph.name");
+    arguments.push_back(tracer
+                            .addArgument(forward.getArgumentTypes()[i],
+                                         argName ? argName.str() : "arg" + std::to_string(i),
+                                         forward.getArgAttr(i, "graph.requires_grad") != nullptr)
+                            .impl()
+                            ->value);
+  }
+  auto output = llvm::cast<RankedTensorType>(forward.getResultTypes()[0]);
+  bool classIndices = loss == LossKind::CrossEntropy || loss == LossKind::NLL;
+  Type targetType = classIndices
+                        ? RankedTensorType::get({output.getDimSize(0)}, IntegerType::get(ctx, 64))
+                        : Type(output);
+  Tensor target = tracer.addArgument(targetType, "target");
+  auto call = tracer.builder().create<func::CallOp>(forward.getLoc(), forward, arguments);
+  Tensor prediction = tracer.wrap(call.getResult(0));
+  SourceLoc here{"<graphc --train>", 0};
+  Tensor value;
+  switch (loss) {
+  case LossKind::MSE:
+    value = mse_loss(prediction, target, Reduction::Mean, here);
+    break;
+  case LossKind::CrossEntropy:
+    value = cross_entropy(prediction, target, Reduction::Mean, here);
+    break;
+  case LossKind::NLL:
+    value = nll_loss(prediction, target, Reduction::Mean, here);
+    break;
+  case LossKind::BCEWithLogits:
+    value = binary_cross_entropy_with_logits(prediction, target, Reduction::Mean, here);
+    break;
+  }
+  tracer.finish({value});
 }
 
 Graph trace(const nn::Module &module, const std::vector<InputSpec> &inputs,

@@ -160,6 +160,7 @@ void lowerToLLVMDialect(ModuleOp module, const JitOptions &options,
   });
   if (!notInPlace.empty())
     throw CompileError(notInPlace);
+  stripGraphAttributes(module);
   PassManager toLLVM(module.getContext());
   CpuPipelineOptions cpu;
   cpu.optLevel = options.optLevel;

@@ -101,3 +101,20 @@ void graphc::prepareForCpuCompilation(ModuleOp module) {
                         BoolAttr::get(ctx, false));
   });
 }
+
+void graphc::stripGraphAttributes(ModuleOp module) {
+  auto strip = [](DictionaryAttr attrs) {
+    SmallVector<NamedAttribute> kept;
+    if (attrs)
+      for (NamedAttribute a : attrs)
+        if (!a.getName().strref().starts_with("graph."))
+          kept.push_back(a);
+    return kept;
+  };
+  module.walk([&](func::FuncOp func) {
+    for (unsigned i = 0; i < func.getNumArguments(); ++i)
+      func.setArgAttrs(i, strip(func.getArgAttrDict(i)));
+    for (unsigned i = 0; i < func.getNumResults(); ++i)
+      func.setResultAttrs(i, strip(func.getResultAttrDict(i)));
+  });
+}

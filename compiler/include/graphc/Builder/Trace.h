@@ -185,6 +185,19 @@ private:
   std::vector<std::pair<std::string, rt::Tensor>> state_; // ends with "step"
 };
 
+/// The losses the driver can append to a traced model (--loss).
+enum class LossKind { MSE, CrossEntropy, NLL, BCEWithLogits };
+
+/// Adds `name`(forward's arguments..., target) -> scalar loss to `module`:
+/// it calls `forward` and applies the loss to its first result, so that
+/// --graphc-autodiff and --graphc-optimizer can build a training step for a
+/// graph read from a file. Arguments keep forward's names and
+/// graph.requires_grad marks; the target is int64 class indices [N] for
+/// cross entropy and NLL, and the output's type otherwise. The call is left
+/// for the inliner. Throws TraceError if the loss does not fit the output.
+void appendLossFunction(mlir::ModuleOp module, const std::string &forward, LossKind loss,
+                        const std::string &name = "loss");
+
 /// Traces `fn` over symbolic inputs with `parameters` (named leaves, e.g.
 /// the seed's x, w and b) as the function's trailing arguments.
 Graph trace(const std::vector<std::pair<std::string, Parameter>> &parameters,

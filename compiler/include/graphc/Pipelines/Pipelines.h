@@ -44,6 +44,11 @@ void buildCpuPipeline(mlir::OpPassManager &pm, const CpuPipelineOptions &options
 /// a caller's input.
 void prepareForCpuCompilation(mlir::ModuleOp module);
 
+/// Removes graphc's argument and result attributes (graph.name, ...) once
+/// they have served: the LLVM IR translation does not know them and would
+/// warn for each one it finds on a C-interface wrapper.
+void stripGraphAttributes(mlir::ModuleOp module);
+
 } // namespace graphc
 
 #endif // GRAPHC_PIPELINES_PIPELINES_H

@@ -1,0 +1,16 @@
+// RUN: not graphc %s --emit=graph 2>&1 | FileCheck %s
+// RUN: not graphc %s --target=cuda 2>&1 | FileCheck %s --check-prefix=CUDA
+// RUN: not graphc %S/does-not-exist.mlir 2>&1 | FileCheck %s --check-prefix=MISSING
+// RUN: not graphc %s --emit=exe 2>&1 | FileCheck %s --check-prefix=EXE
+// RUN: not graphc %s --train --loss=hinge 2>&1 | FileCheck %s --check-prefix=LOSS
+
+// Malformed input reports file:line:col and exits non-zero.
+// CHECK: errors.mlir:[[@LINE+3]]:{{[0-9]+}}: error: {{.*}}cannot be broadcast together
+// CUDA: --target=cuda is not available yet
+func.func @forward(%a: tensor<4x3xf32>, %b: tensor<5xf32>) -> tensor<4x3xf32> {
+  %0 = graph.add %a, %b : tensor<4x3xf32>, tensor<5xf32> -> tensor<4x3xf32>
+  return %0 : tensor<4x3xf32>
+}
+// MISSING: graphc: error: {{.*}}does-not-exist.mlir
+// EXE: --emit=header, lib and exe are not available yet
+// LOSS: error
