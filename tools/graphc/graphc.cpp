@@ -8,6 +8,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "CInterface.h"
 #include "DotEmitter.h"
 
 #include "graphc/Builder/Trace.h"
@@ -26,6 +27,9 @@
 #include "mlir/Transforms/Passes.h"
 
 #include "llvm/IR/LegacyPassManager.h"
+#include "llvm/Object/ArchiveWriter.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
 #include "llvm/IR/Module.h"
 #include "llvm/MC/TargetRegistry.h"
 #include "llvm/Support/CommandLine.h"
@@ -57,10 +61,13 @@ cl::opt<Emit> emit(
                clEnumValN(Emit::LLVM, "llvm", "LLVM IR, optimized at -O"),
                clEnumValN(Emit::Asm, "asm", "assembly for the target"),
                clEnumValN(Emit::Obj, "obj", "an object file (default)"),
-               clEnumValN(Emit::Header, "header", "the C header (not yet)"),
-               clEnumValN(Emit::Lib, "lib", "a static library (not yet)"),
+               clEnumValN(Emit::Header, "header", "the C header of the object's C interface"),
+               clEnumValN(Emit::Lib, "lib", "a static library: the object and the graphc runtime"),
                clEnumValN(Emit::Exe, "exe", "a standalone training executable (not yet)"),
                clEnumValN(Emit::Dot, "dot", "Graphviz DOT of the graph")));
+cl::opt<std::string> modelName("name", cl::desc("Prefix of the C functions and header "
+                                                "(default: the output or input file's stem)"),
+                               cl::init(""), cl::cat(category));
 cl::opt<char> optLevel("O", cl::desc("Optimization level: -O0, -O1, -O2 (default) or -O3"),
                        cl::Prefix, cl::init('2'), cl::cat(category));
 cl::opt<std::string> target("target", cl::desc("cpu (default) or cuda"), cl::init("cpu"),
@@ -168,9 +175,11 @@ int run() {
   unsigned level = optLevel - '0';
   if (batch != 0)
     return fail("--batch (a static batch) is not supported yet; the batch is dynamic");
-  if (emit == Emit::Header || emit == Emit::Lib || emit == Emit::Exe)
-    return fail("--emit=header, lib and exe are not available yet (they come with the "
-                "ahead-of-time C ABI)");
+  if (emit == Emit::Exe)
+    return fail("--emit=exe is not available yet (standalone executables come with the "
+                "program object); use --emit=lib or --emit=obj with --emit=header");
+  if (emit == Emit::Lib && outputFile == "-")
+    return fail("--emit=lib needs -o FILE.a");
 
   auto context = graphc::createContext();
   std::string error;
@@ -215,9 +224,20 @@ int run() {
     break;
   }
 
+  std::string prefix = modelName;
+  if (prefix.empty())
+    prefix = llvm::sys::path::stem(outputFile != "-" ? outputFile : inputFile).str();
+  prefix = graphc::cIdentifier(prefix);
+
   graphc::JitOptions options;
   options.optLevel = level;
-  graphc::lowerToLLVMDialect(*module, options);
+  llvm::StringMap<graphc::FunctionSignature> signatures;
+  graphc::lowerToLLVMDialect(*module, options, &signatures);
+  if (emit == Emit::Header) {
+    graphc::emitCHeader(output->os(), prefix, signatures);
+    output->keep();
+    return 0;
+  }
   if (emit == Emit::LLVMMLIR) {
     module->print(output->os());
     output->keep();
@@ -233,6 +253,7 @@ int run() {
   std::unique_ptr<llvm::Module> llvmModule = translateModuleToLLVMIR(*module, llvmContext);
   if (!llvmModule)
     return fail("translation to LLVM IR failed");
+  graphc::addCWrappers(*llvmModule, prefix, signatures);
   llvmModule->setTargetTriple(machine->getTargetTriple().str());
   llvmModule->setDataLayout(machine->createDataLayout());
   if (llvm::Error err = makeOptimizingTransformer(level, 0, machine.get())(llvmModule.get()))
@@ -245,10 +266,41 @@ int run() {
   llvm::legacy::PassManager codegen;
   auto kind = emit == Emit::Asm ? llvm::CodeGenFileType::AssemblyFile
                                 : llvm::CodeGenFileType::ObjectFile;
-  if (machine->addPassesToEmitFile(codegen, output->os(), nullptr, kind))
+  llvm::SmallString<0> objectBytes;
+  llvm::raw_svector_ostream objectStream(objectBytes);
+  if (machine->addPassesToEmitFile(codegen, objectStream, nullptr, kind))
     return fail("the target cannot emit this file type");
   codegen.run(*llvmModule);
-  output->keep();
+  if (emit != Emit::Lib) {
+    output->os() << objectBytes;
+    output->keep();
+    return 0;
+  }
+  // The library: the model's object plus every member of the runtime archive,
+  // so a C program links one file (and the system libraries the header lists).
+  std::vector<llvm::NewArchiveMember> members;
+  members.emplace_back(llvm::MemoryBufferRef(objectBytes, prefix + ".o"));
+  auto runtime = llvm::MemoryBuffer::getFile(GRAPHC_RUNTIME_ARCHIVE);
+  if (!runtime)
+    return fail(llvm::Twine("cannot read the graphc runtime ") + GRAPHC_RUNTIME_ARCHIVE);
+  llvm::Error archiveError = llvm::Error::success();
+  llvm::object::Archive archive((*runtime)->getMemBufferRef(), archiveError);
+  if (archiveError)
+    return fail("corrupt runtime archive: " + llvm::toString(std::move(archiveError)));
+  llvm::Error childError = llvm::Error::success();
+  for (const llvm::object::Archive::Child &child : archive.children(childError)) {
+    auto member = llvm::NewArchiveMember::getOldMember(child, /*Deterministic=*/true);
+    if (!member)
+      return fail("runtime archive member: " + llvm::toString(member.takeError()));
+    members.push_back(std::move(*member));
+  }
+  if (childError)
+    return fail("runtime archive: " + llvm::toString(std::move(childError)));
+  output.reset(); // writeArchive writes the file itself, atomically
+  if (llvm::Error err = llvm::writeArchive(outputFile, members, llvm::SymtabWritingMode::NormalSymtab,
+                                           llvm::object::Archive::K_GNU, /*Deterministic=*/true,
+                                           /*Thin=*/false))
+    return fail("cannot write " + outputFile + ": " + llvm::toString(std::move(err)));
   return 0;
 }
 

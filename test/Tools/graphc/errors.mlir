@@ -12,5 +12,5 @@ func.func @forward(%a: tensor<4x3xf32>, %b: tensor<5xf32>) -> tensor<4x3xf32> {
   return %0 : tensor<4x3xf32>
 }
 // MISSING: graphc: error: {{.*}}does-not-exist.mlir
-// EXE: --emit=header, lib and exe are not available yet
+// EXE: --emit=exe is not available yet
 // LOSS: error

@@ -1,0 +1,33 @@
+// RUN: graphc %s --name=tiny --emit=header | FileCheck %s
+// RUN: graphc %s --name=tiny -o %t.o && llvm-nm %t.o | FileCheck %s --check-prefix=OBJ
+// RUN: graphc %s --name=tiny --train --optimizer=sgd --momentum=0.9 --emit=header | FileCheck %s --check-prefix=TRAIN
+
+// Tests the C header: guard, stdint, extern "C", the metadata table with -1
+// for the batch, and one function per entry point taking the batch, const
+// inputs and caller-owned results.
+// CHECK: #ifndef GRAPHC_MODEL_TINY_H
+// CHECK: #include <stdint.h>
+// CHECK: extern "C" {
+// CHECK: static const graphc_model_tensor_info tiny_forward_arguments[] = {
+// CHECK-NEXT: {"x", 0, 2, {-1, 4}, 0},
+// CHECK-NEXT: {"fc.weight", 0, 2, {3, 4}, 0},
+// CHECK: int tiny_forward(int64_t batch,
+// CHECK-NEXT: const float *x,
+// CHECK-NEXT: const float *fc_weight,
+// CHECK-NEXT: float *result0);
+// CHECK: static const int32_t tiny_num_functions = 1;
+// OBJ: T _mlir_ciface_forward
+// OBJ: T tiny_forward
+// The train step writes its parameters and optimizer state in place.
+// TRAIN: int tiny_train_step(int64_t batch,
+// TRAIN: float *fc_weight,
+// TRAIN: float *momentum_buffer_fc_weight,
+// TRAIN: double *step,
+// TRAIN-NEXT: const double *lr,
+// TRAIN-NEXT: float *result0);
+func.func @forward(%x: tensor<?x4xf32> {graph.name = "x"},
+                   %w: tensor<3x4xf32> {graph.name = "fc.weight", graph.requires_grad}) -> tensor<?x3xf32> {
+  %t = graph.transpose %w {permutation = array<i64: 1, 0>} : tensor<3x4xf32> -> tensor<4x3xf32>
+  %0 = graph.matmul %x, %t : tensor<?x4xf32>, tensor<4x3xf32> -> tensor<?x3xf32>
+  return %0 : tensor<?x3xf32>
+}

@@ -1,0 +1,204 @@
+//===- CInterface.cpp - graphc's ahead-of-time C ABI ----------------------===//
+
+#include "CInterface.h"
+
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/IR/IRBuilder.h"
+
+#include <cctype>
+#include <map>
+
+namespace graphc {
+
+std::string cIdentifier(llvm::StringRef name) {
+  std::string id;
+  for (char c : name)
+    id += std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
+  if (id.empty() || std::isdigit(static_cast<unsigned char>(id[0])))
+    id = "t_" + id;
+  return id;
+}
+
+namespace {
+
+const char *cType(graphc_dtype_t dtype) {
+  switch (dtype) {
+  case GRAPHC_DTYPE_F32:
+    return "float";
+  case GRAPHC_DTYPE_F64:
+    return "double";
+  case GRAPHC_DTYPE_I32:
+    return "int32_t";
+  case GRAPHC_DTYPE_I64:
+    return "int64_t";
+  case GRAPHC_DTYPE_BOOL:
+    return "uint8_t";
+  }
+  return "void";
+}
+
+/// Functions in a stable order (StringMap's is not).
+std::vector<std::pair<std::string, const FunctionSignature *>>
+ordered(const llvm::StringMap<FunctionSignature> &signatures) {
+  std::vector<std::pair<std::string, const FunctionSignature *>> out;
+  for (auto &entry : signatures)
+    out.emplace_back(entry.first().str(), &entry.second);
+  llvm::sort(out, [](auto &a, auto &b) { return a.first < b.first; });
+  return out;
+}
+
+/// The tensor's dimension sizes as i64 values (dynamic ones are the batch).
+std::vector<llvm::Value *> sizes(llvm::IRBuilder<> &b, const TensorSignature &t,
+                                 llvm::Value *batch) {
+  std::vector<llvm::Value *> out;
+  for (int64_t d : t.shape)
+    out.push_back(d < 0 ? batch : b.getInt64(d));
+  return out;
+}
+
+} // namespace
+
+void addCWrappers(llvm::Module &module, llvm::StringRef prefix,
+                  const llvm::StringMap<FunctionSignature> &signatures) {
+  llvm::LLVMContext &ctx = module.getContext();
+  llvm::IRBuilder<> b(ctx);
+  llvm::Type *i64 = b.getInt64Ty(), *ptr = b.getPtrTy();
+  llvm::FunctionCallee freeFn = module.getOrInsertFunction("free", b.getVoidTy(), ptr);
+  for (auto &[name, sig] : ordered(signatures)) {
+    llvm::Function *ciface = module.getFunction("_mlir_ciface_" + name);
+    if (!ciface)
+      continue;
+    std::vector<llvm::Type *> params{i64};
+    params.insert(params.end(), sig->arguments.size() + sig->results.size(), ptr);
+    auto *wrapper = llvm::Function::Create(
+        llvm::FunctionType::get(b.getInt32Ty(), params, false), llvm::Function::ExternalLinkage,
+        (prefix + "_" + name).str(), module);
+    b.SetInsertPoint(llvm::BasicBlock::Create(ctx, "entry", wrapper));
+    llvm::Value *batch = wrapper->getArg(0);
+
+    // A memref descriptor as the C interface reads it: two pointers, the
+    // offset, then sizes and strides, every field 8 bytes wide.
+    auto descriptor = [&](llvm::Value *data, const TensorSignature &t) {
+      size_t rank = t.shape.size();
+      llvm::Type *words = llvm::ArrayType::get(i64, 3 + 2 * rank);
+      llvm::Value *d = b.CreateAlloca(words);
+      auto field = [&](size_t i) { return b.CreateConstGEP2_64(words, d, 0, i); };
+      llvm::Value *address = b.CreatePtrToInt(data, i64);
+      b.CreateStore(address, field(0));
+      b.CreateStore(address, field(1));
+      b.CreateStore(b.getInt64(0), field(2));
+      std::vector<llvm::Value *> dims = sizes(b, t, batch);
+      llvm::Value *stride = b.getInt64(1);
+      for (size_t i = rank; i-- > 0;) {
+        b.CreateStore(dims[i], field(3 + i));
+        b.CreateStore(stride, field(3 + rank + i));
+        stride = b.CreateMul(stride, dims[i]);
+      }
+      return d;
+    };
+
+    std::vector<llvm::Value *> callArgs;
+    llvm::Value *resultBlock = nullptr;
+    size_t resultWords = 0;
+    for (const TensorSignature &r : sig->results)
+      resultWords += 3 + 2 * r.shape.size();
+    llvm::Type *resultArray = llvm::ArrayType::get(i64, std::max<size_t>(resultWords, 1));
+    if (!sig->results.empty()) {
+      resultBlock = b.CreateAlloca(resultArray);
+      callArgs.push_back(resultBlock);
+    }
+    for (size_t i = 0; i < sig->arguments.size(); ++i)
+      callArgs.push_back(descriptor(wrapper->getArg(1 + i), sig->arguments[i]));
+    b.CreateCall(ciface->getFunctionType(), ciface, callArgs);
+
+    // Copy every result into the caller's buffer, then free the generated one.
+    size_t at = 0;
+    for (size_t i = 0; i < sig->results.size(); ++i) {
+      const TensorSignature &r = sig->results[i];
+      size_t rank = r.shape.size();
+      auto word = [&](size_t k) {
+        return b.CreateLoad(i64, b.CreateConstGEP2_64(resultArray, resultBlock, 0, at + k));
+      };
+      llvm::Value *allocated = b.CreateIntToPtr(word(0), ptr);
+      llvm::Value *aligned = b.CreateIntToPtr(word(1), ptr);
+      uint64_t elementSize = graphc_dtype_size(r.dtype);
+      llvm::Value *bytes = b.getInt64(elementSize);
+      for (size_t k = 0; k < rank; ++k)
+        bytes = b.CreateMul(bytes, word(3 + k));
+      llvm::Value *source = b.CreateGEP(b.getInt8Ty(), aligned,
+                                        b.CreateMul(word(2), b.getInt64(elementSize)));
+      b.CreateMemCpy(wrapper->getArg(1 + sig->arguments.size() + i), llvm::MaybeAlign(1), source,
+                     llvm::MaybeAlign(1), bytes);
+      b.CreateCall(freeFn, {allocated});
+      at += 3 + 2 * rank;
+    }
+    b.CreateRet(b.getInt32(0));
+  }
+}
+
+void emitCHeader(llvm::raw_ostream &os, llvm::StringRef prefix,
+                 const llvm::StringMap<FunctionSignature> &signatures) {
+  std::string guard = "GRAPHC_MODEL_" + llvm::StringRef(cIdentifier(prefix)).upper() + "_H";
+  os << "/* Generated by graphc: the C interface of model `" << prefix << "`.\n"
+     << " *\n"
+     << " * Every function takes caller-owned, dense, row-major buffers and returns 0\n"
+     << " * (a non-zero value is an error code). Dimensions marked -1 in the metadata\n"
+     << " * are the batch, passed as `batch`; result buffers must hold the result's\n"
+     << " * size for that batch. Arguments a function updates in place (train_step's\n"
+     << " * parameters and optimizer state) are written through their pointers.\n"
+     << " * Link with the object (or library), the graphc runtime, libomp, libm and\n"
+     << " * libstdc++. */\n"
+     << "#ifndef " << guard << "\n#define " << guard << "\n\n#include <stdint.h>\n\n"
+     << "#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n"
+     << "#ifndef GRAPHC_MODEL_TENSOR_INFO_DEFINED\n#define GRAPHC_MODEL_TENSOR_INFO_DEFINED\n"
+     << "/* dtype codes are graphc_dtype_t's: 0 float32, 1 float64, 2 int32, 3 int64, 4 bool. */\n"
+     << "typedef struct graphc_model_tensor_info {\n"
+     << "  const char *name;\n  int32_t dtype;\n  int32_t rank;\n  int64_t shape[8];\n"
+     << "  int32_t updated_in_place; /* train_step's parameters and state */\n"
+     << "} graphc_model_tensor_info;\n\n"
+     << "typedef struct graphc_model_function_info {\n"
+     << "  const char *name;\n  int32_t num_arguments;\n"
+     << "  const graphc_model_tensor_info *arguments;\n  int32_t num_results;\n"
+     << "  const graphc_model_tensor_info *results;\n} graphc_model_function_info;\n#endif\n\n";
+  std::string id = cIdentifier(prefix);
+  auto ordering = ordered(signatures);
+  for (auto &[name, sig] : ordering) {
+    std::string fn = id + "_" + cIdentifier(name);
+    auto table = [&](const char *suffix, const std::vector<TensorSignature> &tensors,
+                     bool arguments) {
+      os << "static const graphc_model_tensor_info " << fn << "_" << suffix << "[] = {\n";
+      for (size_t i = 0; i < tensors.size(); ++i) {
+        const TensorSignature &t = tensors[i];
+        bool updated = arguments && llvm::is_contained(sig->updatedArguments, i);
+        os << "  {\"" << t.name << "\", " << t.dtype << ", " << t.shape.size() << ", {";
+        for (size_t k = 0; k < t.shape.size(); ++k)
+          os << (k ? ", " : "") << t.shape[k];
+        os << "}, " << (updated ? 1 : 0) << "},\n";
+      }
+      if (tensors.empty())
+        os << "  {0, 0, 0, {0}, 0},\n";
+      os << "};\n";
+    };
+    table("arguments", sig->arguments, true);
+    table("results", sig->results, false);
+    os << "\n/* " << name << " */\nint " << fn << "(int64_t batch";
+    for (size_t i = 0; i < sig->arguments.size(); ++i) {
+      bool updated = llvm::is_contained(sig->updatedArguments, i);
+      os << ",\n    " << (updated ? "" : "const ") << cType(sig->arguments[i].dtype) << " *"
+         << cIdentifier(sig->arguments[i].name);
+    }
+    for (size_t i = 0; i < sig->results.size(); ++i)
+      os << ",\n    " << cType(sig->results[i].dtype) << " *result" << i;
+    os << ");\n\n";
+  }
+  os << "static const graphc_model_function_info " << id << "_functions[] = {\n";
+  for (auto &[name, sig] : ordering) {
+    std::string fn = id + "_" + cIdentifier(name);
+    os << "  {\"" << name << "\", " << sig->arguments.size() << ", " << fn << "_arguments, "
+       << sig->results.size() << ", " << fn << "_results},\n";
+  }
+  os << "};\nstatic const int32_t " << id << "_num_functions = " << ordering.size() << ";\n\n"
+     << "#ifdef __cplusplus\n} /* extern \"C\" */\n#endif\n\n#endif /* " << guard << " */\n";
+}
+
+} // namespace graphc
