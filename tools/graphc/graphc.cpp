@@ -279,7 +279,9 @@ int run() {
   // The library: the model's object plus every member of the runtime archive,
   // so a C program links one file (and the system libraries the header lists).
   std::vector<llvm::NewArchiveMember> members;
-  members.emplace_back(llvm::MemoryBufferRef(objectBytes, prefix + ".o"));
+  // MemoryBufferRef keeps references: the member's name must outlive writeArchive.
+  std::string memberName = prefix + ".o";
+  members.emplace_back(llvm::MemoryBufferRef(objectBytes, memberName));
   auto runtime = llvm::MemoryBuffer::getFile(GRAPHC_RUNTIME_ARCHIVE);
   if (!runtime)
     return fail(llvm::Twine("cannot read the graphc runtime ") + GRAPHC_RUNTIME_ARCHIVE);

@@ -15,6 +15,7 @@
 #include "llvm/Support/raw_ostream.h"
 
 #include <cstdlib>
+#include <functional>
 #include <cstring>
 #include <mutex>
 #include <set>
@@ -197,8 +198,12 @@ std::unique_ptr<JitModule> JitModule::compile(ModuleOp source, const JitOptions 
   auto machine = machineBuilder->createTargetMachine();
   if (!machine)
     throw CompileError("cannot target the host CPU: " + llvm::toString(machine.takeError()));
+  // ExecutionEngineOptions::transformer is a function_ref: the std::function
+  // it refers to must outlive create().
+  std::function<llvm::Error(llvm::Module *)> optimize =
+      makeOptimizingTransformer(options.optLevel, 0, machine->get());
   ExecutionEngineOptions engineOptions;
-  engineOptions.transformer = makeOptimizingTransformer(options.optLevel, 0, machine->get());
+  engineOptions.transformer = optimize;
   engineOptions.jitCodeGenOptLevel = static_cast<llvm::CodeGenOptLevel>(options.optLevel);
   auto engine = ExecutionEngine::create(*module, engineOptions, std::move(*machine));
   if (!engine) {
