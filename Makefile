@@ -32,13 +32,18 @@ test: build
 	ctest --test-dir $(BUILD_DIR) --output-on-failure -j $(JOBS)
 
 # The main job: train the seeds' LeNet-style CNN on Fashion-MNIST (one epoch
-# of Adam by default; DEMO_FLAGS="--epochs 5" for more) through the DSL and
-# the JIT, then print the test accuracy. Writes build/demo/lenet.safetensors
+# of Adam by default; DEMO_FLAGS="--epochs 5" for more) with a standalone
+# executable that graphc builds: the DSL traces the model (lenet_train
+# --emit-graph), `graphc --train --emit=exe` compiles it with its training
+# step, and build/demo/lenet trains it. Writes build/demo/lenet.safetensors
 # and build/demo/metrics.jsonl (with metrics.svg beside it).
 DEMO_FLAGS ?= --epochs 1
 demo: build
 	@mkdir -p $(BUILD_DIR)/demo
-	$(BUILD_DIR)/bin/lenet_train $(DEMO_FLAGS) --optimizer adam --lr 0.001 --batch 64 \
+	$(BUILD_DIR)/bin/lenet_train --emit-graph $(BUILD_DIR)/demo/lenet.mlir
+	$(BUILD_DIR)/bin/graphc $(BUILD_DIR)/demo/lenet.mlir --train --loss=cross_entropy \
+	  --optimizer=adam --emit=exe -o $(BUILD_DIR)/demo/lenet
+	$(BUILD_DIR)/demo/lenet $(DEMO_FLAGS) --lr 0.001 --batch 64 \
 	  --save $(BUILD_DIR)/demo/lenet.safetensors --metrics $(BUILD_DIR)/demo/metrics.jsonl
 
 clean:

@@ -41,6 +41,9 @@ inline cl::opt<int64_t> limitTrain("limit-train", cl::desc("Use only the first N
                                    cl::init(0));
 inline cl::opt<int64_t> limitTest("limit-test", cl::desc("Use only the first N test images"),
                                   cl::init(0));
+inline cl::opt<std::string> emitGraph("emit-graph",
+                                      cl::desc("Write the traced model (MLIR) to FILE and stop"),
+                                      cl::value_desc("FILE"));
 inline cl::opt<bool> continueOnNan("continue-on-nan",
                                    cl::desc("Keep training after a NaN or infinite loss"));
 
@@ -86,6 +89,17 @@ inline graphc::rt::TrainingConfig config(const std::string &model) {
                    {"epochs", std::to_string(epochs)}, {"normalize", normalize}};
   graphc::setNumThreads(*threads);
   return c;
+}
+
+/// --emit-graph: traces `model` on one sample of `sampleShape` (the batch is
+/// dynamic) and writes the graph. Returns true if it did.
+inline bool emitGraphIfAsked(graphc::nn::Module &model, std::vector<int64_t> sampleShape) {
+  if (emitGraph.empty())
+    return false;
+  sampleShape.insert(sampleShape.begin(), 1);
+  graphc::trace(model, graphc::rt::Tensor::zeros(sampleShape)).save(emitGraph);
+  std::cerr << "wrote " << emitGraph << "\n";
+  return true;
 }
 
 inline graphc::OptimizerConfig optimizerConfig() {

@@ -10,6 +10,8 @@ int main(int argc, char **argv) {
   try {
     graphc::manualSeed(training_flags::seed);
     LeNet5 net;
+    if (training_flags::emitGraphIfAsked(net, {1, 28, 28}))
+      return 0;
     std::cout << net << "\n";
     graphc::FitOptions options;
     options.loss = graphc::ClassificationLoss::CrossEntropy;

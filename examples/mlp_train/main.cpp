@@ -10,6 +10,8 @@ int main(int argc, char **argv) {
   try {
     graphc::manualSeed(training_flags::seed);
     auto model = makeMLP();
+    if (training_flags::emitGraphIfAsked(*model, {784}))
+      return 0;
     std::cout << *model << "\n";
     graphc::FitOptions options;
     options.inputShape = {784};

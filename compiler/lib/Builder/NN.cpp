@@ -73,10 +73,12 @@ void initLikePyTorch(Parameter &weight, Parameter *bias, int64_t fanIn) {
   double bound = std::sqrt(3.0) * (gain / std::sqrt(static_cast<double>(fanIn)));
   rt::Tensor w = weight.value();
   defaultGenerator().uniform(w, -bound, bound);
+  weight.setInitBound(bound);
   if (bias) {
     double biasBound = fanIn > 0 ? 1.0 / std::sqrt(static_cast<double>(fanIn)) : 0;
     rt::Tensor b = bias->value();
     defaultGenerator().uniform(b, -biasBound, biasBound);
+    bias->setInitBound(biasBound);
   }
 }
 

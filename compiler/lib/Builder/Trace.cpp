@@ -302,8 +302,13 @@ BackwardResult Program::backward(const std::vector<rt::Tensor> &inputs,
   return out;
 }
 
-void appendLossFunction(ModuleOp module, const std::string &forwardName, LossKind loss,
-                        const std::string &name) {
+namespace {
+
+/// Adds `name`(forward's arguments..., target): calls `forward` and returns
+/// what `results` makes of its prediction and the target.
+void appendFunctionOfPrediction(
+    ModuleOp module, const std::string &forwardName, LossKind loss, const std::string &name,
+    const std::function<std::vector<Tensor>(const Tensor &, const Tensor &)> &results) {
   auto forward = module.lookupSymbol<func::FuncOp>(forwardName);
   if (!forward || forward.getNumResults() == 0)
     throw std::invalid_argument("the graph has no function '" + forwardName +
@@ -327,24 +332,45 @@ void appendLossFunction(ModuleOp module, const std::string &forwardName, LossKin
                         : Type(output);
   Tensor target = tracer.addArgument(targetType, "target");
   auto call = tracer.builder().create<func::CallOp>(forward.getLoc(), forward, arguments);
-  Tensor prediction = tracer.wrap(call.getResult(0));
+  tracer.finish(results(tracer.wrap(call.getResult(0)), target));
+}
+
+Tensor lossValue(LossKind loss, const Tensor &prediction, const Tensor &target,
+                 Reduction reduction) {
   SourceLoc here{"<graphc --train>", 0};
-  Tensor value;
   switch (loss) {
   case LossKind::MSE:
-    value = mse_loss(prediction, target, Reduction::Mean, here);
-    break;
+    return mse_loss(prediction, target, reduction, here);
   case LossKind::CrossEntropy:
-    value = cross_entropy(prediction, target, Reduction::Mean, here);
-    break;
+    return cross_entropy(prediction, target, reduction, here);
   case LossKind::NLL:
-    value = nll_loss(prediction, target, Reduction::Mean, here);
-    break;
+    return nll_loss(prediction, target, reduction, here);
   case LossKind::BCEWithLogits:
-    value = binary_cross_entropy_with_logits(prediction, target, Reduction::Mean, here);
-    break;
+    return binary_cross_entropy_with_logits(prediction, target, reduction, here);
   }
-  tracer.finish({value});
+  return Tensor();
+}
+
+} // namespace
+
+void appendLossFunction(ModuleOp module, const std::string &forwardName, LossKind loss,
+                        const std::string &name) {
+  appendFunctionOfPrediction(module, forwardName, loss, name,
+                             [&](const Tensor &prediction, const Tensor &target) {
+                               return std::vector<Tensor>{
+                                   lossValue(loss, prediction, target, Reduction::Mean)};
+                             });
+}
+
+void appendEvalFunction(ModuleOp module, const std::string &forwardName, LossKind loss,
+                        const std::string &name) {
+  bool classIndices = loss == LossKind::CrossEntropy || loss == LossKind::NLL;
+  appendFunctionOfPrediction(
+      module, forwardName, loss, name, [&](const Tensor &prediction, const Tensor &target) {
+        Tensor correct = classIndices ? correct_count(prediction, target)
+                                      : scalar(0, GRAPHC_DTYPE_F32, SourceLoc{"<eval>", 0});
+        return std::vector<Tensor>{lossValue(loss, prediction, target, Reduction::Sum), correct};
+      });
 }
 
 Graph trace(const nn::Module &module, const std::vector<InputSpec> &inputs,
@@ -375,10 +401,12 @@ Graph trace(const std::vector<std::pair<std::string, Parameter>> &parameters,
     }
     for (auto &[name, p] : parameters) {
       const rt::Tensor &v = p.value();
-      tracer.bindParameter(
-          p.id(), tracer.addArgument(RankedTensorType::get(v.shape(),
-                                                           elementTypeFor(ctx.get(), v.dtype())),
-                                     name, p.requiresGrad()));
+      Tensor arg = tracer.addArgument(
+          RankedTensorType::get(v.shape(), elementTypeFor(ctx.get(), v.dtype())), name,
+          p.requiresGrad());
+      if (p.initBound() > 0)
+        tracer.setArgumentAttr(arg, "graph.init_bound", builder.getF64FloatAttr(p.initBound()));
+      tracer.bindParameter(p.id(), arg);
     }
     tracer.finish(fn(symbolic));
   }

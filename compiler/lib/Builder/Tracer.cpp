@@ -44,6 +44,11 @@ Tensor Tracer::addArgument(Type type, llvm::StringRef name, bool requiresGrad) {
   return wrap(arg);
 }
 
+void Tracer::setArgumentAttr(const Tensor &argument, llvm::StringRef name, Attribute value) {
+  auto arg = llvm::cast<BlockArgument>(argument.impl()->value);
+  function_.setArgAttr(arg.getArgNumber(), name, value);
+}
+
 Tensor Tracer::parameter(const void *id) const {
   auto it = parameters_.find(id);
   if (it == parameters_.end())

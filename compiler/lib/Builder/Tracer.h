@@ -25,6 +25,7 @@ public:
   mlir::Location location(const SourceLoc &loc);
 
   Tensor addArgument(mlir::Type type, llvm::StringRef name, bool requiresGrad = false);
+  void setArgumentAttr(const Tensor &argument, llvm::StringRef name, mlir::Attribute value);
   void bindParameter(const void *id, const Tensor &value) { parameters_[id] = value; }
   /// The argument standing for a parameter; throws if the module did not register it.
   Tensor parameter(const void *id) const;

@@ -123,6 +123,8 @@ static llvm::StringMap<FunctionSignature> graphSignatures(ModuleOp module) {
           func.getArgument(i).getType(), name ? name.str() : "argument #" + std::to_string(i)));
       signature.arguments.back().optimizerState =
           func.getArgAttr(i, "graph.optimizer_state") != nullptr;
+      if (auto bound = func.getArgAttrOfType<FloatAttr>(i, "graph.init_bound"))
+        signature.arguments.back().initBound = bound.getValueAsDouble();
     }
     for (unsigned i = 0; i < func.getNumResults(); ++i) {
       if (auto target = func.getResultAttrOfType<IntegerAttr>(i, "graph.updates_argument")) {

@@ -27,7 +27,7 @@ class Parameter {
 public:
   Parameter() = default;
   explicit Parameter(rt::Tensor value, bool requiresGrad = true)
-      : state_(std::make_shared<State>(State{std::move(value), rt::Tensor(), requiresGrad})) {}
+      : state_(std::make_shared<State>(State{std::move(value), rt::Tensor(), requiresGrad, 0})) {}
 
   const rt::Tensor &value() const { return state_->value; }
   /// The accumulated gradient (.grad); a null tensor until a backward pass
@@ -37,6 +37,11 @@ public:
   /// zero_grad(set_to_none=True), PyTorch's default.
   void zeroGrad() { state_->grad = rt::Tensor(); }
   bool requiresGrad() const { return state_->requiresGrad; }
+  /// The bound b of the U(-b, b) default initialization the module drew this
+  /// parameter from (0: none recorded). Traced into the graph so that a
+  /// standalone executable initializes it the same way from the same seed.
+  double initBound() const { return state_->initBound; }
+  void setInitBound(double bound) { state_->initBound = bound; }
   void setRequiresGrad(bool value) { state_->requiresGrad = value; }
   /// Replaces the value (same shape and dtype are checked by loadStateDict).
   void setValue(rt::Tensor value) { state_->value = std::move(value); }
@@ -50,6 +55,7 @@ private:
     rt::Tensor value;
     rt::Tensor grad;
     bool requiresGrad;
+    double initBound = 0;
   };
   std::shared_ptr<State> state_;
 };

@@ -198,6 +198,12 @@ enum class LossKind { MSE, CrossEntropy, NLL, BCEWithLogits };
 void appendLossFunction(mlir::ModuleOp module, const std::string &forward, LossKind loss,
                         const std::string &name = "loss");
 
+/// Adds `name`(forward's arguments..., target) -> (summed loss, correct count):
+/// what an evaluation over a test set accumulates per batch (the count is
+/// correct_count for class-index losses and 0 otherwise).
+void appendEvalFunction(mlir::ModuleOp module, const std::string &forward, LossKind loss,
+                        const std::string &name = "eval");
+
 /// Traces `fn` over symbolic inputs with `parameters` (named leaves, e.g.
 /// the seed's x, w and b) as the function's trailing arguments.
 Graph trace(const std::vector<std::pair<std::string, Parameter>> &parameters,

@@ -49,6 +49,8 @@ struct TensorSignature {
   std::vector<int64_t> shape;
   /// An optimizer state argument of a train step (graph.optimizer_state).
   bool optimizerState = false;
+  /// The U(-b, b) default initialization of a parameter (graph.init_bound; 0: none).
+  double initBound = 0;
 };
 
 struct FunctionSignature {
