@@ -12,5 +12,5 @@ func.func @forward(%a: tensor<4x3xf32>, %b: tensor<5xf32>) -> tensor<4x3xf32> {
   return %0 : tensor<4x3xf32>
 }
 // MISSING: graphc: error: {{.*}}does-not-exist.mlir
-// EXE: --emit=exe is not available yet
+// EXE: --emit=exe builds a training executable: add --train
 // LOSS: error
