@@ -5,6 +5,8 @@
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/IR/IRBuilder.h"
 
+#include <nlohmann/json.hpp>
+
 #include <cctype>
 #include <map>
 
@@ -199,6 +201,38 @@ void emitCHeader(llvm::raw_ostream &os, llvm::StringRef prefix,
   }
   os << "};\nstatic const int32_t " << id << "_num_functions = " << ordering.size() << ";\n\n"
      << "#ifdef __cplusplus\n} /* extern \"C\" */\n#endif\n\n#endif /* " << guard << " */\n";
+}
+
+void emitJsonManifest(llvm::raw_ostream &os, llvm::StringRef prefix,
+                      const llvm::StringMap<FunctionSignature> &signatures) {
+  auto tensor = [](const TensorSignature &t, bool updated) {
+    nlohmann::json j = {{"name", t.name},
+                        {"dtype", graphc_dtype_name(t.dtype)},
+                        {"shape", t.shape},
+                        {"updated_in_place", updated}};
+    if (t.initBound > 0)
+      j["init_bound"] = t.initBound;
+    if (t.optimizerState)
+      j["optimizer_state"] = true;
+    return j;
+  };
+  nlohmann::json functions = nlohmann::json::array();
+  for (auto &[name, sig] : ordered(signatures)) {
+    nlohmann::json arguments = nlohmann::json::array(), results = nlohmann::json::array();
+    for (size_t i = 0; i < sig->arguments.size(); ++i)
+      arguments.push_back(tensor(sig->arguments[i], llvm::is_contained(sig->updatedArguments, i)));
+    for (const TensorSignature &r : sig->results)
+      results.push_back(tensor(r, false));
+    functions.push_back({{"name", name},
+                         {"c_function", cIdentifier(prefix) + "_" + cIdentifier(name)},
+                         {"arguments", arguments},
+                         {"results", results}});
+  }
+  nlohmann::json manifest = {{"model", prefix.str()},
+                             {"format", "graphc-model-1"},
+                             {"batch", "dimensions of -1 are the batch"},
+                             {"functions", functions}};
+  os << manifest.dump(2) << "\n";
 }
 
 } // namespace graphc

@@ -33,6 +33,12 @@ void addCWrappers(llvm::Module &module, llvm::StringRef prefix,
 void emitCHeader(llvm::raw_ostream &os, llvm::StringRef prefix,
                  const llvm::StringMap<FunctionSignature> &signatures);
 
+/// Writes `PREFIX.json`: the same description as the header's metadata table
+/// (functions, their arguments and results: names, dtypes, shapes with -1 for
+/// the batch, which are updated in place, parameters' init bounds).
+void emitJsonManifest(llvm::raw_ostream &os, llvm::StringRef prefix,
+                      const llvm::StringMap<FunctionSignature> &signatures);
+
 } // namespace graphc
 
 #endif // GRAPHC_TOOLS_GRAPHC_CINTERFACE_H

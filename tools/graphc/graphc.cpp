@@ -268,6 +268,15 @@ bool runTool(llvm::StringRef program, llvm::ArrayRef<std::string> args) {
   return true;
 }
 
+/// A file graphc needs at build time: beside an installed graphc
+/// (BIN/../RELATIVE) if it is there, else where the build tree put it.
+std::string resource(llvm::StringRef relative, llvm::StringRef buildPath) {
+  std::string self = llvm::sys::fs::getMainExecutable(nullptr, (void *)&resource);
+  llvm::SmallString<256> installed(llvm::sys::path::parent_path(llvm::sys::path::parent_path(self)));
+  llvm::sys::path::append(installed, relative);
+  return llvm::sys::fs::exists(installed) ? std::string(installed) : buildPath.str();
+}
+
 /// --emit=exe: the model's object, its header, the generated model table and
 /// the runtime's generic main, compiled and linked with the system compiler.
 int linkExecutable(llvm::StringRef objectBytes, llvm::StringRef prefix,
@@ -299,9 +308,10 @@ int linkExecutable(llvm::StringRef objectBytes, llvm::StringRef prefix,
   std::string partial = outputFile + ".partial";
   ok = ok &&
        runTool(cc, {"-std=c11", "-O2", "-c", path("glue.c"), "-o", path("glue.o"), "-I", dir.str().str(),
-                    "-I", GRAPHC_RUNTIME_INCLUDE_DIR}) &&
-       runTool(cxx, {path("glue.o"), path("model.o"), GRAPHC_STANDALONE_ARCHIVE,
-                     GRAPHC_RUNTIME_ARCHIVE, GRAPHC_LIBOMP_PATH,
+                    "-I", resource("include", GRAPHC_RUNTIME_INCLUDE_DIR)}) &&
+       runTool(cxx, {path("glue.o"), path("model.o"),
+                     resource("lib/libgraphc_standalone.a", GRAPHC_STANDALONE_ARCHIVE),
+                     resource("lib/libgraphc_runtime.a", GRAPHC_RUNTIME_ARCHIVE), GRAPHC_LIBOMP_PATH,
                      std::string("-Wl,-rpath,") + llvm::sys::path::parent_path(GRAPHC_LIBOMP_PATH).str(),
                      "-lz", "-lm", "-lpthread", "-o", partial});
   llvm::sys::fs::remove_directories(dir);
@@ -384,6 +394,16 @@ int run() {
   if (emit == Emit::Header) {
     graphc::emitCHeader(output->os(), prefix, signatures);
     output->keep();
+    // The JSON manifest goes beside a header file (NAME.h -> NAME.json).
+    if (outputFile != "-") {
+      llvm::SmallString<128> manifest(outputFile.getValue());
+      llvm::sys::path::replace_extension(manifest, "json");
+      auto json = openOutputFile(manifest, &error);
+      if (!json)
+        return fail(error);
+      graphc::emitJsonManifest(json->os(), prefix, signatures);
+      json->keep();
+    }
     return 0;
   }
   if (emit == Emit::LLVMMLIR) {
@@ -434,9 +454,10 @@ int run() {
   // MemoryBufferRef keeps references: the member's name must outlive writeArchive.
   std::string memberName = prefix + ".o";
   members.emplace_back(llvm::MemoryBufferRef(objectBytes, memberName));
-  auto runtime = llvm::MemoryBuffer::getFile(GRAPHC_RUNTIME_ARCHIVE);
+  std::string runtimeArchive = resource("lib/libgraphc_runtime.a", GRAPHC_RUNTIME_ARCHIVE);
+  auto runtime = llvm::MemoryBuffer::getFile(runtimeArchive);
   if (!runtime)
-    return fail(llvm::Twine("cannot read the graphc runtime ") + GRAPHC_RUNTIME_ARCHIVE);
+    return fail("cannot read the graphc runtime " + runtimeArchive);
   llvm::Error archiveError = llvm::Error::success();
   llvm::object::Archive archive((*runtime)->getMemBufferRef(), archiveError);
   if (archiveError)
