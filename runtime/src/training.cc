@@ -160,17 +160,24 @@ constexpr const char* kOptimizerPrefix = "optimizer.";
 TrainingSummary runTraining(const TrainingConfig& config, const TrainingCallbacks& cb) {
   if (config.batchSize < 1 || config.epochs < 0)
     throw Error(GRAPHC_INVALID_ARGUMENT, "batch size must be >= 1 and epochs >= 0");
+  auto callStart = Clock::now();
+  auto seconds = [](Clock::time_point from) {
+    return std::chrono::duration<double>(Clock::now() - from).count();
+  };
   LoaderOptions testOptions;
   testOptions.batchSize = config.batchSize;
   testOptions.seed = config.seed;
   testOptions.mean = config.mean;
   testOptions.stdDev = config.std;
   // Every test image counts: no shuffle, and the last partial batch is kept.
+  auto loadStart = Clock::now();
   Dataset test = loadDataset(config.dataDir, false, config.limitTest);
+  double dataLoadSeconds = seconds(loadStart);
   int64_t testCount = test.size();
   DataLoader testLoader(test, testOptions);
 
   TrainingSummary summary;
+  summary.dataLoadSeconds = dataLoadSeconds;
   int firstEpoch = 0;
   if (!config.resumePath.empty() || !config.loadPath.empty()) {
     bool resume = !config.resumePath.empty();
@@ -201,7 +208,9 @@ TrainingSummary runTraining(const TrainingConfig& config, const TrainingCallback
     return summary;
   }
 
+  loadStart = Clock::now();
   Dataset train = loadDataset(config.dataDir, true, config.limitTrain);
+  summary.dataLoadSeconds += seconds(loadStart);
   int64_t trainCount = train.size();
   LoaderOptions trainOptions = testOptions;
   trainOptions.shuffle = true;
@@ -223,6 +232,8 @@ TrainingSummary runTraining(const TrainingConfig& config, const TrainingCallback
     int64_t seen = 0, batch = 0;
     Tensor images, labels;
     while (trainLoader.next(images, labels)) {
+      if (summary.steps == 0 && summary.secondsToFirstStep == 0)
+        summary.secondsToFirstStep = seconds(callStart);
       double loss = cb.trainStep(images, labels, config.learningRate);
       ++batch;
       ++summary.steps;

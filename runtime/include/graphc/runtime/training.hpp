@@ -58,6 +58,9 @@ struct TrainingSummary {
   double trainLoss = 0, testLoss = 0, testAccuracy = 0;
   int64_t steps = 0;
   int epochsRun = 0;
+  // Seconds from the call to the start of the first training step, and how
+  // much of that went to loading the data sets (for the startup budget).
+  double secondsToFirstStep = 0, dataLoadSeconds = 0;
 };
 
 // Runs the loop. Throws rt::Error (bad data, checkpoint or configuration)
