@@ -332,8 +332,6 @@ int run() {
   if (optLevel < '0' || optLevel > '3')
     return fail("-O takes 0, 1, 2 or 3");
   unsigned level = optLevel - '0';
-  if (batch != 0)
-    return fail("--batch (a static batch) is not supported yet; the batch is dynamic");
   if (emit == Emit::Exe && !train)
     return fail("--emit=exe builds a training executable: add --train");
   if ((emit == Emit::Lib || emit == Emit::Exe) && outputFile == "-")
@@ -353,6 +351,15 @@ int run() {
   if (!module->lookupSymbol<func::FuncOp>(function))
     return fail("'" + inputFile + "' has no function '" + function + "' (--function)");
 
+  if (batch != 0) {
+    PassManager pm(context.get());
+    graphc::SpecializeBatchOptions specialize;
+    specialize.function = function;
+    specialize.batch = batch;
+    pm.addPass(graphc::createSpecializeBatch(specialize));
+    if (failed(pm.run(*module)))
+      return 1;
+  }
   if (train && failed(addTrainStep(*module)))
     return 1;
 

@@ -118,4 +118,20 @@ def InlineAllocaScopes : Pass<"graphc-inline-alloca-scopes", "mlir::func::FuncOp
   let dependentDialects = ["mlir::memref::MemRefDialect"];
 }
 
+def SpecializeBatch : Pass<"graphc-specialize-batch", "mlir::ModuleOp"> {
+  let summary = "Gives a function's dynamic batch a static size";
+  let description = [{
+    Replaces the dynamic first dimension of `function`'s arguments with
+    `batch` and re-derives every result type from the ops' shape rules, so
+    the lowering sees static shapes throughout (the driver's --batch=N).
+    Reshape, broadcast_to and cast, whose result types are given rather than
+    inferred, get their dynamic sizes from their operands.
+  }];
+  let options = [
+    Option<"function", "function", "std::string", /*default=*/"\"forward\"",
+           "The function to specialize">,
+    Option<"batch", "batch", "int64_t", /*default=*/"1", "The static batch size">,
+  ];
+}
+
 #endif // GRAPHC_TRANSFORMS_PASSES_TD
