@@ -91,13 +91,19 @@ inline graphc::rt::TrainingConfig config(const std::string &model) {
   return c;
 }
 
+inline graphc::OptimizerConfig optimizerConfig();
+
 /// --emit-graph: traces `model` on one sample of `sampleShape` (the batch is
-/// dynamic) and writes the graph. Returns true if it did.
-inline bool emitGraphIfAsked(graphc::nn::Module &model, std::vector<int64_t> sampleShape) {
+/// dynamic) and writes the graph, with `loss` and the --optimizer flags as
+/// the defaults `graphc --train` uses. Returns true if it did.
+inline bool emitGraphIfAsked(graphc::nn::Module &model, std::vector<int64_t> sampleShape,
+                             const std::string &loss) {
   if (emitGraph.empty())
     return false;
   sampleShape.insert(sampleShape.begin(), 1);
-  graphc::trace(model, graphc::rt::Tensor::zeros(sampleShape)).save(emitGraph);
+  graphc::trace(model, graphc::rt::Tensor::zeros(sampleShape))
+      .setTrainingDefaults(loss, optimizerConfig())
+      .save(emitGraph);
   std::cerr << "wrote " << emitGraph << "\n";
   return true;
 }

@@ -10,7 +10,7 @@ int main(int argc, char **argv) {
   try {
     graphc::manualSeed(training_flags::seed);
     LeNet5 net;
-    if (training_flags::emitGraphIfAsked(net, {1, 28, 28}))
+    if (training_flags::emitGraphIfAsked(net, {1, 28, 28}, "cross_entropy"))
       return 0;
     std::cout << net << "\n";
     graphc::FitOptions options;

@@ -10,7 +10,7 @@ int main(int argc, char **argv) {
   try {
     graphc::manualSeed(training_flags::seed);
     auto model = makeMLP();
-    if (training_flags::emitGraphIfAsked(*model, {784}))
+    if (training_flags::emitGraphIfAsked(*model, {784}, "nll"))
       return 0;
     std::cout << *model << "\n";
     graphc::FitOptions options;

@@ -88,10 +88,11 @@ cl::opt<std::string> function("function", cl::desc("The traced function (default
 cl::opt<bool> train("train", cl::desc("Append the loss, its gradients and the optimizer update "
                                       "as train_step"),
                     cl::cat(category));
-cl::opt<std::string> lossName("loss", cl::desc("mse, cross_entropy (default), nll or "
-                                               "bce_with_logits"),
+cl::opt<std::string> lossName("loss", cl::desc("mse, cross_entropy (default, or the graph's), nll "
+                                               "or bce_with_logits"),
                               cl::init("cross_entropy"), cl::cat(category));
-cl::opt<std::string> optimizerName("optimizer", cl::desc("sgd (default), adam or adamw"),
+cl::opt<std::string> optimizerName("optimizer",
+                                   cl::desc("sgd (default, or the graph's), adam or adamw"),
                                    cl::init("sgd"), cl::cat(category));
 cl::opt<double> momentum("momentum", cl::desc("SGD momentum"), cl::init(0.0), cl::cat(category));
 cl::opt<double> dampening("dampening", cl::desc("SGD dampening"), cl::init(0.0),
@@ -117,18 +118,49 @@ std::optional<graphc::LossKind> parseLoss(StringRef name) {
       .Default(std::nullopt);
 }
 
+/// Flags left unset take the defaults the DSL recorded in the graph
+/// (Graph::setTrainingDefaults).
+void applyGraphDefaults(ModuleOp module) {
+  if (lossName.getNumOccurrences() == 0)
+    if (auto loss = module->getAttrOfType<StringAttr>("graph.loss"))
+      lossName = loss.str();
+  if (optimizerName.getNumOccurrences() == 0)
+    if (auto optimizer = module->getAttrOfType<StringAttr>("graph.optimizer"))
+      optimizerName = optimizer.str();
+  auto options = module->getAttrOfType<DictionaryAttr>("graph.optimizer_options");
+  if (!options)
+    return;
+  auto number = [&](cl::opt<double> &flag, StringRef key) {
+    if (flag.getNumOccurrences() == 0)
+      if (auto value = options.getAs<FloatAttr>(key))
+        flag = value.getValueAsDouble();
+  };
+  number(momentum, "momentum");
+  number(dampening, "dampening");
+  number(weightDecay, "weight_decay");
+  number(beta1, "beta1");
+  number(beta2, "beta2");
+  number(eps, "eps");
+  if (nesterov.getNumOccurrences() == 0)
+    if (auto value = options.getAs<BoolAttr>("nesterov"))
+      nesterov = value.getValue();
+}
+
 /// The loss, its gradient and the optimizer step, as train_step.
 LogicalResult addTrainStep(ModuleOp module) {
+  applyGraphDefaults(module);
   auto loss = parseLoss(lossName);
   if (!loss)
     return emitError(module.getLoc())
            << "unknown --loss '" << lossName << "' (mse, cross_entropy, nll or bce_with_logits)";
   graphc::appendLossFunction(module, function, *loss, "loss");
   graphc::appendEvalFunction(module, function, *loss, "eval");
-  // Only the loss is differentiated; the model stays an inference function.
-  auto forward = module.lookupSymbol<func::FuncOp>(function);
-  for (unsigned i = 0; i < forward.getNumArguments(); ++i)
-    forward.removeArgAttr(i, "graph.requires_grad");
+  // Only the loss is differentiated; the model and eval stay inference functions.
+  for (StringRef name : {StringRef(function), StringRef("eval")}) {
+    auto func = module.lookupSymbol<func::FuncOp>(name);
+    for (unsigned i = 0; i < func.getNumArguments(); ++i)
+      func.removeArgAttr(i, "graph.requires_grad");
+  }
   PassManager pm(module.getContext());
   pm.addPass(createInlinerPass());
   pm.addPass(graphc::createAutodiff());

@@ -119,6 +119,23 @@ Graph &Graph::differentiate() {
   return *this;
 }
 
+Graph &Graph::setTrainingDefaults(const std::string &loss, const OptimizerConfig &optimizer) {
+  OpBuilder b(context_.get());
+  ModuleOp m = module();
+  m->setAttr("graph.loss", b.getStringAttr(loss));
+  m->setAttr("graph.optimizer", b.getStringAttr(optimizer.name));
+  m->setAttr("graph.optimizer_options",
+             b.getDictionaryAttr({b.getNamedAttr("momentum", b.getF64FloatAttr(optimizer.momentum)),
+                                  b.getNamedAttr("dampening", b.getF64FloatAttr(optimizer.dampening)),
+                                  b.getNamedAttr("nesterov", b.getBoolAttr(optimizer.nesterov)),
+                                  b.getNamedAttr("weight_decay",
+                                                 b.getF64FloatAttr(optimizer.weightDecay)),
+                                  b.getNamedAttr("beta1", b.getF64FloatAttr(optimizer.beta1)),
+                                  b.getNamedAttr("beta2", b.getF64FloatAttr(optimizer.beta2)),
+                                  b.getNamedAttr("eps", b.getF64FloatAttr(optimizer.eps))}));
+  return *this;
+}
+
 Graph &Graph::addTrainStep(const OptimizerConfig &optimizer, const std::string &function) {
   if (!module().lookupSymbol((function + "_grad")))
     differentiate();

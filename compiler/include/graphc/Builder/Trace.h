@@ -122,6 +122,12 @@ public:
   /// parameters and its optimizer state in place.
   TrainProgram compileTrainStep(const JitOptions &options = {}) const;
 
+  /// Records how the model is meant to be trained (module attributes
+  /// graph.loss, graph.optimizer and graph.optimizer_options), which the
+  /// driver's --train uses when its own flags do not say otherwise.
+  /// `loss` is mse, cross_entropy, nll or bce_with_logits.
+  Graph &setTrainingDefaults(const std::string &loss, const OptimizerConfig &optimizer);
+
   /// Compiles with the in-process JIT.
   Program compile(const JitOptions &options = {}) const;
 
