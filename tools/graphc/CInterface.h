@@ -29,9 +29,17 @@ std::string cIdentifier(llvm::StringRef name);
 void addCWrappers(llvm::Module &module, llvm::StringRef prefix,
                   const llvm::StringMap<FunctionSignature> &signatures);
 
+/// Adds `int PREFIX_init(uint64_t seed, T *param...)`: the parameters of
+/// `function` that carry a default-init bound, drawn like PyTorch from the
+/// seed through the runtime's generator (so the object then needs the runtime).
+void addInitFunction(llvm::Module &module, llvm::StringRef prefix,
+                     const llvm::StringMap<FunctionSignature> &signatures,
+                     llvm::StringRef function);
+
 /// Writes the C11 header declaring the wrappers and the metadata table.
 void emitCHeader(llvm::raw_ostream &os, llvm::StringRef prefix,
-                 const llvm::StringMap<FunctionSignature> &signatures);
+                 const llvm::StringMap<FunctionSignature> &signatures,
+                 llvm::StringRef modelFunction = "forward");
 
 /// Writes `PREFIX.json`: the same description as the header's metadata table
 /// (functions, their arguments and results: names, dtypes, shapes with -1 for

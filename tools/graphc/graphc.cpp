@@ -328,7 +328,7 @@ int linkExecutable(llvm::StringRef objectBytes, llvm::StringRef prefix,
   };
   bool ok = write(path("model.o"), [&](llvm::raw_ostream &os) { os << objectBytes; return true; }) &&
             write(path((prefix + ".h").str()), [&](llvm::raw_ostream &os) {
-              graphc::emitCHeader(os, prefix, signatures);
+              graphc::emitCHeader(os, prefix, signatures, function);
               return true;
             }) &&
             write(path("glue.c"), [&](llvm::raw_ostream &os) {
@@ -431,7 +431,7 @@ int run() {
   llvm::StringMap<graphc::FunctionSignature> signatures;
   graphc::lowerToLLVMDialect(*module, options, &signatures);
   if (emit == Emit::Header) {
-    graphc::emitCHeader(output->os(), prefix, signatures);
+    graphc::emitCHeader(output->os(), prefix, signatures, function);
     output->keep();
     // The JSON manifest goes beside a header file (NAME.h -> NAME.json).
     if (outputFile != "-") {
@@ -461,6 +461,7 @@ int run() {
   if (!llvmModule)
     return fail("translation to LLVM IR failed");
   graphc::addCWrappers(*llvmModule, prefix, signatures);
+  graphc::addInitFunction(*llvmModule, prefix, signatures, function);
   llvmModule->setTargetTriple(machine->getTargetTriple().str());
   llvmModule->setDataLayout(machine->createDataLayout());
   if (llvm::Error err = makeOptimizingTransformer(level, 0, machine.get())(llvmModule.get()))
