@@ -7,6 +7,7 @@
 // RUN: graphc %s --emit=dot | FileCheck %s --check-prefix=DOT
 // RUN: graphc %s --train --loss=cross_entropy --optimizer=adam --emit=graph | FileCheck %s --check-prefix=TRAIN
 // RUN: graphc --version | FileCheck %s --check-prefix=VERSION
+// RUN: graphc-opt %s --emit-bytecode -o %t.mlirbc && graphc %t.mlirbc --emit=graph | FileCheck %s --check-prefix=GRAPH
 
 // A traced two-layer classifier, as --emit-graph writes it.
 // GRAPH: func.func @forward
