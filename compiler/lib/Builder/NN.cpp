@@ -7,7 +7,9 @@
 #include <cstdlib>
 #include <sstream>
 #include <stdexcept>
+#include <string>
 #include <typeinfo>
+#include <vector>
 
 namespace graphc {
 
@@ -83,6 +85,35 @@ void initLikePyTorch(Parameter &weight, Parameter *bias, int64_t fanIn) {
 }
 
 } // namespace
+
+namespace {
+/// Call sites of the module calls in progress on this thread, innermost last.
+thread_local std::vector<SourceLoc> moduleCalls;
+
+/// Is `loc` inside graphc's own Builder sources (a built-in module's body)?
+bool insideBuilder(const SourceLoc &loc) {
+  static const std::string here = __FILE__; // .../compiler/lib/Builder/NN.cpp
+  static const std::string dir = here.substr(0, here.rfind('/') + 1);
+  return loc.file && std::string(loc.file).rfind(dir, 0) == 0;
+}
+} // namespace
+
+SourceLoc moduleCallSite(SourceLoc fallback) {
+  // The innermost call made from user code: built-in modules calling each
+  // other (Sequential) do not count.
+  for (auto it = moduleCalls.rbegin(); it != moduleCalls.rend(); ++it)
+    if (!insideBuilder(*it))
+      return *it;
+  return fallback;
+}
+
+Tensor Module::operator()(const Tensor &input, SourceLoc loc) {
+  moduleCalls.push_back(loc);
+  struct Pop {
+    ~Pop() { moduleCalls.pop_back(); }
+  } pop;
+  return forward(input);
+}
 
 Tensor Module::forward(const Tensor &) {
   throw std::logic_error(name() + " has no single-input forward()");
@@ -223,7 +254,7 @@ Linear::Linear(int64_t inFeatures, int64_t outFeatures, bool withBias)
 }
 
 Tensor Linear::forward(const Tensor &input) {
-  return linear(input, weight, bias.defined() ? Tensor(bias) : Tensor());
+  return linear(input, weight, bias.defined() ? Tensor(bias) : Tensor(), moduleCallSite());
 }
 
 std::string Linear::extraRepr() const {
@@ -250,7 +281,7 @@ Conv2d::Conv2d(int64_t inChannels, int64_t outChannels, Pair kernelSize, Pair st
 
 Tensor Conv2d::forward(const Tensor &input) {
   return conv2d(input, weight, bias.defined() ? Tensor(bias) : Tensor(), stride, padding,
-                dilation, groups);
+                dilation, groups, moduleCallSite());
 }
 
 std::string Conv2d::extraRepr() const {
@@ -271,7 +302,7 @@ MaxPool2d::MaxPool2d(Pair kernelSize, Pair stride, Pair padding)
     : kernelSize(kernelSize), stride(stride == Pair(0) ? kernelSize : stride), padding(padding) {}
 
 Tensor MaxPool2d::forward(const Tensor &input) {
-  return max_pool2d(input, kernelSize, stride, padding);
+  return max_pool2d(input, kernelSize, stride, padding, moduleCallSite());
 }
 
 std::string MaxPool2d::extraRepr() const {
@@ -283,7 +314,7 @@ AvgPool2d::AvgPool2d(Pair kernelSize, Pair stride, Pair padding)
     : kernelSize(kernelSize), stride(stride == Pair(0) ? kernelSize : stride), padding(padding) {}
 
 Tensor AvgPool2d::forward(const Tensor &input) {
-  return avg_pool2d(input, kernelSize, stride, padding);
+  return avg_pool2d(input, kernelSize, stride, padding, moduleCallSite());
 }
 
 std::string AvgPool2d::extraRepr() const {
@@ -307,7 +338,7 @@ void Sequential::append(std::shared_ptr<Module> module) {
 Tensor Sequential::forward(const Tensor &input) {
   Tensor x = input;
   for (auto &layer : layers_)
-    x = layer->forward(x);
+    x = (*layer)(x);
   return x;
 }
 

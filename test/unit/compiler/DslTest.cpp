@@ -191,3 +191,29 @@ TEST(Random, MatchesTorchManualSeedAndRand) {
   Tensor r = g::rand({3});
   EXPECT_EQ(r.str(), "tensor([0.4963, 0.7682, 0.0885])");
 }
+
+namespace {
+/// A user module whose Linear gets the wrong input width.
+struct Tiny : g::nn::Module {
+  Tiny() { fc = registerModule("fc", std::make_shared<g::nn::Linear>(3, 2)); }
+  g::Tensor forward(const g::Tensor &x) override {
+    line = __LINE__ + 1;
+    return (*fc)(x);
+  }
+  std::shared_ptr<g::nn::Linear> fc;
+  int line = 0;
+};
+} // namespace
+
+TEST(TraceErrors, BuiltInModulesReportTheUsersCallSite) {
+  Tiny tiny;
+  try {
+    g::trace(tiny, Tensor::zeros({1, 5}));
+    FAIL() << "expected a TraceError";
+  } catch (const g::TraceError &e) {
+    // The failing matmul is inside Linear; the error points at `(*fc)(x)`.
+    EXPECT_EQ(e.line(), tiny.line) << e.what();
+    EXPECT_NE(std::string(e.file()).find("DslTest.cpp"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("[?, 5] x [3, 2]"), std::string::npos) << e.what();
+  }
+}

@@ -77,7 +77,10 @@ public:
   /// The single-input forward used by Sequential and trace(). Modules with
   /// other signatures define their own and need not override this one.
   virtual Tensor forward(const Tensor &input);
-  Tensor operator()(const Tensor &input) { return forward(input); }
+  /// Calls forward(). The call site is remembered while forward() runs, so
+  /// that errors and IR locations inside a built-in module (Linear, Conv2d,
+  /// ...) point at the user's line that called it.
+  Tensor operator()(const Tensor &input, SourceLoc loc = SourceLoc::current());
 
   /// PyTorch's state_dict order: own parameters, then submodules', depth first.
   std::vector<std::pair<std::string, Parameter>> namedParameters() const;
@@ -163,21 +166,25 @@ public:
   Pair kernelSize, stride, padding;
 };
 
+/// The innermost user call site of a module call in progress (see
+/// Module::operator()), or `fallback` outside any module call.
+SourceLoc moduleCallSite(SourceLoc fallback = SourceLoc::current());
+
 class ReLU : public Module {
 public:
-  Tensor forward(const Tensor &input) override { return relu(input); }
+  Tensor forward(const Tensor &input) override { return relu(input, moduleCallSite()); }
   std::string name() const override { return "ReLU"; }
 };
 
 class Sigmoid : public Module {
 public:
-  Tensor forward(const Tensor &input) override { return sigmoid(input); }
+  Tensor forward(const Tensor &input) override { return sigmoid(input, moduleCallSite()); }
   std::string name() const override { return "Sigmoid"; }
 };
 
 class Tanh : public Module {
 public:
-  Tensor forward(const Tensor &input) override { return tanh(input); }
+  Tensor forward(const Tensor &input) override { return tanh(input, moduleCallSite()); }
   std::string name() const override { return "Tanh"; }
 };
 
@@ -186,7 +193,9 @@ class Flatten : public Module {
 public:
   explicit Flatten(int64_t startDim = 1, int64_t endDim = -1)
       : startDim(startDim), endDim(endDim) {}
-  Tensor forward(const Tensor &input) override { return flatten(input, startDim, endDim); }
+  Tensor forward(const Tensor &input) override {
+    return flatten(input, startDim, endDim, moduleCallSite());
+  }
   std::string name() const override { return "Flatten"; }
   std::string extraRepr() const override;
   int64_t startDim, endDim;
@@ -195,7 +204,7 @@ public:
 class Softmax : public Module {
 public:
   explicit Softmax(int64_t dim) : dim(dim) {}
-  Tensor forward(const Tensor &input) override { return softmax(input, dim); }
+  Tensor forward(const Tensor &input) override { return softmax(input, dim, moduleCallSite()); }
   std::string name() const override { return "Softmax"; }
   std::string extraRepr() const override { return "dim=" + std::to_string(dim); }
   int64_t dim;
@@ -204,7 +213,9 @@ public:
 class LogSoftmax : public Module {
 public:
   explicit LogSoftmax(int64_t dim) : dim(dim) {}
-  Tensor forward(const Tensor &input) override { return log_softmax(input, dim); }
+  Tensor forward(const Tensor &input) override {
+    return log_softmax(input, dim, moduleCallSite());
+  }
   std::string name() const override { return "LogSoftmax"; }
   std::string extraRepr() const override { return "dim=" + std::to_string(dim); }
   int64_t dim;
