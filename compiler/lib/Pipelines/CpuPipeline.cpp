@@ -52,6 +52,8 @@ void graphc::buildBufferizationPipeline(OpPassManager &pm) {
   pm.addPass(createBufferizationToMemRefPass());
   pm.addPass(createCanonicalizerPass());
   pm.addNestedPass<func::FuncOp>(createStridedCopyToLinalg());
+  // One allocation per call for all temporaries instead of one each.
+  pm.addNestedPass<func::FuncOp>(createPlanTemporaryArena());
 }
 
 void graphc::buildMemRefToLLVMPipeline(OpPassManager &pm, const CpuPipelineOptions &options) {

@@ -118,6 +118,23 @@ def InlineAllocaScopes : Pass<"graphc-inline-alloca-scopes", "mlir::func::FuncOp
   let dependentDialects = ["mlir::memref::MemRefDialect"];
 }
 
+def PlanTemporaryArena : Pass<"graphc-plan-temporary-arena", "mlir::func::FuncOp"> {
+  let summary = "Places a function's temporary buffers in one preplanned arena";
+  let description = [{
+    After bufferization every temporary is its own memref.alloc (malloc) and
+    memref.dealloc (free): a training step of LeNet makes dozens of heap
+    calls per batch. This pass gathers the statically shaped temporaries
+    that are allocated and freed in the function's entry block, gives each a
+    byte offset in one arena (first fit over the live intervals, so buffers
+    whose lifetimes do not overlap share memory, 64-byte aligned), and
+    replaces them with memref.view ops of that arena. The arena is one
+    allocation at entry, freed before each return. Buffers that are returned
+    (the caller owns them), dynamically shaped, allocated inside loops or
+    freed conditionally keep their own allocation.
+  }];
+  let dependentDialects = ["mlir::memref::MemRefDialect", "mlir::arith::ArithDialect"];
+}
+
 def SpecializeBatch : Pass<"graphc-specialize-batch", "mlir::ModuleOp"> {
   let summary = "Gives a function's dynamic batch a static size";
   let description = [{
