@@ -10,6 +10,7 @@
 #include "graphc/Transforms/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "llvm/ADT/MapVector.h"
 
 namespace graphc {
 #define GEN_PASS_DEF_PLANTEMPORARYARENA
@@ -22,29 +23,74 @@ namespace {
 
 constexpr int64_t kArenaAlignment = 64;
 
+// A byte count `perBatch * B + fixed`, B being the function's one dynamic
+// size (the batch), so that buffers of a dynamic batch can be planned once
+// for every B >= 1. Static buffers have perBatch = 0.
+struct Bytes {
+  int64_t perBatch = 0;
+  int64_t fixed = 0;
+  Bytes operator+(Bytes other) const { return {perBatch + other.perBatch, fixed + other.fixed}; }
+  // Holds for every B >= 1 when it holds coefficient by coefficient.
+  bool atMost(Bytes other) const { return perBatch <= other.perBatch && fixed <= other.fixed; }
+  bool operator<(Bytes other) const {
+    return std::tie(perBatch, fixed) < std::tie(other.perBatch, other.fixed);
+  }
+};
+
 struct Temporary {
   memref::AllocOp alloc;
   memref::DeallocOp dealloc;
   int64_t begin = 0; // position of the alloc in the entry block
   int64_t end = 0;   // position of the dealloc
-  int64_t bytes = 0;
-  int64_t offset = 0;
+  Bytes bytes;
+  Bytes offset;
 };
 
 int64_t alignUp(int64_t value) {
   return (value + kArenaAlignment - 1) / kArenaAlignment * kArenaAlignment;
 }
 
-// The buffer's size in bytes, or nothing when it cannot live in the arena:
-// memref.view needs a static, identity-layout result in the default memory
-// space, and sub-byte elements (i1) have no byte size to offset by.
-std::optional<int64_t> arenaBytes(MemRefType type) {
-  if (!type.hasStaticShape() || !type.getLayout().isIdentity() || type.getMemorySpace())
+// Both coefficients aligned keep perBatch * B + fixed aligned for every B.
+Bytes alignUp(Bytes value) { return {alignUp(value.perBatch), alignUp(value.fixed)}; }
+
+// The buffer's size, or nothing when it cannot live in the arena: memref.view
+// needs an identity-layout result in the default memory space, sub-byte
+// elements (i1) have no byte size to offset by, and a dynamic buffer must
+// have exactly one dynamic dimension, sized `batch`.
+std::optional<Bytes> arenaBytes(memref::AllocOp alloc, Value batch) {
+  MemRefType type = alloc.getType();
+  if (!type.getLayout().isIdentity() || type.getMemorySpace())
     return std::nullopt;
   Type element = type.getElementType();
   if (!element.isIntOrFloat() || element.getIntOrFloatBitWidth() % 8 != 0)
     return std::nullopt;
-  return type.getNumElements() * (element.getIntOrFloatBitWidth() / 8);
+  int64_t staticBytes = element.getIntOrFloatBitWidth() / 8;
+  for (int64_t size : type.getShape())
+    if (!ShapedType::isDynamic(size))
+      staticBytes *= size;
+  if (type.hasStaticShape())
+    return Bytes{0, staticBytes};
+  if (alloc.getDynamicSizes().size() != 1 || alloc.getDynamicSizes()[0] != batch ||
+      !alloc.getSymbolOperands().empty())
+    return std::nullopt;
+  return Bytes{staticBytes, 0};
+}
+
+// The size that most of the function's one-dimension-dynamic temporaries
+// share (the batch; a second SSA value for it, such as the dim of the labels,
+// only loses its few buffers). Only those buffers are planned with it.
+Value sharedBatchSize(Block &entry) {
+  llvm::MapVector<Value, int64_t> uses;
+  for (Operation &op : entry)
+    if (auto alloc = dyn_cast<memref::AllocOp>(op))
+      if (alloc.getDynamicSizes().size() == 1)
+        ++uses[alloc.getDynamicSizes()[0]];
+  Value batch;
+  int64_t most = 0;
+  for (auto [size, count] : uses)
+    if (count > most)
+      batch = size, most = count;
+  return batch;
 }
 
 // The unconditional dealloc of `alloc` in `block`, when that is the only way
@@ -64,25 +110,50 @@ memref::DeallocOp soleDeallocIn(memref::AllocOp alloc, Block &block) {
 
 // First fit: each buffer, in allocation order, takes the lowest offset that
 // does not overlap a buffer still live when it is allocated.
-int64_t assignOffsets(SmallVectorImpl<Temporary> &temporaries) {
-  int64_t arenaBytesTotal = 0;
+// The candidates are the arena's start and the aligned ends of the live
+// buffers; a candidate fits when, for every B, the buffer lies wholly before
+// or wholly after each live one. Returns an upper bound of the arena's size.
+Bytes assignOffsets(SmallVectorImpl<Temporary> &temporaries) {
+  Bytes total;
   for (size_t i = 0; i < temporaries.size(); ++i) {
     Temporary &current = temporaries[i];
-    SmallVector<std::pair<int64_t, int64_t>> taken; // [offset, offset + bytes)
+    SmallVector<std::pair<Bytes, Bytes>> live; // [offset, offset + bytes)
     for (size_t j = 0; j < i; ++j)
       if (temporaries[j].end > current.begin)
-        taken.push_back({temporaries[j].offset, temporaries[j].offset + temporaries[j].bytes});
-    llvm::sort(taken);
-    int64_t candidate = 0;
-    for (auto [from, to] : taken) {
-      if (candidate + current.bytes <= from)
-        break;
-      candidate = std::max(candidate, alignUp(to));
+        live.push_back({temporaries[j].offset, temporaries[j].offset + temporaries[j].bytes});
+    SmallVector<Bytes> candidates{Bytes{}};
+    Bytes afterAll;
+    for (auto &range : live) {
+      candidates.push_back(alignUp(range.second));
+      afterAll = {std::max(afterAll.perBatch, range.second.perBatch),
+                  std::max(afterAll.fixed, range.second.fixed)};
     }
-    current.offset = candidate;
-    arenaBytesTotal = std::max(arenaBytesTotal, candidate + current.bytes);
+    llvm::sort(candidates);
+    // Past every live buffer for every B: the candidate that always fits.
+    candidates.push_back(alignUp(afterAll));
+    for (Bytes candidate : candidates) {
+      bool fits = llvm::all_of(live, [&](auto &range) {
+        return (candidate + current.bytes).atMost(range.first) || range.second.atMost(candidate);
+      });
+      if (fits) {
+        current.offset = candidate;
+        break;
+      }
+    }
+    Bytes end = current.offset + current.bytes;
+    total = {std::max(total.perBatch, end.perBatch), std::max(total.fixed, end.fixed)};
   }
-  return arenaBytesTotal;
+  return total;
+}
+
+// perBatch * batch + fixed as index arithmetic at the builder's point.
+Value materialize(OpBuilder &builder, Location loc, Bytes bytes, Value batch) {
+  Value fixed = builder.create<arith::ConstantIndexOp>(loc, bytes.fixed);
+  if (bytes.perBatch == 0)
+    return fixed;
+  Value perBatch = builder.create<arith::ConstantIndexOp>(loc, bytes.perBatch);
+  Value scaled = builder.create<arith::MulIOp>(loc, perBatch, batch);
+  return builder.create<arith::AddIOp>(loc, scaled, fixed);
 }
 
 struct PlanTemporaryArenaPass : graphc::impl::PlanTemporaryArenaBase<PlanTemporaryArenaPass> {
@@ -97,34 +168,55 @@ struct PlanTemporaryArenaPass : graphc::impl::PlanTemporaryArenaBase<PlanTempora
     for (Operation &op : entry)
       position[&op] = index++;
 
+    // The arena is allocated where the batch size is known: at entry, or
+    // right after the batch's definition. Dynamic buffers allocated before
+    // that point, and anything before it, keep their own allocation.
+    Value batch = sharedBatchSize(entry);
+    Operation *batchDefinition = batch ? batch.getDefiningOp() : nullptr;
+    if (batchDefinition && batchDefinition->getBlock() != &entry)
+      batch = {}, batchDefinition = nullptr;
+    int64_t firstPlanned = batchDefinition ? position[batchDefinition] + 1 : 0;
+
     SmallVector<Temporary> temporaries;
     for (Operation &op : entry) {
       auto alloc = dyn_cast<memref::AllocOp>(op);
-      if (!alloc)
+      if (!alloc || position[alloc] < firstPlanned)
         continue;
-      std::optional<int64_t> bytes = arenaBytes(alloc.getType());
+      std::optional<Bytes> bytes = arenaBytes(alloc, batch);
       memref::DeallocOp dealloc = soleDeallocIn(alloc, entry);
-      if (!bytes || *bytes == 0 || !dealloc)
+      if (!bytes || (bytes->perBatch == 0 && bytes->fixed == 0) || !dealloc)
         continue;
-      temporaries.push_back({alloc, dealloc, position[alloc], position[dealloc], *bytes, 0});
+      temporaries.push_back({alloc, dealloc, position[alloc], position[dealloc], *bytes, {}});
     }
     if (temporaries.empty())
       return;
 
-    int64_t total = assignOffsets(temporaries);
+    Bytes total = assignOffsets(temporaries);
     MLIRContext *ctx = func.getContext();
     OpBuilder builder(ctx);
-    builder.setInsertionPointToStart(&entry);
+    if (batchDefinition)
+      builder.setInsertionPointAfter(batchDefinition);
+    else
+      builder.setInsertionPointToStart(&entry);
     Location loc = func.getLoc();
-    auto arenaType = MemRefType::get({total}, IntegerType::get(ctx, 8));
-    Value arena = builder.create<memref::AllocOp>(loc, arenaType,
-                                                  builder.getI64IntegerAttr(kArenaAlignment));
+    IntegerAttr alignment = builder.getI64IntegerAttr(kArenaAlignment);
+    Value arena;
+    if (total.perBatch == 0) {
+      arena = builder.create<memref::AllocOp>(
+          loc, MemRefType::get({total.fixed}, IntegerType::get(ctx, 8)), alignment);
+    } else {
+      Value size = materialize(builder, loc, total, batch);
+      arena = builder.create<memref::AllocOp>(
+          loc, MemRefType::get({ShapedType::kDynamic}, IntegerType::get(ctx, 8)), ValueRange{size},
+          alignment);
+    }
 
     for (Temporary &temporary : temporaries) {
       builder.setInsertionPoint(temporary.alloc);
-      Value shift = builder.create<arith::ConstantIndexOp>(temporary.alloc.getLoc(), temporary.offset);
-      Value view = builder.create<memref::ViewOp>(temporary.alloc.getLoc(), temporary.alloc.getType(),
-                                                  arena, shift, ValueRange{});
+      Location at = temporary.alloc.getLoc();
+      Value shift = materialize(builder, at, temporary.offset, batch);
+      Value view = builder.create<memref::ViewOp>(at, temporary.alloc.getType(), arena, shift,
+                                                  temporary.alloc.getDynamicSizes());
       temporary.dealloc.erase();
       temporary.alloc.replaceAllUsesWith(view);
       temporary.alloc.erase();
