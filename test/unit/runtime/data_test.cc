@@ -347,30 +347,7 @@ TEST(IdxFuzzTest, MutatedFilesNeverCrash) {
   int errors = 0;
   for (int iteration = 0; iteration < 4000; ++iteration) {
     std::string bytes = seeds[static_cast<size_t>(iteration) % seeds.size()];
-    int edits = 1 + static_cast<int>(rng() % 4);
-    for (int e = 0; e < edits && !bytes.empty(); ++e) {
-      size_t pos = rng() % bytes.size();
-      switch (rng() % 6) {
-        case 0:  // random byte
-          bytes[pos] = static_cast<char>(rng());
-          break;
-        case 1:  // bit flip
-          bytes[pos] ^= static_cast<char>(1u << (rng() % 8));
-          break;
-        case 2:  // truncate
-          bytes.resize(pos);
-          break;
-        case 3:  // insert
-          bytes.insert(pos, 1, static_cast<char>(rng()));
-          break;
-        case 4:  // delete a few bytes
-          bytes.erase(pos, 1 + rng() % 8);
-          break;
-        case 5:  // corrupt the IDX header (or the gzip header)
-          bytes[pos % std::min<size_t>(16, bytes.size())] = static_cast<char>(rng());
-          break;
-      }
-    }
+    MutateBytes(bytes, rng, 16);
     WriteFileBytes(path, bytes);
     graphc_tensor_t* tensor = nullptr;
     StatusPtr status(graphc_idx_load(path.c_str(), &tensor));

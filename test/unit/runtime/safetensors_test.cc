@@ -537,30 +537,7 @@ TEST(SafetensorsFuzzTest, MutatedFilesNeverCrash) {
   int errors = 0;
   for (int iteration = 0; iteration < 3000; ++iteration) {
     std::string bytes = good;
-    int edits = 1 + static_cast<int>(rng() % 4);
-    for (int e = 0; e < edits && !bytes.empty(); ++e) {
-      size_t pos = rng() % bytes.size();
-      switch (rng() % 6) {
-        case 0:  // random byte
-          bytes[pos] = static_cast<char>(rng());
-          break;
-        case 1:  // bit flip
-          bytes[pos] ^= static_cast<char>(1u << (rng() % 8));
-          break;
-        case 2:  // truncate
-          bytes.resize(pos);
-          break;
-        case 3:  // insert
-          bytes.insert(pos, 1, static_cast<char>(rng()));
-          break;
-        case 4:  // delete a few bytes
-          bytes.erase(pos, 1 + rng() % 8);
-          break;
-        case 5:  // corrupt the header length
-          bytes[pos % std::min<size_t>(8, bytes.size())] = static_cast<char>(rng());
-          break;
-      }
-    }
+    MutateBytes(bytes, rng, 8);
     WriteFileBytes(path, bytes);
     graphc_safetensors_t* file = nullptr;
     StatusPtr status(graphc_safetensors_load(path.c_str(), &file));

@@ -5,10 +5,12 @@
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <memory>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -127,6 +129,36 @@ inline std::string Format(const graphc_tensor_t* tensor) {
   std::string result = text ? text : "";
   graphc_free(text);
   return result;
+}
+
+// Applies 1-4 random edits (byte, bit flip, truncation, insertion, deletion,
+// or a byte of the first `headerBytes`, where the format's lengths live) to
+// `bytes`: the corruption both file-format fuzz tests feed their loaders.
+inline void MutateBytes(std::string& bytes, std::mt19937_64& rng, size_t headerBytes) {
+  int edits = 1 + static_cast<int>(rng() % 4);
+  for (int e = 0; e < edits && !bytes.empty(); ++e) {
+    size_t pos = rng() % bytes.size();
+    switch (rng() % 6) {
+      case 0:  // random byte
+        bytes[pos] = static_cast<char>(rng());
+        break;
+      case 1:  // bit flip
+        bytes[pos] ^= static_cast<char>(1u << (rng() % 8));
+        break;
+      case 2:  // truncate
+        bytes.resize(pos);
+        break;
+      case 3:  // insert
+        bytes.insert(pos, 1, static_cast<char>(rng()));
+        break;
+      case 4:  // delete a few bytes
+        bytes.erase(pos, 1 + rng() % 8);
+        break;
+      case 5:  // corrupt the header
+        bytes[pos % std::min<size_t>(headerBytes, bytes.size())] = static_cast<char>(rng());
+        break;
+    }
+  }
 }
 
 }  // namespace graphc::rt::testing
