@@ -108,6 +108,20 @@ graphc_tensor_s* new_tensor_header(graphc_dtype_t dtype, int32_t rank, const int
   return tensor;
 }
 
+// The checks every tensor constructor starts with: a place for the result
+// (cleared, so a failure leaves NULL there) and a valid dtype and shape,
+// whose element and byte counts it returns.
+graphc_status_t begin_tensor_constructor(const char* what, graphc_dtype_t dtype, int32_t rank,
+                                         const int64_t* shape, graphc_tensor_t** out_tensor,
+                                         int64_t* numel, size_t* nbytes) {
+  if (out_tensor == nullptr) {
+    return make_statusf(GRAPHC_INVALID_ARGUMENT,
+                        "%s: out_tensor is NULL; expected a pointer to receive the tensor", what);
+  }
+  *out_tensor = nullptr;
+  return graphc::rt::detail::checked_shape_size(what, dtype, rank, shape, numel, nbytes);
+}
+
 }  // namespace
 
 extern "C" {
@@ -147,15 +161,10 @@ const char* graphc_dtype_name(graphc_dtype_t dtype) {
 graphc_status_t graphc_tensor_create(graphc_dtype_t dtype, int32_t rank, const int64_t* shape,
                                      const void* data, graphc_tensor_t** out_tensor) {
   static const char kWhat[] = "graphc_tensor_create";
-  if (out_tensor == nullptr) {
-    return make_statusf(GRAPHC_INVALID_ARGUMENT,
-                        "%s: out_tensor is NULL; expected a pointer to receive the tensor", kWhat);
-  }
-  *out_tensor = nullptr;
   int64_t numel = 0;
   size_t nbytes = 0;
   if (graphc_status_t status =
-          graphc::rt::detail::checked_shape_size(kWhat, dtype, rank, shape, &numel, &nbytes)) {
+          begin_tensor_constructor(kWhat, dtype, rank, shape, out_tensor, &numel, &nbytes)) {
     return status;
   }
   // Round up because aligned_alloc requires a multiple of the alignment, and
@@ -194,15 +203,10 @@ graphc_status_t graphc_tensor_wrap(graphc_dtype_t dtype, int32_t rank, const int
                                    void* data, void (*release)(void* user), void* user,
                                    graphc_tensor_t** out_tensor) {
   static const char kWhat[] = "graphc_tensor_wrap";
-  if (out_tensor == nullptr) {
-    return make_statusf(GRAPHC_INVALID_ARGUMENT,
-                        "%s: out_tensor is NULL; expected a pointer to receive the tensor", kWhat);
-  }
-  *out_tensor = nullptr;
   int64_t numel = 0;
   size_t nbytes = 0;
   if (graphc_status_t status =
-          graphc::rt::detail::checked_shape_size(kWhat, dtype, rank, shape, &numel, &nbytes)) {
+          begin_tensor_constructor(kWhat, dtype, rank, shape, out_tensor, &numel, &nbytes)) {
     return status;
   }
   if (data == nullptr && nbytes != 0) {
