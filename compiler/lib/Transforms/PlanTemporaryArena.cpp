@@ -32,6 +32,10 @@ struct Bytes {
   Bytes operator+(Bytes other) const { return {perBatch + other.perBatch, fixed + other.fixed}; }
   // Holds for every B >= 1 when it holds coefficient by coefficient.
   bool atMost(Bytes other) const { return perBatch <= other.perBatch && fixed <= other.fixed; }
+  // The coefficient-wise maximum: at least either operand for every B.
+  Bytes upperBound(Bytes other) const {
+    return {std::max(perBatch, other.perBatch), std::max(fixed, other.fixed)};
+  }
   bool operator<(Bytes other) const {
     return std::tie(perBatch, fixed) < std::tie(other.perBatch, other.fixed);
   }
@@ -125,8 +129,7 @@ Bytes assignOffsets(SmallVectorImpl<Temporary> &temporaries) {
     Bytes afterAll;
     for (auto &range : live) {
       candidates.push_back(alignUp(range.second));
-      afterAll = {std::max(afterAll.perBatch, range.second.perBatch),
-                  std::max(afterAll.fixed, range.second.fixed)};
+      afterAll = afterAll.upperBound(range.second);
     }
     llvm::sort(candidates);
     // Past every live buffer for every B: the candidate that always fits.
@@ -141,7 +144,7 @@ Bytes assignOffsets(SmallVectorImpl<Temporary> &temporaries) {
       }
     }
     Bytes end = current.offset + current.bytes;
-    total = {std::max(total.perBatch, end.perBatch), std::max(total.fixed, end.fixed)};
+    total = total.upperBound(end);
   }
   return total;
 }
