@@ -196,7 +196,11 @@ TrainingSummary runTraining(const TrainingConfig& config, const TrainingCallback
       for (auto it = tensors.begin(); it != tensors.end();)
         it = it->first.rfind(kOptimizerPrefix, 0) == 0 ? tensors.erase(it) : std::next(it);
     }
-    cb.restore(tensors, resume);
+    try {
+      cb.restore(tensors, resume);
+    } catch (const Error& e) {
+      throw Error(e.code(), path + ": " + e.what()); // which file was wrong
+    }
   }
 
   if (config.evalOnly) {

@@ -1,6 +1,7 @@
 //===- Jit.cpp - compile graph modules in process and call them -----------===//
 
 #include "graphc/JIT/Jit.h"
+#include "graphc/JIT/CInterface.h"
 #include "graphc/Dialect/Graph/GraphDialect.h"
 #include "graphc/Pipelines/Pipelines.h"
 
@@ -10,6 +11,7 @@
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/Pass/Pass.h"
 #include "mlir/Pass/PassManager.h"
+#include "mlir/Target/LLVMIR/Export.h"
 #include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
 #include "llvm/Support/TargetSelect.h"
 #include "llvm/Support/raw_ostream.h"
@@ -163,6 +165,16 @@ void lowerToLLVMDialect(ModuleOp module, const JitOptions &options,
   });
   if (!notInPlace.empty())
     throw CompileError(notInPlace);
+  // Which functions now take their temporaries' arena from the caller.
+  module.walk([&](func::FuncOp func) {
+    auto it = expected.find(func.getName());
+    auto bytes = func->getAttrOfType<DenseI64ArrayAttr>("graph.arena_bytes");
+    if (it == expected.end() || !bytes)
+      return;
+    it->second.takesArena = true;
+    it->second.arenaBytesPerBatch = bytes[0];
+    it->second.arenaBytesFixed = bytes[1];
+  });
   stripGraphAttributes(module);
   PassManager toLLVM(module.getContext());
   CpuPipelineOptions cpu;
@@ -204,7 +216,20 @@ std::unique_ptr<JitModule> JitModule::compile(ModuleOp source, const JitOptions 
   // it refers to must outlive create().
   std::function<llvm::Error(llvm::Module *)> optimize =
       makeOptimizingTransformer(options.optLevel, 0, machine->get());
+  // The same C interface and model table an object file gets, so program
+  // objects run JIT code and AOT code alike.
+  std::string prefix = cIdentifier(options.name);
+  const llvm::StringMap<FunctionSignature> &signatures = jit->signatures_;
+  auto buildModule = [&](Operation *op, llvm::LLVMContext &llvmContext) {
+    std::unique_ptr<llvm::Module> llvmModule = translateModuleToLLVMIR(op, llvmContext);
+    if (llvmModule) {
+      addCWrappers(*llvmModule, prefix, signatures);
+      addModelTable(*llvmModule, prefix, signatures);
+    }
+    return llvmModule;
+  };
   ExecutionEngineOptions engineOptions;
+  engineOptions.llvmModuleBuilder = buildModule;
   engineOptions.transformer = optimize;
   engineOptions.jitCodeGenOptLevel = static_cast<llvm::CodeGenOptLevel>(options.optLevel);
   auto engine = ExecutionEngine::create(*module, engineOptions, std::move(*machine));
@@ -213,6 +238,11 @@ std::unique_ptr<JitModule> JitModule::compile(ModuleOp source, const JitOptions 
     throw CompileError("JIT compilation failed: " + message + "\n" + diagnostics.text());
   }
   jit->engine_ = std::move(*engine);
+  auto model = jit->engine_->lookup(prefix + "_model");
+  if (!model)
+    throw CompileError("JIT compilation failed: no model table: " +
+                       llvm::toString(model.takeError()));
+  jit->model_ = static_cast<const graphc_model_t *>(*model);
   return jit;
 }
 
@@ -268,6 +298,27 @@ std::vector<rt::Tensor> JitModule::call(const std::string &function,
   // invokePacked passes each argument by address: the C interface takes the
   // result struct and every descriptor by pointer, so we pass pointers to
   // those pointers.
+  // The arena for this call, sized for the largest dynamic size among the
+  // arguments (the batch; taking the largest keeps it big enough even when
+  // a caller's dynamic sizes disagree).
+  std::unique_ptr<void, decltype(&std::free)> arena(nullptr, &std::free);
+  if (sig.takesArena) {
+    int64_t batch = 0;
+    for (size_t i = 0; i < arguments.size(); ++i)
+      for (size_t d = 0; d < sig.arguments[i].shape.size(); ++d)
+        if (sig.arguments[i].shape[d] < 0)
+          batch = std::max(batch, argumentWords[i][3 + d]);
+    // aligned_alloc wants a multiple of the alignment, and never 0 bytes.
+    int64_t bytes = std::max<int64_t>(sig.arenaBytes(batch), 1);
+    bytes = (bytes + GRAPHC_TENSOR_ALIGNMENT - 1) / GRAPHC_TENSOR_ALIGNMENT * GRAPHC_TENSOR_ALIGNMENT;
+    arena.reset(std::aligned_alloc(GRAPHC_TENSOR_ALIGNMENT, bytes));
+    if (!arena)
+      throw std::bad_alloc();
+    std::vector<int64_t> words{reinterpret_cast<int64_t>(arena.get()),
+                               reinterpret_cast<int64_t>(arena.get()), 0, bytes, 1};
+    argumentWords.push_back(std::move(words));
+  }
+
   std::vector<void *> descriptorPointers;
   void *resultPointer = resultWords.data();
   for (auto &words : argumentWords)

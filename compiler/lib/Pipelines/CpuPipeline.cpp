@@ -52,8 +52,11 @@ void graphc::buildBufferizationPipeline(OpPassManager &pm) {
   pm.addPass(createBufferizationToMemRefPass());
   pm.addPass(createCanonicalizerPass());
   pm.addNestedPass<func::FuncOp>(createStridedCopyToLinalg());
-  // One allocation per call for all temporaries instead of one each.
-  pm.addNestedPass<func::FuncOp>(createPlanTemporaryArena());
+  // All temporaries in one arena the caller passes in (a program object
+  // allocates it once), instead of a malloc and free each per call.
+  PlanTemporaryArenaOptions arena;
+  arena.arenaArgument = true;
+  pm.addNestedPass<func::FuncOp>(createPlanTemporaryArena(arena));
 }
 
 void graphc::buildMemRefToLLVMPipeline(OpPassManager &pm, const CpuPipelineOptions &options) {
@@ -114,6 +117,9 @@ void graphc::stripGraphAttributes(ModuleOp module) {
     return kept;
   };
   module.walk([&](func::FuncOp func) {
+    for (NamedAttribute a : llvm::to_vector(func->getDiscardableAttrs()))
+      if (a.getName().strref().starts_with("graph."))
+        func->removeDiscardableAttr(a.getName());
     for (unsigned i = 0; i < func.getNumArguments(); ++i)
       func.setArgAttrs(i, strip(func.getArgAttrDict(i)));
     for (unsigned i = 0; i < func.getNumResults(); ++i)

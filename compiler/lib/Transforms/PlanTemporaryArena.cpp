@@ -159,7 +159,26 @@ Value materialize(OpBuilder &builder, Location loc, Bytes bytes, Value batch) {
   return builder.create<arith::AddIOp>(loc, scaled, fixed);
 }
 
+// Whether a caller that knows only the batch (the size of every dynamic
+// argument dimension, as in graphc's C interface) can size the arena: there
+// is no dynamic size, or it is a dynamic dimension of an argument.
+bool callerKnowsBatch(func::FuncOp func, Value batch) {
+  if (!batch)
+    return true;
+  auto dim = batch.getDefiningOp<memref::DimOp>();
+  if (!dim)
+    return false;
+  auto argument = dyn_cast<BlockArgument>(dim.getSource());
+  std::optional<int64_t> index = dim.getConstantIndex();
+  if (!argument || argument.getOwner() != &func.getBody().front() || !index)
+    return false;
+  auto type = dyn_cast<MemRefType>(argument.getType());
+  return type && *index >= 0 && *index < type.getRank() && type.isDynamicDim(*index);
+}
+
 struct PlanTemporaryArenaPass : graphc::impl::PlanTemporaryArenaBase<PlanTemporaryArenaPass> {
+  using Base::Base;
+
   void runOnOperation() override {
     func::FuncOp func = getOperation();
     if (func.isExternal() || !func.getBody().hasOneBlock())
@@ -204,7 +223,21 @@ struct PlanTemporaryArenaPass : graphc::impl::PlanTemporaryArenaBase<PlanTempora
     Location loc = func.getLoc();
     IntegerAttr alignment = builder.getI64IntegerAttr(kArenaAlignment);
     Value arena;
-    if (total.perBatch == 0) {
+    // The caller's arena: a trailing argument, and its size as an attribute.
+    // Only public functions, the C interface's: graphc inlines every call
+    // before bufferization, so none of them has a caller that would need the
+    // new argument (a func.call left behind would fail verification).
+    bool fromCaller = arenaArgument && func.isPublic() && callerKnowsBatch(func, batch);
+    if (fromCaller) {
+      unsigned index = func.getNumArguments();
+      auto type = MemRefType::get({ShapedType::kDynamic}, IntegerType::get(ctx, 8));
+      func.insertArgument(index, type,
+                          builder.getDictionaryAttr(
+                              builder.getNamedAttr("graph.arena", builder.getUnitAttr())),
+                          loc);
+      arena = func.getArgument(index);
+      func->setAttr("graph.arena_bytes", builder.getDenseI64ArrayAttr({total.perBatch, total.fixed}));
+    } else if (total.perBatch == 0) {
       arena = builder.create<memref::AllocOp>(
           loc, MemRefType::get({total.fixed}, IntegerType::get(ctx, 8)), alignment);
     } else {
@@ -224,10 +257,11 @@ struct PlanTemporaryArenaPass : graphc::impl::PlanTemporaryArenaBase<PlanTempora
       temporary.alloc.replaceAllUsesWith(view);
       temporary.alloc.erase();
     }
-    func.walk([&](func::ReturnOp ret) {
-      builder.setInsertionPoint(ret);
-      builder.create<memref::DeallocOp>(ret.getLoc(), arena);
-    });
+    if (!fromCaller)
+      func.walk([&](func::ReturnOp ret) {
+        builder.setInsertionPoint(ret);
+        builder.create<memref::DeallocOp>(ret.getLoc(), arena);
+      });
   }
 };
 

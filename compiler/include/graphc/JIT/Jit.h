@@ -9,6 +9,7 @@
 #ifndef GRAPHC_JIT_JIT_H
 #define GRAPHC_JIT_JIT_H
 
+#include "graphc/runtime/program.h"
 #include "graphc/runtime/runtime.hpp"
 
 #include "mlir/IR/BuiltinOps.h"
@@ -40,6 +41,11 @@ public:
 struct JitOptions {
   /// LLVM optimization level, 0..3.
   unsigned optLevel = 2;
+  /// The model's name: the prefix of its C entry points and its
+  /// graphc_model_t (`NAME_model`), as the driver's --name.
+  std::string name = "model";
+  /// The function whose parameters graph.init_bound describes (--function).
+  std::string modelFunction = "forward";
 };
 
 /// What a compiled function takes and returns. Dynamic dims are -1.
@@ -60,6 +66,14 @@ struct FunctionSignature {
   /// Arguments the call updates in place (graph.updates_argument results):
   /// their tensors hold the new values after the call.
   std::vector<size_t> updatedArguments;
+  /// The compiled function takes the arena of its temporaries as a trailing
+  /// argument (--graphc-plan-temporary-arena's arena-argument), of
+  /// arenaBytes(batch) bytes, 64-byte aligned. Not in `arguments`.
+  bool takesArena = false;
+  int64_t arenaBytesPerBatch = 0, arenaBytesFixed = 0;
+  int64_t arenaBytes(int64_t batch) const {
+    return takesArena ? arenaBytesPerBatch * batch + arenaBytesFixed : 0;
+  }
 };
 
 class JitModule {
@@ -72,14 +86,22 @@ public:
 
   const FunctionSignature &signature(const std::string &function) const;
 
-  /// Runs `function` on `arguments` and returns its results.
+  /// Runs `function` on `arguments` and returns its results. The arena of
+  /// its temporaries is allocated for this call; a program object
+  /// (model()) keeps one across calls instead.
   std::vector<rt::Tensor> call(const std::string &function,
                                const std::vector<rt::Tensor> &arguments) const;
+
+  /// The compiled model's description, as an object file graphc emits
+  /// exports it (`NAME_model`): the entry points of the same generated C
+  /// interface, for graphc_program_create. Lives as long as this module.
+  const graphc_model_t *model() const { return model_; }
 
 private:
   JitModule() = default;
   std::unique_ptr<mlir::ExecutionEngine> engine_;
   llvm::StringMap<FunctionSignature> signatures_;
+  const graphc_model_t *model_ = nullptr;
 };
 
 /// Threads the generated code runs on (its OpenMP thread pool), like

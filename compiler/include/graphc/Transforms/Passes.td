@@ -131,7 +131,20 @@ def PlanTemporaryArena : Pass<"graphc-plan-temporary-arena", "mlir::func::FuncOp
     allocation at entry, freed before each return. Buffers that are returned
     (the caller owns them), dynamically shaped, allocated inside loops or
     freed conditionally keep their own allocation.
+
+    With `arena-argument`, a public function takes its arena from the caller
+    instead, so that a program object can allocate it once and reuse it for
+    every call: the arena becomes a trailing `memref<?xi8>` argument (marked
+    `graph.arena`, 64-byte aligned by the caller), and the function's
+    `graph.arena_bytes = [perBatch, fixed]` says how many bytes it needs for
+    a batch B: perBatch * B + fixed. That needs the batch to be the size of a
+    dynamic argument dimension (every dynamic size of the C interface is the
+    batch); otherwise the function keeps allocating its arena itself.
   }];
+  let options = [
+    Option<"arenaArgument", "arena-argument", "bool", /*default=*/"false",
+           "Take the arena from the caller as a trailing argument (public functions)">,
+  ];
   let dependentDialects = ["mlir::memref::MemRefDialect", "mlir::arith::ArithDialect"];
 }
 

@@ -1,0 +1,148 @@
+/*
+ * graphc runtime: program objects.
+ *
+ * A compiled model describes itself with a graphc_model_t: its entry points
+ * (forward, train_step, eval, ...), each with the table of tensors it takes
+ * and returns and the size of the arena its temporaries need. graphc emits
+ * that description into every object file it writes (`NAME_model`, declared
+ * in the generated header), and the in-process JIT builds the same one from
+ * the same generated code, so a program object works identically over both.
+ *
+ * A graphc_program_t is one model made runnable: it owns the parameters
+ * (under their PyTorch state_dict names), the optimizer state and step count,
+ * and one arena for the temporaries of every call. The arena is planned when
+ * the model is compiled (--graphc-plan-temporary-arena) and allocated by the
+ * program the first time a call needs it; it is reused by every later call
+ * and only grows when a larger batch arrives. Calls are not thread-safe on one
+ * program (they share the arena); use one program per thread.
+ *
+ * Objects follow create/retain/release; fallible functions return a
+ * graphc_status_t (NULL on success) whose message names the tensor and what
+ * was expected.
+ */
+#ifndef GRAPHC_RUNTIME_PROGRAM_H_
+#define GRAPHC_RUNTIME_PROGRAM_H_
+
+#include <stdint.h>
+
+#include "graphc/runtime/status.h"
+#include "graphc/runtime/tensor.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The layout of graphc_model_t below; a program refuses other versions. */
+#define GRAPHC_MODEL_ABI_VERSION 1
+
+/* What an entry point's argument is for: how a program fills it. */
+typedef enum graphc_model_role_e {
+  GRAPHC_ROLE_INPUT = 0,     /* the model's input, batch first (the images) */
+  GRAPHC_ROLE_TARGET = 1,    /* what the loss compares the output with */
+  GRAPHC_ROLE_PARAMETER = 2, /* a parameter, by state_dict name; U(-init_bound, init_bound) */
+  GRAPHC_ROLE_STATE = 3,     /* optimizer state (exp_avg.fc1.weight, ...), zero at first */
+  GRAPHC_ROLE_STEP = 4,      /* float64 scalar: completed optimizer steps */
+  GRAPHC_ROLE_LR = 5,        /* float64 scalar: the learning rate of this step */
+  GRAPHC_ROLE_RESULT = 6     /* a result of the entry point */
+} graphc_model_role_t;
+
+typedef struct graphc_model_tensor_s {
+  const char* name;
+  int32_t dtype; /* graphc_dtype_t */
+  int32_t rank;
+  int64_t shape[GRAPHC_TENSOR_MAX_RANK]; /* -1: the batch */
+  int32_t role;       /* graphc_model_role_t */
+  int32_t updated;    /* the entry point writes the new value in place */
+  double init_bound;  /* parameters: PyTorch's default init bound; 0: none */
+} graphc_model_tensor_t;
+
+/* Runs an entry point. `arena` is at least arena_bytes(batch) bytes, 64-byte
+ * aligned, or NULL (the call then allocates its own). `arguments` and
+ * `results` point to dense row-major buffers whose dimensions of -1 are
+ * `batch`. Returns 0, or non-zero when memory ran out. */
+typedef int32_t (*graphc_model_entry_fn)(void* arena, int64_t batch, void* const* arguments,
+                                         void* const* results);
+
+typedef struct graphc_model_entry_s {
+  const char* name; /* forward, train_step, eval, loss, ... */
+  graphc_model_entry_fn call;
+  /* Arena bytes for a batch B: arena_bytes_per_batch * B + arena_bytes_fixed. */
+  int64_t arena_bytes_per_batch;
+  int64_t arena_bytes_fixed;
+  int32_t num_arguments;
+  const graphc_model_tensor_t* arguments;
+  int32_t num_results;
+  const graphc_model_tensor_t* results;
+} graphc_model_entry_t;
+
+typedef struct graphc_model_s {
+  int32_t abi_version; /* GRAPHC_MODEL_ABI_VERSION */
+  const char* name;
+  int32_t num_entries;
+  const graphc_model_entry_t* entries;
+} graphc_model_t;
+
+typedef struct graphc_program_s graphc_program_t;
+
+/* A program over `model` (which must outlive it), with every parameter,
+ * optimizer state tensor and the step count zero. Fails naming the entry or
+ * tensor when the description is inconsistent (a parameter with two shapes). */
+graphc_status_t graphc_program_create(const graphc_model_t* model, graphc_program_t** out_program);
+void graphc_program_retain(graphc_program_t* program);
+void graphc_program_release(graphc_program_t* program);
+
+const graphc_model_t* graphc_program_model(const graphc_program_t* program);
+
+/* PyTorch's default initialization after torch.manual_seed(seed): each
+ * parameter with an init bound drawn U(-bound, bound) in state_dict order
+ * (others zero); the optimizer state and step count reset to zero. */
+graphc_status_t graphc_program_init(graphc_program_t* program, uint64_t seed);
+
+/* The program's tensors, parameters first (state_dict order), then the
+ * optimizer state as `optimizer.<name>` and `optimizer.step`: the names a
+ * checkpoint uses. The tensor is borrowed: it lives as long as the program
+ * (or until graphc_program_bind replaces it). */
+int32_t graphc_program_num_tensors(const graphc_program_t* program);
+const char* graphc_program_tensor_name(const graphc_program_t* program, int32_t index);
+graphc_tensor_t* graphc_program_tensor(const graphc_program_t* program, int32_t index);
+/* GRAPHC_NOT_FOUND naming `name` if the program has no such tensor. */
+graphc_status_t graphc_program_find_tensor(const graphc_program_t* program, const char* name,
+                                           graphc_tensor_t** out_borrowed);
+
+/* Makes the program use `tensor` (retained) as its tensor `name` instead of
+ * its own buffer, so that its calls read and update the caller's memory (a
+ * DSL module's parameters). Dtype and shape must match the model's. */
+graphc_status_t graphc_program_bind(graphc_program_t* program, const char* name,
+                                    graphc_tensor_t* tensor);
+
+/* Copies the tensors a checkpoint file holds into the program: every
+ * parameter, and with `with_optimizer` the optimizer state and step. Every
+ * tensor is checked (present, dtype, shape) before anything is written. */
+graphc_status_t graphc_program_load(graphc_program_t* program, const char* path,
+                                    int32_t with_optimizer);
+/* Writes the parameters, optimizer state and step as safetensors, atomically. */
+graphc_status_t graphc_program_save(const graphc_program_t* program, const char* path);
+
+/* Runs `forward` on `input` ([B, ...]); its first result goes to a new tensor. */
+graphc_status_t graphc_program_forward(graphc_program_t* program, const graphc_tensor_t* input,
+                                       graphc_tensor_t** out_output);
+/* One optimizer step on a batch (`train_step`): updates the parameters,
+ * optimizer state and step count in place and returns the batch's mean loss. */
+graphc_status_t graphc_program_train_step(graphc_program_t* program, const graphc_tensor_t* input,
+                                          const graphc_tensor_t* target, double learning_rate,
+                                          double* out_loss);
+/* `eval` on a batch: the summed loss and the number of correct predictions. */
+graphc_status_t graphc_program_eval(graphc_program_t* program, const graphc_tensor_t* input,
+                                    const graphc_tensor_t* target, double* out_loss_sum,
+                                    int64_t* out_correct);
+
+/* Bytes of the program's arena now, and how many times it was allocated
+ * (once for a fixed batch, however many calls). */
+int64_t graphc_program_arena_bytes(const graphc_program_t* program);
+int64_t graphc_program_arena_allocations(const graphc_program_t* program);
+
+#ifdef __cplusplus
+} /* extern "C" */
+#endif
+
+#endif /* GRAPHC_RUNTIME_PROGRAM_H_ */

@@ -1,0 +1,516 @@
+// graphc runtime: program objects (graphc/runtime/program.h) and the
+// training-loop callbacks over one (graphc/runtime/training.hpp).
+
+#include "graphc/runtime/program.h"
+
+#include <atomic>
+#include <map>
+#include <memory>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "graphc/runtime/random.h"
+#include "graphc/runtime/safetensors.h"
+#include "graphc/runtime/program.hpp"
+#include "status_internal.h"
+
+using graphc::rt::detail::make_status;
+using graphc::rt::detail::printable;
+
+struct graphc_program_s {
+  // One tensor the program owns (or was bound to): a parameter, an optimizer
+  // state tensor or the step count, under its checkpoint name.
+  struct Slot {
+    std::string name;     // checkpoint name: state_dict name, optimizer.<name>
+    std::string argument; // the name entry points give the argument
+    graphc_model_role_t role;
+    double initBound;
+    graphc_tensor_t* tensor;
+  };
+
+  std::atomic<int> references{1};
+  const graphc_model_t* model = nullptr;
+  std::vector<Slot> slots;
+  void* arena = nullptr;
+  int64_t arenaBytes = 0;
+  int64_t arenaAllocations = 0;
+
+  ~graphc_program_s() {
+    for (Slot& slot : slots) graphc_tensor_release(slot.tensor);
+    std::free(arena);
+  }
+};
+
+namespace {
+
+std::string shapeText(int32_t rank, const int64_t* shape) {
+  std::string s = "[";
+  for (int32_t i = 0; i < rank; ++i)
+    s += (i ? ", " : "") + (shape[i] < 0 ? std::string("B") : std::to_string(shape[i]));
+  return s + "]";
+}
+
+std::string describe(const graphc_model_tensor_t& t) {
+  return std::string(graphc_dtype_name(static_cast<graphc_dtype_t>(t.dtype))) + " " +
+         shapeText(t.rank, t.shape);
+}
+
+std::string describe(const graphc_tensor_t* t) {
+  return std::string(graphc_dtype_name(graphc_tensor_dtype(t))) + " " +
+         shapeText(graphc_tensor_rank(t), graphc_tensor_shape(t));
+}
+
+bool sameLayout(const graphc_model_tensor_t& expected, const graphc_tensor_t* t) {
+  if (graphc_tensor_dtype(t) != expected.dtype || graphc_tensor_rank(t) != expected.rank)
+    return false;
+  return std::memcmp(graphc_tensor_shape(t), expected.shape, sizeof(int64_t) * expected.rank) == 0;
+}
+
+std::string slotName(const graphc_model_tensor_t& t) {
+  switch (t.role) {
+    case GRAPHC_ROLE_STATE: return std::string("optimizer.") + t.name;
+    case GRAPHC_ROLE_STEP: return "optimizer.step";
+    default: return t.name;
+  }
+}
+
+graphc_program_s::Slot* findSlot(graphc_program_t* program, const std::string& name) {
+  for (auto& slot : program->slots)
+    if (slot.name == name) return &slot;
+  return nullptr;
+}
+
+const graphc_model_tensor_t* slotSpec(const graphc_program_t* program,
+                                      const graphc_program_s::Slot& slot) {
+  const graphc_model_t* model = program->model;
+  for (int32_t e = 0; e < model->num_entries; ++e)
+    for (int32_t i = 0; i < model->entries[e].num_arguments; ++i) {
+      const graphc_model_tensor_t& t = model->entries[e].arguments[i];
+      if (t.role == slot.role && slot.argument == t.name) return &t;
+    }
+  return nullptr;
+}
+
+const graphc_model_entry_t* findEntry(const graphc_program_t* program, const char* name,
+                                      graphc_status_t* status) {
+  const graphc_model_t* model = program->model;
+  for (int32_t e = 0; e < model->num_entries; ++e)
+    if (std::strcmp(model->entries[e].name, name) == 0) return &model->entries[e];
+  *status = make_status(GRAPHC_NOT_FOUND, std::string("model '") + model->name +
+                                              "' has no entry point '" + name + "'");
+  return nullptr;
+}
+
+// Checks a caller's tensor against the entry point's table; every dimension
+// of -1 must be the batch. Returns the status to report, or NULL.
+graphc_status_t checkArgument(const graphc_model_entry_t& entry, const graphc_model_tensor_t& spec,
+                              const graphc_tensor_t* tensor, int64_t batch) {
+  std::string where = std::string("'") + entry.name + "': " + spec.name;
+  if (!tensor) return make_status(GRAPHC_INVALID_ARGUMENT, where + " is NULL");
+  bool ok = graphc_tensor_dtype(tensor) == spec.dtype && graphc_tensor_rank(tensor) == spec.rank;
+  for (int32_t d = 0; ok && d < spec.rank; ++d)
+    ok = graphc_tensor_shape(tensor)[d] == (spec.shape[d] < 0 ? batch : spec.shape[d]);
+  if (ok) return nullptr;
+  return make_status(GRAPHC_INVALID_ARGUMENT,
+                     where + " expects " + describe(spec) + " with B = " + std::to_string(batch) +
+                         " (the input's batch), got " + describe(tensor));
+}
+
+// The input's batch: its first dimension of -1 (1 when it has none).
+int64_t batchOf(const graphc_model_tensor_t& spec, const graphc_tensor_t* input) {
+  if (!input) return 1;
+  for (int32_t d = 0; d < spec.rank && d < graphc_tensor_rank(input); ++d)
+    if (spec.shape[d] < 0) return graphc_tensor_shape(input)[d];
+  return 1;
+}
+
+// Runs `entry` with the caller's input and target, the program's slots, the
+// learning rate, and the program's arena; fills `results` with new tensors.
+graphc_status_t runEntry(graphc_program_t* program, const graphc_model_entry_t& entry,
+                         const graphc_tensor_t* input, const graphc_tensor_t* target, double lr,
+                         std::vector<graphc_tensor_t*>& results) {
+  int64_t batch = 1;
+  for (int32_t i = 0; i < entry.num_arguments; ++i)
+    if (entry.arguments[i].role == GRAPHC_ROLE_INPUT) batch = batchOf(entry.arguments[i], input);
+  if (batch < 1)
+    return make_status(GRAPHC_INVALID_ARGUMENT,
+                       std::string("'") + entry.name + "': the batch is empty");
+
+  std::vector<void*> arguments;
+  int inputs = 0, targets = 0;
+  for (int32_t i = 0; i < entry.num_arguments; ++i) {
+    const graphc_model_tensor_t& spec = entry.arguments[i];
+    const graphc_tensor_t* given = nullptr;
+    switch (spec.role) {
+      case GRAPHC_ROLE_INPUT:
+        given = input;
+        ++inputs;
+        break;
+      case GRAPHC_ROLE_TARGET:
+        given = target;
+        ++targets;
+        break;
+      case GRAPHC_ROLE_LR:
+        arguments.push_back(&lr);
+        continue;
+      default: {
+        auto* slot = findSlot(program, slotName(spec));
+        if (!slot)
+          return make_status(GRAPHC_INTERNAL, std::string("'") + entry.name + "': no tensor for " +
+                                                  spec.name);
+        arguments.push_back(graphc_tensor_data(slot->tensor));
+        continue;
+      }
+    }
+    if (graphc_status_t status = checkArgument(entry, spec, given, batch)) return status;
+    arguments.push_back(graphc_tensor_data(given));
+  }
+  if (inputs != 1 || targets > 1)
+    return make_status(GRAPHC_UNIMPLEMENTED,
+                       std::string("'") + entry.name + "' takes " + std::to_string(inputs) +
+                           " inputs; a program runs entry points with one input and at most one "
+                           "target");
+
+  // The arena: planned by the compiler, allocated here once, grown only for
+  // a larger batch.
+  int64_t bytes = entry.arena_bytes_per_batch * batch + entry.arena_bytes_fixed;
+  if (bytes > program->arenaBytes) {
+    int64_t capacity =
+        (bytes + GRAPHC_TENSOR_ALIGNMENT - 1) / GRAPHC_TENSOR_ALIGNMENT * GRAPHC_TENSOR_ALIGNMENT;
+    void* arena = std::aligned_alloc(GRAPHC_TENSOR_ALIGNMENT, static_cast<size_t>(capacity));
+    if (!arena) return graphc::rt::detail::out_of_memory_status();
+    std::free(program->arena);
+    program->arena = arena;
+    program->arenaBytes = capacity;
+    ++program->arenaAllocations;
+  }
+
+  results.clear();
+  std::vector<void*> resultData;
+  for (int32_t i = 0; i < entry.num_results; ++i) {
+    const graphc_model_tensor_t& spec = entry.results[i];
+    int64_t shape[GRAPHC_TENSOR_MAX_RANK];
+    for (int32_t d = 0; d < spec.rank; ++d) shape[d] = spec.shape[d] < 0 ? batch : spec.shape[d];
+    graphc_tensor_t* result = nullptr;
+    if (graphc_status_t status = graphc_tensor_create(static_cast<graphc_dtype_t>(spec.dtype),
+                                                      spec.rank, shape, nullptr, &result)) {
+      for (graphc_tensor_t* r : results) graphc_tensor_release(r);
+      results.clear();
+      return status;
+    }
+    results.push_back(result);
+    resultData.push_back(graphc_tensor_data(result));
+  }
+  if (entry.call(program->arena, batch, arguments.data(), resultData.data()) != 0) {
+    for (graphc_tensor_t* r : results) graphc_tensor_release(r);
+    results.clear();
+    return graphc::rt::detail::out_of_memory_status();
+  }
+  return nullptr;
+}
+
+double scalarOf(const graphc_tensor_t* t) {
+  switch (graphc_tensor_dtype(t)) {
+    case GRAPHC_DTYPE_F64: return *static_cast<const double*>(graphc_tensor_data(t));
+    case GRAPHC_DTYPE_I64:
+      return static_cast<double>(*static_cast<const int64_t*>(graphc_tensor_data(t)));
+    case GRAPHC_DTYPE_I32: return *static_cast<const int32_t*>(graphc_tensor_data(t));
+    default: return *static_cast<const float*>(graphc_tensor_data(t));
+  }
+}
+
+struct ReleaseAll {
+  std::vector<graphc_tensor_t*>& tensors;
+  ~ReleaseAll() {
+    for (graphc_tensor_t* t : tensors) graphc_tensor_release(t);
+  }
+};
+
+}  // namespace
+
+extern "C" {
+
+graphc_status_t graphc_program_create(const graphc_model_t* model, graphc_program_t** out_program) {
+  try {
+    if (!model || !out_program)
+      return make_status(GRAPHC_INVALID_ARGUMENT, "graphc_program_create: NULL argument");
+    *out_program = nullptr;
+    if (model->abi_version != GRAPHC_MODEL_ABI_VERSION)
+      return make_status(GRAPHC_INVALID_ARGUMENT,
+                         "model description has ABI version " +
+                             std::to_string(model->abi_version) + ", this runtime reads " +
+                             std::to_string(GRAPHC_MODEL_ABI_VERSION) +
+                             " (recompile the model with this graphc)");
+    auto program = std::make_unique<graphc_program_s>();
+    program->model = model;
+    // Parameters first, in the entry points' (state_dict) order, then the
+    // optimizer state and the step count.
+    for (int pass = 0; pass < 2; ++pass)
+      for (int32_t e = 0; e < model->num_entries; ++e) {
+        const graphc_model_entry_t& entry = model->entries[e];
+        for (int32_t i = 0; i < entry.num_arguments; ++i) {
+          const graphc_model_tensor_t& t = entry.arguments[i];
+          bool parameter = t.role == GRAPHC_ROLE_PARAMETER;
+          bool state = t.role == GRAPHC_ROLE_STATE || t.role == GRAPHC_ROLE_STEP;
+          if ((pass == 0 && !parameter) || (pass == 1 && !state)) continue;
+          std::string name = slotName(t);
+          if (auto* existing = findSlot(program.get(), name)) {
+            if (!sameLayout(t, existing->tensor))
+              return make_status(GRAPHC_INVALID_ARGUMENT,
+                                 std::string("model '") + model->name + "': '" + entry.name +
+                                     "' takes " + name + " as " + describe(t) +
+                                     ", another entry point as " + describe(existing->tensor));
+            continue;
+          }
+          for (int32_t d = 0; d < t.rank; ++d)
+            if (t.shape[d] < 0)
+              return make_status(GRAPHC_INVALID_ARGUMENT,
+                                 std::string("model '") + model->name + "': " + name +
+                                     " has a dynamic dimension; parameters and optimizer state "
+                                     "need static shapes");
+          graphc_tensor_t* tensor = nullptr;
+          if (graphc_status_t status = graphc_tensor_create(static_cast<graphc_dtype_t>(t.dtype),
+                                                            t.rank, t.shape, nullptr, &tensor))
+            return status;
+          program->slots.push_back({name, t.name, static_cast<graphc_model_role_t>(t.role),
+                                    t.init_bound, tensor});
+        }
+      }
+    *out_program = program.release();
+    return nullptr;
+  }
+  GRAPHC_CATCH_ALL_RETURN_STATUS("graphc_program_create")
+}
+
+void graphc_program_retain(graphc_program_t* program) {
+  if (program) program->references.fetch_add(1, std::memory_order_relaxed);
+}
+
+void graphc_program_release(graphc_program_t* program) {
+  if (program && program->references.fetch_sub(1, std::memory_order_acq_rel) == 1) delete program;
+}
+
+const graphc_model_t* graphc_program_model(const graphc_program_t* program) {
+  return program ? program->model : nullptr;
+}
+
+graphc_status_t graphc_program_init(graphc_program_t* program, uint64_t seed) {
+  if (!program) return make_status(GRAPHC_INVALID_ARGUMENT, "graphc_program_init: NULL program");
+  graphc_generator_t* generator = nullptr;
+  if (graphc_status_t status = graphc_generator_create(seed, &generator)) return status;
+  graphc_status_t status = nullptr;
+  for (auto& slot : program->slots) {
+    // The draws of torch's default init, in state_dict order, as the DSL's.
+    if (slot.role == GRAPHC_ROLE_PARAMETER && slot.initBound > 0)
+      status = graphc_tensor_uniform(slot.tensor, generator, -slot.initBound, slot.initBound);
+    else
+      status = graphc_tensor_fill(slot.tensor, 0);
+    if (status) break;
+  }
+  graphc_generator_release(generator);
+  return status;
+}
+
+int32_t graphc_program_num_tensors(const graphc_program_t* program) {
+  return program ? static_cast<int32_t>(program->slots.size()) : 0;
+}
+
+const char* graphc_program_tensor_name(const graphc_program_t* program, int32_t index) {
+  if (!program || index < 0 || index >= graphc_program_num_tensors(program)) return nullptr;
+  return program->slots[index].name.c_str();
+}
+
+graphc_tensor_t* graphc_program_tensor(const graphc_program_t* program, int32_t index) {
+  if (!program || index < 0 || index >= graphc_program_num_tensors(program)) return nullptr;
+  return program->slots[index].tensor;
+}
+
+graphc_status_t graphc_program_find_tensor(const graphc_program_t* program, const char* name,
+                                           graphc_tensor_t** out_borrowed) {
+  if (!program || !name || !out_borrowed)
+    return make_status(GRAPHC_INVALID_ARGUMENT, "graphc_program_find_tensor: NULL argument");
+  *out_borrowed = nullptr;
+  auto* slot = findSlot(const_cast<graphc_program_t*>(program), name);
+  if (!slot)
+    return make_status(GRAPHC_NOT_FOUND, std::string("model '") + program->model->name +
+                                             "' has no tensor '" + printable(name) + "'");
+  *out_borrowed = slot->tensor;
+  return nullptr;
+}
+
+graphc_status_t graphc_program_bind(graphc_program_t* program, const char* name,
+                                    graphc_tensor_t* tensor) {
+  graphc_tensor_t* current = nullptr;
+  if (graphc_status_t status = graphc_program_find_tensor(program, name, &current)) return status;
+  auto* slot = findSlot(program, name);
+  if (!tensor || !sameLayout(*slotSpec(program, *slot), tensor))
+    return make_status(GRAPHC_INVALID_ARGUMENT,
+                       std::string("cannot bind ") + name + ": the model's is " +
+                           describe(current) + ", got " + (tensor ? describe(tensor) : "NULL"));
+  graphc_tensor_retain(tensor);
+  graphc_tensor_release(slot->tensor);
+  slot->tensor = tensor;
+  return nullptr;
+}
+
+graphc_status_t graphc_program_load(graphc_program_t* program, const char* path,
+                                    int32_t with_optimizer) {
+  if (!program || !path)
+    return make_status(GRAPHC_INVALID_ARGUMENT, "graphc_program_load: NULL argument");
+  graphc_safetensors_t* file = nullptr;
+  if (graphc_status_t status = graphc_safetensors_load(path, &file)) return status;
+  std::map<std::string, graphc::rt::Tensor> tensors;
+  for (size_t i = 0; i < graphc_safetensors_count(file); ++i)
+    tensors.emplace(graphc_safetensors_name(file, i),
+                    graphc::rt::Tensor::borrow(graphc_safetensors_tensor_at(file, i)));
+  graphc_status_t status = nullptr;
+  try {
+    graphc::rt::restoreProgram(program, tensors, with_optimizer != 0,
+                               "checkpoint '" + printable(path) + "'");
+  } catch (const graphc::rt::Error& e) {
+    status = make_status(e.code(), e.what());
+  } catch (const std::bad_alloc&) {
+    status = graphc::rt::detail::out_of_memory_status();
+  }
+  tensors.clear();
+  graphc_safetensors_release(file);
+  return status;
+}
+
+graphc_status_t graphc_program_save(const graphc_program_t* program, const char* path) {
+  if (!program || !path)
+    return make_status(GRAPHC_INVALID_ARGUMENT, "graphc_program_save: NULL argument");
+  graphc_safetensors_writer_t* writer = nullptr;
+  if (graphc_status_t status = graphc_safetensors_writer_create(&writer)) return status;
+  graphc_status_t status = nullptr;
+  for (auto& slot : program->slots)
+    if ((status = graphc_safetensors_writer_add(writer, slot.name.c_str(), slot.tensor))) break;
+  if (!status) status = graphc_safetensors_writer_save(writer, path);
+  graphc_safetensors_writer_release(writer);
+  return status;
+}
+
+graphc_status_t graphc_program_forward(graphc_program_t* program, const graphc_tensor_t* input,
+                                       graphc_tensor_t** out_output) {
+  if (!program || !out_output)
+    return make_status(GRAPHC_INVALID_ARGUMENT, "graphc_program_forward: NULL argument");
+  *out_output = nullptr;
+  try {
+    graphc_status_t status = nullptr;
+    const graphc_model_entry_t* entry = findEntry(program, "forward", &status);
+    if (!entry) return status;
+    std::vector<graphc_tensor_t*> results;
+    if ((status = runEntry(program, *entry, input, nullptr, 0, results))) return status;
+    if (results.empty())
+      return make_status(GRAPHC_INVALID_ARGUMENT, "'forward' returns nothing");
+    *out_output = results[0];
+    results.erase(results.begin());
+    ReleaseAll rest{results};
+    return nullptr;
+  }
+  GRAPHC_CATCH_ALL_RETURN_STATUS("graphc_program_forward")
+}
+
+graphc_status_t graphc_program_train_step(graphc_program_t* program, const graphc_tensor_t* input,
+                                          const graphc_tensor_t* target, double learning_rate,
+                                          double* out_loss) {
+  if (!program || !out_loss)
+    return make_status(GRAPHC_INVALID_ARGUMENT, "graphc_program_train_step: NULL argument");
+  try {
+    graphc_status_t status = nullptr;
+    const graphc_model_entry_t* entry = findEntry(program, "train_step", &status);
+    if (!entry) return status;
+    std::vector<graphc_tensor_t*> results;
+    if ((status = runEntry(program, *entry, input, target, learning_rate, results))) return status;
+    ReleaseAll release{results};
+    if (results.empty())
+      return make_status(GRAPHC_INVALID_ARGUMENT, "'train_step' returns no loss");
+    *out_loss = scalarOf(results[0]);
+    return nullptr;
+  }
+  GRAPHC_CATCH_ALL_RETURN_STATUS("graphc_program_train_step")
+}
+
+graphc_status_t graphc_program_eval(graphc_program_t* program, const graphc_tensor_t* input,
+                                    const graphc_tensor_t* target, double* out_loss_sum,
+                                    int64_t* out_correct) {
+  if (!program || !out_loss_sum || !out_correct)
+    return make_status(GRAPHC_INVALID_ARGUMENT, "graphc_program_eval: NULL argument");
+  try {
+    graphc_status_t status = nullptr;
+    const graphc_model_entry_t* entry = findEntry(program, "eval", &status);
+    if (!entry) return status;
+    std::vector<graphc_tensor_t*> results;
+    if ((status = runEntry(program, *entry, input, target, 0, results))) return status;
+    ReleaseAll release{results};
+    if (results.size() < 2)
+      return make_status(GRAPHC_INVALID_ARGUMENT,
+                         "'eval' must return the summed loss and the correct count");
+    *out_loss_sum = scalarOf(results[0]);
+    // The count is a float32 sum of 0/1 values: exact below 2^24 samples.
+    *out_correct = static_cast<int64_t>(scalarOf(results[1]) + 0.5);
+    return nullptr;
+  }
+  GRAPHC_CATCH_ALL_RETURN_STATUS("graphc_program_eval")
+}
+
+int64_t graphc_program_arena_bytes(const graphc_program_t* program) {
+  return program ? program->arenaBytes : 0;
+}
+
+int64_t graphc_program_arena_allocations(const graphc_program_t* program) {
+  return program ? program->arenaAllocations : 0;
+}
+
+}  // extern "C"
+
+namespace graphc::rt {
+
+void restoreProgram(graphc_program_t* program, const std::map<std::string, Tensor>& tensors,
+                    bool withOptimizer, const std::string& source) {
+  // Check every tensor before writing any, so a bad checkpoint changes nothing.
+  std::vector<std::pair<graphc_tensor_t*, const Tensor*>> copies;
+  for (auto& slot : program->slots) {
+    if (slot.role != GRAPHC_ROLE_PARAMETER && !withOptimizer) continue;
+    auto it = tensors.find(slot.name);
+    if (it == tensors.end())
+      throw Error(GRAPHC_NOT_FOUND, source + " has no tensor '" + slot.name + "' (expected " +
+                                        describe(slot.tensor) + ")");
+    if (!sameLayout(*slotSpec(program, slot), it->second.get()))
+      throw Error(GRAPHC_INVALID_ARGUMENT, source + ": tensor '" + slot.name + "' is " +
+                                               describe(it->second.get()) + ", the model expects " +
+                                               describe(slot.tensor));
+    copies.emplace_back(slot.tensor, &it->second);
+  }
+  for (auto& [to, from] : copies)
+    std::memcpy(graphc_tensor_data(to), from->rawData(), from->nbytes());
+}
+
+Program::Program(const graphc_model_t* model) { check(graphc_program_create(model, &program_)); }
+
+std::map<std::string, Tensor> Program::tensors() const {
+  std::map<std::string, Tensor> out;
+  for (int32_t i = 0; i < graphc_program_num_tensors(program_); ++i)
+    out.emplace(graphc_program_tensor_name(program_, i),
+                Tensor::borrow(graphc_program_tensor(program_, i)));
+  return out;
+}
+
+TrainingCallbacks Program::trainingCallbacks() {
+  TrainingCallbacks callbacks;
+  callbacks.trainStep = [this](const Tensor& images, const Tensor& labels, double lr) {
+    return trainStep(images, labels, lr);
+  };
+  callbacks.evalBatch = [this](const Tensor& images, const Tensor& labels) {
+    return eval(images, labels);
+  };
+  callbacks.checkpointTensors = [this] { return tensors(); };
+  callbacks.restore = [this](const std::map<std::string, Tensor>& tensors, bool withOptimizer) {
+    restoreProgram(program_, tensors, withOptimizer, "the checkpoint");
+  };
+  return callbacks;
+}
+
+}  // namespace graphc::rt
