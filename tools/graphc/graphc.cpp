@@ -153,31 +153,16 @@ LogicalResult addTrainStep(ModuleOp module) {
   if (!loss)
     return emitError(module.getLoc())
            << "unknown --loss '" << lossName << "' (mse, cross_entropy, nll or bce_with_logits)";
-  graphc::appendLossFunction(module, function, *loss, "loss");
-  graphc::appendEvalFunction(module, function, *loss, "eval");
-  // Only the loss is differentiated; the model and eval stay inference functions.
-  for (StringRef name : {StringRef(function), StringRef("eval")}) {
-    auto func = module.lookupSymbol<func::FuncOp>(name);
-    for (unsigned i = 0; i < func.getNumArguments(); ++i)
-      func.removeArgAttr(i, "graph.requires_grad");
-  }
-  PassManager pm(module.getContext());
-  pm.addPass(createInlinerPass());
-  pm.addPass(graphc::createAutodiff());
-  graphc::OptimizerOptions options;
-  options.function = "loss";
-  options.optimizer = optimizerName;
-  options.momentum = momentum;
-  options.dampening = dampening;
-  options.nesterov = nesterov;
-  options.weightDecay = weightDecay;
-  options.beta1 = beta1;
-  options.beta2 = beta2;
-  options.eps = eps;
-  pm.addPass(graphc::createOptimizer(options));
-  pm.addPass(createCanonicalizerPass());
-  pm.addPass(createCSEPass());
-  return pm.run(module);
+  graphc::OptimizerConfig optimizer;
+  optimizer.name = optimizerName;
+  optimizer.momentum = momentum;
+  optimizer.dampening = dampening;
+  optimizer.nesterov = nesterov;
+  optimizer.weightDecay = weightDecay;
+  optimizer.beta1 = beta1;
+  optimizer.beta2 = beta2;
+  optimizer.eps = eps;
+  return graphc::addTrainingFunctions(module, function, *loss, optimizer);
 }
 
 std::unique_ptr<llvm::TargetMachine> hostTargetMachine(unsigned level) {

@@ -136,15 +136,10 @@ Graph &Graph::setTrainingDefaults(const std::string &loss, const OptimizerConfig
   return *this;
 }
 
-Graph &Graph::addTrainStep(const OptimizerConfig &optimizer, const std::string &function) {
-  if (!module().lookupSymbol((function + "_grad")))
-    differentiate();
-  std::string diagnostics;
-  ScopedDiagnosticHandler collect(context_.get(), [&](Diagnostic &diag) {
-    llvm::raw_string_ostream os(diagnostics);
-    os << diag.getLocation() << ": " << diag << "\n";
-    return success();
-  });
+/// The --graphc-optimizer pass options for `optimizer`, building train_step
+/// from `function` and its gradient.
+static OptimizerOptions optimizerOptions(const OptimizerConfig &optimizer,
+                                         const std::string &function) {
   OptimizerOptions options;
   options.function = function;
   options.optimizer = optimizer.name;
@@ -155,8 +150,39 @@ Graph &Graph::addTrainStep(const OptimizerConfig &optimizer, const std::string &
   options.beta1 = optimizer.beta1;
   options.beta2 = optimizer.beta2;
   options.eps = optimizer.eps;
+  return options;
+}
+
+LogicalResult addTrainingFunctions(ModuleOp module, const std::string &forward, LossKind loss,
+                                   const OptimizerConfig &optimizer) {
+  appendLossFunction(module, forward, loss, "loss");
+  appendEvalFunction(module, forward, loss, "eval");
+  // Only the loss is differentiated; the model and eval stay inference functions.
+  for (StringRef name : {StringRef(forward), StringRef("eval")}) {
+    auto func = module.lookupSymbol<func::FuncOp>(name);
+    for (unsigned i = 0; i < func.getNumArguments(); ++i)
+      func.removeArgAttr(i, "graph.requires_grad");
+  }
+  PassManager pm(module.getContext());
+  pm.addPass(createInlinerPass());
+  pm.addPass(createAutodiff());
+  pm.addPass(createOptimizer(optimizerOptions(optimizer, "loss")));
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+  return pm.run(module);
+}
+
+Graph &Graph::addTrainStep(const OptimizerConfig &optimizer, const std::string &function) {
+  if (!module().lookupSymbol((function + "_grad")))
+    differentiate();
+  std::string diagnostics;
+  ScopedDiagnosticHandler collect(context_.get(), [&](Diagnostic &diag) {
+    llvm::raw_string_ostream os(diagnostics);
+    os << diag.getLocation() << ": " << diag << "\n";
+    return success();
+  });
   PassManager pm(context_.get());
-  pm.addPass(createOptimizer(options));
+  pm.addPass(createOptimizer(optimizerOptions(optimizer, function)));
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
   if (failed(pm.run(module())))

@@ -1,9 +1,11 @@
 //===- Fit.h - train a DSL model with the runtime's training loop -*- C++ -*-===//
 //
-// fit() compiles two programs from a classifier — the training step (loss,
-// gradients, optimizer update) and an evaluation function (summed loss and
-// correct count) — and hands them to rt::runTraining, which owns the epochs,
-// data, metrics and checkpoints.
+// fit() traces a classifier, adds what `graphc --train` adds (the loss, its
+// gradients and the optimizer update as `train_step`, and `eval`: summed loss
+// and correct count), compiles it with the JIT, and runs it through the
+// runtime's program object (bound to the module's parameters, so training
+// updates them in place) under rt::runTraining, which owns the epochs, data,
+// metrics and checkpoints.
 //
 //===----------------------------------------------------------------------===//
 #ifndef GRAPHC_BUILDER_FIT_H

@@ -210,6 +210,13 @@ void appendLossFunction(mlir::ModuleOp module, const std::string &forward, LossK
 void appendEvalFunction(mlir::ModuleOp module, const std::string &forward, LossKind loss,
                         const std::string &name = "eval");
 
+/// What `graphc --train` adds to a traced model (its function `forward`):
+/// `loss` and `eval` (appendLossFunction, appendEvalFunction), inlined; the
+/// loss differentiated; and `train_step` with `optimizer`. Diagnostics go to
+/// the context's handler; returns failure when a pass fails.
+mlir::LogicalResult addTrainingFunctions(mlir::ModuleOp module, const std::string &forward,
+                                         LossKind loss, const OptimizerConfig &optimizer);
+
 /// Traces `fn` over symbolic inputs with `parameters` (named leaves, e.g.
 /// the seed's x, w and b) as the function's trailing arguments.
 Graph trace(const std::vector<std::pair<std::string, Parameter>> &parameters,
