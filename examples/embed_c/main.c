@@ -4,7 +4,10 @@
  * (--emit-graph) and compiled by `graphc --emit=header` and `--emit=lib` at
  * build time. The program loads a safetensors checkpoint with PyTorch's
  * state_dict names, classifies the 10,000 Fashion-MNIST test images and
- * prints the accuracy:
+ * prints the accuracy. It does so twice: calling the generated function
+ * `mlp_forward` with its own buffers, and through the runtime's program
+ * object over the model's table `mlp_model` (which holds the parameters and
+ * one arena for the temporaries); both must predict the same classes:
  *
  *   embed_c CHECKPOINT.safetensors [FASHION_MNIST_DIR]
  */
@@ -12,6 +15,7 @@
 #include <stdlib.h>
 
 #include "graphc/runtime/data.h"
+#include "graphc/runtime/program.h"
 #include "graphc/runtime/safetensors.h"
 #include "mlp.h"
 
@@ -51,7 +55,14 @@ int main(int argc, char** argv) {
   status = graphc_loader_create(test, 100, false, false, 0, 0.5f, 0.5f, &loader);
   if (status) return fail(status);
 
-  int64_t correct = 0, total = 0;
+  /* The same model as a program object, its parameters from the checkpoint. */
+  graphc_program_t* program = NULL;
+  status = graphc_program_create(&mlp_model, &program);
+  if (status) return fail(status);
+  status = graphc_program_load(program, argv[1], 0);
+  if (status) return fail(status);
+
+  int64_t correct = 0, total = 0, disagreements = 0;
   float* logp = malloc(sizeof(float) * 100 * 10);
   for (;;) {
     graphc_tensor_t *images = NULL, *labels = NULL;
@@ -67,22 +78,40 @@ int main(int argc, char** argv) {
       fprintf(stderr, "embed_c: mlp_forward failed\n");
       return 1;
     }
+    /* The program checks shapes: hand it the images as [B, 784], a view of
+     * the same bytes (wrapped, not copied). */
+    const int64_t flatShape[2] = {batch, 784};
+    graphc_tensor_t *flat = NULL, *output = NULL;
+    status = graphc_tensor_wrap(GRAPHC_DTYPE_F32, 2, flatShape, graphc_tensor_data(images), NULL,
+                                NULL, &flat);
+    if (status) return fail(status);
+    status = graphc_program_forward(program, flat, &output);
+    graphc_tensor_release(flat);
+    if (status) return fail(status);
+    const float* programLogp = graphc_tensor_data(output);
     const int64_t* y = graphc_tensor_data(labels);
     for (int64_t i = 0; i < batch; ++i) {
-      int best = 0;
-      for (int c = 1; c < 10; ++c)
+      int best = 0, programBest = 0;
+      for (int c = 1; c < 10; ++c) {
         if (logp[i * 10 + c] > logp[i * 10 + best]) best = c;
+        if (programLogp[i * 10 + c] > programLogp[i * 10 + programBest]) programBest = c;
+      }
       correct += best == y[i];
+      disagreements += best != programBest;
     }
+    graphc_tensor_release(output);
     total += batch;
     graphc_tensor_release(images);
     graphc_tensor_release(labels);
   }
   printf("accuracy: %.2f%% (%lld/%lld)\n", 100.0 * correct / total, (long long)correct,
          (long long)total);
+  printf("program object: %lld predictions differ, arena allocated %lld time(s)\n",
+         (long long)disagreements, (long long)graphc_program_arena_allocations(program));
   free(logp);
+  graphc_program_release(program);
   graphc_loader_release(loader);
   graphc_dataset_release(test);
   graphc_safetensors_release(checkpoint);
-  return 0;
+  return disagreements == 0 ? 0 : 1;
 }
