@@ -221,7 +221,7 @@ double TrainProgram::step(const std::vector<rt::Tensor> &inputs, double learning
   rt::Tensor lr = rt::Tensor::zeros({}, GRAPHC_DTYPE_F64);
   lr.data<double>()[0] = learningRate;
   arguments.push_back(lr);
-  std::vector<rt::Tensor> results = jit_->call("train_step", arguments);
+  std::vector<rt::Tensor> results = jit_->call("train_step", arguments, arena_.get());
   const rt::Tensor &loss = results.at(0);
   return loss.dtype() == GRAPHC_DTYPE_F64 ? loss.data<double>()[0] : loss.data<float>()[0];
 }
@@ -260,7 +260,7 @@ std::vector<rt::Tensor> Program::run(const std::vector<rt::Tensor> &inputs,
   std::vector<rt::Tensor> arguments(inputs);
   for (auto &[name, p] : parameters_)
     arguments.push_back(p.value());
-  return jit_->call(function, arguments);
+  return jit_->call(function, arguments, arena_.get());
 }
 
 namespace {
@@ -306,7 +306,7 @@ BackwardResult Program::backward(const std::vector<rt::Tensor> &inputs,
     throw CallError("backward of '" + function + "': its result is a scalar, but the given "
                     "gradient has " + std::to_string(gradOutput.numel()) + " elements");
   }
-  std::vector<rt::Tensor> results = jit_->call(gradFunction, arguments);
+  std::vector<rt::Tensor> results = jit_->call(gradFunction, arguments, arena_.get());
   // y.backward(torch.tensor(c)) on a scalar y: the compiled seed is 1, so
   // the gradients scale by c (a no-op for the usual c = 1).
   if (!wantsGradOutput && gradOutput.get()) {

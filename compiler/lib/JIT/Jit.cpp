@@ -253,8 +253,28 @@ const FunctionSignature &JitModule::signature(const std::string &function) const
   return it->second;
 }
 
+CallArena::~CallArena() { std::free(data_); }
+
+void *CallArena::reserve(int64_t bytes) {
+  if (bytes <= bytes_ && data_)
+    return data_;
+  // aligned_alloc wants a non-zero multiple of the alignment.
+  int64_t capacity = std::max<int64_t>(bytes, 1);
+  capacity = (capacity + GRAPHC_TENSOR_ALIGNMENT - 1) / GRAPHC_TENSOR_ALIGNMENT *
+             GRAPHC_TENSOR_ALIGNMENT;
+  void *data = std::aligned_alloc(GRAPHC_TENSOR_ALIGNMENT, capacity);
+  if (!data)
+    throw std::bad_alloc();
+  std::free(data_);
+  data_ = data;
+  bytes_ = capacity;
+  ++allocations_;
+  return data_;
+}
+
 std::vector<rt::Tensor> JitModule::call(const std::string &function,
-                                        const std::vector<rt::Tensor> &arguments) const {
+                                        const std::vector<rt::Tensor> &arguments,
+                                        CallArena *arena) const {
   const FunctionSignature &sig = signature(function);
   if (arguments.size() != sig.arguments.size())
     throw CallError("'" + function + "' takes " + std::to_string(sig.arguments.size()) +
@@ -298,25 +318,20 @@ std::vector<rt::Tensor> JitModule::call(const std::string &function,
   // invokePacked passes each argument by address: the C interface takes the
   // result struct and every descriptor by pointer, so we pass pointers to
   // those pointers.
-  // The arena for this call, sized for the largest dynamic size among the
-  // arguments (the batch; taking the largest keeps it big enough even when
-  // a caller's dynamic sizes disagree).
-  std::unique_ptr<void, decltype(&std::free)> arena(nullptr, &std::free);
+  // The arena, sized for the largest dynamic size among the arguments (the
+  // batch; taking the largest keeps it big enough even when a caller's
+  // dynamic sizes disagree).
+  CallArena callArena;
   if (sig.takesArena) {
     int64_t batch = 0;
     for (size_t i = 0; i < arguments.size(); ++i)
       for (size_t d = 0; d < sig.arguments[i].shape.size(); ++d)
         if (sig.arguments[i].shape[d] < 0)
           batch = std::max(batch, argumentWords[i][3 + d]);
-    // aligned_alloc wants a multiple of the alignment, and never 0 bytes.
-    int64_t bytes = std::max<int64_t>(sig.arenaBytes(batch), 1);
-    bytes = (bytes + GRAPHC_TENSOR_ALIGNMENT - 1) / GRAPHC_TENSOR_ALIGNMENT * GRAPHC_TENSOR_ALIGNMENT;
-    arena.reset(std::aligned_alloc(GRAPHC_TENSOR_ALIGNMENT, bytes));
-    if (!arena)
-      throw std::bad_alloc();
-    std::vector<int64_t> words{reinterpret_cast<int64_t>(arena.get()),
-                               reinterpret_cast<int64_t>(arena.get()), 0, bytes, 1};
-    argumentWords.push_back(std::move(words));
+    CallArena &use = arena ? *arena : callArena;
+    int64_t bytes = sig.arenaBytes(batch);
+    auto address = reinterpret_cast<int64_t>(use.reserve(bytes));
+    argumentWords.push_back({address, address, 0, bytes, 1});
   }
 
   std::vector<void *> descriptorPointers;

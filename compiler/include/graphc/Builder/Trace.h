@@ -166,6 +166,8 @@ public:
 private:
   std::shared_ptr<JitModule> jit_;
   std::vector<std::pair<std::string, Parameter>> parameters_;
+  // One arena for the temporaries of every call (shared by copies).
+  std::shared_ptr<CallArena> arena_ = std::make_shared<CallArena>();
 };
 
 /// A compiled training step bound to its parameters: each step() runs the
@@ -184,11 +186,15 @@ public:
   const std::vector<std::pair<std::string, rt::Tensor>> &state() const { return state_; }
   /// Replaces the optimizer state (for resuming); names and shapes must match.
   void loadState(const std::map<std::string, rt::Tensor> &state);
+  /// The arena the steps' temporaries live in, allocated once.
+  const CallArena &arena() const { return *arena_; }
 
 private:
   std::shared_ptr<JitModule> jit_;
   std::vector<std::pair<std::string, Parameter>> frozen_, trained_;
   std::vector<std::pair<std::string, rt::Tensor>> state_; // ends with "step"
+  // One arena for the temporaries of every step.
+  std::shared_ptr<CallArena> arena_ = std::make_shared<CallArena>();
 };
 
 /// The losses the driver can append to a traced model (--loss).

@@ -76,6 +76,25 @@ struct FunctionSignature {
   }
 };
 
+/// The arena for the temporaries of JitModule::call, kept across calls: it is
+/// allocated by the first call that needs one and grown only when a larger
+/// batch needs more (as a program object keeps its own). Not thread-safe.
+class CallArena {
+public:
+  CallArena() = default;
+  CallArena(const CallArena &) = delete;
+  CallArena &operator=(const CallArena &) = delete;
+  ~CallArena();
+  /// At least `bytes` bytes, 64-byte aligned; throws std::bad_alloc.
+  void *reserve(int64_t bytes);
+  int64_t bytes() const { return bytes_; }
+  int64_t allocations() const { return allocations_; }
+
+private:
+  void *data_ = nullptr;
+  int64_t bytes_ = 0, allocations_ = 0;
+};
+
 class JitModule {
 public:
   /// Compiles every public function of `module` (graph dialect). The module
@@ -86,11 +105,12 @@ public:
 
   const FunctionSignature &signature(const std::string &function) const;
 
-  /// Runs `function` on `arguments` and returns its results. The arena of
-  /// its temporaries is allocated for this call; a program object
-  /// (model()) keeps one across calls instead.
+  /// Runs `function` on `arguments` and returns its results. The
+  /// temporaries live in `arena` (kept by the caller across calls), or in one
+  /// allocated for this call when it is null.
   std::vector<rt::Tensor> call(const std::string &function,
-                               const std::vector<rt::Tensor> &arguments) const;
+                               const std::vector<rt::Tensor> &arguments,
+                               CallArena *arena = nullptr) const;
 
   /// The compiled model's description, as an object file graphc emits
   /// exports it (`NAME_model`): the entry points of the same generated C
