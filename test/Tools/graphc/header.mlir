@@ -15,9 +15,19 @@
 // CHECK-NEXT: const float *x,
 // CHECK-NEXT: const float *fc_weight,
 // CHECK-NEXT: float *result0);
+// The packed entry point with the caller's arena, and the arena's size.
+// CHECK: int tiny_forward_call(void *arena, int64_t batch, void *const *arguments,
+// CHECK-NEXT: void *const *results);
+// CHECK-NEXT: int64_t tiny_forward_arena_bytes(int64_t batch);
+// The model table for the runtime's program objects.
+// CHECK: struct graphc_model_s;
+// CHECK-NEXT: extern const struct graphc_model_s tiny_model;
 // CHECK: static const int32_t tiny_num_functions = 1;
 // OBJ: T _mlir_ciface_forward
 // OBJ: T tiny_forward
+// OBJ-NEXT: T tiny_forward_arena_bytes
+// OBJ-NEXT: T tiny_forward_call
+// OBJ-NEXT: {{[DR]}} tiny_model
 // The train step writes its parameters and optimizer state in place.
 // TRAIN: int tiny_train_step(int64_t batch,
 // TRAIN: float *fc_weight,

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "graphc/runtime/data.h"
+#include "graphc/runtime/program.h"
 #include "graphc/runtime/safetensors.h"
 #include "graphc/runtime/status.h"
 #include "graphc/runtime/tensor.h"

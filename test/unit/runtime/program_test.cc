@@ -1,0 +1,195 @@
+// Program objects over a hand-written model table: the runtime alone, no
+// compiler. The entry points are plain C++ functions that check the arena
+// they are given (size, alignment, one buffer across calls) and compute
+// values the tests derive by hand.
+#include <cmath>
+#include <cstring>
+#include <vector>
+
+#include "graphc/runtime/program.hpp"
+#include "test_util.h"
+
+using graphc::rt::Error;
+using graphc::rt::Program;
+using graphc::rt::Tensor;
+
+namespace {
+
+constexpr int64_t kPerBatch = 24, kFixed = 40;
+
+std::vector<void*> g_arenas; // every arena an entry point was given
+
+// Writes every byte the arena must hold, so an undersized arena is a heap
+// overflow under ASan; fails unless it is 64-byte aligned.
+int32_t touchArena(void* arena, int64_t batch) {
+  if (!arena || reinterpret_cast<uintptr_t>(arena) % 64 != 0) return 7;
+  std::memset(arena, 0xab, static_cast<size_t>(kPerBatch * batch + kFixed));
+  g_arenas.push_back(arena);
+  return 0;
+}
+
+// train_step(x [B, 2], target [B], w [2], momentum_buffer.w [2], step, lr) -> loss:
+// loss = mean of x; w -= lr; momentum_buffer.w += 1; step += 1.
+int32_t trainStep(void* arena, int64_t batch, void* const* args, void* const* results) {
+  if (int32_t rc = touchArena(arena, batch)) return rc;
+  const float* x = static_cast<const float*>(args[0]);
+  float* w = static_cast<float*>(args[2]);
+  float* momentum = static_cast<float*>(args[3]);
+  double* step = static_cast<double*>(args[4]);
+  double lr = *static_cast<const double*>(args[5]);
+  if (std::isnan(x[0])) return 2; // the generated code's "out of memory"
+  float sum = 0;
+  for (int64_t i = 0; i < 2 * batch; ++i) sum += x[i];
+  for (int k = 0; k < 2; ++k) {
+    w[k] -= static_cast<float>(lr);
+    momentum[k] += 1;
+  }
+  *step += 1;
+  *static_cast<float*>(results[0]) = sum / static_cast<float>(batch);
+  return 0;
+}
+
+// forward(x [B, 2], w [2]) -> y [B] = x . w
+int32_t forward(void* arena, int64_t batch, void* const* args, void* const* results) {
+  if (int32_t rc = touchArena(arena, batch)) return rc;
+  const float* x = static_cast<const float*>(args[0]);
+  const float* w = static_cast<const float*>(args[1]);
+  float* y = static_cast<float*>(results[0]);
+  for (int64_t i = 0; i < batch; ++i) y[i] = x[2 * i] * w[0] + x[2 * i + 1] * w[1];
+  return 0;
+}
+
+graphc_model_tensor_t tensor(const char* name, graphc_dtype_t dtype, std::vector<int64_t> shape,
+                             graphc_model_role_t role, int32_t updated = 0,
+                             double initBound = 0) {
+  graphc_model_tensor_t t{};
+  t.name = name;
+  t.dtype = dtype;
+  t.rank = static_cast<int32_t>(shape.size());
+  for (size_t i = 0; i < shape.size(); ++i) t.shape[i] = shape[i];
+  t.role = role;
+  t.updated = updated;
+  t.init_bound = initBound;
+  return t;
+}
+
+struct FakeModel {
+  std::vector<graphc_model_tensor_t> trainArguments{
+      tensor("x", GRAPHC_DTYPE_F32, {-1, 2}, GRAPHC_ROLE_INPUT),
+      tensor("target", GRAPHC_DTYPE_I64, {-1}, GRAPHC_ROLE_TARGET),
+      tensor("w", GRAPHC_DTYPE_F32, {2}, GRAPHC_ROLE_PARAMETER, 1, 0.5),
+      tensor("momentum_buffer.w", GRAPHC_DTYPE_F32, {2}, GRAPHC_ROLE_STATE, 1),
+      tensor("step", GRAPHC_DTYPE_F64, {}, GRAPHC_ROLE_STEP, 1),
+      tensor("lr", GRAPHC_DTYPE_F64, {}, GRAPHC_ROLE_LR)};
+  std::vector<graphc_model_tensor_t> trainResults{
+      tensor("loss", GRAPHC_DTYPE_F32, {}, GRAPHC_ROLE_RESULT)};
+  std::vector<graphc_model_tensor_t> forwardArguments{
+      tensor("x", GRAPHC_DTYPE_F32, {-1, 2}, GRAPHC_ROLE_INPUT),
+      tensor("w", GRAPHC_DTYPE_F32, {2}, GRAPHC_ROLE_PARAMETER, 0, 0.5)};
+  std::vector<graphc_model_tensor_t> forwardResults{
+      tensor("y", GRAPHC_DTYPE_F32, {-1}, GRAPHC_ROLE_RESULT)};
+  std::vector<graphc_model_entry_t> entries;
+  graphc_model_t model{};
+
+  FakeModel() {
+    entries.push_back({"forward", &forward, kPerBatch, kFixed, 2, forwardArguments.data(), 1,
+                       forwardResults.data()});
+    entries.push_back({"train_step", &trainStep, kPerBatch, kFixed,
+                       static_cast<int32_t>(trainArguments.size()), trainArguments.data(), 1,
+                       trainResults.data()});
+    model = {GRAPHC_MODEL_ABI_VERSION, "fake", 2, entries.data()};
+  }
+};
+
+std::string errorOf(const std::function<void()>& body) {
+  try {
+    body();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
+}  // namespace
+
+TEST(ProgramTest, TensorsAreParametersThenOptimizerStateUnderCheckpointNames) {
+  FakeModel fake;
+  Program program(&fake.model);
+  std::vector<std::string> names;
+  for (int32_t i = 0; i < graphc_program_num_tensors(program.get()); ++i)
+    names.push_back(graphc_program_tensor_name(program.get(), i));
+  EXPECT_EQ(names, (std::vector<std::string>{"w", "optimizer.momentum_buffer.w", "optimizer.step"}));
+  // Created zero; init draws the parameter from U(-0.5, 0.5) and zeroes the rest.
+  EXPECT_EQ(program.tensor("w").toVector<float>(), (std::vector<float>{0, 0}));
+  program.tensor("optimizer.momentum_buffer.w").fill(3);
+  program.init(0);
+  for (float v : program.tensor("w").toVector<float>()) {
+    EXPECT_LE(std::abs(v), 0.5f);
+    EXPECT_NE(v, 0.0f);
+  }
+  EXPECT_EQ(program.tensor("optimizer.momentum_buffer.w").toVector<float>(),
+            (std::vector<float>{0, 0}));
+}
+
+TEST(ProgramTest, EveryCallGetsTheSameAlignedArenaOfThePlannedSize) {
+  FakeModel fake;
+  Program program(&fake.model);
+  g_arenas.clear();
+  Tensor x = Tensor::fromData(std::vector<float>{1, 2, 3, 4, 5, 6, 7, 8}, {4, 2});
+  Tensor target = Tensor::zeros({4}, GRAPHC_DTYPE_I64);
+  EXPECT_DOUBLE_EQ(program.trainStep(x, target, 0.25), 9.0); // 36 / 4
+  program.trainStep(x, target, 0.25);
+  program.trainStep(x, target, 0.25);
+  EXPECT_EQ(program.tensor("w").toVector<float>(), (std::vector<float>{-0.75f, -0.75f}));
+  EXPECT_EQ(program.tensor("optimizer.momentum_buffer.w").toVector<float>(),
+            (std::vector<float>{3, 3}));
+  EXPECT_EQ(program.tensor("optimizer.step").data<double>()[0], 3.0);
+  Tensor y = program.forward(x);
+  EXPECT_EQ(y.toVector<float>(), (std::vector<float>{-2.25f, -5.25f, -8.25f, -11.25f}));
+  ASSERT_EQ(g_arenas.size(), 4u);
+  for (void* arena : g_arenas) EXPECT_EQ(arena, g_arenas[0]);
+  EXPECT_EQ(program.arenaAllocations(), 1);
+  EXPECT_GE(program.arenaBytes(), kPerBatch * 4 + kFixed);
+  EXPECT_EQ(program.arenaBytes() % 64, 0);
+}
+
+TEST(ProgramTest, AFailingEntryPointIsOutOfMemoryAndReturnsNoResult) {
+  FakeModel fake;
+  Program program(&fake.model);
+  Tensor x = Tensor::fromData(std::vector<float>{NAN, 0}, {1, 2});
+  graphc_tensor_t* target = nullptr;
+  int64_t shape[1] = {1};
+  graphc::rt::check(graphc_tensor_create(GRAPHC_DTYPE_I64, 1, shape, nullptr, &target));
+  double loss = -1;
+  graphc_status_t status = graphc_program_train_step(program.get(), x.get(), target, 0.1, &loss);
+  EXPECT_EQ(graphc_status_code(status), GRAPHC_RESOURCE_EXHAUSTED);
+  EXPECT_EQ(loss, -1);
+  graphc_status_free(status);
+  graphc_tensor_release(target);
+}
+
+TEST(ProgramTest, RefusesInconsistentModelDescriptions) {
+  FakeModel fake;
+  fake.model.abi_version = 99;
+  EXPECT_EQ(errorOf([&] { Program p(&fake.model); }),
+            "model description has ABI version 99, this runtime reads 1 (recompile the model "
+            "with this graphc)");
+  FakeModel twoShapes;
+  twoShapes.forwardArguments[1].shape[0] = 3;
+  EXPECT_EQ(errorOf([&] { Program p(&twoShapes.model); }),
+            "model 'fake': 'train_step' takes w as float32 [2], another entry point as "
+            "float32 [3]");
+  FakeModel dynamicParameter;
+  dynamicParameter.forwardArguments[1].shape[0] = -1;
+  dynamicParameter.trainArguments[2].shape[0] = -1;
+  EXPECT_EQ(errorOf([&] { Program p(&dynamicParameter.model); }),
+            "model 'fake': w has a dynamic dimension; parameters and optimizer state need "
+            "static shapes");
+  FakeModel noEval;
+  Program program(&noEval.model);
+  double lossSum = 0;
+  int64_t correct = 0;
+  graphc_status_t status = graphc_program_eval(program.get(), nullptr, nullptr, &lossSum, &correct);
+  EXPECT_STREQ(graphc_status_message(status), "model 'fake' has no entry point 'eval'");
+  graphc_status_free(status);
+}
