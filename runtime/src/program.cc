@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "graphc/runtime/random.h"
@@ -126,11 +127,31 @@ int64_t batchOf(const graphc_model_tensor_t& spec, const graphc_tensor_t* input)
   return 1;
 }
 
+// The new tensors an entry point fills: released with this object unless
+// taken. Space is reserved before any tensor is created, so adding one
+// cannot throw and leak it.
+class Results {
+ public:
+  explicit Results(size_t count) { tensors_.reserve(count); }
+  Results(const Results&) = delete;
+  Results& operator=(const Results&) = delete;
+  ~Results() {
+    for (graphc_tensor_t* t : tensors_) graphc_tensor_release(t);
+  }
+  void add(graphc_tensor_t* tensor) { tensors_.push_back(tensor); }
+  size_t size() const { return tensors_.size(); }
+  const graphc_tensor_t* operator[](size_t i) const { return tensors_[i]; }
+  graphc_tensor_t* take(size_t i) { return std::exchange(tensors_[i], nullptr); }
+
+ private:
+  std::vector<graphc_tensor_t*> tensors_;
+};
+
 // Runs `entry` with the caller's input and target, the program's slots, the
 // learning rate, and the program's arena; fills `results` with new tensors.
 graphc_status_t runEntry(graphc_program_t* program, const graphc_model_entry_t& entry,
                          const graphc_tensor_t* input, const graphc_tensor_t* target, double lr,
-                         std::vector<graphc_tensor_t*>& results) {
+                         Results& results) {
   int64_t batch = 1;
   for (int32_t i = 0; i < entry.num_arguments; ++i)
     if (entry.arguments[i].role == GRAPHC_ROLE_INPUT) batch = batchOf(entry.arguments[i], input);
@@ -187,27 +208,21 @@ graphc_status_t runEntry(graphc_program_t* program, const graphc_model_entry_t& 
     ++program->arenaAllocations;
   }
 
-  results.clear();
   std::vector<void*> resultData;
+  resultData.reserve(entry.num_results);
   for (int32_t i = 0; i < entry.num_results; ++i) {
     const graphc_model_tensor_t& spec = entry.results[i];
-    int64_t shape[GRAPHC_TENSOR_MAX_RANK];
+    int64_t shape[GRAPHC_TENSOR_MAX_RANK]; // rank checked by graphc_program_create
     for (int32_t d = 0; d < spec.rank; ++d) shape[d] = spec.shape[d] < 0 ? batch : spec.shape[d];
     graphc_tensor_t* result = nullptr;
     if (graphc_status_t status = graphc_tensor_create(static_cast<graphc_dtype_t>(spec.dtype),
-                                                      spec.rank, shape, nullptr, &result)) {
-      for (graphc_tensor_t* r : results) graphc_tensor_release(r);
-      results.clear();
+                                                      spec.rank, shape, nullptr, &result))
       return status;
-    }
-    results.push_back(result);
+    results.add(result);
     resultData.push_back(graphc_tensor_data(result));
   }
-  if (entry.call(program->arena, batch, arguments.data(), resultData.data()) != 0) {
-    for (graphc_tensor_t* r : results) graphc_tensor_release(r);
-    results.clear();
+  if (entry.call(program->arena, batch, arguments.data(), resultData.data()) != 0)
     return graphc::rt::detail::out_of_memory_status();
-  }
   return nullptr;
 }
 
@@ -221,12 +236,39 @@ double scalarOf(const graphc_tensor_t* t) {
   }
 }
 
-struct ReleaseAll {
-  std::vector<graphc_tensor_t*>& tensors;
-  ~ReleaseAll() {
-    for (graphc_tensor_t* t : tensors) graphc_tensor_release(t);
+// The description is outside data (an object file's table): check what the
+// program relies on before anything indexes with it.
+graphc_status_t checkModel(const graphc_model_t& model) {
+  std::string where = std::string("model '") + (model.name ? model.name : "?") + "'";
+  if (!model.name || model.num_entries < 0 || (model.num_entries > 0 && !model.entries))
+    return make_status(GRAPHC_INVALID_ARGUMENT, where + ": malformed description");
+  for (int32_t e = 0; e < model.num_entries; ++e) {
+    const graphc_model_entry_t& entry = model.entries[e];
+    if (!entry.name || !entry.call || entry.num_arguments < 0 || entry.num_results < 0 ||
+        (entry.num_arguments > 0 && !entry.arguments) || (entry.num_results > 0 && !entry.results))
+      return make_status(GRAPHC_INVALID_ARGUMENT,
+                         where + ": malformed entry point #" + std::to_string(e));
+    auto checkRows = [&](const graphc_model_tensor_t* rows, int32_t count) -> graphc_status_t {
+      for (int32_t i = 0; i < count; ++i) {
+        const graphc_model_tensor_t& t = rows[i];
+        bool scalarF64 = t.rank == 0 && t.dtype == GRAPHC_DTYPE_F64;
+        bool ok = t.name && t.rank >= 0 && t.rank <= GRAPHC_TENSOR_MAX_RANK &&
+                  graphc_dtype_size(static_cast<graphc_dtype_t>(t.dtype)) != 0 &&
+                  ((t.role != GRAPHC_ROLE_STEP && t.role != GRAPHC_ROLE_LR) || scalarF64);
+        if (!ok)
+          return make_status(GRAPHC_INVALID_ARGUMENT,
+                             where + ": '" + entry.name + "' has a malformed tensor '" +
+                                 (t.name ? printable(t.name) : "?") + "' (rank " +
+                                 std::to_string(t.rank) + ", dtype " + std::to_string(t.dtype) +
+                                 ", role " + std::to_string(t.role) + ")");
+      }
+      return nullptr;
+    };
+    if (graphc_status_t status = checkRows(entry.arguments, entry.num_arguments)) return status;
+    if (graphc_status_t status = checkRows(entry.results, entry.num_results)) return status;
   }
-};
+  return nullptr;
+}
 
 }  // namespace
 
@@ -243,6 +285,7 @@ graphc_status_t graphc_program_create(const graphc_model_t* model, graphc_progra
                              std::to_string(model->abi_version) + ", this runtime reads " +
                              std::to_string(GRAPHC_MODEL_ABI_VERSION) +
                              " (recompile the model with this graphc)");
+    if (graphc_status_t status = checkModel(*model)) return status;
     auto program = std::make_unique<graphc_program_s>();
     program->model = model;
     // Parameters first, in the entry points' (state_dict) order, then the
@@ -332,51 +375,57 @@ graphc_status_t graphc_program_find_tensor(const graphc_program_t* program, cons
   if (!program || !name || !out_borrowed)
     return make_status(GRAPHC_INVALID_ARGUMENT, "graphc_program_find_tensor: NULL argument");
   *out_borrowed = nullptr;
-  auto* slot = findSlot(const_cast<graphc_program_t*>(program), name);
-  if (!slot)
-    return make_status(GRAPHC_NOT_FOUND, std::string("model '") + program->model->name +
-                                             "' has no tensor '" + printable(name) + "'");
-  *out_borrowed = slot->tensor;
-  return nullptr;
+  try {
+    auto* slot = findSlot(const_cast<graphc_program_t*>(program), name);
+    if (!slot)
+      return make_status(GRAPHC_NOT_FOUND, std::string("model '") + program->model->name +
+                                               "' has no tensor '" + printable(name) + "'");
+    *out_borrowed = slot->tensor;
+    return nullptr;
+  }
+  GRAPHC_CATCH_ALL_RETURN_STATUS("graphc_program_find_tensor")
 }
 
 graphc_status_t graphc_program_bind(graphc_program_t* program, const char* name,
                                     graphc_tensor_t* tensor) {
   graphc_tensor_t* current = nullptr;
   if (graphc_status_t status = graphc_program_find_tensor(program, name, &current)) return status;
-  auto* slot = findSlot(program, name);
-  if (!tensor || !sameLayout(*slotSpec(program, *slot), tensor))
-    return make_status(GRAPHC_INVALID_ARGUMENT,
-                       std::string("cannot bind ") + name + ": the model's is " +
-                           describe(current) + ", got " + (tensor ? describe(tensor) : "NULL"));
-  graphc_tensor_retain(tensor);
-  graphc_tensor_release(slot->tensor);
-  slot->tensor = tensor;
-  return nullptr;
+  try {
+    auto* slot = findSlot(program, name);
+    if (!tensor || !sameLayout(*slotSpec(program, *slot), tensor))
+      return make_status(GRAPHC_INVALID_ARGUMENT,
+                         std::string("cannot bind ") + name + ": the model's is " +
+                             describe(current) + ", got " + (tensor ? describe(tensor) : "NULL"));
+    graphc_tensor_retain(tensor);
+    graphc_tensor_release(slot->tensor);
+    slot->tensor = tensor;
+    return nullptr;
+  }
+  GRAPHC_CATCH_ALL_RETURN_STATUS("graphc_program_bind")
 }
 
 graphc_status_t graphc_program_load(graphc_program_t* program, const char* path,
                                     int32_t with_optimizer) {
   if (!program || !path)
     return make_status(GRAPHC_INVALID_ARGUMENT, "graphc_program_load: NULL argument");
-  graphc_safetensors_t* file = nullptr;
-  if (graphc_status_t status = graphc_safetensors_load(path, &file)) return status;
-  std::map<std::string, graphc::rt::Tensor> tensors;
-  for (size_t i = 0; i < graphc_safetensors_count(file); ++i)
-    tensors.emplace(graphc_safetensors_name(file, i),
-                    graphc::rt::Tensor::borrow(graphc_safetensors_tensor_at(file, i)));
-  graphc_status_t status = nullptr;
   try {
-    graphc::rt::restoreProgram(program, tensors, with_optimizer != 0,
-                               "checkpoint '" + printable(path) + "'");
-  } catch (const graphc::rt::Error& e) {
-    status = make_status(e.code(), e.what());
-  } catch (const std::bad_alloc&) {
-    status = graphc::rt::detail::out_of_memory_status();
+    graphc_safetensors_t* loaded = nullptr;
+    if (graphc_status_t status = graphc_safetensors_load(path, &loaded)) return status;
+    std::unique_ptr<graphc_safetensors_t, void (*)(graphc_safetensors_t*)> file(
+        loaded, &graphc_safetensors_release);
+    std::map<std::string, graphc::rt::Tensor> tensors; // borrowed from `file`
+    for (size_t i = 0; i < graphc_safetensors_count(file.get()); ++i)
+      tensors.emplace(graphc_safetensors_name(file.get(), i),
+                      graphc::rt::Tensor::borrow(graphc_safetensors_tensor_at(file.get(), i)));
+    try {
+      graphc::rt::restoreProgram(program, tensors, with_optimizer != 0,
+                                 "checkpoint '" + printable(path) + "'");
+    } catch (const graphc::rt::Error& e) {
+      return make_status(e.code(), e.what());
+    }
+    return nullptr;
   }
-  tensors.clear();
-  graphc_safetensors_release(file);
-  return status;
+  GRAPHC_CATCH_ALL_RETURN_STATUS("graphc_program_load")
 }
 
 graphc_status_t graphc_program_save(const graphc_program_t* program, const char* path) {
@@ -401,13 +450,11 @@ graphc_status_t graphc_program_forward(graphc_program_t* program, const graphc_t
     graphc_status_t status = nullptr;
     const graphc_model_entry_t* entry = findEntry(program, "forward", &status);
     if (!entry) return status;
-    std::vector<graphc_tensor_t*> results;
+    Results results(entry->num_results);
     if ((status = runEntry(program, *entry, input, nullptr, 0, results))) return status;
-    if (results.empty())
+    if (results.size() == 0)
       return make_status(GRAPHC_INVALID_ARGUMENT, "'forward' returns nothing");
-    *out_output = results[0];
-    results.erase(results.begin());
-    ReleaseAll rest{results};
+    *out_output = results.take(0);
     return nullptr;
   }
   GRAPHC_CATCH_ALL_RETURN_STATUS("graphc_program_forward")
@@ -422,10 +469,9 @@ graphc_status_t graphc_program_train_step(graphc_program_t* program, const graph
     graphc_status_t status = nullptr;
     const graphc_model_entry_t* entry = findEntry(program, "train_step", &status);
     if (!entry) return status;
-    std::vector<graphc_tensor_t*> results;
+    Results results(entry->num_results);
     if ((status = runEntry(program, *entry, input, target, learning_rate, results))) return status;
-    ReleaseAll release{results};
-    if (results.empty())
+    if (results.size() == 0)
       return make_status(GRAPHC_INVALID_ARGUMENT, "'train_step' returns no loss");
     *out_loss = scalarOf(results[0]);
     return nullptr;
@@ -442,9 +488,8 @@ graphc_status_t graphc_program_eval(graphc_program_t* program, const graphc_tens
     graphc_status_t status = nullptr;
     const graphc_model_entry_t* entry = findEntry(program, "eval", &status);
     if (!entry) return status;
-    std::vector<graphc_tensor_t*> results;
+    Results results(entry->num_results);
     if ((status = runEntry(program, *entry, input, target, 0, results))) return status;
-    ReleaseAll release{results};
     if (results.size() < 2)
       return make_status(GRAPHC_INVALID_ARGUMENT,
                          "'eval' must return the summed loss and the correct count");

@@ -153,6 +153,7 @@ llvm::Function *addPackedEntry(llvm::Module &module, llvm::Function *ciface,
     callArgs.push_back(descriptor(pointerAt(argumentArray, i), sizes(b, sig.arguments[i], batch)));
 
   llvm::Value *ownArena = nullptr; // i1: this call allocated the arena
+  llvm::Value *nullArena = llvm::ConstantPointerNull::get(llvm::cast<llvm::PointerType>(ptr));
   if (sig.takesArena) {
     llvm::Value *bytes = b.CreateAdd(b.CreateMul(b.getInt64(sig.arenaBytesPerBatch), batch),
                                      b.getInt64(sig.arenaBytesFixed));
@@ -174,12 +175,13 @@ llvm::Function *addPackedEntry(llvm::Module &module, llvm::Function *ciface,
     arena->addIncoming(callerArena, before);
     arena->addIncoming(allocated, allocate);
     callArgs.push_back(descriptor(arena, {bytes}));
-    ownArena = b.CreateSelect(ownArena, arena, llvm::ConstantPointerNull::get(
-                                                   llvm::cast<llvm::PointerType>(ptr)));
+    ownArena = b.CreateSelect(ownArena, arena, nullArena);
   }
   b.CreateCall(ciface->getFunctionType(), ciface, callArgs);
 
   size_t at = 0;
+  llvm::Value *null = llvm::ConstantPointerNull::get(llvm::cast<llvm::PointerType>(ptr));
+  std::vector<llvm::Value *> freed; // the buffers of earlier results
   for (size_t i = 0; i < sig.results.size(); ++i) {
     const TensorSignature &r = sig.results[i];
     size_t rank = r.shape.size();
@@ -196,7 +198,12 @@ llvm::Function *addPackedEntry(llvm::Module &module, llvm::Function *ciface,
         b.CreateGEP(b.getInt8Ty(), aligned, b.CreateMul(word(2), b.getInt64(elementSize)));
     b.CreateMemCpy(pointerAt(resultArray, i), llvm::MaybeAlign(1), source, llvm::MaybeAlign(1),
                    bytes);
-    b.CreateCall(freeFn, {allocated});
+    // The same buffer may come back as two results: free it once.
+    llvm::Value *toFree = allocated;
+    for (llvm::Value *earlier : freed)
+      toFree = b.CreateSelect(b.CreateICmpEQ(allocated, earlier), null, toFree);
+    b.CreateCall(freeFn, {toFree});
+    freed.push_back(allocated);
     at += 3 + 2 * rank;
   }
   if (ownArena)
@@ -207,8 +214,26 @@ llvm::Function *addPackedEntry(llvm::Module &module, llvm::Function *ciface,
 
 } // namespace
 
+/// The C symbols of two functions (or of a function and the model's own
+/// PREFIX_model and PREFIX_init) must differ: LLVM would rename one silently.
+static void checkSymbolNames(const llvm::StringMap<FunctionSignature> &signatures) {
+  for (auto &entry : signatures) {
+    llvm::StringRef name = entry.first();
+    std::string clash;
+    if (name == "model" || name == "init")
+      clash = "the model's own PREFIX_" + name.str();
+    for (llvm::StringRef suffix : {"_call", "_arena_bytes"})
+      if (name.ends_with(suffix) && signatures.count(name.drop_back(suffix.size())))
+        clash = "the entry point of '" + name.drop_back(suffix.size()).str() + "'";
+    if (!clash.empty())
+      throw CompileError("function '" + name.str() + "' would get the C symbol of " + clash +
+                         "; rename it");
+  }
+}
+
 void addCWrappers(llvm::Module &module, llvm::StringRef prefix,
                   const llvm::StringMap<FunctionSignature> &signatures) {
+  checkSymbolNames(signatures);
   llvm::LLVMContext &ctx = module.getContext();
   llvm::IRBuilder<> b(ctx);
   llvm::Type *i64 = b.getInt64Ty(), *ptr = b.getPtrTy();

@@ -67,6 +67,10 @@ TensorSignature signatureOf(Type type, std::string name) {
     throw CompileError("cannot call a function taking or returning " +
                        [&] { std::string s; llvm::raw_string_ostream os(s); os << type; return s; }() +
                        " (only ranked tensors)");
+  if (tensor.getRank() > GRAPHC_TENSOR_MAX_RANK)
+    throw CompileError("'" + name + "' has rank " + std::to_string(tensor.getRank()) +
+                       "; the C interface and the runtime take tensors of rank up to " +
+                       std::to_string(GRAPHC_TENSOR_MAX_RANK));
   std::vector<int64_t> shape;
   for (int64_t d : tensor.getShape())
     shape.push_back(ShapedType::isDynamic(d) ? -1 : d);
@@ -328,7 +332,12 @@ std::vector<rt::Tensor> JitModule::call(const std::string &function,
       for (size_t d = 0; d < sig.arguments[i].shape.size(); ++d)
         if (sig.arguments[i].shape[d] < 0)
           batch = std::max(batch, argumentWords[i][3 + d]);
-    CallArena &use = arena ? *arena : callArena;
+    // A caller's arena serves one call at a time; a concurrent call on the
+    // same program gets one of its own.
+    std::unique_lock<std::mutex> lock;
+    if (arena)
+      lock = std::unique_lock<std::mutex>(arena->mutex_, std::try_to_lock);
+    CallArena &use = lock.owns_lock() ? *arena : callArena;
     int64_t bytes = sig.arenaBytes(batch);
     auto address = reinterpret_cast<int64_t>(use.reserve(bytes));
     argumentWords.push_back({address, address, 0, bytes, 1});

@@ -242,3 +242,23 @@ TEST(Program, CheckpointsRoundTripAndABadOneChangesNothing) {
   std::remove(path.c_str());
   std::remove(bad.c_str());
 }
+
+// A function that returns one buffer twice: the packed entry point copies
+// both results out and frees the buffer once (a double free aborts).
+TEST(Program, ResultsSharingABufferAreFreedOnce) {
+  g::manualSeed(0);
+  auto model = makeMLP();
+  g::Graph graph = g::trace(*model, {{"images", {4, 784}}}, [&](const std::vector<g::Tensor> &xs) {
+    g::Tensor y = (*model)(xs[0]);
+    return std::vector<g::Tensor>{y, y};
+  });
+  auto jit = g::JitModule::compile(graph.module());
+  g::rt::Program program(jit->model());
+  program.init(0);
+  g::manualSeed(5);
+  Tensor x = g::rand({4, 784});
+  for (int i = 0; i < 3; ++i) {
+    Tensor y = program.forward(x);
+    EXPECT_EQ(y.shape(), (std::vector<int64_t>{4, 10}));
+  }
+}

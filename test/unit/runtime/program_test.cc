@@ -185,6 +185,14 @@ TEST(ProgramTest, RefusesInconsistentModelDescriptions) {
   EXPECT_EQ(errorOf([&] { Program p(&dynamicParameter.model); }),
             "model 'fake': w has a dynamic dimension; parameters and optimizer state need "
             "static shapes");
+  FakeModel rankNine;
+  rankNine.forwardResults[0].rank = 9;
+  EXPECT_EQ(errorOf([&] { Program p(&rankNine.model); }),
+            "model 'fake': 'forward' has a malformed tensor 'y' (rank 9, dtype 0, role 6)");
+  FakeModel lrNotScalar;
+  lrNotScalar.trainArguments[5].dtype = GRAPHC_DTYPE_F32;
+  EXPECT_EQ(errorOf([&] { Program p(&lrNotScalar.model); }),
+            "model 'fake': 'train_step' has a malformed tensor 'lr' (rank 0, dtype 0, role 5)");
   FakeModel noEval;
   Program program(&noEval.model);
   double lossSum = 0;

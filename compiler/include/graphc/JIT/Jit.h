@@ -16,6 +16,7 @@
 #include "llvm/ADT/StringMap.h"
 
 #include <memory>
+#include <mutex>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -78,7 +79,8 @@ struct FunctionSignature {
 
 /// The arena for the temporaries of JitModule::call, kept across calls: it is
 /// allocated by the first call that needs one and grown only when a larger
-/// batch needs more (as a program object keeps its own). Not thread-safe.
+/// batch needs more (as a program object keeps its own). A call that finds it
+/// in use by another thread allocates one for itself instead.
 class CallArena {
 public:
   CallArena() = default;
@@ -91,6 +93,8 @@ public:
   int64_t allocations() const { return allocations_; }
 
 private:
+  friend class JitModule;
+  std::mutex mutex_; // held by the call using the arena
   void *data_ = nullptr;
   int64_t bytes_ = 0, allocations_ = 0;
 };

@@ -35,7 +35,11 @@ extern "C" {
 /* The layout of graphc_model_t below; a program refuses other versions. */
 #define GRAPHC_MODEL_ABI_VERSION 1
 
-/* What an entry point's argument is for: how a program fills it. */
+/* What an entry point's argument is for: how a program fills it. graphc
+ * marks as parameters the arguments train_step updates and those the DSL gave
+ * a default-init bound (graph.init_bound); in a hand-written graph without
+ * either, every argument is an input, and a program (which runs entry points
+ * with one input) refuses it: call such a model through NAME_F instead. */
 typedef enum graphc_model_role_e {
   GRAPHC_ROLE_INPUT = 0,     /* the model's input, batch first (the images) */
   GRAPHC_ROLE_TARGET = 1,    /* what the loss compares the output with */
@@ -86,7 +90,8 @@ typedef struct graphc_program_s graphc_program_t;
 
 /* A program over `model` (which must outlive it), with every parameter,
  * optimizer state tensor and the step count zero. Fails naming the entry or
- * tensor when the description is inconsistent (a parameter with two shapes). */
+ * tensor when the description is malformed (a rank above 8, an unknown dtype,
+ * a NULL name or function) or inconsistent (a parameter with two shapes). */
 graphc_status_t graphc_program_create(const graphc_model_t* model, graphc_program_t** out_program);
 void graphc_program_retain(graphc_program_t* program);
 void graphc_program_release(graphc_program_t* program);

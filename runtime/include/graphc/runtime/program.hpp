@@ -6,7 +6,6 @@
 
 #include <map>
 #include <string>
-#include <utility>
 
 #include "graphc/runtime/program.h"
 #include "graphc/runtime/runtime.hpp"
@@ -18,11 +17,7 @@ class Program {
  public:
   // Throws Error when `model` is inconsistent (see graphc_program_create).
   explicit Program(const graphc_model_t* model);
-  Program(Program&& other) noexcept : program_(std::exchange(other.program_, nullptr)) {}
-  Program& operator=(Program&& other) noexcept {
-    std::swap(program_, other.program_);
-    return *this;
-  }
+  // Neither copied nor moved: trainingCallbacks() refer to this object.
   Program(const Program&) = delete;
   Program& operator=(const Program&) = delete;
   ~Program() { graphc_program_release(program_); }
