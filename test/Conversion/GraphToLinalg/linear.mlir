@@ -62,11 +62,22 @@ func.func @conv2d_grouped(%x: tensor<?x4x8x8xf32>, %w: tensor<8x2x3x3xf32>) -> t
 
 // -----
 
-// Tests that an unpadded conv2d reads its input directly.
+// Tests that a stride-1 conv2d runs over flattened rows: one zero row is
+// added below the input, which is collapsed to [N, C, H*W]; one generic with
+// loops (n, f, c, kh, kw, p) reads position p + kh*W + kw and writes every
+// output row at the full width W; the garbage columns are sliced off.
+// CHECK-DAG: #[[$FIN:.+]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d2, d5 + d3 * 32 + d4)>
+// CHECK-DAG: #[[$FW:.+]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d1, d2, d3, d4)>
+// CHECK-DAG: #[[$FOUT:.+]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1, d5)>
 // CHECK-LABEL: func.func @conv2d_plain
 func.func @conv2d_plain(%x: tensor<?x1x32x32xf32>, %w: tensor<6x1x5x5xf32>) -> tensor<?x6x28x28xf32> {
-  // CHECK-NOT: tensor.insert_slice
-  // CHECK: linalg.generic {{.*}} ins(%arg0, %arg1 : tensor<?x1x32x32xf32>, tensor<6x1x5x5xf32>)
+  // CHECK: %[[PADDED:.+]] = tensor.insert_slice %arg0 into %{{.+}}[0, 0, 0, 0] [%{{.+}}, 1, 32, 32] [1, 1, 1, 1] : tensor<?x1x32x32xf32> into tensor<?x1x33x32xf32>
+  // CHECK: %[[FLAT:.+]] = tensor.collapse_shape %[[PADDED]] {{\[}}[0], [1], [2, 3]] : tensor<?x1x33x32xf32> into tensor<?x1x1056xf32>
+  // CHECK: %[[CONV:.+]] = linalg.generic {indexing_maps = [#[[$FIN]], #[[$FW]], #[[$FOUT]]], iterator_types = ["parallel", "parallel", "reduction", "reduction", "reduction", "parallel"]}
+  // CHECK-SAME: ins(%[[FLAT]], %arg1 : tensor<?x1x1056xf32>, tensor<6x1x5x5xf32>) outs(%{{.+}} : tensor<?x6x896xf32>)
+  // CHECK: %[[ROWS:.+]] = tensor.expand_shape %[[CONV]] {{\[}}[0], [1], [2, 3]] output_shape [%{{.+}}, 6, 28, 32]
+  // CHECK: %[[OUT:.+]] = tensor.extract_slice %[[ROWS]][0, 0, 0, 0] [%{{.+}}, 6, 28, 28] [1, 1, 1, 1] : tensor<?x6x28x32xf32> to tensor<?x6x28x28xf32>
+  // CHECK: return %[[OUT]]
   %0 = graph.conv2d %x, %w {stride = array<i64: 1, 1>, padding = array<i64: 0, 0>, dilation = array<i64: 1, 1>, groups = 1 : i64}
       : tensor<?x1x32x32xf32>, tensor<6x1x5x5xf32> -> tensor<?x6x28x28xf32>
   return %0 : tensor<?x6x28x28xf32>
@@ -107,14 +118,21 @@ func.func @conv2d_input_grad_strided(%dy: tensor<2x4x3x3xf32>, %w: tensor<4x2x3x
 
 // -----
 
-// Tests the weight gradient: a reduction over (n, oh, ow) of the gradient
-// times the padded input, loops (o, c, kh, kw, n, oh, ow).
-// CHECK-DAG: #[[$G:.+]] = affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d4, d0, d5, d6)>
-// CHECK-DAG: #[[$X:.+]] = affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d4, d1, d5 + d2, d6 + d3)>
-// CHECK-DAG: #[[$DW:.+]] = affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d0, d1, d2, d3)>
+// Tests the stride-1 weight gradient over flattened rows: the gradient's rows
+// are zero-padded to the padded input's width (32), partial sums over the
+// batch go to [O, C, KH, KW, positions] with the position innermost and
+// parallel, and a second generic adds the positions up.
+// CHECK-DAG: #[[$G:.+]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d4, d0, d5)>
+// CHECK-DAG: #[[$X:.+]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d4, d1, d5 + d2 * 32 + d3)>
+// CHECK-DAG: #[[$PART:.+]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1, d2, d3, d5)>
 // CHECK-LABEL: func.func @conv2d_weight_grad
 func.func @conv2d_weight_grad(%dy: tensor<?x6x28x28xf32>, %x: tensor<?x1x28x28xf32>) -> tensor<6x1x5x5xf32> {
-  // CHECK: linalg.generic {indexing_maps = [#[[$G]], #[[$X]], #[[$DW]]], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction", "reduction"]}
+  // CHECK: tensor.insert_slice %arg1 into %{{.+}}[0, 0, 2, 2] [%{{.+}}, 1, 28, 28] [1, 1, 1, 1] : tensor<?x1x28x28xf32> into tensor<?x1x33x32xf32>
+  // CHECK: tensor.insert_slice %arg0 into %{{.+}}[0, 0, 0, 0] [%{{.+}}, 6, 28, 28] [1, 1, 1, 1] : tensor<?x6x28x28xf32> into tensor<?x6x28x32xf32>
+  // CHECK: %[[PARTIAL:.+]] = linalg.generic {indexing_maps = [#[[$G]], #[[$X]], #[[$PART]]], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "parallel"]}
+  // CHECK-SAME: ins(%{{.+}}, %{{.+}} : tensor<?x6x896xf32>, tensor<?x1x1056xf32>) outs(%{{.+}} : tensor<6x1x5x5x896xf32>)
+  // CHECK: linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction"]} ins(%[[PARTIAL]] : tensor<6x1x5x5x896xf32>) outs(%{{.+}} : tensor<6x1x5x5xf32>)
+  // CHECK: arith.addf {{.*}} fastmath<reassoc,contract>
   %0 = graph.conv2d_weight_grad %dy, %x {stride = array<i64: 1, 1>, padding = array<i64: 2, 2>, dilation = array<i64: 1, 1>, groups = 1 : i64}
       : tensor<?x6x28x28xf32>, tensor<?x1x28x28xf32> -> tensor<6x1x5x5xf32>
   return %0 : tensor<6x1x5x5xf32>

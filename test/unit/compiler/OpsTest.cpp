@@ -193,6 +193,7 @@ TEST(Conv2dOp, StridesPaddingDilationGroups) {
       {{2, 3, 9, 7}, {4, 3, 3, 2}, 2, 1, 1, 0, 1, 1, 1},   // non-square, strided, padded
       {{2, 4, 8, 8}, {6, 2, 3, 3}, 1, 2, 2, 1, 2, 1, 2},   // dilated, grouped
       {{1, 4, 5, 5}, {4, 1, 3, 3}, 1, 1, 1, 1, 1, 1, 4},   // depthwise
+      {{2, 4, 7, 9}, {6, 2, 3, 2}, 1, 1, 2, 1, 1, 1, 2},   // stride 1 (flattened rows), grouped
   };
   for (const Case &c : cases) {
     Tensor x = random(c.input, GRAPHC_DTYPE_F64), w = random(c.weight, GRAPHC_DTYPE_F64);

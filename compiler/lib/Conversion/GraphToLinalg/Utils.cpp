@@ -76,19 +76,24 @@ Value createFilled(OpBuilder &b, Location loc, RankedTensorType type, Value valu
 
 Value padSpatial(OpBuilder &b, Location loc, Value input, ArrayRef<int64_t> padding,
                  Value padValue) {
-  if (padding[0] == 0 && padding[1] == 0)
+  return padSpatial(b, loc, input, padding, padding, padValue);
+}
+
+Value padSpatial(OpBuilder &b, Location loc, Value input, ArrayRef<int64_t> low,
+                 ArrayRef<int64_t> high, Value padValue) {
+  if (low[0] == 0 && low[1] == 0 && high[0] == 0 && high[1] == 0)
     return input;
   // fill + insert_slice rather than tensor.pad: one-shot bufferization of a
   // tensor.pad with a dynamic batch queries the size of its own result.
   auto type = cast<RankedTensorType>(input.getType());
   SmallVector<int64_t> shape(type.getShape());
-  shape[2] += 2 * padding[0];
-  shape[3] += 2 * padding[1];
+  shape[2] += low[0] + high[0];
+  shape[3] += low[1] + high[1];
   auto paddedType = RankedTensorType::get(shape, type.getElementType());
   Value padded = createFilled(b, loc, paddedType, padValue,
                               [&](int64_t dim) { return dimSize(b, loc, input, dim); });
   SmallVector<OpFoldResult> offsets{b.getIndexAttr(0), b.getIndexAttr(0),
-                                    b.getIndexAttr(padding[0]), b.getIndexAttr(padding[1])};
+                                    b.getIndexAttr(low[0]), b.getIndexAttr(low[1])};
   SmallVector<OpFoldResult> sizes, strides(4, b.getIndexAttr(1));
   for (int64_t i = 0; i < 4; ++i)
     sizes.push_back(type.isDynamicDim(i) ? OpFoldResult(dimSize(b, loc, input, i))

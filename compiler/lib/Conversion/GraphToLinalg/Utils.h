@@ -45,6 +45,12 @@ mlir::Value createFilled(mlir::OpBuilder &b, mlir::Location loc, mlir::RankedTen
 mlir::Value padSpatial(mlir::OpBuilder &b, mlir::Location loc, mlir::Value input,
                        llvm::ArrayRef<int64_t> padding, mlir::Value padValue);
 
+/// The same with separate amounts before (`low`) and after (`high`) each of
+/// the two spatial dims.
+mlir::Value padSpatial(mlir::OpBuilder &b, mlir::Location loc, mlir::Value input,
+                       llvm::ArrayRef<int64_t> low, llvm::ArrayRef<int64_t> high,
+                       mlir::Value padValue);
+
 /// Element count of the dims `dims` of `tensor` as a scalar of float `type`.
 mlir::Value elementCount(mlir::OpBuilder &b, mlir::Location loc, mlir::Value tensor,
                          llvm::ArrayRef<int64_t> dims, mlir::Type type);
