@@ -3,6 +3,7 @@
 
 #include "graphc/runtime/program.h"
 #include "tiny.h"
+#include "tiny_copy.h"
 
 /* The same through the runtime's program object over the model table. */
 static int runProgram(const float* x, const float* w, const float* expectedInit) {
@@ -31,6 +32,10 @@ int main(void) {
   const float w[3 * 4] = {1, 0, 0, 0, 0, 1, 0, 0, 1, 1, 1, 1};
   float y[2 * 3];
   if (tiny_forward(2, x, w, y) != 0) return 1;
+  float copy[2 * 3];
+  if (tiny_copy_forward(2, x, w, copy) != 0) return 1;
+  for (int i = 0; i < 6; ++i)
+    if (copy[i] != y[i]) return 1;
   printf("%g %g %g %g %g %g\n", y[0], y[1], y[2], y[3], y[4], y[5]);
   if (!(y[0] == 1 && y[1] == 2 && y[2] == 10 && y[3] == 5 && y[4] == 6 && y[5] == 26)) return 1;
   /* tiny_init draws like torch.manual_seed(0); torch.empty(3, 4).uniform_(-0.5, 0.5). */

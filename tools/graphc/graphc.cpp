@@ -386,6 +386,7 @@ int run() {
     new llvm::GlobalVariable(*llvmModule, model->getType(), true,
                              llvm::GlobalValue::ExternalLinkage, model, "graphc_standalone_model");
   }
+  graphc::hideInternalSymbols(*llvmModule, prefix, {"graphc_standalone_model"});
   llvmModule->setTargetTriple(machine->getTargetTriple().str());
   llvmModule->setDataLayout(machine->createDataLayout());
   if (llvm::Error err = makeOptimizingTransformer(level, 0, machine.get())(llvmModule.get()))

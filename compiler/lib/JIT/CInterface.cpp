@@ -271,6 +271,17 @@ void addCWrappers(llvm::Module &module, llvm::StringRef prefix,
   }
 }
 
+void hideInternalSymbols(llvm::Module &module, llvm::StringRef prefix,
+                         llvm::ArrayRef<llvm::StringRef> keep) {
+  std::string cPrefix = (prefix + "_").str();
+  for (llvm::GlobalValue &value : module.global_values()) {
+    if (value.isDeclaration() || value.hasLocalLinkage() ||
+        value.getName().starts_with(cPrefix) || llvm::is_contained(keep, value.getName()))
+      continue;
+    value.setLinkage(llvm::GlobalValue::InternalLinkage);
+  }
+}
+
 void addModelTable(llvm::Module &module, llvm::StringRef prefix,
                    const llvm::StringMap<FunctionSignature> &signatures) {
   llvm::LLVMContext &ctx = module.getContext();

@@ -16,10 +16,13 @@
 // LINALG-NOT: graph.
 // LLVMMLIR: llvm.func @_mlir_ciface_forward
 // LLVMMLIR-NOT: graph.name
-// LLVM: define {{.*}}void @_mlir_ciface_forward(
-// ASM: _mlir_ciface_forward:
-// OBJ: T _mlir_ciface_forward
-// OBJ: T forward
+// The C interface is named after the model (the input's or output's stem);
+// MLIR's own functions become local.
+// LLVM: define {{.*}}i32 @emit_forward_call(
+// ASM: emit_forward_call:
+// OBJ: T emit_mlir_tmp_forward
+// OBJ: T emit_mlir_tmp_forward_call
+// OBJ-NOT: T forward
 // DOT: digraph graphc {
 // DOT: label="forward";
 // DOT: [shape=ellipse, label="fc.weight\n[3, 4] f32"];

@@ -42,6 +42,14 @@ void addCWrappers(llvm::Module &module, llvm::StringRef prefix,
 void addModelTable(llvm::Module &module, llvm::StringRef prefix,
                    const llvm::StringMap<FunctionSignature> &signatures);
 
+/// Gives internal linkage to every definition in `module` but the C
+/// interface (PREFIX_*) and `keep`, so that objects of two models link into
+/// one program: MLIR names the functions after the graph's (`forward`,
+/// `_mlir_ciface_forward`), which would clash. For object files only: the
+/// JIT calls `_mlir_ciface_F` by name.
+void hideInternalSymbols(llvm::Module &module, llvm::StringRef prefix,
+                         llvm::ArrayRef<llvm::StringRef> keep = {});
+
 /// How a program object fills each argument of `function` (which must be in
 /// `signatures`): inputs, target, parameters, optimizer state, step, lr.
 std::vector<graphc_model_role_t> argumentRoles(const llvm::StringMap<FunctionSignature> &signatures,
