@@ -85,19 +85,39 @@ func.func @conv2d_plain(%x: tensor<?x1x32x32xf32>, %w: tensor<6x1x5x5xf32>) -> t
 
 // -----
 
-// Tests that a stride-1 input gradient is a correlation of the fully padded
-// gradient (K-1-p on each side) with the flipped kernel, all accesses affine.
-// CHECK-DAG: #[[$BOUNDS:.+]] = affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d2, d3, d4)>
-// CHECK-DAG: #[[$DY:.+]] = affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d0, d1 * 6 + d2, d5 + d3, d6 + d4)>
-// CHECK-DAG: #[[$FLIP:.+]] = affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d1 * 6 + d2, 0, -d3 + 4, -d4 + 4)>
+// Tests that a stride-1 input gradient with one group is a forward
+// convolution over flattened rows of the fully padded gradient (K-1-p on each
+// side, one more row below) with the kernel flipped and its channels swapped,
+// computed first by its own generic.
+// CHECK-DAG: #[[$FLIP:.+]] = affine_map<(d0, d1, d2, d3) -> (d1, d0, -d2 + 4, -d3 + 4)>
+// CHECK-DAG: #[[$DY:.+]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d2, d5 + d3 * 32 + d4)>
+// CHECK-DAG: #[[$WT:.+]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d1, d2, d3, d4)>
+// CHECK-DAG: #[[$DX:.+]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1, d5)>
 // CHECK-LABEL: func.func @conv2d_input_grad_stride1
 func.func @conv2d_input_grad_stride1(%dy: tensor<?x6x28x28xf32>, %w: tensor<6x1x5x5xf32>) -> tensor<?x1x28x28xf32> {
-  // CHECK: %[[PADDED:.+]] = tensor.insert_slice %arg0 into %{{.+}}[0, 0, 2, 2] [%{{.+}}, 6, 28, 28] [1, 1, 1, 1] : tensor<?x6x28x28xf32> into tensor<?x6x32x32xf32>
-  // CHECK: linalg.generic {indexing_maps = [#[[$BOUNDS]], #[[$DY]], #[[$FLIP]], #{{.+}}], iterator_types = ["parallel", "parallel", "reduction", "reduction", "reduction", "parallel", "parallel"]}
-  // CHECK-SAME: ins(%{{.+}}, %[[PADDED]], %arg1 : tensor<6x5x5xf32>, tensor<?x6x32x32xf32>, tensor<6x1x5x5xf32>)
+  // CHECK: %[[FLIPPED:.+]] = linalg.generic {indexing_maps = [#[[$FLIP]], #{{.+}}]{{.*}} ins(%arg1 : tensor<6x1x5x5xf32>) outs(%{{.+}} : tensor<1x6x5x5xf32>)
+  // CHECK: %[[PADDED:.+]] = tensor.insert_slice %arg0 into %{{.+}}[0, 0, 2, 2] [%{{.+}}, 6, 28, 28] [1, 1, 1, 1] : tensor<?x6x28x28xf32> into tensor<?x6x33x32xf32>
+  // CHECK: %[[FLAT:.+]] = tensor.collapse_shape %[[PADDED]]
+  // CHECK: linalg.generic {indexing_maps = [#[[$DY]], #[[$WT]], #[[$DX]]], iterator_types = ["parallel", "parallel", "reduction", "reduction", "reduction", "parallel"]}
+  // CHECK-SAME: ins(%[[FLAT]], %[[FLIPPED]] : tensor<?x6x1056xf32>, tensor<1x6x5x5xf32>) outs(%{{.+}} : tensor<?x1x896xf32>)
+  // CHECK: tensor.extract_slice {{.*}} : tensor<?x1x28x32xf32> to tensor<?x1x28x28xf32>
   %0 = graph.conv2d_input_grad %dy, %w {stride = array<i64: 1, 1>, padding = array<i64: 2, 2>, dilation = array<i64: 1, 1>, groups = 1 : i64}
       : tensor<?x6x28x28xf32>, tensor<6x1x5x5xf32> -> tensor<?x1x28x28xf32>
   return %0 : tensor<?x1x28x28xf32>
+}
+
+// -----
+
+// Tests that a grouped stride-1 input gradient is a correlation of the fully
+// padded gradient with the flipped kernel over rows, all accesses affine.
+// CHECK-DAG: #[[$BOUNDS:.+]] = affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d2, d3, d4)>
+// CHECK-DAG: #[[$GDY:.+]] = affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d0, (d1 floordiv 2) * 2 + d2, d5 + d3, d6 + d4)>
+// CHECK-LABEL: func.func @conv2d_input_grad_stride1_grouped
+func.func @conv2d_input_grad_stride1_grouped(%dy: tensor<?x4x6x6xf32>, %w: tensor<4x2x3x3xf32>) -> tensor<?x4x6x6xf32> {
+  // CHECK: linalg.generic {indexing_maps = [#[[$BOUNDS]], #[[$GDY]], #{{.+}}, #{{.+}}], iterator_types = ["parallel", "parallel", "reduction", "reduction", "reduction", "parallel", "parallel"]}
+  %0 = graph.conv2d_input_grad %dy, %w {stride = array<i64: 1, 1>, padding = array<i64: 1, 1>, dilation = array<i64: 1, 1>, groups = 2 : i64}
+      : tensor<?x4x6x6xf32>, tensor<4x2x3x3xf32> -> tensor<?x4x6x6xf32>
+  return %0 : tensor<?x4x6x6xf32>
 }
 
 // -----

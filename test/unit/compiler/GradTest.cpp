@@ -119,6 +119,8 @@ TEST(GradCheck, Conv2d) {
             [](auto &x) { return g::conv2d(x[0], x[1], g::Tensor(), 1, {1, 2}, {2, 1}, 2); });
   // Stride 1 and dilation 1 lower over flattened rows (forward and weight
   // gradient): padding, a non-square kernel and groups through that path.
+  gradCheck("stride 1, padding", {f64({2, 3, 6, 5}), f64({4, 3, 3, 2}, -1, 1, 3)},
+            [](auto &x) { return g::conv2d(x[0], x[1], g::Tensor(), 1, {2, 1}); });
   gradCheck("stride 1, padding, groups", {f64({2, 4, 6, 5}), f64({4, 2, 3, 2}, -1, 1, 3)},
             [](auto &x) { return g::conv2d(x[0], x[1], g::Tensor(), 1, {1, 2}, 1, 2); });
   gradCheck("bias", {f64({1, 1, 4, 4}), f64({2, 1, 2, 2}, -1, 1, 3), f64({2}, -1, 1, 4)},

@@ -228,8 +228,50 @@ struct Conv2DInputGradLowering : OpConversionPattern<graph::Conv2DInputGradOp> {
     ArrayRef<int64_t> stride = op.getStride(), pad = op.getPadding(), dil = op.getDilation();
     MLIRContext *ctx = rewriter.getContext();
 
-    // Not flattened (see flattensRows): measured on LeNet, LLVM vectorizes
-    // neither form here, and the row form computes no garbage columns.
+    // Stride 1, dilation 1, one group: a forward convolution over flattened
+    // rows (see flattensRows) of the fully padded gradient with the kernel
+    // flipped and its channels swapped, Wt[c, o, kh, kw] = W[o, c, KH-1-kh,
+    // KW-1-kw], computed first: then every access is the forward's, which
+    // LLVM vectorizes (the flip inside the loop nest kept it from doing so).
+    if (flattensRows(stride, dil) && groups == 1 && w[2] - 1 >= pad[0] && w[3] - 1 >= pad[1]) {
+      Type element = resultType.getElementType();
+      Value zero = scalarConstant(rewriter, loc, element, 0);
+      AffineExpr a, b2, c2, d;
+      bindDims(ctx, a, b2, c2, d);
+      auto flippedType = RankedTensorType::get({w[1], w[0], w[2], w[3]}, element);
+      Value flippedInit = rewriter.create<tensor::EmptyOp>(loc, flippedType.getShape(), element);
+      Value flipped =
+          rewriter
+              .create<linalg::GenericOp>(
+                  loc, flippedType, ValueRange{weight}, flippedInit,
+                  SmallVector<AffineMap>{
+                      AffineMap::get(4, 0, {b2, a, (w[2] - 1) - c2, (w[3] - 1) - d}, ctx),
+                      AffineMap::get(4, 0, {a, b2, c2, d}, ctx)},
+                  SmallVector<utils::IteratorType>(4, utils::IteratorType::parallel),
+                  [](OpBuilder &b, Location l, ValueRange args) {
+                    b.create<linalg::YieldOp>(l, args[0]);
+                  })
+              .getResult(0);
+      SmallVector<int64_t> full{w[2] - 1 - pad[0], w[3] - 1 - pad[1]};
+      Value padded = padSpatial(rewriter, loc, dy, full, {full[0] + 1, full[1]}, zero);
+      int64_t width = cast<RankedTensorType>(padded.getType()).getDimSize(3);
+      ArrayRef<int64_t> out = resultType.getShape();
+      AffineExpr n, c, o, kh, kw, p;
+      bindDims(ctx, n, c, o, kh, kw, p);
+      SmallVector<AffineMap> maps{AffineMap::get(6, 0, {n, o, p + kh * width + kw}, ctx),
+                                  AffineMap::get(6, 0, {c, o, kh, kw}, ctx),
+                                  AffineMap::get(6, 0, {n, c, p}, ctx)};
+      auto flatType = RankedTensorType::get({out[0], out[1], out[2] * width}, element);
+      Value init = createFilled(rewriter, loc, flatType, zero,
+                                [&](int64_t) { return dimSize(rewriter, loc, dy, 0); });
+      auto generic = rewriter.create<linalg::GenericOp>(
+          loc, flatType, ValueRange{collapseRows(rewriter, loc, padded), flipped}, init, maps,
+          flatConvolutionIterators(), [](OpBuilder &b, Location l, ValueRange args) {
+            b.create<linalg::YieldOp>(l, multiplyAccumulate(b, l, args[2], args[0], args[1]));
+          });
+      rewriter.replaceOp(op, expandRows(rewriter, loc, generic.getResult(0), out[2], out[3]));
+      return success();
+    }
     // Stride 1: a plain correlation of the padded gradient with the flipped
     // kernel, every access affine (and the input row innermost).
     if (stride[0] == 1 && stride[1] == 1 && dil[0] * (w[2] - 1) >= pad[0] &&
