@@ -181,7 +181,7 @@ llvm::Function *addPackedEntry(llvm::Module &module, llvm::Function *ciface,
 
   size_t at = 0;
   llvm::Value *null = llvm::ConstantPointerNull::get(llvm::cast<llvm::PointerType>(ptr));
-  std::vector<llvm::Value *> freed; // the buffers of earlier results
+  std::vector<llvm::Value *> freed; // the results' buffers, freed after every copy
   for (size_t i = 0; i < sig.results.size(); ++i) {
     const TensorSignature &r = sig.results[i];
     size_t rank = r.shape.size();
@@ -198,13 +198,16 @@ llvm::Function *addPackedEntry(llvm::Module &module, llvm::Function *ciface,
         b.CreateGEP(b.getInt8Ty(), aligned, b.CreateMul(word(2), b.getInt64(elementSize)));
     b.CreateMemCpy(pointerAt(resultArray, i), llvm::MaybeAlign(1), source, llvm::MaybeAlign(1),
                    bytes);
-    // The same buffer may come back as two results: free it once.
-    llvm::Value *toFree = allocated;
-    for (llvm::Value *earlier : freed)
-      toFree = b.CreateSelect(b.CreateICmpEQ(allocated, earlier), null, toFree);
-    b.CreateCall(freeFn, {toFree});
     freed.push_back(allocated);
     at += 3 + 2 * rank;
+  }
+  // Free after every copy: the same buffer may come back as two results, and
+  // is freed once.
+  for (size_t i = 0; i < freed.size(); ++i) {
+    llvm::Value *toFree = freed[i];
+    for (size_t j = 0; j < i; ++j)
+      toFree = b.CreateSelect(b.CreateICmpEQ(freed[i], freed[j]), null, toFree);
+    b.CreateCall(freeFn, {toFree});
   }
   if (ownArena)
     b.CreateCall(freeFn, {ownArena}); // free(NULL) when the caller's arena was used

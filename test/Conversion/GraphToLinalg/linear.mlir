@@ -157,3 +157,18 @@ func.func @conv2d_weight_grad(%dy: tensor<?x6x28x28xf32>, %x: tensor<?x1x28x28xf
       : tensor<?x6x28x28xf32>, tensor<?x1x28x28xf32> -> tensor<6x1x5x5xf32>
   return %0 : tensor<6x1x5x5xf32>
 }
+
+// -----
+
+// Tests that a weight gradient whose partial sums would pass the limit
+// (64 x 64 x 3 x 3 weights times 56 x 58 positions: 120M floats) keeps the
+// row form, one generic reducing over (n, oh, ow).
+// CHECK-LABEL: func.func @conv2d_weight_grad_large
+func.func @conv2d_weight_grad_large(%dy: tensor<?x64x56x56xf32>, %x: tensor<?x64x56x56xf32>) -> tensor<64x64x3x3xf32> {
+  // CHECK-NOT: tensor.collapse_shape
+  // CHECK: linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction", "reduction"]}
+  // CHECK-SAME: outs(%{{.+}} : tensor<64x64x3x3xf32>)
+  %0 = graph.conv2d_weight_grad %dy, %x {stride = array<i64: 1, 1>, padding = array<i64: 1, 1>, dilation = array<i64: 1, 1>, groups = 1 : i64}
+      : tensor<?x64x56x56xf32>, tensor<?x64x56x56xf32> -> tensor<64x64x3x3xf32>
+  return %0 : tensor<64x64x3x3xf32>
+}

@@ -48,6 +48,12 @@ bool flattensRows(ArrayRef<int64_t> stride, ArrayRef<int64_t> dilation) {
   return stride[0] == 1 && stride[1] == 1 && dilation[0] == 1 && dilation[1] == 1;
 }
 
+/// The most partial sums (weights times flat positions) a weight gradient
+/// over flattened rows may hold in its temporary: 16 MiB of float32. LeNet's
+/// need at most 336k; a large layer (3x3, 64 -> 64 channels at 56x56 would
+/// need 120M) keeps the row form instead of a huge temporary.
+constexpr int64_t kMaxPartialSums = int64_t(1) << 22;
+
 /// The loop order of the flattened convolutions: (batch, channel, three
 /// reduction loops, flat position).
 SmallVector<utils::IteratorType> flatConvolutionIterators() {
@@ -367,12 +373,14 @@ struct Conv2DWeightGradLowering : OpConversionPattern<graph::Conv2DWeightGradOp>
     // so the batch is reduced first into one partial sum per weight and flat
     // position, (o, c, kh, kw, n, p) with p innermost and contiguous
     // everywhere, and a second generic adds up the positions.
-    if (flattensRows(stride, dil)) {
+    auto dyType = cast<RankedTensorType>(dy.getType());
+    int64_t paddedWidth = cast<RankedTensorType>(adaptor.getInput().getType()).getDimSize(3) +
+                          2 * pad[1];
+    int64_t positions = dyType.getDimSize(2) * paddedWidth;
+    if (flattensRows(stride, dil) && w[0] * w[1] * w[2] * w[3] * positions <= kMaxPartialSums) {
       Value input =
           padSpatial(rewriter, loc, adaptor.getInput(), pad, {pad[0] + 1, pad[1]}, zero);
-      int64_t width = cast<RankedTensorType>(input.getType()).getDimSize(3);
-      auto dyType = cast<RankedTensorType>(dy.getType());
-      int64_t positions = dyType.getDimSize(2) * width;
+      int64_t width = paddedWidth;
       Value widened = padSpatial(rewriter, loc, dy, {0, 0}, {0, width - dyType.getDimSize(3)}, zero);
       AffineExpr o, c, kh, kw, n, p;
       bindDims(ctx, o, c, kh, kw, n, p);
