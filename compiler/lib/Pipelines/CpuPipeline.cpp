@@ -64,6 +64,8 @@ void graphc::buildMemRefToLLVMPipeline(OpPassManager &pm, const CpuPipelineOptio
   // nest an OpenMP worksharing loop (the thread pool; --threads sets it).
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToParallelLoopsPass());
   pm.addNestedPass<func::FuncOp>(createSequentializeNestedParallel());
+  // The innermost dimension a loop of its own, which LLVM vectorizes.
+  pm.addNestedPass<func::FuncOp>(createSequentializeInnermostDim());
   pm.addPass(createConvertSCFToOpenMPPass());
   pm.addNestedPass<func::FuncOp>(createInlineAllocaScopes());
   pm.addPass(createLowerAffinePass());

@@ -105,6 +105,22 @@ def SequentializeNestedParallel : Pass<"graphc-sequentialize-nested-parallel", "
   let dependentDialects = ["mlir::scf::SCFDialect"];
 }
 
+def SequentializeInnermostDim : Pass<"graphc-sequentialize-innermost-dim", "mlir::func::FuncOp"> {
+  let summary = "Runs the innermost dimension of a multi-dimensional scf.parallel as an scf.for";
+  let description = [{
+    --convert-scf-to-openmp collapses every dimension of an scf.parallel
+    into one OpenMP loop, whose iteration recovers each index with a
+    division and a remainder: the innermost, contiguous dimension is then no
+    loop of its own, and LLVM vectorizes nothing (an elementwise op, a fill
+    or a copy runs one element at a time). This pass keeps the outer
+    dimensions parallel and moves the innermost one into an scf.for inside
+    them, which LLVM vectorizes. Loops with reductions, and loops nested in
+    another scf.parallel (see --graphc-sequentialize-nested-parallel), are
+    left alone.
+  }];
+  let dependentDialects = ["mlir::scf::SCFDialect"];
+}
+
 def InlineAllocaScopes : Pass<"graphc-inline-alloca-scopes", "mlir::func::FuncOp"> {
   let summary = "Inlines memref.alloca_scope regions that allocate nothing";
   let description = [{
