@@ -4,8 +4,6 @@
 
 #include "graphc/runtime/program.hpp"
 
-#include "mlir/IR/Diagnostics.h"
-#include "llvm/Support/raw_ostream.h"
 
 namespace graphc {
 
@@ -26,15 +24,10 @@ rt::TrainingSummary fit(nn::Module &model, const FitOptions &options,
   // its object file.
   LossKind loss =
       options.loss == ClassificationLoss::CrossEntropy ? LossKind::CrossEntropy : LossKind::NLL;
-  std::string diagnostics;
   {
-    mlir::ScopedDiagnosticHandler collect(graph.module().getContext(), [&](mlir::Diagnostic &d) {
-      llvm::raw_string_ostream os(diagnostics);
-      os << d.getLocation() << ": " << d << "\n";
-      return mlir::success();
-    });
+    DiagnosticCollector diagnostics(graph.module().getContext());
     if (mlir::failed(addTrainingFunctions(graph.module(), "forward", loss, options.optimizer)))
-      throw CompileError("building the training step failed:\n" + diagnostics);
+      throw CompileError("building the training step failed:\n" + diagnostics.text());
   }
   std::unique_ptr<JitModule> jit = JitModule::compile(graph.module(), options.jit);
   rt::Program program(jit->model());

@@ -104,18 +104,13 @@ Graph Graph::load(const std::string &path) {
 }
 
 Graph &Graph::differentiate() {
-  std::string diagnostics;
-  ScopedDiagnosticHandler collect(context_.get(), [&](Diagnostic &diag) {
-    llvm::raw_string_ostream os(diagnostics);
-    os << diag.getLocation() << ": " << diag << "\n";
-    return success();
-  });
+  DiagnosticCollector diagnostics(context_.get());
   PassManager pm(context_.get());
   pm.addPass(createAutodiff());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
   if (failed(pm.run(module())))
-    throw CompileError("differentiation failed:\n" + diagnostics);
+    throw CompileError("differentiation failed:\n" + diagnostics.text());
   return *this;
 }
 
@@ -175,18 +170,13 @@ LogicalResult addTrainingFunctions(ModuleOp module, const std::string &forward, 
 Graph &Graph::addTrainStep(const OptimizerConfig &optimizer, const std::string &function) {
   if (!module().lookupSymbol((function + "_grad")))
     differentiate();
-  std::string diagnostics;
-  ScopedDiagnosticHandler collect(context_.get(), [&](Diagnostic &diag) {
-    llvm::raw_string_ostream os(diagnostics);
-    os << diag.getLocation() << ": " << diag << "\n";
-    return success();
-  });
+  DiagnosticCollector diagnostics(context_.get());
   PassManager pm(context_.get());
   pm.addPass(createOptimizer(optimizerOptions(optimizer, function)));
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
   if (failed(pm.run(module())))
-    throw CompileError("building the training step failed:\n" + diagnostics);
+    throw CompileError("building the training step failed:\n" + diagnostics.text());
   return *this;
 }
 

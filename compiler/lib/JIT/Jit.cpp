@@ -36,24 +36,6 @@ void initializeLLVMTargetsOnce() {
   });
 }
 
-/// Collects diagnostics while alive, so failures can be reported as text.
-class DiagnosticCollector {
-public:
-  explicit DiagnosticCollector(MLIRContext *ctx)
-      : handler_(ctx, [this](Diagnostic &diag) {
-          llvm::raw_string_ostream os(text_);
-          os << diag.getLocation() << ": " << diag << "\n";
-          for (Diagnostic &note : diag.getNotes())
-            os << "  note: " << note << "\n";
-          return success();
-        }) {}
-  const std::string &text() const { return text_; }
-
-private:
-  std::string text_;
-  ScopedDiagnosticHandler handler_;
-};
-
 std::string shapeString(const std::vector<int64_t> &shape) {
   std::string s = "[";
   for (size_t i = 0; i < shape.size(); ++i)
@@ -98,6 +80,17 @@ void setNumThreads(int threads) {
 }
 
 int getNumThreads() { return omp_get_max_threads(); }
+
+DiagnosticCollector::DiagnosticCollector(MLIRContext *ctx)
+    : handler_(std::make_unique<ScopedDiagnosticHandler>(ctx, [this](Diagnostic &diag) {
+        llvm::raw_string_ostream os(text_);
+        os << diag.getLocation() << ": " << diag << "\n";
+        for (Diagnostic &note : diag.getNotes())
+          os << "  note: " << note << "\n";
+        return success();
+      })) {}
+
+DiagnosticCollector::~DiagnosticCollector() = default;
 
 graphc_dtype_t dtypeOf(Type t) {
   if (t.isF32())

@@ -23,6 +23,8 @@
 
 namespace mlir {
 class ExecutionEngine;
+class MLIRContext;
+class ScopedDiagnosticHandler;
 }
 
 namespace graphc {
@@ -31,6 +33,20 @@ namespace graphc {
 class CompileError : public std::runtime_error {
 public:
   using std::runtime_error::runtime_error;
+};
+
+/// Collects the diagnostics of a context while alive (each with its
+/// location and notes), so that a failed pass can be reported as text in a
+/// CompileError.
+class DiagnosticCollector {
+public:
+  explicit DiagnosticCollector(mlir::MLIRContext *ctx);
+  ~DiagnosticCollector();
+  const std::string &text() const { return text_; }
+
+private:
+  std::string text_;
+  std::unique_ptr<mlir::ScopedDiagnosticHandler> handler_;
 };
 
 /// A call did not match the compiled signature (argument count, dtype, shape).
