@@ -24,16 +24,18 @@ struct graphc_program_s {
   // One tensor the program owns (or was bound to): a parameter, an optimizer
   // state tensor or the step count, under its checkpoint name.
   struct Slot {
-    std::string name;     // checkpoint name: state_dict name, optimizer.<name>
-    std::string argument; // the name entry points give the argument
-    graphc_model_role_t role;
-    double initBound;
+    std::string name;                  // checkpoint name: state_dict name, optimizer.<name>
+    const graphc_model_tensor_t* spec; // its first row in the model's tables
     graphc_tensor_t* tensor;
   };
 
   std::atomic<int> references{1};
   const graphc_model_t* model = nullptr;
   std::vector<Slot> slots;
+  // For each entry point and argument, the index of the slot it reads (-1
+  // for inputs, targets and the learning rate): resolved once at creation,
+  // so a call looks nothing up by name.
+  std::vector<std::vector<int32_t>> argumentSlots;
   void* arena = nullptr;
   int64_t arenaBytes = 0;
   int64_t arenaAllocations = 0;
@@ -80,17 +82,6 @@ std::string slotName(const graphc_model_tensor_t& t) {
 graphc_program_s::Slot* findSlot(graphc_program_t* program, const std::string& name) {
   for (auto& slot : program->slots)
     if (slot.name == name) return &slot;
-  return nullptr;
-}
-
-const graphc_model_tensor_t* slotSpec(const graphc_program_t* program,
-                                      const graphc_program_s::Slot& slot) {
-  const graphc_model_t* model = program->model;
-  for (int32_t e = 0; e < model->num_entries; ++e)
-    for (int32_t i = 0; i < model->entries[e].num_arguments; ++i) {
-      const graphc_model_tensor_t& t = model->entries[e].arguments[i];
-      if (t.role == slot.role && slot.argument == t.name) return &t;
-    }
   return nullptr;
 }
 
@@ -159,7 +150,9 @@ graphc_status_t runEntry(graphc_program_t* program, const graphc_model_entry_t& 
     return make_status(GRAPHC_INVALID_ARGUMENT,
                        std::string("'") + entry.name + "': the batch is empty");
 
+  const std::vector<int32_t>& slots = program->argumentSlots[&entry - program->model->entries];
   std::vector<void*> arguments;
+  arguments.reserve(entry.num_arguments);
   int inputs = 0, targets = 0;
   for (int32_t i = 0; i < entry.num_arguments; ++i) {
     const graphc_model_tensor_t& spec = entry.arguments[i];
@@ -176,14 +169,9 @@ graphc_status_t runEntry(graphc_program_t* program, const graphc_model_entry_t& 
       case GRAPHC_ROLE_LR:
         arguments.push_back(&lr);
         continue;
-      default: {
-        auto* slot = findSlot(program, slotName(spec));
-        if (!slot)
-          return make_status(GRAPHC_INTERNAL, std::string("'") + entry.name + "': no tensor for " +
-                                                  spec.name);
-        arguments.push_back(graphc_tensor_data(slot->tensor));
+      default:
+        arguments.push_back(graphc_tensor_data(program->slots[slots[i]].tensor));
         continue;
-      }
     }
     if (graphc_status_t status = checkArgument(entry, spec, given, batch)) return status;
     arguments.push_back(graphc_tensor_data(given));
@@ -317,10 +305,16 @@ graphc_status_t graphc_program_create(const graphc_model_t* model, graphc_progra
           if (graphc_status_t status = graphc_tensor_create(static_cast<graphc_dtype_t>(t.dtype),
                                                             t.rank, t.shape, nullptr, &tensor))
             return status;
-          program->slots.push_back({name, t.name, static_cast<graphc_model_role_t>(t.role),
-                                    t.init_bound, tensor});
+          program->slots.push_back({name, &t, tensor});
         }
       }
+    for (int32_t e = 0; e < model->num_entries; ++e) {
+      const graphc_model_entry_t& entry = model->entries[e];
+      std::vector<int32_t>& slots = program->argumentSlots.emplace_back(entry.num_arguments, -1);
+      for (int32_t i = 0; i < entry.num_arguments; ++i)
+        if (auto* slot = findSlot(program.get(), slotName(entry.arguments[i])))
+          slots[i] = static_cast<int32_t>(slot - program->slots.data());
+    }
     *out_program = program.release();
     return nullptr;
   }
@@ -346,8 +340,9 @@ graphc_status_t graphc_program_init(graphc_program_t* program, uint64_t seed) {
   graphc_status_t status = nullptr;
   for (auto& slot : program->slots) {
     // The draws of torch's default init, in state_dict order, as the DSL's.
-    if (slot.role == GRAPHC_ROLE_PARAMETER && slot.initBound > 0)
-      status = graphc_tensor_uniform(slot.tensor, generator, -slot.initBound, slot.initBound);
+    double bound = slot.spec->init_bound;
+    if (slot.spec->role == GRAPHC_ROLE_PARAMETER && bound > 0)
+      status = graphc_tensor_uniform(slot.tensor, generator, -bound, bound);
     else
       status = graphc_tensor_fill(slot.tensor, 0);
     if (status) break;
@@ -392,7 +387,7 @@ graphc_status_t graphc_program_bind(graphc_program_t* program, const char* name,
   if (graphc_status_t status = graphc_program_find_tensor(program, name, &current)) return status;
   try {
     auto* slot = findSlot(program, name);
-    if (!tensor || !sameLayout(*slotSpec(program, *slot), tensor))
+    if (!tensor || !sameLayout(*slot->spec, tensor))
       return make_status(GRAPHC_INVALID_ARGUMENT,
                          std::string("cannot bind ") + name + ": the model's is " +
                              describe(current) + ", got " + (tensor ? describe(tensor) : "NULL"));
@@ -518,12 +513,12 @@ void restoreProgram(graphc_program_t* program, const std::map<std::string, Tenso
   // Check every tensor before writing any, so a bad checkpoint changes nothing.
   std::vector<std::pair<graphc_tensor_t*, const Tensor*>> copies;
   for (auto& slot : program->slots) {
-    if (slot.role != GRAPHC_ROLE_PARAMETER && !withOptimizer) continue;
+    if (slot.spec->role != GRAPHC_ROLE_PARAMETER && !withOptimizer) continue;
     auto it = tensors.find(slot.name);
     if (it == tensors.end())
       throw Error(GRAPHC_NOT_FOUND, source + " has no tensor '" + slot.name + "' (expected " +
                                         describe(slot.tensor) + ")");
-    if (!sameLayout(*slotSpec(program, slot), it->second.get()))
+    if (!sameLayout(*slot.spec, it->second.get()))
       throw Error(GRAPHC_INVALID_ARGUMENT, source + ": tensor '" + slot.name + "' is " +
                                                describe(it->second.get()) + ", the model expects " +
                                                describe(slot.tensor));
