@@ -87,6 +87,36 @@ Value expandRows(OpBuilder &b, Location loc, Value flat, int64_t rows, int64_t w
                                           sizes, strides);
 }
 
+/// A stride-1, dilation-1 convolution over flattened rows (see
+/// flattensRows): out[n, f, oh, ow] = sum over (c, kh, kw) of
+/// image[n, ch, oh + kh, ow + kw] * kernel[f, c, kh, kw], `image` zero-padded
+/// already, with one more row below. `ch` is c, or with groups the channel
+/// of f's group. Loops (n, f, c, kh, kw, p); the result is [N, F, OH, OW].
+Value flatConvolution(OpBuilder &b, Location loc, Value image, Value kernel, int64_t groups,
+                      RankedTensorType resultType) {
+  MLIRContext *ctx = b.getContext();
+  Type element = resultType.getElementType();
+  ArrayRef<int64_t> k = cast<RankedTensorType>(kernel.getType()).getShape();
+  int64_t width = cast<RankedTensorType>(image.getType()).getDimSize(3);
+  int64_t perGroup = k[0] / groups;
+  AffineExpr n, f, c, kh, kw, p;
+  bindDims(ctx, n, f, c, kh, kw, p);
+  AffineExpr channel = groups == 1 ? c : f.floorDiv(perGroup) * k[1] + c;
+  SmallVector<AffineMap> maps{AffineMap::get(6, 0, {n, channel, p + kh * width + kw}, ctx),
+                              AffineMap::get(6, 0, {f, c, kh, kw}, ctx),
+                              AffineMap::get(6, 0, {n, f, p}, ctx)};
+  ArrayRef<int64_t> out = resultType.getShape();
+  auto flatType = RankedTensorType::get({out[0], out[1], out[2] * width}, element);
+  Value init = createFilled(b, loc, flatType, scalarConstant(b, loc, element, 0),
+                            [&](int64_t) { return dimSize(b, loc, image, 0); });
+  auto conv = b.create<linalg::GenericOp>(
+      loc, flatType, ValueRange{collapseRows(b, loc, image), kernel}, init, maps,
+      flatConvolutionIterators(), [](OpBuilder &nb, Location l, ValueRange args) {
+        nb.create<linalg::YieldOp>(l, multiplyAccumulate(nb, l, args[2], args[0], args[1]));
+      });
+  return expandRows(b, loc, conv.getResult(0), out[2], out[3]);
+}
+
 struct MatmulLowering : OpConversionPattern<graph::MatmulOp> {
   using OpConversionPattern::OpConversionPattern;
 
@@ -170,23 +200,7 @@ struct Conv2DLowering : OpConversionPattern<graph::Conv2DOp> {
     if (flattensRows(stride, dil)) {
       ArrayRef<int64_t> pad = op.getPadding();
       Value padded = padSpatial(rewriter, loc, unpadded, pad, {pad[0] + 1, pad[1]}, zero);
-      int64_t width = cast<RankedTensorType>(padded.getType()).getDimSize(3);
-      ArrayRef<int64_t> out = resultType.getShape();
-      AffineExpr n, f, c, kh, kw, p;
-      bindDims(ctx, n, f, c, kh, kw, p);
-      AffineExpr channel = groups == 1 ? c : f.floorDiv(fg) * cg + c;
-      SmallVector<AffineMap> maps{AffineMap::get(6, 0, {n, channel, p + kh * width + kw}, ctx),
-                                  AffineMap::get(6, 0, {f, c, kh, kw}, ctx),
-                                  AffineMap::get(6, 0, {n, f, p}, ctx)};
-      auto flatType = RankedTensorType::get({out[0], out[1], out[2] * width}, element);
-      Value init = createFilled(rewriter, loc, flatType, zero,
-                                [&](int64_t) { return dimSize(rewriter, loc, unpadded, 0); });
-      auto conv = rewriter.create<linalg::GenericOp>(
-          loc, flatType, ValueRange{collapseRows(rewriter, loc, padded), weight}, init, maps,
-          flatConvolutionIterators(), [](OpBuilder &b, Location l, ValueRange args) {
-            b.create<linalg::YieldOp>(l, multiplyAccumulate(b, l, args[2], args[0], args[1]));
-          });
-      rewriter.replaceOp(op, expandRows(rewriter, loc, conv.getResult(0), out[2], out[3]));
+      rewriter.replaceOp(op, flatConvolution(rewriter, loc, padded, weight, groups, resultType));
       return success();
     }
 
@@ -260,22 +274,7 @@ struct Conv2DInputGradLowering : OpConversionPattern<graph::Conv2DInputGradOp> {
               .getResult(0);
       SmallVector<int64_t> full{w[2] - 1 - pad[0], w[3] - 1 - pad[1]};
       Value padded = padSpatial(rewriter, loc, dy, full, {full[0] + 1, full[1]}, zero);
-      int64_t width = cast<RankedTensorType>(padded.getType()).getDimSize(3);
-      ArrayRef<int64_t> out = resultType.getShape();
-      AffineExpr n, c, o, kh, kw, p;
-      bindDims(ctx, n, c, o, kh, kw, p);
-      SmallVector<AffineMap> maps{AffineMap::get(6, 0, {n, o, p + kh * width + kw}, ctx),
-                                  AffineMap::get(6, 0, {c, o, kh, kw}, ctx),
-                                  AffineMap::get(6, 0, {n, c, p}, ctx)};
-      auto flatType = RankedTensorType::get({out[0], out[1], out[2] * width}, element);
-      Value init = createFilled(rewriter, loc, flatType, zero,
-                                [&](int64_t) { return dimSize(rewriter, loc, dy, 0); });
-      auto generic = rewriter.create<linalg::GenericOp>(
-          loc, flatType, ValueRange{collapseRows(rewriter, loc, padded), flipped}, init, maps,
-          flatConvolutionIterators(), [](OpBuilder &b, Location l, ValueRange args) {
-            b.create<linalg::YieldOp>(l, multiplyAccumulate(b, l, args[2], args[0], args[1]));
-          });
-      rewriter.replaceOp(op, expandRows(rewriter, loc, generic.getResult(0), out[2], out[3]));
+      rewriter.replaceOp(op, flatConvolution(rewriter, loc, padded, flipped, 1, resultType));
       return success();
     }
     // Stride 1: a plain correlation of the padded gradient with the flipped
