@@ -33,13 +33,13 @@ Location Tracer::location(const SourceLoc &loc) {
 
 Tensor Tracer::addArgument(Type type, llvm::StringRef name, bool requiresGrad) {
   Block &entry = function_.front();
-  Value arg = entry.addArgument(type, NameLoc::get(builder_.getStringAttr(name)));
+  BlockArgument arg = entry.addArgument(type, NameLoc::get(builder_.getStringAttr(name)));
   SmallVector<Type> inputs(entry.getArgumentTypes());
   function_.setType(builder_.getFunctionType(inputs, {}));
-  function_.setArgAttr(arg.cast<BlockArgument>().getArgNumber(), "graph.name",
+  function_.setArgAttr(arg.getArgNumber(), "graph.name",
                        builder_.getStringAttr(name));
   if (requiresGrad)
-    function_.setArgAttr(arg.cast<BlockArgument>().getArgNumber(), "graph.requires_grad",
+    function_.setArgAttr(arg.getArgNumber(), "graph.requires_grad",
                          builder_.getUnitAttr());
   return wrap(arg);
 }

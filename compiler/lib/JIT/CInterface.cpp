@@ -463,7 +463,10 @@ void emitCHeader(llvm::raw_ostream &os, llvm::StringRef prefix,
      << "  const graphc_model_tensor_info *results;\n} graphc_model_function_info;\n#endif\n\n";
   std::string id = cIdentifier(prefix);
   auto ordering = ordered(signatures);
-  for (auto &[name, sig] : ordering) {
+  for (auto &entry : ordering) {
+    // Named, not structured bindings: the lambda below captures them (C++20 otherwise).
+    const std::string &name = entry.first;
+    const FunctionSignature *sig = entry.second;
     std::string fn = id + "_" + cIdentifier(name);
     auto table = [&](const char *suffix, const std::vector<TensorSignature> &tensors,
                      bool arguments) {

@@ -38,7 +38,9 @@ TEST(Losses, ValuesAndGradientsMatchPyTorch) {
       g::Graph graph = g::trace(
           none,
           {{"input", input.shape(), input.dtype(), true}, {"target", target.shape(), target.dtype()}},
-          [&](auto &xs) { return std::vector<g::Tensor>{c.fn(xs[0], xs[1], reduction)}; });
+          [&, reduction = reduction](auto &xs) {
+            return std::vector<g::Tensor>{c.fn(xs[0], xs[1], reduction)};
+          });
       g::Program program = graph.differentiate().compile();
       g::BackwardResult result = program.backward({input, target});
       std::string what = std::string(c.name) + suffix;
