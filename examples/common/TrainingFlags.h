@@ -71,11 +71,7 @@ inline graphc::rt::TrainingConfig config(const std::string &model) {
   c.batchSize = batch;
   c.learningRate = lr;
   c.seed = seed;
-  size_t comma = normalize.find(',');
-  if (comma == std::string::npos)
-    throw std::invalid_argument("--normalize expects MEAN,STD, got '" + normalize + "'");
-  c.mean = std::stof(normalize.substr(0, comma));
-  c.std = std::stof(normalize.substr(comma + 1));
+  graphc::rt::setNormalize(c, normalize);
   c.limitTrain = limitTrain;
   c.limitTest = limitTest;
   c.metricsPath = metrics;

@@ -58,12 +58,8 @@ int main(int argc, char** argv) {
       else if (flag(i, argc, argv, "--metrics", value)) config.metricsPath = value;
       else if (flag(i, argc, argv, "--limit-train", value)) config.limitTrain = std::stoll(value);
       else if (flag(i, argc, argv, "--limit-test", value)) config.limitTest = std::stoll(value);
-      else if (flag(i, argc, argv, "--normalize", value)) {
-        size_t comma = value.find(',');
-        if (comma == std::string::npos) throw std::invalid_argument("--normalize expects MEAN,STD");
-        config.mean = std::stof(value.substr(0, comma));
-        config.std = std::stof(value.substr(comma + 1));
-      } else if (std::strcmp(argv[i], "--eval-only") == 0) config.evalOnly = true;
+      else if (flag(i, argc, argv, "--normalize", value)) graphc::rt::setNormalize(config, value);
+      else if (std::strcmp(argv[i], "--eval-only") == 0) config.evalOnly = true;
       else if (std::strcmp(argv[i], "--continue-on-nan") == 0) config.continueOnNonFinite = true;
       else if (std::strcmp(argv[i], "--report-startup") == 0) reportStartup = true;
       else if (std::strcmp(argv[i], "--help") == 0) {

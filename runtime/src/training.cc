@@ -157,6 +157,21 @@ constexpr const char* kOptimizerPrefix = "optimizer.";
 
 }  // namespace
 
+void setNormalize(TrainingConfig& config, const std::string& meanCommaStd) {
+  size_t comma = meanCommaStd.find(',');
+  size_t meanEnd = 0, stdEnd = 0;
+  try {
+    if (comma != std::string::npos) {
+      std::string stdText = meanCommaStd.substr(comma + 1);
+      config.mean = std::stof(meanCommaStd.substr(0, comma), &meanEnd);
+      config.std = std::stof(stdText, &stdEnd);
+      if (meanEnd == comma && stdEnd == stdText.size()) return;
+    }
+  } catch (const std::exception&) {
+  }
+  throw std::invalid_argument("--normalize expects MEAN,STD, got '" + meanCommaStd + "'");
+}
+
 TrainingSummary runTraining(const TrainingConfig& config, const TrainingCallbacks& cb) {
   if (config.batchSize < 1 || config.epochs < 0)
     throw Error(GRAPHC_INVALID_ARGUMENT, "batch size must be >= 1 and epochs >= 0");

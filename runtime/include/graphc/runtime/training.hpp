@@ -63,6 +63,10 @@ struct TrainingSummary {
   double secondsToFirstStep = 0, dataLoadSeconds = 0;
 };
 
+// Sets config.mean and config.std from a `--normalize MEAN,STD` value; throws
+// std::invalid_argument naming the value when it is not two numbers.
+void setNormalize(TrainingConfig &config, const std::string &meanCommaStd);
+
 // Runs the loop. Throws rt::Error (bad data, checkpoint or configuration)
 // with a message naming the file or tensor; returns normally otherwise.
 TrainingSummary runTraining(const TrainingConfig &config, const TrainingCallbacks &callbacks);
