@@ -48,12 +48,20 @@ struct graphc_program_s {
 
 namespace {
 
+// A size of the model table: n >= 0 is static, -k is k times the batch B.
+std::string sizeText(int64_t size) {
+  if (size >= 0) return std::to_string(size);
+  return size == -1 ? std::string("B") : std::to_string(-size) + "B";
+}
+
 std::string shapeText(int32_t rank, const int64_t* shape) {
   std::string s = "[";
-  for (int32_t i = 0; i < rank; ++i)
-    s += (i ? ", " : "") + (shape[i] < 0 ? std::string("B") : std::to_string(shape[i]));
+  for (int32_t i = 0; i < rank; ++i) s += (i ? ", " : "") + sizeText(shape[i]);
   return s + "]";
 }
+
+// The size of a table dimension for `batch` (-k: k * batch).
+int64_t sizeFor(int64_t size, int64_t batch) { return size < 0 ? -size * batch : size; }
 
 std::string describe(const graphc_model_tensor_t& t) {
   return std::string(graphc_dtype_name(static_cast<graphc_dtype_t>(t.dtype))) + " " +
@@ -96,25 +104,29 @@ const graphc_model_entry_t* findEntry(const graphc_program_t* program, const cha
 }
 
 // Checks a caller's tensor against the entry point's table; every dimension
-// of -1 must be the batch. Returns the status to report, or NULL.
+// of -k must be k times the batch. Returns the status to report, or NULL.
 graphc_status_t checkArgument(const graphc_model_entry_t& entry, const graphc_model_tensor_t& spec,
                               const graphc_tensor_t* tensor, int64_t batch) {
   std::string where = std::string("'") + entry.name + "': " + spec.name;
   if (!tensor) return make_status(GRAPHC_INVALID_ARGUMENT, where + " is NULL");
   bool ok = graphc_tensor_dtype(tensor) == spec.dtype && graphc_tensor_rank(tensor) == spec.rank;
   for (int32_t d = 0; ok && d < spec.rank; ++d)
-    ok = graphc_tensor_shape(tensor)[d] == (spec.shape[d] < 0 ? batch : spec.shape[d]);
+    ok = graphc_tensor_shape(tensor)[d] == sizeFor(spec.shape[d], batch);
   if (ok) return nullptr;
   return make_status(GRAPHC_INVALID_ARGUMENT,
                      where + " expects " + describe(spec) + " with B = " + std::to_string(batch) +
                          " (the input's batch), got " + describe(tensor));
 }
 
-// The input's batch: its first dimension of -1 (1 when it has none).
+// The input's batch: its first dynamic dimension divided by its multiple (1
+// when it has none; 0 when the size is no multiple, which the caller refuses).
 int64_t batchOf(const graphc_model_tensor_t& spec, const graphc_tensor_t* input) {
   if (!input) return 1;
   for (int32_t d = 0; d < spec.rank && d < graphc_tensor_rank(input); ++d)
-    if (spec.shape[d] < 0) return graphc_tensor_shape(input)[d];
+    if (spec.shape[d] < 0) {
+      int64_t size = graphc_tensor_shape(input)[d], multiple = -spec.shape[d];
+      return size % multiple == 0 ? size / multiple : 0;
+    }
   return 1;
 }
 
@@ -201,7 +213,7 @@ graphc_status_t runEntry(graphc_program_t* program, const graphc_model_entry_t& 
   for (int32_t i = 0; i < entry.num_results; ++i) {
     const graphc_model_tensor_t& spec = entry.results[i];
     int64_t shape[GRAPHC_TENSOR_MAX_RANK]; // rank checked by graphc_program_create
-    for (int32_t d = 0; d < spec.rank; ++d) shape[d] = spec.shape[d] < 0 ? batch : spec.shape[d];
+    for (int32_t d = 0; d < spec.rank; ++d) shape[d] = sizeFor(spec.shape[d], batch);
     graphc_tensor_t* result = nullptr;
     if (graphc_status_t status = graphc_tensor_create(static_cast<graphc_dtype_t>(spec.dtype),
                                                       spec.rank, shape, nullptr, &result))

@@ -298,6 +298,14 @@ int run() {
   if (!module->lookupSymbol<func::FuncOp>(function))
     return fail("'" + inputFile + "' has no function '" + function + "' (--function)");
 
+  {
+    // Before anything else, so that a program outside the dynamic-size
+    // model is refused at its op, not in the training pipeline's ops.
+    PassManager pm(context.get());
+    pm.addPass(graphc::createVerifyBatchMultiples());
+    if (failed(pm.run(*module)))
+      return 1;
+  }
   if (batch != 0) {
     PassManager pm(context.get());
     graphc::SpecializeBatchOptions specialize;

@@ -2,6 +2,7 @@
 
 #include "graphc/JIT/Jit.h"
 #include "graphc/JIT/CInterface.h"
+#include "graphc/Dialect/Graph/BatchMultiples.h"
 #include "graphc/Dialect/Graph/GraphDialect.h"
 #include "graphc/Pipelines/Pipelines.h"
 
@@ -36,14 +37,22 @@ void initializeLLVMTargetsOnce() {
   });
 }
 
+/// A signature's shape as the runtime prints it: `-k` is `kB`.
 std::string shapeString(const std::vector<int64_t> &shape) {
   std::string s = "[";
-  for (size_t i = 0; i < shape.size(); ++i)
-    s += (i ? ", " : "") + (shape[i] < 0 ? std::string("?") : std::to_string(shape[i]));
+  for (size_t i = 0; i < shape.size(); ++i) {
+    s += i ? ", " : "";
+    if (shape[i] >= 0)
+      s += std::to_string(shape[i]);
+    else
+      s += shape[i] == -1 ? std::string("B") : std::to_string(-shape[i]) + "B";
+  }
   return s + "]";
 }
 
-TensorSignature signatureOf(Type type, std::string name) {
+/// `multiples` (BatchMultiples.h) gives each dynamic dim's size k*B, which
+/// the signature records as -k.
+TensorSignature signatureOf(Type type, std::string name, ArrayRef<int64_t> multiples) {
   auto tensor = dyn_cast<RankedTensorType>(type);
   if (!tensor)
     throw CompileError("cannot call a function taking or returning " +
@@ -54,8 +63,8 @@ TensorSignature signatureOf(Type type, std::string name) {
                        "; the C interface and the runtime take tensors of rank up to " +
                        std::to_string(GRAPHC_TENSOR_MAX_RANK));
   std::vector<int64_t> shape;
-  for (int64_t d : tensor.getShape())
-    shape.push_back(ShapedType::isDynamic(d) ? -1 : d);
+  for (auto [i, d] : llvm::enumerate(tensor.getShape()))
+    shape.push_back(ShapedType::isDynamic(d) ? -(i < multiples.size() ? multiples[i] : 1) : d);
   return {std::move(name), dtypeOf(tensor.getElementType()), std::move(shape)};
 }
 
@@ -115,11 +124,16 @@ static llvm::StringMap<FunctionSignature> graphSignatures(ModuleOp module) {
   module.walk([&](func::FuncOp func) {
     if (func.isPrivate() || func.isExternal())
       return;
+    FailureOr<graph::BatchMultipleAnalysis> multiples = graph::BatchMultipleAnalysis::run(func);
+    if (failed(multiples))
+      throw CompileError("'" + func.getName().str() +
+                         "' has dynamic sizes that are not multiples of the batch");
     FunctionSignature signature;
     for (unsigned i = 0; i < func.getNumArguments(); ++i) {
       auto name = func.getArgAttrOfType<StringAttr>(i, "graph.name");
       signature.arguments.push_back(signatureOf(
-          func.getArgument(i).getType(), name ? name.str() : "argument #" + std::to_string(i)));
+          func.getArgument(i).getType(), name ? name.str() : "argument #" + std::to_string(i),
+          multiples->of(func.getArgument(i))));
       signature.arguments.back().optimizerState =
           func.getArgAttr(i, "graph.optimizer_state") != nullptr;
       if (auto bound = func.getArgAttrOfType<FloatAttr>(i, "graph.init_bound"))
@@ -130,8 +144,9 @@ static llvm::StringMap<FunctionSignature> graphSignatures(ModuleOp module) {
         signature.updatedArguments.push_back(target.getInt());
         continue;
       }
-      signature.results.push_back(
-          signatureOf(func.getResultTypes()[i], "result #" + std::to_string(i)));
+      signature.results.push_back(signatureOf(func.getResultTypes()[i],
+                                              "result #" + std::to_string(i),
+                                              multiples->results()[i]));
     }
     signatures[func.getName()] = std::move(signature);
   });
@@ -277,9 +292,16 @@ std::vector<rt::Tensor> JitModule::call(const std::string &function,
     throw CallError("'" + function + "' takes " + std::to_string(sig.arguments.size()) +
                     " tensors, got " + std::to_string(arguments.size()));
 
-  // Check every argument against its declared dtype and static sizes.
-  // Dynamic sizes are not cross-checked between arguments: the graph does
-  // not record which dynamic dims must agree.
+  // The batch B: the first dynamic argument size over its multiple. Every
+  // dynamic size of every argument must then be its multiple of B, so the
+  // generated code, which sizes everything from B, never reads or writes
+  // past a buffer.
+  int64_t batch = 0;
+  for (size_t i = 0; i < arguments.size() && !batch; ++i)
+    for (size_t d = 0; d < sig.arguments[i].shape.size() && !batch; ++d)
+      if (sig.arguments[i].shape[d] < 0 && arguments[i].get() &&
+          d < arguments[i].shape().size())
+        batch = arguments[i].shape()[d] / -sig.arguments[i].shape[d];
   std::vector<std::vector<int64_t>> argumentWords;
   for (size_t i = 0; i < arguments.size(); ++i) {
     const TensorSignature &expected = sig.arguments[i];
@@ -289,10 +311,11 @@ std::vector<rt::Tensor> JitModule::call(const std::string &function,
     std::vector<int64_t> shape = t.shape();
     bool shapeOk = shape.size() == expected.shape.size();
     for (size_t d = 0; shapeOk && d < shape.size(); ++d)
-      shapeOk = expected.shape[d] < 0 || expected.shape[d] == shape[d];
+      shapeOk = shape[d] == (expected.shape[d] < 0 ? -expected.shape[d] * batch : expected.shape[d]);
     if (t.dtype() != expected.dtype || !shapeOk)
       throw CallError("'" + function + "': " + expected.name + " expects " +
                       graphc_dtype_name(expected.dtype) + " " + shapeString(expected.shape) +
+                      (batch > 0 ? " with B = " + std::to_string(batch) : std::string()) +
                       ", got " + graphc_dtype_name(t.dtype()) + " " + shapeString(shape));
     std::vector<int64_t> words(Descriptor::words(shape.size()));
     words[0] = reinterpret_cast<int64_t>(t.rawData());
@@ -315,16 +338,9 @@ std::vector<rt::Tensor> JitModule::call(const std::string &function,
   // invokePacked passes each argument by address: the C interface takes the
   // result struct and every descriptor by pointer, so we pass pointers to
   // those pointers.
-  // The arena, sized for the largest dynamic size among the arguments (the
-  // batch; taking the largest keeps it big enough even when a caller's
-  // dynamic sizes disagree).
+  // The arena, sized for the batch the arguments were checked against.
   CallArena callArena;
   if (sig.takesArena) {
-    int64_t batch = 0;
-    for (size_t i = 0; i < arguments.size(); ++i)
-      for (size_t d = 0; d < sig.arguments[i].shape.size(); ++d)
-        if (sig.arguments[i].shape[d] < 0)
-          batch = std::max(batch, argumentWords[i][3 + d]);
     // A caller's arena serves one call at a time; a concurrent call on the
     // same program gets one of its own.
     std::unique_lock<std::mutex> lock;

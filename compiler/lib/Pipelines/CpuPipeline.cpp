@@ -30,6 +30,9 @@
 using namespace mlir;
 
 void graphc::buildGraphToLinalgPipeline(OpPassManager &pm) {
+  // The lowering computes every dynamic size from the batch: refuse, at the
+  // op, a program whose sizes are not multiples of it.
+  pm.addPass(createVerifyBatchMultiples());
   pm.addPass(createConvertGraphToLinalg());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());

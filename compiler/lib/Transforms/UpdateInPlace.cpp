@@ -39,12 +39,11 @@ struct UpdateInPlacePass : graphc::impl::UpdateInPlaceBase<UpdateInPlacePass> {
         // buffer and be dropped with the updated ones: return a copy.
         if (auto arg = dyn_cast<BlockArgument>(ret.getOperand(i))) {
           OpBuilder b(ret);
+          // A copy takes its sizes from `arg`; alloc_tensor refuses dynamic
+          // sizes given beside `copy`.
           auto type = cast<RankedTensorType>(arg.getType());
-          SmallVector<Value> sizes;
-          for (int64_t d = 0; d < type.getRank(); ++d)
-            if (type.isDynamicDim(d))
-              sizes.push_back(b.create<tensor::DimOp>(ret.getLoc(), arg, d));
-          Value copy = b.create<bufferization::AllocTensorOp>(ret.getLoc(), type, sizes, arg);
+          Value copy = b.create<bufferization::AllocTensorOp>(ret.getLoc(), type, ValueRange(),
+                                                              arg);
           ret.setOperand(i, copy);
         }
         continue;

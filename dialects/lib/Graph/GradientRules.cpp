@@ -9,6 +9,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "graphc/Dialect/Graph/BatchMultiples.h"
 #include "graphc/Dialect/Graph/GraphOps.h"
 #include "graphc/Dialect/Graph/ShapeRules.h"
 
@@ -334,14 +335,25 @@ LogicalResult MatmulOp::buildGradients(OpBuilder &b, ArrayRef<Value> dys,
   } else { // [B,M,K] x [K,N]: the shared rhs sums over the batch
     dxs.push_back(g.matmul(dy, g.transpose(w, {1, 0})));
     auto aShape = typeOf(a).getShape(), dyShape = typeOf(dy).getShape();
-    auto rows = [](int64_t batch, int64_t m) {
-      return ShapedType::isDynamic(batch) ? ShapedType::kDynamic : batch * m;
-    };
-    Value a2 = g.fitTo(a, RankedTensorType::get({rows(aShape[0], aShape[1]), aShape[2]},
-                                                 typeOf(a).getElementType()));
-    Value dy2 = g.fitTo(dy, RankedTensorType::get({rows(dyShape[0], dyShape[1]), dyShape[2]},
-                                                   typeOf(dy).getElementType()));
-    dxs.push_back(g.fitTo(g.matmul(g.transpose(a2, {1, 0}), dy2), w.getType()));
+    auto dynamic = [](int64_t d) { return ShapedType::isDynamic(d); };
+    // As one [B*M, K]^T x [B*M, N] matmul when B*M is a size of the model
+    // (at most one of B and M dynamic) and K and N are static; otherwise
+    // per batch element and summed: sum_b A[b]^T dY[b].
+    bool rowsFit = !(dynamic(aShape[0]) && dynamic(aShape[1])) && !dynamic(aShape[2]) &&
+                   !dynamic(dyShape[2]);
+    if (rowsFit) {
+      auto rows = [&](int64_t batch, int64_t m) {
+        return dynamic(batch) || dynamic(m) ? ShapedType::kDynamic : batch * m;
+      };
+      Value a2 = g.fitTo(a, RankedTensorType::get({rows(aShape[0], aShape[1]), aShape[2]},
+                                                   typeOf(a).getElementType()));
+      Value dy2 = g.fitTo(dy, RankedTensorType::get({rows(dyShape[0], dyShape[1]), dyShape[2]},
+                                                     typeOf(dy).getElementType()));
+      dxs.push_back(g.fitTo(g.matmul(g.transpose(a2, {1, 0}), dy2), w.getType()));
+    } else {
+      Value perBatch = g.matmul(g.transpose(a, {0, 2, 1}), dy);
+      dxs.push_back(g.fitTo(g.reduceSum(perBatch, {0}, /*keepdim=*/false), w.getType()));
+    }
   }
   return success();
 }
@@ -468,24 +480,54 @@ LogicalResult SliceOp::buildGradients(OpBuilder &b, ArrayRef<Value> dys,
 
 LogicalResult ConcatOp::buildGradients(OpBuilder &b, ArrayRef<Value> dys,
                                        SmallVectorImpl<Value> &dxs) {
-  int64_t rank = typeOf(getResult()).getRank();
+  Grad g(b, *this);
+  auto resultType = typeOf(getResult());
+  int64_t rank = resultType.getRank();
   int64_t dim = static_cast<int64_t>(getDim());
   dim = dim < 0 ? dim + rank : dim;
+  Value dy = dys[0];
+  // Along a dynamic dim every operand is k_i*B (the verifier refuses k*B + n),
+  // laid out one after the other: viewed as [.., K, B, ..] with K = sum k_i,
+  // operand i is the static slice [S_i, S_i + k_i) of the K axis, where S_i
+  // sums the multiples before it. The multiples come from the static sizes
+  // of the other dims and the element counts; that view keeps the tensor in
+  // the dynamic-size model only when `dim` is its one dynamic dim.
+  bool alongBatch = ShapedType::isDynamic(resultType.getDimSize(dim));
+  SmallVector<int64_t> multiples;
+  if (alongBatch) {
+    if (llvm::count(resultType.getShape(), ShapedType::kDynamic) != 1)
+      return emitOpError("has no gradient along a dynamic dimension when another dimension "
+                         "is dynamic too");
+    FailureOr<BatchMultipleAnalysis> analysis =
+        BatchMultipleAnalysis::run((*this)->getParentOfType<FunctionOpInterface>());
+    if (failed(analysis))
+      return failure();
+    for (Value input : getInputs())
+      multiples.push_back(analysis->of(input)[dim]);
+    int64_t total = 0;
+    for (int64_t k : multiples)
+      total += k;
+    SmallVector<int64_t> split(resultType.getShape());
+    split[dim] = total;
+    split.insert(split.begin() + dim + 1, ShapedType::kDynamic);
+    dy = g.fitTo(dy, RankedTensorType::get(split, resultType.getElementType()));
+  }
   int64_t offset = 0;
-  for (Value input : getInputs()) {
+  for (auto [i, input] : llvm::enumerate(getInputs())) {
     auto shape = typeOf(input).getShape();
-    if (ShapedType::isDynamic(shape[dim]))
-      return emitOpError("has no gradient along a dynamic dimension");
-    SmallVector<int64_t> start(rank, 0), stop(rank, std::numeric_limits<int64_t>::max()),
-        step(rank, 1);
+    int64_t size = alongBatch ? multiples[i] : shape[dim];
+    int64_t sliceRank = typeOf(dy).getRank();
+    SmallVector<int64_t> start(sliceRank, 0), stop(sliceRank, std::numeric_limits<int64_t>::max()),
+        step(sliceRank, 1);
     start[dim] = offset;
-    stop[dim] = offset + shape[dim];
-    offset += shape[dim];
+    stop[dim] = offset + size;
+    offset += size;
     if (!isFloat(input)) {
       dxs.push_back(Value());
       continue;
     }
-    dxs.push_back(b.create<SliceOp>(getLoc(), dys[0], start, stop, step));
+    Value slice = b.create<SliceOp>(getLoc(), dy, start, stop, step);
+    dxs.push_back(g.fitTo(slice, input.getType()));
   }
   return success();
 }

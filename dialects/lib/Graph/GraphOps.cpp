@@ -262,7 +262,7 @@ LogicalResult BroadcastToOp::verify() {
       return emitOpError() << "'like' operand " << formatShape(likeShape)
                            << " must have the result's rank " << to.size();
     for (size_t i = 0; i < to.size(); ++i)
-      if (likeShape[i] != to[i] && !ShapedType::isDynamic(likeShape[i]))
+      if (likeShape[i] != to[i])
         return emitOpError() << "'like' operand " << formatShape(likeShape)
                              << " disagrees with the result " << formatShape(to);
     return success();
@@ -336,15 +336,9 @@ OpFoldResult CastOp::fold(FoldAdaptor) {
 // Gradient primitives
 //===----------------------------------------------------------------------===//
 
-/// Same rank, and equal wherever both sizes are known.
-static bool compatibleShapes(ArrayRef<int64_t> a, ArrayRef<int64_t> b) {
-  if (a.size() != b.size())
-    return false;
-  for (size_t i = 0; i < a.size(); ++i)
-    if (a[i] != b[i] && !ShapedType::isDynamic(a[i]) && !ShapedType::isDynamic(b[i]))
-      return false;
-  return true;
-}
+/// Same sizes, dynamic where the other is (a dynamic size is a multiple of
+/// the batch and never stands for a static one).
+static bool compatibleShapes(ArrayRef<int64_t> a, ArrayRef<int64_t> b) { return a == b; }
 
 /// The forward op's output shape `forward` must match the gradient operand.
 static LogicalResult checkGradShape(Operation *op, FailureOr<Shape> forward,

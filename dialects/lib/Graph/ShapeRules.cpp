@@ -40,11 +40,15 @@ FailureOr<Shape> broadcastShapes(llvm::ArrayRef<int64_t> lhs,
       result[i] = a;
     else if (a == 1)
       result[i] = b;
-    else if (a == kDyn)
-      result[i] = b; // the static size wins; the dynamic one must match at run time
-    else if (b == kDyn)
-      result[i] = a;
-    else {
+    else if (a == kDyn || b == kDyn) {
+      // A dynamic size is a multiple of the batch B (docs/dialect.md), so it
+      // could equal a static size other than 1 for one batch size only.
+      why = "shapes " + formatShape(lhs) + " and " + formatShape(rhs) +
+            " cannot be broadcast together (dimension " + std::to_string(i) +
+            ": a batch-sized ? cannot match the static size " +
+            std::to_string(a == kDyn ? b : a) + ")";
+      return failure();
+    } else {
       why = "shapes " + formatShape(lhs) + " and " + formatShape(rhs) +
             " cannot be broadcast together (dimension " + std::to_string(i) +
             ": " + std::to_string(a) + " vs " + std::to_string(b) + ")";
@@ -60,16 +64,18 @@ bool isBroadcastableTo(llvm::ArrayRef<int64_t> from, llvm::ArrayRef<int64_t> to)
   size_t lead = to.size() - from.size();
   for (size_t i = 0; i < from.size(); ++i) {
     int64_t f = from[i], t = to[lead + i];
-    if (f != 1 && f != t && f != kDyn && t != kDyn)
+    // A batch-sized (dynamic) size goes only to a dynamic one, and a
+    // dynamic result size comes from a dynamic size or a stretched 1.
+    if (f == kDyn ? t != kDyn : (f != 1 && f != t))
       return false;
   }
   return true;
 }
 
-/// Two sizes that must agree: equal, or at least one unknown.
-static bool compatible(int64_t a, int64_t b) {
-  return a == b || a == kDyn || b == kDyn;
-}
+/// Two sizes that must agree: equal, or both dynamic. A dynamic size is a
+/// multiple of the batch, so it cannot stand for a static size (equal
+/// multiples of two dynamic sizes are checked by the batch-multiple analysis).
+static bool compatible(int64_t a, int64_t b) { return a == b; }
 
 FailureOr<Shape> matmulShape(llvm::ArrayRef<int64_t> lhs, llvm::ArrayRef<int64_t> rhs,
                              std::string &why) {
@@ -92,7 +98,7 @@ FailureOr<Shape> matmulShape(llvm::ArrayRef<int64_t> lhs, llvm::ArrayRef<int64_t
   }
   Shape result;
   if (lhs.size() == 3)
-    result.push_back(lhs[0] != kDyn ? lhs[0] : (rhs.size() == 3 ? rhs[0] : kDyn));
+    result.push_back(lhs[0]);
   result.push_back(lhs[lhs.size() - 2]);
   result.push_back(rhs.back());
   return result;
@@ -250,38 +256,57 @@ FailureOr<Shape> transposeShape(llvm::ArrayRef<int64_t> input,
 
 LogicalResult checkReshape(llvm::ArrayRef<int64_t> input, llvm::ArrayRef<int64_t> result,
                            std::string &why) {
-  int64_t dynamicResults = llvm::count(result, kDyn);
-  if (dynamicResults > 1) {
-    why = "reshape to " + formatShape(result) + " has more than one dynamic dimension";
-    return failure();
-  }
-  auto staticProduct = [](llvm::ArrayRef<int64_t> s) {
-    int64_t p = 1;
-    for (int64_t d : s)
-      if (d != kDyn)
-        p *= d;
-    return p;
-  };
-  bool inputDynamic = llvm::is_contained(input, kDyn);
-  int64_t in = staticProduct(input), out = staticProduct(result);
   if (llvm::any_of(result, [](int64_t d) { return d < 0 && d != kDyn; })) {
     why = "reshape target " + formatShape(result) + " has a negative dimension";
     return failure();
   }
-  bool ok;
-  if (!inputDynamic && !dynamicResults)
-    ok = in == out;
-  else if (inputDynamic && dynamicResults)
-    ok = out == 0 ? in == 0 : (in % out == 0 || out % in == 0);
-  else if (dynamicResults) // static input, one inferred dim
-    ok = out != 0 && in % out == 0;
-  else // dynamic input into a static shape: possible only for one batch size
-    ok = in != 0 && out % in == 0;
-  if (!ok) {
-    why = "cannot reshape " + formatShape(input) + " (" + std::to_string(in) +
-          " elements) to " + formatShape(result);
+  // Every dynamic size is a multiple k*B of the batch, so a tensor with n
+  // dynamic dims holds (static product) * k1*...*kn * B^n elements: the
+  // counts of both sides agree for every B only when n is the same.
+  int64_t dynamicIn = llvm::count(input, kDyn), dynamicOut = llvm::count(result, kDyn);
+  auto cannot = [&](const std::string &reason) {
+    why = "cannot reshape " + formatShape(input) + " to " + formatShape(result) + ": " + reason;
     return failure();
+  };
+  if (dynamicIn != dynamicOut)
+    return cannot("it has " + std::to_string(dynamicIn) + " batch-sized dimension(s) and the "
+                  "result " + std::to_string(dynamicOut) + ", so the element counts could "
+                  "agree for at most one batch size");
+  // The static products between consecutive dynamic dims (and before the
+  // first and after the last): groups[g] is the product of gap g.
+  auto gaps = [](llvm::ArrayRef<int64_t> shape) {
+    llvm::SmallVector<int64_t> groups{1};
+    for (int64_t d : shape) {
+      if (d == kDyn)
+        groups.push_back(1);
+      else
+        groups.back() *= d;
+    }
+    return groups;
+  };
+  llvm::SmallVector<int64_t> in = gaps(input), out = gaps(result);
+  if (dynamicIn == 0) {
+    if (in[0] != out[0]) {
+      why = "cannot reshape " + formatShape(input) + " (" + std::to_string(in[0]) +
+            " elements) to " + formatShape(result);
+      return failure();
+    }
+    return success();
   }
+  int64_t staticIn = 1, staticOut = 1;
+  for (int64_t g : in)
+    staticIn *= g;
+  for (int64_t g : out)
+    staticOut *= g;
+  if (staticIn == 0 || staticOut == 0)
+    return cannot("a batch-sized tensor with a zero-size dimension has no size to infer");
+  if (dynamicIn == 1)
+    return success(); // k_out = k_in * staticIn / staticOut, checked with k_in known
+  // With several dynamic dims each keeps its place: only the static dims
+  // between them regroup, and each dynamic dim keeps its size.
+  if (in != out)
+    return cannot("with several batch-sized dimensions only the static dimensions between "
+                  "them may regroup, and the products of those groups differ");
   return success();
 }
 
@@ -344,13 +369,18 @@ FailureOr<Shape> concatShape(llvm::ArrayRef<llvm::SmallVector<int64_t>> inputs, 
     }
     for (int64_t i = 0; i < rank; ++i) {
       if (i == d) {
-        result[i] = (result[i] == kDyn || s[i] == kDyn) ? kDyn : result[i] + s[i];
+        if ((result[i] == kDyn) != (s[i] == kDyn)) {
+          // k*B + n is no multiple of the batch B.
+          why = "concat along dimension " + std::to_string(d) +
+                " mixes batch-sized and static sizes: " + formatShape(inputs.front()) +
+                " and " + formatShape(s);
+          return failure();
+        }
+        result[i] = result[i] == kDyn ? kDyn : result[i] + s[i];
       } else if (!compatible(result[i], s[i])) {
         why = "concat operands differ outside dimension " + std::to_string(d) + ": " +
               formatShape(inputs.front()) + " and " + formatShape(s);
         return failure();
-      } else if (result[i] == kDyn) {
-        result[i] = s[i];
       }
     }
   }

@@ -64,35 +64,33 @@ func.func @reshape_rank0(%x: tensor<f32>, %y: tensor<1x1xf32>) -> (tensor<1x1xf3
 
 // -----
 
-// Tests that a reshape from a dynamic to a static shape casts the flat view
-// to its static size before expanding.
+// Tests that a reshape of [B, 3] to [3B] collapses to the flat view, whose
+// size is the result's.
 
-// CHECK-LABEL: func.func @reshape_dynamic_to_static
-// CHECK-SAME: (%[[X:.+]]: tensor<?x4xf32>)
-func.func @reshape_dynamic_to_static(%x: tensor<?x4xf32>) -> tensor<2x2x2xf32> {
-  // CHECK: %[[FLAT:.+]] = tensor.collapse_shape %[[X]] {{\[}}[0, 1]] : tensor<?x4xf32> into tensor<?xf32>
-  // CHECK: %[[CAST:.+]] = tensor.cast %[[FLAT]] : tensor<?xf32> to tensor<8xf32>
-  // CHECK: tensor.expand_shape %[[CAST]] {{\[}}[0, 1, 2]] output_shape [2, 2, 2] : tensor<8xf32> into tensor<2x2x2xf32>
-  %0 = graph.reshape %x : tensor<?x4xf32> -> tensor<2x2x2xf32>
-  return %0 : tensor<2x2x2xf32>
+// CHECK-LABEL: func.func @reshape_batch_multiple
+// CHECK-SAME: (%[[X:.+]]: tensor<?x3xf32>)
+func.func @reshape_batch_multiple(%x: tensor<?x3xf32>) -> tensor<?xf32> {
+  // CHECK: %[[FLAT:.+]] = tensor.collapse_shape %[[X]] {{\[}}[0, 1]] : tensor<?x3xf32> into tensor<?xf32>
+  // CHECK: return %[[FLAT]]
+  %0 = graph.reshape %x : tensor<?x3xf32> -> tensor<?xf32>
+  return %0 : tensor<?xf32>
 }
 
 // -----
 
-// Tests that a reshape from a static to a dynamic shape casts the flat view
-// to a dynamic size and derives the dynamic dim from it.
+// Tests that a reshape with two dynamic dims collapses to one dim per
+// dynamic dim (no group holds two) and sizes each result dim from the input
+// dim it keeps, not from the element count.
 
-// CHECK-LABEL: func.func @reshape_static_to_dynamic
-// CHECK-SAME: (%[[X:.+]]: tensor<4x6xf32>)
-func.func @reshape_static_to_dynamic(%x: tensor<4x6xf32>) -> tensor<?x3xf32> {
-  // CHECK: %[[FLAT:.+]] = tensor.collapse_shape %[[X]] {{\[}}[0, 1]] : tensor<4x6xf32> into tensor<24xf32>
-  // CHECK: %[[CAST:.+]] = tensor.cast %[[FLAT]] : tensor<24xf32> to tensor<?xf32>
-  // CHECK: %[[TOTAL:.+]] = tensor.dim %[[CAST]], %{{.+}} : tensor<?xf32>
-  // CHECK: %[[C3:.+]] = arith.constant 3 : index
-  // CHECK: %[[B:.+]] = arith.divui %[[TOTAL]], %[[C3]] : index
-  // CHECK: tensor.expand_shape %[[CAST]] {{\[}}[0, 1]] output_shape [%[[B]], 3] : tensor<?xf32> into tensor<?x3xf32>
-  %0 = graph.reshape %x : tensor<4x6xf32> -> tensor<?x3xf32>
-  return %0 : tensor<?x3xf32>
+// CHECK-LABEL: func.func @reshape_two_dynamic
+// CHECK-SAME: (%[[X:.+]]: tensor<?x?x6xf32>)
+func.func @reshape_two_dynamic(%x: tensor<?x?x6xf32>) -> tensor<?x?x2x3xf32> {
+  // CHECK: %[[MID:.+]] = tensor.collapse_shape %[[X]] {{\[}}[0], [1, 2]] : tensor<?x?x6xf32> into tensor<?x?xf32>
+  // CHECK-DAG: %[[D0:.+]] = tensor.dim %[[X]], %c0
+  // CHECK-DAG: %[[D1:.+]] = tensor.dim %[[X]], %c1
+  // CHECK: tensor.expand_shape %[[MID]] {{\[}}[0], [1, 2, 3]] output_shape [%[[D0]], %[[D1]], 2, 3] : tensor<?x?xf32> into tensor<?x?x2x3xf32>
+  %0 = graph.reshape %x : tensor<?x?x6xf32> -> tensor<?x?x2x3xf32>
+  return %0 : tensor<?x?x2x3xf32>
 }
 
 // -----
@@ -196,24 +194,26 @@ func.func @concat_last_dim(%a: tensor<?x2xf32>, %b: tensor<?x3xf32>, %c: tensor<
 
 // -----
 
-// Tests that concat along a dynamic dim sums the operand sizes for the init
-// and places the next operand at a run-time offset.
+// Tests that concat along a dynamic dim (every operand a multiple of the
+// batch) sums the operand sizes for the init and places the next operand at
+// a run-time offset.
 
 // CHECK-LABEL: func.func @concat_dynamic_dim
-// CHECK-SAME: (%[[A:.+]]: tensor<?x2xi64>, %[[B:.+]]: tensor<3x2xi64>)
-func.func @concat_dynamic_dim(%a: tensor<?x2xi64>, %b: tensor<3x2xi64>) -> tensor<?x2xi64> {
+// CHECK-SAME: (%[[A:.+]]: tensor<?x2xi64>, %[[B:.+]]: tensor<?x2xi64>)
+func.func @concat_dynamic_dim(%a: tensor<?x2xi64>, %b: tensor<?x2xi64>) -> tensor<?x2xi64> {
   // CHECK: %[[ZERO:.+]] = arith.constant 0 : index
   // CHECK: %[[NA:.+]] = tensor.dim %[[A]], %{{.+}} : tensor<?x2xi64>
   // CHECK: %[[PART:.+]] = arith.addi %[[ZERO]], %[[NA]] : index
-  // CHECK: %[[C3:.+]] = arith.constant 3 : index
-  // CHECK: %[[TOTAL:.+]] = arith.addi %[[PART]], %[[C3]] : index
+  // CHECK: %[[NB:.+]] = tensor.dim %[[B]], %{{.+}} : tensor<?x2xi64>
+  // CHECK: %[[TOTAL:.+]] = arith.addi %[[PART]], %[[NB]] : index
   // CHECK: %[[EMPTY:.+]] = tensor.empty(%[[TOTAL]]) : tensor<?x2xi64>
   // CHECK: %[[NA2:.+]] = tensor.dim %[[A]], %{{.+}} : tensor<?x2xi64>
   // CHECK: %[[I0:.+]] = tensor.insert_slice %[[A]] into %[[EMPTY]][0, 0] [%[[NA2]], 2] [1, 1]
   // CHECK: %[[OFF:.+]] = arith.addi %{{.+}}, %[[NA2]] : index
-  // CHECK: %[[I1:.+]] = tensor.insert_slice %[[B]] into %[[I0]][%[[OFF]], 0] [3, 2] [1, 1] : tensor<3x2xi64> into tensor<?x2xi64>
+  // CHECK: %[[NB2:.+]] = tensor.dim %[[B]], %{{.+}} : tensor<?x2xi64>
+  // CHECK: %[[I1:.+]] = tensor.insert_slice %[[B]] into %[[I0]][%[[OFF]], 0] [%[[NB2]], 2] [1, 1] : tensor<?x2xi64> into tensor<?x2xi64>
   // CHECK: return %[[I1]]
-  %0 = graph.concat %a, %b {dim = 0 : i64} : tensor<?x2xi64>, tensor<3x2xi64> -> tensor<?x2xi64>
+  %0 = graph.concat %a, %b {dim = 0 : i64} : tensor<?x2xi64>, tensor<?x2xi64> -> tensor<?x2xi64>
   return %0 : tensor<?x2xi64>
 }
 

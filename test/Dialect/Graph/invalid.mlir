@@ -111,10 +111,83 @@ func.func @reshape_count(%x: tensor<2x3xf32>) {
 
 // -----
 
-// Tests that reshape allows at most one dynamic result dimension.
+// Tests that reshape keeps the number of dynamic dimensions: each is a
+// multiple of the batch, so [?, 6] has 6kB elements and [?, ?] k1*k2*B^2.
 func.func @reshape_two_dynamic(%x: tensor<?x6xf32>) {
-  // expected-error @+1 {{has more than one dynamic dimension}}
+  // expected-error @+1 {{cannot reshape [?, 6] to [?, ?]: it has 1 batch-sized dimension(s) and the result 2}}
   %0 = graph.reshape %x : tensor<?x6xf32> -> tensor<?x?xf32>
+  return
+}
+
+// -----
+
+// Tests that a reshape of a batch-sized tensor to a static zero-size one is
+// refused (the element counts cannot match for any batch B >= 1).
+func.func @reshape_dynamic_to_zero(%x: tensor<2x?x2xf32>) {
+  // expected-error @+1 {{cannot reshape [2, ?, 2] to [0, 2]: it has 1 batch-sized dimension(s) and the result 0}}
+  %0 = graph.reshape %x : tensor<2x?x2xf32> -> tensor<0x2xf32>
+  return
+}
+
+// -----
+
+// Tests that a reshape to a static shape from a dynamic one is refused: it
+// would hold for one batch size only.
+func.func @reshape_dynamic_to_static(%x: tensor<?x4xf32>) {
+  // expected-error @+1 {{cannot reshape [?, 4] to [2, 2, 2]: it has 1 batch-sized dimension(s) and the result 0}}
+  %0 = graph.reshape %x : tensor<?x4xf32> -> tensor<2x2x2xf32>
+  return
+}
+
+// -----
+
+// Tests that with several dynamic dimensions only the static ones between
+// them may regroup.
+func.func @reshape_two_dynamic_regroup(%x: tensor<?x6x?xf32>) {
+  // expected-error @+1 {{only the static dimensions between them may regroup}}
+  %0 = graph.reshape %x : tensor<?x6x?xf32> -> tensor<?x2x?x3xf32>
+  return
+}
+
+// -----
+
+// Tests that a dynamic size never broadcasts against a static one other
+// than 1 (it is a multiple of the batch).
+func.func @broadcast_dynamic_static(%x: tensor<?xf32>, %y: tensor<3xf32>) {
+  // expected-error @+2 {{dimension 0: a batch-sized ? cannot match the static size 3}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = graph.add %x, %y : tensor<?xf32>, tensor<3xf32> -> tensor<3xf32>
+  return
+}
+
+// -----
+
+// Tests that matmul's inner sizes are both static or both dynamic.
+func.func @matmul_inner_dynamic_static(%a: tensor<2x?xf32>, %b: tensor<4x5xf32>) {
+  // expected-error @+2 {{matmul inner dimensions differ}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = graph.matmul %a, %b : tensor<2x?xf32>, tensor<4x5xf32> -> tensor<2x5xf32>
+  return
+}
+
+// -----
+
+// Tests that concat along a dimension does not mix dynamic and static sizes
+// (k*B + n is no multiple of the batch).
+func.func @concat_mixed(%a: tensor<?x2xf32>, %b: tensor<3x2xf32>) {
+  // expected-error @+2 {{concat along dimension 0 mixes batch-sized and static sizes: [?, 2] and [3, 2]}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = graph.concat %a, %b {dim = 0 : i64} : tensor<?x2xf32>, tensor<3x2xf32> -> tensor<?x2xf32>
+  return
+}
+
+// -----
+
+// Tests that broadcast_to cannot make a static size dynamic without 'like'
+// or take a dynamic size to a static one.
+func.func @broadcast_to_dynamic_to_static(%x: tensor<?x1xf32>) {
+  // expected-error @+1 {{cannot broadcast [?, 1] to [4, 10]}}
+  %0 = graph.broadcast_to %x : tensor<?x1xf32> -> tensor<4x10xf32>
   return
 }
 

@@ -167,17 +167,29 @@ def PlanTemporaryArena : Pass<"graphc-plan-temporary-arena", "mlir::func::FuncOp
 def SpecializeBatch : Pass<"graphc-specialize-batch", "mlir::ModuleOp"> {
   let summary = "Gives a function's dynamic batch a static size";
   let description = [{
-    Replaces the dynamic first dimension of `function`'s arguments with
-    `batch` and re-derives every result type from the ops' shape rules, so
-    the lowering sees static shapes throughout (the driver's --batch=N).
-    Reshape, broadcast_to and cast, whose result types are given rather than
-    inferred, get their dynamic sizes from their operands.
+    Gives the batch B of `function` the static size `batch` (the driver's
+    --batch=N): every dynamic size of every value, which the batch-multiple
+    analysis (BatchMultiples.h) knows as k*B, becomes k*batch, so the
+    lowering sees static shapes throughout.
   }];
   let options = [
     Option<"function", "function", "std::string", /*default=*/"\"forward\"",
            "The function to specialize">,
     Option<"batch", "batch", "int64_t", /*default=*/"1", "The static batch size">,
   ];
+}
+
+def VerifyBatchMultiples : Pass<"graphc-verify-batch-multiples", "mlir::ModuleOp"> {
+  let summary = "Refuses functions whose dynamic sizes are not multiples of the batch";
+  let description = [{
+    Runs the batch-multiple analysis (graphc/Dialect/Graph/BatchMultiples.h)
+    on every function with a body: each dynamic size must be k*B for the one
+    run-time batch B and a k known at compile time, and each dynamic
+    argument size is B. An op outside that model (a dynamic size meeting a
+    static one, two different multiples that must agree, a reshape to a
+    fraction of B) gets an error. The first pass of the graph pipelines, so
+    no layer below ever sees a size it cannot compute from B.
+  }];
 }
 
 #endif // GRAPHC_TRANSFORMS_PASSES_TD

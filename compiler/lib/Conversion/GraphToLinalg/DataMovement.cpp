@@ -21,6 +21,45 @@ namespace {
 /// result. Both are views after bufferization, and one path covers every
 /// reshape, including the dynamic batch (its size is the element count
 /// divided by the static dims).
+/// The groups of `type`'s dims around its dynamic ones: each group holds one
+/// dynamic dim with the static dims after it (the first also those before).
+SmallVector<ReassociationIndices> groupsAroundDynamicDims(RankedTensorType type) {
+  SmallVector<ReassociationIndices> groups;
+  for (int64_t i = 0; i < type.getRank(); ++i) {
+    if (type.isDynamicDim(i) && !groups.empty() &&
+        llvm::any_of(groups.back(), [&](int64_t d) { return type.isDynamicDim(d); }))
+      groups.emplace_back();
+    if (groups.empty())
+      groups.emplace_back();
+    groups.back().push_back(i);
+  }
+  return groups;
+}
+
+/// A reshape with several dynamic dims keeps each one in place (the
+/// verifier's rule), so it collapses to one dim per dynamic dim and expands
+/// from there: no group has two dynamic dims, whose sizes expand_shape could
+/// not tell apart (MLIR 19's bufferization of such an expand_shape crashes).
+Value reshapeKeepingDynamicDims(OpBuilder &b, Location loc, Value input,
+                                RankedTensorType resultType) {
+  auto inputType = cast<RankedTensorType>(input.getType());
+  SmallVector<ReassociationIndices> inGroups = groupsAroundDynamicDims(inputType);
+  SmallVector<ReassociationIndices> outGroups = groupsAroundDynamicDims(resultType);
+  SmallVector<int64_t> dynamicInputDims;
+  for (int64_t i = 0; i < inputType.getRank(); ++i)
+    if (inputType.isDynamicDim(i))
+      dynamicInputDims.push_back(i);
+  auto middleType = RankedTensorType::get(
+      SmallVector<int64_t>(inGroups.size(), ShapedType::kDynamic), inputType.getElementType());
+  Value middle = b.create<tensor::CollapseShapeOp>(loc, middleType, input, inGroups);
+  return expandTo(b, loc, middle, resultType, outGroups, [&](int64_t dim) -> Value {
+    int64_t nth = 0;
+    for (int64_t i = 0; i < dim; ++i)
+      nth += resultType.isDynamicDim(i);
+    return b.create<tensor::DimOp>(loc, input, dynamicInputDims[nth]);
+  });
+}
+
 struct ReshapeLowering : OpConversionPattern<graph::ReshapeOp> {
   using OpConversionPattern::OpConversionPattern;
 
@@ -32,6 +71,10 @@ struct ReshapeLowering : OpConversionPattern<graph::ReshapeOp> {
     auto resultType = cast<RankedTensorType>(op.getType());
     Type element = inputType.getElementType();
     int64_t inRank = inputType.getRank(), outRank = resultType.getRank();
+    if (llvm::count(inputType.getShape(), ShapedType::kDynamic) > 1) {
+      rewriter.replaceOp(op, reshapeKeepingDynamicDims(rewriter, loc, input, resultType));
+      return success();
+    }
 
     Value flat = input;
     if (inRank == 0) {

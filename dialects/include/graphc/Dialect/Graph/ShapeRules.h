@@ -59,7 +59,10 @@ mlir::FailureOr<Shape> transposeShape(llvm::ArrayRef<int64_t> input,
                                       llvm::ArrayRef<int64_t> permutation,
                                       std::string &why);
 
-/// Checks a reshape; at most one dynamic result dim, element counts agree.
+/// Checks a reshape under the batch-multiple model (docs/dialect.md): both
+/// sides have the same number of dynamic dims; with one, any static sizes
+/// (the multiple of B is checked by the batch-multiple analysis); with
+/// several, only the static dims between them regroup.
 mlir::LogicalResult checkReshape(llvm::ArrayRef<int64_t> input,
                                  llvm::ArrayRef<int64_t> result, std::string &why);
 
