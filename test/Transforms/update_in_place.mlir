@@ -30,3 +30,16 @@ func.func @update(%p: tensor<4xf32>, %g: tensor<4xf32>)
 func.func @unmarked(%p: tensor<4xf32>) -> tensor<4xf32> {
   return %p : tensor<4xf32>
 }
+
+// -----
+
+// Tests that the copy of a returned argument with dynamic sizes takes its
+// sizes from the copied tensor: no size operands beside `copy`, which the
+// op's verifier would refuse.
+// CHECK-LABEL: func @unmarked_dynamic
+// CHECK-SAME: (%[[P:.*]]: tensor<?x2xf32>)
+// CHECK: %[[COPY:.*]] = bufferization.alloc_tensor() copy(%[[P]]) : tensor<?x2xf32>
+// CHECK: return %[[COPY]]
+func.func @unmarked_dynamic(%p: tensor<?x2xf32>) -> tensor<?x2xf32> {
+  return %p : tensor<?x2xf32>
+}

@@ -511,6 +511,9 @@ void emitCHeader(llvm::raw_ostream &os, llvm::StringRef prefix,
         os << "  {\"" << t.name << "\", " << t.dtype << ", " << t.shape.size() << ", {";
         for (size_t k = 0; k < t.shape.size(); ++k)
           os << (k ? ", " : "") << t.shape[k];
+        if (t.shape.empty())
+          os << "0"; // `{}` is C23, not C11
+
         os << "}, " << (updated ? 1 : 0) << "}, /* " << shapeText(t) << " */\n";
       }
       if (tensors.empty())

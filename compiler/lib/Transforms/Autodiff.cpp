@@ -7,6 +7,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "graphc/Dialect/Graph/BatchMultiples.h"
 #include "graphc/Dialect/Graph/GraphOps.h"
 #include "graphc/Transforms/Passes.h"
 
@@ -70,8 +71,18 @@ LogicalResult differentiate(func::FuncOp forward, StringRef suffix) {
   Block *entry = gradFunc.addEntryBlock();
   for (unsigned i = 0; i < forward.getNumArguments(); ++i)
     gradFunc.setArgAttrs(i, forward.getArgAttrDict(i));
-  if (!scalarOutput)
+  if (!scalarOutput) {
     gradFunc.setArgAttr(inputs.size() - 1, kName, b.getStringAttr("grad_output"));
+    // grad_output has the result's sizes, which may be other multiples of the
+    // batch than B (a concat along it returns 2B rows).
+    FailureOr<BatchMultipleAnalysis> multiples = BatchMultipleAnalysis::run(forward);
+    if (failed(multiples))
+      return failure();
+    ArrayRef<int64_t> resultMultiples = multiples->results()[0];
+    if (llvm::any_of(resultMultiples, [](int64_t k) { return k > 1; }))
+      gradFunc.setArgAttr(inputs.size() - 1, GraphDialect::getBatchMultiplesAttrName(),
+                          b.getDenseI64ArrayAttr(resultMultiples));
+  }
 
   // Forward: clone the body.
   IRMapping mapping;

@@ -123,6 +123,13 @@ LogicalResult buildTrainStep(ModuleOp module, StringRef function, const Hyper &h
   auto gradient = module.lookupSymbol<func::FuncOp>((function + "_grad").str());
   if (!forward)
     return module.emitError("no loss function '") << function << "' to train";
+  bool trainable = false;
+  for (unsigned i = 0; i < forward.getNumArguments(); ++i)
+    trainable |= forward.getArgAttr(i, "graph.requires_grad") != nullptr;
+  if (!trainable)
+    return forward.emitError("'")
+           << function << "' has no argument marked graph.requires_grad: the model has no "
+           << "parameters to train";
   if (!gradient)
     return forward.emitError("has no gradient function '")
            << function << "_grad'; run --graphc-autodiff first";

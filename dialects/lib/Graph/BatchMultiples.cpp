@@ -6,6 +6,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "graphc/Dialect/Graph/BatchMultiples.h"
+#include "graphc/Dialect/Graph/GraphDialect.h"
 #include "graphc/Dialect/Graph/GraphOps.h"
 #include "graphc/Dialect/Graph/ShapeRules.h"
 
@@ -19,13 +20,15 @@ namespace graphc::graph {
 
 namespace {
 
+/// `static`, `B` or `3B`.
+std::string formatMultiple(int64_t k) {
+  return k == 0 ? "static" : k == 1 ? "B" : std::to_string(k) + "B";
+}
+
 std::string formatMultiples(ArrayRef<int64_t> multiples) {
   std::string s = "[";
-  for (size_t i = 0; i < multiples.size(); ++i) {
-    s += i ? ", " : "";
-    int64_t k = multiples[i];
-    s += k == 0 ? "static" : k == 1 ? "B" : std::to_string(k) + "B";
-  }
+  for (size_t i = 0; i < multiples.size(); ++i)
+    s += (i ? ", " : "") + formatMultiple(multiples[i]);
   return s + "]";
 }
 
@@ -42,12 +45,8 @@ public:
       return success();
     Region &body = function.getFunctionBody();
     for (BlockArgument arg : body.front().getArguments())
-      if (auto type = rankedType(arg)) {
-        BatchMultiples m;
-        for (int64_t d : type.getShape())
-          m.push_back(ShapedType::isDynamic(d) ? 1 : 0);
-        out_.multiples_[arg] = m;
-      }
+      if (rankedType(arg))
+        out_.multiples_[arg] = argumentMultiples(function, arg.getArgNumber());
     WalkResult walk = function.walk([&](Operation *op) {
       if (op == function.getOperation())
         return WalkResult::advance();
@@ -60,6 +59,20 @@ public:
       return failed(visit(op)) ? WalkResult::interrupt() : WalkResult::advance();
     });
     return failure(walk.wasInterrupted());
+  }
+
+  /// B for every dynamic dim, unless graph.batch_multiples says otherwise
+  /// (the dialect verified it matches the type).
+  static BatchMultiples argumentMultiples(FunctionOpInterface function, unsigned index) {
+    auto type = rankedType(function.getFunctionBody().front().getArgument(index));
+    if (auto declared = function.getArgAttrOfType<DenseI64ArrayAttr>(
+            index, GraphDialect::getBatchMultiplesAttrName()))
+      if (declared.size() == type.getRank())
+        return BatchMultiples(declared.asArrayRef());
+    BatchMultiples m;
+    for (int64_t d : type.getShape())
+      m.push_back(ShapedType::isDynamic(d) ? 1 : 0);
+    return m;
   }
 
 private:
@@ -111,13 +124,17 @@ private:
           return call->emitOpError("calls a function without a body and gets a dynamic result");
       return success();
     }
-    // The callee's arguments are B wherever dynamic, as every function's are.
-    for (Value operand : call.getArgOperands())
-      for (int64_t k : multiplesOf(operand))
-        if (k > 1)
-          return call->emitOpError() << "passes a tensor of sizes " << formatMultiples(
-                                            multiplesOf(operand))
-                                     << "; a function's dynamic argument sizes are the batch B";
+    // The callee's arguments are B wherever dynamic, unless it declares
+    // other multiples.
+    for (auto [i, operand] : llvm::enumerate(call.getArgOperands())) {
+      if (!rankedType(operand) || i >= callee.getNumArguments())
+        continue;
+      BatchMultiples expected = argumentMultiples(callee, i);
+      if (multiplesOf(operand) != expected)
+        return call->emitOpError()
+               << "passes a tensor of sizes " << formatMultiples(multiplesOf(operand))
+               << " as argument #" << i << ", which takes " << formatMultiples(expected);
+    }
     FailureOr<BatchMultipleAnalysis> inner = BatchMultipleAnalysis::run(callee);
     if (failed(inner))
       return failure();
@@ -157,9 +174,8 @@ private:
   LogicalResult agree(Operation *op, int64_t a, int64_t b, const std::string &where) {
     if (a == b)
       return success();
-    return op->emitOpError() << where << " are " << (a ? std::to_string(a) + "B" : "static")
-                             << " and " << (b ? std::to_string(b) + "B" : "static")
-                             << ", which differ for every batch size";
+    return op->emitOpError() << where << " are " << formatMultiple(a) << " and "
+                             << formatMultiple(b) << ", which differ for every batch size";
   }
 
   FailureOr<BatchMultiples> broadcast(Operation *op) {

@@ -37,3 +37,26 @@ Operation *GraphDialect::materializeConstant(OpBuilder &builder, Attribute value
     return nullptr;
   return builder.create<ConstantOp>(loc, type, elements);
 }
+
+LogicalResult GraphDialect::verifyRegionArgAttribute(Operation *op, unsigned region,
+                                                     unsigned argIndex, NamedAttribute attr) {
+  if (attr.getName() != getBatchMultiplesAttrName())
+    return success();
+  auto multiples = dyn_cast<DenseI64ArrayAttr>(attr.getValue());
+  if (op->getNumRegions() <= region || op->getRegion(region).empty())
+    return success();
+  Value arg = op->getRegion(region).front().getArgument(argIndex);
+  auto type = dyn_cast<RankedTensorType>(arg.getType());
+  if (!multiples || !type || multiples.size() != type.getRank())
+    return op->emitError() << "argument #" << argIndex << ": " << getBatchMultiplesAttrName()
+                           << " must be an array<i64> with one entry per dimension of a "
+                              "ranked tensor";
+  for (int64_t d = 0; d < type.getRank(); ++d)
+    if ((multiples[d] > 0) != type.isDynamicDim(d) || multiples[d] < 0)
+      return op->emitError() << "argument #" << argIndex << ": " << getBatchMultiplesAttrName()
+                             << " entry " << d << " must be "
+                             << (type.isDynamicDim(d) ? "a multiple >= 1 (the dimension is "
+                                                        "dynamic)"
+                                                      : "0 (the dimension is static)");
+  return success();
+}

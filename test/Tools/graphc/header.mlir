@@ -32,6 +32,8 @@
 // OBJ-NEXT: T tiny_forward_call
 // OBJ-NEXT: {{[DR]}} tiny_model
 // The train step writes its parameters and optimizer state in place.
+// A scalar's shape is {0}: `{}` would be C23, and the header is C11.
+// TRAIN: {"step", 1, 0, {0}, 1}, /* [] */
 // TRAIN: int tiny_train_step(int64_t batch,
 // TRAIN: float *fc_weight,
 // TRAIN: float *momentum_buffer_fc_weight,

@@ -65,7 +65,8 @@ struct JitOptions {
   std::string modelFunction = "forward";
 };
 
-/// What a compiled function takes and returns. Dynamic dims are -1.
+/// What a compiled function takes and returns. A dynamic dim of k times the
+/// batch is -k (BatchMultiples.h; -1 is the batch).
 struct TensorSignature {
   std::string name;
   graphc_dtype_t dtype;

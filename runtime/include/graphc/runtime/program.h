@@ -54,7 +54,7 @@ typedef struct graphc_model_tensor_s {
   const char* name;
   int32_t dtype; /* graphc_dtype_t */
   int32_t rank;
-  int64_t shape[GRAPHC_TENSOR_MAX_RANK]; /* -1: the batch */
+  int64_t shape[GRAPHC_TENSOR_MAX_RANK]; /* n >= 0: static; -k: k times the batch (-1: the batch) */
   int32_t role;       /* graphc_model_role_t */
   int32_t updated;    /* the entry point writes the new value in place */
   double init_bound;  /* parameters: PyTorch's default init bound; 0: none */

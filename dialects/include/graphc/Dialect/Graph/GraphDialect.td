@@ -23,6 +23,17 @@ def Graph_Dialect : Dialect {
   }];
   let cppNamespace = "::graphc::graph";
   let hasConstantMaterializer = 1;
+  let hasRegionArgAttrVerify = 1;
+  let extraClassDeclaration = [{
+    /// A function argument's dynamic sizes as multiples of the batch B
+    /// (`array<i64: k...>`, one entry per dim: k >= 1 where dynamic, 0 where
+    /// static). Without it every dynamic argument size is B itself. The
+    /// gradient function of a result of, say, 2B rows gets it on its
+    /// grad_output argument (BatchMultiples.h).
+    static constexpr ::llvm::StringLiteral getBatchMultiplesAttrName() {
+      return ::llvm::StringLiteral("graph.batch_multiples");
+    }
+  }];
 }
 
 class Graph_Op<string mnemonic, list<Trait> traits = []> :
