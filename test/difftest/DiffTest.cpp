@@ -266,11 +266,15 @@ void check(const Program &program, const std::string &text, int64_t staticBatch,
         outcome.why = where + outcome.why;
         return;
       }
-      if (out.size() != 1)
+      if (out.size() != (program.extra < 0 ? 1u : 2u))
         return outcome.fail(where + "forward has " + std::to_string(out.size()) + " results");
       std::string why;
       if (compareForward && !close(arrayOf(out[0]), want, 1e-3, 1e-4, why))
         return outcome.fail(where + "forward: " + why);
+      // The k*B-sized second result: its table sizes, buffer and values.
+      if (program.extra >= 0 && compareForward &&
+          !close(arrayOf(out[1]), reference[program.extra], 1e-3, 1e-4, why))
+        return outcome.fail(where + "forward's second result: " + why);
 
       std::map<std::string, Buffer> lossArguments = forwardArguments;
       lossArguments["target"] = target;

@@ -96,8 +96,10 @@ public:
     for (size_t i = 0; i < p_.nodes[result].shape.size(); ++i)
       if (p_.nodes[result].shape[i] < -1)
         dims.push_back(i);
-    if (!dims.empty())
+    if (!dims.empty()) {
+      p_.extra = result;
       result = reduce("reduce_sum", result, dims, false);
+    }
     p_.result = result;
     return std::move(p_);
   }
@@ -131,6 +133,7 @@ private:
     n.name = name;
     n.shape = std::move(shape);
     n.parameter = parameter;
+    n.requiresGrad = parameter;
     return add(std::move(n));
   }
   int parameter(Shape shape) {
@@ -237,6 +240,10 @@ private:
       argument("y", {-1, range(2, 4)}, false);
       break;
     }
+    // Inputs that require a gradient get one of their own, batch-sized.
+    if (coin())
+      for (Node &n : p_.nodes)
+        n.requiresGrad = true;
   }
 
   /// One random op over a random pool value; false when it did not apply.
@@ -246,7 +253,7 @@ private:
       v = pool_[pick(pool_.size())];
     size_t before = p_.nodes.size();
     bool made = false;
-    switch (pick(13)) {
+    switch (pick(14)) {
     case 0: made = unaryStep(v); break;
     case 1: case 2: made = binaryStep(v); break;
     case 3: made = selectStep(v); break;
@@ -257,7 +264,8 @@ private:
     case 8: made = reshapeStep(v); break;
     case 9: made = transposeStep(v); break;
     case 10: made = broadcastStep(v); break;
-    case 11: made = sliceStep(v) || concatStep(v); break;
+    case 11: made = sliceStep(v); break;
+    case 12: made = concatStep(v); break;
     default: made = castStep(v); break;
     }
     if (!made || elementsAt5(p_.nodes.back().shape) > 4000) {
@@ -516,7 +524,7 @@ private:
 
   bool sliceStep(int v) {
     Shape s = shapeOf(v);
-    if (s.empty() || coin(0.4))
+    if (s.empty())
       return false;
     Node n;
     n.op = "slice";
@@ -543,11 +551,16 @@ private:
     if (s.empty())
       return false;
     int64_t dim = pick(s.size());
+    // graphc has no gradient for a concat along a dynamic dim when another
+    // dim is dynamic too (docs/training.md); such a concat is refused.
+    if (isDynamic(s[dim]) && dynamicCount(s) > 1)
+      return false;
     int other;
     if (isDynamic(s[dim]) || dynamicCount(s) > 0) {
+      // Two different halves (concat(v, v) would hide a swapped gradient).
       other = sameShape(s, v);
       if (other < 0)
-        other = coin() ? v : unary("tanh", v);
+        other = unary("tanh", v);
     } else {
       Shape t = s;
       t[dim] = range(1, 3);
@@ -558,8 +571,16 @@ private:
     n.operands = {v, other};
     n.n = dim;
     n.shape = s;
-    n.shape[dim] = isDynamic(s[dim]) ? s[dim] + shapeOf(other)[dim] : s[dim] + shapeOf(other)[dim];
-    return add(std::move(n)) >= 0;
+    n.shape[dim] = s[dim] + shapeOf(other)[dim]; // -k1 + -k2 along a dynamic dim
+    int joined = add(std::move(n));
+    // Squared, so that the gradients of the two halves differ even when
+    // what follows only sums over the batch.
+    if (isDynamic(s[dim])) {
+      int squared = binary("mul", joined, joined);
+      pool_.erase(std::find(pool_.begin(), pool_.end(), joined)); // only the square is used
+      return squared >= 0;
+    }
+    return joined >= 0;
   }
 
   bool castStep(int v) {
@@ -593,10 +614,11 @@ std::string Program::toMlir() const {
     if (nodes[i].op != "arg")
       continue;
     os << (first ? "" : ", ") << name(i) << ": " << type(i) << " {graph.name = \""
-       << nodes[i].name << "\"" << (nodes[i].parameter ? ", graph.requires_grad" : "") << "}";
+       << nodes[i].name << "\"" << (nodes[i].requiresGrad ? ", graph.requires_grad" : "") << "}";
     first = false;
   }
-  os << ") -> " << type(result) << " {\n";
+  os << ") -> " << (extra < 0 ? type(result) : "(" + type(result) + ", " + type(extra) + ")")
+     << " {\n";
   for (size_t i = 0; i < nodes.size(); ++i) {
     const Node &n = nodes[i];
     if (n.op == "arg")
@@ -635,7 +657,11 @@ std::string Program::toMlir() const {
       os << (k ? ", " : "") << type(n.operands[k]);
     os << " -> " << type(i) << "\n";
   }
-  os << "  return " << name(result) << " : " << type(result) << "\n}\n";
+  if (extra < 0)
+    os << "  return " << name(result) << " : " << type(result) << "\n}\n";
+  else
+    os << "  return " << name(result) << ", " << name(extra) << " : " << type(result) << ", "
+       << type(extra) << "\n}\n";
   return os.str();
 }
 

@@ -31,12 +31,16 @@ struct Node {
   double value = 0; // constants
   // Arguments.
   std::string name;
-  bool parameter = false;
+  bool parameter = false;    // a static, trained argument
+  bool requiresGrad = false; // graph.requires_grad: every parameter, some inputs
 };
 
 struct Program {
   std::vector<Node> nodes;
   int result = -1;
+  /// A second result of forward, sized k*B with k > 1 (the value `result`
+  /// sums over those dims, for --train's target, which is B-sized), or -1.
+  int extra = -1;
   std::string description; // the ops used, for the report
 
   /// The graph file: `func.func @forward(args...) -> result`.
