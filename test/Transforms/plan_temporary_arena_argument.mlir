@@ -67,3 +67,20 @@ func.func @size_from_index(%n: index, %v: f32) -> f32 {
   memref.dealloc %a : memref<?xf32>
   return %x : f32
 }
+
+// -----
+
+// Tests that when the planned dynamic size is an argument dimension of 3B
+// (graph.batch_multiples), the recorded bytes per batch are per the
+// caller's B: a row of 3 floats is 12 bytes, so 36 per B.
+// CHECK-LABEL: func @batch_multiple_argument
+// CHECK-SAME: graph.arena_bytes = array<i64: 36, 0>
+func.func @batch_multiple_argument(%x: memref<?x3xf32> {graph.batch_multiples = array<i64: 3, 0>}, %v: f32, %i: index) -> f32 {
+  %c0 = arith.constant 0 : index
+  %b = memref.dim %x, %c0 : memref<?x3xf32>
+  %t = memref.alloc(%b) : memref<?x3xf32>
+  memref.store %v, %t[%i, %i] : memref<?x3xf32>
+  %y = memref.load %t[%i, %i] : memref<?x3xf32>
+  memref.dealloc %t : memref<?x3xf32>
+  return %y : f32
+}

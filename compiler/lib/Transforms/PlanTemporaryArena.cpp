@@ -159,21 +159,29 @@ Value materialize(OpBuilder &builder, Location loc, Bytes bytes, Value batch) {
   return builder.create<arith::AddIOp>(loc, scaled, fixed);
 }
 
-// Whether a caller that knows only the batch (the size of every dynamic
-// argument dimension, as in graphc's C interface) can size the arena: there
-// is no dynamic size, or it is a dynamic dimension of an argument.
-bool callerKnowsBatch(func::FuncOp func, Value batch) {
+// How many times the batch B the planned size `batch` is, when a caller that
+// knows only B (as graphc's C interface does) can size the arena: 1 when
+// there is no dynamic size; k when it is a dynamic dimension of an argument,
+// which is k*B (graph.batch_multiples, docs/dialect.md#dynamic-sizes; B
+// itself without it). Nothing otherwise.
+std::optional<int64_t> batchMultipleForCaller(func::FuncOp func, Value batch) {
   if (!batch)
-    return true;
+    return 1;
   auto dim = batch.getDefiningOp<memref::DimOp>();
   if (!dim)
-    return false;
+    return std::nullopt;
   auto argument = dyn_cast<BlockArgument>(dim.getSource());
   std::optional<int64_t> index = dim.getConstantIndex();
   if (!argument || argument.getOwner() != &func.getBody().front() || !index)
-    return false;
+    return std::nullopt;
   auto type = dyn_cast<MemRefType>(argument.getType());
-  return type && *index >= 0 && *index < type.getRank() && type.isDynamicDim(*index);
+  if (!type || *index < 0 || *index >= type.getRank() || !type.isDynamicDim(*index))
+    return std::nullopt;
+  if (auto declared = func.getArgAttrOfType<DenseI64ArrayAttr>(argument.getArgNumber(),
+                                                                "graph.batch_multiples"))
+    if (*index < (int64_t)declared.size() && declared[*index] >= 1)
+      return declared[*index];
+  return 1;
 }
 
 struct PlanTemporaryArenaPass : graphc::impl::PlanTemporaryArenaBase<PlanTemporaryArenaPass> {
@@ -227,7 +235,8 @@ struct PlanTemporaryArenaPass : graphc::impl::PlanTemporaryArenaBase<PlanTempora
     // Only public functions, the C interface's: graphc inlines every call
     // before bufferization, so none of them has a caller that would need the
     // new argument (a func.call left behind would fail verification).
-    bool fromCaller = arenaArgument && func.isPublic() && callerKnowsBatch(func, batch);
+    std::optional<int64_t> multiple = batchMultipleForCaller(func, batch);
+    bool fromCaller = arenaArgument && func.isPublic() && multiple;
     if (fromCaller) {
       unsigned index = func.getNumArguments();
       auto type = MemRefType::get({ShapedType::kDynamic}, IntegerType::get(ctx, 8));
@@ -236,7 +245,9 @@ struct PlanTemporaryArenaPass : graphc::impl::PlanTemporaryArenaBase<PlanTempora
                               builder.getNamedAttr("graph.arena", builder.getUnitAttr())),
                           loc);
       arena = func.getArgument(index);
-      func->setAttr("graph.arena_bytes", builder.getDenseI64ArrayAttr({total.perBatch, total.fixed}));
+      // The caller's B: the planned size is `multiple` times it.
+      func->setAttr("graph.arena_bytes",
+                    builder.getDenseI64ArrayAttr({total.perBatch * *multiple, total.fixed}));
     } else if (total.perBatch == 0) {
       arena = builder.create<memref::AllocOp>(
           loc, MemRefType::get({total.fixed}, IntegerType::get(ctx, 8)), alignment);

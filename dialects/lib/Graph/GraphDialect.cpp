@@ -46,8 +46,9 @@ LogicalResult GraphDialect::verifyRegionArgAttribute(Operation *op, unsigned reg
   if (op->getNumRegions() <= region || op->getRegion(region).empty())
     return success();
   Value arg = op->getRegion(region).front().getArgument(argIndex);
-  auto type = dyn_cast<RankedTensorType>(arg.getType());
-  if (!multiples || !type || multiples.size() != type.getRank())
+  // A tensor, or after bufferization the memref that replaced it.
+  auto type = dyn_cast<ShapedType>(arg.getType());
+  if (!multiples || !type || !type.hasRank() || multiples.size() != type.getRank())
     return op->emitError() << "argument #" << argIndex << ": " << getBatchMultiplesAttrName()
                            << " must be an array<i64> with one entry per dimension of a "
                               "ranked tensor";

@@ -5,7 +5,7 @@
 //  - `int PREFIX_F_call(void *arena, int64_t batch, void *const *args,
 //    void *const *results)`: the packed entry point a program object calls.
 //    It builds the memref descriptors of MLIR's `_mlir_ciface_F` from dense
-//    row-major caller buffers (dynamic dimensions are the batch), passes the
+//    row-major caller buffers (a dynamic dimension of -k is k times the batch), passes the
 //    arena of the temporaries (allocating one for the call when `arena` is
 //    NULL), copies each result into the caller's buffer and frees the one the
 //    generated code allocated;

@@ -62,8 +62,9 @@ typedef struct graphc_model_tensor_s {
 
 /* Runs an entry point. `arena` is at least arena_bytes(batch) bytes, 64-byte
  * aligned, or NULL (the call then allocates its own). `arguments` and
- * `results` point to dense row-major buffers whose dimensions of -1 are
- * `batch`. Returns 0, or non-zero when memory ran out. */
+ * `results` point to dense row-major buffers whose dimensions of -k are
+ * k * `batch`. Returns 0, 2 when memory ran out, 3 when a result came out of
+ * another size than the table says. */
 typedef int32_t (*graphc_model_entry_fn)(void* arena, int64_t batch, void* const* arguments,
                                          void* const* results);
 
