@@ -285,6 +285,9 @@ int run() {
     return fail("--emit=lib and --emit=exe need -o FILE");
 
   auto context = graphc::createContext();
+  // Errors name the op and its place in the user's file; a dump of the op in
+  // generic form (MLIR's "see current operation" note) helps no user.
+  context->printOpOnDiagnostic(false);
   std::string error;
   auto file = openInputFile(inputFile, &error);
   if (!file)

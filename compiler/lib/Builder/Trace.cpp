@@ -3,6 +3,7 @@
 #include "graphc/Builder/Trace.h"
 #include "Tracer.h"
 #include "graphc/Builder/Losses.h"
+#include "graphc/Dialect/Graph/BatchMultiples.h"
 #include "graphc/Pipelines/Pipelines.h"
 #include "graphc/Transforms/Passes.h"
 
@@ -150,6 +151,26 @@ static OptimizerOptions optimizerOptions(const OptimizerConfig &optimizer,
 
 LogicalResult addTrainingFunctions(ModuleOp module, const std::string &forward, LossKind loss,
                                    const OptimizerConfig &optimizer) {
+  // The loss's target is an argument, so its dynamic sizes are the batch B
+  // (docs/dialect.md#dynamic-sizes): a prediction of, say, 2B rows has no
+  // target to compare with. Say so at the model's return, not at an op of
+  // the loss the user never wrote.
+  if (auto model = module.lookupSymbol<func::FuncOp>(forward); model && !model.isExternal()) {
+    FailureOr<graph::BatchMultipleAnalysis> multiples = graph::BatchMultipleAnalysis::run(model);
+    if (failed(multiples))
+      return failure();
+    if (!multiples->results().empty() &&
+        llvm::any_of(multiples->results()[0], [](int64_t k) { return k > 1; })) {
+      std::string sizes;
+      for (int64_t k : multiples->results()[0])
+        sizes += (sizes.empty() ? "" : ", ") +
+                 (k == 0 ? std::string("static") : k == 1 ? "B" : std::to_string(k) + "B");
+      return model.front().getTerminator()->emitError()
+             << "'" << forward << "' returns a prediction of sizes [" << sizes
+             << "]; training needs one whose dynamic sizes are the batch B, as the "
+                "target's are (sum or reshape it)";
+    }
+  }
   appendLossFunction(module, forward, loss, "loss");
   appendEvalFunction(module, forward, loss, "eval");
   // Only the loss is differentiated; the model and eval stay inference functions.

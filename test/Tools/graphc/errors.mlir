@@ -3,6 +3,7 @@
 // RUN: not graphc %S/does-not-exist.mlir 2>&1 | FileCheck %s --check-prefix=MISSING
 // RUN: not graphc %s --emit=exe 2>&1 | FileCheck %s --check-prefix=EXE
 // RUN: not graphc %s --train --loss=hinge 2>&1 | FileCheck %s --check-prefix=LOSS
+// RUN: not graphc %S/Inputs/prediction_2b.mlir --train --loss=mse 2>&1 | FileCheck %s --check-prefix=PREDICTION
 
 // Malformed input reports file:line:col and exits non-zero.
 // CHECK: errors.mlir:[[@LINE+3]]:{{[0-9]+}}: error: {{.*}}cannot be broadcast together
@@ -14,3 +15,7 @@ func.func @forward(%a: tensor<4x3xf32>, %b: tensor<5xf32>) -> tensor<4x3xf32> {
 // MISSING: graphc: error: {{.*}}does-not-exist.mlir
 // EXE: --emit=exe builds a training executable: add --train
 // LOSS: error
+// Training a model whose prediction is 2B rows (a concat along the batch) is
+// refused at its return: the target's dynamic sizes are the batch B.
+// PREDICTION: prediction_2b.mlir:6:3: error: 'forward' returns a prediction of sizes [2B, static]; training needs one whose dynamic sizes are the batch B
+// PREDICTION-NOT: see current operation
