@@ -221,9 +221,21 @@ graphc_status_t runEntry(graphc_program_t* program, const graphc_model_entry_t& 
     results.add(result);
     resultData.push_back(graphc_tensor_data(result));
   }
-  if (entry.call(program->arena, batch, arguments.data(), resultData.data()) != 0)
-    return graphc::rt::detail::out_of_memory_status();
-  return nullptr;
+  // The entry points' codes (the generated header lists them): 1 a batch
+  // too large to address, 2 out of memory, 3 a result of another size than
+  // the table says.
+  switch (entry.call(program->arena, batch, arguments.data(), resultData.data())) {
+    case 0: return nullptr;
+    case 1:
+      return make_status(GRAPHC_INVALID_ARGUMENT, std::string("'") + entry.name +
+                                                      "': a batch of " + std::to_string(batch) +
+                                                      " is too large for its sizes to be addressed");
+    case 3:
+      return make_status(GRAPHC_INTERNAL, std::string("'") + entry.name +
+                                              "': a result came out of another size than the "
+                                              "model's table says (a compiler bug)");
+    default: return graphc::rt::detail::out_of_memory_status();
+  }
 }
 
 double scalarOf(const graphc_tensor_t* t) {

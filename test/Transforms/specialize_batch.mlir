@@ -1,6 +1,7 @@
 // RUN: graphc-opt %s --graphc-specialize-batch="batch=8" | FileCheck %s
 // RUN: graphc %s --batch=8 --emit=header | FileCheck %s --check-prefix=HEADER
 // RUN: not graphc-opt %s --graphc-specialize-batch="batch=0" 2>&1 | FileCheck %s --check-prefix=ZERO
+// RUN: not graphc %s --batch=4611686018427387904 --emit=header 2>&1 | FileCheck %s --check-prefix=HUGE
 // RUN: graphc-opt %s --graphc-specialize-batch="function=broadcast_from_one batch=1" | FileCheck %s --check-prefix=BROADCAST1
 // RUN: graphc %s --name=one --function=broadcast_from_one --batch=1 --emit=header | FileCheck %s --check-prefix=BROADCAST1-HEADER
 // RUN: graphc-opt %s --graphc-specialize-batch="function=flatten batch=1" | FileCheck %s --check-prefix=FLATTEN1
@@ -17,7 +18,8 @@
 // CHECK: graph.relu %{{.*}} : tensor<8x4xf32>
 // CHECK: graph.broadcast_to %{{.*}} like %{{.*}} : tensor<f32>, tensor<8x4xf32> -> tensor<8x4xf32>
 // HEADER: {"x", 0, 3, {8, 2, 3}, 0},
-// ZERO: --batch must be at least 1, got 0
+// ZERO: --batch must be at least 1 and at most 2^40, got 0
+// HUGE: --batch must be at least 1 and at most 2^40, got 4611686018427387904
 func.func @forward(%x: tensor<?x2x3xf32> {graph.name = "x"}, %w: tensor<6x4xf32> {graph.name = "w"}) -> tensor<?x4xf32> {
   %0 = graph.reshape %x : tensor<?x2x3xf32> -> tensor<?x6xf32>
   %1 = graph.matmul %0, %w : tensor<?x6xf32>, tensor<6x4xf32> -> tensor<?x4xf32>

@@ -24,8 +24,10 @@ struct SpecializeBatchPass : graphc::impl::SpecializeBatchBase<SpecializeBatchPa
       getOperation().emitError("no function '") << function << "' to specialize";
       return signalPassFailure();
     }
-    if (batch < 1) {
-      func.emitError("--batch must be at least 1, got ") << static_cast<int64_t>(batch);
+    constexpr int64_t kMaxSize = int64_t(1) << 40;
+    if (batch < 1 || batch > kMaxSize) {
+      func.emitError("--batch must be at least 1 and at most 2^40, got ")
+          << static_cast<int64_t>(batch);
       return signalPassFailure();
     }
     // Every dynamic size is k*B (BatchMultiples.h), so with B known each one
@@ -35,7 +37,6 @@ struct SpecializeBatchPass : graphc::impl::SpecializeBatchBase<SpecializeBatchPa
     FailureOr<BatchMultipleAnalysis> multiples = BatchMultipleAnalysis::run(func);
     if (failed(multiples))
       return signalPassFailure();
-    constexpr int64_t kMaxSize = int64_t(1) << 40;
     auto specialize = [&](Value value) -> LogicalResult {
       auto type = dyn_cast<RankedTensorType>(value.getType());
       if (!type || type.hasStaticShape())
@@ -43,8 +44,8 @@ struct SpecializeBatchPass : graphc::impl::SpecializeBatchBase<SpecializeBatchPa
       const BatchMultiples &m = multiples->of(value);
       for (int64_t k : m)
         if (k > kMaxSize / batch) {
-          func.emitError() << "--batch=" << static_cast<int64_t>(batch)
-                           << " makes a size of " << k << " times the batch, too large";
+          func.emitError() << "--batch=" << static_cast<int64_t>(batch) << " makes a size of "
+                           << k << " times the batch, more than 2^40";
           return failure();
         }
       value.setType(RankedTensorType::get(specializeShape(type.getShape(), m, batch),

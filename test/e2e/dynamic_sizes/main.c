@@ -519,7 +519,24 @@ static void test_program(const char *name, const graphc_model_t *model, int64_t 
   free(x);
 }
 
+/* A negative batch, or one whose sizes would overflow, is refused with
+ * error 1 before anything is read or written (it crashed before); the arena
+ * size of such a batch is -1 (it wrapped around above 2^55). */
+static void test_bad_batch(void) {
+  float x[3] = {1, 2, 3}, y[3] = {0, 0, 0};
+  const int64_t huge = (int64_t)1 << 60;
+  check(d2_forward(-1, x, y) == 1, "d2_forward(-1, ...) returns 1");
+  check(d2_forward(huge, x, y) == 1, "d2_forward(2^60, ...) returns 1");
+  check(y[0] == 0 && y[1] == 0 && y[2] == 0, "a refused batch writes no result");
+  check(d2_forward_arena_bytes(-1) == -1, "d2_forward_arena_bytes(-1) is -1");
+  check(d2_forward_arena_bytes(huge) == -1, "d2_forward_arena_bytes(2^60) is -1");
+  check(d2_forward_arena_bytes(4) >= 0, "d2_forward_arena_bytes(4) is a size");
+  check(d1t_train_step_arena_bytes((int64_t)1 << 61) == -1,
+        "d1t_train_step_arena_bytes(2^61) is -1 (x [2, B, 2] alone would pass 2^62 bytes)");
+}
+
 int main(void) {
+  test_bad_batch();
   const int64_t batches[] = {1, 2, 5};
   for (size_t i = 0; i < sizeof batches / sizeof batches[0]; ++i) {
     int64_t b = batches[i];

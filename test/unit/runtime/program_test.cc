@@ -3,6 +3,7 @@
 // they are given (size, alignment, one buffer across calls) and compute
 // values the tests derive by hand.
 #include <cmath>
+#include <tuple>
 #include <cstring>
 #include <vector>
 
@@ -38,6 +39,8 @@ int32_t trainStep(void* arena, int64_t batch, void* const* args, void* const* re
   double* step = static_cast<double*>(args[4]);
   double lr = *static_cast<const double*>(args[5]);
   if (std::isnan(x[0])) return 2; // the generated code's "out of memory"
+  if (x[0] == INFINITY) return 1;  // "a batch too large to address"
+  if (x[0] == -INFINITY) return 3; // "a result of another size than the table's"
   float sum = 0;
   for (int64_t i = 0; i < 2 * batch; ++i) sum += x[i];
   for (int k = 0; k < 2; ++k) {
@@ -151,6 +154,27 @@ TEST(ProgramTest, EveryCallGetsTheSameAlignedArenaOfThePlannedSize) {
   EXPECT_EQ(program.arenaAllocations(), 1);
   EXPECT_GE(program.arenaBytes(), kPerBatch * 4 + kFixed);
   EXPECT_EQ(program.arenaBytes() % 64, 0);
+}
+
+TEST(ProgramTest, AnEntryPointsErrorCodesBecomeStatuses) {
+  FakeModel fake;
+  Program program(&fake.model);
+  graphc_tensor_t* target = nullptr;
+  int64_t shape[1] = {1};
+  graphc::rt::check(graphc_tensor_create(GRAPHC_DTYPE_I64, 1, shape, nullptr, &target));
+  for (auto [first, code, words] :
+       {std::tuple{INFINITY, GRAPHC_INVALID_ARGUMENT, "too large for its sizes to be addressed"},
+        std::tuple{-INFINITY, GRAPHC_INTERNAL, "another size than the model's table says"}}) {
+    Tensor x = Tensor::fromData(std::vector<float>{first, 0}, {1, 2});
+    double loss = -1;
+    graphc_status_t status = graphc_program_train_step(program.get(), x.get(), target, 0.1, &loss);
+    EXPECT_EQ(graphc_status_code(status), code);
+    EXPECT_NE(std::string(graphc_status_message(status)).find(words), std::string::npos)
+        << graphc_status_message(status);
+    EXPECT_EQ(loss, -1);
+    graphc_status_free(status);
+  }
+  graphc_tensor_release(target);
 }
 
 TEST(ProgramTest, AFailingEntryPointIsOutOfMemoryAndReturnsNoResult) {
