@@ -118,6 +118,20 @@ graphc_status_t checkArgument(const graphc_model_entry_t& entry, const graphc_mo
                          " (the input's batch), got " + describe(tensor));
 }
 
+// Whether the caller's input is the model's input viewed in another shape:
+// same dtype, the batch first, and as many elements per sample (images
+// [B, 1, 28, 28] for a model that takes [B, 784], which PyTorch's seeds
+// flatten with `view` outside the model). Dense row-major data is then the
+// same bytes, so the entry point reads it as they are.
+bool viewsAs(const graphc_model_tensor_t& spec, const graphc_tensor_t* tensor, int64_t batch) {
+  if (!tensor || graphc_tensor_dtype(tensor) != spec.dtype || graphc_tensor_rank(tensor) < 1 ||
+      spec.rank < 1 || sizeFor(spec.shape[0], batch) != graphc_tensor_shape(tensor)[0])
+    return false;
+  int64_t expected = 1;
+  for (int32_t d = 0; d < spec.rank; ++d) expected *= sizeFor(spec.shape[d], batch);
+  return graphc_tensor_numel(tensor) == expected;
+}
+
 // The input's batch: its first dynamic dimension divided by its multiple (1
 // when it has none; 0 when the size is no multiple, which the caller refuses).
 int64_t batchOf(const graphc_model_tensor_t& spec, const graphc_tensor_t* input) {
@@ -185,7 +199,8 @@ graphc_status_t runEntry(graphc_program_t* program, const graphc_model_entry_t& 
         arguments.push_back(graphc_tensor_data(program->slots[slots[i]].tensor));
         continue;
     }
-    if (graphc_status_t status = checkArgument(entry, spec, given, batch)) return status;
+    if (spec.role != GRAPHC_ROLE_INPUT || !viewsAs(spec, given, batch))
+      if (graphc_status_t status = checkArgument(entry, spec, given, batch)) return status;
     arguments.push_back(graphc_tensor_data(given));
   }
   if (inputs != 1 || targets > 1)

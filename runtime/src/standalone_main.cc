@@ -4,7 +4,13 @@
 // flags and runs rt::runTraining over a program object, which holds the
 // parameters, the optimizer state and the arena.
 
+#include <getopt.h>
+
+#include <cctype>
+#include <cerrno>
 #include <chrono>
+#include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -25,51 +31,120 @@ const char kUsage[] =
 
 extern "C" void omp_set_num_threads(int);
 
-bool flag(int& i, int argc, char** argv, const char* name, std::string& value) {
-  if (std::strcmp(argv[i], name) != 0) return false;
-  if (i + 1 >= argc) {
-    std::fprintf(stderr, "%s: %s needs a value\n", argv[0], name);
-    std::exit(2);
-  }
-  value = argv[++i];
-  return true;
+const char* g_program = "graphc-model";
+
+// A flag's value that is not what the flag takes: named with the flag and
+// the range, and the run stops before any work (exit 2, as for usage).
+[[noreturn]] void badValue(const char* flag, const char* value, const std::string& expected) {
+  std::fprintf(stderr, "%s: --%s %s: expected %s\n", g_program, flag, value, expected.c_str());
+  std::exit(2);
+}
+
+// The whole text as a decimal integer in [low, high] (strtoll alone would
+// read "2abc" as 2 and "1e99" as 1).
+int64_t integerValue(const char* flag, const char* text, int64_t low, int64_t high) {
+  std::string expected =
+      "an integer from " + std::to_string(low) + " to " + std::to_string(high);
+  if (*text == '\0' || std::isspace(static_cast<unsigned char>(*text))) badValue(flag, text, expected);
+  errno = 0;
+  char* end = nullptr;
+  long long value = std::strtoll(text, &end, 10);
+  if (*end != '\0' || errno == ERANGE || value < low || value > high)
+    badValue(flag, text, expected);
+  return value;
+}
+
+// A seed: any unsigned 64-bit integer, written in decimal digits only
+// (strtoull would wrap "-1" around).
+uint64_t seedValue(const char* flag, const char* text) {
+  const std::string expected = "an integer from 0 to 18446744073709551615";
+  if (*text == '\0') badValue(flag, text, expected);
+  for (const char* c = text; *c; ++c)
+    if (!std::isdigit(static_cast<unsigned char>(*c))) badValue(flag, text, expected);
+  errno = 0;
+  unsigned long long value = std::strtoull(text, nullptr, 10);
+  if (errno == ERANGE) badValue(flag, text, expected);
+  return value;
+}
+
+// The whole text as a finite number >= low (PyTorch refuses a negative
+// learning rate).
+double realValue(const char* flag, const char* text, double low) {
+  char bound[32];
+  std::snprintf(bound, sizeof bound, "%g", low);
+  std::string expected = std::string("a finite number >= ") + bound;
+  if (*text == '\0' || std::isspace(static_cast<unsigned char>(*text))) badValue(flag, text, expected);
+  errno = 0;
+  char* end = nullptr;
+  double value = std::strtod(text, &end);
+  if (*end != '\0' || errno == ERANGE || !std::isfinite(value) || value < low)
+    badValue(flag, text, expected);
+  return value;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
   auto mainStart = std::chrono::steady_clock::now();
+  g_program = argv[0];
   graphc::rt::TrainingConfig config;
   bool reportStartup = false;
   config.learningRate = 1e-3;
-  std::string value;
   int threads = 0;
+  // getopt_long: long options only, "--flag value" or "--flag=value"; an
+  // unknown or incomplete flag is reported by getopt itself.
+  enum : int {
+    kData = 256, kEpochs, kBatch, kLr, kSeed, kThreads, kSave, kResume, kLoad, kMetrics,
+    kLimitTrain, kLimitTest, kNormalize, kEvalOnly, kContinueOnNan, kReportStartup, kHelp
+  };
+  const option options[] = {{"data", required_argument, nullptr, kData},
+                            {"epochs", required_argument, nullptr, kEpochs},
+                            {"batch", required_argument, nullptr, kBatch},
+                            {"lr", required_argument, nullptr, kLr},
+                            {"seed", required_argument, nullptr, kSeed},
+                            {"threads", required_argument, nullptr, kThreads},
+                            {"save", required_argument, nullptr, kSave},
+                            {"resume", required_argument, nullptr, kResume},
+                            {"load", required_argument, nullptr, kLoad},
+                            {"metrics", required_argument, nullptr, kMetrics},
+                            {"limit-train", required_argument, nullptr, kLimitTrain},
+                            {"limit-test", required_argument, nullptr, kLimitTest},
+                            {"normalize", required_argument, nullptr, kNormalize},
+                            {"eval-only", no_argument, nullptr, kEvalOnly},
+                            {"continue-on-nan", no_argument, nullptr, kContinueOnNan},
+                            {"report-startup", no_argument, nullptr, kReportStartup},
+                            {"help", no_argument, nullptr, kHelp},
+                            {nullptr, 0, nullptr, 0}};
   try {
-    for (int i = 1; i < argc; ++i) {
-      if (flag(i, argc, argv, "--data", value)) config.dataDir = value;
-      else if (flag(i, argc, argv, "--epochs", value)) config.epochs = std::stoi(value);
-      else if (flag(i, argc, argv, "--batch", value)) config.batchSize = std::stoll(value);
-      else if (flag(i, argc, argv, "--lr", value)) config.learningRate = std::stod(value);
-      else if (flag(i, argc, argv, "--seed", value)) config.seed = std::stoull(value);
-      else if (flag(i, argc, argv, "--threads", value)) threads = std::stoi(value);
-      else if (flag(i, argc, argv, "--save", value)) config.savePath = value;
-      else if (flag(i, argc, argv, "--resume", value)) config.resumePath = value;
-      else if (flag(i, argc, argv, "--load", value)) config.loadPath = value;
-      else if (flag(i, argc, argv, "--metrics", value)) config.metricsPath = value;
-      else if (flag(i, argc, argv, "--limit-train", value)) config.limitTrain = std::stoll(value);
-      else if (flag(i, argc, argv, "--limit-test", value)) config.limitTest = std::stoll(value);
-      else if (flag(i, argc, argv, "--normalize", value)) graphc::rt::setNormalize(config, value);
-      else if (std::strcmp(argv[i], "--eval-only") == 0) config.evalOnly = true;
-      else if (std::strcmp(argv[i], "--continue-on-nan") == 0) config.continueOnNonFinite = true;
-      else if (std::strcmp(argv[i], "--report-startup") == 0) reportStartup = true;
-      else if (std::strcmp(argv[i], "--help") == 0) {
-        std::printf(kUsage, argv[0]);
-        return 0;
-      } else {
-        std::fprintf(stderr, "%s: unknown option '%s'\n", argv[0], argv[i]);
-        std::fprintf(stderr, kUsage, argv[0]);
-        return 2;
+    int code;
+    while ((code = getopt_long(argc, argv, "", options, nullptr)) != -1) {
+      const char* value = optarg;
+      switch (code) {
+        case kData: config.dataDir = value; break;
+        case kEpochs: config.epochs = static_cast<int>(integerValue("epochs", value, 1, 1000000)); break;
+        case kBatch: config.batchSize = integerValue("batch", value, 1, 1 << 24); break;
+        case kLr: config.learningRate = realValue("lr", value, 0); break;
+        case kSeed: config.seed = seedValue("seed", value); break;
+        // libomp aborts on absurd thread counts; 1024 is far beyond any use.
+        case kThreads: threads = static_cast<int>(integerValue("threads", value, 1, 1024)); break;
+        case kSave: config.savePath = value; break;
+        case kResume: config.resumePath = value; break;
+        case kLoad: config.loadPath = value; break;
+        case kMetrics: config.metricsPath = value; break;
+        case kLimitTrain: config.limitTrain = integerValue("limit-train", value, 0, INT64_MAX); break;
+        case kLimitTest: config.limitTest = integerValue("limit-test", value, 0, INT64_MAX); break;
+        case kNormalize: graphc::rt::setNormalize(config, value); break;
+        case kEvalOnly: config.evalOnly = true; break;
+        case kContinueOnNan: config.continueOnNonFinite = true; break;
+        case kReportStartup: reportStartup = true; break;
+        case kHelp: std::printf(kUsage, argv[0]); return 0;
+        default: std::fprintf(stderr, kUsage, argv[0]); return 2;
       }
+    }
+    if (optind < argc) {
+      std::fprintf(stderr, "%s: unexpected argument '%s'\n", argv[0], argv[optind]);
+      std::fprintf(stderr, kUsage, argv[0]);
+      return 2;
     }
   } catch (const std::exception& e) {
     std::fprintf(stderr, "%s: bad option value: %s\n", argv[0], e.what());

@@ -6,6 +6,9 @@
 
 #include <algorithm>
 #include <chrono>
+#include <climits>
+#include <cctype>
+#include <cerrno>
 #include <cmath>
 #include <cstdio>
 #include <fstream>
@@ -172,7 +175,40 @@ void setNormalize(TrainingConfig& config, const std::string& meanCommaStd) {
   throw std::invalid_argument("--normalize expects MEAN,STD, got '" + meanCommaStd + "'");
 }
 
+namespace {
+
+// A checkpoint's metadata integer: the whole text, decimal, in [low, high]
+// (std::stoi would read "2junk" as 2 and "-5" as -5).
+int64_t metadataInteger(const std::string& path, const std::string& key,
+                        const std::string& text, int64_t low, int64_t high) {
+  errno = 0;
+  char* end = nullptr;
+  long long value = text.empty() ? 0 : std::strtoll(text.c_str(), &end, 10);
+  if (text.empty() || std::isspace(static_cast<unsigned char>(text[0])) || *end != '\0' ||
+      errno == ERANGE || value < low || value > high)
+    throw Error(GRAPHC_DATA_LOSS, path + ": the checkpoint's metadata '" + key + "' is '" + text +
+                                      "', expected an integer from " + std::to_string(low) +
+                                      " to " + std::to_string(high));
+  return value;
+}
+
+// Flags that contradict each other are refused before any work.
+void checkFlags(const TrainingConfig& config) {
+  if (!config.resumePath.empty() && !config.loadPath.empty())
+    throw Error(GRAPHC_INVALID_ARGUMENT,
+                "--resume and --load both give the starting weights; use one of them");
+  if (config.evalOnly && !config.savePath.empty())
+    throw Error(GRAPHC_INVALID_ARGUMENT,
+                "--eval-only trains nothing, so --save would write the loaded weights back "
+                "unchanged; drop --save");
+  if (config.evalOnly && !config.resumePath.empty())
+    throw Error(GRAPHC_INVALID_ARGUMENT, "--eval-only takes weights with --load, not --resume");
+}
+
+}  // namespace
+
 TrainingSummary runTraining(const TrainingConfig& config, const TrainingCallbacks& cb) {
+  checkFlags(config);
   if (config.batchSize < 1 || config.epochs < 0)
     throw Error(GRAPHC_INVALID_ARGUMENT, "batch size must be >= 1 and epochs >= 0");
   auto callStart = Clock::now();
@@ -189,6 +225,9 @@ TrainingSummary runTraining(const TrainingConfig& config, const TrainingCallback
   Dataset test = loadDataset(config.dataDir, false, config.limitTest);
   double dataLoadSeconds = seconds(loadStart);
   int64_t testCount = test.size();
+  if (testCount == 0)
+    throw Error(GRAPHC_INVALID_ARGUMENT,
+                "the test set in " + config.dataDir + " is empty; there is nothing to evaluate on");
   DataLoader testLoader(test, testOptions);
 
   TrainingSummary summary;
@@ -205,8 +244,16 @@ TrainingSummary runTraining(const TrainingConfig& config, const TrainingCallback
       if (epoch == metadata.end() || step == metadata.end())
         throw Error(GRAPHC_DATA_LOSS, path + ": not a training checkpoint (no epoch/step in its "
                                              "metadata); use --load for weights only");
-      firstEpoch = std::stoi(epoch->second);
-      summary.steps = std::stoll(step->second);
+      firstEpoch = static_cast<int>(metadataInteger(path, "epoch", epoch->second, 0, 1000000));
+      summary.steps = metadataInteger(path, "step", step->second, 0, INT64_MAX);
+      if (firstEpoch >= config.epochs) {
+        std::printf("%s: the run finished %d of %d epoch(s) already; nothing to train "
+                    "(--epochs %d or more goes on)\n",
+                    path.c_str(), firstEpoch, config.epochs, firstEpoch + 1);
+      } else {
+        std::printf("resumed from epoch %d, step %lld of %s\n", firstEpoch,
+                    (long long)summary.steps, path.c_str());
+      }
     } else {
       for (auto it = tensors.begin(); it != tensors.end();)
         it = it->first.rfind(kOptimizerPrefix, 0) == 0 ? tensors.erase(it) : std::next(it);
@@ -218,7 +265,8 @@ TrainingSummary runTraining(const TrainingConfig& config, const TrainingCallback
     }
   }
 
-  if (config.evalOnly) {
+  // A finished run resumed: its accuracy is the checkpoint's, not 0.
+  if (config.evalOnly || (!config.resumePath.empty() && firstEpoch >= config.epochs)) {
     Evaluation e = evaluate(cb, testLoader, testCount);
     std::printf("test loss %.4f, accuracy %.2f%% (%lld images)\n", e.loss, 100 * e.accuracy,
                 (long long)testCount);
@@ -231,6 +279,9 @@ TrainingSummary runTraining(const TrainingConfig& config, const TrainingCallback
   Dataset train = loadDataset(config.dataDir, true, config.limitTrain);
   summary.dataLoadSeconds += seconds(loadStart);
   int64_t trainCount = train.size();
+  if (trainCount == 0)
+    throw Error(GRAPHC_INVALID_ARGUMENT,
+                "the training set in " + config.dataDir + " is empty; there is nothing to train on");
   LoaderOptions trainOptions = testOptions;
   trainOptions.shuffle = true;
   DataLoader trainLoader(train, trainOptions);
@@ -270,7 +321,7 @@ TrainingSummary runTraining(const TrainingConfig& config, const TrainingCallback
     }
     double trainSeconds = std::chrono::duration<double>(Clock::now() - epochStart).count();
     Evaluation e = evaluate(cb, testLoader, testCount);
-    double seconds = std::chrono::duration<double>(Clock::now() - runStart).count();
+    double runSeconds = std::chrono::duration<double>(Clock::now() - runStart).count();
     summary.trainLoss = lossSum / std::max<int64_t>(seen, 1);
     summary.testLoss = e.loss;
     summary.testAccuracy = e.accuracy;
@@ -288,7 +339,7 @@ TrainingSummary runTraining(const TrainingConfig& config, const TrainingCallback
                              {"test_loss", e.loss},
                              {"test_accuracy", e.accuracy},
                              {"images_per_sec", trainCount / trainSeconds},
-                             {"seconds", seconds}};
+                             {"seconds", runSeconds}};
       metrics << line.dump() << "\n";
       metrics.flush();
     }

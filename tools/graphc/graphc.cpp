@@ -32,7 +32,10 @@
 #include "llvm/Support/Format.h"
 #include "llvm/Support/Program.h"
 
+#include <cmath>
+#include <limits>
 #include <set>
+#include <sstream>
 #include "llvm/Support/Path.h"
 #include "llvm/IR/Module.h"
 #include "llvm/MC/TargetRegistry.h"
@@ -146,9 +149,48 @@ void applyGraphDefaults(ModuleOp module) {
       nesterov = value.getValue();
 }
 
+/// The hyperparameters' ranges, as PyTorch's optimizers check them ("Invalid
+/// beta parameter at index 0: nan"): a failure names the flag and its value.
+/// A value recorded in the graph is checked the same way.
+LogicalResult checkHyperparameters(ModuleOp module) {
+  struct Range {
+    cl::opt<double> &flag;
+    const char *name;
+    double low, high;
+    bool highIncluded;
+  };
+  const double inf = std::numeric_limits<double>::infinity();
+  Range ranges[] = {{momentum, "momentum", 0, inf, false},
+                    {dampening, "dampening", 0, 1, true},
+                    {beta1, "beta1", 0, 1, false},
+                    {beta2, "beta2", 0, 1, false},
+                    {eps, "eps", 0, inf, false}};
+  for (Range &r : ranges) {
+    double v = r.flag;
+    bool inside = std::isfinite(v) && v >= r.low && (r.highIncluded ? v <= r.high : v < r.high);
+    if (!inside) {
+      std::ostringstream message; // plain numbers: -1, 0.5, nan
+      message << "--" << r.name << "=" << v << " is out of range: it must be in [" << r.low
+              << ", " << r.high << (r.highIncluded ? "]" : ")")
+              << (r.flag.getNumOccurrences() ? "" : " (the value the graph recorded)");
+      return emitError(module.getLoc()) << message.str();
+    }
+  }
+  // -1 stands for the optimizer's own default.
+  double decay = weightDecay;
+  if (!std::isfinite(decay) || (decay < 0 && decay != -1.0)) {
+    std::ostringstream message;
+    message << "--weight-decay=" << decay << " is out of range: it must be in [0, inf)";
+    return emitError(module.getLoc()) << message.str();
+  }
+  return success();
+}
+
 /// The loss, its gradient and the optimizer step, as train_step.
 LogicalResult addTrainStep(ModuleOp module) {
   applyGraphDefaults(module);
+  if (failed(checkHyperparameters(module)))
+    return failure();
   auto loss = parseLoss(lossName);
   if (!loss)
     return emitError(module.getLoc())
@@ -271,6 +313,37 @@ int linkExecutable(llvm::StringRef objectBytes) {
   return 0;
 }
 
+/// An output file, kept in memory and written at the end with
+/// llvm::writeToOutput (a temporary file beside the target, renamed over it),
+/// so that a failed compile leaves an existing file as it was and a reader
+/// never sees half of one. "-" is standard output.
+class PendingOutput {
+public:
+  explicit PendingOutput(std::string path) : path_(std::move(path)), os_(text_) {}
+  llvm::raw_ostream &os() { return os_; }
+  int commit() {
+    llvm::Error error = llvm::writeToOutput(path_, [&](llvm::raw_ostream &out) {
+      out << text_;
+      return llvm::Error::success();
+    });
+    if (error)
+      return fail("cannot write " + path_ + ": " + llvm::toString(std::move(error)));
+    return 0;
+  }
+
+private:
+  std::string path_, text_;
+  llvm::raw_string_ostream os_;
+};
+
+/// Whether `output` names the same file as the input (through any path or
+/// link): writing it would destroy the graph being compiled.
+bool isTheInput(llvm::StringRef output) {
+  bool same = false;
+  return output != "-" && inputFile != "-" && llvm::sys::fs::exists(output) &&
+         !llvm::sys::fs::equivalent(inputFile, output, same) && same;
+}
+
 int run() {
   if (target != "cpu")
     return fail(target == "cuda" ? "--target=cuda is not available yet (it comes with the CUDA "
@@ -283,6 +356,8 @@ int run() {
     return fail("--emit=exe builds a training executable: add --train");
   if ((emit == Emit::Lib || emit == Emit::Exe) && outputFile == "-")
     return fail("--emit=lib and --emit=exe need -o FILE");
+  if (isTheInput(outputFile))
+    return fail("-o " + outputFile + " is the input file; write the output elsewhere");
 
   auto context = graphc::createContext();
   // Errors name the op and its place in the user's file; a dump of the op in
@@ -321,27 +396,22 @@ int run() {
   if (train && failed(addTrainStep(*module)))
     return 1;
 
-  auto output = openOutputFile(outputFile, &error);
-  if (!output)
-    return fail(error);
+  PendingOutput output(outputFile);
   switch (emit) {
   case Emit::Graph:
-    module->print(output->os());
-    output->keep();
-    return 0;
+    module->print(output.os());
+    return output.commit();
   case Emit::Dot:
-    graphc::emitDot(*module, output->os());
-    output->keep();
-    return 0;
+    graphc::emitDot(*module, output.os());
+    return output.commit();
   case Emit::Linalg: {
     graphc::prepareForCpuCompilation(*module);
     PassManager pm(context.get());
     graphc::buildGraphToLinalgPipeline(pm);
     if (failed(pm.run(*module)))
       return 1;
-    module->print(output->os());
-    output->keep();
-    return 0;
+    module->print(output.os());
+    return output.commit();
   }
   default:
     break;
@@ -357,24 +427,24 @@ int run() {
   llvm::StringMap<graphc::FunctionSignature> signatures;
   graphc::lowerToLLVMDialect(*module, options, &signatures);
   if (emit == Emit::Header) {
-    graphc::emitCHeader(output->os(), prefix, signatures, function);
-    output->keep();
+    graphc::emitCHeader(output.os(), prefix, signatures, function);
     // The JSON manifest goes beside a header file (NAME.h -> NAME.json).
     if (outputFile != "-") {
       llvm::SmallString<128> manifest(outputFile.getValue());
       llvm::sys::path::replace_extension(manifest, "json");
-      auto json = openOutputFile(manifest, &error);
-      if (!json)
-        return fail(error);
-      graphc::emitJsonManifest(json->os(), prefix, signatures);
-      json->keep();
+      if (isTheInput(manifest))
+        return fail("the manifest " + manifest.str().str() + " beside -o " + outputFile +
+                    " is the input file; write the header elsewhere");
+      PendingOutput json(manifest.str().str());
+      graphc::emitJsonManifest(json.os(), prefix, signatures);
+      if (int rc = json.commit())
+        return rc;
     }
-    return 0;
+    return output.commit();
   }
   if (emit == Emit::LLVMMLIR) {
-    module->print(output->os());
-    output->keep();
-    return 0;
+    module->print(output.os());
+    return output.commit();
   }
 
   llvm::InitializeNativeTarget();
@@ -403,9 +473,8 @@ int run() {
   if (llvm::Error err = makeOptimizingTransformer(level, 0, machine.get())(llvmModule.get()))
     return fail("LLVM optimization failed: " + llvm::toString(std::move(err)));
   if (emit == Emit::LLVM) {
-    llvmModule->print(output->os(), nullptr);
-    output->keep();
-    return 0;
+    llvmModule->print(output.os(), nullptr);
+    return output.commit();
   }
   llvm::legacy::PassManager codegen;
   auto kind = emit == Emit::Asm ? llvm::CodeGenFileType::AssemblyFile
@@ -415,14 +484,11 @@ int run() {
   if (machine->addPassesToEmitFile(codegen, objectStream, nullptr, kind))
     return fail("the target cannot emit this file type");
   codegen.run(*llvmModule);
-  if (emit == Emit::Exe) {
-    output.reset();
+  if (emit == Emit::Exe)
     return linkExecutable(objectBytes);
-  }
   if (emit != Emit::Lib) {
-    output->os() << objectBytes;
-    output->keep();
-    return 0;
+    output.os() << objectBytes;
+    return output.commit();
   }
   // The library: the model's object plus every member of the runtime archive,
   // so a C program links one file (and the system libraries the header lists).
@@ -447,7 +513,7 @@ int run() {
   }
   if (childError)
     return fail("runtime archive: " + llvm::toString(std::move(childError)));
-  output.reset(); // writeArchive writes the file itself, atomically
+  // writeArchive writes the file itself, atomically.
   if (llvm::Error err = llvm::writeArchive(outputFile, members, llvm::SymtabWritingMode::NormalSymtab,
                                            llvm::object::Archive::K_GNU, /*Deterministic=*/true,
                                            /*Thin=*/false))

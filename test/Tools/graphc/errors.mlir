@@ -4,6 +4,10 @@
 // RUN: not graphc %s --emit=exe 2>&1 | FileCheck %s --check-prefix=EXE
 // RUN: not graphc %s --train --loss=hinge 2>&1 | FileCheck %s --check-prefix=LOSS
 // RUN: not graphc %S/Inputs/prediction_2b.mlir --train --loss=mse 2>&1 | FileCheck %s --check-prefix=PREDICTION
+// RUN: not graphc %S/Inputs/trainable.mlir --train --loss=mse --optimizer=adam --beta1=nan 2>&1 | FileCheck %s --check-prefix=BETA1
+// RUN: not graphc %S/Inputs/trainable.mlir --train --loss=mse --optimizer=adam --eps=-1 2>&1 | FileCheck %s --check-prefix=EPS
+// RUN: not graphc %S/Inputs/trainable.mlir --train --loss=mse --momentum=-0.5 2>&1 | FileCheck %s --check-prefix=MOMENTUM
+// RUN: not graphc %S/Inputs/trainable.mlir --train --loss=mse --weight-decay=-2 2>&1 | FileCheck %s --check-prefix=DECAY
 
 // Malformed input reports file:line:col and exits non-zero.
 // CHECK: errors.mlir:[[@LINE+3]]:{{[0-9]+}}: error: {{.*}}cannot be broadcast together
@@ -19,3 +23,9 @@ func.func @forward(%a: tensor<4x3xf32>, %b: tensor<5xf32>) -> tensor<4x3xf32> {
 // refused at its return: the target's dynamic sizes are the batch B.
 // PREDICTION: prediction_2b.mlir:6:3: error: 'forward' returns a prediction of sizes [2B, static]; training needs one whose dynamic sizes are the batch B
 // PREDICTION-NOT: see current operation
+// The optimizer's hyperparameters are range checked as PyTorch checks them,
+// naming the flag and its value.
+// BETA1: error: --beta1=nan is out of range: it must be in [0, 1)
+// EPS: error: --eps=-1 is out of range: it must be in [0, inf)
+// MOMENTUM: error: --momentum=-0.5 is out of range: it must be in [0, inf)
+// DECAY: error: --weight-decay=-2 is out of range: it must be in [0, inf)

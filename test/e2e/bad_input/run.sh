@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# Bad input to a standalone training executable and its training loop
+# (CTest: e2e.bad_input, issue 11): each case runs the executable and checks
+# that it fails with the expected exit code and a message naming the flag,
+# file or value; the good cases check what is printed. One line per case,
+# then "N passed, M failed".
+#
+# Usage: run.sh GRAPHC MLP_TRAIN WORK_DIR
+#   MLP_TRAIN writes the seeds' MLP graph (--emit-graph); the data is Debian's
+#   dataset-fashion-mnist, which the bootstrap installs.
+set -uo pipefail
+if [[ $# -ne 3 ]]; then
+  echo "usage: $0 GRAPHC MLP_TRAIN WORK_DIR" >&2
+  exit 2
+fi
+graphc=$1 mlp_train=$2 work=$3
+rm -rf "$work" && mkdir -p "$work" || exit 2
+"$mlp_train" --emit-graph "$work/mlp.mlir" > /dev/null 2>&1 &&
+  "$graphc" "$work/mlp.mlir" --train --loss=nll --optimizer=sgd --emit=exe -o "$work/mlp" || {
+    echo "could not build the executable" >&2
+    exit 2
+  }
+exe=$work/mlp
+quick=(--limit-train 128 --limit-test 64 --batch 64)
+passed=0 failed=0
+
+# expect CODE "FRAGMENT" ARGS...: the executable exits with CODE and its
+# output contains FRAGMENT.
+expect() {
+  local code=$1 fragment=$2
+  shift 2
+  local output status
+  output=$("$exe" "$@" 2>&1)
+  status=$?
+  if [[ $status -eq $code && $output == *"$fragment"* ]]; then
+    echo "PASS $* -> exit $status, '$fragment'"
+    passed=$((passed + 1))
+  else
+    echo "FAIL $* -> exit $status (expected $code), output:"
+    echo "$output" | head -5 | sed 's/^/    /'
+    echo "    (expected to contain '$fragment')"
+    failed=$((failed + 1))
+  fi
+}
+
+# Flags: parsed whole and range checked, named with their value.
+expect 2 "--epochs 1e99: expected an integer from 1 to 1000000" --epochs 1e99
+expect 2 "--epochs 2abc: expected an integer from 1 to 1000000" --epochs 2abc
+expect 2 "--epochs 0: expected an integer from 1 to 1000000" --epochs 0
+expect 2 "--batch 1e3: expected an integer from 1 to 16777216" --batch 1e3
+expect 2 "--batch abc: expected an integer" --batch abc
+expect 2 "--batch 5x: expected an integer" --batch 5x
+expect 2 "--seed -1: expected an integer from 0 to 18446744073709551615" --seed -1
+expect 2 "--threads -3: expected an integer from 1 to 1024" --threads -3
+expect 2 "--threads 100000: expected an integer from 1 to 1024" --threads 100000
+expect 2 "--limit-train -5: expected an integer from 0" --limit-train -5
+expect 2 "--lr -1: expected a finite number >= 0" --lr -1
+expect 2 "--lr nan: expected a finite number >= 0" --lr nan
+expect 2 "--lr inf: expected a finite number >= 0" --lr inf
+expect 2 "unrecognized option" --no-such-flag
+expect 2 "requires an argument" --epochs
+expect 2 "unexpected argument 'stray'" stray
+
+# Contradicting flags are refused before any work.
+expect 1 "--resume and --load both give the starting weights" --resume a --load b "${quick[@]}"
+expect 1 "--eval-only trains nothing, so --save would" --eval-only --save "$work/x" "${quick[@]}"
+
+# A checkpoint to resume from, then its metadata corrupted.
+"$exe" "${quick[@]}" --epochs 1 --save "$work/ck.safetensors" > /dev/null 2>&1 ||
+  echo "FAIL: the quick training run for a checkpoint failed"
+expect 0 "resumed from epoch 1, step 2 of $work/ck.safetensors" "${quick[@]}" --epochs 2 \
+  --resume "$work/ck.safetensors"
+expect 0 "the run finished 1 of 1 epoch(s) already; nothing to train" "${quick[@]}" --epochs 1 \
+  --resume "$work/ck.safetensors"
+# ... and prints the checkpoint's accuracy, not 0.00%.
+output=$("$exe" "${quick[@]}" --epochs 1 --resume "$work/ck.safetensors" 2>&1)
+if [[ $output == *"test accuracy: "* && $output != *"test accuracy: 0.00%"* ]]; then
+  echo "PASS a finished run resumed prints the checkpoint's accuracy"
+  passed=$((passed + 1))
+else
+  echo "FAIL a finished run resumed prints: $output"
+  failed=$((failed + 1))
+fi
+for bad in -5 2junk abc ""; do
+  python3 - "$work/ck.safetensors" "$work/bad.safetensors" "$bad" <<'PY'
+import json, struct, sys
+data = open(sys.argv[1], "rb").read()
+n = struct.unpack("<Q", data[:8])[0]
+header = json.loads(data[8:8 + n])
+header["__metadata__"]["epoch"] = sys.argv[3]
+text = json.dumps(header).encode()
+text += b" " * ((8 - len(text) % 8) % 8)
+open(sys.argv[2], "wb").write(struct.pack("<Q", len(text)) + text + data[8 + n:])
+PY
+  expect 1 "the checkpoint's metadata 'epoch' is '$bad', expected an integer from 0" \
+    "${quick[@]}" --epochs 3 --resume "$work/bad.safetensors"
+done
+
+echo "$passed passed, $failed failed"
+[[ $failed -eq 0 ]]
