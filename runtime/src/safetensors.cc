@@ -10,7 +10,9 @@
 
 #include "graphc/runtime/safetensors.h"
 
+#include <dirent.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -18,6 +20,7 @@
 #include <atomic>
 #include <cerrno>
 #include <cinttypes>
+#include <cstdlib>
 #include <cstring>
 #include <map>
 #include <memory>
@@ -592,7 +595,47 @@ std::string directory_of(const std::string& path) {
   return path.substr(0, slash);
 }
 
-graphc_status_t save_file(const graphc_safetensors_writer_s& writer, const std::string& path) {
+// Temporary files of earlier saves of `path` whose process is gone (killed
+// during a save): removed, so they do not pile up beside the checkpoint.
+void remove_stale_temp_files(const std::string& path) {
+  std::string dir = directory_of(path);
+  std::string base = path.substr(path.rfind('/') == std::string::npos ? 0 : path.rfind('/') + 1);
+  std::string prefix = base + ".tmp-";
+  DIR* listing = ::opendir(dir.c_str());
+  if (!listing) return;
+  while (const dirent* entry = ::readdir(listing)) {
+    std::string name = entry->d_name;
+    if (name.compare(0, prefix.size(), prefix) != 0) continue;
+    char* end = nullptr;
+    long pid = std::strtol(name.c_str() + prefix.size(), &end, 10);
+    if (end == name.c_str() + prefix.size() || *end != '-' || pid <= 0) continue;
+    if (pid == static_cast<long>(::getpid())) continue;  // a save of this process, in flight
+    if (::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH)
+      ::unlink((dir + "/" + name).c_str());
+  }
+  ::closedir(listing);
+}
+
+graphc_status_t save_file(const graphc_safetensors_writer_s& writer, const std::string& requested) {
+  // Write through a symbolic link: the file it names is replaced and the link
+  // stays. A read-only file (no write permission bits, whoever runs this:
+  // root may write anything) is not replaced: it is refused.
+  std::string path = requested;
+  mode_t mode = 0666;
+  struct stat existing;
+  // (Anything but a regular file, a directory say, fails at the rename.)
+  if (::stat(requested.c_str(), &existing) == 0 && S_ISREG(existing.st_mode)) {
+    if (char* resolved = ::realpath(requested.c_str(), nullptr)) {
+      path = resolved;
+      std::free(resolved);
+    }
+    if ((existing.st_mode & (S_IWUSR | S_IWGRP | S_IWOTH)) == 0)
+      return make_status(GRAPHC_IO_ERROR,
+                         file_prefix(requested) +
+                             "is read-only; not replacing it (make it writable, or save elsewhere)");
+    mode = existing.st_mode & 07777;  // the new file keeps the old one's permissions
+  }
+  remove_stale_temp_files(path);
   std::vector<const std::pair<std::string, graphc_tensor_t*>*> order;
   for (const auto& entry : writer.tensors) order.push_back(&entry);
   std::sort(order.begin(), order.end(), [](const auto* a, const auto* b) {
@@ -631,6 +674,7 @@ graphc_status_t save_file(const graphc_safetensors_writer_s& writer, const std::
 
   const std::string temp_path = temp_path_for(path);
   FileDescriptor fd(::open(temp_path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666));
+  if (fd.get() >= 0 && mode != 0666) (void)::fchmod(fd.get(), mode);
   if (fd.get() < 0) {
     int error = errno;  // before anything that allocates can clobber it
     return make_status(GRAPHC_IO_ERROR, file_prefix(path) + "cannot create temporary file '" +

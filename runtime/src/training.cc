@@ -2,6 +2,8 @@
 
 #include "graphc/runtime/training.hpp"
 
+#include <fcntl.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -11,6 +13,8 @@
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
+#include <memory>
+#include <cstring>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -192,6 +196,37 @@ int64_t metadataInteger(const std::string& path, const std::string& key,
   return value;
 }
 
+// An exclusive lock on an output of the run (FILE.lock beside it, removed
+// at the end): a second run writing the same checkpoint or metrics file is
+// refused instead of interleaving its lines and checkpoints with this one's.
+// Taking it also checks, before any training, that the file's directory
+// exists and is writable.
+class OutputLock {
+ public:
+  explicit OutputLock(const std::string& path) : path_(path + ".lock") {
+    fd_ = ::open(path_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0666);
+    if (fd_ < 0)
+      throw Error(GRAPHC_IO_ERROR, "cannot write beside " + path + " (creating " + path_ +
+                                       "): " + std::strerror(errno));
+    if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+      ::close(fd_);
+      throw Error(GRAPHC_INVALID_ARGUMENT,
+                  "another run is writing " + path + " (it holds " + path_ +
+                      "); wait for it or choose another file");
+    }
+  }
+  OutputLock(const OutputLock&) = delete;
+  OutputLock& operator=(const OutputLock&) = delete;
+  ~OutputLock() {
+    ::unlink(path_.c_str());
+    ::close(fd_);
+  }
+
+ private:
+  std::string path_;
+  int fd_ = -1;
+};
+
 // Flags that contradict each other are refused before any work.
 void checkFlags(const TrainingConfig& config) {
   if (!config.resumePath.empty() && !config.loadPath.empty())
@@ -209,6 +244,9 @@ void checkFlags(const TrainingConfig& config) {
 
 TrainingSummary runTraining(const TrainingConfig& config, const TrainingCallbacks& cb) {
   checkFlags(config);
+  std::vector<std::unique_ptr<OutputLock>> locks;
+  for (const std::string* output : {&config.savePath, &config.metricsPath})
+    if (!output->empty()) locks.push_back(std::make_unique<OutputLock>(*output));
   if (config.batchSize < 1 || config.epochs < 0)
     throw Error(GRAPHC_INVALID_ARGUMENT, "batch size must be >= 1 and epochs >= 0");
   auto callStart = Clock::now();

@@ -96,5 +96,62 @@ PY
     "${quick[@]}" --epochs 3 --resume "$work/bad.safetensors"
 done
 
+# pass NAME CONDITION...: one check of a file's state.
+pass() {
+  local name=$1
+  shift
+  if "$@"; then
+    echo "PASS $name"
+    passed=$((passed + 1))
+  else
+    echo "FAIL $name"
+    failed=$((failed + 1))
+  fi
+}
+
+# --save never destroys a user's file: a read-only file is refused and kept;
+# a symbolic link is written through and stays a link.
+cp "$work/ck.safetensors" "$work/ro.safetensors"
+chmod 444 "$work/ro.safetensors"
+expect 1 "ro.safetensors': is read-only; not replacing it" "${quick[@]}" --epochs 1 \
+  --save "$work/ro.safetensors"
+pass "the read-only checkpoint is unchanged" cmp -s "$work/ck.safetensors" "$work/ro.safetensors"
+cp "$work/ck.safetensors" "$work/target.safetensors"
+ln -sf "$work/target.safetensors" "$work/link.safetensors"
+expect 0 "epoch 1:" "${quick[@]}" --epochs 1 --seed 7 --save "$work/link.safetensors"
+pass "--save through a link keeps the link" test -L "$work/link.safetensors"
+pass "--save through a link writes the file it names" \
+  bash -c "! cmp -s '$work/ck.safetensors' '$work/target.safetensors'"
+
+# The temporary file of a save killed half-way (its process is gone) is
+# removed by the next save.
+dead=$(sh -c 'echo $$')
+touch "$work/st.safetensors.tmp-$dead-0"
+expect 0 "epoch 1:" "${quick[@]}" --epochs 1 --save "$work/st.safetensors"
+pass "a dead process's temporary checkpoint is removed" test ! -e "$work/st.safetensors.tmp-$dead-0"
+
+# A second run writing the same checkpoint or metrics is refused.
+flock "$work/busy.safetensors.lock" sleep 5 &
+holder=$!
+sleep 0.5
+expect 1 "another run is writing $work/busy.safetensors" "${quick[@]}" --save "$work/busy.safetensors"
+flock "$work/busy.jsonl.lock" sleep 5 &
+holder2=$!
+sleep 0.5
+expect 1 "another run is writing $work/busy.jsonl" "${quick[@]}" --metrics "$work/busy.jsonl"
+kill $holder $holder2 2> /dev/null
+
+# Outputs are checked before the first step, not after an epoch.
+output=$("$exe" "${quick[@]}" --save /nonexistent-dir/ck.safetensors 2>&1)
+status=$?
+if [[ $status -ne 0 && $output == *"cannot write beside /nonexistent-dir/ck.safetensors"* &&
+      $output != *"epoch 1:"* ]]; then
+  echo "PASS --save into a missing directory fails before training"
+  passed=$((passed + 1))
+else
+  echo "FAIL --save into a missing directory: exit $status, $output"
+  failed=$((failed + 1))
+fi
+
 echo "$passed passed, $failed failed"
 [[ $failed -eq 0 ]]

@@ -2,11 +2,14 @@
 
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
+#include <fstream>
+#include <iterator>
 #include <map>
 #include <random>
 #include <string>
@@ -280,6 +283,54 @@ TEST(SafetensorsWriteTest, FailedSaveLeavesTargetAndDirectoryUntouched) {
   EXPECT_TRUE(IsError(graphc_safetensors_writer_save(writer.get(), missing.c_str()),
                       GRAPHC_IO_ERROR, {"x.safetensors", "temporary file"}));
   EXPECT_EQ(dir.entries(), (std::vector<std::string>{"taken"}));
+}
+
+// Issue 11: --save onto a read-only file replaced it, and a symbolic link
+// was replaced by a plain file; killed saves left their temporary files.
+TEST(SafetensorsWriteTest, ARunNeverDestroysAUsersFile) {
+  TempDir dir;
+  TensorPtr tensor = MakeTensor(GRAPHC_DTYPE_F32, {3});
+  WriterPtr writer = NewWriter();
+  GRAPHC_ASSERT_OK(graphc_safetensors_writer_add(writer.get(), "x", tensor.get()));
+
+  // A read-only file is refused and left as it was.
+  const std::string readOnly = dir.file("ro.safetensors");
+  { std::ofstream(readOnly) << "precious"; }
+  ASSERT_EQ(::chmod(readOnly.c_str(), 0444), 0);
+  EXPECT_TRUE(IsError(graphc_safetensors_writer_save(writer.get(), readOnly.c_str()),
+                      GRAPHC_IO_ERROR, {"ro.safetensors", "read-only", "not replacing"}));
+  std::ifstream in(readOnly);
+  std::string content((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(content, "precious");
+
+  // A link is written through: it stays a link, the file it names is new,
+  // with the permissions it had.
+  const std::string target = dir.file("target.safetensors"), link = dir.file("link.safetensors");
+  { std::ofstream(target) << "old"; }
+  ASSERT_EQ(::chmod(target.c_str(), 0600), 0);
+  ASSERT_EQ(::symlink(target.c_str(), link.c_str()), 0);
+  GRAPHC_ASSERT_OK(graphc_safetensors_writer_save(writer.get(), link.c_str()));
+  struct stat st;
+  ASSERT_EQ(::lstat(link.c_str(), &st), 0);
+  EXPECT_TRUE(S_ISLNK(st.st_mode));
+  ASSERT_EQ(::stat(target.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  EXPECT_GT(st.st_size, 8);
+
+  // The temporary file of a save whose process is gone is removed by the
+  // next save of the same file; another process's live one is not.
+  pid_t child = ::fork();
+  if (child == 0) ::_exit(0);
+  ASSERT_GT(child, 0);
+  ASSERT_EQ(::waitpid(child, nullptr, 0), child);
+  const std::string saved = dir.file("ck.safetensors");
+  const std::string stale = saved + ".tmp-" + std::to_string(child) + "-0";
+  const std::string live = saved + ".tmp-" + std::to_string(::getppid()) + "-0";
+  { std::ofstream(stale) << "half"; }
+  { std::ofstream(live) << "busy"; }
+  GRAPHC_ASSERT_OK(graphc_safetensors_writer_save(writer.get(), saved.c_str()));
+  EXPECT_NE(::access(stale.c_str(), F_OK), 0);
+  EXPECT_EQ(::access(live.c_str(), F_OK), 0);
 }
 
 TEST(SafetensorsWriteTest, AddValidatesNames) {
