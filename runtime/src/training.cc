@@ -227,6 +227,37 @@ class OutputLock {
   int fd_ = -1;
 };
 
+// A data set the model cannot use is refused before the first step, naming
+// the set and what the model expects: images of another size, labels outside
+// its classes (a label of 200 trained to a loss of 0.0000 before).
+void checkDataset(const Dataset& data, const char* which, const TrainingConfig& config,
+                  const TrainingCallbacks& cb) {
+  std::string where = std::string("the ") + which + " set in " +
+                      (config.dataDir.empty() ? std::string(GRAPHC_FASHION_MNIST_DIR)
+                                              : config.dataDir);
+  std::vector<int64_t> shape = data.imageShape();
+  int64_t perImage = 1;
+  for (int64_t d : shape) perImage *= d;
+  if (cb.sampleElements > 0 && perImage != cb.sampleElements) {
+    std::string dims;
+    for (int64_t d : shape) dims += (dims.empty() ? "" : "x") + std::to_string(d);
+    throw Error(GRAPHC_INVALID_ARGUMENT, where + " has images of " + dims + " (" +
+                                             std::to_string(perImage) +
+                                             " values); the model takes " +
+                                             std::to_string(cb.sampleElements) + " per sample");
+  }
+  if (cb.numClasses > 0) {
+    Tensor labels = data.labels();
+    const int64_t* values = static_cast<const int64_t*>(labels.rawData());
+    for (int64_t i = 0; i < labels.numel(); ++i)
+      if (values[i] < 0 || values[i] >= cb.numClasses)
+        throw Error(GRAPHC_INVALID_ARGUMENT,
+                    where + ": label " + std::to_string(i) + " is " + std::to_string(values[i]) +
+                        ", outside the model's " + std::to_string(cb.numClasses) +
+                        " classes (0 to " + std::to_string(cb.numClasses - 1) + ")");
+  }
+}
+
 // Flags that contradict each other are refused before any work.
 void checkFlags(const TrainingConfig& config) {
   if (!config.resumePath.empty() && !config.loadPath.empty())
@@ -266,6 +297,7 @@ TrainingSummary runTraining(const TrainingConfig& config, const TrainingCallback
   if (testCount == 0)
     throw Error(GRAPHC_INVALID_ARGUMENT,
                 "the test set in " + config.dataDir + " is empty; there is nothing to evaluate on");
+  checkDataset(test, "test", config, cb);
   DataLoader testLoader(test, testOptions);
 
   TrainingSummary summary;
@@ -320,6 +352,7 @@ TrainingSummary runTraining(const TrainingConfig& config, const TrainingCallback
   if (trainCount == 0)
     throw Error(GRAPHC_INVALID_ARGUMENT,
                 "the training set in " + config.dataDir + " is empty; there is nothing to train on");
+  checkDataset(train, "training", config, cb);
   LoaderOptions trainOptions = testOptions;
   trainOptions.shuffle = true;
   DataLoader trainLoader(train, trainOptions);

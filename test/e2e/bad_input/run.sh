@@ -153,5 +153,31 @@ else
   failed=$((failed + 1))
 fi
 
+# Data the model cannot use is refused before the first step, naming the
+# set: a label outside its 10 classes, images of another size, an empty set.
+make_data() { # DIR ROWS COLS COUNT BAD_LABEL
+  python3 - "$@" <<'PY'
+import os, struct, sys
+d, rows, cols, n, bad = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
+os.makedirs(d, exist_ok=True)
+for split in ("train", "t10k"):
+    with open(f"{d}/{split}-images-idx3-ubyte", "wb") as f:
+        f.write(struct.pack(">IIII", 2051, n, rows, cols) + bytes((i * 7) % 256 for i in range(n * rows * cols)))
+    labels = [i % 10 for i in range(n)]
+    if split == "train" and n > 3 and bad >= 0:
+        labels[3] = bad
+    with open(f"{d}/{split}-labels-idx1-ubyte", "wb") as f:
+        f.write(struct.pack(">II", 2049, n) + bytes(labels))
+PY
+}
+make_data "$work/labels" 28 28 16 200
+expect 1 "the training set in $work/labels: label 3 is 200, outside the model's 10 classes" \
+  --data "$work/labels" --batch 8
+make_data "$work/small" 8 8 16 -1
+expect 1 "the test set in $work/small has images of 1x8x8 (64 values); the model takes 784 per sample" \
+  --data "$work/small" --batch 8
+make_data "$work/empty" 28 28 0 -1
+expect 1 "the test set in $work/empty is empty" --data "$work/empty" --batch 8
+
 echo "$passed passed, $failed failed"
 [[ $failed -eq 0 ]]

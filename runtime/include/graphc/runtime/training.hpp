@@ -52,6 +52,11 @@ struct TrainingCallbacks {
   std::function<std::map<std::string, Tensor>()> checkpointTensors;
   // Copies a checkpoint's tensors in; `withOptimizer` false for --load.
   std::function<void(const std::map<std::string, Tensor> &, bool withOptimizer)> restore;
+  // What the model takes, so that a data set it cannot use is refused before
+  // the first step (0: not checked): the values of one input sample, and the
+  // number of classes a label must be below.
+  int64_t sampleElements = 0;
+  int64_t numClasses = 0;
 };
 
 struct TrainingSummary {
