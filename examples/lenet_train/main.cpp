@@ -17,6 +17,8 @@ int main(int argc, char **argv) {
     options.loss = graphc::ClassificationLoss::CrossEntropy;
     options.optimizer = training_flags::optimizerConfig();
     auto summary = graphc::fit(net, options, training_flags::config("lenet5"));
+    if (summary.interruptedBy)
+      return 128 + summary.interruptedBy; // SIGINT 130, SIGTERM 143
     std::cout << "test accuracy: " << 100 * summary.testAccuracy << "%\n";
   } catch (const std::exception &e) {
     std::cerr << "lenet_train: " << e.what() << "\n";

@@ -18,6 +18,8 @@ int main(int argc, char **argv) {
     options.loss = graphc::ClassificationLoss::NLL;
     options.optimizer = training_flags::optimizerConfig();
     auto summary = graphc::fit(*model, options, training_flags::config("mlp"));
+    if (summary.interruptedBy)
+      return 128 + summary.interruptedBy; // SIGINT 130, SIGTERM 143
     std::cout << "test accuracy: " << 100 * summary.testAccuracy << "%\n";
   } catch (const std::exception &e) {
     std::cerr << "mlp_train: " << e.what() << "\n";

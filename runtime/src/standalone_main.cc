@@ -168,6 +168,7 @@ int main(int argc, char** argv) {
     double beforeTraining =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - mainStart).count();
     graphc::rt::TrainingSummary summary = graphc::rt::runTraining(config, callbacks);
+    if (summary.interruptedBy) return 128 + summary.interruptedBy;  // 130, 143
     std::printf("test accuracy: %.2f%%\n", 100 * summary.testAccuracy);
     if (reportStartup)
       // main() to the first training step, minus reading the data sets.

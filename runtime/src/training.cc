@@ -4,6 +4,7 @@
 
 #include <fcntl.h>
 #include <sys/file.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -12,7 +13,9 @@
 #include <cctype>
 #include <cerrno>
 #include <cmath>
+#include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <memory>
 #include <cstring>
 #include <fstream>
@@ -258,6 +261,62 @@ void checkDataset(const Dataset& data, const char* which, const TrainingConfig& 
   }
 }
 
+// SIGINT and SIGTERM during training: the handler only records the signal;
+// the loop finishes its step, writes a checkpoint of the exact position and
+// returns (the caller exits with 128 + the signal). The previous handlers
+// come back when the loop ends.
+volatile sig_atomic_t g_stopSignal = 0;
+
+extern "C" void recordStopSignal(int signal) { g_stopSignal = signal; }
+
+class StopSignals {
+ public:
+  StopSignals() {
+    g_stopSignal = 0;
+    struct sigaction action {};
+    action.sa_handler = recordStopSignal;
+    sigemptyset(&action.sa_mask);
+    sigaction(SIGINT, &action, &previousInt_);
+    sigaction(SIGTERM, &action, &previousTerm_);
+  }
+  StopSignals(const StopSignals&) = delete;
+  StopSignals& operator=(const StopSignals&) = delete;
+  ~StopSignals() {
+    sigaction(SIGINT, &previousInt_, nullptr);
+    sigaction(SIGTERM, &previousTerm_, nullptr);
+  }
+
+ private:
+  struct sigaction previousInt_ {}, previousTerm_ {};
+};
+
+// A test hook (docs/testing.md): GRAPHC_RAISE_SIGNAL_AT_STEP=N:SIG raises
+// signal SIG after training step N, so a test interrupts a run at an exact
+// step instead of racing it with a timer.
+void raiseSignalForTest(int64_t step) {
+  static const char* hook = std::getenv("GRAPHC_RAISE_SIGNAL_AT_STEP");
+  if (!hook) return;
+  char* end = nullptr;
+  long long at = std::strtoll(hook, &end, 10);
+  if (end && *end == ':' && at == step) std::raise(std::atoi(end + 1));
+}
+
+// A double written so that reading it back gives the same bits.
+std::string exactText(double value) {
+  char text[40];
+  std::snprintf(text, sizeof text, "%.17g", value);
+  return text;
+}
+
+double metadataReal(const std::string& path, const std::string& key, const std::string& text) {
+  char* end = nullptr;
+  double value = text.empty() ? 0 : std::strtod(text.c_str(), &end);
+  if (text.empty() || *end != '\0' || !std::isfinite(value))
+    throw Error(GRAPHC_DATA_LOSS, path + ": the checkpoint's metadata '" + key + "' is '" + text +
+                                      "', expected a finite number");
+  return value;
+}
+
 // Flags that contradict each other are refused before any work.
 void checkFlags(const TrainingConfig& config) {
   if (!config.resumePath.empty() && !config.loadPath.empty())
@@ -303,6 +362,8 @@ TrainingSummary runTraining(const TrainingConfig& config, const TrainingCallback
   TrainingSummary summary;
   summary.dataLoadSeconds = dataLoadSeconds;
   int firstEpoch = 0;
+  int64_t firstBatch = 0, firstSeen = 0;
+  double firstLossSum = 0;
   if (!config.resumePath.empty() || !config.loadPath.empty()) {
     bool resume = !config.resumePath.empty();
     const std::string& path = resume ? config.resumePath : config.loadPath;
@@ -316,13 +377,28 @@ TrainingSummary runTraining(const TrainingConfig& config, const TrainingCallback
                                              "metadata); use --load for weights only");
       firstEpoch = static_cast<int>(metadataInteger(path, "epoch", epoch->second, 0, 1000000));
       summary.steps = metadataInteger(path, "step", step->second, 0, INT64_MAX);
+      // An interrupted run: its position inside the epoch, and the running
+      // loss so far, so that the epoch's line comes out as uninterrupted.
+      if (auto batch = metadata.find("epoch_batch"); batch != metadata.end()) {
+        firstBatch = metadataInteger(path, "epoch_batch", batch->second, 0, INT64_MAX);
+        auto sum = metadata.find("train_loss_sum"), seenText = metadata.find("train_seen");
+        if (sum == metadata.end() || seenText == metadata.end())
+          throw Error(GRAPHC_DATA_LOSS, path + ": an interrupted run's checkpoint without its "
+                                               "running loss (train_loss_sum, train_seen)");
+        firstLossSum = metadataReal(path, "train_loss_sum", sum->second);
+        firstSeen = metadataInteger(path, "train_seen", seenText->second, 0, INT64_MAX);
+      }
       if (firstEpoch >= config.epochs) {
         std::printf("%s: the run finished %d of %d epoch(s) already; nothing to train "
                     "(--epochs %d or more goes on)\n",
                     path.c_str(), firstEpoch, config.epochs, firstEpoch + 1);
       } else {
-        std::printf("resumed from epoch %d, step %lld of %s\n", firstEpoch,
-                    (long long)summary.steps, path.c_str());
+        if (firstBatch > 0)
+          std::printf("resumed from epoch %d, batch %lld, step %lld of %s\n", firstEpoch + 1,
+                      (long long)firstBatch, (long long)summary.steps, path.c_str());
+        else
+          std::printf("resumed from epoch %d, step %lld of %s\n", firstEpoch,
+                      (long long)summary.steps, path.c_str());
       }
     } else {
       for (auto it = tensors.begin(); it != tensors.end();)
@@ -364,6 +440,19 @@ TrainingSummary runTraining(const TrainingConfig& config, const TrainingCallback
     if (!metrics)
       throw Error(GRAPHC_IO_ERROR, "cannot write metrics to " + config.metricsPath);
   }
+  // What a checkpoint's metadata holds besides the position.
+  auto checkpointMetadata = [&](int completedEpochs) {
+    std::map<std::string, std::string> metadata = config.description;
+    metadata["format"] = "graphc-checkpoint-1";
+    metadata["epoch"] = std::to_string(completedEpochs);
+    metadata["step"] = std::to_string(summary.steps);
+    // The data order is a function of (seed, epoch): that is the whole RNG state.
+    metadata["seed"] = std::to_string(config.seed);
+    metadata["data_order"] = "graphc_loader_set_epoch(seed, epoch)";
+    metadata["optimizer_prefix"] = kOptimizerPrefix;
+    return metadata;
+  };
+  StopSignals stopSignals;
   auto runStart = Clock::now();
   for (int epoch = firstEpoch; epoch < config.epochs; ++epoch) {
     trainLoader.setEpoch(epoch);
@@ -371,6 +460,12 @@ TrainingSummary runTraining(const TrainingConfig& config, const TrainingCallback
     auto epochStart = Clock::now();
     double lossSum = 0;
     int64_t seen = 0, batch = 0;
+    if (epoch == firstEpoch && firstBatch > 0) {
+      trainLoader.seek(firstBatch);
+      batch = firstBatch;
+      lossSum = firstLossSum;
+      seen = firstSeen;
+    }
     Tensor images, labels;
     while (trainLoader.next(images, labels)) {
       if (summary.steps == 0 && summary.secondsToFirstStep == 0)
@@ -389,6 +484,31 @@ TrainingSummary runTraining(const TrainingConfig& config, const TrainingCallback
       seen += size;
       double elapsed = std::chrono::duration<double>(Clock::now() - epochStart).count();
       progress.update(batch, lossSum / seen, seen / std::max(elapsed, 1e-9), elapsed);
+      raiseSignalForTest(summary.steps);
+      if (g_stopSignal && batch < batches) {
+        // Interrupted: the step is done; save the exact position.
+        summary.interruptedBy = g_stopSignal;
+        std::printf("\ninterrupted by %s at epoch %d, batch %lld of %lld (step %lld)\n",
+                    g_stopSignal == SIGINT ? "SIGINT" : "SIGTERM", epoch + 1, (long long)batch,
+                    (long long)batches, (long long)summary.steps);
+        if (!config.savePath.empty()) {
+          std::map<std::string, std::string> metadata = checkpointMetadata(epoch);
+          metadata["epoch_batch"] = std::to_string(batch);
+          metadata["train_loss_sum"] = exactText(lossSum);
+          metadata["train_seen"] = std::to_string(seen);
+          saveSafetensors(config.savePath, cb.checkpointTensors(), metadata);
+          std::printf("saved %s; continue with --resume %s\n", config.savePath.c_str(),
+                      config.savePath.c_str());
+        } else {
+          std::printf("nothing saved (no --save)\n");
+        }
+        std::fflush(stdout);
+        if (metrics.is_open()) {
+          metrics.close();
+          writePlot(config.metricsPath);
+        }
+        return summary;
+      }
     }
     double trainSeconds = std::chrono::duration<double>(Clock::now() - epochStart).count();
     Evaluation e = evaluate(cb, testLoader, testCount);
@@ -414,17 +534,8 @@ TrainingSummary runTraining(const TrainingConfig& config, const TrainingCallback
       metrics << line.dump() << "\n";
       metrics.flush();
     }
-    if (!config.savePath.empty()) {
-      std::map<std::string, std::string> metadata = config.description;
-      metadata["format"] = "graphc-checkpoint-1";
-      metadata["epoch"] = std::to_string(epoch + 1);
-      metadata["step"] = std::to_string(summary.steps);
-      // The data order is a function of (seed, epoch): that is the whole RNG state.
-      metadata["seed"] = std::to_string(config.seed);
-      metadata["data_order"] = "graphc_loader_set_epoch(seed, epoch)";
-      metadata["optimizer_prefix"] = kOptimizerPrefix;
-      saveSafetensors(config.savePath, cb.checkpointTensors(), metadata);
-    }
+    if (!config.savePath.empty())
+      saveSafetensors(config.savePath, cb.checkpointTensors(), checkpointMetadata(epoch + 1));
   }
   if (metrics.is_open()) {
     metrics.close();

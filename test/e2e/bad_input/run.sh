@@ -179,5 +179,30 @@ expect 1 "the test set in $work/small has images of 1x8x8 (64 values); the model
 make_data "$work/empty" 28 28 0 -1
 expect 1 "the test set in $work/empty is empty" --data "$work/empty" --batch 8
 
+# SIGINT and SIGTERM: the step finishes, a checkpoint of the exact position
+# is written, the run exits with 130 / 143, and --resume continues with the
+# next batch, ending byte for byte where an uninterrupted run ends.
+# (GRAPHC_RAISE_SIGNAL_AT_STEP=N:SIG raises the signal after step N.)
+run=(--limit-train 640 --limit-test 64 --batch 64 --epochs 2 --seed 3)
+"$exe" "${run[@]}" --save "$work/full.safetensors" > "$work/full.txt" 2>&1
+GRAPHC_RAISE_SIGNAL_AT_STEP=13:2 expect 130 \
+  "interrupted by SIGINT at epoch 2, batch 3 of 10 (step 13)" "${run[@]}" --save "$work/part.safetensors"
+output=$(GRAPHC_RAISE_SIGNAL_AT_STEP=13:2 "$exe" "${run[@]}" --save "$work/part.safetensors" 2>&1)
+pass "the interrupted run says how to resume" \
+  test -n "$(grep -F "continue with --resume $work/part.safetensors" <<< "$output")"
+expect 0 "resumed from epoch 2, batch 3, step 13 of $work/part.safetensors" "${run[@]}" \
+  --resume "$work/part.safetensors" --save "$work/part.safetensors"
+pass "interrupted + resumed ends byte for byte as uninterrupted" \
+  cmp -s "$work/full.safetensors" "$work/part.safetensors"
+GRAPHC_RAISE_SIGNAL_AT_STEP=13:2 "$exe" "${run[@]}" --save "$work/part2.safetensors" > /dev/null 2>&1
+"$exe" "${run[@]}" --resume "$work/part2.safetensors" --save "$work/part2.safetensors" 2>&1 |
+  grep '^epoch 2:' | sed 's/, [0-9]* images.s//' > "$work/resumed_epoch2.txt"
+grep '^epoch 2:' "$work/full.txt" | sed 's/, [0-9]* images.s//' > "$work/full_epoch2.txt"
+pass "the resumed epoch's line equals the uninterrupted one's" \
+  bash -c "test -s '$work/full_epoch2.txt' && diff -q '$work/full_epoch2.txt' '$work/resumed_epoch2.txt'"
+GRAPHC_RAISE_SIGNAL_AT_STEP=4:15 expect 143 "interrupted by SIGTERM at epoch 1, batch 4 of 10" \
+  "${run[@]}" --save "$work/term.safetensors"
+GRAPHC_RAISE_SIGNAL_AT_STEP=4:2 expect 130 "nothing saved (no --save)" "${run[@]}"
+
 echo "$passed passed, $failed failed"
 [[ $failed -eq 0 ]]

@@ -66,6 +66,9 @@ struct TrainingSummary {
   // Seconds from the call to the start of the first training step, and how
   // much of that went to loading the data sets (for the startup budget).
   double secondsToFirstStep = 0, dataLoadSeconds = 0;
+  // SIGINT or SIGTERM stopped the run after a step (its position is in the
+  // --save checkpoint): the caller exits with 128 + this.
+  int interruptedBy = 0;
 };
 
 // Sets config.mean and config.std from a `--normalize MEAN,STD` value; throws
