@@ -600,10 +600,11 @@ TrainingCallbacks Program::trainingCallbacks() {
   bool classIndices = false;
   for (int32_t i = 0; train && i < train->num_arguments; ++i) {
     const graphc_model_tensor_t& t = train->arguments[i];
-    if (t.role == GRAPHC_ROLE_INPUT && t.rank >= 1 && t.shape[0] == -1) {
+    if (t.role == GRAPHC_ROLE_INPUT && t.rank >= 1 && (t.shape[0] == -1 || t.shape[0] > 0)) {
       callbacks.sampleElements = 1;
       for (int32_t d = 1; d < t.rank; ++d)
         callbacks.sampleElements *= t.shape[d] < 0 ? 0 : t.shape[d];
+      callbacks.fixedBatch = t.shape[0] > 0 ? t.shape[0] : 0;
     }
     if (t.role == GRAPHC_ROLE_TARGET) classIndices = t.dtype == GRAPHC_DTYPE_I64 && t.rank == 1;
   }

@@ -91,6 +91,7 @@ int main(int argc, char** argv) {
   bool reportStartup = false;
   config.learningRate = 1e-3;
   int threads = 0;
+  bool batchGiven = false;
   // getopt_long: long options only, "--flag value" or "--flag=value"; an
   // unknown or incomplete flag is reported by getopt itself.
   enum : int {
@@ -122,7 +123,10 @@ int main(int argc, char** argv) {
       switch (code) {
         case kData: config.dataDir = value; break;
         case kEpochs: config.epochs = static_cast<int>(integerValue("epochs", value, 1, 1000000)); break;
-        case kBatch: config.batchSize = integerValue("batch", value, 1, 1 << 24); break;
+        case kBatch:
+          config.batchSize = integerValue("batch", value, 1, 1 << 24);
+          batchGiven = true;
+          break;
         case kLr: config.learningRate = realValue("lr", value, 0); break;
         case kSeed: config.seed = seedValue("seed", value); break;
         // libomp aborts on absurd thread counts; 1024 is far beyond any use.
@@ -155,6 +159,10 @@ int main(int argc, char** argv) {
   try {
     graphc::rt::Program program(graphc_standalone_model);
     program.init(config.seed);
+    graphc::rt::TrainingCallbacks callbacks = program.trainingCallbacks();
+    // An executable compiled with --batch=N trains at N unless told otherwise
+    // (and refuses another --batch).
+    if (!batchGiven && callbacks.fixedBatch > 0) config.batchSize = callbacks.fixedBatch;
     const char* name = graphc_standalone_model->name;
     config.description = {{"model", name}, {"lr", std::to_string(config.learningRate)},
                           {"batch", std::to_string(config.batchSize)}};
@@ -164,7 +172,6 @@ int main(int argc, char** argv) {
     // The step count is stored with the state but is not an optimizer tensor.
     std::printf("%s: %zu parameters, %zu optimizer state tensors\n", name, parameters,
                 state > 0 ? state - 1 : 0);
-    graphc::rt::TrainingCallbacks callbacks = program.trainingCallbacks();
     double beforeTraining =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - mainStart).count();
     graphc::rt::TrainingSummary summary = graphc::rt::runTraining(config, callbacks);

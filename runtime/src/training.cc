@@ -334,6 +334,12 @@ void checkFlags(const TrainingConfig& config) {
 
 TrainingSummary runTraining(const TrainingConfig& config, const TrainingCallbacks& cb) {
   checkFlags(config);
+  if (cb.fixedBatch > 0 && config.batchSize != cb.fixedBatch)
+    throw Error(GRAPHC_INVALID_ARGUMENT,
+                "the training step was compiled for batches of " +
+                    std::to_string(cb.fixedBatch) + " (graphc --batch=" +
+                    std::to_string(cb.fixedBatch) + "); --batch " +
+                    std::to_string(config.batchSize) + " cannot run it");
   std::vector<std::unique_ptr<OutputLock>> locks;
   for (const std::string* output : {&config.savePath, &config.metricsPath})
     if (!output->empty()) locks.push_back(std::make_unique<OutputLock>(*output));
@@ -431,6 +437,8 @@ TrainingSummary runTraining(const TrainingConfig& config, const TrainingCallback
   checkDataset(train, "training", config, cb);
   LoaderOptions trainOptions = testOptions;
   trainOptions.shuffle = true;
+  // A fixed-batch training step cannot take the smaller last batch.
+  trainOptions.dropLast = cb.fixedBatch > 0;
   DataLoader trainLoader(train, trainOptions);
   int64_t batches = trainLoader.numBatches();
 

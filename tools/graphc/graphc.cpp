@@ -244,6 +244,25 @@ bool checkStandaloneModel(const llvm::StringMap<graphc::FunctionSignature> &sign
                    << name << "' has " << llvm::count(roles, GRAPHC_ROLE_INPUT) << " inputs\n";
       return false;
     }
+    // What the executable's data loader gives: float32 images, batch first,
+    // and int64 class labels [B].
+    const graphc::FunctionSignature &sig = signatures.find(name)->second;
+    for (auto [role, tensor] : llvm::zip(roles, sig.arguments)) {
+      if (role == GRAPHC_ROLE_INPUT && (tensor.dtype != GRAPHC_DTYPE_F32 || tensor.shape.size() < 2)) {
+        llvm::errs() << "graphc: error: a standalone executable feeds the model float32 images "
+                        "[B, ...]; its input '"
+                     << tensor.name << "' is " << graphc_dtype_name(tensor.dtype) << " of rank "
+                     << tensor.shape.size() << "\n";
+        return false;
+      }
+      if (role == GRAPHC_ROLE_TARGET && (tensor.dtype != GRAPHC_DTYPE_I64 || tensor.shape.size() != 1)) {
+        llvm::errs() << "graphc: error: a standalone executable trains from class labels (int64 "
+                        "[B]); the loss takes a target of "
+                     << graphc_dtype_name(tensor.dtype) << " of rank " << tensor.shape.size()
+                     << " (--loss=" << lossName << "); use --loss=cross_entropy or --loss=nll\n";
+        return false;
+      }
+    }
   }
   return true;
 }
@@ -384,17 +403,27 @@ int run() {
     if (failed(pm.run(*module)))
       return 1;
   }
+  if (train && failed(addTrainStep(*module)))
+    return 1;
   if (batch != 0) {
+    // The model at the static batch, and with --train its loss, gradients
+    // and train_step; `eval` keeps a dynamic batch, so that a fixed-batch
+    // executable still evaluates every test image (the last batch of a test
+    // set is usually smaller).
     PassManager pm(context.get());
-    graphc::SpecializeBatchOptions specialize;
-    specialize.function = function;
-    specialize.batch = batch;
-    pm.addPass(graphc::createSpecializeBatch(specialize));
+    for (func::FuncOp f : module->getOps<func::FuncOp>()) {
+      if (f.isExternal() || (train && f.getName() == "eval"))
+        continue;
+      if (!train && f.getName() != function)
+        continue;
+      graphc::SpecializeBatchOptions specialize;
+      specialize.function = f.getName().str();
+      specialize.batch = batch;
+      pm.addPass(graphc::createSpecializeBatch(specialize));
+    }
     if (failed(pm.run(*module)))
       return 1;
   }
-  if (train && failed(addTrainStep(*module)))
-    return 1;
 
   PendingOutput output(outputFile);
   switch (emit) {

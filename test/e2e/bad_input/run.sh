@@ -204,5 +204,24 @@ GRAPHC_RAISE_SIGNAL_AT_STEP=4:15 expect 143 "interrupted by SIGTERM at epoch 1, 
   "${run[@]}" --save "$work/term.safetensors"
 GRAPHC_RAISE_SIGNAL_AT_STEP=4:2 expect 130 "nothing saved (no --save)" "${run[@]}"
 
+# graphc --emit=exe refuses at compile time a model the executable cannot
+# train (its data loader gives images and int64 class labels).
+output=$("$graphc" "$work/mlp.mlir" --train --loss=mse --emit=exe -o "$work/mse_exe" 2>&1)
+pass "--emit=exe refuses an MSE target at compile time" \
+  test -n "$(grep -F "trains from class labels (int64 [B]); the loss takes a target of float32" <<< "$output")"
+pass "... and writes no executable" test ! -e "$work/mse_exe"
+
+# A fixed-batch executable (--batch=64) trains at 64, drops the last partial
+# training batch, still evaluates every test image, and refuses another --batch.
+"$graphc" "$work/mlp.mlir" --train --loss=nll --batch=64 --emit=exe -o "$work/mlp64" ||
+  echo "FAIL: graphc --batch=64 --emit=exe"
+exe_dynamic=$exe
+exe=$work/mlp64
+expect 0 "epoch 1: train loss" --limit-train 150 --limit-test 100 --epochs 1
+expect 0 "/100), " --limit-train 150 --limit-test 100 --epochs 1
+expect 1 "the training step was compiled for batches of 64 (graphc --batch=64); --batch 32 cannot run it" \
+  --batch 32 --limit-train 150 --limit-test 100
+exe=$exe_dynamic
+
 echo "$passed passed, $failed failed"
 [[ $failed -eq 0 ]]

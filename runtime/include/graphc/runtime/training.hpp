@@ -57,6 +57,10 @@ struct TrainingCallbacks {
   // number of classes a label must be below.
   int64_t sampleElements = 0;
   int64_t numClasses = 0;
+  // The batch the training step was compiled for (graphc --batch=N), or 0
+  // for any batch. The loop then requires --batch N and drops the last
+  // partial training batch (drop_last); evaluation takes any batch.
+  int64_t fixedBatch = 0;
 };
 
 struct TrainingSummary {
