@@ -141,3 +141,13 @@ func.func @declared_multiples(%g: tensor<?x3xf32> {graph.batch_multiples = array
 func.func @bad_declared_multiples(%g: tensor<?x3xf32> {graph.batch_multiples = array<i64: 2, 1>}) {
   return
 }
+
+// -----
+
+// Tests that a constant too large to embed is refused at the op (it ended in
+// "LLVM ERROR: out of memory" before).
+func.func @huge_constant() -> tensor<1099511627776xf32> {
+  // expected-error @+1 {{'graph.constant' op value of type 'tensor<1099511627776xf32>' holds more than 2^30 bytes, more than graphc embeds in a binary}}
+  %c = graph.constant dense<1.0> : tensor<1099511627776xf32>
+  return %c : tensor<1099511627776xf32>
+}

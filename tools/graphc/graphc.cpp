@@ -14,6 +14,7 @@
 #include "graphc/Builder/Trace.h"
 #include "graphc/JIT/Jit.h"
 #include "graphc/Pipelines/Pipelines.h"
+#include "graphc/Support/InputLimits.h"
 #include "graphc/Transforms/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -387,7 +388,9 @@ int run() {
   if (!file)
     return fail(error);
   llvm::SourceMgr sourceMgr;
-  sourceMgr.AddNewSourceBuffer(std::move(file), llvm::SMLoc());
+  unsigned buffer = sourceMgr.AddNewSourceBuffer(std::move(file), llvm::SMLoc());
+  if (!graphc::checkNestingDepth(sourceMgr, buffer))
+    return 1;
   SourceMgrDiagnosticHandler diagnostics(sourceMgr, context.get());
   OwningOpRef<ModuleOp> module = parseSourceFile<ModuleOp>(sourceMgr, context.get());
   if (!module)

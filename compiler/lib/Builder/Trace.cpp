@@ -5,6 +5,7 @@
 #include "graphc/Builder/Losses.h"
 #include "graphc/Dialect/Graph/BatchMultiples.h"
 #include "graphc/Pipelines/Pipelines.h"
+#include "graphc/Support/InputLimits.h"
 #include "graphc/Transforms/Passes.h"
 
 #include "mlir/IR/Diagnostics.h"
@@ -93,10 +94,15 @@ Graph Graph::load(const std::string &path) {
   if (!file)
     throw std::runtime_error("cannot read graph " + path + ": " + error);
   llvm::SourceMgr sourceMgr;
-  sourceMgr.AddNewSourceBuffer(std::move(file), llvm::SMLoc());
+  unsigned buffer = sourceMgr.AddNewSourceBuffer(std::move(file), llvm::SMLoc());
   // Diagnostics print as FILE:LINE:COL with the offending line, like mlir-opt's.
   std::string collected;
   llvm::raw_string_ostream os(collected);
+  sourceMgr.setDiagHandler([](const llvm::SMDiagnostic &d, void *out) {
+    d.print(nullptr, *static_cast<llvm::raw_string_ostream *>(out));
+  }, &os);
+  if (!checkNestingDepth(sourceMgr, buffer))
+    throw std::runtime_error("cannot parse graph " + path + ":\n" + collected);
   SourceMgrDiagnosticHandler handler(sourceMgr, ctx.get(), os);
   OwningOpRef<ModuleOp> module = parseSourceFile<ModuleOp>(sourceMgr, ctx.get());
   if (!module)

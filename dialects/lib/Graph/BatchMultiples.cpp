@@ -86,9 +86,35 @@ private:
     return zeros;
   }
 
+  /// A size no target could hold: more than 2^40 bytes per batch-sized
+  /// element (or, for a constant, which lives in the binary, 2^30 bytes).
+  /// Refused here rather than by "LLVM ERROR: out of memory" in the backend.
+  static LogicalResult checkAddressable(Operation *op, Value value) {
+    auto type = rankedType(value);
+    if (!type || !type.getElementType().isIntOrFloat())
+      return success();
+    const uint64_t limit = isa<ConstantOp>(op) ? (uint64_t(1) << 30) : (uint64_t(1) << 40);
+    uint64_t bytes = std::max<uint64_t>(type.getElementTypeBitWidth() / 8, 1);
+    for (int64_t d : type.getShape()) {
+      if (ShapedType::isDynamic(d) || d == 0)
+        continue;
+      if (bytes > limit / uint64_t(d))
+        return op->emitOpError() << "value of type " << type << " holds more than "
+                                 << (isa<ConstantOp>(op) ? "2^30 bytes, more than graphc embeds "
+                                                           "in a binary"
+                                                         : "2^40 bytes, more than the target "
+                                                           "can address");
+      bytes *= uint64_t(d);
+    }
+    return success();
+  }
+
   LogicalResult visit(Operation *op) {
     if (op->getNumResults() == 0)
       return success();
+    for (Value result : op->getResults())
+      if (failed(checkAddressable(op, result)))
+        return failure();
     if (auto call = dyn_cast<CallOpInterface>(op))
       return visitCall(call);
     if (op->getNumResults() != 1 || !rankedType(op->getResult(0))) {

@@ -4,6 +4,8 @@
 // RUN: not graphc %s --emit=exe 2>&1 | FileCheck %s --check-prefix=EXE
 // RUN: not graphc %s --train --loss=hinge 2>&1 | FileCheck %s --check-prefix=LOSS
 // RUN: not graphc %S/Inputs/prediction_2b.mlir --train --loss=mse 2>&1 | FileCheck %s --check-prefix=PREDICTION
+// RUN: python3 -c "print('#a = ' + '[' * 10000 + ']' * 10000)" > %t.deep.mlir
+// RUN: not graphc %t.deep.mlir 2>&1 | FileCheck %s --check-prefix=DEEP
 // RUN: not graphc %S/Inputs/trainable.mlir --train --loss=mse --optimizer=adam --beta1=nan 2>&1 | FileCheck %s --check-prefix=BETA1
 // RUN: not graphc %S/Inputs/trainable.mlir --train --loss=mse --optimizer=adam --eps=-1 2>&1 | FileCheck %s --check-prefix=EPS
 // RUN: not graphc %S/Inputs/trainable.mlir --train --loss=mse --momentum=-0.5 2>&1 | FileCheck %s --check-prefix=MOMENTUM
@@ -29,3 +31,6 @@ func.func @forward(%a: tensor<4x3xf32>, %b: tensor<5xf32>) -> tensor<4x3xf32> {
 // EPS: error: --eps=-1 is out of range: it must be in [0, inf)
 // MOMENTUM: error: --momentum=-0.5 is out of range: it must be in [0, inf)
 // DECAY: error: --weight-decay=-2 is out of range: it must be in [0, inf)
+// A file nested 10,000 brackets deep is refused before MLIR's recursive
+// parser could overflow its stack.
+// DEEP: deep.mlir:1:262: error: nesting deeper than 256 levels; graphc refuses the file rather than overflow the parser's stack
