@@ -192,6 +192,9 @@ LogicalResult addTrainStep(ModuleOp module) {
   applyGraphDefaults(module);
   if (failed(checkHyperparameters(module)))
     return failure();
+  if (optimizerName != "sgd" && optimizerName != "adam" && optimizerName != "adamw")
+    return emitError(module.getLoc())
+           << "unknown --optimizer '" << optimizerName << "' (sgd, adam or adamw)";
   auto loss = parseLoss(lossName);
   if (!loss)
     return emitError(module.getLoc())

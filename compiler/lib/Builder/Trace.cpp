@@ -177,6 +177,27 @@ LogicalResult addTrainingFunctions(ModuleOp module, const std::string &forward, 
                 "target's are (sum or reshape it)";
     }
   }
+  // A prediction the loss cannot take is refused at the model's return too,
+  // not inside the loss's decomposition (which the user never wrote).
+  if (auto model = module.lookupSymbol<func::FuncOp>(forward);
+      model && !model.isExternal() && model.getNumResults() > 0) {
+    auto prediction = dyn_cast<RankedTensorType>(model.getResultTypes()[0]);
+    bool classes = loss == LossKind::CrossEntropy || loss == LossKind::NLL;
+    const char *lossName = loss == LossKind::CrossEntropy ? "cross_entropy"
+                           : loss == LossKind::NLL        ? "nll"
+                           : loss == LossKind::MSE        ? "mse"
+                                                          : "bce_with_logits";
+    if (!prediction || !isa<FloatType>(prediction.getElementType()) ||
+        (classes && prediction.getRank() != 2)) {
+      std::string type;
+      llvm::raw_string_ostream os(type);
+      os << model.getResultTypes()[0];
+      return model.front().getTerminator()->emitError()
+             << "'" << forward << "' returns " << type << "; --loss=" << lossName << " takes "
+             << (classes ? "class scores [B, C] (float, rank 2)" : "a float tensor")
+             << (classes ? " (--loss=mse takes any float prediction)" : "");
+    }
+  }
   appendLossFunction(module, forward, loss, "loss");
   appendEvalFunction(module, forward, loss, "eval");
   // Only the loss is differentiated; the model and eval stay inference functions.

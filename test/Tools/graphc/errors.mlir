@@ -6,6 +6,8 @@
 // RUN: not graphc %S/Inputs/prediction_2b.mlir --train --loss=mse 2>&1 | FileCheck %s --check-prefix=PREDICTION
 // RUN: python3 -c "print('#a = ' + '[' * 10000 + ']' * 10000)" > %t.deep.mlir
 // RUN: not graphc %t.deep.mlir 2>&1 | FileCheck %s --check-prefix=DEEP
+// RUN: not graphc %S/Inputs/trainable.mlir --train --loss=mse --optimizer=rmsprop 2>&1 | FileCheck %s --check-prefix=OPTIMIZER
+// RUN: not graphc %S/Inputs/rank1_prediction.mlir --train --loss=cross_entropy 2>&1 | FileCheck %s --check-prefix=CLASSES
 // RUN: not graphc %S/Inputs/trainable.mlir --train --loss=mse --optimizer=adam --beta1=nan 2>&1 | FileCheck %s --check-prefix=BETA1
 // RUN: not graphc %S/Inputs/trainable.mlir --train --loss=mse --optimizer=adam --eps=-1 2>&1 | FileCheck %s --check-prefix=EPS
 // RUN: not graphc %S/Inputs/trainable.mlir --train --loss=mse --momentum=-0.5 2>&1 | FileCheck %s --check-prefix=MOMENTUM
@@ -34,3 +36,9 @@ func.func @forward(%a: tensor<4x3xf32>, %b: tensor<5xf32>) -> tensor<4x3xf32> {
 // A file nested 10,000 brackets deep is refused before MLIR's recursive
 // parser could overflow its stack.
 // DEEP: deep.mlir:1:262: error: nesting deeper than 256 levels; graphc refuses the file rather than overflow the parser's stack
+// An unknown optimizer is named as the flag, and a prediction the loss cannot
+// take is refused at the model's return (not inside the loss's ops, at
+// "<graphc --train>:0", as before).
+// OPTIMIZER: trainable.mlir:0:0: error: unknown --optimizer 'rmsprop' (sgd, adam or adamw)
+// CLASSES: rank1_prediction.mlir:4:3: error: 'forward' returns tensor<?xf32>; --loss=cross_entropy takes class scores [B, C] (float, rank 2)
+// CLASSES-NOT: graphc --train
