@@ -51,6 +51,21 @@ int main(int argc, char** argv) {
   graphc_dataset_t* test = NULL;
   status = graphc_dataset_load_mnist(argc > 2 ? argv[2] : NULL, false, &test);
   if (status) return fail(status);
+  /* The model reads 784 values per image: check the images have them (a
+   * data set of 1x1 images read past the end of every batch before). The
+   * header's table says what the model's input is, batch first. */
+  int64_t perImage = 1, modelPerImage = 1;
+  for (int32_t d = 0; d < graphc_dataset_image_rank(test); ++d)
+    perImage *= graphc_dataset_image_shape(test)[d];
+  const graphc_model_tensor_info* input = &mlp_forward_arguments[0]; /* from mlp.h */
+  for (int32_t d = 1; d < input->rank; ++d) modelPerImage *= input->shape[d];
+  if (perImage != modelPerImage) {
+    fprintf(stderr, "embed_c: the images in %s have %lld values, the model takes %lld\n",
+            argc > 2 ? argv[2] : GRAPHC_FASHION_MNIST_DIR, (long long)perImage,
+            (long long)modelPerImage);
+    graphc_dataset_release(test);
+    return 1;
+  }
   graphc_loader_t* loader = NULL;
   status = graphc_loader_create(test, 100, false, false, 0, 0.5f, 0.5f, &loader);
   if (status) return fail(status);
