@@ -11,6 +11,10 @@ packages=(
   nlohmann-json3-dev libgtest-dev
   dataset-fashion-mnist
 )
+# `make test-sanitize` (--sanitize): the sanitizers' runtime libraries.
+if [ "${1:-}" = "--sanitize" ]; then
+  packages+=(libclang-rt-19-dev)
+fi
 
 missing=()
 for p in "${packages[@]}"; do

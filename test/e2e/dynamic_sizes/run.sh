@@ -54,11 +54,12 @@ compile d5b1 d5.mlir --batch=1
 compile d6 d6.mlir
 compile d6t d6.mlir "${train[@]}"
 
+# LDFLAGS: make test-sanitize's, to link the sanitized runtime.
 # -pedantic-errors: the headers are plain C11 (a scalar's shape is {0}, not
 # C23's {}).
 objects=()
 for name in d1 d1t d2 d2c d3 d3t d4 d5 d5b1 d6 d6t; do objects+=("$work/$name.o"); done
 "$cc" -std=c11 -pedantic-errors -Wall -Wextra -I"$work" -I"$include" "$here/main.c" \
   "${objects[@]}" -L"$libdir" -lgraphc_runtime "$libomp" -Wl,-rpath,"$(dirname "$libomp")" \
-  -lm -lstdc++ -o "$work/dynamic_sizes"
+  -lm -lstdc++ ${LDFLAGS:-} -o "$work/dynamic_sizes"
 "$work/dynamic_sizes"
