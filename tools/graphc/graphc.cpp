@@ -394,6 +394,10 @@ int run() {
   unsigned buffer = sourceMgr.AddNewSourceBuffer(std::move(file), llvm::SMLoc());
   if (!graphc::checkNestingDepth(sourceMgr, buffer))
     return 1;
+  llvm::StringRef text = sourceMgr.getMemoryBuffer(buffer)->getBuffer();
+  if (graphc::isBytecode(text) && !graphc::bytecodeReadsSafely(text, context.get()))
+    return fail("'" + inputFile +
+                "' is corrupt MLIR bytecode: MLIR's bytecode reader crashes on it");
   SourceMgrDiagnosticHandler diagnostics(sourceMgr, context.get());
   OwningOpRef<ModuleOp> module = parseSourceFile<ModuleOp>(sourceMgr, context.get());
   if (!module)

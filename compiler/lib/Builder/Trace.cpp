@@ -103,6 +103,10 @@ Graph Graph::load(const std::string &path) {
   }, &os);
   if (!checkNestingDepth(sourceMgr, buffer))
     throw std::runtime_error("cannot parse graph " + path + ":\n" + collected);
+  llvm::StringRef text = sourceMgr.getMemoryBuffer(buffer)->getBuffer();
+  if (isBytecode(text) && !bytecodeReadsSafely(text, ctx.get()))
+    throw std::runtime_error("cannot parse graph " + path +
+                             ": corrupt MLIR bytecode (MLIR's bytecode reader crashes on it)");
   SourceMgrDiagnosticHandler handler(sourceMgr, ctx.get(), os);
   OwningOpRef<ModuleOp> module = parseSourceFile<ModuleOp>(sourceMgr, ctx.get());
   if (!module)

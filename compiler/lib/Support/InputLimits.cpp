@@ -2,13 +2,52 @@
 
 #include "graphc/Support/InputLimits.h"
 
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/Parser/Parser.h"
 #include "llvm/ADT/StringRef.h"
+
+#include <cerrno>
+#include <fcntl.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 namespace graphc {
 
+bool isBytecode(llvm::StringRef buffer) { return buffer.starts_with("ML\xef\x52"); }
+
+bool bytecodeReadsSafely(llvm::StringRef buffer, mlir::MLIRContext *context) {
+  pid_t child = ::fork();
+  if (child < 0)
+    return true; // cannot check: read it as before
+  if (child == 0) {
+    // Quiet: no crash report on stderr (LLVM's signal handler is inherited)
+    // and no core file.
+    int devNull = ::open("/dev/null", O_WRONLY);
+    if (devNull >= 0)
+      ::dup2(devNull, STDERR_FILENO);
+    struct rlimit noCore = {0, 0};
+    ::setrlimit(RLIMIT_CORE, &noCore);
+    llvm::SourceMgr sourceMgr;
+    sourceMgr.AddNewSourceBuffer(llvm::MemoryBuffer::getMemBufferCopy(buffer), llvm::SMLoc());
+    // The child's diagnostics go nowhere: the parent parses again and reports.
+    mlir::ScopedDiagnosticHandler silence(context, [](mlir::Diagnostic &) {
+      return mlir::success();
+    });
+    (void)mlir::parseSourceFile<mlir::ModuleOp>(sourceMgr, context);
+    ::_exit(0);
+  }
+  int status = 0;
+  while (::waitpid(child, &status, 0) < 0)
+    if (errno != EINTR)
+      return true;
+  return !WIFSIGNALED(status);
+}
+
 bool checkNestingDepth(llvm::SourceMgr &sourceMgr, unsigned bufferId) {
   llvm::StringRef text = sourceMgr.getMemoryBuffer(bufferId)->getBuffer();
-  if (text.starts_with("ML\xef\x52")) // MLIR bytecode
+  if (isBytecode(text))
     return true;
   unsigned depth = 0;
   // A hand-written scan, because the point is to look before MLIR's parser

@@ -11,6 +11,10 @@
 
 #include "llvm/Support/SourceMgr.h"
 
+namespace mlir {
+class MLIRContext;
+} // namespace mlir
+
 namespace graphc {
 
 /// The deepest nesting of brackets ([ { ( <) a graph file may have; real
@@ -22,6 +26,16 @@ constexpr unsigned kMaxGraphNesting = 256;
 /// at the offending bracket through `sourceMgr` and returns false if so.
 /// Bytecode buffers pass unchecked.
 bool checkNestingDepth(llvm::SourceMgr &sourceMgr, unsigned bufferId);
+
+/// Whether `buffer` is MLIR bytecode (rather than text).
+bool isBytecode(llvm::StringRef buffer);
+
+/// Whether MLIR's parser gets through `buffer` (bytecode) in a forked child
+/// process without dying of a signal, whatever it concludes. MLIR 19's
+/// bytecode reader trusts the indices in the file, and a corrupted file can
+/// make it read out of bounds; graphc reads bytecode this way first, so that
+/// such a file is refused with an error instead of crashing the tool.
+bool bytecodeReadsSafely(llvm::StringRef buffer, mlir::MLIRContext *context);
 
 } // namespace graphc
 
