@@ -118,18 +118,26 @@ graphc_status_t checkArgument(const graphc_model_entry_t& entry, const graphc_mo
                          " (the input's batch), got " + describe(tensor));
 }
 
-// Whether the caller's input is the model's input viewed in another shape:
-// same dtype, the batch first, and as many elements per sample (images
-// [B, 1, 28, 28] for a model that takes [B, 784], which PyTorch's seeds
-// flatten with `view` outside the model). Dense row-major data is then the
-// same bytes, so the entry point reads it as they are.
+// Whether the caller's input is the model's input flattened the way PyTorch's
+// seeds flatten it with `view` outside the model: the model takes [B, F] and
+// the caller has [B, ...] with F values per sample (images [B, 1, 28, 28] for
+// [B, 784]), or the shapes are equal but for sizes of 1. Dense row-major data
+// is then the same bytes in the same order, so the entry point reads it as it
+// is. Anything else (NHWC for NCHW, say) stays a shape error.
 bool viewsAs(const graphc_model_tensor_t& spec, const graphc_tensor_t* tensor, int64_t batch) {
   if (!tensor || graphc_tensor_dtype(tensor) != spec.dtype || graphc_tensor_rank(tensor) < 1 ||
       spec.rank < 1 || sizeFor(spec.shape[0], batch) != graphc_tensor_shape(tensor)[0])
     return false;
-  int64_t expected = 1;
-  for (int32_t d = 0; d < spec.rank; ++d) expected *= sizeFor(spec.shape[d], batch);
-  return graphc_tensor_numel(tensor) == expected;
+  if (spec.rank == 2) {
+    int64_t expected = sizeFor(spec.shape[0], batch) * sizeFor(spec.shape[1], batch);
+    return graphc_tensor_numel(tensor) == expected;
+  }
+  std::vector<int64_t> want, got;
+  for (int32_t d = 0; d < spec.rank; ++d)
+    if (sizeFor(spec.shape[d], batch) != 1) want.push_back(sizeFor(spec.shape[d], batch));
+  for (int32_t d = 0; d < graphc_tensor_rank(tensor); ++d)
+    if (graphc_tensor_shape(tensor)[d] != 1) got.push_back(graphc_tensor_shape(tensor)[d]);
+  return want == got;
 }
 
 // The input's batch: its first dynamic dimension divided by its multiple (1

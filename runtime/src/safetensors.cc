@@ -622,6 +622,7 @@ graphc_status_t save_file(const graphc_safetensors_writer_s& writer, const std::
   // root may write anything) is not replaced: it is refused.
   std::string path = requested;
   mode_t mode = 0666;
+  bool replacing = false;
   struct stat existing;
   // (Anything but a regular file, a directory say, fails at the rename.)
   if (::stat(requested.c_str(), &existing) == 0 && S_ISREG(existing.st_mode)) {
@@ -634,6 +635,7 @@ graphc_status_t save_file(const graphc_safetensors_writer_s& writer, const std::
                          file_prefix(requested) +
                              "is read-only; not replacing it (make it writable, or save elsewhere)");
     mode = existing.st_mode & 07777;  // the new file keeps the old one's permissions
+    replacing = true;
   }
   remove_stale_temp_files(path);
   std::vector<const std::pair<std::string, graphc_tensor_t*>*> order;
@@ -674,7 +676,7 @@ graphc_status_t save_file(const graphc_safetensors_writer_s& writer, const std::
 
   const std::string temp_path = temp_path_for(path);
   FileDescriptor fd(::open(temp_path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666));
-  if (fd.get() >= 0 && mode != 0666) (void)::fchmod(fd.get(), mode);
+  if (fd.get() >= 0 && replacing) (void)::fchmod(fd.get(), mode);
   if (fd.get() < 0) {
     int error = errno;  // before anything that allocates can clobber it
     return make_status(GRAPHC_IO_ERROR, file_prefix(path) + "cannot create temporary file '" +

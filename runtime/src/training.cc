@@ -4,6 +4,7 @@
 
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -217,6 +218,16 @@ class OutputLock {
                   "another run is writing " + path + " (it holds " + path_ +
                       "); wait for it or choose another file");
     }
+    // The lock is on the file now at that name: a run that ended between
+    // our open and our flock has unlinked the one we opened.
+    struct stat held, named;
+    if (::fstat(fd_, &held) != 0 || ::stat(path_.c_str(), &named) != 0 ||
+        held.st_ino != named.st_ino || held.st_dev != named.st_dev) {
+      ::close(fd_);
+      throw Error(GRAPHC_INVALID_ARGUMENT,
+                  "another run is writing " + path + " (its lock " + path_ +
+                      " changed while this run took it); try again");
+    }
   }
   OutputLock(const OutputLock&) = delete;
   OutputLock& operator=(const OutputLock&) = delete;
@@ -230,14 +241,16 @@ class OutputLock {
   int fd_ = -1;
 };
 
+std::string dataDirectory(const TrainingConfig& config) {
+  return config.dataDir.empty() ? std::string(GRAPHC_FASHION_MNIST_DIR) : config.dataDir;
+}
+
 // A data set the model cannot use is refused before the first step, naming
 // the set and what the model expects: images of another size, labels outside
 // its classes (a label of 200 trained to a loss of 0.0000 before).
 void checkDataset(const Dataset& data, const char* which, const TrainingConfig& config,
                   const TrainingCallbacks& cb) {
-  std::string where = std::string("the ") + which + " set in " +
-                      (config.dataDir.empty() ? std::string(GRAPHC_FASHION_MNIST_DIR)
-                                              : config.dataDir);
+  std::string where = std::string("the ") + which + " set in " + dataDirectory(config);
   std::vector<int64_t> shape = data.imageShape();
   int64_t perImage = 1;
   for (int64_t d : shape) perImage *= d;
@@ -275,6 +288,9 @@ class StopSignals {
     g_stopSignal = 0;
     struct sigaction action {};
     action.sa_handler = recordStopSignal;
+    // Once: a second Ctrl-C stops a step that hangs. Restarted: a write
+    // blocked on a full pipe is not cut short by the signal.
+    action.sa_flags = SA_RESETHAND | SA_RESTART;
     sigemptyset(&action.sa_mask);
     sigaction(SIGINT, &action, &previousInt_);
     sigaction(SIGTERM, &action, &previousTerm_);
@@ -361,7 +377,7 @@ TrainingSummary runTraining(const TrainingConfig& config, const TrainingCallback
   int64_t testCount = test.size();
   if (testCount == 0)
     throw Error(GRAPHC_INVALID_ARGUMENT,
-                "the test set in " + config.dataDir + " is empty; there is nothing to evaluate on");
+                "the test set in " + dataDirectory(config) + " is empty; there is nothing to evaluate on");
   checkDataset(test, "test", config, cb);
   DataLoader testLoader(test, testOptions);
 
@@ -393,6 +409,17 @@ TrainingSummary runTraining(const TrainingConfig& config, const TrainingCallback
                                                "running loss (train_loss_sum, train_seen)");
         firstLossSum = metadataReal(path, "train_loss_sum", sum->second);
         firstSeen = metadataInteger(path, "train_seen", seenText->second, 0, INT64_MAX);
+        // Going on inside an epoch takes the same data order: the same seed
+        // and batch size.
+        for (auto [key, value] : {std::pair<const char*, std::string>{"seed", std::to_string(config.seed)},
+                                  {"batch", std::to_string(config.batchSize)}}) {
+          auto recorded = metadata.find(key);
+          if (recorded != metadata.end() && recorded->second != value)
+            throw Error(GRAPHC_INVALID_ARGUMENT,
+                        path + " stopped inside an epoch with --" + key + " " + recorded->second +
+                            "; resuming it with --" + key + " " + value +
+                            " would train a different data order");
+        }
       }
       if (firstEpoch >= config.epochs) {
         std::printf("%s: the run finished %d of %d epoch(s) already; nothing to train "
@@ -433,7 +460,7 @@ TrainingSummary runTraining(const TrainingConfig& config, const TrainingCallback
   int64_t trainCount = train.size();
   if (trainCount == 0)
     throw Error(GRAPHC_INVALID_ARGUMENT,
-                "the training set in " + config.dataDir + " is empty; there is nothing to train on");
+                "the training set in " + dataDirectory(config) + " is empty; there is nothing to train on");
   checkDataset(train, "training", config, cb);
   LoaderOptions trainOptions = testOptions;
   trainOptions.shuffle = true;
@@ -544,6 +571,18 @@ TrainingSummary runTraining(const TrainingConfig& config, const TrainingCallback
     }
     if (!config.savePath.empty())
       saveSafetensors(config.savePath, cb.checkpointTensors(), checkpointMetadata(epoch + 1));
+    // A signal during the epoch's last batch or its evaluation: the epoch's
+    // checkpoint is written; stop here.
+    if (g_stopSignal) {
+      summary.interruptedBy = g_stopSignal;
+      std::string next = epoch + 1 == config.epochs ? "; the run is complete"
+                         : config.savePath.empty()  ? "; nothing saved (no --save)"
+                                                    : "; continue with --resume " + config.savePath;
+      std::printf("interrupted by %s after epoch %d (step %lld)%s\n",
+                  g_stopSignal == SIGINT ? "SIGINT" : "SIGTERM", epoch + 1,
+                  (long long)summary.steps, next.c_str());
+      break;
+    }
   }
   if (metrics.is_open()) {
     metrics.close();

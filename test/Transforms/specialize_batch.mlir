@@ -8,6 +8,7 @@
 // RUN: graphc-opt %s --graphc-specialize-batch="function=flatten batch=8" | FileCheck %s --check-prefix=FLATTEN8
 // RUN: graphc-opt %s --graphc-specialize-batch="function=two_dynamic batch=8" | FileCheck %s --check-prefix=TWO8
 // RUN: graphc-opt %s --graphc-specialize-batch="function=concat_rows batch=8" | FileCheck %s --check-prefix=CONCAT8
+// RUN: graphc-opt %s --graphc-specialize-batch="function=declared_multiples batch=2" | FileCheck %s --check-prefix=DECLARED
 
 // Tests that the dynamic batch becomes 8 through inferred types, a
 // SameOperandsAndResultType op, a reshape and a broadcast_to with `like`.
@@ -75,5 +76,14 @@ func.func @two_dynamic(%x: tensor<?x?xf32> {graph.name = "x"}, %s: tensor<f32> {
 // CONCAT8: graph.concat %[[X]], %[[X]] {dim = 0 : i64} : tensor<8x3xf32>, tensor<8x3xf32> -> tensor<16x3xf32>
 func.func @concat_rows(%x: tensor<?x3xf32> {graph.name = "x"}) -> tensor<?x3xf32> {
   %0 = graph.concat %x, %x {dim = 0 : i64} : tensor<?x3xf32>, tensor<?x3xf32> -> tensor<?x3xf32>
+  return %0 : tensor<?x3xf32>
+}
+
+// Tests that an argument declared 2B becomes 2N = 4 and loses its
+// graph.batch_multiples, which a static dimension may not carry.
+// DECLARED-LABEL: func.func @declared_multiples
+// DECLARED-SAME: (%{{[^:]*}}: tensor<4x3xf32>) -> tensor<4x3xf32>
+func.func @declared_multiples(%g: tensor<?x3xf32> {graph.batch_multiples = array<i64: 2, 0>}) -> tensor<?x3xf32> {
+  %0 = graph.relu %g : tensor<?x3xf32>
   return %0 : tensor<?x3xf32>
 }

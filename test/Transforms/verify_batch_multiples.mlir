@@ -151,3 +151,23 @@ func.func @huge_constant() -> tensor<1099511627776xf32> {
   %c = graph.constant dense<1.0> : tensor<1099511627776xf32>
   return %c : tensor<1099511627776xf32>
 }
+
+// -----
+
+// Tests that a recursive call is refused (the analysis crashed on it).
+func.func @recursive(%x: tensor<?x3xf32>) -> tensor<?x3xf32> {
+  // expected-error @+1 {{calls 'recursive' recursively; a graph has no recursion}}
+  %0 = func.call @recursive(%x) : (tensor<?x3xf32>) -> tensor<?x3xf32>
+  return %0 : tensor<?x3xf32>
+}
+
+// -----
+
+// Tests that a function of several blocks is refused (its results were read
+// from the wrong terminator before).
+// expected-error @+1 {{has 2 blocks; graph functions have one}}
+func.func @two_blocks(%x: tensor<?x3xf32>) -> tensor<?x3xf32> {
+  cf.br ^next
+^next:
+  return %x : tensor<?x3xf32>
+}

@@ -345,12 +345,32 @@ public:
   explicit PendingOutput(std::string path) : path_(std::move(path)), os_(text_) {}
   llvm::raw_ostream &os() { return os_; }
   int commit() {
-    llvm::Error error = llvm::writeToOutput(path_, [&](llvm::raw_ostream &out) {
+    // Not a regular file (a FIFO, /dev/stdout, a terminal): written as it is,
+    // there is nothing to replace. A link to a file: the file it names is
+    // replaced and the link stays. An existing file keeps its permissions.
+    llvm::sys::fs::file_status status;
+    bool exists = path_ != "-" && !llvm::sys::fs::status(path_, status);
+    if (exists && status.type() != llvm::sys::fs::file_type::regular_file) {
+      std::error_code ec;
+      llvm::raw_fd_ostream out(path_, ec);
+      if (!ec)
+        out << text_;
+      if (ec || out.has_error())
+        return fail("cannot write " + path_ + ": " + (ec ? ec : out.error()).message());
+      return 0;
+    }
+    std::string target = path_;
+    llvm::SmallString<256> real;
+    if (exists && !llvm::sys::fs::real_path(path_, real))
+      target = real.str().str();
+    llvm::Error error = llvm::writeToOutput(target, [&](llvm::raw_ostream &out) {
       out << text_;
       return llvm::Error::success();
     });
     if (error)
       return fail("cannot write " + path_ + ": " + llvm::toString(std::move(error)));
+    if (exists)
+      (void)llvm::sys::fs::setPermissions(target, status.permissions());
     return 0;
   }
 

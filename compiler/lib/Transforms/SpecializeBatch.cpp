@@ -1,6 +1,7 @@
 //===- SpecializeBatch.cpp - --graphc-specialize-batch --------------------===//
 
 #include "graphc/Dialect/Graph/BatchMultiples.h"
+#include "graphc/Dialect/Graph/GraphDialect.h"
 #include "graphc/Dialect/Graph/GraphOps.h"
 #include "graphc/Transforms/Passes.h"
 
@@ -53,9 +54,12 @@ struct SpecializeBatchPass : graphc::impl::SpecializeBatchBase<SpecializeBatchPa
       return success();
     };
     Block &entry = func.front();
-    for (BlockArgument arg : entry.getArguments())
+    for (BlockArgument arg : entry.getArguments()) {
       if (failed(specialize(arg)))
         return signalPassFailure();
+      // Static now: its multiples of the batch no longer apply.
+      func.removeArgAttr(arg.getArgNumber(), GraphDialect::getBatchMultiplesAttrName());
+    }
     WalkResult walk = func.walk([&](Operation *op) {
       for (Value result : op->getResults())
         if (failed(specialize(result)))

@@ -36,14 +36,26 @@ RankedTensorType rankedType(Value v) { return dyn_cast<RankedTensorType>(v.getTy
 
 } // namespace
 
+/// The results' multiples of the functions analyzed so far in one run (each
+/// callee once, however often it is called), with nullopt for a function
+/// being analyzed (a call back into it is recursion).
+using CalleeResults = llvm::DenseMap<Operation *, std::optional<SmallVector<BatchMultiples>>>;
+
 class BatchMultipleBuilder {
 public:
-  explicit BatchMultipleBuilder(BatchMultipleAnalysis &out) : out_(out) {}
+  BatchMultipleBuilder(BatchMultipleAnalysis &out, CalleeResults &callees)
+      : out_(out), callees_(callees) {}
 
   LogicalResult run(FunctionOpInterface function) {
     if (function.isExternal())
       return success();
     Region &body = function.getFunctionBody();
+    // graph functions are one block (what the DSL traces; autodiff and the
+    // C interface rely on it): the results are its terminator's operands.
+    if (!body.hasOneBlock())
+      return function.emitOpError("has ") << std::distance(body.begin(), body.end())
+                                          << " blocks; graph functions have one";
+    callees_[function.getOperation()] = std::nullopt;
     for (BlockArgument arg : body.front().getArguments())
       if (rankedType(arg))
         out_.multiples_[arg] = argumentMultiples(function, arg.getArgNumber());
@@ -58,7 +70,12 @@ public:
       }
       return failed(visit(op)) ? WalkResult::interrupt() : WalkResult::advance();
     });
-    return failure(walk.wasInterrupted());
+    if (walk.wasInterrupted())
+      return failure();
+    if (out_.results_.size() != function.getResultTypes().size())
+      return function.emitOpError("does not end in a return of its results");
+    callees_[function.getOperation()] = out_.results_;
+    return success();
   }
 
   /// B for every dynamic dim, unless graph.batch_multiples says otherwise
@@ -161,10 +178,18 @@ private:
                << "passes a tensor of sizes " << formatMultiples(multiplesOf(operand))
                << " as argument #" << i << ", which takes " << formatMultiples(expected);
     }
-    FailureOr<BatchMultipleAnalysis> inner = BatchMultipleAnalysis::run(callee);
-    if (failed(inner))
-      return failure();
-    for (auto [result, m] : llvm::zip(call->getResults(), inner->results()))
+    auto known = callees_.find(callee.getOperation());
+    if (known != callees_.end() && !known->second)
+      return call->emitOpError("calls '")
+             << SymbolTable::getSymbolName(callee).getValue()
+             << "' recursively; a graph has no recursion";
+    if (known == callees_.end()) {
+      BatchMultipleAnalysis inner;
+      if (failed(BatchMultipleBuilder(inner, callees_).run(callee)))
+        return failure();
+      known = callees_.find(callee.getOperation());
+    }
+    for (auto [result, m] : llvm::zip(call->getResults(), *known->second))
       out_.multiples_[result] = m;
     return success();
   }
@@ -355,11 +380,13 @@ private:
   }
 
   BatchMultipleAnalysis &out_;
+  CalleeResults &callees_;
 };
 
 FailureOr<BatchMultipleAnalysis> BatchMultipleAnalysis::run(FunctionOpInterface function) {
   BatchMultipleAnalysis analysis;
-  if (failed(BatchMultipleBuilder(analysis).run(function)))
+  CalleeResults callees;
+  if (failed(BatchMultipleBuilder(analysis, callees).run(function)))
     return failure();
   return analysis;
 }

@@ -200,6 +200,14 @@ GRAPHC_RAISE_SIGNAL_AT_STEP=13:2 "$exe" "${run[@]}" --save "$work/part2.safetens
 grep '^epoch 2:' "$work/full.txt" | sed 's/, [0-9]* images.s//' > "$work/full_epoch2.txt"
 pass "the resumed epoch's line equals the uninterrupted one's" \
   bash -c "test -s '$work/full_epoch2.txt' && diff -q '$work/full_epoch2.txt' '$work/resumed_epoch2.txt'"
+GRAPHC_RAISE_SIGNAL_AT_STEP=13:2 "$exe" "${run[@]}" --save "$work/part3.safetensors" > /dev/null 2>&1
+expect 1 "stopped inside an epoch with --seed 3; resuming it with --seed 4 would train a different data order" \
+  --limit-train 640 --limit-test 64 --batch 64 --epochs 2 --seed 4 --resume "$work/part3.safetensors"
+# A signal during an epoch's last batch (or its evaluation) stops after that
+# epoch's checkpoint.
+GRAPHC_RAISE_SIGNAL_AT_STEP=10:2 expect 130 \
+  "interrupted by SIGINT after epoch 1 (step 10); continue with --resume $work/last.safetensors" \
+  "${run[@]}" --save "$work/last.safetensors"
 GRAPHC_RAISE_SIGNAL_AT_STEP=4:15 expect 143 "interrupted by SIGTERM at epoch 1, batch 4 of 10" \
   "${run[@]}" --save "$work/term.safetensors"
 GRAPHC_RAISE_SIGNAL_AT_STEP=4:2 expect 130 "nothing saved (no --save)" "${run[@]}"

@@ -31,7 +31,8 @@ bool checkNestingDepth(llvm::SourceMgr &sourceMgr, unsigned bufferId);
 bool isBytecode(llvm::StringRef buffer);
 
 /// Whether MLIR's parser gets through `buffer` (bytecode) in a forked child
-/// process without dying of a signal, whatever it concludes. MLIR 19's
+/// process, to the end, whatever it concludes (not killed by a signal, not
+/// stopped by a sanitizer, not still reading after a minute). MLIR 19's
 /// bytecode reader trusts the indices in the file, and a corrupted file can
 /// make it read out of bounds; graphc reads bytecode this way first, so that
 /// such a file is refused with an error instead of crashing the tool.
