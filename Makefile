@@ -37,8 +37,7 @@ test: build
 # build (graphc --emit=exe, the installed package).
 SANITIZE_DIR ?= build-sanitize
 SANITIZE_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize=vptr
-test-sanitize:
-	@bash scripts/bootstrap.sh --sanitize
+test-sanitize: bootstrap
 	cmake -S . -B $(SANITIZE_DIR) $(CMAKE_FLAGS) \
 	  -DCMAKE_C_FLAGS="$(SANITIZE_FLAGS)" -DCMAKE_CXX_FLAGS="$(SANITIZE_FLAGS)"
 	cmake --build $(SANITIZE_DIR) -j $(JOBS)

@@ -10,11 +10,8 @@ packages=(
   libzstd-dev zlib1g-dev libxml2-dev libedit-dev libcurl4-openssl-dev libffi-dev libncurses-dev
   nlohmann-json3-dev libgtest-dev
   dataset-fashion-mnist
+  libclang-rt-19-dev
 )
-# `make test-sanitize` (--sanitize): the sanitizers' runtime libraries.
-if [ "${1:-}" = "--sanitize" ]; then
-  packages+=(libclang-rt-19-dev)
-fi
 
 missing=()
 for p in "${packages[@]}"; do
