@@ -7,20 +7,15 @@
 #include "graphc/runtime/data.h"
 #include "graphc/runtime/tensor.h"
 
+#include "FuzzInputFile.h"
+
 #include <cstdint>
-#include <cstdio>
 #include <string>
-#include <unistd.h>
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-  static const std::string path =
-      "/tmp/graphc_idx_fuzz_" + std::to_string(static_cast<long>(::getpid()));
-  if (FILE *f = std::fopen(path.c_str(), "wb")) {
-    std::fwrite(data, 1, size, f);
-    std::fclose(f);
-  } else {
+  const std::string path = writeFuzzInputFile("idx", data, size);
+  if (path.empty())
     return 0;
-  }
   graphc_tensor_t *tensor = nullptr;
   if (graphc_status_t status = graphc_idx_load(path.c_str(), &tensor)) {
     graphc_status_free(status);

@@ -7,21 +7,15 @@
 #include "graphc/runtime/safetensors.h"
 #include "graphc/runtime/tensor.h"
 
+#include "FuzzInputFile.h"
+
 #include <cstdint>
-#include <cstdio>
 #include <string>
-#include <unistd.h>
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-  // The reader takes a path: one scratch file per process.
-  static const std::string path =
-      "/tmp/graphc_safetensors_fuzz_" + std::to_string(static_cast<long>(::getpid()));
-  if (FILE *f = std::fopen(path.c_str(), "wb")) {
-    std::fwrite(data, 1, size, f);
-    std::fclose(f);
-  } else {
+  const std::string path = writeFuzzInputFile("safetensors", data, size);
+  if (path.empty())
     return 0;
-  }
   graphc_safetensors_t *file = nullptr;
   if (graphc_status_t status = graphc_safetensors_load(path.c_str(), &file)) {
     graphc_status_free(status);
