@@ -171,13 +171,9 @@ LogicalResult addTrainingFunctions(ModuleOp module, const std::string &forward, 
       return failure();
     if (!multiples->results().empty() &&
         llvm::any_of(multiples->results()[0], [](int64_t k) { return k > 1; })) {
-      std::string sizes;
-      for (int64_t k : multiples->results()[0])
-        sizes += (sizes.empty() ? "" : ", ") +
-                 (k == 0 ? std::string("static") : k == 1 ? "B" : std::to_string(k) + "B");
       return model.front().getTerminator()->emitError()
-             << "'" << forward << "' returns a prediction of sizes [" << sizes
-             << "]; training needs one whose dynamic sizes are the batch B, as the "
+             << "'" << forward << "' returns a prediction of sizes "
+             << graph::formatMultiples(multiples->results()[0]) << "; training needs one whose dynamic sizes are the batch B, as the "
                 "target's are (sum or reshape it)";
     }
   }

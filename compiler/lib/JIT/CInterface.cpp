@@ -14,6 +14,16 @@
 
 namespace graphc {
 
+std::string signatureShapeText(llvm::ArrayRef<int64_t> shape) {
+  std::string s = "[";
+  for (size_t i = 0; i < shape.size(); ++i) {
+    int64_t d = shape[i];
+    s += (i ? ", " : "") +
+         (d >= 0 ? std::to_string(d) : d == -1 ? std::string("B") : std::to_string(-d) + "B");
+  }
+  return s + "]";
+}
+
 std::string cIdentifier(llvm::StringRef name) {
   std::string id;
   for (char c : name)
@@ -58,17 +68,6 @@ std::vector<llvm::Value *> sizes(llvm::IRBuilder<> &b, const TensorSignature &t,
   for (int64_t d : t.shape)
     out.push_back(d == -1 ? batch : d < 0 ? b.CreateMul(batch, b.getInt64(-d)) : b.getInt64(d));
   return out;
-}
-
-/// `[3B, 10]`: a signature's shape as the header's comments print it.
-std::string shapeText(const TensorSignature &t) {
-  std::string s = "[";
-  for (size_t i = 0; i < t.shape.size(); ++i) {
-    int64_t d = t.shape[i];
-    s += (i ? ", " : "") +
-         (d >= 0 ? std::to_string(d) : d == -1 ? std::string("B") : std::to_string(-d) + "B");
-  }
-  return s + "]";
 }
 
 /// The largest batch for which every tensor of `sig`, and its arena, stays
@@ -554,7 +553,7 @@ void emitCHeader(llvm::raw_ostream &os, llvm::StringRef prefix,
         if (t.shape.empty())
           os << "0"; // `{}` is C23, not C11
 
-        os << "}, " << (updated ? 1 : 0) << "}, /* " << shapeText(t) << " */\n";
+        os << "}, " << (updated ? 1 : 0) << "}, /* " << signatureShapeText(t.shape) << " */\n";
       }
       if (tensors.empty())
         os << "  {0, 0, 0, {0}, 0},\n";

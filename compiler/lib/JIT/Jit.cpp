@@ -37,19 +37,6 @@ void initializeLLVMTargetsOnce() {
   });
 }
 
-/// A signature's shape as the runtime prints it: `-k` is `kB`.
-std::string shapeString(const std::vector<int64_t> &shape) {
-  std::string s = "[";
-  for (size_t i = 0; i < shape.size(); ++i) {
-    s += i ? ", " : "";
-    if (shape[i] >= 0)
-      s += std::to_string(shape[i]);
-    else
-      s += shape[i] == -1 ? std::string("B") : std::to_string(-shape[i]) + "B";
-  }
-  return s + "]";
-}
-
 /// `multiples` (BatchMultiples.h) gives each dynamic dim's size k*B, which
 /// the signature records as -k.
 TensorSignature signatureOf(Type type, std::string name, ArrayRef<int64_t> multiples) {
@@ -314,9 +301,9 @@ std::vector<rt::Tensor> JitModule::call(const std::string &function,
       shapeOk = shape[d] == (expected.shape[d] < 0 ? -expected.shape[d] * batch : expected.shape[d]);
     if (t.dtype() != expected.dtype || !shapeOk)
       throw CallError("'" + function + "': " + expected.name + " expects " +
-                      graphc_dtype_name(expected.dtype) + " " + shapeString(expected.shape) +
+                      graphc_dtype_name(expected.dtype) + " " + signatureShapeText(expected.shape) +
                       (batch > 0 ? " with B = " + std::to_string(batch) : std::string()) +
-                      ", got " + graphc_dtype_name(t.dtype()) + " " + shapeString(shape));
+                      ", got " + graphc_dtype_name(t.dtype()) + " " + signatureShapeText(shape));
     std::vector<int64_t> words(Descriptor::words(shape.size()));
     words[0] = reinterpret_cast<int64_t>(t.rawData());
     words[1] = words[0];

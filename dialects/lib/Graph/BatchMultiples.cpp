@@ -25,16 +25,17 @@ std::string formatMultiple(int64_t k) {
   return k == 0 ? "static" : k == 1 ? "B" : std::to_string(k) + "B";
 }
 
+
+RankedTensorType rankedType(Value v) { return dyn_cast<RankedTensorType>(v.getType()); }
+
+} // namespace
+
 std::string formatMultiples(ArrayRef<int64_t> multiples) {
   std::string s = "[";
   for (size_t i = 0; i < multiples.size(); ++i)
     s += (i ? ", " : "") + formatMultiple(multiples[i]);
   return s + "]";
 }
-
-RankedTensorType rankedType(Value v) { return dyn_cast<RankedTensorType>(v.getType()); }
-
-} // namespace
 
 /// The results' multiples of the functions analyzed so far in one run (each
 /// callee once, however often it is called), with nullopt for a function

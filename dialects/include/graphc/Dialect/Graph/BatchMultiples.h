@@ -25,6 +25,8 @@
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/SmallVector.h"
 
+#include <string>
+
 namespace graphc::graph {
 
 /// One entry per dimension: 0 for a static size, k >= 1 for a size k*B.
@@ -47,6 +49,9 @@ private:
   llvm::SmallVector<BatchMultiples> results_;
   friend class BatchMultipleBuilder;
 };
+
+/// `[2B, static]`: multiples as the analysis's errors print them.
+std::string formatMultiples(llvm::ArrayRef<int64_t> multiples);
 
 /// `shape` with every dynamic dim replaced by multiple * `batch`.
 llvm::SmallVector<int64_t> specializeShape(llvm::ArrayRef<int64_t> shape,
