@@ -40,18 +40,13 @@ const char* g_program = "graphc-model";
   std::exit(2);
 }
 
-// The whole text as a decimal integer in [low, high] (strtoll alone would
-// read "2abc" as 2 and "1e99" as 1).
+// The whole text as a decimal integer in [low, high] (rt::parseWholeInteger),
+// or a usage error naming the flag.
 int64_t integerValue(const char* flag, const char* text, int64_t low, int64_t high) {
-  std::string expected =
-      "an integer from " + std::to_string(low) + " to " + std::to_string(high);
-  if (*text == '\0' || std::isspace(static_cast<unsigned char>(*text))) badValue(flag, text, expected);
-  errno = 0;
-  char* end = nullptr;
-  long long value = std::strtoll(text, &end, 10);
-  if (*end != '\0' || errno == ERANGE || value < low || value > high)
-    badValue(flag, text, expected);
-  return value;
+  std::optional<int64_t> value = graphc::rt::parseWholeInteger(text, low, high);
+  if (!value)
+    badValue(flag, text, "an integer from " + std::to_string(low) + " to " + std::to_string(high));
+  return *value;
 }
 
 // A seed: any unsigned 64-bit integer, written in decimal digits only

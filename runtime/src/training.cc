@@ -168,6 +168,15 @@ constexpr const char* kOptimizerPrefix = "optimizer.";
 
 }  // namespace
 
+std::optional<int64_t> parseWholeInteger(const std::string& text, int64_t low, int64_t high) {
+  if (text.empty() || std::isspace(static_cast<unsigned char>(text[0]))) return std::nullopt;
+  errno = 0;
+  char* end = nullptr;
+  long long value = std::strtoll(text.c_str(), &end, 10);
+  if (*end != '\0' || errno == ERANGE || value < low || value > high) return std::nullopt;
+  return value;
+}
+
 void setNormalize(TrainingConfig& config, const std::string& meanCommaStd) {
   size_t comma = meanCommaStd.find(',');
   size_t meanEnd = 0, stdEnd = 0;
@@ -189,15 +198,12 @@ namespace {
 // (std::stoi would read "2junk" as 2 and "-5" as -5).
 int64_t metadataInteger(const std::string& path, const std::string& key,
                         const std::string& text, int64_t low, int64_t high) {
-  errno = 0;
-  char* end = nullptr;
-  long long value = text.empty() ? 0 : std::strtoll(text.c_str(), &end, 10);
-  if (text.empty() || std::isspace(static_cast<unsigned char>(text[0])) || *end != '\0' ||
-      errno == ERANGE || value < low || value > high)
+  std::optional<int64_t> value = parseWholeInteger(text, low, high);
+  if (!value)
     throw Error(GRAPHC_DATA_LOSS, path + ": the checkpoint's metadata '" + key + "' is '" + text +
                                       "', expected an integer from " + std::to_string(low) +
                                       " to " + std::to_string(high));
-  return value;
+  return *value;
 }
 
 // An exclusive lock on an output of the run (FILE.lock beside it, removed

@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 
 #include "graphc/runtime/runtime.hpp"
@@ -74,6 +75,11 @@ struct TrainingSummary {
   // --save checkpoint): the caller exits with 128 + this.
   int interruptedBy = 0;
 };
+
+// `text` as a whole decimal integer in [low, high], or nothing: "2junk",
+// "1e99", " 3" and out-of-range values are refused (std::stoll would read
+// "2junk" as 2). For flags and checkpoint metadata alike.
+std::optional<int64_t> parseWholeInteger(const std::string &text, int64_t low, int64_t high);
 
 // Sets config.mean and config.std from a `--normalize MEAN,STD` value; throws
 // std::invalid_argument naming the value when it is not two numbers.
