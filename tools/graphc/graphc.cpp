@@ -19,6 +19,7 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/ExecutionEngine/OptUtils.h"
+#include "mlir/IR/AsmState.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Parser/Parser.h"
@@ -429,6 +430,7 @@ int run() {
     // Before anything else, so that a program outside the dynamic-size
     // model is refused at its op, not in the training pipeline's ops.
     PassManager pm(context.get());
+    (void)applyPassManagerCLOptions(pm);
     pm.addPass(graphc::createVerifyBatchMultiples());
     if (failed(pm.run(*module)))
       return 1;
@@ -441,6 +443,7 @@ int run() {
     // executable still evaluates every test image (the last batch of a test
     // set is usually smaller).
     PassManager pm(context.get());
+    (void)applyPassManagerCLOptions(pm);
     for (func::FuncOp f : module->getOps<func::FuncOp>()) {
       if (f.isExternal() || (train && f.getName() == "eval"))
         continue;
@@ -464,8 +467,8 @@ int run() {
     graphc::emitDot(*module, output.os());
     return output.commit();
   case Emit::Linalg: {
-    graphc::prepareForCpuCompilation(*module);
     PassManager pm(context.get());
+    (void)applyPassManagerCLOptions(pm);
     graphc::buildGraphToLinalgPipeline(pm);
     if (failed(pm.run(*module)))
       return 1;
@@ -587,6 +590,11 @@ int main(int argc, char **argv) {
   cl::SetVersionPrinter([](llvm::raw_ostream &os) {
     os << "graphc 0.1.0 (graph compiler on LLVM/MLIR " << LLVM_VERSION_STRING << ")\n";
   });
+  // MLIR's --mlir-print-ir-after-all and friends, on the pipeline graphc
+  // really runs (hidden from --help, listed by --help-hidden).
+  mlir::registerPassManagerCLOptions();
+  mlir::registerAsmPrinterCLOptions();
+  mlir::registerMLIRContextCLOptions();
   cl::HideUnrelatedOptions(category);
   cl::ParseCommandLineOptions(argc, argv, "graphc: compile a traced graph\n");
   try {

@@ -12,6 +12,7 @@
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/Pass/Pass.h"
 #include "mlir/Pass/PassManager.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Target/LLVMIR/Export.h"
 #include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
 #include "llvm/Support/TargetSelect.h"
@@ -144,28 +145,20 @@ void lowerToLLVMDialect(ModuleOp module, const JitOptions &options,
                         llvm::StringMap<FunctionSignature> *signatures) {
   DiagnosticCollector diagnostics(module.getContext());
   llvm::StringMap<FunctionSignature> expected = graphSignatures(module);
-  prepareForCpuCompilation(module);
-  PassManager toMemRefs(module.getContext());
-  buildGraphToLinalgPipeline(toMemRefs);
-  buildBufferizationPipeline(toMemRefs);
-  if (failed(toMemRefs.run(module)))
+  // The registered pipeline (graphc-opt --graphc-cpu-pipeline), and MLIR's
+  // pass-manager flags where the tool registered them (graphc's
+  // --mlir-print-ir-after-all and friends).
+  PassManager pm(module.getContext());
+  (void)applyPassManagerCLOptions(pm);
+  CpuPipelineOptions cpu;
+  cpu.optLevel = options.optLevel;
+  buildCpuPipeline(pm, cpu);
+  if (failed(pm.run(module)))
     throw CompileError("lowering to LLVM failed:\n" + diagnostics.text());
-  // Every updated argument must have been written in place (its result
-  // dropped); otherwise the compiled signature would not match the graph's.
-  std::string notInPlace;
-  module.walk([&](func::FuncOp func) {
-    auto it = expected.find(func.getName());
-    if (it == expected.end() || func.getNumResults() == it->second.results.size())
-      return;
-    size_t updated = it->second.updatedArguments.size();
-    notInPlace += "'" + func.getName().str() + "': " +
-                  std::to_string(func.getNumResults() - it->second.results.size()) + " of " +
-                  std::to_string(updated) + " updated arguments could not be updated in place\n";
-  });
-  if (!notInPlace.empty())
-    throw CompileError(notInPlace);
-  // Which functions now take their temporaries' arena from the caller.
-  module.walk([&](func::FuncOp func) {
+  // Which functions take their temporaries' arena from the caller
+  // (--graphc-plan-temporary-arena's function attribute survives the
+  // conversion to llvm.func).
+  module.walk([&](LLVM::LLVMFuncOp func) {
     auto it = expected.find(func.getName());
     auto bytes = func->getAttrOfType<DenseI64ArrayAttr>("graph.arena_bytes");
     if (it == expected.end() || !bytes)
@@ -174,13 +167,6 @@ void lowerToLLVMDialect(ModuleOp module, const JitOptions &options,
     it->second.arenaBytesPerBatch = bytes[0];
     it->second.arenaBytesFixed = bytes[1];
   });
-  stripGraphAttributes(module);
-  PassManager toLLVM(module.getContext());
-  CpuPipelineOptions cpu;
-  cpu.optLevel = options.optLevel;
-  buildMemRefToLLVMPipeline(toLLVM, cpu);
-  if (failed(toLLVM.run(module)))
-    throw CompileError("lowering to LLVM failed:\n" + diagnostics.text());
   if (signatures)
     *signatures = std::move(expected);
 }

@@ -39,6 +39,7 @@ void graphc::buildGraphToLinalgPipeline(OpPassManager &pm) {
 }
 
 void graphc::buildBufferizationPipeline(OpPassManager &pm) {
+  pm.addPass(createMarkCInterface());
   pm.addNestedPass<func::FuncOp>(createUpdateInPlace());
   bufferization::OneShotBufferizationOptions bufferization;
   bufferization.bufferizeFunctionBoundaries = true;
@@ -46,6 +47,8 @@ void graphc::buildBufferizationPipeline(OpPassManager &pm) {
       bufferization::LayoutMapOption::IdentityLayoutMap);
   pm.addPass(bufferization::createEmptyTensorToAllocTensorPass());
   pm.addPass(bufferization::createOneShotBufferizePass(bufferization));
+  pm.addNestedPass<func::FuncOp>(createVerifyUpdatesInPlace());
+  pm.addPass(createNumberConstantGlobals());
   // An updated parameter written into its argument's buffer is not returned.
   pm.addPass(bufferization::createDropEquivalentBufferResultsPass());
   // Results the caller owns: each returned buffer is freshly allocated (a
@@ -63,6 +66,7 @@ void graphc::buildBufferizationPipeline(OpPassManager &pm) {
 }
 
 void graphc::buildMemRefToLLVMPipeline(OpPassManager &pm, const CpuPipelineOptions &options) {
+  pm.addNestedPass<func::FuncOp>(createStripGraphArgumentAttributes());
   // Parallel dims become scf.parallel, and the outermost parallel loop of each
   // nest an OpenMP worksharing loop (the thread pool; --threads sets it).
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToParallelLoopsPass());
@@ -97,37 +101,4 @@ void graphc::buildLinalgToLLVMPipeline(OpPassManager &pm, const CpuPipelineOptio
 void graphc::buildCpuPipeline(OpPassManager &pm, const CpuPipelineOptions &options) {
   buildGraphToLinalgPipeline(pm);
   buildLinalgToLLVMPipeline(pm, options);
-}
-
-void graphc::prepareForCpuCompilation(ModuleOp module) {
-  MLIRContext *ctx = module.getContext();
-  module.walk([&](func::FuncOp func) {
-    if (func.isPrivate() || func.isExternal())
-      return;
-    func->setAttr(LLVM::LLVMDialect::getEmitCWrapperAttrName(), UnitAttr::get(ctx));
-    for (unsigned i = 0; i < func.getNumArguments(); ++i)
-      if (!func.getArgAttr(i, bufferization::BufferizationDialect::kWritableAttrName))
-        func.setArgAttr(i, bufferization::BufferizationDialect::kWritableAttrName,
-                        BoolAttr::get(ctx, false));
-  });
-}
-
-void graphc::stripGraphAttributes(ModuleOp module) {
-  auto strip = [](DictionaryAttr attrs) {
-    SmallVector<NamedAttribute> kept;
-    if (attrs)
-      for (NamedAttribute a : attrs)
-        if (!a.getName().strref().starts_with("graph."))
-          kept.push_back(a);
-    return kept;
-  };
-  module.walk([&](func::FuncOp func) {
-    for (NamedAttribute a : llvm::to_vector(func->getDiscardableAttrs()))
-      if (a.getName().strref().starts_with("graph."))
-        func->removeDiscardableAttr(a.getName());
-    for (unsigned i = 0; i < func.getNumArguments(); ++i)
-      func.setArgAttrs(i, strip(func.getArgAttrDict(i)));
-    for (unsigned i = 0; i < func.getNumResults(); ++i)
-      func.setResultAttrs(i, strip(func.getResultAttrDict(i)));
-  });
 }

@@ -56,7 +56,14 @@ void graphc::registerAllPasses() {
   PassPipelineRegistration<>("graphc-graph-to-linalg",
                              "graph dialect to linalg on tensors",
                              [](OpPassManager &pm) { buildGraphToLinalgPipeline(pm); });
-  PassPipelineRegistration<>(
+  // Exactly what the driver and the JIT run (lowerToLLVMDialect), so that
+  // graphc-opt reproduces graphc's --emit=llvm-mlir step by step.
+  PassPipelineRegistration<CpuPipelineOptions>(
+      "graphc-linalg-to-llvm", "linalg on tensors to the LLVM dialect for the host CPU",
+      [](OpPassManager &pm, const CpuPipelineOptions &options) {
+        buildLinalgToLLVMPipeline(pm, options);
+      });
+  PassPipelineRegistration<CpuPipelineOptions>(
       "graphc-cpu-pipeline", "graph dialect to the LLVM dialect for the host CPU",
-      [](OpPassManager &pm) { buildCpuPipeline(pm, CpuPipelineOptions{}); });
+      [](OpPassManager &pm, const CpuPipelineOptions &options) { buildCpuPipeline(pm, options); });
 }

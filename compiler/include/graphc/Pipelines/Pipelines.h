@@ -5,6 +5,7 @@
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/Pass/PassManager.h"
+#include "mlir/Pass/PassOptions.h"
 
 namespace graphc {
 
@@ -15,15 +16,17 @@ void registerAllDialects(mlir::DialectRegistry &registry);
 /// graphc's passes and the named pipelines (for graphc-opt and lit).
 void registerAllPasses();
 
-struct CpuPipelineOptions {
-  /// 0..3, as -O0..-O3 in the driver.
-  unsigned optLevel = 2;
+struct CpuPipelineOptions : mlir::PassPipelineOptions<CpuPipelineOptions> {
+  Option<unsigned> optLevel{*this, "opt-level",
+                            llvm::cl::desc("0..3, as -O0..-O3 in the driver"),
+                            llvm::cl::init(2)};
 };
 
 /// graph dialect -> linalg on tensors (graphc-convert-graph-to-linalg plus cleanups).
 void buildGraphToLinalgPipeline(mlir::OpPassManager &pm);
 
-/// linalg on tensors -> memrefs: in-place updates (graphc-update-in-place),
+/// linalg on tensors -> memrefs: C-interface and read-only marks
+/// (graphc-mark-c-interface), in-place updates (graphc-update-in-place),
 /// one-shot bufferization across function boundaries (identity layouts,
 /// read-only arguments unless marked writable), dropping results that are
 /// updated arguments, and deallocation.
@@ -37,17 +40,6 @@ void buildLinalgToLLVMPipeline(mlir::OpPassManager &pm, const CpuPipelineOptions
 
 /// Both of the above: graph dialect -> LLVM dialect for the host CPU.
 void buildCpuPipeline(mlir::OpPassManager &pm, const CpuPipelineOptions &options);
-
-/// Marks every public function for the C interface (`_mlir_ciface_NAME`,
-/// memref descriptors by pointer) and every argument not explicitly marked
-/// `bufferization.writable` as read-only, so compiled code never writes into
-/// a caller's input.
-void prepareForCpuCompilation(mlir::ModuleOp module);
-
-/// Removes graphc's argument and result attributes (graph.name, ...) once
-/// they have served: the LLVM IR translation does not know them and would
-/// warn for each one it finds on a C-interface wrapper.
-void stripGraphAttributes(mlir::ModuleOp module);
 
 } // namespace graphc
 

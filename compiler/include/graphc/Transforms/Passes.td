@@ -192,4 +192,58 @@ def VerifyBatchMultiples : Pass<"graphc-verify-batch-multiples", "mlir::ModuleOp
   }];
 }
 
+def MarkCInterface : Pass<"graphc-mark-c-interface", "mlir::ModuleOp"> {
+  let summary = "Gives every public function a C interface and read-only arguments";
+  let description = [{
+    Marks every public function `llvm.emit_c_interface`, which produces the
+    `_mlir_ciface_NAME` wrapper (memref descriptors by pointer) that the JIT
+    calls and an object file exports, and every argument not already marked
+    `bufferization.writable` as read-only, so that compiled code never
+    writes into a caller's input unless --graphc-update-in-place chose to.
+    The first step of the CPU pipeline's lowering below linalg.
+  }];
+  let dependentDialects = ["mlir::LLVM::LLVMDialect",
+                           "mlir::bufferization::BufferizationDialect"];
+}
+
+def VerifyUpdatesInPlace : Pass<"graphc-verify-updates-in-place", "mlir::func::FuncOp"> {
+  let summary = "Refuses an updated value that bufferization did not write in place";
+  let description = [{
+    Runs after one-shot bufferization and before
+    --drop-equivalent-buffer-results. Every result marked
+    `graph.updates_argument = i` must return argument i's own buffer (through
+    casts), so that dropping equivalent results removes it: the compiled
+    signature is then the one the graph promises (parameters and optimizer
+    state updated in place). Otherwise the function gets the error
+    `'F': N of M updated arguments could not be updated in place (names)`.
+  }];
+}
+
+def StripGraphArgumentAttributes : Pass<"graphc-strip-graph-argument-attributes", "mlir::func::FuncOp"> {
+  let summary = "Removes the graph dialect's argument and result attributes";
+  let description = [{
+    The `graph.*` attributes on function arguments and results (names,
+    roles, updated arguments) have served once the functions are on
+    memrefs: the C interface and the model table are built from the
+    signatures read at the graph level. The conversion to the LLVM dialect
+    would copy them onto the `_mlir_ciface_` wrappers, where the LLVM IR
+    translation does not know them. Function attributes (`graph.arena_bytes`)
+    stay: the JIT and the driver read them from the LLVM dialect.
+  }];
+}
+
+def NumberConstantGlobals : Pass<"graphc-number-constant-globals", "mlir::ModuleOp"> {
+  let summary = "Names bufferization's constant globals by their first use";
+  let description = [{
+    One-shot bufferization turns each constant tensor into a private
+    `memref.global` named `__constant_<type>_<n>`, numbered in the order it
+    visits the functions, which MLIR 19 takes from a map keyed on pointers:
+    the same input gives other names and another order from run to run, so
+    neither the LLVM dialect nor the object file would be reproducible. This
+    pass renames them `__constant_<i>`, i counting first uses in the
+    module's order (unused ones last, by value), and puts them at the top of
+    the module in that order.
+  }];
+}
+
 #endif // GRAPHC_TRANSFORMS_PASSES_TD
