@@ -81,8 +81,8 @@ bool sameLayout(const graphc_model_tensor_t& expected, const graphc_tensor_t* t)
 
 std::string slotName(const graphc_model_tensor_t& t) {
   switch (t.role) {
-    case GRAPHC_ROLE_STATE: return std::string("optimizer.") + t.name;
-    case GRAPHC_ROLE_STEP: return "optimizer.step";
+    case GRAPHC_ROLE_STATE: return std::string(GRAPHC_CHECKPOINT_OPTIMIZER_PREFIX) + t.name;
+    case GRAPHC_ROLE_STEP: return GRAPHC_CHECKPOINT_OPTIMIZER_PREFIX "step";
     default: return t.name;
   }
 }
@@ -380,19 +380,58 @@ const graphc_model_t* graphc_program_model(const graphc_program_t* program) {
   return program ? program->model : nullptr;
 }
 
+namespace {
+
+// One tensor's initial value (graphc_model_tensor_t's rule), drawing from
+// `generator` only for a bound, as torch's default init draws only for the
+// modules that have one.
+graphc_status_t initializeTensor(const graphc_model_tensor_t& spec, graphc_tensor_t* tensor,
+                                 graphc_generator_t* generator) {
+  if (spec.role == GRAPHC_ROLE_PARAMETER && spec.init_bound > 0)
+    return graphc_tensor_uniform(tensor, generator, -spec.init_bound, spec.init_bound);
+  if (spec.role == GRAPHC_ROLE_PARAMETER && spec.init_data) {
+    std::memcpy(graphc_tensor_data(tensor), spec.init_data, graphc_tensor_nbytes(tensor));
+    return nullptr;
+  }
+  return graphc_tensor_fill(tensor, 0);
+}
+
+}  // namespace
+
 graphc_status_t graphc_program_init(graphc_program_t* program, uint64_t seed) {
   if (!program) return make_status(GRAPHC_INVALID_ARGUMENT, "graphc_program_init: NULL program");
   graphc_generator_t* generator = nullptr;
   if (graphc_status_t status = graphc_generator_create(seed, &generator)) return status;
   graphc_status_t status = nullptr;
-  for (auto& slot : program->slots) {
-    // The draws of torch's default init, in state_dict order, as the DSL's.
-    double bound = slot.spec->init_bound;
-    if (slot.spec->role == GRAPHC_ROLE_PARAMETER && bound > 0)
-      status = graphc_tensor_uniform(slot.tensor, generator, -bound, bound);
-    else
-      status = graphc_tensor_fill(slot.tensor, 0);
-    if (status) break;
+  // Slots are in state_dict order, so the draws are too.
+  for (auto& slot : program->slots)
+    if ((status = initializeTensor(*slot.spec, slot.tensor, generator))) break;
+  graphc_generator_release(generator);
+  return status;
+}
+
+graphc_status_t graphc_model_init_parameters(const graphc_model_t* model, const char* entry,
+                                             uint64_t seed, void* const* buffers) {
+  if (!model || !entry || !buffers)
+    return make_status(GRAPHC_INVALID_ARGUMENT, "graphc_model_init_parameters: NULL argument");
+  const graphc_model_entry_t* found = nullptr;
+  for (int32_t e = 0; e < model->num_entries && !found; ++e)
+    if (std::strcmp(model->entries[e].name, entry) == 0) found = &model->entries[e];
+  if (!found)
+    return make_status(GRAPHC_NOT_FOUND, std::string("model '") + printable(model->name) +
+                                             "' has no entry point '" + printable(entry) + "'");
+  graphc_generator_t* generator = nullptr;
+  if (graphc_status_t status = graphc_generator_create(seed, &generator)) return status;
+  graphc_status_t status = nullptr;
+  int32_t next = 0;
+  for (int32_t i = 0; i < found->num_arguments && !status; ++i) {
+    const graphc_model_tensor_t& spec = found->arguments[i];
+    if (spec.role != GRAPHC_ROLE_PARAMETER) continue;
+    graphc_tensor_t* tensor = nullptr;
+    status = graphc_tensor_wrap(static_cast<graphc_dtype_t>(spec.dtype), spec.rank, spec.shape,
+                                buffers[next++], nullptr, nullptr, &tensor);
+    if (!status) status = initializeTensor(spec, tensor, generator);
+    graphc_tensor_release(tensor);
   }
   graphc_generator_release(generator);
   return status;

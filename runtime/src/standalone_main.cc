@@ -163,7 +163,7 @@ int main(int argc, char** argv) {
                           {"batch", std::to_string(config.batchSize)}};
     size_t parameters = 0, state = 0;
     for (auto& [tensorName, tensor] : program.tensors())
-      ++(tensorName.rfind("optimizer.", 0) == 0 ? state : parameters);
+      ++(tensorName.rfind(GRAPHC_CHECKPOINT_OPTIMIZER_PREFIX, 0) == 0 ? state : parameters);
     // The step count is stored with the state but is not an optimizer tensor.
     std::printf("%s: %zu parameters, %zu optimizer state tensors\n", name, parameters,
                 state > 0 ? state - 1 : 0);

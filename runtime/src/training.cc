@@ -1,6 +1,7 @@
 // graphc runtime: the training loop (see training.hpp).
 
 #include "graphc/runtime/training.hpp"
+#include "graphc/runtime/program.h"
 
 #include <fcntl.h>
 #include <sys/file.h>
@@ -164,7 +165,7 @@ void writePlot(const std::string& metricsPath) {
   std::ofstream(path) << svg.str();
 }
 
-constexpr const char* kOptimizerPrefix = "optimizer.";
+constexpr const char* kOptimizerPrefix = GRAPHC_CHECKPOINT_OPTIMIZER_PREFIX;
 
 }  // namespace
 

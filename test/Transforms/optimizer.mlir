@@ -2,12 +2,13 @@
 // RUN: graphc-opt %s --split-input-file --graphc-autodiff --graphc-optimizer="optimizer=adam" --canonicalize --cse | FileCheck %s --check-prefix=ADAM
 // RUN: graphc-opt %s --split-input-file --graphc-optimizer --verify-diagnostics -o /dev/null
 
-// Tests that train_step takes inputs, parameters, state, step and lr, and
-// returns the loss followed by every update tied to its argument.
+// Tests that train_step takes inputs, parameters, state, step and lr, each
+// with its role (an argument without one is a parameter where it is marked
+// requires_grad, else an input), and returns the loss followed by every update tied to its argument.
 // SGD-LABEL: func @train_step
-// SGD-SAME: (%[[X:.*]]: tensor<?x3xf32> {graph.name = "x"}, %[[W:.*]]: tensor<3xf32> {graph.name = "w"},
-// SGD-SAME: %[[BUF:.*]]: tensor<3xf32> {graph.name = "momentum_buffer.w", graph.optimizer_state},
-// SGD-SAME: %[[STEP:.*]]: tensor<f64> {graph.name = "step"}, %[[LR:.*]]: tensor<f64> {graph.name = "lr"})
+// SGD-SAME: (%[[X:.*]]: tensor<?x3xf32> {graph.name = "x", graph.role = #graph.role<input>}, %[[W:.*]]: tensor<3xf32> {graph.name = "w", graph.role = #graph.role<parameter>},
+// SGD-SAME: %[[BUF:.*]]: tensor<3xf32> {graph.name = "momentum_buffer.w", graph.role = #graph.role<optimizer_state>},
+// SGD-SAME: %[[STEP:.*]]: tensor<f64> {graph.name = "step", graph.role = #graph.role<step>}, %[[LR:.*]]: tensor<f64> {graph.name = "lr", graph.role = #graph.role<lr>})
 // SGD-SAME: -> (tensor<f32> {graph.name = "loss"}, tensor<3xf32> {graph.name = "w", graph.updates_argument = 1 : i64},
 // SGD-SAME: tensor<3xf32> {graph.name = "momentum_buffer.w", graph.updates_argument = 2 : i64},
 // SGD-SAME: tensor<f64> {graph.name = "step", graph.updates_argument = 3 : i64})
@@ -23,8 +24,8 @@
 
 // Tests Adam's state (exp_avg, exp_avg_sq) and its bias corrections in f64.
 // ADAM-LABEL: func @train_step
-// ADAM-SAME: {graph.name = "exp_avg.w", graph.optimizer_state}
-// ADAM-SAME: {graph.name = "exp_avg_sq.w", graph.optimizer_state}
+// ADAM-SAME: {graph.name = "exp_avg.w", graph.role = #graph.role<optimizer_state>}
+// ADAM-SAME: {graph.name = "exp_avg_sq.w", graph.role = #graph.role<optimizer_state>}
 // ADAM: graph.pow %{{.*}}, %{{.*}} : tensor<f64>, tensor<f64> -> tensor<f64>
 // ADAM: graph.sqrt %{{.*}} : tensor<3xf32>
 // ADAM: graph.sub %arg1, %{{.*}} : tensor<3xf32>, tensor<3xf32> -> tensor<3xf32>

@@ -1,6 +1,7 @@
 //===- DotEmitter.cpp - graph functions as Graphviz DOT -------------------===//
 
 #include "DotEmitter.h"
+#include "graphc/Dialect/Graph/GraphDialect.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinTypes.h"
@@ -51,7 +52,7 @@ void emitDot(ModuleOp module, llvm::raw_ostream &os) {
     for (BlockArgument arg : func.getArguments()) {
       std::string id = prefix + "arg" + std::to_string(arg.getArgNumber());
       names[arg] = id;
-      auto name = func.getArgAttrOfType<StringAttr>(arg.getArgNumber(), "graph.name");
+      auto name = func.getArgAttrOfType<StringAttr>(arg.getArgNumber(), graphc::graph::GraphDialect::getNameAttrName());
       os << "    " << id << " [shape=ellipse, label=\""
          << escape(name ? name.getValue() : StringRef("arg")) << "\\n"
          << escape(shapeOf(arg.getType())) << "\"];\n";

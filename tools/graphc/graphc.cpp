@@ -13,6 +13,7 @@
 
 #include "graphc/Builder/Trace.h"
 #include "graphc/JIT/Jit.h"
+#include "graphc/Dialect/Graph/GraphDialect.h"
 #include "graphc/Pipelines/Pipelines.h"
 #include "graphc/Support/InputLimits.h"
 #include "graphc/Transforms/Passes.h"
@@ -127,12 +128,12 @@ std::optional<graphc::LossKind> parseLoss(StringRef name) {
 /// (Graph::setTrainingDefaults).
 void applyGraphDefaults(ModuleOp module) {
   if (lossName.getNumOccurrences() == 0)
-    if (auto loss = module->getAttrOfType<StringAttr>("graph.loss"))
+    if (auto loss = module->getAttrOfType<StringAttr>(graphc::graph::GraphDialect::getLossAttrName()))
       lossName = loss.str();
   if (optimizerName.getNumOccurrences() == 0)
-    if (auto optimizer = module->getAttrOfType<StringAttr>("graph.optimizer"))
+    if (auto optimizer = module->getAttrOfType<StringAttr>(graphc::graph::GraphDialect::getOptimizerAttrName()))
       optimizerName = optimizer.str();
-  auto options = module->getAttrOfType<DictionaryAttr>("graph.optimizer_options");
+  auto options = module->getAttrOfType<DictionaryAttr>(graphc::graph::GraphDialect::getOptimizerOptionsAttrName());
   if (!options)
     return;
   auto number = [&](cl::opt<double> &flag, StringRef key) {

@@ -560,17 +560,7 @@ Tensor constant(const rt::Tensor &value, SourceLoc loc) {
   Tracer &t = tracerFor(loc, "constant");
   std::vector<int64_t> shape = value.shape();
   auto type = RankedTensorType::get(shape, elementTypeFor(t.context(), value.dtype()));
-  DenseElementsAttr attr;
-  if (value.dtype() == GRAPHC_DTYPE_BOOL) {
-    // Dense bool attributes are bit-packed in MLIR, so they cannot take the raw bytes.
-    const auto *bytes = static_cast<const uint8_t *>(value.rawData());
-    SmallVector<bool> bits(bytes, bytes + value.numel());
-    attr = DenseElementsAttr::get(type, ArrayRef<bool>(bits));
-  } else {
-    attr = DenseElementsAttr::getFromRawBuffer(
-        type, ArrayRef<char>(static_cast<const char *>(value.rawData()), value.nbytes()));
-  }
-  return record<graph::ConstantOp>(loc, type, attr);
+  return record<graph::ConstantOp>(loc, type, denseElementsOf(type, value));
 }
 
 Tensor scalar(double value, graphc_dtype_t dtype, SourceLoc loc) {

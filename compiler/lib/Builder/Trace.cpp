@@ -128,9 +128,9 @@ Graph &Graph::differentiate() {
 Graph &Graph::setTrainingDefaults(const std::string &loss, const OptimizerConfig &optimizer) {
   OpBuilder b(context_.get());
   ModuleOp m = module();
-  m->setAttr("graph.loss", b.getStringAttr(loss));
-  m->setAttr("graph.optimizer", b.getStringAttr(optimizer.name));
-  m->setAttr("graph.optimizer_options",
+  m->setAttr(graph::GraphDialect::getLossAttrName(), b.getStringAttr(loss));
+  m->setAttr(graph::GraphDialect::getOptimizerAttrName(), b.getStringAttr(optimizer.name));
+  m->setAttr(graph::GraphDialect::getOptimizerOptionsAttrName(),
              b.getDictionaryAttr({b.getNamedAttr("momentum", b.getF64FloatAttr(optimizer.momentum)),
                                   b.getNamedAttr("dampening", b.getF64FloatAttr(optimizer.dampening)),
                                   b.getNamedAttr("nesterov", b.getBoolAttr(optimizer.nesterov)),
@@ -203,8 +203,14 @@ LogicalResult addTrainingFunctions(ModuleOp module, const std::string &forward, 
   // Only the loss is differentiated; the model and eval stay inference functions.
   for (StringRef name : {StringRef(forward), StringRef("eval")}) {
     auto func = module.lookupSymbol<func::FuncOp>(name);
-    for (unsigned i = 0; i < func.getNumArguments(); ++i)
-      func.removeArgAttr(i, "graph.requires_grad");
+    for (unsigned i = 0; i < func.getNumArguments(); ++i) {
+      // The role first: in a graph without recorded roles, requires_grad is
+      // what says an argument is a parameter.
+      func.setArgAttr(i, graph::GraphDialect::getRoleAttrName(),
+                      graph::ArgumentRoleAttr::get(module.getContext(),
+                                                   graph::argumentRole(func, i)));
+      func.removeArgAttr(i, graph::GraphDialect::getRequiresGradAttrName());
+    }
   }
   PassManager pm(module.getContext());
   pm.addPass(createInlinerPass());
@@ -243,7 +249,7 @@ TrainProgram::TrainProgram(std::shared_ptr<JitModule> jit,
   // Zero-initialized state, as torch.optim starts (the first SGD step
   // copies the gradient into the momentum buffer itself).
   for (const TensorSignature &arg : jit_->signature("train_step").arguments)
-    if (arg.optimizerState)
+    if (arg.role == GRAPHC_ROLE_STATE)
       state_.emplace_back(arg.name, rt::Tensor::zeros(arg.shape, arg.dtype));
   state_.emplace_back("step", rt::Tensor::zeros({}, GRAPHC_DTYPE_F64));
 }
@@ -398,20 +404,24 @@ void appendFunctionOfPrediction(
   Tracer tracer(ctx, module, name);
   SmallVector<Value> arguments;
   for (unsigned i = 0; i < forward.getNumArguments(); ++i) {
-    auto argName = forward.getArgAttrOfType<StringAttr>(i, "graph.name");
-    arguments.push_back(tracer
-                            .addArgument(forward.getArgumentTypes()[i],
-                                         argName ? argName.str() : "arg" + std::to_string(i),
-                                         forward.getArgAttr(i, "graph.requires_grad") != nullptr)
-                            .impl()
-                            ->value);
+    auto argName = forward.getArgAttrOfType<StringAttr>(i, graph::GraphDialect::getNameAttrName());
+    Tensor argument = tracer.addArgument(
+        forward.getArgumentTypes()[i], argName ? argName.str() : "arg" + std::to_string(i),
+        graph::argumentRole(forward, i),
+        forward.getArgAttr(i, graph::GraphDialect::getRequiresGradAttrName()) != nullptr);
+    // The rest of what the model says of its argument (init rules, batch
+    // multiples) holds for the new function's too.
+    if (DictionaryAttr attrs = forward.getArgAttrDict(i))
+      for (NamedAttribute attr : attrs)
+        tracer.setArgumentAttr(argument, attr.getName(), attr.getValue());
+    arguments.push_back(argument.impl()->value);
   }
   auto output = llvm::cast<RankedTensorType>(forward.getResultTypes()[0]);
   bool classIndices = loss == LossKind::CrossEntropy || loss == LossKind::NLL;
   Type targetType = classIndices
                         ? RankedTensorType::get({output.getDimSize(0)}, IntegerType::get(ctx, 64))
                         : Type(output);
-  Tensor target = tracer.addArgument(targetType, "target");
+  Tensor target = tracer.addArgument(targetType, "target", graph::ArgumentRole::Target);
   auto call = tracer.builder().create<func::CallOp>(forward.getLoc(), forward, arguments);
   tracer.finish(results(tracer.wrap(call.getResult(0)), target));
 }
@@ -478,15 +488,20 @@ Graph trace(const std::vector<std::pair<std::string, Parameter>> &parameters,
                             : in.shape[i]);
       symbolic.push_back(tracer.addArgument(
           RankedTensorType::get(shape, elementTypeFor(ctx.get(), in.dtype)), in.name,
-          in.requiresGrad));
+          graph::ArgumentRole::Input, in.requiresGrad));
     }
     for (auto &[name, p] : parameters) {
       const rt::Tensor &v = p.value();
-      Tensor arg = tracer.addArgument(
-          RankedTensorType::get(v.shape(), elementTypeFor(ctx.get(), v.dtype())), name,
-          p.requiresGrad());
+      auto type = RankedTensorType::get(v.shape(), elementTypeFor(ctx.get(), v.dtype()));
+      Tensor arg = tracer.addArgument(type, name, graph::ArgumentRole::Parameter, p.requiresGrad());
+      // How a compiled program initializes it: PyTorch's default rule where
+      // the module used one, else the value the module gave it by hand.
       if (p.initBound() > 0)
-        tracer.setArgumentAttr(arg, "graph.init_bound", builder.getF64FloatAttr(p.initBound()));
+        tracer.setArgumentAttr(arg, graph::GraphDialect::getInitBoundAttrName(),
+                               builder.getF64FloatAttr(p.initBound()));
+      else
+        tracer.setArgumentAttr(arg, graph::GraphDialect::getInitValueAttrName(),
+                               denseElementsOf(type, v));
       tracer.bindParameter(p.id(), arg);
     }
     tracer.finish(fn(symbolic));

@@ -31,15 +31,18 @@ Location Tracer::location(const SourceLoc &loc) {
   return FileLineColLoc::get(context(), loc.file ? loc.file : "<unknown>", loc.line, 0);
 }
 
-Tensor Tracer::addArgument(Type type, llvm::StringRef name, bool requiresGrad) {
+Tensor Tracer::addArgument(Type type, llvm::StringRef name, graph::ArgumentRole role,
+                           bool requiresGrad) {
   Block &entry = function_.front();
   BlockArgument arg = entry.addArgument(type, NameLoc::get(builder_.getStringAttr(name)));
   SmallVector<Type> inputs(entry.getArgumentTypes());
   function_.setType(builder_.getFunctionType(inputs, {}));
-  function_.setArgAttr(arg.getArgNumber(), "graph.name",
+  function_.setArgAttr(arg.getArgNumber(), graph::GraphDialect::getNameAttrName(),
                        builder_.getStringAttr(name));
+  function_.setArgAttr(arg.getArgNumber(), graph::GraphDialect::getRoleAttrName(),
+                       graph::ArgumentRoleAttr::get(context(), role));
   if (requiresGrad)
-    function_.setArgAttr(arg.getArgNumber(), "graph.requires_grad",
+    function_.setArgAttr(arg.getArgNumber(), graph::GraphDialect::getRequiresGradAttrName(),
                          builder_.getUnitAttr());
   return wrap(arg);
 }
@@ -105,6 +108,17 @@ Tensor::Tensor(const Parameter &parameter) {
   if (!tracer)
     throw std::logic_error("a Parameter can only be used as a Tensor inside trace()");
   *this = tracer->parameter(parameter.id());
+}
+
+DenseElementsAttr denseElementsOf(RankedTensorType type, const rt::Tensor &value) {
+  if (value.dtype() == GRAPHC_DTYPE_BOOL) {
+    // Dense bool attributes are bit-packed in MLIR, so they cannot take the raw bytes.
+    const auto *bytes = static_cast<const uint8_t *>(value.rawData());
+    SmallVector<bool> bits(bytes, bytes + value.numel());
+    return DenseElementsAttr::get(type, ArrayRef<bool>(bits));
+  }
+  return DenseElementsAttr::getFromRawBuffer(
+      type, ArrayRef<char>(static_cast<const char *>(value.rawData()), value.nbytes()));
 }
 
 } // namespace graphc

@@ -3,6 +3,7 @@
 #define GRAPHC_LIB_BUILDER_TRACER_H
 
 #include "graphc/Builder/Tensor.h"
+#include "graphc/Dialect/Graph/GraphDialect.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"
@@ -24,7 +25,10 @@ public:
   mlir::MLIRContext *context() { return builder_.getContext(); }
   mlir::Location location(const SourceLoc &loc);
 
-  Tensor addArgument(mlir::Type type, llvm::StringRef name, bool requiresGrad = false);
+  /// A new argument of the traced function, named and given its role
+  /// (graph.role), marked graph.requires_grad when asked.
+  Tensor addArgument(mlir::Type type, llvm::StringRef name, graph::ArgumentRole role,
+                     bool requiresGrad = false);
   void setArgumentAttr(const Tensor &argument, llvm::StringRef name, mlir::Attribute value);
   void bindParameter(const void *id, const Tensor &value) { parameters_[id] = value; }
   /// The argument standing for a parameter; throws if the module did not register it.
@@ -49,6 +53,9 @@ struct Tensor::Impl {
 mlir::Value valueOf(const Tensor &t, const SourceLoc &loc, llvm::StringRef op);
 
 mlir::Type elementTypeFor(mlir::MLIRContext *ctx, graphc_dtype_t dtype);
+
+/// `value`'s elements as an attribute of `type` (its shape, element type).
+mlir::DenseElementsAttr denseElementsOf(mlir::RankedTensorType type, const rt::Tensor &value);
 
 } // namespace graphc
 

@@ -97,37 +97,14 @@ int64_t largestBatch(const FunctionSignature &sig) {
 
 } // namespace
 
-/// The roles of `function`'s arguments, which say how a program object fills
-/// them. Parameters are what train_step updates (besides optimizer state and
-/// the step count) or what carries a default-init bound; `target`, and
-/// train_step's `step` and `lr`, are named so by the loss and optimizer passes.
+/// The roles of `function`'s arguments (graph.role, set by the tracer and
+/// the passes that create each argument), which say how a program object
+/// fills them.
 std::vector<graphc_model_role_t> argumentRoles(const llvm::StringMap<FunctionSignature> &signatures,
                                                llvm::StringRef function) {
-  std::set<std::string> parameters;
-  for (auto &entry : signatures)
-    for (size_t i = 0; i < entry.second.arguments.size(); ++i) {
-      const TensorSignature &t = entry.second.arguments[i];
-      bool updated = llvm::is_contained(entry.second.updatedArguments, i);
-      if (t.initBound > 0 || (updated && !t.optimizerState && t.name != "step"))
-        parameters.insert(t.name);
-    }
-  const FunctionSignature &sig = signatures.find(function)->second;
-  bool isTrainStep = function == "train_step";
   std::vector<graphc_model_role_t> roles;
-  for (const TensorSignature &t : sig.arguments) {
-    if (t.optimizerState)
-      roles.push_back(GRAPHC_ROLE_STATE);
-    else if (isTrainStep && t.name == "step")
-      roles.push_back(GRAPHC_ROLE_STEP);
-    else if (isTrainStep && t.name == "lr")
-      roles.push_back(GRAPHC_ROLE_LR);
-    else if (t.name == "target")
-      roles.push_back(GRAPHC_ROLE_TARGET);
-    else if (parameters.count(t.name))
-      roles.push_back(GRAPHC_ROLE_PARAMETER);
-    else
-      roles.push_back(GRAPHC_ROLE_INPUT);
-  }
+  for (const TensorSignature &t : signatures.find(function)->second.arguments)
+    roles.push_back(t.role);
   return roles;
 }
 
@@ -364,7 +341,7 @@ void addModelTable(llvm::Module &module, llvm::StringRef prefix,
   // The structs of graphc/runtime/program.h; LLVM's natural alignment gives
   // the C layout (tested by the program tests, which read these tables).
   auto *shapeType = llvm::ArrayType::get(i64, GRAPHC_TENSOR_MAX_RANK);
-  auto *tensorType = llvm::StructType::get(ctx, {ptr, i32, i32, shapeType, i32, i32, f64});
+  auto *tensorType = llvm::StructType::get(ctx, {ptr, i32, i32, shapeType, i32, i32, f64, ptr});
   auto *entryType = llvm::StructType::get(ctx, {ptr, ptr, i64, i64, i32, ptr, i32, ptr});
   auto *modelType = llvm::StructType::get(ctx, {i32, ptr, i32, ptr});
   auto string = [&](llvm::StringRef text) -> llvm::Constant * {
@@ -375,22 +352,41 @@ void addModelTable(llvm::Module &module, llvm::StringRef prefix,
     return new llvm::GlobalVariable(module, type, true, llvm::GlobalValue::PrivateLinkage,
                                     llvm::ConstantArray::get(type, rows), name);
   };
-  // A parameter's init bound is recorded on the traced model function's
-  // argument; every entry point's row for that parameter carries it.
+  // A parameter's init rule is recorded on the traced model function's
+  // argument (and copied by the passes that build the others); every entry
+  // point's row for that parameter carries it, and one constant array per
+  // parameter holds an initial value.
   llvm::StringMap<double> initBounds;
-  for (auto &entry : signatures)
-    for (const TensorSignature &t : entry.second.arguments)
+  llvm::StringMap<llvm::Constant *> initData;
+  for (auto &[name, sig] : ordered(signatures))
+    for (const TensorSignature &t : sig->arguments) {
+      if (t.role != GRAPHC_ROLE_PARAMETER)
+        continue;
       if (t.initBound > 0)
         initBounds[t.name] = t.initBound;
+      if (!t.initData.empty() && !initData.count(t.name)) {
+        auto *bytes = llvm::ConstantDataArray::get(
+            ctx, llvm::ArrayRef<uint8_t>(reinterpret_cast<const uint8_t *>(t.initData.data()),
+                                         t.initData.size()));
+        auto *global = new llvm::GlobalVariable(module, bytes->getType(), true,
+                                                llvm::GlobalValue::PrivateLinkage, bytes,
+                                                (prefix + "_init_value").str());
+        global->setAlignment(llvm::Align(GRAPHC_TENSOR_ALIGNMENT));
+        initData[t.name] = global;
+      }
+    }
+  llvm::Constant *null = llvm::ConstantPointerNull::get(llvm::cast<llvm::PointerType>(ptr));
   auto row = [&](const TensorSignature &t, graphc_model_role_t role, bool updated) {
-    double initBound = role == GRAPHC_ROLE_PARAMETER ? initBounds.lookup(t.name) : 0.0;
+    bool parameter = role == GRAPHC_ROLE_PARAMETER;
+    double initBound = parameter ? initBounds.lookup(t.name) : 0.0;
+    llvm::Constant *value = parameter && initData.count(t.name) ? initData[t.name] : null;
     std::vector<llvm::Constant *> shape;
     for (size_t k = 0; k < GRAPHC_TENSOR_MAX_RANK; ++k)
       shape.push_back(b.getInt64(k < t.shape.size() ? t.shape[k] : 0));
     return llvm::ConstantStruct::get(
         tensorType, {string(t.name), b.getInt32(t.dtype), b.getInt32(t.shape.size()),
                      llvm::ConstantArray::get(shapeType, shape), b.getInt32(role),
-                     b.getInt32(updated), llvm::ConstantFP::get(f64, initBound)});
+                     b.getInt32(updated), llvm::ConstantFP::get(f64, initBound), value});
   };
   std::vector<llvm::Constant *> entries;
   for (auto &[name, sig] : ordered(signatures)) {
@@ -423,87 +419,54 @@ void addModelTable(llvm::Module &module, llvm::StringRef prefix,
       (prefix + "_model").str());
 }
 
-/// The parameters of the model function (`forward`): arguments the DSL gave
-/// a default-init bound, in state_dict order.
-static std::vector<const TensorSignature *> initializedParameters(
+/// The parameters of the model function (`forward`), in state_dict order,
+/// when any of them has an init rule (a traced model's all do); none for a
+/// hand-written graph without one, which gets no NAME_init.
+static std::vector<const TensorSignature *> modelParameters(
     const llvm::StringMap<FunctionSignature> &signatures, llvm::StringRef function) {
   std::vector<const TensorSignature *> out;
+  bool anyRule = false;
   auto it = signatures.find(function);
   if (it != signatures.end())
     for (const TensorSignature &t : it->second.arguments)
-      if (t.initBound > 0)
+      if (t.role == GRAPHC_ROLE_PARAMETER) {
         out.push_back(&t);
-  return out;
+        anyRule |= t.initBound > 0 || !t.initData.empty();
+      }
+  return anyRule ? out : std::vector<const TensorSignature *>{};
 }
 
 void addInitFunction(llvm::Module &module, llvm::StringRef prefix,
                      const llvm::StringMap<FunctionSignature> &signatures,
                      llvm::StringRef function) {
-  std::vector<const TensorSignature *> params = initializedParameters(signatures, function);
-  if (params.empty())
+  std::vector<const TensorSignature *> params = modelParameters(signatures, function);
+  llvm::GlobalVariable *model = module.getNamedGlobal((prefix + "_model").str());
+  if (params.empty() || !model)
     return;
   llvm::LLVMContext &ctx = module.getContext();
   llvm::IRBuilder<> b(ctx);
-  llvm::Type *i32 = b.getInt32Ty(), *i64 = b.getInt64Ty(), *ptr = b.getPtrTy(),
-             *f64 = b.getDoubleTy();
-  // The runtime's C API (graphc/runtime/random.h, tensor.h): a generator
-  // seeded like torch.manual_seed, and tensor.uniform_ over each buffer.
-  auto create = module.getOrInsertFunction("graphc_generator_create", ptr, i64, ptr);
-  auto releaseGenerator = module.getOrInsertFunction("graphc_generator_release", b.getVoidTy(), ptr);
-  auto wrap = module.getOrInsertFunction("graphc_tensor_wrap", ptr, i32, i32, ptr, ptr, ptr, ptr, ptr);
-  auto uniform = module.getOrInsertFunction("graphc_tensor_uniform", ptr, ptr, ptr, f64, f64);
-  auto releaseTensor = module.getOrInsertFunction("graphc_tensor_release", b.getVoidTy(), ptr);
+  llvm::Type *i32 = b.getInt32Ty(), *i64 = b.getInt64Ty(), *ptr = b.getPtrTy();
+  // One initialization for every caller: the runtime's, over the model
+  // table's rows (graphc/runtime/program.h), as graphc_program_init does.
+  auto initialize = module.getOrInsertFunction("graphc_model_init_parameters", ptr, ptr, ptr,
+                                               i64, ptr);
   auto freeStatus = module.getOrInsertFunction("graphc_status_free", b.getVoidTy(), ptr);
   std::vector<llvm::Type *> argTypes{i64};
   argTypes.insert(argTypes.end(), params.size(), ptr);
   auto *init = llvm::Function::Create(llvm::FunctionType::get(i32, argTypes, false),
                                       llvm::Function::ExternalLinkage,
                                       (prefix + "_init").str(), module);
-  auto *entry = llvm::BasicBlock::Create(ctx, "entry", init);
-  auto *failure = llvm::BasicBlock::Create(ctx, "failure", init);
-  b.SetInsertPoint(entry);
-  llvm::Value *generatorSlot = b.CreateAlloca(ptr);
-  llvm::Value *tensorSlot = b.CreateAlloca(ptr);
-  llvm::Value *status = b.CreateCall(create, {init->getArg(0), generatorSlot});
-  auto checkStatus = [&](llvm::Value *s) {
-    auto *next = llvm::BasicBlock::Create(ctx, "ok", init);
-    b.CreateCondBr(b.CreateIsNull(s), next, failure);
-    b.SetInsertPoint(next);
-  };
-  llvm::PHINode *failed = nullptr;
-  std::vector<std::pair<llvm::BasicBlock *, llvm::Value *>> failures;
-  auto recordFailure = [&](llvm::Value *s) {
-    failures.emplace_back(b.GetInsertBlock(), s);
-    checkStatus(s);
-  };
-  recordFailure(status);
-  llvm::Value *generator = b.CreateLoad(ptr, generatorSlot);
-  for (size_t i = 0; i < params.size(); ++i) {
-    const TensorSignature &t = *params[i];
-    llvm::Value *shape = b.CreateAlloca(llvm::ArrayType::get(i64, std::max<size_t>(t.shape.size(), 1)));
-    for (size_t k = 0; k < t.shape.size(); ++k)
-      b.CreateStore(b.getInt64(t.shape[k]),
-                    b.CreateConstGEP2_64(llvm::ArrayType::get(i64, t.shape.size()), shape, 0, k));
-    llvm::Value *null = llvm::ConstantPointerNull::get(llvm::cast<llvm::PointerType>(ptr));
-    recordFailure(b.CreateCall(wrap, {b.getInt32(t.dtype), b.getInt32(t.shape.size()), shape,
-                                      init->getArg(1 + i), null, null, tensorSlot}));
-    llvm::Value *tensor = b.CreateLoad(ptr, tensorSlot);
-    llvm::Value *s = b.CreateCall(uniform, {tensor, generator,
-                                            llvm::ConstantFP::get(f64, -t.initBound),
-                                            llvm::ConstantFP::get(f64, t.initBound)});
-    b.CreateCall(releaseTensor, {tensor});
-    recordFailure(s);
-  }
-  b.CreateCall(releaseGenerator, {generator});
-  b.CreateRet(b.getInt32(0));
-  // Any failing call: free its status, return 1 (the generator may leak on
-  // this path only if a later call failed; release it when it exists).
-  b.SetInsertPoint(failure);
-  failed = b.CreatePHI(ptr, failures.size());
-  for (auto &[block, s] : failures)
-    failed->addIncoming(s, block);
-  b.CreateCall(freeStatus, {failed});
-  b.CreateRet(b.getInt32(1));
+  b.SetInsertPoint(llvm::BasicBlock::Create(ctx, "entry", init));
+  auto *buffersType = llvm::ArrayType::get(ptr, params.size());
+  llvm::Value *buffers = b.CreateAlloca(buffersType);
+  for (size_t i = 0; i < params.size(); ++i)
+    b.CreateStore(init->getArg(1 + i), b.CreateConstGEP2_64(buffersType, buffers, 0, i));
+  llvm::Value *status = b.CreateCall(
+      initialize, {model, b.CreateGlobalStringPtr(function, "", 0, &module), init->getArg(0),
+                   buffers});
+  llvm::Value *failed = b.CreateIsNotNull(status);
+  b.CreateCall(freeStatus, {status});
+  b.CreateRet(b.CreateZExt(failed, i32));
 }
 
 void emitCHeader(llvm::raw_ostream &os, llvm::StringRef prefix,
@@ -580,11 +543,12 @@ void emitCHeader(llvm::raw_ostream &os, llvm::StringRef prefix,
   os << "/* The model's description for the runtime's program objects:\n"
      << " * graphc_program_create(&" << id << "_model, &program) (graphc/runtime/program.h). */\n"
      << "struct graphc_model_s;\nextern const struct graphc_model_s " << id << "_model;\n\n";
-  std::vector<const TensorSignature *> initialized = initializedParameters(signatures, modelFunction);
+  std::vector<const TensorSignature *> initialized = modelParameters(signatures, modelFunction);
   if (!initialized.empty()) {
-    os << "/* Initializes the parameters as PyTorch's default init does (U(-b, b) per\n"
-       << " * parameter, in state_dict order) from a torch.manual_seed-like seed: the\n"
-       << " * same weights as the DSL model built after graphc::manualSeed(seed). */\n"
+    os << "/* Initializes the parameters as the DSL model built after\n"
+       << " * graphc::manualSeed(seed) has them: PyTorch's default init (U(-b, b), drawn\n"
+       << " * in state_dict order) where the model used it, the value it set by hand\n"
+       << " * otherwise (stored in the object). Returns 0, or 1 on failure. */\n"
        << "int " << id << "_init(uint64_t seed";
     for (const TensorSignature *t : initialized)
       os << ",\n    " << cType(t->dtype) << " *" << cIdentifier(t->name);
@@ -609,7 +573,9 @@ void emitJsonManifest(llvm::raw_ostream &os, llvm::StringRef prefix,
                         {"updated_in_place", updated}};
     if (t.initBound > 0)
       j["init_bound"] = t.initBound;
-    if (t.optimizerState)
+    if (!t.initData.empty())
+      j["has_initial_value"] = true;
+    if (t.role == GRAPHC_ROLE_STATE)
       j["optimizer_state"] = true;
     return j;
   };

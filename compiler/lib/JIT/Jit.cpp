@@ -56,6 +56,44 @@ TensorSignature signatureOf(Type type, std::string name, ArrayRef<int64_t> multi
   return {std::move(name), dtypeOf(tensor.getElementType()), std::move(shape)};
 }
 
+/// The runtime's name for a graph argument role (the same list; the dialect
+/// does not depend on the runtime's headers).
+graphc_model_role_t modelRole(graph::ArgumentRole role) {
+  switch (role) {
+  case graph::ArgumentRole::Input:
+    return GRAPHC_ROLE_INPUT;
+  case graph::ArgumentRole::Target:
+    return GRAPHC_ROLE_TARGET;
+  case graph::ArgumentRole::Parameter:
+    return GRAPHC_ROLE_PARAMETER;
+  case graph::ArgumentRole::OptimizerState:
+    return GRAPHC_ROLE_STATE;
+  case graph::ArgumentRole::Step:
+    return GRAPHC_ROLE_STEP;
+  case graph::ArgumentRole::LearningRate:
+    return GRAPHC_ROLE_LR;
+  }
+  llvm_unreachable("every role is listed");
+}
+
+/// `value`'s elements as the runtime stores them: dense, row-major, one byte
+/// per bool (MLIR packs bools into bits and keeps a splat as one element).
+std::vector<char> rowMajorBytes(DenseElementsAttr value) {
+  std::vector<char> bytes;
+  if (value.getElementType().isInteger(1)) {
+    for (bool b : value.getValues<bool>())
+      bytes.push_back(b ? 1 : 0);
+    return bytes;
+  }
+  ArrayRef<char> raw = value.getRawData();
+  int64_t count = value.getNumElements();
+  if (!value.isSplat())
+    return std::vector<char>(raw.begin(), raw.end());
+  for (int64_t i = 0; i < count; ++i)
+    bytes.insert(bytes.end(), raw.begin(), raw.end());
+  return bytes;
+}
+
 /// A memref descriptor laid out as the C interface passes it: allocated and
 /// aligned pointers, offset, then sizes and strides. Every field is 8 bytes,
 /// so one int64 array holds any rank.
@@ -118,17 +156,20 @@ static llvm::StringMap<FunctionSignature> graphSignatures(ModuleOp module) {
                          "' has dynamic sizes that are not multiples of the batch");
     FunctionSignature signature;
     for (unsigned i = 0; i < func.getNumArguments(); ++i) {
-      auto name = func.getArgAttrOfType<StringAttr>(i, "graph.name");
+      auto name = func.getArgAttrOfType<StringAttr>(i, graph::GraphDialect::getNameAttrName());
       signature.arguments.push_back(signatureOf(
           func.getArgument(i).getType(), name ? name.str() : "argument #" + std::to_string(i),
           multiples->of(func.getArgument(i))));
-      signature.arguments.back().optimizerState =
-          func.getArgAttr(i, "graph.optimizer_state") != nullptr;
-      if (auto bound = func.getArgAttrOfType<FloatAttr>(i, "graph.init_bound"))
-        signature.arguments.back().initBound = bound.getValueAsDouble();
+      TensorSignature &argument = signature.arguments.back();
+      argument.role = modelRole(graph::argumentRole(func, i));
+      if (auto bound = func.getArgAttrOfType<FloatAttr>(i, graph::GraphDialect::getInitBoundAttrName()))
+        argument.initBound = bound.getValueAsDouble();
+      if (auto value = func.getArgAttrOfType<DenseElementsAttr>(
+              i, graph::GraphDialect::getInitValueAttrName()))
+        argument.initData = rowMajorBytes(value);
     }
     for (unsigned i = 0; i < func.getNumResults(); ++i) {
-      if (auto target = func.getResultAttrOfType<IntegerAttr>(i, "graph.updates_argument")) {
+      if (auto target = func.getResultAttrOfType<IntegerAttr>(i, graph::GraphDialect::getUpdatesArgumentAttrName())) {
         signature.updatedArguments.push_back(target.getInt());
         continue;
       }
@@ -160,7 +201,7 @@ void lowerToLLVMDialect(ModuleOp module, const JitOptions &options,
   // conversion to llvm.func).
   module.walk([&](LLVM::LLVMFuncOp func) {
     auto it = expected.find(func.getName());
-    auto bytes = func->getAttrOfType<DenseI64ArrayAttr>("graph.arena_bytes");
+    auto bytes = func->getAttrOfType<DenseI64ArrayAttr>(graph::GraphDialect::getArenaBytesAttrName());
     if (it == expected.end() || !bytes)
       return;
     it->second.takesArena = true;

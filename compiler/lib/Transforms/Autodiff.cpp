@@ -26,8 +26,8 @@ using namespace graphc::graph;
 
 namespace {
 
-constexpr llvm::StringLiteral kRequiresGrad = "graph.requires_grad";
-constexpr llvm::StringLiteral kName = "graph.name";
+constexpr llvm::StringLiteral kRequiresGrad = GraphDialect::getRequiresGradAttrName();
+constexpr llvm::StringLiteral kName = GraphDialect::getNameAttrName();
 
 /// A tensor of zeros shaped like `like` (for arguments the result does not reach).
 Value zerosLike(OpBuilder &b, Location loc, Value like) {
@@ -67,7 +67,7 @@ LogicalResult differentiate(func::FuncOp forward, StringRef suffix) {
     inputs.push_back(output);
   auto gradFunc = b.create<func::FuncOp>(loc, (forward.getName() + suffix).str(),
                                          b.getFunctionType(inputs, {}));
-  gradFunc->setAttr("graph.gradient_of", b.getStringAttr(forward.getName()));
+  gradFunc->setAttr(GraphDialect::getGradientOfAttrName(), b.getStringAttr(forward.getName()));
   Block *entry = gradFunc.addEntryBlock();
   for (unsigned i = 0; i < forward.getNumArguments(); ++i)
     gradFunc.setArgAttrs(i, forward.getArgAttrDict(i));
@@ -182,7 +182,7 @@ struct AutodiffPass : graphc::impl::AutodiffBase<AutodiffPass> {
   void runOnOperation() override {
     SmallVector<func::FuncOp> targets;
     getOperation().walk([&](func::FuncOp f) {
-      if (f.isPublic() && !f.isExternal() && !f->hasAttr("graph.gradient_of") &&
+      if (f.isPublic() && !f.isExternal() && !f->hasAttr(GraphDialect::getGradientOfAttrName()) &&
           llvm::any_of(llvm::seq(0u, f.getNumArguments()),
                        [&](unsigned i) { return f.getArgAttr(i, kRequiresGrad) != nullptr; }))
         targets.push_back(f);

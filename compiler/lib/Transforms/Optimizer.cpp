@@ -26,7 +26,7 @@ using namespace graphc::graph;
 
 namespace {
 
-constexpr llvm::StringLiteral kName = "graph.name";
+constexpr llvm::StringLiteral kName = graphc::graph::GraphDialect::getNameAttrName();
 
 /// Graph-op arithmetic at one location; scalars are rank-0 constants.
 class Ops {
@@ -125,7 +125,7 @@ LogicalResult buildTrainStep(ModuleOp module, StringRef function, const Hyper &h
     return module.emitError("no loss function '") << function << "' to train";
   bool trainable = false;
   for (unsigned i = 0; i < forward.getNumArguments(); ++i)
-    trainable |= forward.getArgAttr(i, "graph.requires_grad") != nullptr;
+    trainable |= forward.getArgAttr(i, graphc::graph::GraphDialect::getRequiresGradAttrName()) != nullptr;
   if (!trainable)
     return forward.emitError("'")
            << function << "' has no argument marked graph.requires_grad: the model has no "
@@ -148,38 +148,53 @@ LogicalResult buildTrainStep(ModuleOp module, StringRef function, const Hyper &h
   // Arguments: inputs, parameters (marked), state per parameter, step, lr.
   SmallVector<unsigned> inputs, params;
   for (unsigned i = 0; i < forward.getNumArguments(); ++i)
-    (forward.getArgAttr(i, "graph.requires_grad") ? params : inputs).push_back(i);
+    (forward.getArgAttr(i, graphc::graph::GraphDialect::getRequiresGradAttrName()) ? params : inputs).push_back(i);
   SmallVector<std::string> states = stateNames(h);
   SmallVector<Type> argTypes;
   SmallVector<DictionaryAttr> argAttrs;
-  auto named = [&](StringRef name) {
-    return b.getDictionaryAttr(b.getNamedAttr(kName, b.getStringAttr(name)));
-  };
   auto nameOf = [&](unsigned i) {
     auto n = forward.getArgAttrOfType<StringAttr>(i, kName);
     return n ? n.str() : "arg" + std::to_string(i);
   };
+  auto withRole = [&](StringRef name, graphc::graph::ArgumentRole role) {
+    return b.getDictionaryAttr(
+        {b.getNamedAttr(kName, b.getStringAttr(name)),
+         b.getNamedAttr(graphc::graph::GraphDialect::getRoleAttrName(),
+                        graphc::graph::ArgumentRoleAttr::get(ctx, role))});
+  };
+  // An input or parameter keeps what the loss function says of it (name,
+  // role, init rule, batch multiples), except that train_step itself is not
+  // differentiated again.
+  auto asInLoss = [&](unsigned i) {
+    NamedAttrList attrs(forward.getArgAttrDict(i));
+    attrs.erase(graphc::graph::GraphDialect::getRequiresGradAttrName());
+    if (!attrs.get(graphc::graph::GraphDialect::getRoleAttrName()))
+      attrs.set(graphc::graph::GraphDialect::getRoleAttrName(),
+                graphc::graph::ArgumentRoleAttr::get(ctx, graphc::graph::argumentRole(forward, i)));
+    if (!attrs.get(kName))
+      attrs.set(kName, b.getStringAttr(nameOf(i)));
+    return attrs.getDictionary(ctx);
+  };
   for (unsigned i : inputs) {
     argTypes.push_back(forward.getArgumentTypes()[i]);
-    argAttrs.push_back(named(nameOf(i)));
+    argAttrs.push_back(asInLoss(i));
   }
   for (unsigned i : params) {
     argTypes.push_back(forward.getArgumentTypes()[i]);
-    argAttrs.push_back(named(nameOf(i)));
+    argAttrs.push_back(asInLoss(i));
   }
   for (const std::string &s : states)
     for (unsigned i : params) {
       argTypes.push_back(forward.getArgumentTypes()[i]);
-      argAttrs.push_back(b.getDictionaryAttr(
-          {b.getNamedAttr(kName, b.getStringAttr(s + "." + nameOf(i))),
-           b.getNamedAttr("graph.optimizer_state", b.getUnitAttr())}));
+      argAttrs.push_back(withRole(s + "." + nameOf(i), graphc::graph::ArgumentRole::OptimizerState));
     }
   argTypes.append({scalarF64, scalarF64});
-  argAttrs.append({named("step"), named("lr")});
+  argAttrs.append({withRole("step", graphc::graph::ArgumentRole::Step),
+                   withRole("lr", graphc::graph::ArgumentRole::LearningRate)});
 
   b.setInsertionPointAfter(gradient);
   auto step = b.create<func::FuncOp>(loc, "train_step", b.getFunctionType(argTypes, {}));
-  step->setAttr("graph.optimizer", b.getStringAttr(h.optimizer));
+  step->setAttr(graphc::graph::GraphDialect::getOptimizerAttrName(), b.getStringAttr(h.optimizer));
   step.setAllArgAttrs(argAttrs);
   Block *entry = step.addEntryBlock();
   b.setInsertionPointToEnd(entry);
@@ -234,11 +249,11 @@ LogicalResult buildTrainStep(ModuleOp module, StringRef function, const Hyper &h
 
   // Results: the loss, then every updated value tied to the argument it replaces.
   SmallVector<Value> results{lossValue};
-  SmallVector<Attribute> resultAttrs{named("loss")};
+  SmallVector<Attribute> resultAttrs{b.getDictionaryAttr(b.getNamedAttr(kName, b.getStringAttr("loss")))};
   auto tie = [&](Value v, unsigned argIndex) {
     results.push_back(v);
     resultAttrs.push_back(b.getDictionaryAttr(
-        {b.getNamedAttr("graph.updates_argument", b.getI64IntegerAttr(argIndex)),
+        {b.getNamedAttr(graphc::graph::GraphDialect::getUpdatesArgumentAttrName(), b.getI64IntegerAttr(argIndex)),
          b.getNamedAttr(kName, cast<DictionaryAttr>(argAttrs[argIndex]).get(kName))}));
   };
   for (unsigned k = 0; k < params.size(); ++k)

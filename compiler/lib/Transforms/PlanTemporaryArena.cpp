@@ -8,6 +8,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "graphc/Transforms/Passes.h"
+#include "graphc/Dialect/Graph/GraphDialect.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "llvm/ADT/MapVector.h"
@@ -178,7 +179,7 @@ std::optional<int64_t> batchMultipleForCaller(func::FuncOp func, Value batch) {
   if (!type || *index < 0 || *index >= type.getRank() || !type.isDynamicDim(*index))
     return std::nullopt;
   if (auto declared = func.getArgAttrOfType<DenseI64ArrayAttr>(argument.getArgNumber(),
-                                                                "graph.batch_multiples"))
+                                                                graphc::graph::GraphDialect::getBatchMultiplesAttrName()))
     if (*index < (int64_t)declared.size() && declared[*index] >= 1)
       return declared[*index];
   return 1;
@@ -242,11 +243,11 @@ struct PlanTemporaryArenaPass : graphc::impl::PlanTemporaryArenaBase<PlanTempora
       auto type = MemRefType::get({ShapedType::kDynamic}, IntegerType::get(ctx, 8));
       func.insertArgument(index, type,
                           builder.getDictionaryAttr(
-                              builder.getNamedAttr("graph.arena", builder.getUnitAttr())),
+                              builder.getNamedAttr(graphc::graph::GraphDialect::getArenaAttrName(), builder.getUnitAttr())),
                           loc);
       arena = func.getArgument(index);
       // The caller's B: the planned size is `multiple` times it.
-      func->setAttr("graph.arena_bytes",
+      func->setAttr(graphc::graph::GraphDialect::getArenaBytesAttrName(),
                     builder.getDenseI64ArrayAttr({total.perBatch * *multiple, total.fixed}));
     } else if (total.perBatch == 0) {
       arena = builder.create<memref::AllocOp>(

@@ -1,6 +1,7 @@
 //===- UpdateInPlace.cpp - --graphc-update-in-place -----------------------===//
 
 #include "graphc/Transforms/Passes.h"
+#include "graphc/Dialect/Graph/GraphDialect.h"
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
@@ -33,7 +34,7 @@ struct UpdateInPlacePass : graphc::impl::UpdateInPlaceBase<UpdateInPlacePass> {
       return;
     auto ret = cast<func::ReturnOp>(func.front().getTerminator());
     for (unsigned i = 0; i < func.getNumResults(); ++i) {
-      auto target = func.getResultAttrOfType<IntegerAttr>(i, "graph.updates_argument");
+      auto target = func.getResultAttrOfType<IntegerAttr>(i, graphc::graph::GraphDialect::getUpdatesArgumentAttrName());
       if (!target) {
         // An argument returned as it is would bufferize to the argument's own
         // buffer and be dropped with the updated ones: return a copy.

@@ -1,6 +1,7 @@
 //===- VerifyUpdatesInPlace.cpp - --graphc-verify-updates-in-place --------===//
 
 #include "graphc/Transforms/Passes.h"
+#include "graphc/Dialect/Graph/GraphDialect.h"
 
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 
@@ -32,7 +33,7 @@ struct VerifyUpdatesInPlacePass
     std::string which;
     func.walk([&](func::ReturnOp ret) {
       for (unsigned i = 0; i < func.getNumResults(); ++i) {
-        auto target = func.getResultAttrOfType<IntegerAttr>(i, "graph.updates_argument");
+        auto target = func.getResultAttrOfType<IntegerAttr>(i, graphc::graph::GraphDialect::getUpdatesArgumentAttrName());
         if (!target)
           continue;
         ++updated;
@@ -40,7 +41,7 @@ struct VerifyUpdatesInPlacePass
         if (returned == func.getArgument(target.getInt()))
           continue;
         ++notInPlace;
-        auto name = func.getArgAttrOfType<StringAttr>(target.getInt(), "graph.name");
+        auto name = func.getArgAttrOfType<StringAttr>(target.getInt(), graphc::graph::GraphDialect::getNameAttrName());
         which += (which.empty() ? "" : ", ") +
                  (name ? "'" + name.str() + "'" : "argument #" + std::to_string(target.getInt()));
       }

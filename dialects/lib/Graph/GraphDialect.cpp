@@ -4,12 +4,16 @@
 #include "graphc/Dialect/Graph/GraphOps.h"
 
 #include "mlir/Transforms/InliningUtils.h"
+#include "llvm/ADT/TypeSwitch.h"
 
 using namespace mlir;
 using namespace graphc::graph;
 
 #include "graphc/Dialect/Graph/GraphOpsDialect.cpp.inc"
 #include "graphc/Dialect/Graph/GraphInterfaces.cpp.inc"
+#include "graphc/Dialect/Graph/GraphEnums.cpp.inc"
+#define GET_ATTRDEF_CLASSES
+#include "graphc/Dialect/Graph/GraphAttributes.cpp.inc"
 
 namespace {
 /// Graph ops are pure tensor computations with no regions: any of them can
@@ -27,6 +31,10 @@ void GraphDialect::initialize() {
 #define GET_OP_LIST
 #include "graphc/Dialect/Graph/GraphOps.cpp.inc"
       >();
+  addAttributes<
+#define GET_ATTRDEF_LIST
+#include "graphc/Dialect/Graph/GraphAttributes.cpp.inc"
+      >();
   addInterfaces<GraphInlinerInterface>();
 }
 
@@ -40,8 +48,37 @@ Operation *GraphDialect::materializeConstant(OpBuilder &builder, Attribute value
 
 LogicalResult GraphDialect::verifyRegionArgAttribute(Operation *op, unsigned region,
                                                      unsigned argIndex, NamedAttribute attr) {
-  if (attr.getName() != getBatchMultiplesAttrName())
+  StringRef name = attr.getName().getValue();
+  Attribute value = attr.getValue();
+  auto fail = [&](const char *expected) -> LogicalResult {
+    return op->emitError() << "argument #" << argIndex << ": " << name << " must be "
+                           << expected;
+  };
+  if (name == getNameAttrName())
+    return isa<StringAttr>(value) ? success() : fail("a string");
+  if (name == getRoleAttrName())
+    return isa<ArgumentRoleAttr>(value) ? success() : fail("a #graph.role<...>");
+  if (name == getRequiresGradAttrName() || name == getArenaAttrName())
+    return isa<UnitAttr>(value) ? success() : fail("a unit attribute");
+  if (name == getInitBoundAttrName()) {
+    auto bound = dyn_cast<FloatAttr>(value);
+    return bound && bound.getValueAsDouble() > 0 ? success() : fail("a float above 0");
+  }
+  if (name == getInitValueAttrName()) {
+    auto elements = dyn_cast<DenseElementsAttr>(value);
+    if (op->getNumRegions() <= region || op->getRegion(region).empty())
+      return elements ? success() : fail("dense elements");
+    // The argument's tensor type, or after bufferization its memref's.
+    auto type = dyn_cast<ShapedType>(op->getRegion(region).front().getArgument(argIndex).getType());
+    if (!elements || !type || elements.getType().getShape() != type.getShape() ||
+        elements.getElementType() != type.getElementType())
+      return op->emitError() << "argument #" << argIndex << ": " << name
+                             << " must be dense elements of the argument's type " << type;
     return success();
+  }
+  if (name != getBatchMultiplesAttrName())
+    return op->emitError() << "argument #" << argIndex << ": unknown attribute " << name
+                           << " of the graph dialect";
   auto multiples = dyn_cast<DenseI64ArrayAttr>(attr.getValue());
   if (op->getNumRegions() <= region || op->getRegion(region).empty())
     return success();
@@ -60,4 +97,56 @@ LogicalResult GraphDialect::verifyRegionArgAttribute(Operation *op, unsigned reg
                                                         "dynamic)"
                                                       : "0 (the dimension is static)");
   return success();
+}
+
+LogicalResult GraphDialect::verifyRegionResultAttribute(Operation *op, unsigned region,
+                                                        unsigned resultIndex,
+                                                        NamedAttribute attr) {
+  if (attr.getName() == getNameAttrName() && isa<StringAttr>(attr.getValue()))
+    return success();
+  if (attr.getName() == getUpdatesArgumentAttrName()) {
+    auto index = dyn_cast<IntegerAttr>(attr.getValue());
+    int64_t arguments = op->getNumRegions() > region && !op->getRegion(region).empty()
+                            ? op->getRegion(region).getNumArguments()
+                            : INT64_MAX;
+    if (index && index.getInt() >= 0 && index.getInt() < arguments)
+      return success();
+    return op->emitError() << "result #" << resultIndex << ": " << attr.getName().getValue()
+                           << " must be the index of an argument";
+  }
+  if (attr.getName() == getNameAttrName())
+    return op->emitError() << "result #" << resultIndex << ": " << attr.getName().getValue()
+                           << " must be a string";
+  return op->emitError() << "result #" << resultIndex << ": unknown attribute "
+                         << attr.getName().getValue() << " of the graph dialect";
+}
+
+LogicalResult GraphDialect::verifyOperationAttribute(Operation *op, NamedAttribute attr) {
+  StringRef name = attr.getName().getValue();
+  Attribute value = attr.getValue();
+  auto fail = [&](const char *expected) -> LogicalResult {
+    return op->emitError() << name << " must be " << expected;
+  };
+  if (name == getGradientOfAttrName() || name == getLossAttrName() ||
+      name == getOptimizerAttrName())
+    return isa<StringAttr>(value) ? success() : fail("a string");
+  if (name == getOptimizerOptionsAttrName())
+    return isa<DictionaryAttr>(value) ? success() : fail("a dictionary");
+  if (name == getArenaBytesAttrName()) {
+    auto bytes = dyn_cast<DenseI64ArrayAttr>(value);
+    return bytes && bytes.size() == 2 && bytes[0] >= 0 && bytes[1] >= 0
+               ? success()
+               : fail("array<i64: perBatch, fixed> of sizes >= 0");
+  }
+  return op->emitError() << "unknown attribute " << name << " of the graph dialect";
+}
+
+ArgumentRole graphc::graph::argumentRole(FunctionOpInterface function, unsigned index) {
+  if (auto role = function.getArgAttrOfType<ArgumentRoleAttr>(index,
+                                                              GraphDialect::getRoleAttrName()))
+    return role.getValue();
+  bool parameter = function.getArgAttr(index, GraphDialect::getRequiresGradAttrName()) ||
+                   function.getArgAttr(index, GraphDialect::getInitBoundAttrName()) ||
+                   function.getArgAttr(index, GraphDialect::getInitValueAttrName());
+  return parameter ? ArgumentRole::Parameter : ArgumentRole::Input;
 }

@@ -27,11 +27,11 @@
 // DOT: label="forward";
 // DOT: [shape=ellipse, label="fc.weight\n[3, 4] f32"];
 // DOT: label="graph.matmul\n[?, 3] f32"
-// TRAIN: func.func @forward(%arg0: tensor<?x4xf32> {graph.name = "x"}, %arg1: tensor<3x4xf32> {graph.name = "fc.weight"})
+// TRAIN: func.func @forward(%arg0: tensor<?x4xf32> {graph.name = "x", graph.role = #graph.role<input>}, %arg1: tensor<3x4xf32> {graph.name = "fc.weight", graph.role = #graph.role<parameter>})
 // TRAIN: func.func @loss(
-// TRAIN-SAME: %arg2: tensor<?xi64> {graph.name = "target"}
+// TRAIN-SAME: %arg2: tensor<?xi64> {graph.name = "target", graph.role = #graph.role<target>}
 // TRAIN: func.func @train_step(
-// TRAIN-SAME: {graph.name = "exp_avg.fc.weight", graph.optimizer_state}
+// TRAIN-SAME: {graph.name = "exp_avg.fc.weight", graph.role = #graph.role<optimizer_state>}
 // TRAIN-NOT: func.func @forward_grad
 // VERSION: graphc 0.1.0
 func.func @forward(%x: tensor<?x4xf32> {graph.name = "x"},

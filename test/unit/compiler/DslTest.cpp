@@ -133,10 +133,12 @@ TEST(Tracing, GraphNamesArgumentsAndRoundTrips) {
   Net net;
   g::Graph graph = g::trace(net, Tensor::zeros({1, 1, 32, 32}));
   std::string text = graph.str();
-  EXPECT_NE(text.find("func.func @forward(%arg0: tensor<?x1x32x32xf32> {graph.name = \"input\"}"),
+  EXPECT_NE(text.find("func.func @forward(%arg0: tensor<?x1x32x32xf32> {graph.name = \"input\", "
+                      "graph.role = #graph.role<input>}"),
             std::string::npos)
       << text;
-  EXPECT_NE(text.find("{graph.init_bound = 0.10910894511799619 : f64, graph.name = \"fc3.bias\", graph.requires_grad}) -> tensor<?x10xf32>"),
+  EXPECT_NE(text.find("{graph.init_bound = 0.10910894511799619 : f64, graph.name = \"fc3.bias\", "
+                      "graph.requires_grad, graph.role = #graph.role<parameter>}) -> tensor<?x10xf32>"),
             std::string::npos);
 
   std::string path = ::testing::TempDir() + "lenet_roundtrip.mlir";

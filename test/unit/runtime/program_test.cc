@@ -196,8 +196,9 @@ TEST(ProgramTest, RefusesInconsistentModelDescriptions) {
   FakeModel fake;
   fake.model.abi_version = 99;
   EXPECT_EQ(errorOf([&] { Program p(&fake.model); }),
-            "model description has ABI version 99, this runtime reads 1 (recompile the model "
-            "with this graphc)");
+            "model description has ABI version 99, this runtime reads " +
+                std::to_string(GRAPHC_MODEL_ABI_VERSION) +
+                " (recompile the model with this graphc)");
   FakeModel twoShapes;
   twoShapes.forwardArguments[1].shape[0] = 3;
   EXPECT_EQ(errorOf([&] { Program p(&twoShapes.model); }),

@@ -71,10 +71,13 @@ struct TensorSignature {
   std::string name;
   graphc_dtype_t dtype;
   std::vector<int64_t> shape;
-  /// An optimizer state argument of a train step (graph.optimizer_state).
-  bool optimizerState = false;
+  /// What the argument is to a caller (graph.role); results are RESULT.
+  graphc_model_role_t role = GRAPHC_ROLE_RESULT;
   /// The U(-b, b) default initialization of a parameter (graph.init_bound; 0: none).
   double initBound = 0;
+  /// A parameter's initial value (graph.init_value), row-major bytes of its
+  /// dtype; empty: none (then initBound, or zero).
+  std::vector<char> initData;
 };
 
 struct FunctionSignature {

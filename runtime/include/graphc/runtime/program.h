@@ -33,17 +33,18 @@ extern "C" {
 #endif
 
 /* The layout of graphc_model_t below; a program refuses other versions. */
-#define GRAPHC_MODEL_ABI_VERSION 1
+#define GRAPHC_MODEL_ABI_VERSION 2
 
-/* What an entry point's argument is for: how a program fills it. graphc
- * marks as parameters the arguments train_step updates and those the DSL gave
- * a default-init bound (graph.init_bound); in a hand-written graph without
- * either, every argument is an input, and a program (which runs entry points
- * with one input) refuses it: call such a model through NAME_F instead. */
+/* What an entry point's argument is for: how a program fills it. The role is
+ * recorded in the graph (graph.role) by whatever created the argument: the
+ * DSL's tracer (inputs, parameters), the loss (target) and the optimizer
+ * (state, step, lr). In a hand-written graph without roles, an argument marked
+ * graph.requires_grad or given an init rule is a parameter, any other an
+ * input. */
 typedef enum graphc_model_role_e {
   GRAPHC_ROLE_INPUT = 0,     /* the model's input, batch first (the images) */
   GRAPHC_ROLE_TARGET = 1,    /* what the loss compares the output with */
-  GRAPHC_ROLE_PARAMETER = 2, /* a parameter, by state_dict name; U(-init_bound, init_bound) */
+  GRAPHC_ROLE_PARAMETER = 2, /* a parameter, by state_dict name (initial value: see below) */
   GRAPHC_ROLE_STATE = 3,     /* optimizer state (exp_avg.fc1.weight, ...), zero at first */
   GRAPHC_ROLE_STEP = 4,      /* float64 scalar: completed optimizer steps */
   GRAPHC_ROLE_LR = 5,        /* float64 scalar: the learning rate of this step */
@@ -57,7 +58,11 @@ typedef struct graphc_model_tensor_s {
   int64_t shape[GRAPHC_TENSOR_MAX_RANK]; /* n >= 0: static; -k: k times the batch (-1: the batch) */
   int32_t role;       /* graphc_model_role_t */
   int32_t updated;    /* the entry point writes the new value in place */
-  double init_bound;  /* parameters: PyTorch's default init bound; 0: none */
+  /* A parameter's initial value: U(-init_bound, init_bound) when init_bound > 0
+   * (PyTorch's default init), else the dense row-major bytes at init_data (a
+   * value the model set by hand), else zero. */
+  double init_bound;
+  const void* init_data;
 } graphc_model_tensor_t;
 
 /* Runs an entry point. `arena` is at least arena_bytes(batch) bytes, 64-byte
@@ -99,10 +104,22 @@ void graphc_program_release(graphc_program_t* program);
 
 const graphc_model_t* graphc_program_model(const graphc_program_t* program);
 
-/* PyTorch's default initialization after torch.manual_seed(seed): each
- * parameter with an init bound drawn U(-bound, bound) in state_dict order
- * (others zero); the optimizer state and step count reset to zero. */
+/* The parameters as the DSL model has them after graphc::manualSeed(seed):
+ * each with an init bound drawn U(-bound, bound) in state_dict order (the
+ * draws of torch's default init after torch.manual_seed(seed)), each with
+ * init_data copied from it, any other zero; the optimizer state and step
+ * count reset to zero. */
 graphc_status_t graphc_program_init(graphc_program_t* program, uint64_t seed);
+
+/* The same initialization without a program: `buffers` holds one dense buffer
+ * per parameter of entry point `entry` of `model`, in the order of its
+ * argument table (the generated NAME_init calls this). */
+graphc_status_t graphc_model_init_parameters(const graphc_model_t* model, const char* entry,
+                                             uint64_t seed, void* const* buffers);
+
+/* The prefix of the optimizer's tensors in a checkpoint (optimizer.exp_avg.fc1.weight,
+ * optimizer.step); parameters have none. */
+#define GRAPHC_CHECKPOINT_OPTIMIZER_PREFIX "optimizer."
 
 /* The program's tensors, parameters first (state_dict order), then the
  * optimizer state as `optimizer.<name>` and `optimizer.step`: the names a

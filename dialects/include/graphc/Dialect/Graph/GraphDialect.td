@@ -24,7 +24,64 @@ def Graph_Dialect : Dialect {
   let cppNamespace = "::graphc::graph";
   let hasConstantMaterializer = 1;
   let hasRegionArgAttrVerify = 1;
+  let hasRegionResultAttrVerify = 1;
+  let hasOperationAttrVerify = 1;
+  let useDefaultAttributePrinterParser = 1;
   let extraClassDeclaration = [{
+    // Every attribute graphc's layers exchange, by its declared name; the
+    // dialect verifies each one's kind (verifyRegionArgAttribute, ...).
+
+    /// Argument or result: its PyTorch-facing name (`fc1.weight`, `target`).
+    static constexpr ::llvm::StringLiteral getNameAttrName() {
+      return ::llvm::StringLiteral("graph.name");
+    }
+    /// Argument: its role (#graph.role<...>, ArgumentRole).
+    static constexpr ::llvm::StringLiteral getRoleAttrName() {
+      return ::llvm::StringLiteral("graph.role");
+    }
+    /// Argument (unit): differentiated by --graphc-autodiff, trained by
+    /// --graphc-optimizer.
+    static constexpr ::llvm::StringLiteral getRequiresGradAttrName() {
+      return ::llvm::StringLiteral("graph.requires_grad");
+    }
+    /// Parameter: PyTorch's default init U(-bound, bound) (f64 > 0).
+    static constexpr ::llvm::StringLiteral getInitBoundAttrName() {
+      return ::llvm::StringLiteral("graph.init_bound");
+    }
+    /// Parameter: its initial value (dense elements of the argument's type),
+    /// where the model set one by hand.
+    static constexpr ::llvm::StringLiteral getInitValueAttrName() {
+      return ::llvm::StringLiteral("graph.init_value");
+    }
+    /// Result: the new value of argument #i (i64), written in place.
+    static constexpr ::llvm::StringLiteral getUpdatesArgumentAttrName() {
+      return ::llvm::StringLiteral("graph.updates_argument");
+    }
+    /// Function: the function a gradient function differentiates (string).
+    static constexpr ::llvm::StringLiteral getGradientOfAttrName() {
+      return ::llvm::StringLiteral("graph.gradient_of");
+    }
+    /// Argument (unit): the caller's arena for the temporaries.
+    static constexpr ::llvm::StringLiteral getArenaAttrName() {
+      return ::llvm::StringLiteral("graph.arena");
+    }
+    /// Function: the arena's bytes, array<i64: perBatch, fixed>.
+    static constexpr ::llvm::StringLiteral getArenaBytesAttrName() {
+      return ::llvm::StringLiteral("graph.arena_bytes");
+    }
+    /// Module: the loss the graph was traced for (string).
+    static constexpr ::llvm::StringLiteral getLossAttrName() {
+      return ::llvm::StringLiteral("graph.loss");
+    }
+    /// Module or train_step: the optimizer (string: sgd, adam, adamw).
+    static constexpr ::llvm::StringLiteral getOptimizerAttrName() {
+      return ::llvm::StringLiteral("graph.optimizer");
+    }
+    /// Module: the optimizer's settings (dictionary of f64 and bool).
+    static constexpr ::llvm::StringLiteral getOptimizerOptionsAttrName() {
+      return ::llvm::StringLiteral("graph.optimizer_options");
+    }
+
     /// A function argument's dynamic sizes as multiples of the batch B
     /// (`array<i64: k...>`, one entry per dim: k >= 1 where dynamic, 0 where
     /// static). Without it every dynamic argument size is B itself. The
