@@ -564,6 +564,27 @@ void emitCHeader(llvm::raw_ostream &os, llvm::StringRef prefix,
      << "#ifdef __cplusplus\n} /* extern \"C\" */\n#endif\n\n#endif /* " << guard << " */\n";
 }
 
+/// The role as the graph writes it (#graph.role<...>).
+static const char *roleName(graphc_model_role_t role) {
+  switch (role) {
+  case GRAPHC_ROLE_INPUT:
+    return "input";
+  case GRAPHC_ROLE_TARGET:
+    return "target";
+  case GRAPHC_ROLE_PARAMETER:
+    return "parameter";
+  case GRAPHC_ROLE_STATE:
+    return "optimizer_state";
+  case GRAPHC_ROLE_STEP:
+    return "step";
+  case GRAPHC_ROLE_LR:
+    return "lr";
+  case GRAPHC_ROLE_RESULT:
+    return "result";
+  }
+  return "unknown";
+}
+
 void emitJsonManifest(llvm::raw_ostream &os, llvm::StringRef prefix,
                       const llvm::StringMap<FunctionSignature> &signatures) {
   auto tensor = [](const TensorSignature &t, bool updated) {
@@ -577,6 +598,8 @@ void emitJsonManifest(llvm::raw_ostream &os, llvm::StringRef prefix,
       j["has_initial_value"] = true;
     if (t.role == GRAPHC_ROLE_STATE)
       j["optimizer_state"] = true;
+    if (t.role != GRAPHC_ROLE_RESULT)
+      j["role"] = roleName(t.role);
     return j;
   };
   nlohmann::json functions = nlohmann::json::array();
