@@ -325,8 +325,10 @@ int linkExecutable(llvm::StringRef objectBytes) {
   ok = ok &&
        runTool(cxx, {std::string(object),
                      resource("lib/libgraphc_standalone.a", GRAPHC_STANDALONE_ARCHIVE),
-                     resource("lib/libgraphc_runtime.a", GRAPHC_RUNTIME_ARCHIVE), GRAPHC_LIBOMP_PATH,
-                     std::string("-Wl,-rpath,") + llvm::sys::path::parent_path(GRAPHC_LIBOMP_PATH).str(),
+                     resource("lib/libgraphc_runtime.a", GRAPHC_RUNTIME_ARCHIVE),
+                     // The standalone archive's thread pool serves the
+                     // generated code's OpenMP calls: no libomp, so the
+                     // executable runs without an LLVM installation.
                      "-lz", "-lm", "-lpthread", "-o", partial});
   llvm::sys::fs::remove_directories(dir);
   if (!ok) {
