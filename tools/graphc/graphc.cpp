@@ -8,11 +8,10 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "graphc/JIT/CInterface.h"
+#include "graphc/Codegen/CInterface.h"
 #include "DotEmitter.h"
 
-#include "graphc/Builder/Trace.h"
-#include "graphc/JIT/Jit.h"
+#include "graphc/Codegen/Lowering.h"
 #include "graphc/Dialect/Graph/GraphDialect.h"
 #include "graphc/Pipelines/Pipelines.h"
 #include "graphc/Support/InputLimits.h"
@@ -115,41 +114,54 @@ int fail(const llvm::Twine &message) {
   return 1;
 }
 
-std::optional<graphc::LossKind> parseLoss(StringRef name) {
-  return llvm::StringSwitch<std::optional<graphc::LossKind>>(name)
-      .Case("mse", graphc::LossKind::MSE)
-      .Case("cross_entropy", graphc::LossKind::CrossEntropy)
-      .Case("nll", graphc::LossKind::NLL)
-      .Case("bce_with_logits", graphc::LossKind::BCEWithLogits)
-      .Default(std::nullopt);
-}
-
-/// Flags left unset take the defaults the DSL recorded in the graph
-/// (Graph::setTrainingDefaults).
+/// Flags left unset take the settings the graph records (the DSL's
+/// setTrainingDefaults); a flag given on the command line wins, and says so
+/// when the graph recorded something else.
 void applyGraphDefaults(ModuleOp module) {
+  graphc::TrainingPipelineOptions recorded;
+  graphc::readTrainingSettings(module, recorded, [&](StringRef setting, StringRef value) {
+    cl::Option *flag = llvm::StringSwitch<cl::Option *>(setting)
+                           .Case("loss", &lossName)
+                           .Case("optimizer", &optimizerName)
+                           .Case("momentum", &momentum)
+                           .Case("dampening", &dampening)
+                           .Case("nesterov", &nesterov)
+                           .Case("weight-decay", &weightDecay)
+                           .Case("beta1", &beta1)
+                           .Case("beta2", &beta2)
+                           .Case("eps", &eps)
+                           .Default(nullptr);
+    if (!flag || flag->getNumOccurrences() == 0)
+      return true;
+    std::string given;
+    llvm::raw_string_ostream os(given);
+    if (auto *text = dynamic_cast<cl::opt<std::string> *>(flag))
+      os << text->getValue();
+    else if (auto *number = dynamic_cast<cl::opt<double> *>(flag))
+      os << number->getValue();
+    else if (auto *boolean = dynamic_cast<cl::opt<bool> *>(flag))
+      os << (boolean->getValue() ? "true" : "false");
+    if (given != value)
+      llvm::errs() << "graphc: note: --" << setting << "=" << given
+                   << " overrides the graph's recorded " << setting << " " << value << "\n";
+    return false;
+  });
   if (lossName.getNumOccurrences() == 0)
-    if (auto loss = module->getAttrOfType<StringAttr>(graphc::graph::GraphDialect::getLossAttrName()))
-      lossName = loss.str();
+    lossName = recorded.loss;
   if (optimizerName.getNumOccurrences() == 0)
-    if (auto optimizer = module->getAttrOfType<StringAttr>(graphc::graph::GraphDialect::getOptimizerAttrName()))
-      optimizerName = optimizer.str();
-  auto options = module->getAttrOfType<DictionaryAttr>(graphc::graph::GraphDialect::getOptimizerOptionsAttrName());
-  if (!options)
-    return;
-  auto number = [&](cl::opt<double> &flag, StringRef key) {
+    optimizerName = recorded.optimizer;
+  auto take = [](cl::opt<double> &flag, double value) {
     if (flag.getNumOccurrences() == 0)
-      if (auto value = options.getAs<FloatAttr>(key))
-        flag = value.getValueAsDouble();
+      flag = value;
   };
-  number(momentum, "momentum");
-  number(dampening, "dampening");
-  number(weightDecay, "weight_decay");
-  number(beta1, "beta1");
-  number(beta2, "beta2");
-  number(eps, "eps");
+  take(momentum, recorded.momentum);
+  take(dampening, recorded.dampening);
+  take(weightDecay, recorded.weightDecay);
+  take(beta1, recorded.beta1);
+  take(beta2, recorded.beta2);
+  take(eps, recorded.eps);
   if (nesterov.getNumOccurrences() == 0)
-    if (auto value = options.getAs<BoolAttr>("nesterov"))
-      nesterov = value.getValue();
+    nesterov = recorded.nesterov;
 }
 
 /// The hyperparameters' ranges, as PyTorch's optimizers check them ("Invalid
@@ -189,7 +201,8 @@ LogicalResult checkHyperparameters(ModuleOp module) {
   return success();
 }
 
-/// The loss, its gradient and the optimizer step, as train_step.
+/// The loss, its gradient and the optimizer step, as train_step: the
+/// registered training pipeline with the flags' (or the graph's) settings.
 LogicalResult addTrainStep(ModuleOp module) {
   applyGraphDefaults(module);
   if (failed(checkHyperparameters(module)))
@@ -197,20 +210,24 @@ LogicalResult addTrainStep(ModuleOp module) {
   if (optimizerName != "sgd" && optimizerName != "adam" && optimizerName != "adamw")
     return emitError(module.getLoc())
            << "unknown --optimizer '" << optimizerName << "' (sgd, adam or adamw)";
-  auto loss = parseLoss(lossName);
-  if (!loss)
+  if (!llvm::is_contained({"mse", "cross_entropy", "nll", "bce_with_logits"}, lossName.getValue()))
     return emitError(module.getLoc())
            << "unknown --loss '" << lossName << "' (mse, cross_entropy, nll or bce_with_logits)";
-  graphc::OptimizerConfig optimizer;
-  optimizer.name = optimizerName;
-  optimizer.momentum = momentum;
-  optimizer.dampening = dampening;
-  optimizer.nesterov = nesterov;
-  optimizer.weightDecay = weightDecay;
-  optimizer.beta1 = beta1;
-  optimizer.beta2 = beta2;
-  optimizer.eps = eps;
-  return graphc::addTrainingFunctions(module, function, *loss, optimizer);
+  graphc::TrainingPipelineOptions options;
+  options.function = function.getValue();
+  options.loss = lossName.getValue();
+  options.optimizer = optimizerName.getValue();
+  options.momentum = momentum.getValue();
+  options.dampening = dampening.getValue();
+  options.nesterov = nesterov.getValue();
+  options.weightDecay = weightDecay.getValue();
+  options.beta1 = beta1.getValue();
+  options.beta2 = beta2.getValue();
+  options.eps = eps.getValue();
+  PassManager pm(module.getContext());
+  (void)applyPassManagerCLOptions(pm);
+  graphc::buildTrainingPipeline(pm, options);
+  return pm.run(module);
 }
 
 std::unique_ptr<llvm::TargetMachine> hostTargetMachine(unsigned level) {
@@ -487,10 +504,8 @@ int run() {
     prefix = llvm::sys::path::stem(outputFile != "-" ? outputFile : inputFile).str();
   prefix = graphc::cIdentifier(prefix);
 
-  graphc::JitOptions options;
-  options.optLevel = level;
   llvm::StringMap<graphc::FunctionSignature> signatures;
-  graphc::lowerToLLVMDialect(*module, options, &signatures);
+  graphc::lowerToLLVMDialect(*module, level, &signatures);
   if (emit == Emit::Header) {
     graphc::emitCHeader(output.os(), prefix, signatures, function);
     // The JSON manifest goes beside a header file (NAME.h -> NAME.json).

@@ -29,13 +29,6 @@ using namespace mlir;
 
 namespace graphc {
 
-std::shared_ptr<MLIRContext> createContext() {
-  DialectRegistry registry;
-  registerAllDialects(registry);
-  auto ctx = std::make_shared<MLIRContext>(registry);
-  ctx->loadAllAvailableDialects();
-  return ctx;
-}
 
 Graph::Graph(std::shared_ptr<MLIRContext> context, OwningOpRef<ModuleOp> module,
              std::vector<std::pair<std::string, Parameter>> parameters)
@@ -125,20 +118,25 @@ Graph &Graph::differentiate() {
   return *this;
 }
 
+/// The training pipeline's options for `optimizer` and `loss`: the one
+/// place the DSL's settings map to the compiler's.
+static void setTrainingOptions(TrainingPipelineOptions &options, const std::string &loss,
+                               const OptimizerConfig &optimizer) {
+  options.loss = loss;
+  options.optimizer = optimizer.name;
+  options.momentum = optimizer.momentum;
+  options.dampening = optimizer.dampening;
+  options.nesterov = optimizer.nesterov;
+  options.weightDecay = optimizer.weightDecay;
+  options.beta1 = optimizer.beta1;
+  options.beta2 = optimizer.beta2;
+  options.eps = optimizer.eps;
+}
+
 Graph &Graph::setTrainingDefaults(const std::string &loss, const OptimizerConfig &optimizer) {
-  OpBuilder b(context_.get());
-  ModuleOp m = module();
-  m->setAttr(graph::GraphDialect::getLossAttrName(), b.getStringAttr(loss));
-  m->setAttr(graph::GraphDialect::getOptimizerAttrName(), b.getStringAttr(optimizer.name));
-  m->setAttr(graph::GraphDialect::getOptimizerOptionsAttrName(),
-             b.getDictionaryAttr({b.getNamedAttr("momentum", b.getF64FloatAttr(optimizer.momentum)),
-                                  b.getNamedAttr("dampening", b.getF64FloatAttr(optimizer.dampening)),
-                                  b.getNamedAttr("nesterov", b.getBoolAttr(optimizer.nesterov)),
-                                  b.getNamedAttr("weight_decay",
-                                                 b.getF64FloatAttr(optimizer.weightDecay)),
-                                  b.getNamedAttr("beta1", b.getF64FloatAttr(optimizer.beta1)),
-                                  b.getNamedAttr("beta2", b.getF64FloatAttr(optimizer.beta2)),
-                                  b.getNamedAttr("eps", b.getF64FloatAttr(optimizer.eps))}));
+  TrainingPipelineOptions options;
+  setTrainingOptions(options, loss, optimizer);
+  recordTrainingSettings(module(), options);
   return *this;
 }
 
@@ -159,65 +157,27 @@ static OptimizerOptions optimizerOptions(const OptimizerConfig &optimizer,
   return options;
 }
 
+const char *lossName(LossKind loss) {
+  switch (loss) {
+  case LossKind::MSE:
+    return "mse";
+  case LossKind::CrossEntropy:
+    return "cross_entropy";
+  case LossKind::NLL:
+    return "nll";
+  case LossKind::BCEWithLogits:
+    return "bce_with_logits";
+  }
+  return "";
+}
+
 LogicalResult addTrainingFunctions(ModuleOp module, const std::string &forward, LossKind loss,
                                    const OptimizerConfig &optimizer) {
-  // The loss's target is an argument, so its dynamic sizes are the batch B
-  // (docs/dialect.md#dynamic-sizes): a prediction of, say, 2B rows has no
-  // target to compare with. Say so at the model's return, not at an op of
-  // the loss the user never wrote.
-  if (auto model = module.lookupSymbol<func::FuncOp>(forward); model && !model.isExternal()) {
-    FailureOr<graph::BatchMultipleAnalysis> multiples = graph::BatchMultipleAnalysis::run(model);
-    if (failed(multiples))
-      return failure();
-    if (!multiples->results().empty() &&
-        llvm::any_of(multiples->results()[0], [](int64_t k) { return k > 1; })) {
-      return model.front().getTerminator()->emitError()
-             << "'" << forward << "' returns a prediction of sizes "
-             << graph::formatMultiples(multiples->results()[0]) << "; training needs one whose dynamic sizes are the batch B, as the "
-                "target's are (sum or reshape it)";
-    }
-  }
-  // A prediction the loss cannot take is refused at the model's return too,
-  // not inside the loss's decomposition (which the user never wrote).
-  if (auto model = module.lookupSymbol<func::FuncOp>(forward);
-      model && !model.isExternal() && model.getNumResults() > 0) {
-    auto prediction = dyn_cast<RankedTensorType>(model.getResultTypes()[0]);
-    bool classes = loss == LossKind::CrossEntropy || loss == LossKind::NLL;
-    const char *lossName = loss == LossKind::CrossEntropy ? "cross_entropy"
-                           : loss == LossKind::NLL        ? "nll"
-                           : loss == LossKind::MSE        ? "mse"
-                                                          : "bce_with_logits";
-    if (!prediction || !isa<FloatType>(prediction.getElementType()) ||
-        (classes && prediction.getRank() != 2)) {
-      std::string type;
-      llvm::raw_string_ostream os(type);
-      os << model.getResultTypes()[0];
-      return model.front().getTerminator()->emitError()
-             << "'" << forward << "' returns " << type << "; --loss=" << lossName << " takes "
-             << (classes ? "class scores [B, C] (float, rank 2)" : "a float tensor")
-             << (classes ? " (--loss=mse takes any float prediction)" : "");
-    }
-  }
-  appendLossFunction(module, forward, loss, "loss");
-  appendEvalFunction(module, forward, loss, "eval");
-  // Only the loss is differentiated; the model and eval stay inference functions.
-  for (StringRef name : {StringRef(forward), StringRef("eval")}) {
-    auto func = module.lookupSymbol<func::FuncOp>(name);
-    for (unsigned i = 0; i < func.getNumArguments(); ++i) {
-      // The role first: in a graph without recorded roles, requires_grad is
-      // what says an argument is a parameter.
-      func.setArgAttr(i, graph::GraphDialect::getRoleAttrName(),
-                      graph::ArgumentRoleAttr::get(module.getContext(),
-                                                   graph::argumentRole(func, i)));
-      func.removeArgAttr(i, graph::GraphDialect::getRequiresGradAttrName());
-    }
-  }
+  TrainingPipelineOptions options;
+  options.function = forward;
+  setTrainingOptions(options, lossName(loss), optimizer);
   PassManager pm(module.getContext());
-  pm.addPass(createInlinerPass());
-  pm.addPass(createAutodiff());
-  pm.addPass(createOptimizer(optimizerOptions(optimizer, "loss")));
-  pm.addPass(createCanonicalizerPass());
-  pm.addPass(createCSEPass());
+  buildTrainingPipeline(pm, options);
   return pm.run(module);
 }
 
@@ -387,81 +347,6 @@ BackwardResult Program::backward(const std::vector<rt::Tensor> &inputs,
     accumulateGrad(param, results[next++]);
   }
   return out;
-}
-
-namespace {
-
-/// Adds `name`(forward's arguments..., target): calls `forward` and returns
-/// what `results` makes of its prediction and the target.
-void appendFunctionOfPrediction(
-    ModuleOp module, const std::string &forwardName, LossKind loss, const std::string &name,
-    const std::function<std::vector<Tensor>(const Tensor &, const Tensor &)> &results) {
-  auto forward = module.lookupSymbol<func::FuncOp>(forwardName);
-  if (!forward || forward.getNumResults() == 0)
-    throw std::invalid_argument("the graph has no function '" + forwardName +
-                                "' with a result to train");
-  MLIRContext *ctx = module.getContext();
-  Tracer tracer(ctx, module, name);
-  SmallVector<Value> arguments;
-  for (unsigned i = 0; i < forward.getNumArguments(); ++i) {
-    auto argName = forward.getArgAttrOfType<StringAttr>(i, graph::GraphDialect::getNameAttrName());
-    Tensor argument = tracer.addArgument(
-        forward.getArgumentTypes()[i], argName ? argName.str() : "arg" + std::to_string(i),
-        graph::argumentRole(forward, i),
-        forward.getArgAttr(i, graph::GraphDialect::getRequiresGradAttrName()) != nullptr);
-    // The rest of what the model says of its argument (init rules, batch
-    // multiples) holds for the new function's too.
-    if (DictionaryAttr attrs = forward.getArgAttrDict(i))
-      for (NamedAttribute attr : attrs)
-        tracer.setArgumentAttr(argument, attr.getName(), attr.getValue());
-    arguments.push_back(argument.impl()->value);
-  }
-  auto output = llvm::cast<RankedTensorType>(forward.getResultTypes()[0]);
-  bool classIndices = loss == LossKind::CrossEntropy || loss == LossKind::NLL;
-  Type targetType = classIndices
-                        ? RankedTensorType::get({output.getDimSize(0)}, IntegerType::get(ctx, 64))
-                        : Type(output);
-  Tensor target = tracer.addArgument(targetType, "target", graph::ArgumentRole::Target);
-  auto call = tracer.builder().create<func::CallOp>(forward.getLoc(), forward, arguments);
-  tracer.finish(results(tracer.wrap(call.getResult(0)), target));
-}
-
-Tensor lossValue(LossKind loss, const Tensor &prediction, const Tensor &target,
-                 Reduction reduction) {
-  SourceLoc here{"<graphc --train>", 0};
-  switch (loss) {
-  case LossKind::MSE:
-    return mse_loss(prediction, target, reduction, here);
-  case LossKind::CrossEntropy:
-    return cross_entropy(prediction, target, reduction, here);
-  case LossKind::NLL:
-    return nll_loss(prediction, target, reduction, here);
-  case LossKind::BCEWithLogits:
-    return binary_cross_entropy_with_logits(prediction, target, reduction, here);
-  }
-  return Tensor();
-}
-
-} // namespace
-
-void appendLossFunction(ModuleOp module, const std::string &forwardName, LossKind loss,
-                        const std::string &name) {
-  appendFunctionOfPrediction(module, forwardName, loss, name,
-                             [&](const Tensor &prediction, const Tensor &target) {
-                               return std::vector<Tensor>{
-                                   lossValue(loss, prediction, target, Reduction::Mean)};
-                             });
-}
-
-void appendEvalFunction(ModuleOp module, const std::string &forwardName, LossKind loss,
-                        const std::string &name) {
-  bool classIndices = loss == LossKind::CrossEntropy || loss == LossKind::NLL;
-  appendFunctionOfPrediction(
-      module, forwardName, loss, name, [&](const Tensor &prediction, const Tensor &target) {
-        Tensor correct = classIndices ? correct_count(prediction, target)
-                                      : scalar(0, GRAPHC_DTYPE_F32, SourceLoc{"<eval>", 0});
-        return std::vector<Tensor>{lossValue(loss, prediction, target, Reduction::Sum), correct};
-      });
 }
 
 Graph trace(const nn::Module &module, const std::vector<InputSpec> &inputs,

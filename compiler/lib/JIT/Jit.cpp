@@ -1,7 +1,7 @@
 //===- Jit.cpp - compile graph modules in process and call them -----------===//
 
 #include "graphc/JIT/Jit.h"
-#include "graphc/JIT/CInterface.h"
+#include "graphc/Codegen/CInterface.h"
 #include "graphc/Dialect/Graph/BatchMultiples.h"
 #include "graphc/Dialect/Graph/GraphDialect.h"
 #include "graphc/Pipelines/Pipelines.h"
@@ -38,62 +38,6 @@ void initializeLLVMTargetsOnce() {
   });
 }
 
-/// `multiples` (BatchMultiples.h) gives each dynamic dim's size k*B, which
-/// the signature records as -k.
-TensorSignature signatureOf(Type type, std::string name, ArrayRef<int64_t> multiples) {
-  auto tensor = dyn_cast<RankedTensorType>(type);
-  if (!tensor)
-    throw CompileError("cannot call a function taking or returning " +
-                       [&] { std::string s; llvm::raw_string_ostream os(s); os << type; return s; }() +
-                       " (only ranked tensors)");
-  if (tensor.getRank() > GRAPHC_TENSOR_MAX_RANK)
-    throw CompileError("'" + name + "' has rank " + std::to_string(tensor.getRank()) +
-                       "; the C interface and the runtime take tensors of rank up to " +
-                       std::to_string(GRAPHC_TENSOR_MAX_RANK));
-  std::vector<int64_t> shape;
-  for (auto [i, d] : llvm::enumerate(tensor.getShape()))
-    shape.push_back(ShapedType::isDynamic(d) ? -(i < multiples.size() ? multiples[i] : 1) : d);
-  return {std::move(name), dtypeOf(tensor.getElementType()), std::move(shape)};
-}
-
-/// The runtime's name for a graph argument role (the same list; the dialect
-/// does not depend on the runtime's headers).
-graphc_model_role_t modelRole(graph::ArgumentRole role) {
-  switch (role) {
-  case graph::ArgumentRole::Input:
-    return GRAPHC_ROLE_INPUT;
-  case graph::ArgumentRole::Target:
-    return GRAPHC_ROLE_TARGET;
-  case graph::ArgumentRole::Parameter:
-    return GRAPHC_ROLE_PARAMETER;
-  case graph::ArgumentRole::OptimizerState:
-    return GRAPHC_ROLE_STATE;
-  case graph::ArgumentRole::Step:
-    return GRAPHC_ROLE_STEP;
-  case graph::ArgumentRole::LearningRate:
-    return GRAPHC_ROLE_LR;
-  }
-  llvm_unreachable("every role is listed");
-}
-
-/// `value`'s elements as the runtime stores them: dense, row-major, one byte
-/// per bool (MLIR packs bools into bits and keeps a splat as one element).
-std::vector<char> rowMajorBytes(DenseElementsAttr value) {
-  std::vector<char> bytes;
-  if (value.getElementType().isInteger(1)) {
-    for (bool b : value.getValues<bool>())
-      bytes.push_back(b ? 1 : 0);
-    return bytes;
-  }
-  ArrayRef<char> raw = value.getRawData();
-  int64_t count = value.getNumElements();
-  if (!value.isSplat())
-    return std::vector<char>(raw.begin(), raw.end());
-  for (int64_t i = 0; i < count; ++i)
-    bytes.insert(bytes.end(), raw.begin(), raw.end());
-  return bytes;
-}
-
 /// A memref descriptor laid out as the C interface passes it: allocated and
 /// aligned pointers, offset, then sizes and strides. Every field is 8 bytes,
 /// so one int64 array holds any rank.
@@ -116,102 +60,6 @@ void setNumThreads(int threads) {
 
 int getNumThreads() { return omp_get_max_threads(); }
 
-DiagnosticCollector::DiagnosticCollector(MLIRContext *ctx)
-    : handler_(std::make_unique<ScopedDiagnosticHandler>(ctx, [this](Diagnostic &diag) {
-        llvm::raw_string_ostream os(text_);
-        os << diag.getLocation() << ": " << diag << "\n";
-        for (Diagnostic &note : diag.getNotes())
-          os << "  note: " << note << "\n";
-        return success();
-      })) {}
-
-DiagnosticCollector::~DiagnosticCollector() = default;
-
-graphc_dtype_t dtypeOf(Type t) {
-  if (t.isF32())
-    return GRAPHC_DTYPE_F32;
-  if (t.isF64())
-    return GRAPHC_DTYPE_F64;
-  if (t.isInteger(32))
-    return GRAPHC_DTYPE_I32;
-  if (t.isInteger(64))
-    return GRAPHC_DTYPE_I64;
-  if (t.isInteger(1))
-    return GRAPHC_DTYPE_BOOL;
-  std::string s;
-  llvm::raw_string_ostream os(s);
-  os << t;
-  throw CompileError("element type " + s + " has no runtime dtype");
-}
-
-/// Each public function's arguments and results at the graph level.
-static llvm::StringMap<FunctionSignature> graphSignatures(ModuleOp module) {
-  llvm::StringMap<FunctionSignature> signatures;
-  module.walk([&](func::FuncOp func) {
-    if (func.isPrivate() || func.isExternal())
-      return;
-    FailureOr<graph::BatchMultipleAnalysis> multiples = graph::BatchMultipleAnalysis::run(func);
-    if (failed(multiples))
-      throw CompileError("'" + func.getName().str() +
-                         "' has dynamic sizes that are not multiples of the batch");
-    FunctionSignature signature;
-    for (unsigned i = 0; i < func.getNumArguments(); ++i) {
-      auto name = func.getArgAttrOfType<StringAttr>(i, graph::GraphDialect::getNameAttrName());
-      signature.arguments.push_back(signatureOf(
-          func.getArgument(i).getType(), name ? name.str() : "argument #" + std::to_string(i),
-          multiples->of(func.getArgument(i))));
-      TensorSignature &argument = signature.arguments.back();
-      argument.role = modelRole(graph::argumentRole(func, i));
-      if (auto bound = func.getArgAttrOfType<FloatAttr>(i, graph::GraphDialect::getInitBoundAttrName()))
-        argument.initBound = bound.getValueAsDouble();
-      if (auto value = func.getArgAttrOfType<DenseElementsAttr>(
-              i, graph::GraphDialect::getInitValueAttrName()))
-        argument.initData = rowMajorBytes(value);
-    }
-    for (unsigned i = 0; i < func.getNumResults(); ++i) {
-      if (auto target = func.getResultAttrOfType<IntegerAttr>(i, graph::GraphDialect::getUpdatesArgumentAttrName())) {
-        signature.updatedArguments.push_back(target.getInt());
-        continue;
-      }
-      signature.results.push_back(signatureOf(func.getResultTypes()[i],
-                                              "result #" + std::to_string(i),
-                                              multiples->results()[i]));
-    }
-    signatures[func.getName()] = std::move(signature);
-  });
-  return signatures;
-}
-
-void lowerToLLVMDialect(ModuleOp module, const JitOptions &options,
-                        llvm::StringMap<FunctionSignature> *signatures) {
-  DiagnosticCollector diagnostics(module.getContext());
-  llvm::StringMap<FunctionSignature> expected = graphSignatures(module);
-  // The registered pipeline (graphc-opt --graphc-cpu-pipeline), and MLIR's
-  // pass-manager flags where the tool registered them (graphc's
-  // --mlir-print-ir-after-all and friends).
-  PassManager pm(module.getContext());
-  (void)applyPassManagerCLOptions(pm);
-  CpuPipelineOptions cpu;
-  cpu.optLevel = options.optLevel;
-  buildCpuPipeline(pm, cpu);
-  if (failed(pm.run(module)))
-    throw CompileError("lowering to LLVM failed:\n" + diagnostics.text());
-  // Which functions take their temporaries' arena from the caller
-  // (--graphc-plan-temporary-arena's function attribute survives the
-  // conversion to llvm.func).
-  module.walk([&](LLVM::LLVMFuncOp func) {
-    auto it = expected.find(func.getName());
-    auto bytes = func->getAttrOfType<DenseI64ArrayAttr>(graph::GraphDialect::getArenaBytesAttrName());
-    if (it == expected.end() || !bytes)
-      return;
-    it->second.takesArena = true;
-    it->second.arenaBytesPerBatch = bytes[0];
-    it->second.arenaBytesFixed = bytes[1];
-  });
-  if (signatures)
-    *signatures = std::move(expected);
-}
-
 JitModule::~JitModule() = default;
 
 std::unique_ptr<JitModule> JitModule::compile(ModuleOp source, const JitOptions &options) {
@@ -219,7 +67,7 @@ std::unique_ptr<JitModule> JitModule::compile(ModuleOp source, const JitOptions 
   std::unique_ptr<JitModule> jit(new JitModule());
 
   OwningOpRef<ModuleOp> module(cast<ModuleOp>(source->clone()));
-  lowerToLLVMDialect(*module, options, &jit->signatures_);
+  lowerToLLVMDialect(*module, options.optLevel, &jit->signatures_);
   if (const char *dump = std::getenv("GRAPHC_DUMP_LLVM_DIALECT")) {
     // A debugging aid: the module exactly as the JIT translates it.
     std::error_code ec;

@@ -3,6 +3,7 @@
 #include "graphc/Pipelines/Pipelines.h"
 #include "graphc/Conversion/Passes.h"
 #include "graphc/Transforms/Passes.h"
+#include "graphc/Dialect/Graph/GraphDialect.h"
 
 #include "mlir/Conversion/ArithToLLVM/ArithToLLVM.h"
 #include "mlir/Conversion/BufferizationToMemRef/BufferizationToMemRef.h"
@@ -101,4 +102,76 @@ void graphc::buildLinalgToLLVMPipeline(OpPassManager &pm, const CpuPipelineOptio
 void graphc::buildCpuPipeline(OpPassManager &pm, const CpuPipelineOptions &options) {
   buildGraphToLinalgPipeline(pm);
   buildLinalgToLLVMPipeline(pm, options);
+}
+
+void graphc::buildTrainingPipeline(OpPassManager &pm, const TrainingPipelineOptions &options) {
+  AppendLossOptions append;
+  append.function = options.function;
+  append.loss = options.loss;
+  pm.addPass(createAppendLoss(append));
+  pm.addPass(createInlinerPass());
+  pm.addPass(createAutodiff());
+  OptimizerOptions optimizer;
+  optimizer.function = append.lossFunction;
+  optimizer.optimizer = options.optimizer;
+  optimizer.momentum = options.momentum;
+  optimizer.dampening = options.dampening;
+  optimizer.nesterov = options.nesterov;
+  optimizer.weightDecay = options.weightDecay;
+  optimizer.beta1 = options.beta1;
+  optimizer.beta2 = options.beta2;
+  optimizer.eps = options.eps;
+  pm.addPass(createOptimizer(optimizer));
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+}
+
+void graphc::recordTrainingSettings(ModuleOp module, const TrainingPipelineOptions &options) {
+  OpBuilder b(module.getContext());
+  module->setAttr(graph::GraphDialect::getLossAttrName(), b.getStringAttr(options.loss));
+  module->setAttr(graph::GraphDialect::getOptimizerAttrName(), b.getStringAttr(options.optimizer));
+  module->setAttr(
+      graph::GraphDialect::getOptimizerOptionsAttrName(),
+      b.getDictionaryAttr({b.getNamedAttr("momentum", b.getF64FloatAttr(options.momentum)),
+                           b.getNamedAttr("dampening", b.getF64FloatAttr(options.dampening)),
+                           b.getNamedAttr("nesterov", b.getBoolAttr(options.nesterov)),
+                           b.getNamedAttr("weight_decay", b.getF64FloatAttr(options.weightDecay)),
+                           b.getNamedAttr("beta1", b.getF64FloatAttr(options.beta1)),
+                           b.getNamedAttr("beta2", b.getF64FloatAttr(options.beta2)),
+                           b.getNamedAttr("eps", b.getF64FloatAttr(options.eps))}));
+}
+
+void graphc::readTrainingSettings(
+    ModuleOp module, TrainingPipelineOptions &options,
+    llvm::function_ref<bool(llvm::StringRef, llvm::StringRef)> onRecorded) {
+  auto text = [](auto value) {
+    std::string s;
+    llvm::raw_string_ostream os(s);
+    os << value;
+    return s;
+  };
+  if (auto loss = module->getAttrOfType<StringAttr>(graph::GraphDialect::getLossAttrName()))
+    if (onRecorded("loss", loss.getValue()))
+      options.loss = loss.str();
+  if (auto name = module->getAttrOfType<StringAttr>(graph::GraphDialect::getOptimizerAttrName()))
+    if (onRecorded("optimizer", name.getValue()))
+      options.optimizer = name.str();
+  auto recorded =
+      module->getAttrOfType<DictionaryAttr>(graph::GraphDialect::getOptimizerOptionsAttrName());
+  if (!recorded)
+    return;
+  auto number = [&](detail::PassOptions::Option<double> &option, StringRef key, StringRef setting) {
+    if (auto value = recorded.getAs<FloatAttr>(key))
+      if (onRecorded(setting, text(value.getValueAsDouble())))
+        option = value.getValueAsDouble();
+  };
+  number(options.momentum, "momentum", "momentum");
+  number(options.dampening, "dampening", "dampening");
+  number(options.weightDecay, "weight_decay", "weight-decay");
+  number(options.beta1, "beta1", "beta1");
+  number(options.beta2, "beta2", "beta2");
+  number(options.eps, "eps", "eps");
+  if (auto value = recorded.getAs<BoolAttr>("nesterov"))
+    if (onRecorded("nesterov", value.getValue() ? "true" : "false"))
+      options.nesterov = value.getValue();
 }

@@ -48,6 +48,14 @@ void graphc::registerAllDialects(DialectRegistry &registry) {
   registerOpenMPDialectTranslation(registry);
 }
 
+std::shared_ptr<MLIRContext> graphc::createContext() {
+  DialectRegistry registry;
+  registerAllDialects(registry);
+  auto ctx = std::make_shared<MLIRContext>(registry);
+  ctx->loadAllAvailableDialects();
+  return ctx;
+}
+
 void graphc::registerAllPasses() {
   registerGraphcConversionPasses();
   registerGraphcTransformsPasses();
@@ -62,6 +70,12 @@ void graphc::registerAllPasses() {
       "graphc-linalg-to-llvm", "linalg on tensors to the LLVM dialect for the host CPU",
       [](OpPassManager &pm, const CpuPipelineOptions &options) {
         buildLinalgToLLVMPipeline(pm, options);
+      });
+  PassPipelineRegistration<TrainingPipelineOptions>(
+      "graphc-training-pipeline",
+      "a model function's loss, eval, gradient and train_step (what graphc --train runs)",
+      [](OpPassManager &pm, const TrainingPipelineOptions &options) {
+        buildTrainingPipeline(pm, options);
       });
   PassPipelineRegistration<CpuPipelineOptions>(
       "graphc-cpu-pipeline", "graph dialect to the LLVM dialect for the host CPU",

@@ -11,6 +11,7 @@
 
 #include "graphc/Dialect/Graph/GraphOps.h"
 #include "graphc/Transforms/Passes.h"
+#include "GraphOpBuilder.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"
@@ -28,34 +29,7 @@ namespace {
 
 constexpr llvm::StringLiteral kName = graphc::graph::GraphDialect::getNameAttrName();
 
-/// Graph-op arithmetic at one location; scalars are rank-0 constants.
-class Ops {
-public:
-  Ops(OpBuilder &b, Location loc) : b_(b), loc_(loc) {}
-  Value add(Value x, Value y) { return b_.create<AddOp>(loc_, x, y); }
-  Value sub(Value x, Value y) { return b_.create<SubOp>(loc_, x, y); }
-  Value mul(Value x, Value y) { return b_.create<MulOp>(loc_, x, y); }
-  Value div(Value x, Value y) { return b_.create<DivOp>(loc_, x, y); }
-  Value pow(Value x, Value y) { return b_.create<PowOp>(loc_, x, y); }
-  Value sqrt(Value x) { return b_.create<SqrtOp>(loc_, x.getType(), x); }
-  Value eq(Value x, Value y) { return b_.create<EqOp>(loc_, x, y); }
-  Value select(Value c, Value x, Value y) { return b_.create<SelectOp>(loc_, c, x, y); }
-  Value constant(double v, Type element) {
-    auto type = RankedTensorType::get({}, element);
-    return b_.create<ConstantOp>(loc_, DenseElementsAttr::get(type, b_.getFloatAttr(element, v)));
-  }
-  /// A float64 scalar rounded to `element` (the parameter's type).
-  Value to(Value scalar, Type element) {
-    auto type = cast<RankedTensorType>(scalar.getType());
-    if (type.getElementType() == element)
-      return scalar;
-    return b_.create<CastOp>(loc_, RankedTensorType::get(type.getShape(), element), scalar);
-  }
-
-private:
-  OpBuilder &b_;
-  Location loc_;
-};
+using Ops = graphc::GraphOpBuilder;
 
 struct Hyper {
   std::string optimizer;

@@ -10,6 +10,7 @@
 #ifndef GRAPHC_BUILDER_TRACE_H
 #define GRAPHC_BUILDER_TRACE_H
 
+#include "graphc/Pipelines/Pipelines.h"
 #include "graphc/Builder/NN.h"
 #include "graphc/Builder/Tensor.h"
 #include "graphc/JIT/Jit.h"
@@ -28,8 +29,7 @@ class OwningOpRef;
 
 namespace graphc {
 
-/// The MLIR context graphc's DSL uses, with every dialect it needs loaded.
-std::shared_ptr<mlir::MLIRContext> createContext();
+// createContext(): graphc/Pipelines/Pipelines.h.
 
 /// An input of a traced function: its name, dtype and shape (kDynamic = -1
 /// for a size known only at run time, typically the batch).
@@ -199,27 +199,13 @@ private:
 
 /// The losses the driver can append to a traced model (--loss).
 enum class LossKind { MSE, CrossEntropy, NLL, BCEWithLogits };
-
-/// Adds `name`(forward's arguments..., target) -> scalar loss to `module`:
-/// it calls `forward` and applies the loss to its first result, so that
-/// --graphc-autodiff and --graphc-optimizer can build a training step for a
-/// graph read from a file. Arguments keep forward's names and
-/// graph.requires_grad marks; the target is int64 class indices [N] for
-/// cross entropy and NLL, and the output's type otherwise. The call is left
-/// for the inliner. Throws TraceError if the loss does not fit the output.
-void appendLossFunction(mlir::ModuleOp module, const std::string &forward, LossKind loss,
-                        const std::string &name = "loss");
-
-/// Adds `name`(forward's arguments..., target) -> (summed loss, correct count):
-/// what an evaluation over a test set accumulates per batch (the count is
-/// correct_count for class-index losses and 0 otherwise).
-void appendEvalFunction(mlir::ModuleOp module, const std::string &forward, LossKind loss,
-                        const std::string &name = "eval");
+/// The loss's name in the training pipeline's options (cross_entropy, ...).
+const char *lossName(LossKind loss);
 
 /// What `graphc --train` adds to a traced model (its function `forward`):
-/// `loss` and `eval` (appendLossFunction, appendEvalFunction), inlined; the
-/// loss differentiated; and `train_step` with `optimizer`. Diagnostics go to
-/// the context's handler; returns failure when a pass fails.
+/// the registered training pipeline (buildTrainingPipeline: `loss` and
+/// `eval`, inlined; the loss differentiated; `train_step` with `optimizer`).
+/// Diagnostics go to the context's handler; returns failure when a pass fails.
 mlir::LogicalResult addTrainingFunctions(mlir::ModuleOp module, const std::string &forward,
                                          LossKind loss, const OptimizerConfig &optimizer);
 

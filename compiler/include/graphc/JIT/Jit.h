@@ -9,6 +9,7 @@
 #ifndef GRAPHC_JIT_JIT_H
 #define GRAPHC_JIT_JIT_H
 
+#include "graphc/Codegen/Lowering.h"
 #include "graphc/runtime/program.h"
 #include "graphc/runtime/runtime.hpp"
 
@@ -29,26 +30,6 @@ class ScopedDiagnosticHandler;
 
 namespace graphc {
 
-/// Compilation failed; what() holds the diagnostics, each with its location.
-class CompileError : public std::runtime_error {
-public:
-  using std::runtime_error::runtime_error;
-};
-
-/// Collects the diagnostics of a context while alive (each with its
-/// location and notes), so that a failed pass can be reported as text in a
-/// CompileError.
-class DiagnosticCollector {
-public:
-  explicit DiagnosticCollector(mlir::MLIRContext *ctx);
-  ~DiagnosticCollector();
-  const std::string &text() const { return text_; }
-
-private:
-  std::string text_;
-  std::unique_ptr<mlir::ScopedDiagnosticHandler> handler_;
-};
-
 /// A call did not match the compiled signature (argument count, dtype, shape).
 class CallError : public std::invalid_argument {
 public:
@@ -63,38 +44,6 @@ struct JitOptions {
   std::string name = "model";
   /// The function whose parameters graph.init_bound describes (--function).
   std::string modelFunction = "forward";
-};
-
-/// What a compiled function takes and returns. A dynamic dim of k times the
-/// batch is -k (BatchMultiples.h; -1 is the batch).
-struct TensorSignature {
-  std::string name;
-  graphc_dtype_t dtype;
-  std::vector<int64_t> shape;
-  /// What the argument is to a caller (graph.role); results are RESULT.
-  graphc_model_role_t role = GRAPHC_ROLE_RESULT;
-  /// The U(-b, b) default initialization of a parameter (graph.init_bound; 0: none).
-  double initBound = 0;
-  /// A parameter's initial value (graph.init_value), row-major bytes of its
-  /// dtype; empty: none (then initBound, or zero).
-  std::vector<char> initData;
-};
-
-struct FunctionSignature {
-  std::vector<TensorSignature> arguments;
-  /// The results the call returns (updated arguments excluded).
-  std::vector<TensorSignature> results;
-  /// Arguments the call updates in place (graph.updates_argument results):
-  /// their tensors hold the new values after the call.
-  std::vector<size_t> updatedArguments;
-  /// The compiled function takes the arena of its temporaries as a trailing
-  /// argument (--graphc-plan-temporary-arena's arena-argument), of
-  /// arenaBytes(batch) bytes, 64-byte aligned. Not in `arguments`.
-  bool takesArena = false;
-  int64_t arenaBytesPerBatch = 0, arenaBytesFixed = 0;
-  int64_t arenaBytes(int64_t batch) const {
-    return takesArena ? arenaBytesPerBatch * batch + arenaBytesFixed : 0;
-  }
 };
 
 /// The arena for the temporaries of JitModule::call, kept across calls: it is
@@ -152,15 +101,6 @@ private:
 /// torch.set_num_threads. 0 leaves OpenMP's default (all cores, or OMP_NUM_THREADS).
 void setNumThreads(int threads);
 int getNumThreads();
-
-/// The runtime dtype of an MLIR element type; throws CompileError for others.
-graphc_dtype_t dtypeOf(mlir::Type elementType);
-
-/// Runs the CPU pipeline on `module` in place (graph dialect -> LLVM dialect),
-/// throwing CompileError with the collected diagnostics if it fails. Fills
-/// `signatures` (when given) with each public function's calling signature.
-void lowerToLLVMDialect(mlir::ModuleOp module, const JitOptions &options,
-                        llvm::StringMap<FunctionSignature> *signatures = nullptr);
 
 } // namespace graphc
 

@@ -2,6 +2,8 @@
 #ifndef GRAPHC_TRANSFORMS_PASSES_H
 #define GRAPHC_TRANSFORMS_PASSES_H
 
+#include "graphc/Dialect/Graph/GraphDialect.h"
+
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"

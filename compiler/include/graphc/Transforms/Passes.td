@@ -246,4 +246,33 @@ def NumberConstantGlobals : Pass<"graphc-number-constant-globals", "mlir::Module
   }];
 }
 
+def AppendLoss : Pass<"graphc-append-loss", "mlir::ModuleOp"> {
+  let summary = "Appends the loss and eval functions of a model function";
+  let description = [{
+    For the model `function` (its first result is the prediction), adds
+      `loss-function`(the model's arguments..., target) -> mean loss
+      `eval-function`(the model's arguments..., target) -> (summed loss, correct count)
+    which call the model and apply `loss` (mse, cross_entropy, nll,
+    bce_with_logits) written in graph ops, op for op as the DSL's losses. The
+    target (graph.role target) is int64 class indices [B] for cross_entropy
+    and nll, else of the prediction's type; the correct count is 0 for mse
+    and bce_with_logits. Every argument keeps its attributes; the model and
+    eval lose graph.requires_grad (after their roles are recorded), so only
+    the loss is differentiated. A prediction the loss cannot take (not float,
+    not [B, C] for the class losses, other multiples of the batch than B) is
+    refused at the model's return. The first pass of the training pipeline.
+  }];
+  let options = [
+    Option<"function", "function", "std::string", /*default=*/"\"forward\"",
+           "The model function">,
+    Option<"loss", "loss", "std::string", /*default=*/"\"cross_entropy\"",
+           "mse, cross_entropy, nll or bce_with_logits">,
+    Option<"lossFunction", "loss-function", "std::string", /*default=*/"\"loss\"",
+           "The name of the appended loss function">,
+    Option<"evalFunction", "eval-function", "std::string", /*default=*/"\"eval\"",
+           "The name of the appended eval function">,
+  ];
+  let dependentDialects = ["graphc::graph::GraphDialect", "mlir::func::FuncDialect"];
+}
+
 #endif // GRAPHC_TRANSFORMS_PASSES_TD

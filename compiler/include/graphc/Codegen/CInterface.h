@@ -18,10 +18,10 @@
 // tensors' names, dtypes, shapes and roles. The C header declares all of it.
 //
 //===----------------------------------------------------------------------===//
-#ifndef GRAPHC_JIT_CINTERFACE_H
-#define GRAPHC_JIT_CINTERFACE_H
+#ifndef GRAPHC_CODEGEN_CINTERFACE_H
+#define GRAPHC_CODEGEN_CINTERFACE_H
 
-#include "graphc/JIT/Jit.h"
+#include "graphc/Codegen/Lowering.h"
 
 #include "llvm/ADT/StringMap.h"
 #include "llvm/IR/Module.h"
@@ -78,4 +78,4 @@ void emitJsonManifest(llvm::raw_ostream &os, llvm::StringRef prefix,
 
 } // namespace graphc
 
-#endif // GRAPHC_JIT_CINTERFACE_H
+#endif // GRAPHC_CODEGEN_CINTERFACE_H

@@ -1,6 +1,6 @@
 //===- CInterface.cpp - graphc's ahead-of-time C ABI ----------------------===//
 
-#include "graphc/JIT/CInterface.h"
+#include "graphc/Codegen/CInterface.h"
 
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/IR/IRBuilder.h"

@@ -1,0 +1,94 @@
+//===- Lowering.h - graph modules to the LLVM dialect for the CPU -*- C++ -*-===//
+//
+// What ahead-of-time compilation (the graphc driver) and the in-process JIT
+// share: each public function's calling signature at the graph level, and
+// the registered CPU pipeline (graphc-opt --graphc-cpu-pipeline) run on a
+// module. The C interface and the model table built from the signatures are
+// in CInterface.h.
+//
+//===----------------------------------------------------------------------===//
+#ifndef GRAPHC_CODEGEN_LOWERING_H
+#define GRAPHC_CODEGEN_LOWERING_H
+
+#include "graphc/runtime/program.h"
+
+#include "mlir/IR/BuiltinOps.h"
+#include "llvm/ADT/StringMap.h"
+
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace mlir {
+class MLIRContext;
+class ScopedDiagnosticHandler;
+}
+
+namespace graphc {
+
+/// Compilation failed; what() holds the diagnostics, each with its location.
+class CompileError : public std::runtime_error {
+public:
+  using std::runtime_error::runtime_error;
+};
+
+/// Collects the diagnostics of a context while alive (each with its
+/// location and notes), so that a failed pass can be reported as text in a
+/// CompileError.
+class DiagnosticCollector {
+public:
+  explicit DiagnosticCollector(mlir::MLIRContext *ctx);
+  ~DiagnosticCollector();
+  const std::string &text() const { return text_; }
+
+private:
+  std::string text_;
+  std::unique_ptr<mlir::ScopedDiagnosticHandler> handler_;
+};
+
+/// What a compiled function takes and returns. A dynamic dim of k times the
+/// batch is -k (BatchMultiples.h; -1 is the batch).
+struct TensorSignature {
+  std::string name;
+  graphc_dtype_t dtype;
+  std::vector<int64_t> shape;
+  /// What the argument is to a caller (graph.role); results are RESULT.
+  graphc_model_role_t role = GRAPHC_ROLE_RESULT;
+  /// The U(-b, b) default initialization of a parameter (graph.init_bound; 0: none).
+  double initBound = 0;
+  /// A parameter's initial value (graph.init_value), row-major bytes of its
+  /// dtype; empty: none (then initBound, or zero).
+  std::vector<char> initData;
+};
+
+struct FunctionSignature {
+  std::vector<TensorSignature> arguments;
+  /// The results the call returns (updated arguments excluded).
+  std::vector<TensorSignature> results;
+  /// Arguments the call updates in place (graph.updates_argument results):
+  /// their tensors hold the new values after the call.
+  std::vector<size_t> updatedArguments;
+  /// The compiled function takes the arena of its temporaries as a trailing
+  /// argument (--graphc-plan-temporary-arena's arena-argument), of
+  /// arenaBytes(batch) bytes, 64-byte aligned. Not in `arguments`.
+  bool takesArena = false;
+  int64_t arenaBytesPerBatch = 0, arenaBytesFixed = 0;
+  int64_t arenaBytes(int64_t batch) const {
+    return takesArena ? arenaBytesPerBatch * batch + arenaBytesFixed : 0;
+  }
+};
+
+/// The runtime dtype of an MLIR element type; throws CompileError for others.
+graphc_dtype_t dtypeOf(mlir::Type elementType);
+
+/// Runs the CPU pipeline at LLVM optimization level `optLevel` (0..3) on
+/// `module` in place (graph dialect -> LLVM dialect),
+/// throwing CompileError with the collected diagnostics if it fails. Fills
+/// `signatures` (when given) with each public function's calling signature.
+void lowerToLLVMDialect(mlir::ModuleOp module, unsigned optLevel,
+                        llvm::StringMap<FunctionSignature> *signatures = nullptr);
+
+} // namespace graphc
+
+#endif // GRAPHC_CODEGEN_LOWERING_H
