@@ -18,6 +18,8 @@
 #include "mlir/Conversion/ReconcileUnrealizedCasts/ReconcileUnrealizedCasts.h"
 #include "mlir/Conversion/AffineToStandard/AffineToStandard.h"
 #include "mlir/Conversion/SCFToControlFlow/SCFToControlFlow.h"
+#include "mlir/Conversion/VectorToLLVM/ConvertVectorToLLVMPass.h"
+#include "mlir/Conversion/VectorToSCF/VectorToSCF.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
 #include "mlir/Dialect/Bufferization/Transforms/OneShotAnalysis.h"
@@ -74,12 +76,18 @@ void graphc::buildMemRefToLLVMPipeline(OpPassManager &pm, const CpuPipelineOptio
   pm.addNestedPass<func::FuncOp>(createSequentializeNestedParallel());
   // The innermost dimension a loop of its own, which LLVM vectorizes.
   pm.addNestedPass<func::FuncOp>(createSequentializeInnermostDim());
+  // The vectorized tiles' multi-dimensional transfers, unrolled to 1-D ones
+  // that the LLVM conversion takes.
+  VectorTransferToSCFOptions unrolled;
+  unrolled.enableFullUnroll(true);
+  pm.addNestedPass<func::FuncOp>(createConvertVectorToSCFPass(unrolled));
   pm.addPass(createConvertSCFToOpenMPPass());
   pm.addNestedPass<func::FuncOp>(createInlineAllocaScopes());
   pm.addPass(createLowerAffinePass());
   pm.addPass(createConvertSCFToCFPass());
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());
+  pm.addPass(createConvertVectorToLLVMPass());
   pm.addPass(createFinalizeMemRefToLLVMConversionPass());
   // Intrinsics where LLVM has them; libm for the rest (tanh).
   pm.addPass(createConvertMathToLLVMPass());
@@ -94,7 +102,13 @@ void graphc::buildMemRefToLLVMPipeline(OpPassManager &pm, const CpuPipelineOptio
     pm.addPass(createCanonicalizerPass());
 }
 
+void graphc::buildTensorCodegenPipeline(OpPassManager &pm) {
+  // Matmuls: register tiles of C carried through the k loop in vectors.
+  pm.addNestedPass<func::FuncOp>(createTileMatmuls());
+}
+
 void graphc::buildLinalgToLLVMPipeline(OpPassManager &pm, const CpuPipelineOptions &options) {
+  buildTensorCodegenPipeline(pm);
   buildBufferizationPipeline(pm);
   buildMemRefToLLVMPipeline(pm, options);
 }

@@ -73,6 +73,10 @@ void readTrainingSettings(mlir::ModuleOp module, TrainingPipelineOptions &option
 /// graph dialect -> linalg on tensors (graphc-convert-graph-to-linalg plus cleanups).
 void buildGraphToLinalgPipeline(mlir::OpPassManager &pm);
 
+/// Code generation on linalg tensors: register-tiled, vectorized matmuls
+/// (graphc-tile-matmuls).
+void buildTensorCodegenPipeline(mlir::OpPassManager &pm);
+
 /// linalg on tensors -> memrefs: C-interface and read-only marks
 /// (graphc-mark-c-interface), in-place updates (graphc-update-in-place),
 /// one-shot bufferization across function boundaries (identity layouts,

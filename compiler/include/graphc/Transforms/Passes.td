@@ -275,4 +275,26 @@ def AppendLoss : Pass<"graphc-append-loss", "mlir::ModuleOp"> {
   let dependentDialects = ["graphc::graph::GraphDialect", "mlir::func::FuncDialect"];
 }
 
+def TileMatmuls : Pass<"graphc-tile-matmuls", "mlir::func::FuncOp"> {
+  let summary = "Register-tiles and vectorizes the matmuls, on tensors";
+  let description = [{
+    Each matmul generic of the lowering (loops (m, k, n), A[m, k] * B[k, n]
+    into C[m, n]) becomes loops over `rows` x `columns` tiles of C whose
+    accumulator stays in vector registers through the k loop: m and n tiled
+    (the zero fill of C fused), partial tiles peeled (the remaining rows of
+    a dynamic batch as 1 x columns tiles), k tiled by 1, the static tiles
+    vectorized, the C tile's transfers hoisted out of the k loop, and
+    vector.contract lowered to outer products and FMAs. Runs before
+    bufferization. The summation order over k is unchanged: results are
+    bitwise those of the untiled loops.
+  }];
+  let options = [
+    Option<"rows", "rows", "int64_t", /*default=*/"8", "Rows of C per register tile">,
+    Option<"columns", "columns", "int64_t", /*default=*/"32", "Columns of C per register tile">,
+  ];
+  let dependentDialects = ["mlir::affine::AffineDialect", "mlir::arith::ArithDialect",
+                           "mlir::scf::SCFDialect", "mlir::tensor::TensorDialect",
+                           "mlir::vector::VectorDialect"];
+}
+
 #endif // GRAPHC_TRANSFORMS_PASSES_TD

@@ -1,0 +1,42 @@
+// RUN: graphc-opt %s --graphc-tile-matmuls | FileCheck %s
+
+// Tests that a matmul of the lowering's form ([?, 4] x [4, 40], loops
+// (m, k, n)) becomes 8x32 register tiles: the m loop steps by 8 over full
+// tiles, the k loop carries the C tile as a vector<8x32xf32> accumulator
+// (started from the fused zero fill, never reread from C) updated by eight
+// 32-wide FMAs per k, the 8 columns past 32 peeled into an 8x8 tile, and
+// the rows past the last full 8 (the batch is dynamic) as 1x32 and 1x8
+// row tiles; C is written once per tile, after its k loop.
+// CHECK-LABEL: func.func @matmul
+// CHECK: scf.for %[[M:.*]] = %c0 to %{{.*}} step %c8
+// CHECK: %[[ACC:.*]] = scf.for %{{.*}} = %c0 to %c4 step %c1 iter_args(%{{.*}} = %{{.*}}) -> (vector<8x32xf32>)
+// CHECK-NOT: vector.transfer_write
+// CHECK-COUNT-8: vector.fma %{{.*}} : vector<32xf32>
+// CHECK: scf.yield %{{.*}} : vector<8x32xf32>
+// CHECK: vector.transfer_write %[[ACC]], %{{.*}} : vector<8x32xf32>, tensor<8x32xf32>
+// CHECK: scf.for {{.*}} -> (vector<8x8xf32>)
+// CHECK-COUNT-8: vector.fma %{{.*}} : vector<8xf32>
+// CHECK: scf.for %{{.*}} step %c8
+// CHECK: scf.for {{.*}} -> (vector<1x32xf32>)
+// CHECK: vector.fma %{{.*}} : vector<32xf32>
+// CHECK: scf.for {{.*}} -> (vector<1x8xf32>)
+// CHECK: vector.fma %{{.*}} : vector<8xf32>
+// CHECK-NOT: linalg.generic
+#a = affine_map<(m, k, n) -> (m, k)>
+#b = affine_map<(m, k, n) -> (k, n)>
+#c = affine_map<(m, k, n) -> (m, n)>
+func.func @matmul(%x: tensor<?x4xf32>, %w: tensor<4x40xf32>) -> tensor<?x40xf32> {
+  %c0 = arith.constant 0 : index
+  %zero = arith.constant 0.0 : f32
+  %m = tensor.dim %x, %c0 : tensor<?x4xf32>
+  %empty = tensor.empty(%m) : tensor<?x40xf32>
+  %fill = linalg.fill ins(%zero : f32) outs(%empty : tensor<?x40xf32>) -> tensor<?x40xf32>
+  %r = linalg.generic {indexing_maps = [#a, #b, #c], iterator_types = ["parallel", "reduction", "parallel"]}
+      ins(%x, %w : tensor<?x4xf32>, tensor<4x40xf32>) outs(%fill : tensor<?x40xf32>) {
+  ^bb0(%in: f32, %in2: f32, %out: f32):
+    %p = arith.mulf %in, %in2 fastmath<reassoc,contract> : f32
+    %s = arith.addf %out, %p fastmath<reassoc,contract> : f32
+    linalg.yield %s : f32
+  } -> tensor<?x40xf32>
+  return %r : tensor<?x40xf32>
+}
