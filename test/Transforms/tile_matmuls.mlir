@@ -6,7 +6,8 @@
 // (started from the fused zero fill, never reread from C) updated by eight
 // 32-wide FMAs per k, the 8 columns past 32 peeled into an 8x8 tile, and
 // the rows past the last full 8 (the batch is dynamic) as 1x32 and 1x8
-// row tiles; C is written once per tile, after its k loop.
+// row tiles; C is written once per tile, after its k loop. The loop over
+// full row tiles is marked graph.independent_iterations (threads may run it).
 // CHECK-LABEL: func.func @matmul
 // CHECK: scf.for %[[M:.*]] = %c0 to %{{.*}} step %c8
 // CHECK: %[[ACC:.*]] = scf.for %{{.*}} = %c0 to %c4 step %c1 iter_args(%{{.*}} = %{{.*}}) -> (vector<8x32xf32>)
@@ -16,6 +17,7 @@
 // CHECK: vector.transfer_write %[[ACC]], %{{.*}} : vector<8x32xf32>, tensor<8x32xf32>
 // CHECK: scf.for {{.*}} -> (vector<8x8xf32>)
 // CHECK-COUNT-8: vector.fma %{{.*}} : vector<8xf32>
+// CHECK: } {graph.independent_iterations}
 // CHECK: scf.for %{{.*}} step %c8
 // CHECK: scf.for {{.*}} -> (vector<1x32xf32>)
 // CHECK: vector.fma %{{.*}} : vector<32xf32>

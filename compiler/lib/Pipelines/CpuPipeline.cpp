@@ -72,6 +72,7 @@ void graphc::buildMemRefToLLVMPipeline(OpPassManager &pm, const CpuPipelineOptio
   pm.addNestedPass<func::FuncOp>(createStripGraphArgumentAttributes());
   // Parallel dims become scf.parallel, and the outermost parallel loop of each
   // nest an OpenMP worksharing loop (the thread pool; --threads sets it).
+  pm.addNestedPass<func::FuncOp>(createParallelizeIndependentLoops());
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToParallelLoopsPass());
   pm.addNestedPass<func::FuncOp>(createSequentializeNestedParallel());
   // The innermost dimension a loop of its own, which LLVM vectorizes.

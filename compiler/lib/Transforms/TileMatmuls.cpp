@@ -21,6 +21,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "graphc/Transforms/Passes.h"
+#include "graphc/Dialect/Graph/GraphDialect.h"
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -135,7 +136,11 @@ struct TileMatmulsPass : graphc::impl::TileMatmulsBase<TileMatmulsPass> {
       // Peeling fails when the tile divides the size: nothing to peel.
       scf::ForOp nRemainder, mRemainder;
       (void)scf::peelForLoopAndSimplifyBounds(rewriter, nLoop, nRemainder);
-      if (succeeded(scf::peelForLoopAndSimplifyBounds(rewriter, mLoop, mRemainder)))
+      bool peeled = succeeded(scf::peelForLoopAndSimplifyBounds(rewriter, mLoop, mRemainder));
+      // Each full row tile writes its own rows of C: threads may share them.
+      mLoop->setAttr(graphc::graph::GraphDialect::getIndependentIterationsAttrName(),
+                     rewriter.getUnitAttr());
+      if (peeled)
         for (linalg::GenericOp rest : matmulsIn(mRemainder)) {
           rewriter.setInsertionPoint(rest);
           if (failed(tileFusingFill(rewriter, rest, {1, 0, 0})))

@@ -130,6 +130,8 @@ LogicalResult GraphDialect::verifyOperationAttribute(Operation *op, NamedAttribu
   if (name == getGradientOfAttrName() || name == getLossAttrName() ||
       name == getOptimizerAttrName())
     return isa<StringAttr>(value) ? success() : fail("a string");
+  if (name == getIndependentIterationsAttrName())
+    return isa<UnitAttr>(value) ? success() : fail("a unit attribute");
   if (name == getOptimizerOptionsAttrName())
     return isa<DictionaryAttr>(value) ? success() : fail("a dictionary");
   if (name == getArenaBytesAttrName()) {

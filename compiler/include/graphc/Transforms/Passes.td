@@ -297,4 +297,17 @@ def TileMatmuls : Pass<"graphc-tile-matmuls", "mlir::func::FuncOp"> {
                            "mlir::vector::VectorDialect"];
 }
 
+def ParallelizeIndependentLoops : Pass<"graphc-parallelize-independent-loops", "mlir::func::FuncOp"> {
+  let summary = "Runs loops marked graph.independent_iterations as scf.parallel";
+  let description = [{
+    --graphc-tile-matmuls marks the loop over a matmul's full row tiles
+    `graph.independent_iterations`: each iteration writes its own rows of C.
+    After bufferization such a loop passes its buffer through unchanged; it
+    becomes an scf.parallel, which the OpenMP conversion runs on threads.
+    A marked loop that still carries a value keeps running in order. The
+    marker is removed either way.
+  }];
+  let dependentDialects = ["mlir::scf::SCFDialect"];
+}
+
 #endif // GRAPHC_TRANSFORMS_PASSES_TD

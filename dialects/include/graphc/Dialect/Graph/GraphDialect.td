@@ -69,6 +69,12 @@ def Graph_Dialect : Dialect {
     static constexpr ::llvm::StringLiteral getArenaBytesAttrName() {
       return ::llvm::StringLiteral("graph.arena_bytes");
     }
+    /// scf.for (unit): its iterations touch disjoint data (a matmul's row
+    /// tiles), so --graphc-parallelize-independent-loops may run them on
+    /// threads once the loop carries no values.
+    static constexpr ::llvm::StringLiteral getIndependentIterationsAttrName() {
+      return ::llvm::StringLiteral("graph.independent_iterations");
+    }
     /// Module: the loss the graph was traced for (string).
     static constexpr ::llvm::StringLiteral getLossAttrName() {
       return ::llvm::StringLiteral("graph.loss");
