@@ -140,23 +140,6 @@ Graph &Graph::setTrainingDefaults(const std::string &loss, const OptimizerConfig
   return *this;
 }
 
-/// The --graphc-optimizer pass options for `optimizer`, building train_step
-/// from `function` and its gradient.
-static OptimizerOptions optimizerOptions(const OptimizerConfig &optimizer,
-                                         const std::string &function) {
-  OptimizerOptions options;
-  options.function = function;
-  options.optimizer = optimizer.name;
-  options.momentum = optimizer.momentum;
-  options.dampening = optimizer.dampening;
-  options.nesterov = optimizer.nesterov;
-  options.weightDecay = optimizer.weightDecay;
-  options.beta1 = optimizer.beta1;
-  options.beta2 = optimizer.beta2;
-  options.eps = optimizer.eps;
-  return options;
-}
-
 const char *lossName(LossKind loss) {
   switch (loss) {
   case LossKind::MSE:
@@ -186,7 +169,9 @@ Graph &Graph::addTrainStep(const OptimizerConfig &optimizer, const std::string &
     differentiate();
   DiagnosticCollector diagnostics(context_.get());
   PassManager pm(context_.get());
-  pm.addPass(createOptimizer(optimizerOptions(optimizer, function)));
+  TrainingPipelineOptions options;
+  setTrainingOptions(options, /*loss=*/"", optimizer);
+  pm.addPass(createOptimizer(optimizerPassOptions(options, function)));
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
   if (failed(pm.run(module())))

@@ -119,15 +119,10 @@ void graphc::buildCpuPipeline(OpPassManager &pm, const CpuPipelineOptions &optio
   buildLinalgToLLVMPipeline(pm, options);
 }
 
-void graphc::buildTrainingPipeline(OpPassManager &pm, const TrainingPipelineOptions &options) {
-  AppendLossOptions append;
-  append.function = options.function;
-  append.loss = options.loss;
-  pm.addPass(createAppendLoss(append));
-  pm.addPass(createInlinerPass());
-  pm.addPass(createAutodiff());
+graphc::OptimizerOptions graphc::optimizerPassOptions(const TrainingPipelineOptions &options,
+                                                      llvm::StringRef lossFunction) {
   OptimizerOptions optimizer;
-  optimizer.function = append.lossFunction;
+  optimizer.function = lossFunction.str();
   optimizer.optimizer = options.optimizer;
   optimizer.momentum = options.momentum;
   optimizer.dampening = options.dampening;
@@ -136,7 +131,17 @@ void graphc::buildTrainingPipeline(OpPassManager &pm, const TrainingPipelineOpti
   optimizer.beta1 = options.beta1;
   optimizer.beta2 = options.beta2;
   optimizer.eps = options.eps;
-  pm.addPass(createOptimizer(optimizer));
+  return optimizer;
+}
+
+void graphc::buildTrainingPipeline(OpPassManager &pm, const TrainingPipelineOptions &options) {
+  AppendLossOptions append;
+  append.function = options.function;
+  append.loss = options.loss;
+  pm.addPass(createAppendLoss(append));
+  pm.addPass(createInlinerPass());
+  pm.addPass(createAutodiff());
+  pm.addPass(createOptimizer(optimizerPassOptions(options, append.lossFunction)));
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
 }

@@ -9,6 +9,7 @@
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassOptions.h"
+#include "graphc/Transforms/Passes.h"
 
 namespace graphc {
 
@@ -58,6 +59,11 @@ struct TrainingPipelineOptions : mlir::PassPipelineOptions<TrainingPipelineOptio
 /// graphc-optimizer (train_step) -> canonicalize, cse. Registered as
 /// --graphc-training-pipeline; what `graphc --train` and the DSL run.
 void buildTrainingPipeline(mlir::OpPassManager &pm, const TrainingPipelineOptions &options);
+
+/// The --graphc-optimizer options of `options`, building train_step from
+/// `lossFunction` and its gradient.
+OptimizerOptions optimizerPassOptions(const TrainingPipelineOptions &options,
+                                      llvm::StringRef lossFunction);
 
 /// The settings as module attributes (graph.loss, graph.optimizer,
 /// graph.optimizer_options): what a traced graph says it trains with.
