@@ -43,7 +43,13 @@ test-sanitize: bootstrap
 	cmake --build $(SANITIZE_DIR) -j $(JOBS)
 	printf '#!/bin/sh\nexec clang++-19 $(SANITIZE_FLAGS) "$$@"\n' > $(SANITIZE_DIR)/cxx-sanitize
 	chmod +x $(SANITIZE_DIR)/cxx-sanitize
+	# allow_user_poisoning=0: graphc's sources are instrumented, Debian's MLIR
+	# and LLVM libraries are not, and LLVM's inline allocator code poisons
+	# memory in one and not the other (a false use-after-poison inside MLIR's
+	# context setup; test/fuzz/GraphParserFuzzer.cpp). Heap, stack and UB
+	# checks stay on.
 	cd $(SANITIZE_DIR) && CXX=$(CURDIR)/$(SANITIZE_DIR)/cxx-sanitize \
+	  ASAN_OPTIONS=allow_user_poisoning=0 \
 	  LDFLAGS="$(SANITIZE_FLAGS)" ctest --output-on-failure -j $(JOBS)
 
 # The main job: train the seeds' LeNet-style CNN on Fashion-MNIST (one epoch
