@@ -22,6 +22,8 @@
 // that the hundreds of short regions of a training step do not each pay a
 // futex wake-up.
 
+#include <omp.h>  // the declarations this file defines
+
 #include <atomic>
 #include <chrono>
 #include <condition_variable>

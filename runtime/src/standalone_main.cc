@@ -4,6 +4,7 @@
 // flags and runs rt::runTraining over a program object, which holds the
 // parameters, the optimizer state and the arena.
 
+#include <omp.h>  // served by openmp_threads.cc in an executable
 #include <getopt.h>
 
 #include <cctype>
@@ -29,7 +30,6 @@ const char kUsage[] =
     "          [--normalize MEAN,STD] [--limit-train N] [--limit-test N] [--continue-on-nan]\n"
     "          [--report-startup]\n";
 
-extern "C" void omp_set_num_threads(int);
 
 const char* g_program = "graphc-model";
 

@@ -54,30 +54,15 @@ std::string Graph::str(bool withLocations) const {
 }
 
 void Graph::save(const std::string &path) const {
-  // Write a sibling temp file, flush it to disk, then rename over the target,
-  // so a crash never leaves a half-written graph where a good one was.
+  // LLVM's atomic output (the driver's too): a temporary file beside the
+  // target, renamed over it once complete, so a crash never leaves a
+  // half-written graph where a good one was.
   std::string text = str(/*withLocations=*/true);
-  std::string temp = path + ".tmp." + std::to_string(::getpid());
-  int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  if (fd < 0)
-    throw std::runtime_error("cannot write " + path + ": cannot create " + temp);
-  const char *data = text.data();
-  size_t left = text.size();
-  bool ok = true;
-  while (left > 0 && ok) {
-    ssize_t n = ::write(fd, data, left);
-    ok = n > 0;
-    if (ok) {
-      data += n;
-      left -= static_cast<size_t>(n);
-    }
-  }
-  ok = ok && ::fsync(fd) == 0;
-  ok = (::close(fd) == 0) && ok;
-  if (!ok || std::rename(temp.c_str(), path.c_str()) != 0) {
-    std::remove(temp.c_str());
-    throw std::runtime_error("cannot write " + path);
-  }
+  if (llvm::Error error = llvm::writeToOutput(path, [&](llvm::raw_ostream &os) {
+        os << text;
+        return llvm::Error::success();
+      }))
+    throw std::runtime_error("cannot write " + path + ": " + llvm::toString(std::move(error)));
 }
 
 Graph Graph::load(const std::string &path) {

@@ -18,6 +18,8 @@
 #include "llvm/Support/TargetSelect.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <omp.h> // the OpenMP runtime generated code uses for its loops
+
 #include <cstdlib>
 #include <functional>
 #include <cstring>
@@ -46,12 +48,6 @@ struct Descriptor {
 };
 
 } // namespace
-
-extern "C" {
-// From the OpenMP runtime (libomp), which generated code uses for its loops.
-void omp_set_num_threads(int);
-int omp_get_max_threads(void);
-}
 
 void setNumThreads(int threads) {
   if (threads > 0)
