@@ -1,5 +1,4 @@
-// graphc runtime: program objects (graphc/runtime/program.h) and the
-// training-loop callbacks over one (graphc/runtime/training.hpp).
+// graphc runtime: program objects (graphc/runtime/program.h, program.hpp).
 
 #include "graphc/runtime/program.h"
 
@@ -622,43 +621,6 @@ std::map<std::string, Tensor> Program::tensors() const {
     out.emplace(graphc_program_tensor_name(program_, i),
                 Tensor::borrow(graphc_program_tensor(program_, i)));
   return out;
-}
-
-TrainingCallbacks Program::trainingCallbacks() {
-  TrainingCallbacks callbacks;
-  callbacks.trainStep = [this](const Tensor& images, const Tensor& labels, double lr) {
-    return trainStep(images, labels, lr);
-  };
-  callbacks.evalBatch = [this](const Tensor& images, const Tensor& labels) {
-    return eval(images, labels);
-  };
-  callbacks.checkpointTensors = [this] { return tensors(); };
-  callbacks.restore = [this](const std::map<std::string, Tensor>& tensors, bool withOptimizer) {
-    restoreProgram(program_, tensors, withOptimizer, "the checkpoint");
-  };
-  // From the table: train_step's input (batch first) and, when its target is
-  // int64 class indices, the classes of the prediction [B, C] forward returns.
-  const graphc_model_t* model = graphc_program_model(program_);
-  const graphc_model_entry_t *train = nullptr, *forward = nullptr;
-  for (int32_t e = 0; e < model->num_entries; ++e) {
-    if (std::strcmp(model->entries[e].name, "train_step") == 0) train = &model->entries[e];
-    if (std::strcmp(model->entries[e].name, "forward") == 0) forward = &model->entries[e];
-  }
-  bool classIndices = false;
-  for (int32_t i = 0; train && i < train->num_arguments; ++i) {
-    const graphc_model_tensor_t& t = train->arguments[i];
-    if (t.role == GRAPHC_ROLE_INPUT && t.rank >= 1 && (t.shape[0] == -1 || t.shape[0] > 0)) {
-      callbacks.sampleElements = 1;
-      for (int32_t d = 1; d < t.rank; ++d)
-        callbacks.sampleElements *= t.shape[d] < 0 ? 0 : t.shape[d];
-      callbacks.fixedBatch = t.shape[0] > 0 ? t.shape[0] : 0;
-    }
-    if (t.role == GRAPHC_ROLE_TARGET) classIndices = t.dtype == GRAPHC_DTYPE_I64 && t.rank == 1;
-  }
-  if (classIndices && forward && forward->num_results >= 1 && forward->results[0].rank == 2 &&
-      forward->results[0].shape[1] > 0)
-    callbacks.numClasses = forward->results[0].shape[1];
-  return callbacks;
 }
 
 }  // namespace graphc::rt

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "graphc/runtime/program.hpp"
+#include "graphc/runtime/training.hpp"
 #include "graphc/runtime/standalone.h"
 
 
@@ -154,7 +155,7 @@ int main(int argc, char** argv) {
   try {
     graphc::rt::Program program(graphc_standalone_model);
     program.init(config.seed);
-    graphc::rt::TrainingCallbacks callbacks = program.trainingCallbacks();
+    graphc::rt::TrainingCallbacks callbacks = graphc::rt::trainingCallbacks(program);
     // An executable compiled with --batch=N trains at N unless told otherwise
     // (and refuses another --batch).
     if (!batchGiven && callbacks.fixedBatch > 0) config.batchSize = callbacks.fixedBatch;

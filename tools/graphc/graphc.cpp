@@ -342,6 +342,7 @@ int linkExecutable(llvm::StringRef objectBytes) {
   ok = ok &&
        runTool(cxx, {std::string(object),
                      resource("lib/libgraphc_standalone.a", GRAPHC_STANDALONE_ARCHIVE),
+                     resource("lib/libgraphc_tooling.a", GRAPHC_TOOLING_ARCHIVE),
                      resource("lib/libgraphc_runtime.a", GRAPHC_RUNTIME_ARCHIVE),
                      // The standalone archive's thread pool serves the
                      // generated code's OpenMP calls: no libomp, so the

@@ -34,7 +34,7 @@ rt::TrainingSummary fit(nn::Module &model, const FitOptions &options,
   // The program trains the module's own parameter buffers in place.
   for (auto &[name, tensor] : model.stateDict())
     program.bind(name, tensor);
-  rt::TrainingCallbacks callbacks = program.trainingCallbacks();
+  rt::TrainingCallbacks callbacks = rt::trainingCallbacks(program);
   return rt::runTraining(config, callbacks);
 }
 

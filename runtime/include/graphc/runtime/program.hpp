@@ -9,15 +9,21 @@
 
 #include "graphc/runtime/program.h"
 #include "graphc/runtime/runtime.hpp"
-#include "graphc/runtime/training.hpp"
 
 namespace graphc::rt {
+
+// What `eval` gives for a batch.
+struct EvalResult {
+  double lossSum = 0;  // sum of per-sample losses
+  int64_t correct = 0; // samples whose largest logit is the label's
+};
 
 class Program {
  public:
   // Throws Error when `model` is inconsistent (see graphc_program_create).
   explicit Program(const graphc_model_t* model);
-  // Neither copied nor moved: trainingCallbacks() refer to this object.
+  // Neither copied nor moved: callbacks over it (rt::trainingCallbacks) refer
+  // to this object.
   Program(const Program&) = delete;
   Program& operator=(const Program&) = delete;
   ~Program() { graphc_program_release(program_); }
@@ -58,11 +64,6 @@ class Program {
   }
   int64_t arenaBytes() const { return graphc_program_arena_bytes(program_); }
   int64_t arenaAllocations() const { return graphc_program_arena_allocations(program_); }
-
-  // runTraining's callbacks: train_step, eval, and the program's tensors as
-  // the checkpoint (parameters, optimizer.<state>, optimizer.step). The
-  // callbacks refer to this program, which must outlive them.
-  TrainingCallbacks trainingCallbacks();
 
  private:
   graphc_program_t* program_ = nullptr;

@@ -16,6 +16,7 @@
 #include <optional>
 #include <string>
 
+#include "graphc/runtime/program.hpp"
 #include "graphc/runtime/runtime.hpp"
 
 namespace graphc::rt {
@@ -36,11 +37,6 @@ struct TrainingConfig {
   bool evalOnly = false;      // evaluate the (loaded) model and stop
   bool continueOnNonFinite = false; // otherwise a NaN/inf loss stops training
   std::map<std::string, std::string> description; // stored in the checkpoint metadata
-};
-
-struct EvalResult {
-  double lossSum = 0;  // sum of per-sample losses
-  int64_t correct = 0; // samples whose largest logit is the label's
 };
 
 struct TrainingCallbacks {
@@ -88,6 +84,12 @@ void setNormalize(TrainingConfig &config, const std::string &meanCommaStd);
 // Runs the loop. Throws rt::Error (bad data, checkpoint or configuration)
 // with a message naming the file or tensor; returns normally otherwise.
 TrainingSummary runTraining(const TrainingConfig &config, const TrainingCallbacks &callbacks);
+
+// runTraining's callbacks over a program object: train_step, eval, and the
+// program's tensors as the checkpoint (parameters, optimizer.<state>,
+// optimizer.step), plus what its model table says the data must be. The
+// callbacks refer to `program`, which must outlive them.
+TrainingCallbacks trainingCallbacks(Program &program);
 
 }  // namespace graphc::rt
 
