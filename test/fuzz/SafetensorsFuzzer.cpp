@@ -1,4 +1,4 @@
-// libFuzzer target for the safetensors reader (runtime/src/safetensors.cc):
+// libFuzzer target for the safetensors reader (runtime/src/safetensors_reader.cc):
 // any bytes are written to a file and loaded; when they load, every tensor
 // and every metadata entry is read. A malformed file must give a status
 // naming the problem, never a crash or a read past the data.
