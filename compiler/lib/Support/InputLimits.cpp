@@ -36,11 +36,22 @@ bool bytecodeReadsSafely(llvm::StringRef buffer, mlir::MLIRContext *context) {
     ::alarm(60);
     llvm::SourceMgr sourceMgr;
     sourceMgr.AddNewSourceBuffer(llvm::MemoryBuffer::getMemBufferCopy(buffer), llvm::SMLoc());
-    // The child's diagnostics go nowhere: the parent parses again and reports.
-    mlir::ScopedDiagnosticHandler silence(context, [](mlir::Diagnostic &) {
-      return mlir::success();
-    });
-    (void)mlir::parseSourceFile<mlir::ModuleOp>(sourceMgr, context);
+    {
+      // A context of its own, with the parent's dialects, torn down (module
+      // first) before the child reports success: a corrupt file can leave
+      // state that only fails when the module and its context are destroyed,
+      // after the read itself succeeded (bytecode_fuzzer found one).
+      mlir::MLIRContext fresh(context->getDialectRegistry(),
+                              mlir::MLIRContext::Threading::DISABLED);
+      for (mlir::Dialect *dialect : context->getLoadedDialects())
+        (void)fresh.getOrLoadDialect(dialect->getNamespace());
+      // The child's diagnostics go nowhere: the parent parses again and reports.
+      mlir::ScopedDiagnosticHandler silence(&fresh, [](mlir::Diagnostic &) {
+        return mlir::success();
+      });
+      mlir::OwningOpRef<mlir::ModuleOp> module =
+          mlir::parseSourceFile<mlir::ModuleOp>(sourceMgr, &fresh);
+    }
     ::_exit(0);
   }
   int status = 0;

@@ -7,6 +7,7 @@
 // RUN: python3 -c "print('#a = ' + '[' * 10000 + ']' * 10000)" > %t.deep.mlir
 // RUN: not graphc %t.deep.mlir 2>&1 | FileCheck %s --check-prefix=DEEP
 // RUN: not graphc %S/Inputs/corrupt.mlirbc 2>&1 | FileCheck %s --check-prefix=BYTECODE
+// RUN: not graphc %S/Inputs/corrupt_teardown.mlirbc 2>&1 | FileCheck %s --check-prefix=TEARDOWN
 // RUN: graphc %S/Inputs/lenet.mlirbc --emit=graph | FileCheck %s --check-prefix=BYTECODE-OK
 // RUN: not graphc %S/Inputs/trainable.mlir --train --loss=mse --optimizer=rmsprop 2>&1 | FileCheck %s --check-prefix=OPTIMIZER
 // RUN: not graphc %S/Inputs/rank1_prediction.mlir --train --loss=cross_entropy 2>&1 | FileCheck %s --check-prefix=CLASSES
@@ -48,5 +49,8 @@ func.func @forward(%a: tensor<4x3xf32>, %b: tensor<5xf32>) -> tensor<4x3xf32> {
 // with a few bytes changed; it read out of bounds in defineValues) is refused;
 // the intact file reads as before.
 // BYTECODE: error: '{{.*}}corrupt.mlirbc' is corrupt MLIR bytecode: MLIR's bytecode reader crashes on it
+// A file bytecode_fuzzer found: it reads, and crashes the process only when
+// its context is destroyed; the guard's child now tears down too.
+// TEARDOWN: error: '{{.*}}corrupt_teardown.mlirbc' is corrupt MLIR bytecode
 // BYTECODE-NOT: PLEASE submit a bug report
 // BYTECODE-OK: graph.conv2d
