@@ -260,17 +260,20 @@ bool checkStandaloneModel(const llvm::StringMap<graphc::FunctionSignature> &sign
       llvm::errs() << "graphc: error: the module lacks " << name << "\n";
       return false;
     }
-    std::vector<graphc_model_role_t> roles = graphc::argumentRoles(signatures, name);
-    if (llvm::count(roles, GRAPHC_ROLE_INPUT) != 1 || llvm::count(roles, GRAPHC_ROLE_TARGET) != 1) {
+    const graphc::FunctionSignature &sig = signatures.find(name)->second;
+    auto count = [&](graphc_model_role_t role) {
+      return llvm::count_if(sig.arguments, [&](const graphc::TensorSignature &t) { return t.role == role; });
+    };
+    if (count(GRAPHC_ROLE_INPUT) != 1 || count(GRAPHC_ROLE_TARGET) != 1) {
       llvm::errs() << "graphc: error: a standalone executable trains a model with one input "
                       "(the images) and a target; '"
-                   << name << "' has " << llvm::count(roles, GRAPHC_ROLE_INPUT) << " inputs\n";
+                   << name << "' has " << count(GRAPHC_ROLE_INPUT) << " inputs\n";
       return false;
     }
     // What the executable's data loader gives: float32 images, batch first,
     // and int64 class labels [B].
-    const graphc::FunctionSignature &sig = signatures.find(name)->second;
-    for (auto [role, tensor] : llvm::zip(roles, sig.arguments)) {
+    for (const graphc::TensorSignature &tensor : sig.arguments) {
+      graphc_model_role_t role = tensor.role;
       if (role == GRAPHC_ROLE_INPUT && (tensor.dtype != GRAPHC_DTYPE_F32 || tensor.shape.size() < 2)) {
         llvm::errs() << "graphc: error: a standalone executable feeds the model float32 images "
                         "[B, ...]; its input '"

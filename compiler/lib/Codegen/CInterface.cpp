@@ -109,15 +109,4 @@ std::vector<const TensorSignature *> modelParameters(
 
 } // namespace detail
 
-/// The roles of `function`'s arguments (graph.role, set by the tracer and
-/// the passes that create each argument), which say how a program object
-/// fills them.
-std::vector<graphc_model_role_t> argumentRoles(const llvm::StringMap<FunctionSignature> &signatures,
-                                               llvm::StringRef function) {
-  std::vector<graphc_model_role_t> roles;
-  for (const TensorSignature &t : signatures.find(function)->second.arguments)
-    roles.push_back(t.role);
-  return roles;
-}
-
 } // namespace graphc

@@ -55,7 +55,8 @@ void addModelTable(llvm::Module &module, llvm::StringRef prefix,
       }
     }
   llvm::Constant *null = llvm::ConstantPointerNull::get(llvm::cast<llvm::PointerType>(ptr));
-  auto row = [&](const TensorSignature &t, graphc_model_role_t role, bool updated) {
+  auto row = [&](const TensorSignature &t, bool updated) {
+    graphc_model_role_t role = t.role;
     bool parameter = role == GRAPHC_ROLE_PARAMETER;
     double initBound = parameter ? initBounds.lookup(t.name) : 0.0;
     llvm::Constant *value = parameter && initData.count(t.name) ? initData[t.name] : null;
@@ -72,13 +73,11 @@ void addModelTable(llvm::Module &module, llvm::StringRef prefix,
     llvm::Function *call = module.getFunction((prefix + "_" + name + "_call").str());
     if (!call)
       continue;
-    std::vector<graphc_model_role_t> roles = argumentRoles(signatures, name);
     std::vector<llvm::Constant *> arguments, results;
     for (size_t i = 0; i < sig->arguments.size(); ++i)
-      arguments.push_back(
-          row(sig->arguments[i], roles[i], llvm::is_contained(sig->updatedArguments, i)));
+      arguments.push_back(row(sig->arguments[i], llvm::is_contained(sig->updatedArguments, i)));
     for (const TensorSignature &r : sig->results)
-      results.push_back(row(r, GRAPHC_ROLE_RESULT, false));
+      results.push_back(row(r, false));
     std::string base = (prefix + "_" + name).str();
     entries.push_back(llvm::ConstantStruct::get(
         entryType, {string(name), call, b.getInt64(sig->arenaBytesPerBatch),

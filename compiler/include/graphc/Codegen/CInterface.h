@@ -53,10 +53,6 @@ void addModelTable(llvm::Module &module, llvm::StringRef prefix,
 void hideInternalSymbols(llvm::Module &module, llvm::StringRef prefix,
                          llvm::ArrayRef<llvm::StringRef> keep = {});
 
-/// How a program object fills each argument of `function` (which must be in
-/// `signatures`): inputs, target, parameters, optimizer state, step, lr.
-std::vector<graphc_model_role_t> argumentRoles(const llvm::StringMap<FunctionSignature> &signatures,
-                                               llvm::StringRef function);
 
 /// Adds `int PREFIX_init(uint64_t seed, T *param...)`: the parameters of
 /// `function` that carry a default-init bound, drawn like PyTorch from the
