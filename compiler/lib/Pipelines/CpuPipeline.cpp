@@ -106,6 +106,9 @@ void graphc::buildMemRefToLLVMPipeline(OpPassManager &pm, const CpuPipelineOptio
 void graphc::buildTensorCodegenPipeline(OpPassManager &pm) {
   // Matmuls: register tiles of C carried through the k loop in vectors.
   pm.addNestedPass<func::FuncOp>(createTileMatmuls());
+  // Stride-1 convolutions and weight gradients: the same, for output tiles
+  // of channels x flat positions.
+  pm.addNestedPass<func::FuncOp>(createTileConvolutions());
 }
 
 void graphc::buildLinalgToLLVMPipeline(OpPassManager &pm, const CpuPipelineOptions &options) {

@@ -23,22 +23,9 @@
 #include "graphc/Transforms/Passes.h"
 #include "graphc/Dialect/Graph/GraphDialect.h"
 
-#include "mlir/Dialect/Affine/IR/AffineOps.h"
-#include "mlir/Dialect/Arith/IR/Arith.h"
-#include "mlir/Dialect/Linalg/Transforms/Transforms.h"
-#include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
-#include "mlir/Dialect/SCF/Transforms/Transforms.h"
-#include "mlir/Dialect/Tensor/IR/Tensor.h"
-#include "mlir/Dialect/Tensor/Transforms/Transforms.h"
-#include "mlir/Dialect/Utils/StaticValueUtils.h"
-#include "mlir/Dialect/Vector/IR/VectorOps.h"
-#include "mlir/Dialect/Vector/Transforms/LoweringPatterns.h"
-#include "mlir/Dialect/Vector/Transforms/VectorRewritePatterns.h"
-#include "mlir/IR/Dominance.h"
-#include "mlir/IR/PatternMatch.h"
-#include "mlir/Transforms/CSE.h"
-#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
-#include "mlir/Transforms/LoopInvariantCodeMotionUtils.h"
+#include "RegisterTiling.h"
+
+#include "mlir/Dialect/SCF/IR/SCF.h"
 
 namespace graphc {
 #define GEN_PASS_DEF_TILEMATMULS
@@ -78,38 +65,6 @@ SmallVector<linalg::GenericOp> matmulsIn(Operation *root) {
   return found;
 }
 
-/// Tiles `op` by `sizes` with scf.for loops, fusing only a linalg.fill that
-/// produces its destination (fusing more would recompute a producer, such as
-/// a transpose of the weight, for every tile).
-FailureOr<scf::SCFTileAndFuseResult> tileFusingFill(RewriterBase &rewriter, Operation *op,
-                                                    ArrayRef<int64_t> sizes) {
-  scf::SCFTilingOptions tiling;
-  tiling.setTileSizes(getAsIndexOpFoldResult(rewriter.getContext(), sizes));
-  tiling.setLoopType(scf::SCFTilingOptions::LoopType::ForOp);
-  scf::SCFTileAndFuseOptions options;
-  options.setTilingOptions(tiling);
-  options.setFusionControlFn([](tensor::ExtractSliceOp, OpResult producer, bool isDestination) {
-    return std::make_tuple(isDestination && isa<linalg::FillOp>(producer.getOwner()), false);
-  });
-  FailureOr<scf::SCFTileAndFuseResult> result =
-      scf::tileConsumerAndFuseProducersUsingSCF(rewriter, cast<TilingInterface>(op), options);
-  if (failed(result))
-    return failure();
-  for (OpResult value : op->getResults())
-    rewriter.replaceAllUsesWith(value, result->replacements.lookup(value));
-  rewriter.eraseOp(op);
-  return result;
-}
-
-LogicalResult canonicalize(Operation *root, RewritePatternSet &&patterns) {
-  MLIRContext *ctx = root->getContext();
-  for (Dialect *dialect : ctx->getLoadedDialects())
-    dialect->getCanonicalizationPatterns(patterns);
-  for (RegisteredOperationName op : ctx->getRegisteredOperations())
-    op.getCanonicalizationPatterns(patterns, ctx);
-  return applyPatternsAndFoldGreedily(root, std::move(patterns));
-}
-
 struct TileMatmulsPass : graphc::impl::TileMatmulsBase<TileMatmulsPass> {
   using TileMatmulsBase::TileMatmulsBase;
 
@@ -122,6 +77,7 @@ struct TileMatmulsPass : graphc::impl::TileMatmulsBase<TileMatmulsPass> {
   }
 
   LogicalResult tileRegisters(func::FuncOp func) {
+    using namespace graphc::register_tiling;
     MLIRContext *ctx = func.getContext();
     IRRewriter rewriter(ctx);
     // 1-2. m and n tiles, partial tiles peeled.
@@ -133,14 +89,14 @@ struct TileMatmulsPass : graphc::impl::TileMatmulsBase<TileMatmulsPass> {
         return matmul.emitError("tiling the matmul by ") << rows << "x" << columns << " failed";
       auto mLoop = cast<scf::ForOp>(tiled->loops[0].getOperation());
       auto nLoop = cast<scf::ForOp>(tiled->loops[1].getOperation());
-      // Peeling fails when the tile divides the size: nothing to peel.
-      scf::ForOp nRemainder, mRemainder;
-      (void)scf::peelForLoopAndSimplifyBounds(rewriter, nLoop, nRemainder);
-      bool peeled = succeeded(scf::peelForLoopAndSimplifyBounds(rewriter, mLoop, mRemainder));
+      if (scf::ForOp nRemainder = peelPartialTile(rewriter, nLoop))
+        if (failed(splitPartialTile(rewriter, nRemainder, /*dim=*/2, columns, matmulsIn)))
+          return failure();
+      scf::ForOp mRemainder = peelPartialTile(rewriter, mLoop);
       // Each full row tile writes its own rows of C: threads may share them.
       mLoop->setAttr(graphc::graph::GraphDialect::getIndependentIterationsAttrName(),
                      rewriter.getUnitAttr());
-      if (peeled)
+      if (mRemainder)
         for (linalg::GenericOp rest : matmulsIn(mRemainder)) {
           rewriter.setInsertionPoint(rest);
           if (failed(tileFusingFill(rewriter, rest, {1, 0, 0})))
@@ -150,55 +106,8 @@ struct TileMatmulsPass : graphc::impl::TileMatmulsBase<TileMatmulsPass> {
     // The peeled bounds fold: tiles become static (tensor<?x32> to tensor<8x32>).
     if (failed(canonicalize(func, RewritePatternSet(ctx))))
       return failure();
-    // 3. k by 1, innermost; then the static tiles and their fills vectorized.
-    SmallVector<Operation *> toVectorize;
-    for (linalg::GenericOp tile : matmulsIn(func)) {
-      if (auto fill = tile.getDpsInitOperand(0)->get().getDefiningOp<linalg::FillOp>())
-        toVectorize.push_back(fill);
-      scf::SCFTilingOptions kOptions;
-      kOptions.setTileSizes(getAsIndexOpFoldResult(ctx, {0, 1, 0}));
-      rewriter.setInsertionPoint(tile);
-      FailureOr<scf::SCFTilingResult> kTiled =
-          scf::tileUsingSCF(rewriter, cast<TilingInterface>(tile.getOperation()), kOptions);
-      if (failed(kTiled))
-        return tile.emitError("tiling the matmul's k loop failed");
-      rewriter.replaceOp(tile, kTiled->replacements);
-      toVectorize.push_back(kTiled->tiledOps.back());
-    }
-    for (Operation *op : toVectorize) {
-      // A tile that stayed dynamic keeps its loops (correct, only slower).
-      if (cast<linalg::LinalgOp>(op).hasDynamicShape())
-        continue;
-      rewriter.setInsertionPoint(op);
-      (void)linalg::vectorize(rewriter, op);
-    }
-    {
-      RewritePatternSet patterns(ctx);
-      // mulf + multi_reduction into vector.contract (keeps fastmath: FMAs).
-      vector::populateVectorReductionToContractPatterns(patterns);
-      vector::populateVectorTransferPermutationMapLoweringPatterns(patterns);
-      vector::populateSinkVectorBroadcastPatterns(patterns);
-      tensor::populateFoldTensorSubsetIntoVectorTransferPatterns(patterns);
-      if (failed(canonicalize(func, std::move(patterns))))
-        return failure();
-    }
-    DominanceInfo dominance;
-    eliminateCommonSubExpressions(rewriter, dominance, func);
-    // 4. The C tile's read and write leave the k loop: its accumulator is
-    // carried in registers (innermost loops first: the walk is post-order).
-    func.walk([&](scf::ForOp loop) {
-      auto loopLike = cast<LoopLikeOpInterface>(loop.getOperation());
-      moveLoopInvariantCode(loopLike);
-      hoistLoopInvariantSubsets(rewriter, loopLike);
-    });
-    // 5. vector.contract to outer products to FMAs.
-    RewritePatternSet patterns(ctx);
-    vector::VectorTransformsOptions lowering;
-    lowering.setVectorTransformsOptions(vector::VectorContractLowering::OuterProduct);
-    vector::populateVectorContractLoweringPatterns(patterns, lowering);
-    vector::populateVectorTransferPermutationMapLoweringPatterns(patterns);
-    vector::populateVectorOuterProductLoweringPatterns(patterns);
-    return canonicalize(func, std::move(patterns));
+    // 3-5. k by 1, vectorized, C tile hoisted out of the k loop, FMAs.
+    return vectorizeRegisterTiles(func, matmulsIn(func), /*dropUnitLoops=*/false);
   }
 };
 

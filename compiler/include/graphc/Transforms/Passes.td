@@ -297,6 +297,43 @@ def TileMatmuls : Pass<"graphc-tile-matmuls", "mlir::func::FuncOp"> {
                            "mlir::vector::VectorDialect"];
 }
 
+def TileConvolutions : Pass<"graphc-tile-convolutions", "mlir::func::FuncOp"> {
+  let summary = "Register-tiles and vectorizes the stride-1 convolutions, on tensors";
+  let description = [{
+    The lowering's flat convolutions (loops (n, f, c, kh, kw, p), the input
+    read at the flat window offset p + kh*W + kw; the forward pass and the
+    input gradient) become tiles of one image, `channels` output channels
+    and `positions` flat positions whose accumulator stays in vector
+    registers through the (c, kh, kw) loops. The weight gradient's partial
+    sums (loops (o, c, kh, kw, n, p)) become tiles of `grad-channels` output
+    channels, `grad-inputs` input channels and `grad-positions` positions
+    carried through chunks of `grad-images` images, positions and chunks
+    outermost (so that a chunk's data stays in cache for every tile). Partial tiles are peeled, the zero fill
+    fused, kh and kw tiled by 1 and dropped, and the tiles vectorized and
+    lowered to FMAs as in graphc-tile-matmuls. The outermost tile loop is
+    marked graph.independent_iterations. Runs before bufferization; every
+    element's summation order is unchanged, so results are bitwise those of
+    the untiled loops.
+  }];
+  let options = [
+    Option<"channels", "channels", "int64_t", /*default=*/"8",
+           "Output channels per convolution register tile">,
+    Option<"positions", "positions", "int64_t", /*default=*/"32",
+           "Flat output positions per convolution register tile">,
+    Option<"gradChannels", "grad-channels", "int64_t", /*default=*/"4",
+           "Output channels per weight-gradient register tile">,
+    Option<"gradInputs", "grad-inputs", "int64_t", /*default=*/"6",
+           "Input channels per weight-gradient register tile">,
+    Option<"gradPositions", "grad-positions", "int64_t", /*default=*/"16",
+           "Flat positions per weight-gradient register tile">,
+    Option<"gradImages", "grad-images", "int64_t", /*default=*/"16",
+           "Images per pass of the weight-gradient tiles over the batch">,
+  ];
+  let dependentDialects = ["mlir::affine::AffineDialect", "mlir::arith::ArithDialect",
+                           "mlir::scf::SCFDialect", "mlir::tensor::TensorDialect",
+                           "mlir::vector::VectorDialect"];
+}
+
 def ParallelizeIndependentLoops : Pass<"graphc-parallelize-independent-loops", "mlir::func::FuncOp"> {
   let summary = "Runs loops marked graph.independent_iterations as scf.parallel";
   let description = [{

@@ -1,0 +1,69 @@
+//===- RegisterTiling.h - shared steps of the register-tiling passes -------===//
+//
+// graphc-tile-matmuls and graphc-tile-convolutions share one recipe (IREE's
+// LLVMCPU strategy, checked on this machine first): tile the parallel loops
+// into register-sized output tiles with the zero fill fused, peel partial
+// tiles, tile the remaining reduction loops by 1, vectorize the static tiles,
+// hoist each output tile's read and write out of its reduction loops (the
+// accumulator then lives in vector registers) and lower to FMAs. The passes
+// differ only in which generics they take and the tile sizes.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef GRAPHC_TRANSFORMS_REGISTERTILING_H
+#define GRAPHC_TRANSFORMS_REGISTERTILING_H
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
+#include "mlir/IR/PatternMatch.h"
+
+namespace graphc::register_tiling {
+
+/// Tiles `op` by `sizes` with scf.for loops, nested in the order
+/// `interchange` gives (the op's loop order when empty), fusing only a
+/// linalg.fill that produces its destination (fusing more would recompute a
+/// producer, such as a transpose of the weight, for every tile), and
+/// replaces `op`.
+mlir::FailureOr<mlir::scf::SCFTileAndFuseResult>
+tileFusingFill(mlir::RewriterBase &rewriter, mlir::Operation *op, llvm::ArrayRef<int64_t> sizes,
+               llvm::ArrayRef<int64_t> interchange = {});
+
+/// Peels the partial last iteration of `loop` (nothing when its step divides
+/// its trip count); returns the remainder loop, or null.
+mlir::scf::ForOp peelPartialTile(mlir::RewriterBase &rewriter, mlir::scf::ForOp loop);
+
+/// Splits the partial tile that `remainder` (the peeled last iteration of a
+/// tile loop over loop `dim` of the generics `tilesOf` finds) computes into
+/// full tiles of halving powers of two, `tileSize / 2` down to 1, so that
+/// every vector the tiles become is a power of two long: a vector<28xf32>
+/// or vector<6x28xf32> is legalized into shuffles that made LeNet's conv2
+/// input gradient 5x slower than its full tiles.
+mlir::LogicalResult splitPartialTile(
+    mlir::RewriterBase &rewriter, mlir::scf::ForOp remainder, unsigned dim, int64_t tileSize,
+    llvm::function_ref<llvm::SmallVector<mlir::linalg::GenericOp>(mlir::Operation *)> tilesOf);
+
+/// Applies every loaded dialect's and operation's canonicalization patterns,
+/// with `patterns`, to `root`.
+mlir::LogicalResult canonicalize(mlir::Operation *root, mlir::RewritePatternSet &&patterns);
+
+/// The inner steps, for the output tiles `tiles` of the outer tiling: when
+/// `dropUnitLoops`, drops each tile's unit loops; tiles its reduction loops
+/// by 1 (innermost, in order) and drops the new unit loops again (a
+/// convolution's window offset `p + kh*W + kw` is a projected permutation
+/// only once kh and kw are gone); vectorizes every static tile and its fill;
+/// hoists each accumulator out of its reduction loops and lowers the
+/// arithmetic to FMAs. Tiles that stayed dynamic keep their loops (correct,
+/// only slower).
+mlir::LogicalResult vectorizeRegisterTiles(mlir::func::FuncOp func,
+                                           llvm::ArrayRef<mlir::linalg::GenericOp> tiles,
+                                           bool dropUnitLoops);
+
+/// True when `generic`'s body is `out + in0 * in1` (floating point), the
+/// multiply-accumulate of every matmul and convolution of the lowering.
+bool isMultiplyAccumulate(mlir::linalg::GenericOp generic);
+
+} // namespace graphc::register_tiling
+
+#endif // GRAPHC_TRANSFORMS_REGISTERTILING_H

@@ -1,0 +1,64 @@
+// RUN: graphc-opt %s --graphc-convert-graph-to-linalg --canonicalize --cse --graphc-tile-convolutions | FileCheck %s
+
+// Tests that the lowering's flat convolutions become register tiles. The
+// forward pass of LeNet's conv2 (loops (n, f, c, kh, kw, p), 140 flat
+// positions, 14 wide): one image, 8 output channels and 32 positions per
+// tile, a vector<8x32xf32> accumulator carried through the c, kh and kw loops
+// (never reread from the output), the 12 positions past 128 split into an
+// 8-wide and a 4-wide tile (powers of two: no shuffles), the image loop
+// marked graph.independent_iterations.
+// CHECK-LABEL: func.func @forward
+// CHECK: scf.for %{{.*}} = %c0 to %{{.*}} step %c1
+// CHECK: scf.for %{{.*}} = %c0 to %c16 step %c8
+// CHECK: scf.for %{{.*}} = %c0 to %c128 step %c32
+// CHECK: scf.for %{{.*}} = %c0 to %c6 step %c1 iter_args(%{{.*}} = %{{.*}}) -> (vector<8x32xf32>)
+// CHECK: scf.for %{{.*}} = %c0 to %c5 step %c1 iter_args(%{{.*}} = %{{.*}}) -> (vector<8x32xf32>)
+// CHECK: scf.for %{{.*}} = %c0 to %c5 step %c1 iter_args(%{{.*}} = %{{.*}}) -> (vector<8x32xf32>)
+// CHECK-NOT: vector.transfer_write
+// CHECK: arith.mulf %{{.*}} : vector<8x32xf32>
+// CHECK: arith.addf %{{.*}} : vector<8x32xf32>
+// CHECK: vector.transfer_write %{{.*}} : vector<8x32xf32>, tensor<8x32xf32>
+// CHECK: -> (vector<8x8xf32>)
+// CHECK: vector.transfer_write %{{.*}} : vector<8x8xf32>, tensor<8x8xf32>
+// CHECK: -> (vector<8x4xf32>)
+// CHECK: vector.transfer_write %{{.*}} : vector<8x4xf32>, tensor<8x4xf32>
+// CHECK: } {graph.independent_iterations}
+// CHECK-NOT: linalg.generic
+// CHECK: return
+func.func @forward(%x: tensor<?x6x14x14xf32>, %w: tensor<16x6x5x5xf32>) -> tensor<?x16x10x10xf32> {
+  %0 = graph.conv2d %x, %w {dilation = array<i64: 1, 1>, groups = 1 : i64, padding = array<i64: 0, 0>, stride = array<i64: 1, 1>} : tensor<?x6x14x14xf32>, tensor<16x6x5x5xf32> -> tensor<?x16x10x10xf32>
+  return %0 : tensor<?x16x10x10xf32>
+}
+
+// The weight gradient's partial sums (loops (o, c, kh, kw, n, p)): tiles of
+// 4 output channels, all 6 input channels and 16 positions, a
+// vector<4x6x16xf32> accumulator carried through the images of a chunk of
+// 16; the loops over positions and chunks of images outermost (the position
+// loop independent). Then the positions are summed.
+// CHECK-LABEL: func.func @weight_grad
+// CHECK: scf.for %{{.*}} = %c0 to %c128 step %c16
+// CHECK: scf.for %{{.*}} = %c0 to %{{.*}} step %c16
+// CHECK: scf.for %{{.*}} = %c0 to %c16 step %c4
+// CHECK: scf.for %{{.*}} = %c0 to %c5 step %c1
+// CHECK: scf.for %{{.*}} = %c0 to %c5 step %c1
+// CHECK: scf.for {{.*}} -> (vector<4x6x16xf32>)
+// CHECK-NOT: vector.transfer_write
+// CHECK: arith.mulf %{{.*}} : vector<4x6x16xf32>
+// CHECK: vector.transfer_write %{{.*}} : vector<4x6x16xf32>, tensor<4x6x16xf32>
+// CHECK: } {graph.independent_iterations}
+// CHECK: -> (vector<4x6x8xf32>)
+// CHECK: -> (vector<4x6x4xf32>)
+// CHECK: linalg.generic {{.*}}iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction"]
+func.func @weight_grad(%dy: tensor<?x16x10x10xf32>, %x: tensor<?x6x14x14xf32>) -> tensor<16x6x5x5xf32> {
+  %0 = graph.conv2d_weight_grad %dy, %x {dilation = array<i64: 1, 1>, groups = 1 : i64, padding = array<i64: 0, 0>, stride = array<i64: 1, 1>} : tensor<?x16x10x10xf32>, tensor<?x6x14x14xf32> -> tensor<16x6x5x5xf32>
+  return %0 : tensor<16x6x5x5xf32>
+}
+
+// A convolution with stride 2 is not of the flat form: left as it is.
+// CHECK-LABEL: func.func @strided
+// CHECK-NOT: scf.for
+// CHECK: linalg.generic
+func.func @strided(%x: tensor<?x6x14x14xf32>, %w: tensor<16x6x5x5xf32>) -> tensor<?x16x5x5xf32> {
+  %0 = graph.conv2d %x, %w {dilation = array<i64: 1, 1>, groups = 1 : i64, padding = array<i64: 0, 0>, stride = array<i64: 2, 2>} : tensor<?x6x14x14xf32>, tensor<16x6x5x5xf32> -> tensor<?x16x5x5xf32>
+  return %0 : tensor<?x16x5x5xf32>
+}
