@@ -229,6 +229,12 @@ graphc_status_t runEntry(graphc_program_t* program, const graphc_model_entry_t& 
     program->arenaBytes = capacity;
     ++program->arenaAllocations;
   }
+  // A debugging aid: GRAPHC_DEBUG_POISON_ARENA=BYTE fills the temporaries
+  // with BYTE before every call, so that generated code reading memory it
+  // never wrote gives results that depend on BYTE (test/CMakeLists.txt
+  // compares two bytes).
+  if (const char* poison = std::getenv("GRAPHC_DEBUG_POISON_ARENA"))
+    std::memset(program->arena, std::atoi(poison), static_cast<size_t>(bytes));
 
   std::vector<void*> resultData;
   resultData.reserve(entry.num_results);
