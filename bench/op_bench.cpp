@@ -1,60 +1,182 @@
-// op_bench: time single ops and passes of the LeNet CNN through the JIT, to
-// see where a training step spends its time.
-//   build/bin/op_bench [--batch=N] [--reps=N]
-#include "LeNet5.h"
+// op_bench: every matmul and convolution of a training step of the MLP
+// (784-128-64-10) and of LeNet-5, forward and both gradients, each compiled
+// alone through the JIT (the real CPU pipeline) at a static batch, timed, and
+// reported in GFLOP/s and in % of this core's FMA peak, measured in the same
+// run (as shared/reference/fma_peak.c does).
+//   build/bin/op_bench [--batch=N] [--reps=N] [--num-threads=N] [--only=TEXT]
+#include "graphc/JIT/Jit.h"
+#include "graphc/Pipelines/Pipelines.h"
 
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/Parser/Parser.h"
 #include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FormatVariadic.h"
+
+#include <immintrin.h>
 
 #include <chrono>
 #include <cstdio>
+#include <string>
+#include <vector>
 
 namespace cl = llvm::cl;
 using namespace graphc;
 
-static cl::opt<int64_t> batch("batch", cl::init(64));
-static cl::opt<int> reps("reps", cl::init(20));
+static cl::opt<int64_t> batch("batch", cl::desc("Images per step"), cl::init(256));
+static cl::opt<int> reps("reps", cl::desc("Timed calls per op (the best is kept)"), cl::init(50));
+static cl::opt<std::string> only("only", cl::desc("Time only the ops whose name contains this"),
+                                 cl::init(""));
+static cl::opt<int> threadCount("num-threads", cl::desc("Threads for generated code"),
+                                cl::init(1));
 
-static void time(const char *what, std::vector<InputSpec> specs,
-                 const std::function<graphc::Tensor(const std::vector<graphc::Tensor> &)> &fn,
-                 bool backward) {
-  nn::Module none;
-  for (auto &s : specs)
-    s.requiresGrad = backward;
-  Graph graph = trace(none, specs, [&](const std::vector<graphc::Tensor> &xs) {
-    return std::vector<graphc::Tensor>{fn(xs).sum()};
-  }, TraceOptions{"forward", false});
-  if (backward)
-    graph.differentiate();
-  Program program = graph.compile();
-  std::vector<rt::Tensor> inputs;
-  for (auto &s : specs)
-    inputs.push_back(rand(s.shape));
-  auto run = [&] { backward ? (void)program.backward(inputs) : (void)program.run(inputs); };
-  run();
-  auto start = std::chrono::steady_clock::now();
-  for (int r = 0; r < reps; ++r)
-    run();
-  double ms = 1e3 * std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() / reps;
-  std::printf("%-40s %8.3f ms\n", what, ms);
+static double seconds() {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+/// FP32 FMA throughput of one core: 16 independent zmm FMA chains (enough to
+/// cover the FMA latency on both pipes), as shared/reference/fma_peak.c.
+__attribute__((target("avx512f"))) static double fmaPeakGflops() {
+  const long iterations = 50'000'000;
+  __m512 acc[16];
+  for (int j = 0; j < 16; ++j)
+    acc[j] = _mm512_set1_ps(1.0f + j * 1e-7f);
+  __m512 b = _mm512_set1_ps(0.999999f), c = _mm512_set1_ps(1e-7f);
+  double start = seconds();
+  for (long i = 0; i < iterations; ++i)
+    for (int j = 0; j < 16; ++j)
+      acc[j] = _mm512_fmadd_ps(acc[j], b, c);
+  double elapsed = seconds() - start;
+  float sink = 0;
+  for (int j = 0; j < 16; ++j)
+    sink += _mm512_reduce_add_ps(acc[j]);
+  if (sink == 12345.0f) // keeps the chains alive
+    std::puts("");
+  return iterations * 16.0 * 16 * 2 / elapsed / 1e9;
+}
+
+static std::string tensorType(const std::vector<int64_t> &shape) {
+  std::string type = "tensor<";
+  for (int64_t size : shape)
+    type += std::to_string(size) + "x";
+  return type + "f32>";
+}
+
+struct Case {
+  std::string name;
+  std::vector<std::vector<int64_t>> inputs;
+  std::vector<int64_t> result;
+  /// The function body: graph ops on %a and %b, the result named %r.
+  std::string body;
+  double flops;
+};
+
+static std::string function(const Case &c) {
+  std::string text = "func.func @op(%a: " + tensorType(c.inputs[0]) +
+                     ", %b: " + tensorType(c.inputs[1]) + ") -> " + tensorType(c.result) +
+                     " {\n" + c.body + "\n  return %r : " + tensorType(c.result) + "\n}\n";
+  return text;
+}
+
+static std::string convAttrs(int64_t pad) {
+  return llvm::formatv("{{dilation = array<i64: 1, 1>, groups = 1 : i64, padding = array<i64: "
+                       "{0}, {0}>, stride = array<i64: 1, 1>}",
+                       pad)
+      .str();
+}
+
+/// Forward, input gradient and weight gradient of a Linear layer
+/// [B, in] -> [B, out], written as the training step writes them.
+static void linearCases(std::vector<Case> &cases, const std::string &name, int64_t b,
+                        int64_t in, int64_t out) {
+  double flops = 2.0 * b * in * out;
+  std::string x = tensorType({b, in}), w = tensorType({out, in}), wt = tensorType({in, out}),
+              y = tensorType({b, out}), xt = tensorType({in, b});
+  cases.push_back({name + " forward X*W^T", {{b, in}, {out, in}}, {b, out},
+                   "  %t = graph.transpose %b {permutation = array<i64: 1, 0>} : " + w + " -> " +
+                       wt + "\n  %r = graph.matmul %a, %t : " + x + ", " + wt + " -> " + y,
+                   flops});
+  cases.push_back({name + " input grad dY*W", {{b, out}, {out, in}}, {b, in},
+                   "  %r = graph.matmul %a, %b : " + y + ", " + w + " -> " + x, flops});
+  cases.push_back({name + " weight grad X^T*dY", {{b, in}, {b, out}}, {in, out},
+                   "  %t = graph.transpose %a {permutation = array<i64: 1, 0>} : " + x + " -> " +
+                       xt + "\n  %r = graph.matmul %t, %b : " + xt + ", " + y + " -> " + wt,
+                   flops});
+}
+
+/// The three convolutions of a stride-1 Conv2d layer.
+static void convCases(std::vector<Case> &cases, const std::string &name, int64_t b, int64_t c,
+                      int64_t f, int64_t size, int64_t k, int64_t pad, bool inputGrad) {
+  int64_t out = size + 2 * pad - k + 1;
+  double flops = 2.0 * b * f * out * out * c * k * k;
+  std::vector<int64_t> x{b, c, size, size}, w{f, c, k, k}, y{b, f, out, out};
+  std::string attrs = convAttrs(pad);
+  cases.push_back({name + " forward", {x, w}, y,
+                   "  %r = graph.conv2d %a, %b " + attrs + " : " + tensorType(x) + ", " +
+                       tensorType(w) + " -> " + tensorType(y),
+                   flops});
+  if (inputGrad)
+    cases.push_back({name + " input grad", {y, w}, x,
+                     "  %r = graph.conv2d_input_grad %a, %b " + attrs + " : " + tensorType(y) +
+                         ", " + tensorType(w) + " -> " + tensorType(x),
+                     flops});
+  cases.push_back({name + " weight grad", {y, x}, w,
+                   "  %r = graph.conv2d_weight_grad %a, %b " + attrs + " : " + tensorType(y) +
+                       ", " + tensorType(x) + " -> " + tensorType(w),
+                   flops});
+}
+
+static rt::Tensor filled(const std::vector<int64_t> &shape) {
+  int64_t count = 1;
+  for (int64_t size : shape)
+    count *= size;
+  std::vector<float> data(count);
+  for (int64_t i = 0; i < count; ++i)
+    data[i] = float((i * 7919) % 1000) / 1000.0f - 0.5f;
+  return rt::Tensor::fromData(data, shape);
 }
 
 int main(int argc, char **argv) {
-  cl::ParseCommandLineOptions(argc, argv, "op timing\n");
-  int64_t n = batch;
-  for (bool bw : {false, true}) {
-    std::string suffix = bw ? " +backward" : "";
-    time(("conv1 1->6 5x5 pad2 28x28" + suffix).c_str(), {{"x", {n, 1, 28, 28}}, {"w", {6, 1, 5, 5}}},
-         [](auto &x) { return conv2d(x[0], x[1], Tensor(), 1, 2); }, bw);
-    time(("conv2 6->16 5x5 14x14" + suffix).c_str(), {{"x", {n, 6, 14, 14}}, {"w", {16, 6, 5, 5}}},
-         [](auto &x) { return conv2d(x[0], x[1]); }, bw);
-    time(("maxpool 2x2 6x28x28" + suffix).c_str(), {{"x", {n, 6, 28, 28}}},
-         [](auto &x) { return max_pool2d(x[0], 2); }, bw);
-    time(("relu 6x28x28" + suffix).c_str(), {{"x", {n, 6, 28, 28}}},
-         [](auto &x) { return relu(x[0]); }, bw);
-    time(("linear 400->120" + suffix).c_str(), {{"x", {n, 400}}, {"w", {120, 400}}},
-         [](auto &x) { return linear(x[0], x[1]); }, bw);
-    time(("bias add 6x28x28" + suffix).c_str(), {{"x", {n, 6, 28, 28}}, {"b", {6, 1, 1}}},
-         [](auto &x) { return x[0] + x[1]; }, bw);
+  cl::ParseCommandLineOptions(argc, argv, "per-op GFLOP/s of the MLP's and LeNet's steps\n");
+  setNumThreads(threadCount);
+  int64_t b = batch;
+  std::vector<Case> cases;
+  linearCases(cases, "mlp fc1 784->128", b, 784, 128);
+  linearCases(cases, "mlp fc2 128->64", b, 128, 64);
+  linearCases(cases, "mlp fc3 64->10", b, 64, 10);
+  // conv1's input is the data: a training step computes no input gradient.
+  convCases(cases, "lenet conv1 1->6 5x5 pad 2 28x28", b, 1, 6, 28, 5, 2, /*inputGrad=*/false);
+  convCases(cases, "lenet conv2 6->16 5x5 14x14", b, 6, 16, 14, 5, 0, /*inputGrad=*/true);
+  linearCases(cases, "lenet fc1 400->120", b, 400, 120);
+
+  double peak = fmaPeakGflops();
+  std::printf("FMA peak of one core, measured now: %.1f GFLOP/s\n", peak);
+  std::printf("batch %lld, %d thread(s), best of %d calls\n\n", (long long)b, threadCount.getValue(),
+              reps.getValue());
+  std::printf("%-44s %10s %10s %8s\n", "op", "ms", "GFLOP/s", "% peak");
+  std::shared_ptr<mlir::MLIRContext> context = createContext();
+  for (const Case &c : cases) {
+    if (c.name.find(only) == std::string::npos)
+      continue;
+    mlir::OwningOpRef<mlir::ModuleOp> module =
+        mlir::parseSourceString<mlir::ModuleOp>(function(c), context.get());
+    if (!module) {
+      std::fprintf(stderr, "op_bench: cannot parse the IR of %s\n", c.name.c_str());
+      return 1;
+    }
+    std::unique_ptr<JitModule> jit = JitModule::compile(*module);
+    std::vector<rt::Tensor> inputs{filled(c.inputs[0]), filled(c.inputs[1])};
+    CallArena arena;
+    (void)jit->call("op", inputs, &arena);
+    double best = 1e30;
+    for (int r = 0; r < reps; ++r) {
+      double start = seconds();
+      (void)jit->call("op", inputs, &arena);
+      best = std::min(best, seconds() - start);
+    }
+    double gflops = c.flops / best / 1e9;
+    std::printf("%-44s %10.4f %10.1f %7.0f%%\n", c.name.c_str(), best * 1e3, gflops,
+                100 * gflops / (peak * threadCount));
   }
   return 0;
 }
