@@ -3,11 +3,13 @@
 torch.compile) next to graphc's JIT (build/bin/train_bench), in one run.
 
     python3 bench/compare_pytorch.py [--steps 20] [--batches 64,256] [--threads 1,2]
+                                     [--optimizers sgd,adam]
 
 Needs `pip install torch` (never needed by `make test`). Prints a table of
-images/s and ms/step, and graphc's ratio to each PyTorch mode. Same models,
-loss (cross entropy), optimizer (SGD, momentum 0.9), batch sizes and thread
-counts on both sides; random data, no data loading in the timed loop.
+images/s, graphc's ratio to each PyTorch mode and to the better of the two.
+Same models, loss (cross entropy), optimizer (SGD with momentum 0.9, or Adam
+with PyTorch's defaults), batch sizes and thread counts on both sides; random
+data, no data loading in the timed loop.
 """
 import argparse
 import os
@@ -44,12 +46,15 @@ class LeNet5(nn.Module):
         return self.fc3(F.relu(self.fc2(F.relu(self.fc1(x)))))
 
 
-def torch_images_per_sec(name, batch, steps, compiled):
+def torch_images_per_sec(name, batch, steps, compiled, optimizer):
     torch.manual_seed(0)
     model = mlp() if name == "mlp" else LeNet5()
     shape = (batch, 784) if name == "mlp" else (batch, 1, 28, 28)
     x, y = torch.rand(*shape), torch.arange(batch) % 10
-    opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+    if optimizer == "adam":
+        opt = torch.optim.Adam(model.parameters(), lr=0.001)
+    else:
+        opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
 
     def step():
         opt.zero_grad()
@@ -68,11 +73,11 @@ def torch_images_per_sec(name, batch, steps, compiled):
     return steps * batch / seconds
 
 
-def graphc_images_per_sec(name, batch, steps, threads):
+def graphc_images_per_sec(name, batch, steps, threads, optimizer):
     exe = os.path.join(ROOT, "build", "bin", "train_bench")
     env = dict(os.environ, OMP_NUM_THREADS=str(threads))
     out = subprocess.run([exe, f"--model={name}", f"--batch={batch}", f"--steps={steps}",
-                          f"--num-threads={threads}"], capture_output=True, text=True, env=env,
+                          f"--num-threads={threads}", f"--optimizer={optimizer}"], capture_output=True, text=True, env=env,
                          check=True).stdout
     return float(re.search(r"(\d+) images/s", out).group(1))
 
@@ -82,23 +87,26 @@ def main():
     parser.add_argument("--steps", type=int, default=20)
     parser.add_argument("--batches", default="64,256")
     parser.add_argument("--threads", default="1,2")
+    parser.add_argument("--optimizers", default="sgd,adam")
     parser.add_argument("--no-compile", action="store_true", help="skip torch.compile")
     args = parser.parse_args()
     print(f"torch {torch.__version__}, {os.cpu_count()} CPUs")
-    header = f"{'model':5} {'batch':>5} {'thr':>3} {'graphc':>9} {'eager':>9} {'compile':>9}" \
-             f" {'vs eager':>9} {'vs compile':>10}   (images/s)"
+    header = f"{'model':5} {'opt':4} {'batch':>5} {'thr':>3} {'graphc':>9} {'eager':>9}" \
+             f" {'compile':>9} {'vs eager':>9} {'vs compile':>10} {'vs best':>8}   (images/s)"
     print(header)
     for threads in [int(t) for t in args.threads.split(",")]:
         torch.set_num_threads(threads)
         for name in ("mlp", "cnn"):
-            for batch in [int(b) for b in args.batches.split(",")]:
-                g = graphc_images_per_sec(name, batch, args.steps, threads)
-                e = torch_images_per_sec(name, batch, args.steps, False)
-                c = float("nan") if args.no_compile else torch_images_per_sec(
-                    name, batch, args.steps, True)
-                print(f"{name:5} {batch:5} {threads:3} {g:9.0f} {e:9.0f} {c:9.0f}"
-                      f" {g / e:9.2f} {g / c:10.2f}")
-                sys.stdout.flush()
+            for optimizer in args.optimizers.split(","):
+                for batch in [int(b) for b in args.batches.split(",")]:
+                    g = graphc_images_per_sec(name, batch, args.steps, threads, optimizer)
+                    e = torch_images_per_sec(name, batch, args.steps, False, optimizer)
+                    c = float("nan") if args.no_compile else torch_images_per_sec(
+                        name, batch, args.steps, True, optimizer)
+                    best = e if args.no_compile else max(e, c)
+                    print(f"{name:5} {optimizer:4} {batch:5} {threads:3} {g:9.0f} {e:9.0f}"
+                          f" {c:9.0f} {g / e:9.2f} {g / c:10.2f} {g / best:8.2f}")
+                    sys.stdout.flush()
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 // by graphc's JIT, on random data (no data loading in the timed loop).
 //
 //   build/bin/train_bench [--model=mlp|cnn|all] [--batch=64,256] [--steps=N]
+//                         [--optimizer=sgd|adam] [--num-threads=N]
 //
 // Prints one line per configuration: images/s and mean step latency.
 // bench/compare_pytorch.py runs the same models in PyTorch and prints ratios.
@@ -20,6 +21,8 @@ using namespace graphc;
 static cl::opt<std::string> modelName("model", cl::desc("mlp, cnn or all"), cl::init("all"));
 static cl::list<int64_t> batches("batch", cl::desc("Batch sizes"), cl::CommaSeparated);
 static cl::opt<int> steps("steps", cl::desc("Timed steps per configuration"), cl::init(20));
+static cl::opt<std::string> optimizerName(
+    "optimizer", cl::desc("sgd (momentum 0.9) or adam (PyTorch's defaults)"), cl::init("sgd"));
 static cl::opt<int> threadCount("num-threads", cl::desc("Threads for generated code (0: default)"),
                                 cl::init(0));
 
@@ -33,7 +36,9 @@ static void bench(const std::string &name, nn::Module &model, std::vector<int64_
                         return std::vector<graphc::Tensor>{criterion(model(xs[0]), xs[1])};
                       });
   auto compileStart = std::chrono::steady_clock::now();
-  TrainProgram program = graph.addTrainStep(OptimizerConfig::sgd(0.9)).compileTrainStep();
+  OptimizerConfig optimizer =
+      optimizerName == "adam" ? OptimizerConfig::adam() : OptimizerConfig::sgd(0.9);
+  TrainProgram program = graph.addTrainStep(optimizer).compileTrainStep();
   double compileSeconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - compileStart).count();
   rt::Tensor images = rand(inputShape);
@@ -52,6 +57,11 @@ static void bench(const std::string &name, nn::Module &model, std::vector<int64_
 
 int main(int argc, char **argv) {
   cl::ParseCommandLineOptions(argc, argv, "graphc training-step benchmark\n");
+  if (optimizerName != "sgd" && optimizerName != "adam") {
+    std::fprintf(stderr, "train_bench: --optimizer must be sgd or adam, not '%s'\n",
+                 optimizerName.c_str());
+    return 2;
+  }
   setNumThreads(threadCount);
   std::vector<int64_t> sizes(batches.begin(), batches.end());
   if (sizes.empty())
