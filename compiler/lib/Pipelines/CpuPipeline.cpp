@@ -75,6 +75,8 @@ void graphc::buildMemRefToLLVMPipeline(OpPassManager &pm, const CpuPipelineOptio
   pm.addNestedPass<func::FuncOp>(createParallelizeIndependentLoops());
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToParallelLoopsPass());
   pm.addNestedPass<func::FuncOp>(createSequentializeNestedParallel());
+  // Loops too small to pay for a parallel region run on the calling thread.
+  pm.addNestedPass<func::FuncOp>(createSequentializeSmallParallel());
   // The innermost dimension a loop of its own, which LLVM vectorizes.
   pm.addNestedPass<func::FuncOp>(createSequentializeInnermostDim());
   // The vectorized tiles' multi-dimensional transfers, unrolled to 1-D ones

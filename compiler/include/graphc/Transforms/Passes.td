@@ -105,6 +105,24 @@ def SequentializeNestedParallel : Pass<"graphc-sequentialize-nested-parallel", "
   let dependentDialects = ["mlir::scf::SCFDialect"];
 }
 
+def SequentializeSmallParallel : Pass<"graphc-sequentialize-small-parallel", "mlir::func::FuncOp"> {
+  let summary = "Runs an outermost scf.parallel whose work is known to be small as scf.for";
+  let description = [{
+    Each outermost scf.parallel becomes an OpenMP parallel region, whose
+    fork and join cost more than a small loop saves. A loop nest whose work,
+    counted in element operations (each op once per iteration of the loops
+    around it, a vector op once per element), is known at compile time to be
+    below `min-work` becomes a nest of scf.for that runs on the calling
+    thread. A loop with a bound that is not a constant stays parallel, as do
+    loops with reductions.
+  }];
+  let options = [
+    Option<"minWork", "min-work", "int64_t", /*default=*/"65536",
+           "Element operations below which a loop nest runs on one thread">,
+  ];
+  let dependentDialects = ["mlir::scf::SCFDialect"];
+}
+
 def SequentializeInnermostDim : Pass<"graphc-sequentialize-innermost-dim", "mlir::func::FuncOp"> {
   let summary = "Runs the innermost dimension of a multi-dimensional scf.parallel as an scf.for";
   let description = [{
