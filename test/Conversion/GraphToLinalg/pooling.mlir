@@ -1,19 +1,31 @@
 // RUN: graphc-opt %s --split-input-file --graphc-convert-graph-to-linalg | FileCheck %s
 
-// Tests that an unpadded max_pool2d is linalg.pooling_nchw_max over a window
-// tensor of the kernel's shape, starting from -inf, with the dynamic batch.
+// Tests that a max_pool2d with non-overlapping, unpadded windows (2x2/2) is
+// one strided slice of the input per window position, (0,0), (0,1), (1,0),
+// (1,1), and an elementwise maximum over them in that order, starting from
+// -inf, PyTorch's way (`x > max || isnan(x)` takes x), with the dynamic batch.
 
 // CHECK-LABEL: func.func @max_pool2d
 // CHECK-SAME: (%[[X:.+]]: tensor<?x6x28x28xf32>)
 func.func @max_pool2d(%x: tensor<?x6x28x28xf32>) -> tensor<?x6x14x14xf32> {
-  // CHECK-NOT: tensor.insert_slice
   // CHECK: %[[NEG_INF:.+]] = arith.constant 0xFF800000 : f32
   // CHECK: %[[N:.+]] = tensor.dim %[[X]], %{{.+}} : tensor<?x6x28x28xf32>
-  // CHECK: %[[EMPTY:.+]] = tensor.empty(%[[N]]) : tensor<?x6x14x14xf32>
-  // CHECK: %[[INIT:.+]] = linalg.fill ins(%[[NEG_INF]] : f32) outs(%[[EMPTY]] : tensor<?x6x14x14xf32>)
-  // CHECK: %[[WINDOW:.+]] = tensor.empty() : tensor<2x2xf32>
-  // CHECK: %[[POOL:.+]] = linalg.pooling_nchw_max {dilations = dense<1> : vector<2xi64>, strides = dense<2> : vector<2xi64>}
-  // CHECK-SAME: ins(%[[X]], %[[WINDOW]] : tensor<?x6x28x28xf32>, tensor<2x2xf32>) outs(%[[INIT]] : tensor<?x6x14x14xf32>)
+  // CHECK: %[[W00:.+]] = tensor.extract_slice %[[X]][0, 0, 0, 0] [%[[N]], 6, 14, 14] [1, 1, 2, 2]
+  // CHECK: %[[W01:.+]] = tensor.extract_slice %[[X]][0, 0, 0, 1] [%[[N]], 6, 14, 14] [1, 1, 2, 2]
+  // CHECK: %[[W10:.+]] = tensor.extract_slice %[[X]][0, 0, 1, 0] [%[[N]], 6, 14, 14] [1, 1, 2, 2]
+  // CHECK: %[[W11:.+]] = tensor.extract_slice %[[X]][0, 0, 1, 1] [%[[N]], 6, 14, 14] [1, 1, 2, 2]
+  // CHECK: %[[POOL:.+]] = linalg.generic
+  // CHECK-SAME: iterator_types = ["parallel", "parallel", "parallel", "parallel"]
+  // CHECK-SAME: ins(%[[W00]], %[[W01]], %[[W10]], %[[W11]] :
+  // CHECK: ^bb0(%[[A:.+]]: f32, %[[B:.+]]: f32, %[[C:.+]]: f32, %[[D:.+]]: f32, %{{.+}}: f32):
+  // CHECK: %[[GT:.+]] = arith.cmpf ogt, %[[A]], %[[NEG_INF]] : f32
+  // CHECK: %[[NAN:.+]] = arith.cmpf uno, %[[A]], %[[A]] : f32
+  // CHECK: %[[TAKE:.+]] = arith.ori %[[GT]], %[[NAN]] : i1
+  // CHECK: %[[MAX:.+]] = arith.select %[[TAKE]], %[[A]], %[[NEG_INF]] : f32
+  // CHECK: arith.cmpf ogt, %[[B]], %[[MAX]] : f32
+  // CHECK: arith.cmpf ogt, %[[C]],
+  // CHECK: arith.cmpf ogt, %[[D]],
+  // CHECK: linalg.yield
   // CHECK: return %[[POOL]]
   %0 = graph.max_pool2d %x {kernel_size = array<i64: 2, 2>, stride = array<i64: 2, 2>,
                             padding = array<i64: 0, 0>} : tensor<?x6x28x28xf32> -> tensor<?x6x14x14xf32>

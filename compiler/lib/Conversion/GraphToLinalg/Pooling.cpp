@@ -32,6 +32,54 @@ Value pool(ConversionPatternRewriter &rewriter, Location loc, Value input,
       .getResult(0);
 }
 
+/// Non-overlapping windows without padding (LeNet's 2x2/2): one strided
+/// slice of the input per window position (kh, kw), [N, C, OH, OW] with
+/// strides (KH, KW), and an elementwise maximum over them in (kh, kw) order
+/// from `lowest`, elementwise over the output so that its column loop is
+/// innermost. The maximum is PyTorch's (`x > max || isnan(x)` takes x: a
+/// NaN wins, ties keep the first) as a compare and a select, which LLVM
+/// vectorizes; arith.maximumf (the named pooling op's) becomes
+/// llvm.maximum, expanded per element on x86 (vmaxss, vcmpunordss), and the
+/// named op also reduces each window innermost. The two differ only in the
+/// sign of a zero maximum.
+Value maxOfWindowSlices(OpBuilder &b, Location loc, Value input, RankedTensorType resultType,
+                        ArrayRef<int64_t> kernel, Value lowest) {
+  ArrayRef<int64_t> out = resultType.getShape();
+  OpFoldResult batch = resultType.isDynamicDim(0) ? OpFoldResult(dimSize(b, loc, input, 0))
+                                                  : OpFoldResult(b.getIndexAttr(out[0]));
+  SmallVector<OpFoldResult> sizes{batch, b.getIndexAttr(out[1]), b.getIndexAttr(out[2]),
+                                  b.getIndexAttr(out[3])};
+  SmallVector<OpFoldResult> strides{b.getIndexAttr(1), b.getIndexAttr(1),
+                                    b.getIndexAttr(kernel[0]), b.getIndexAttr(kernel[1])};
+  SmallVector<Value> windows;
+  for (int64_t kh = 0; kh < kernel[0]; ++kh)
+    for (int64_t kw = 0; kw < kernel[1]; ++kw) {
+      SmallVector<OpFoldResult> offsets{b.getIndexAttr(0), b.getIndexAttr(0),
+                                        b.getIndexAttr(kh), b.getIndexAttr(kw)};
+      windows.push_back(b.create<tensor::ExtractSliceOp>(loc, resultType, input, offsets, sizes,
+                                                         strides));
+    }
+  Value init =
+      createEmpty(b, loc, resultType, [&](int64_t dim) { return dimSize(b, loc, input, dim); });
+  SmallVector<AffineMap> maps(windows.size() + 1, b.getMultiDimIdentityMap(4));
+  SmallVector<utils::IteratorType> parallel(4, utils::IteratorType::parallel);
+  return b
+      .create<linalg::GenericOp>(loc, resultType, windows, init, maps, parallel,
+                                 [&](OpBuilder &nb, Location l, ValueRange args) {
+                                   Value acc = lowest;
+                                   for (Value x : args.drop_back()) {
+                                     Value greater = nb.create<arith::CmpFOp>(
+                                         l, arith::CmpFPredicate::OGT, x, acc);
+                                     Value isNaN = nb.create<arith::CmpFOp>(
+                                         l, arith::CmpFPredicate::UNO, x, x);
+                                     acc = nb.create<arith::SelectOp>(
+                                         l, nb.create<arith::OrIOp>(l, greater, isNaN), x, acc);
+                                   }
+                                   nb.create<linalg::YieldOp>(l, acc);
+                                 })
+      .getResult(0);
+}
+
 struct MaxPool2DLowering : OpConversionPattern<graph::MaxPool2DOp> {
   using OpConversionPattern::OpConversionPattern;
 
@@ -40,6 +88,13 @@ struct MaxPool2DLowering : OpConversionPattern<graph::MaxPool2DOp> {
     Location loc = op.getLoc();
     auto resultType = cast<RankedTensorType>(op.getType());
     Value lowest = lowestValue(rewriter, loc, resultType.getElementType());
+    ArrayRef<int64_t> kernel = op.getKernelSize(), stride = op.getStride(),
+                      padding = op.getPadding();
+    if (kernel == stride && padding[0] == 0 && padding[1] == 0) {
+      rewriter.replaceOp(op, maxOfWindowSlices(rewriter, loc, adaptor.getInput(), resultType,
+                                               kernel, lowest));
+      return success();
+    }
     rewriter.replaceOp(op, pool<linalg::PoolingNchwMaxOp>(
                                rewriter, loc, adaptor.getInput(), resultType,
                                op.getKernelSize(), op.getStride(), op.getPadding(), lowest,
