@@ -17,10 +17,10 @@
 
 #include "graphc/Transforms/Passes.h"
 
+#include "ParallelLoopUtils.h"
+
 #include "mlir/Dialect/SCF/IR/SCF.h"
-#include "mlir/Dialect/SCF/Utils/Utils.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
-#include "mlir/IR/IRMapping.h"
 
 #include <optional>
 
@@ -104,18 +104,6 @@ std::optional<int64_t> workOf(Block &block) {
   return total;
 }
 
-/// Replaces `loop` (no reductions) by a nest of scf.for with the same body.
-void sequentialize(scf::ParallelOp loop) {
-  OpBuilder b(loop);
-  scf::buildLoopNest(b, loop.getLoc(), loop.getLowerBound(), loop.getUpperBound(),
-                     loop.getStep(), [&](OpBuilder &nb, Location, ValueRange ivs) {
-                       IRMapping mapping;
-                       mapping.map(loop.getInductionVars(), ivs);
-                       for (Operation &op : loop.getBody()->without_terminator())
-                         nb.clone(op, mapping);
-                     });
-  loop.erase();
-}
 
 struct SequentializeSmallParallelPass
     : graphc::impl::SequentializeSmallParallelBase<SequentializeSmallParallelPass> {
@@ -131,7 +119,7 @@ struct SequentializeSmallParallelPass
         small.push_back(loop);
     });
     for (scf::ParallelOp loop : small)
-      sequentialize(loop);
+      graphc::sequentialize(loop);
   }
 };
 
