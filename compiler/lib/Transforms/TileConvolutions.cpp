@@ -85,6 +85,13 @@ bool isWindowOffset(AffineExpr offset, unsigned kh, unsigned kw, unsigned p) {
   return hasP && hasKw && hasKh;
 }
 
+/// Whether `image` reads X[n, c, p + kh*W + kw] (loop positions kh, kw, p).
+bool readsWindow(AffineMap image, AffineExpr n, AffineExpr c, unsigned kh, unsigned kw,
+                 unsigned p) {
+  return image.getNumResults() == 3 && image.getResult(0) == n && image.getResult(1) == c &&
+         isWindowOffset(image.getResult(2), kh, kw, p);
+}
+
 /// The lowering's flat convolution: loops (n, f, c, kh, kw, p) reading
 /// X[n, c, p + kh*W + kw] and K[f, c, kh, kw] into Y[n, f, p].
 bool isFlatConvolution(linalg::GenericOp generic) {
@@ -95,9 +102,7 @@ bool isFlatConvolution(linalg::GenericOp generic) {
   AffineExpr n, f, c, kh, kw, p;
   bindDims(ctx, n, f, c, kh, kw, p);
   SmallVector<AffineMap> maps = generic.getIndexingMapsArray();
-  AffineMap image = maps[0];
-  return image.getNumResults() == 3 && image.getResult(0) == n && image.getResult(1) == c &&
-         isWindowOffset(image.getResult(2), 3, 4, 5) &&
+  return readsWindow(maps[0], n, c, 3, 4, 5) &&
          maps[1] == AffineMap::get(6, 0, {f, c, kh, kw}, ctx) &&
          maps[2] == AffineMap::get(6, 0, {n, f, p}, ctx);
 }
@@ -112,10 +117,8 @@ bool isFlatWeightGradient(linalg::GenericOp generic) {
   AffineExpr o, c, kh, kw, n, p;
   bindDims(ctx, o, c, kh, kw, n, p);
   SmallVector<AffineMap> maps = generic.getIndexingMapsArray();
-  AffineMap image = maps[1];
-  return maps[0] == AffineMap::get(6, 0, {n, o, p}, ctx) && image.getNumResults() == 3 &&
-         image.getResult(0) == n && image.getResult(1) == c &&
-         isWindowOffset(image.getResult(2), 2, 3, 5) &&
+  return maps[0] == AffineMap::get(6, 0, {n, o, p}, ctx) &&
+         readsWindow(maps[1], n, c, 2, 3, 5) &&
          maps[2] == AffineMap::get(6, 0, {o, c, kh, kw, p}, ctx);
 }
 
