@@ -151,8 +151,8 @@ int main(int argc, char **argv) {
 
   double peak = fmaPeakGflops();
   std::printf("FMA peak of one core, measured now: %.1f GFLOP/s\n", peak);
-  std::printf("batch %lld, %d thread(s), best of %d calls\n\n", (long long)b, threadCount.getValue(),
-              reps.getValue());
+  std::printf("batch %lld, %d thread(s), best of %d calls\n\n", (long long)b,
+              threadCount.getValue(), reps.getValue());
   std::printf("%-44s %10s %10s %8s\n", "op", "ms", "GFLOP/s", "% peak");
   std::shared_ptr<mlir::MLIRContext> context = createContext();
   for (const Case &c : cases) {

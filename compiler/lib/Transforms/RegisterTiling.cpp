@@ -127,7 +127,8 @@ static FailureOr<linalg::GenericOp> dropUnitLoopsOf(RewriterBase &rewriter,
       replacement = candidate;
   }
   if (!replacement)
-    return emitError(block->getParentOp()->getLoc(), "a register tile vanished dropping its unit loops");
+    return emitError(block->getParentOp()->getLoc(),
+                     "a register tile vanished dropping its unit loops");
   return replacement;
 }
 

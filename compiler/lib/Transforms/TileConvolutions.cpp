@@ -196,8 +196,10 @@ struct TileConvolutionsPass : graphc::impl::TileConvolutionsBase<TileConvolution
   }
 
   /// Tiles every match of `matches` by `sizesOf(op)` (its zero fill fused),
-  /// its tile loops nested in the order `interchange` gives, peels the partial tiles of every tiled loop, marks the outermost loop's
-  /// iterations independent; the caller canonicalizes (the peeled tiles
+  /// its tile loops nested in the order `interchange` gives; peels the
+  /// partial tiles of every tiled loop but the reductions' and splits the
+  /// positions' into power-of-two tiles; marks the outermost loop's
+  /// iterations independent. The caller canonicalizes (the peeled tiles
   /// become static) and vectorizes.
   LogicalResult tile(func::FuncOp func, SmallVector<linalg::GenericOp> (*matches)(Operation *),
                      const std::function<SmallVector<int64_t>(linalg::GenericOp)> &sizesOf,
@@ -219,7 +221,8 @@ struct TileConvolutionsPass : graphc::impl::TileConvolutionsBase<TileConvolution
       // Innermost first: a remainder loop peeled from an outer loop then
       // holds inner loops that were peeled already. The flat positions are
       // the vectors' lanes.
-      LoopLikeOpInterface positionLoop = tiled->loops[tileLoopOf(kPositionLoop, sizes, interchange)];
+      LoopLikeOpInterface positionLoop =
+          tiled->loops[tileLoopOf(kPositionLoop, sizes, interchange)];
       for (LoopLikeOpInterface loop : llvm::reverse(tiled->loops)) {
         // A reduction's chunks need no static size: the tile's loop over it
         // is tiled by 1 below.
