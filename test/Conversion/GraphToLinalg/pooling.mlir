@@ -103,3 +103,35 @@ func.func @avg_pool2d_rectangular(%x: tensor<2x3x6x4xf32>) -> tensor<2x3x3x1xf32
                             padding = array<i64: 0, 0>} : tensor<2x3x6x4xf32> -> tensor<2x3x3x1xf32>
   return %0 : tensor<2x3x3x1xf32>
 }
+
+// -----
+
+// Tests that the gradient of a max_pool2d whose windows do not overlap and
+// tile the input (2x2/2 on 28x28) is one generic over the windows: the four
+// window slices of the input and dy in, one strided slice of the result per
+// window position out, each window's first strict maximum from -inf found
+// in (0,0), (0,1), (1,0), (1,1) order, and the outputs inserted back at the
+// same strided positions; no argmax tensor.
+
+// CHECK-LABEL: func.func @max_pool2d_grad
+// CHECK-SAME: (%[[DY:.+]]: tensor<?x6x14x14xf32>, %[[X:.+]]: tensor<?x6x28x28xf32>)
+func.func @max_pool2d_grad(%dy: tensor<?x6x14x14xf32>, %x: tensor<?x6x28x28xf32>) -> tensor<?x6x28x28xf32> {
+  // CHECK: %[[DX:.+]] = tensor.empty(%{{.+}}) : tensor<?x6x28x28xf32>
+  // CHECK: %[[X00:.+]] = tensor.extract_slice %[[X]][0, 0, 0, 0] [%{{.+}}, 6, 14, 14] [1, 1, 2, 2]
+  // CHECK: %[[O00:.+]] = tensor.extract_slice %[[DX]][0, 0, 0, 0] [%{{.+}}, 6, 14, 14] [1, 1, 2, 2]
+  // CHECK: tensor.extract_slice %[[X]][0, 0, 1, 1] [%{{.+}}, 6, 14, 14] [1, 1, 2, 2]
+  // CHECK: %[[G:.+]]:4 = linalg.generic
+  // CHECK-SAME: ins(%[[X00]], %{{.+}}, %{{.+}}, %{{.+}}, %[[DY]] :
+  // CHECK-SAME: outs(%[[O00]], %{{.+}}, %{{.+}}, %{{.+}} :
+  // CHECK: arith.cmpf ogt
+  // CHECK: arith.cmpi eq
+  // CHECK: linalg.yield %{{.+}}, %{{.+}}, %{{.+}}, %{{.+}} : f32, f32, f32, f32
+  // CHECK: %[[I0:.+]] = tensor.insert_slice %[[G]]#0 into %[[DX]][0, 0, 0, 0] [%{{.+}}, 6, 14, 14] [1, 1, 2, 2]
+  // CHECK: %[[I1:.+]] = tensor.insert_slice %[[G]]#1 into %[[I0]][0, 0, 0, 1]
+  // CHECK: %[[I2:.+]] = tensor.insert_slice %[[G]]#2 into %[[I1]][0, 0, 1, 0]
+  // CHECK: %[[I3:.+]] = tensor.insert_slice %[[G]]#3 into %[[I2]][0, 0, 1, 1]
+  // CHECK: return %[[I3]]
+  %0 = graph.max_pool2d_grad %dy, %x {kernel_size = array<i64: 2, 2>, stride = array<i64: 2, 2>,
+                                      padding = array<i64: 0, 0>} : tensor<?x6x14x14xf32>, tensor<?x6x28x28xf32> -> tensor<?x6x28x28xf32>
+  return %0 : tensor<?x6x28x28xf32>
+}
