@@ -42,3 +42,28 @@ func.func @matmul(%x: tensor<?x4xf32>, %w: tensor<4x40xf32>) -> tensor<?x40xf32>
   } -> tensor<?x40xf32>
   return %r : tensor<?x40xf32>
 }
+
+// Tests that a partial column tile that is no power of two is split into
+// power-of-two tiles: 120 columns (LeNet's fc1) as three 32-wide tiles, then
+// a 16-wide and an 8-wide one, so that no vector<8x24xf32> is left for the
+// LLVM conversion to legalize into shuffles.
+// CHECK-LABEL: func.func @split_columns
+// CHECK: scf.for %{{.*}} = %c0 to %c96 step %c32
+// CHECK: -> (vector<8x32xf32>)
+// CHECK: -> (vector<8x16xf32>)
+// CHECK: -> (vector<8x8xf32>)
+// CHECK-NOT: vector<8x24xf32>
+// CHECK: return
+func.func @split_columns(%x: tensor<16x4xf32>, %w: tensor<4x120xf32>) -> tensor<16x120xf32> {
+  %zero = arith.constant 0.0 : f32
+  %empty = tensor.empty() : tensor<16x120xf32>
+  %fill = linalg.fill ins(%zero : f32) outs(%empty : tensor<16x120xf32>) -> tensor<16x120xf32>
+  %r = linalg.generic {indexing_maps = [#a, #b, #c], iterator_types = ["parallel", "reduction", "parallel"]}
+      ins(%x, %w : tensor<16x4xf32>, tensor<4x120xf32>) outs(%fill : tensor<16x120xf32>) {
+  ^bb0(%in: f32, %in2: f32, %out: f32):
+    %p = arith.mulf %in, %in2 fastmath<reassoc,contract> : f32
+    %s = arith.addf %out, %p fastmath<reassoc,contract> : f32
+    linalg.yield %s : f32
+  } -> tensor<16x120xf32>
+  return %r : tensor<16x120xf32>
+}
