@@ -90,18 +90,11 @@ LogicalResult canonicalize(Operation *root, RewritePatternSet &&patterns) {
 }
 
 bool isMultiplyAccumulate(linalg::GenericOp generic) {
-  Block &body = generic.getRegion().front();
-  if (body.getNumArguments() != 3 || body.getOperations().size() != 3)
-    return false;
-  auto yield = cast<linalg::YieldOp>(body.getTerminator());
-  auto add = yield.getValues().front().getDefiningOp<arith::AddFOp>();
-  if (!add)
-    return false;
-  auto mul = add.getRhs().getDefiningOp<arith::MulFOp>();
-  if (!mul || add.getLhs() != body.getArgument(2))
-    return false;
-  return (mul.getLhs() == body.getArgument(0) && mul.getRhs() == body.getArgument(1)) ||
-         (mul.getLhs() == body.getArgument(1) && mul.getRhs() == body.getArgument(0));
+  return generic.getNumDpsInputs() == 2 && generic.getNumDpsInits() == 1 &&
+         linalg::detail::isContractionBody(
+             generic.getRegion().front(), [](Operation *multiply, Operation *add) {
+               return isa<arith::MulFOp>(multiply) && isa<arith::AddFOp>(add);
+             });
 }
 
 /// Drops the unit loops of `generic` (the tiling folded their offsets into

@@ -60,7 +60,8 @@ mlir::LogicalResult vectorizeRegisterTiles(mlir::func::FuncOp func,
                                            llvm::ArrayRef<mlir::linalg::GenericOp> tiles,
                                            bool dropUnitLoops);
 
-/// True when `generic`'s body is `out + in0 * in1` (floating point), the
+/// True when `generic` reads two inputs into one output and its body is a
+/// floating-point multiply then add (linalg's contraction-body check), the
 /// multiply-accumulate of every matmul and convolution of the lowering.
 bool isMultiplyAccumulate(mlir::linalg::GenericOp generic);
 

@@ -42,15 +42,6 @@ int64_t saturatingMul(int64_t a, int64_t b) {
   return std::min(a * b, kLargeWork);
 }
 
-/// The trip count of a loop dimension with constant bounds, or nullopt.
-std::optional<int64_t> tripCount(Value lower, Value upper, Value step) {
-  std::optional<int64_t> lb = getConstantIntValue(lower), ub = getConstantIntValue(upper),
-                         st = getConstantIntValue(step);
-  if (!lb || !ub || !st || *st <= 0)
-    return std::nullopt;
-  return *ub > *lb ? (*ub - *lb + *st - 1) / *st : 0;
-}
-
 std::optional<int64_t> workOf(Block &block);
 
 /// The element operations one execution of `op` performs, or nullopt when
@@ -59,14 +50,14 @@ std::optional<int64_t> workOf(Operation &op) {
   int64_t trips = 1;
   if (auto loop = dyn_cast<scf::ForOp>(op)) {
     std::optional<int64_t> count =
-        tripCount(loop.getLowerBound(), loop.getUpperBound(), loop.getStep());
+        constantTripCount(loop.getLowerBound(), loop.getUpperBound(), loop.getStep());
     if (!count)
       return std::nullopt;
     trips = *count;
   } else if (auto loop = dyn_cast<scf::ParallelOp>(op)) {
     for (auto [lb, ub, step] :
          llvm::zip(loop.getLowerBound(), loop.getUpperBound(), loop.getStep())) {
-      std::optional<int64_t> count = tripCount(lb, ub, step);
+      std::optional<int64_t> count = constantTripCount(lb, ub, step);
       if (!count)
         return std::nullopt;
       trips = saturatingMul(trips, *count);
