@@ -143,31 +143,13 @@ constexpr unsigned kPositionLoop = 5;
 /// The weight gradient's loop over the batch.
 constexpr unsigned kImageLoop = 4;
 
-/// The index among the tile loops of the one over loop `dim`: tile loops
-/// exist for the nonzero sizes, nested in the order of `interchange`.
-size_t tileLoopOf(unsigned dim, ArrayRef<int64_t> sizes, ArrayRef<int64_t> interchange) {
+/// The op loop each tile loop runs over, outermost first: tile loops exist
+/// for the nonzero sizes, nested in the order of `interchange`.
+SmallVector<int64_t> tiledLoopDims(ArrayRef<int64_t> sizes, ArrayRef<int64_t> interchange) {
   SmallVector<int64_t> order(interchange);
   if (order.empty())
     order = llvm::to_vector(llvm::seq<int64_t>(0, sizes.size()));
-  size_t index = 0;
-  for (int64_t loop : order) {
-    if (loop == dim)
-      break;
-    if (sizes[loop] != 0)
-      ++index;
-  }
-  return index;
-}
-
-/// Whether `loop`, one of the tile loops `loops` of an op with `iterators`
-/// (tiled by `sizes` in the order `interchange`), runs over a reduction.
-bool isReductionLoop(LoopLikeOpInterface loop, ArrayRef<LoopLikeOpInterface> loops,
-                     ArrayRef<int64_t> sizes, ArrayRef<int64_t> interchange,
-                     ArrayRef<IteratorType> iterators) {
-  for (unsigned dim = 0; dim < sizes.size(); ++dim)
-    if (sizes[dim] != 0 && loops[tileLoopOf(dim, sizes, interchange)] == loop)
-      return iterators[dim] == utils::IteratorType::reduction;
-  return false;
+  return llvm::to_vector(llvm::make_filter_range(order, [&](int64_t dim) { return sizes[dim]; }));
 }
 
 /// The static size of loop `dim`, or `fallback` when it is dynamic.
@@ -221,15 +203,14 @@ struct TileConvolutionsPass : graphc::impl::TileConvolutionsBase<TileConvolution
       // Innermost first: a remainder loop peeled from an outer loop then
       // holds inner loops that were peeled already. The flat positions are
       // the vectors' lanes.
-      LoopLikeOpInterface positionLoop =
-          tiled->loops[tileLoopOf(kPositionLoop, sizes, interchange)];
-      for (LoopLikeOpInterface loop : llvm::reverse(tiled->loops)) {
+      SmallVector<int64_t> loopDims = tiledLoopDims(sizes, interchange);
+      for (auto [loop, dim] : llvm::reverse(llvm::zip(tiled->loops, loopDims))) {
         // A reduction's chunks need no static size: the tile's loop over it
         // is tiled by 1 below.
-        if (isReductionLoop(loop, tiled->loops, sizes, interchange, iterators))
+        if (iterators[dim] == IteratorType::reduction)
           continue;
         scf::ForOp remainder = peelPartialTile(rewriter, cast<scf::ForOp>(loop.getOperation()));
-        if (remainder && loop == positionLoop &&
+        if (remainder && dim == kPositionLoop &&
             failed(splitPartialTile(rewriter, remainder, kPositionLoop, sizes[kPositionLoop],
                                     matches)))
           return failure();
