@@ -38,6 +38,11 @@ struct graphc_program_s {
   void* arena = nullptr;
   int64_t arenaBytes = 0;
   int64_t arenaAllocations = 0;
+  // GRAPHC_DEBUG_POISON_ARENA=BYTE, read once at creation: a debugging aid
+  // that fills the temporaries with BYTE before every call, so that
+  // generated code reading memory it never wrote gives results that depend
+  // on BYTE (test/CMakeLists.txt compares two bytes). -1: off.
+  int arenaPoison = -1;
 
   ~graphc_program_s() {
     for (Slot& slot : slots) graphc_tensor_release(slot.tensor);
@@ -229,12 +234,8 @@ graphc_status_t runEntry(graphc_program_t* program, const graphc_model_entry_t& 
     program->arenaBytes = capacity;
     ++program->arenaAllocations;
   }
-  // A debugging aid: GRAPHC_DEBUG_POISON_ARENA=BYTE fills the temporaries
-  // with BYTE before every call, so that generated code reading memory it
-  // never wrote gives results that depend on BYTE (test/CMakeLists.txt
-  // compares two bytes).
-  if (const char* poison = std::getenv("GRAPHC_DEBUG_POISON_ARENA"))
-    std::memset(program->arena, std::atoi(poison), static_cast<size_t>(bytes));
+  if (program->arenaPoison >= 0)
+    std::memset(program->arena, program->arenaPoison, static_cast<size_t>(bytes));
 
   std::vector<void*> resultData;
   resultData.reserve(entry.num_results);
@@ -328,6 +329,8 @@ graphc_status_t graphc_program_create(const graphc_model_t* model, graphc_progra
     if (graphc_status_t status = checkModel(*model)) return status;
     auto program = std::make_unique<graphc_program_s>();
     program->model = model;
+    if (const char* poison = std::getenv("GRAPHC_DEBUG_POISON_ARENA"))
+      program->arenaPoison = std::atoi(poison) & 0xff;
     // Parameters first, in the entry points' (state_dict) order, then the
     // optimizer state and the step count.
     for (int pass = 0; pass < 2; ++pass)
