@@ -43,3 +43,29 @@ func.func @unmarked(%p: tensor<4xf32>) -> tensor<4xf32> {
 func.func @unmarked_dynamic(%p: tensor<?x2xf32>) -> tensor<?x2xf32> {
   return %p : tensor<?x2xf32>
 }
+
+// -----
+
+#id = affine_map<(d0) -> (d0)>
+
+// Tests that a fused update with several fresh outputs (a parameter and its
+// optimizer state, as graphc-fuse-elementwise makes them) writes each into
+// the argument it replaces.
+// CHECK-LABEL: func @fused_update
+// CHECK-SAME: %[[P:[a-z0-9]+]]: tensor<4xf32> {bufferization.writable = true}
+// CHECK-SAME: %[[M:[a-z0-9]+]]: tensor<4xf32> {bufferization.writable = true}
+// CHECK: linalg.generic {{.*}} outs(%[[M]], %[[P]] : tensor<4xf32>, tensor<4xf32>)
+func.func @fused_update(%p: tensor<4xf32>, %m: tensor<4xf32>, %g: tensor<4xf32>)
+    -> (tensor<4xf32> {graph.updates_argument = 0 : i64},
+        tensor<4xf32> {graph.updates_argument = 1 : i64}) {
+  %empty = tensor.empty() : tensor<4xf32>
+  %0:2 = linalg.generic {indexing_maps = [#id, #id, #id, #id, #id], iterator_types = ["parallel"]}
+      ins(%p, %m, %g : tensor<4xf32>, tensor<4xf32>, tensor<4xf32>)
+      outs(%empty, %empty : tensor<4xf32>, tensor<4xf32>) {
+  ^bb0(%a: f32, %b: f32, %c: f32, %out: f32, %out2: f32):
+    %m1 = arith.addf %b, %c : f32
+    %p1 = arith.subf %a, %m1 : f32
+    linalg.yield %m1, %p1 : f32, f32
+  } -> (tensor<4xf32>, tensor<4xf32>)
+  return %0#1, %0#0 : tensor<4xf32>, tensor<4xf32>
+}

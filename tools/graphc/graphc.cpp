@@ -10,6 +10,7 @@
 
 #include "graphc/Codegen/CInterface.h"
 #include "DotEmitter.h"
+#include "FusionReport.h"
 
 #include "graphc/Codegen/Lowering.h"
 #include "graphc/Dialect/Graph/GraphDialect.h"
@@ -54,7 +55,7 @@ namespace cl = llvm::cl;
 
 namespace {
 
-enum class Emit { Graph, Linalg, LLVMMLIR, LLVM, Asm, Obj, Header, Lib, Exe, Dot };
+enum class Emit { Graph, Linalg, LLVMMLIR, LLVM, Asm, Obj, Header, Lib, Exe, Dot, FusionReport };
 
 cl::OptionCategory category("graphc options");
 
@@ -73,7 +74,9 @@ cl::opt<Emit> emit(
                clEnumValN(Emit::Header, "header", "the C header of the object's C interface"),
                clEnumValN(Emit::Lib, "lib", "a static library: the object and the graphc runtime"),
                clEnumValN(Emit::Exe, "exe", "a standalone training executable (with --train)"),
-               clEnumValN(Emit::Dot, "dot", "Graphviz DOT of the graph")));
+               clEnumValN(Emit::Dot, "dot", "Graphviz DOT of the graph"),
+               clEnumValN(Emit::FusionReport, "fusion-report",
+                          "each loop nest after fusion and the graph ops it computes")));
 cl::opt<std::string> modelName("name", cl::desc("Prefix of the C functions and header "
                                                 "(default: the output or input file's stem)"),
                                cl::init(""), cl::cat(category));
@@ -497,6 +500,16 @@ int run() {
     if (failed(pm.run(*module)))
       return 1;
     module->print(output.os());
+    return output.commit();
+  }
+  case Emit::FusionReport: {
+    PassManager pm(context.get());
+    (void)applyPassManagerCLOptions(pm);
+    graphc::buildGraphToLinalgPipeline(pm);
+    pm.addNestedPass<func::FuncOp>(graphc::createFuseElementwise());
+    if (failed(pm.run(*module)))
+      return 1;
+    graphc::emitFusionReport(*module, output.os());
     return output.commit();
   }
   default:

@@ -106,6 +106,8 @@ void graphc::buildMemRefToLLVMPipeline(OpPassManager &pm, const CpuPipelineOptio
 }
 
 void graphc::buildTensorCodegenPipeline(OpPassManager &pm) {
+  // Elementwise chains: one loop nest each instead of one per graph op.
+  pm.addNestedPass<func::FuncOp>(createFuseElementwise());
   // Matmuls: register tiles of C carried through the k loop in vectors.
   pm.addNestedPass<func::FuncOp>(createTileMatmuls());
   // Stride-1 convolutions and weight gradients: the same, for output tiles

@@ -15,16 +15,21 @@ using namespace mlir;
 
 namespace {
 
-/// An elementwise generic whose one output starts from an uninitialized
-/// tensor: writing it into any same-typed buffer is as good as a new one.
-bool writesFreshElementwise(linalg::GenericOp generic) {
-  if (generic.getNumDpsInits() != 1 || generic.getNumReductionLoops() != 0)
-    return false;
-  if (!generic.getDpsInitOperand(0)->get().getDefiningOp<tensor::EmptyOp>())
-    return false;
-  return llvm::all_of(generic.getIndexingMapsArray(),
-                      [](AffineMap m) { return m.isIdentity() || m.getNumResults() == 0 ||
-                                               m.isProjectedPermutation(); });
+/// The output of an elementwise generic that `result` is, when it starts
+/// from an uninitialized tensor: writing it into any same-typed buffer is as
+/// good as into a new one. (graphc-fuse-elementwise gives one generic several
+/// such outputs: an optimizer's new parameter and its new state.)
+OpOperand *freshElementwiseOutput(OpResult result) {
+  auto generic = dyn_cast<linalg::GenericOp>(result.getOwner());
+  if (!generic || generic.getNumReductionLoops() != 0)
+    return nullptr;
+  OpOperand *output = generic.getDpsInitOperand(result.getResultNumber());
+  if (!output->get().getDefiningOp<tensor::EmptyOp>())
+    return nullptr;
+  bool permutations = llvm::all_of(generic.getIndexingMapsArray(), [](AffineMap m) {
+    return m.isIdentity() || m.getNumResults() == 0 || m.isProjectedPermutation();
+  });
+  return permutations ? output : nullptr;
 }
 
 struct UpdateInPlacePass : graphc::impl::UpdateInPlaceBase<UpdateInPlacePass> {
@@ -51,19 +56,19 @@ struct UpdateInPlacePass : graphc::impl::UpdateInPlaceBase<UpdateInPlacePass> {
       }
       unsigned argIndex = target.getInt();
       BlockArgument arg = func.getArgument(argIndex);
-      auto generic = ret.getOperand(i).getDefiningOp<linalg::GenericOp>();
-      if (!generic || !writesFreshElementwise(generic) ||
-          generic.getResult(0).getType() != arg.getType())
+      auto result = dyn_cast<OpResult>(ret.getOperand(i));
+      OpOperand *output = result ? freshElementwiseOutput(result) : nullptr;
+      if (!output || result.getType() != arg.getType())
         continue;
+      auto generic = cast<linalg::GenericOp>(result.getOwner());
       // The output map is the identity, so every element of the argument is
       // read (if at all) before it is overwritten in the same iteration.
-      AffineMap outputMap = generic.getMatchingIndexingMap(generic.getDpsInitOperand(0));
-      if (!outputMap.isIdentity())
+      if (!generic.getMatchingIndexingMap(output).isIdentity())
         continue;
       for (OpOperand *input : generic.getDpsInputOperands())
         if (input->get() == arg && !generic.getMatchingIndexingMap(input).isIdentity())
           goto next;
-      generic.getDpsInitOperand(0)->set(arg);
+      output->set(arg);
       func.setArgAttr(argIndex, bufferization::BufferizationDialect::kWritableAttrName,
                       BoolAttr::get(&getContext(), true));
     next:;

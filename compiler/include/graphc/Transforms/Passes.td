@@ -293,6 +293,23 @@ def AppendLoss : Pass<"graphc-append-loss", "mlir::ModuleOp"> {
   let dependentDialects = ["graphc::graph::GraphDialect", "mlir::func::FuncDialect"];
 }
 
+def FuseElementwise : Pass<"graphc-fuse-elementwise", "mlir::func::FuncOp"> {
+  let summary = "Fuses chains of elementwise generics, producers with several uses included";
+  let description = [{
+    Producer/consumer pairs of elementwise linalg.generics become one generic
+    (linalg::fuseElementwiseOps). A producer with other users is fused when
+    they all come after the consumer: the fused op yields the producer's
+    result for them, and the producer is gone. Nothing is fused into a
+    multiply-accumulate generic (matmuls and convolutions, which the tiling
+    passes take) or through a broadcast (which would compute an element once
+    per row); a reduction takes only producers it alone uses. linalg.reduce
+    ops are generalized first. Each fused op's location fuses its parts'
+    locations. Runs on tensors, before the tiling passes; results are
+    bitwise unchanged.
+  }];
+  let dependentDialects = ["mlir::affine::AffineDialect", "mlir::linalg::LinalgDialect"];
+}
+
 def TileMatmuls : Pass<"graphc-tile-matmuls", "mlir::func::FuncOp"> {
   let summary = "Register-tiles and vectorizes the matmuls, on tensors";
   let description = [{

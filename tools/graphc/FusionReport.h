@@ -1,0 +1,18 @@
+//===- FusionReport.h - which graph ops each loop nest computes -*- C++ -*-===//
+#ifndef GRAPHC_TOOLS_GRAPHC_FUSIONREPORT_H
+#define GRAPHC_TOOLS_GRAPHC_FUSIONREPORT_H
+
+#include "mlir/IR/BuiltinOps.h"
+#include "llvm/Support/raw_ostream.h"
+
+namespace graphc {
+
+/// For each function of `module` (lowered to linalg and fused), one line per
+/// linalg op (a loop nest of the generated code) with the graph ops it
+/// computes, read from the names graphc-convert-graph-to-linalg gives their
+/// locations, and a summary line.
+void emitFusionReport(mlir::ModuleOp module, llvm::raw_ostream &os);
+
+} // namespace graphc
+
+#endif // GRAPHC_TOOLS_GRAPHC_FUSIONREPORT_H
