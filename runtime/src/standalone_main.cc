@@ -20,6 +20,7 @@
 
 #include "graphc/runtime/program.hpp"
 #include "graphc/runtime/training.hpp"
+#include "graphc/runtime/data.h"
 #include "graphc/runtime/standalone.h"
 
 
@@ -31,6 +32,43 @@ const char kUsage[] =
     "          [--normalize MEAN,STD] [--limit-train N] [--limit-test N] [--continue-on-nan]\n"
     "          [--report-startup]\n";
 
+// --help: the usage, the compiled model, and each flag with its default
+// (taken from TrainingConfig, so that the text cannot drift from it).
+void printHelp(const char* program) {
+  const graphc::rt::TrainingConfig defaults;
+  std::printf(kUsage, program);
+  std::printf("\nTrains the model %s compiled into this executable on Fashion-MNIST-format\n"
+              "images (IDX files) and reports the test accuracy after every epoch.\n"
+              "  loss:      %s\n  optimizer: %s\n",
+              graphc_standalone.model->name, graphc_standalone.loss, graphc_standalone.optimizer);
+  if (graphc_standalone.num_classes > 0)
+    std::printf("  classes:   %lld (labels 0 to %lld)\n",
+                static_cast<long long>(graphc_standalone.num_classes),
+                static_cast<long long>(graphc_standalone.num_classes - 1));
+  std::printf(
+      "\nflags:\n"
+      "  --data DIR           the data set's directory (default %s)\n"
+      "  --epochs N           passes over the training set (default %d)\n"
+      "  --batch N            images per step (default %lld; a model compiled with\n"
+      "                       --batch=N trains at N only)\n"
+      "  --lr X               learning rate (default %g)\n"
+      "  --seed N             parameter initialization and data order, as\n"
+      "                       torch.manual_seed (default %llu)\n"
+      "  --threads N          threads (default: OMP_NUM_THREADS, else every core)\n"
+      "  --save FILE          write a checkpoint (safetensors) after every epoch\n"
+      "  --resume FILE        continue the run a checkpoint saved, exactly\n"
+      "  --load FILE          start from a checkpoint's parameters (no optimizer state)\n"
+      "  --eval-only          evaluate the test set and stop\n"
+      "  --metrics FILE       one JSON line per epoch, and a plot beside it (.svg)\n"
+      "  --normalize MEAN,STD pixel normalization (default %g,%g)\n"
+      "  --limit-train N      the first N training images only (default: all)\n"
+      "  --limit-test N       the first N test images only (default: all)\n"
+      "  --continue-on-nan    keep training after a non-finite loss (default: stop)\n"
+      "  --report-startup     print the time from main to the first training step\n",
+      GRAPHC_FASHION_MNIST_DIR, defaults.epochs, static_cast<long long>(defaults.batchSize),
+      defaults.learningRate, static_cast<unsigned long long>(defaults.seed),
+      static_cast<double>(defaults.mean), static_cast<double>(defaults.std));
+}
 
 const char* g_program = "graphc-model";
 
@@ -137,7 +175,7 @@ int main(int argc, char** argv) {
         case kEvalOnly: config.evalOnly = true; break;
         case kContinueOnNan: config.continueOnNonFinite = true; break;
         case kReportStartup: reportStartup = true; break;
-        case kHelp: std::printf(kUsage, argv[0]); return 0;
+        case kHelp: printHelp(argv[0]); return 0;
         default: std::fprintf(stderr, kUsage, argv[0]); return 2;
       }
     }
@@ -153,13 +191,14 @@ int main(int argc, char** argv) {
   if (threads > 0) omp_set_num_threads(threads);
 
   try {
-    graphc::rt::Program program(graphc_standalone_model);
+    graphc::rt::Program program(graphc_standalone.model);
     program.init(config.seed);
     graphc::rt::TrainingCallbacks callbacks = graphc::rt::trainingCallbacks(program);
+    if (callbacks.numClasses == 0) callbacks.numClasses = graphc_standalone.num_classes;
     // An executable compiled with --batch=N trains at N unless told otherwise
     // (and refuses another --batch).
     if (!batchGiven && callbacks.fixedBatch > 0) config.batchSize = callbacks.fixedBatch;
-    const char* name = graphc_standalone_model->name;
+    const char* name = graphc_standalone.model->name;
     config.description = {{"model", name}, {"lr", std::to_string(config.learningRate)},
                           {"batch", std::to_string(config.batchSize)}};
     size_t parameters = 0, state = 0;

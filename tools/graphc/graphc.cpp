@@ -40,6 +40,7 @@
 #include <set>
 #include <sstream>
 #include "llvm/Support/Path.h"
+#include "llvm/IR/Constants.h"
 #include "llvm/IR/Module.h"
 #include "llvm/MC/TargetRegistry.h"
 #include "llvm/Support/CommandLine.h"
@@ -231,6 +232,23 @@ LogicalResult addTrainStep(ModuleOp module) {
   (void)applyPassManagerCLOptions(pm);
   graphc::buildTrainingPipeline(pm, options);
   return pm.run(module);
+}
+
+/// The optimizer and its settings as compiled, for the standalone
+/// executable's --help: "adam (beta1 0.9, beta2 0.999, eps 1e-08, weight decay 0)".
+std::string optimizerDescription() {
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  auto number = [](double value) { return llvm::format("%g", value); };
+  os << optimizerName.getValue() << " (";
+  if (optimizerName == "sgd")
+    os << "momentum " << number(momentum) << ", dampening " << number(dampening)
+       << ", nesterov " << (nesterov ? "true" : "false") << ", ";
+  else
+    os << "beta1 " << number(beta1) << ", beta2 " << number(beta2) << ", eps " << number(eps)
+       << ", ";
+  os << "weight decay " << number(weightDecay) << ")";
+  return text;
 }
 
 std::unique_ptr<llvm::TargetMachine> hostTargetMachine(unsigned level) {
@@ -484,6 +502,24 @@ int run() {
     if (failed(pm.run(*module)))
       return 1;
   }
+  // A standalone executable runs train_step and eval only: no code for the
+  // other entry points. The classes it checks labels against come from the
+  // model's prediction [B, C] before its function is dropped.
+  int64_t standaloneClasses = 0;
+  if (emit == Emit::Exe) {
+    auto model = module->lookupSymbol<func::FuncOp>(function);
+    if (model.getNumResults() > 0)
+      if (auto prediction = dyn_cast<RankedTensorType>(model.getResultTypes()[0]))
+        if (prediction.getRank() == 2 && !prediction.isDynamicDim(1))
+          standaloneClasses = prediction.getDimSize(1);
+    PassManager pm(context.get());
+    (void)applyPassManagerCLOptions(pm);
+    graphc::KeepEntryPointsOptions keep;
+    keep.functions = {"train_step", "eval"};
+    pm.addPass(graphc::createKeepEntryPoints(keep));
+    if (failed(pm.run(*module)))
+      return 1;
+  }
 
   PendingOutput output(outputFile);
   switch (emit) {
@@ -559,12 +595,27 @@ int run() {
   if (emit == Emit::Exe) {
     if (!checkStandaloneModel(signatures))
       return 1;
-    // What the generic main (runtime/include/graphc/runtime/standalone.h) runs.
+    // What the generic main (runtime/include/graphc/runtime/standalone.h)
+    // runs and describes: graphc_standalone_t {model, num_classes, loss,
+    // optimizer}.
     llvm::GlobalVariable *model = llvmModule->getNamedGlobal(prefix + "_model");
-    new llvm::GlobalVariable(*llvmModule, model->getType(), true,
-                             llvm::GlobalValue::ExternalLinkage, model, "graphc_standalone_model");
+    llvm::Type *i64 = llvm::Type::getInt64Ty(llvmContext);
+    llvm::Type *ptr = llvm::PointerType::get(llvmContext, 0);
+    auto text = [&](llvm::StringRef value, llvm::StringRef name) {
+      llvm::Constant *chars = llvm::ConstantDataArray::getString(llvmContext, value);
+      return new llvm::GlobalVariable(*llvmModule, chars->getType(), true,
+                                      llvm::GlobalValue::PrivateLinkage, chars, name);
+    };
+    auto *infoType = llvm::StructType::get(llvmContext, {ptr, i64, ptr, ptr});
+    new llvm::GlobalVariable(
+        *llvmModule, infoType, true, llvm::GlobalValue::ExternalLinkage,
+        llvm::ConstantStruct::get(infoType, {model, llvm::ConstantInt::get(i64, standaloneClasses),
+                                             text(lossName.getValue(), "graphc_standalone_loss"),
+                                             text(optimizerDescription(),
+                                                  "graphc_standalone_optimizer")}),
+        "graphc_standalone");
   }
-  graphc::hideInternalSymbols(*llvmModule, prefix, {"graphc_standalone_model"});
+  graphc::hideInternalSymbols(*llvmModule, prefix, {"graphc_standalone"});
   llvmModule->setTargetTriple(machine->getTargetTriple().str());
   llvmModule->setDataLayout(machine->createDataLayout());
   if (llvm::Error err = makeOptimizingTransformer(level, 0, machine.get())(llvmModule.get()))

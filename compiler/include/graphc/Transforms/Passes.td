@@ -293,6 +293,21 @@ def AppendLoss : Pass<"graphc-append-loss", "mlir::ModuleOp"> {
   let dependentDialects = ["graphc::graph::GraphDialect", "mlir::func::FuncDialect"];
 }
 
+def KeepEntryPoints : Pass<"graphc-keep-entry-points", "mlir::ModuleOp"> {
+  let summary = "Erases the public functions not listed";
+  let description = [{
+    Keeps the public functions named by `functions` and erases the others, so
+    that no code is generated for entry points a client never calls (a
+    standalone training executable runs train_step and eval only). A listed
+    function that does not exist, or an unlisted one that a kept function
+    calls, is an error at it.
+  }];
+  let options = [
+    ListOption<"functions", "functions", "std::string", "The entry points to keep">,
+  ];
+  let dependentDialects = ["mlir::func::FuncDialect"];
+}
+
 def FuseElementwise : Pass<"graphc-fuse-elementwise", "mlir::func::FuncOp"> {
   let summary = "Fuses chains of elementwise generics, producers with several uses included";
   let description = [{

@@ -1,0 +1,22 @@
+// RUN: graphc %S/Inputs/lenet.mlirbc --train --loss=cross_entropy --optimizer=sgd --momentum=0.9 \
+// RUN:   --emit=exe -o %t.exe
+// RUN: %t.exe --help | FileCheck %s
+// RUN: llvm-nm %t.exe | FileCheck %s --check-prefix=SYMBOLS
+// RUN: llvm-nm %t.exe | FileCheck %s --check-prefix=DROPPED
+
+// Tests that a standalone executable's --help names the loss and optimizer it
+// was compiled with, its classes and every flag's default, and that the
+// object holds train_step and eval only (graphc-keep-entry-points).
+// CHECK: usage: {{.*}}.exe [--data DIR]
+// CHECK: loss:      cross_entropy
+// CHECK-NEXT: optimizer: sgd (momentum 0.9, dampening 0, nesterov false, weight decay 0)
+// CHECK-NEXT: classes:   10 (labels 0 to 9)
+// CHECK: --epochs N {{ *}}passes over the training set (default 1)
+// CHECK: --batch N {{ *}}images per step (default 64;
+// CHECK: --lr X {{ *}}learning rate (default 0.001)
+// CHECK: --normalize MEAN,STD pixel normalization (default 0.5,0.5)
+// SYMBOLS: {{[DR]}} graphc_standalone{{$}}
+// SYMBOLS: T standalone_help_mlir_tmp_eval{{$}}
+// SYMBOLS: T standalone_help_mlir_tmp_train_step{{$}}
+// DROPPED-NOT: tmp_forward
+// DROPPED-NOT: tmp_loss
