@@ -2,8 +2,6 @@
 // graphc_add_dsl_model(... EXE) into a standalone training executable.
 #include "graphc/Builder.h"
 
-#include <iostream>
-
 namespace {
 
 using namespace graphc;
@@ -23,19 +21,11 @@ private:
 } // namespace
 
 int main(int argc, char **argv) {
-  if (argc != 2) {
-    std::cerr << "usage: " << argv[0] << " GRAPH.mlir\n";
-    return 2;
-  }
-  try {
+  return graphc::tracerMain(argc, argv, [] {
     manualSeed(0);
     Classifier model;
-    trace(model, rt::Tensor::zeros({1, 1, 28, 28})) // one image; the batch is dynamic
-        .setTrainingDefaults("nll", OptimizerConfig::adam())
-        .save(argv[1]);
-  } catch (const std::exception &error) {
-    std::cerr << argv[0] << ": " << error.what() << "\n";
-    return 1;
-  }
-  return 0;
+    Graph graph = trace(model, rt::Tensor::zeros({1, 1, 28, 28})); // one image; dynamic batch
+    graph.setTrainingDefaults("nll", OptimizerConfig::adam());
+    return graph;
+  });
 }

@@ -1,10 +1,9 @@
 // An outside project's model, written in C++ with the installed DSL
 // (graphc::dsl). graphc_add_dsl_model builds this tracer and runs it at build
-// time as `regression_model_tracer GRAPH.mlir`; graphc then compiles the graph
-// (with TRAIN, a training step) into the library use_regression links.
+// time as `regression_tracer GRAPH.mlir` (graphc::tracerMain); graphc then
+// compiles the graph (with TRAIN, a training step) into the library
+// use_regression links.
 #include "graphc/Builder.h"
-
-#include <iostream>
 
 namespace {
 
@@ -33,19 +32,11 @@ private:
 } // namespace
 
 int main(int argc, char **argv) {
-  if (argc != 2) {
-    std::cerr << "usage: " << argv[0] << " GRAPH.mlir\n";
-    return 2;
-  }
-  try {
+  return graphc::tracerMain(argc, argv, [] {
     manualSeed(0);
     Regression model;
-    trace(model, rt::Tensor::zeros({1, 3})) // one sample; the batch is dynamic
-        .setTrainingDefaults("mse", OptimizerConfig::sgd(/*momentum=*/0.9))
-        .save(argv[1]);
-  } catch (const std::exception &error) {
-    std::cerr << argv[0] << ": " << error.what() << "\n";
-    return 1;
-  }
-  return 0;
+    Graph graph = trace(model, rt::Tensor::zeros({1, 3})); // one sample; the batch is dynamic
+    graph.setTrainingDefaults("mse", OptimizerConfig::sgd(/*momentum=*/0.9));
+    return graph;
+  });
 }

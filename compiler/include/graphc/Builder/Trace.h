@@ -224,6 +224,14 @@ Graph trace(const nn::Module &module, const std::vector<InputSpec> &inputs,
 /// Traces module.forward on one input shaped like `example`.
 Graph trace(nn::Module &module, const rt::Tensor &example, const TraceOptions &options = {});
 
+/// The main of a tracer program, as CMake's graphc_add_dsl_model builds and
+/// runs it (`NAME_tracer GRAPH.mlir`): calls `traceModel` (which builds the
+/// model and returns its traced graph) and saves the graph to the one
+/// argument. Returns the exit status: 0; 2 for another command line (with
+/// the usage); 1 when building, tracing or saving throws (with the error,
+/// naming the program).
+int tracerMain(int argc, char **argv, const std::function<Graph()> &traceModel);
+
 } // namespace graphc
 
 #endif // GRAPHC_BUILDER_TRACE_H
