@@ -7,6 +7,7 @@
 // explicitly, as Z.backward(dy_dZ).
 #include "graphc/Builder.h"
 
+#include "ExampleFlags.h"
 #include "llvm/Support/CommandLine.h"
 
 #include <iostream>
@@ -36,7 +37,7 @@ void backward(const std::vector<std::pair<std::string, Parameter>> &leaves,
 } // namespace
 
 int main(int argc, char **argv) {
-  llvm::cl::ParseCommandLineOptions(argc, argv, "graphc example: seed 002, autograd by hand\n");
+  example_flags::parse(argc, argv, "graphc example: seed 002, autograd by hand\n");
   try {
     // A tensor and its shape.
     HostTensor ints = HostTensor::fromData(std::vector<int64_t>{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12},

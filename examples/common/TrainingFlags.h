@@ -8,6 +8,7 @@
 
 #include "graphc/Builder.h"
 
+#include "ExampleFlags.h"
 #include "llvm/Support/CommandLine.h"
 
 #include <iostream>
@@ -15,36 +16,50 @@
 namespace training_flags {
 namespace cl = llvm::cl;
 
-inline cl::opt<std::string> data("data", cl::desc("Fashion-MNIST directory (default: "
-                                                  "/usr/share/datasets/fashion-mnist)"),
-                                 cl::value_desc("DIR"));
-inline cl::opt<int> epochs("epochs", cl::desc("Epochs"), cl::init(1));
-inline cl::opt<int64_t> batch("batch", cl::desc("Batch size"), cl::init(64));
-inline cl::opt<double> lr("lr", cl::desc("Learning rate"), cl::init(1e-3));
-inline cl::opt<uint64_t> seed("seed", cl::desc("Seed for the initial weights and the data order"),
+// Every flag in example_flags::category(), so that --help lists these only;
+// the defaults are TrainingConfig's and are named in the descriptions.
+inline cl::OptionCategory &flags = example_flags::category();
+inline cl::opt<std::string> data("data", cl::cat(flags), cl::value_desc("DIR"),
+                                 cl::desc("Fashion-MNIST directory (default "
+                                          "/usr/share/datasets/fashion-mnist)"));
+inline cl::opt<int> epochs("epochs", cl::cat(flags), cl::desc("Epochs (default 1)"), cl::init(1));
+inline cl::opt<int64_t> batch("batch", cl::cat(flags), cl::desc("Batch size (default 64)"),
+                              cl::init(64));
+inline cl::opt<double> lr("lr", cl::cat(flags), cl::desc("Learning rate (default 0.001)"),
+                          cl::init(1e-3));
+inline cl::opt<uint64_t> seed("seed", cl::cat(flags),
+                              cl::desc("Seed for the initial weights and the data order "
+                                       "(default 0)"),
                               cl::init(0));
-inline cl::opt<std::string> save("save", cl::desc("Write a checkpoint after every epoch"),
-                                 cl::value_desc("FILE"));
-inline cl::opt<std::string> resume("resume", cl::desc("Continue the run saved in FILE"),
-                                   cl::value_desc("FILE"));
-inline cl::opt<std::string> load("load", cl::desc("Start from the weights in FILE (safetensors, "
-                                                  "PyTorch state_dict names)"),
-                                 cl::value_desc("FILE"));
-inline cl::opt<bool> evalOnly("eval-only", cl::desc("Evaluate on the test set and stop"));
-inline cl::opt<std::string> metrics("metrics", cl::desc("Write metrics as JSON lines (and a plot)"),
-                                    cl::value_desc("FILE"));
-inline cl::opt<std::string> normalize("normalize", cl::desc("Normalize(MEAN, STD)"),
-                                      cl::value_desc("MEAN,STD"), cl::init("0.5,0.5"));
-inline cl::opt<std::string> optimizer("optimizer", cl::desc("sgd, adam or adamw"), cl::init("adam"));
-inline cl::opt<double> momentum("momentum", cl::desc("SGD momentum"), cl::init(0.0));
-inline cl::opt<int64_t> limitTrain("limit-train", cl::desc("Use only the first N training images"),
+inline cl::opt<std::string> save("save", cl::cat(flags), cl::value_desc("FILE"),
+                                 cl::desc("Write a checkpoint after every epoch"));
+inline cl::opt<std::string> resume("resume", cl::cat(flags), cl::value_desc("FILE"),
+                                   cl::desc("Continue the run saved in FILE"));
+inline cl::opt<std::string> load("load", cl::cat(flags), cl::value_desc("FILE"),
+                                 cl::desc("Start from the weights in FILE (safetensors, "
+                                          "PyTorch state_dict names)"));
+inline cl::opt<bool> evalOnly("eval-only", cl::cat(flags),
+                              cl::desc("Evaluate on the test set and stop"));
+inline cl::opt<std::string> metrics("metrics", cl::cat(flags), cl::value_desc("FILE"),
+                                    cl::desc("Write metrics as JSON lines (and a plot)"));
+inline cl::opt<std::string> normalize("normalize", cl::cat(flags), cl::value_desc("MEAN,STD"),
+                                      cl::desc("Normalize(MEAN, STD) (default 0.5,0.5)"),
+                                      cl::init("0.5,0.5"));
+inline cl::opt<std::string> optimizer("optimizer", cl::cat(flags),
+                                      cl::desc("sgd, adam or adamw (default adam)"),
+                                      cl::init("adam"));
+inline cl::opt<double> momentum("momentum", cl::cat(flags), cl::desc("SGD momentum (default 0)"),
+                                cl::init(0.0));
+inline cl::opt<int64_t> limitTrain("limit-train", cl::cat(flags),
+                                   cl::desc("Use only the first N training images (default 0: "
+                                            "all)"),
                                    cl::init(0));
-inline cl::opt<int64_t> limitTest("limit-test", cl::desc("Use only the first N test images"),
+inline cl::opt<int64_t> limitTest("limit-test", cl::cat(flags),
+                                  cl::desc("Use only the first N test images (default 0: all)"),
                                   cl::init(0));
-inline cl::opt<std::string> emitGraph("emit-graph",
-                                      cl::desc("Write the traced model (MLIR) to FILE and stop"),
-                                      cl::value_desc("FILE"));
-inline cl::opt<bool> continueOnNan("continue-on-nan",
+inline cl::opt<std::string> emitGraph("emit-graph", cl::cat(flags), cl::value_desc("FILE"),
+                                      cl::desc("Write the traced model (MLIR) to FILE and stop"));
+inline cl::opt<bool> continueOnNan("continue-on-nan", cl::cat(flags),
                                    cl::desc("Keep training after a NaN or infinite loss"));
 
 inline cl::opt<int> *threads = nullptr;
@@ -57,11 +72,12 @@ inline void parse(int argc, char **argv, const char *overview) {
   auto llvmThreads = registered.find("threads");
   if (llvmThreads != registered.end())
     llvmThreads->second->removeArgument();
-  static cl::opt<int> threadsFlag("threads",
-                                  cl::desc("Threads for the generated code (0: all cores)"),
+  static cl::opt<int> threadsFlag("threads", cl::cat(flags),
+                                  cl::desc("Threads for the generated code (default 0: all "
+                                           "cores)"),
                                   cl::init(0));
   threads = &threadsFlag;
-  cl::ParseCommandLineOptions(argc, argv, overview);
+  example_flags::parse(argc, argv, overview);
 }
 
 inline graphc::rt::TrainingConfig config(const std::string &model) {

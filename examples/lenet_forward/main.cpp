@@ -9,21 +9,25 @@
 // printed output can be compared with PyTorch's line by line.
 #include "LeNet.h"
 
+#include "ExampleFlags.h"
 #include "llvm/Support/CommandLine.h"
 
 #include <iostream>
 
 namespace cl = llvm::cl;
 
-static cl::opt<std::string> emitGraph("emit-graph", cl::desc("Write the traced graph (MLIR) to FILE"),
+static cl::OptionCategory &flags = example_flags::category();
+static cl::opt<std::string> emitGraph("emit-graph", cl::cat(flags),
+                                      cl::desc("Write the traced graph (MLIR) to FILE"),
                                       cl::value_desc("FILE"));
-static cl::opt<std::string> load("load",
+static cl::opt<std::string> load("load", cl::cat(flags),
                                  cl::desc("Load a PyTorch-style state_dict (safetensors)"),
                                  cl::value_desc("FILE"));
-static cl::opt<uint64_t> seed("seed", cl::desc("Seed, as torch.manual_seed"), cl::init(0));
+static cl::opt<uint64_t> seed("seed", cl::cat(flags),
+                              cl::desc("Seed, as torch.manual_seed (default 0)"), cl::init(0));
 
 int main(int argc, char **argv) {
-  cl::ParseCommandLineOptions(argc, argv, "graphc example: the seeds' LeNet forward pass\n");
+  example_flags::parse(argc, argv, "graphc example: the seeds' LeNet forward pass\n");
   try {
     graphc::manualSeed(seed);
     Net net;

@@ -7,6 +7,7 @@
 // (safetensors), --load reads one, as torch.save/load_state_dict.
 #include "graphc/Builder.h"
 
+#include "ExampleFlags.h"
 #include "llvm/Support/CommandLine.h"
 
 #include <charconv>
@@ -15,14 +16,21 @@
 using namespace graphc;
 
 namespace cl = llvm::cl;
-static cl::opt<uint64_t> seed("seed", cl::desc("Seed, as torch.manual_seed"), cl::init(0));
-static cl::opt<int> epochs("epochs", cl::desc("Number of epochs"), cl::init(10));
-static cl::opt<double> learningRate("lr", cl::desc("Learning rate"), cl::init(0.01));
-static cl::opt<std::string> save("save", cl::desc("Write the trained state_dict to FILE"),
+static cl::OptionCategory &flags = example_flags::category();
+static cl::opt<uint64_t> seed("seed", cl::cat(flags),
+                              cl::desc("Seed, as torch.manual_seed (default 0)"), cl::init(0));
+static cl::opt<int> epochs("epochs", cl::cat(flags), cl::desc("Number of epochs (default 10)"),
+                           cl::init(10));
+static cl::opt<double> learningRate("lr", cl::cat(flags), cl::desc("Learning rate (default 0.01)"),
+                                    cl::init(0.01));
+static cl::opt<std::string> save("save", cl::cat(flags),
+                                 cl::desc("Write the trained state_dict to FILE"),
                                  cl::value_desc("FILE"));
-static cl::opt<std::string> load("load", cl::desc("Start from the state_dict in FILE"),
+static cl::opt<std::string> load("load", cl::cat(flags),
+                                 cl::desc("Start from the state_dict in FILE"),
                                  cl::value_desc("FILE"));
-static cl::opt<std::string> emitGraph("emit-graph", cl::desc("Write the traced graph to FILE"),
+static cl::opt<std::string> emitGraph("emit-graph", cl::cat(flags),
+                                      cl::desc("Write the traced graph to FILE"),
                                       cl::value_desc("FILE"));
 
 struct SimpleModel : nn::Module {
@@ -49,7 +57,7 @@ static std::string pythonFloat(double value) {
 }
 
 int main(int argc, char **argv) {
-  cl::ParseCommandLineOptions(argc, argv, "graphc example: seed 004, a small regression\n");
+  example_flags::parse(argc, argv, "graphc example: seed 004, a small regression\n");
   try {
     manualSeed(seed);
     SimpleModel model;
