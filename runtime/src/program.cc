@@ -176,14 +176,31 @@ class Results {
   std::vector<graphc_tensor_t*> tensors_;
 };
 
-// Runs `entry` with the caller's input and target, the program's slots, the
-// learning rate, and the program's arena; fills `results` with new tensors.
+// Runs `entry` with the caller's data tensors (its input and target
+// arguments, in the order of its table), the program's slots, the learning
+// rate, and the program's arena; fills `results` with new tensors.
 graphc_status_t runEntry(graphc_program_t* program, const graphc_model_entry_t& entry,
-                         const graphc_tensor_t* input, const graphc_tensor_t* target, double lr,
+                         const graphc_tensor_t* const* data, int32_t numData, double lr,
                          Results& results) {
-  int64_t batch = 1;
-  for (int32_t i = 0; i < entry.num_arguments; ++i)
-    if (entry.arguments[i].role == GRAPHC_ROLE_INPUT) batch = batchOf(entry.arguments[i], input);
+  // The batch is the first input's (the first target's when there is none).
+  int32_t dataArguments = 0, batchFrom = -1, batchSpec = -1;
+  for (int32_t i = 0; i < entry.num_arguments; ++i) {
+    int32_t role = entry.arguments[i].role;
+    if (role != GRAPHC_ROLE_INPUT && role != GRAPHC_ROLE_TARGET) continue;
+    if (batchFrom < 0 || (role == GRAPHC_ROLE_INPUT &&
+                          entry.arguments[batchSpec].role != GRAPHC_ROLE_INPUT)) {
+      batchFrom = dataArguments;
+      batchSpec = i;
+    }
+    ++dataArguments;
+  }
+  if (dataArguments != numData)
+    return make_status(GRAPHC_INVALID_ARGUMENT,
+                       std::string("'") + entry.name + "' takes " +
+                           std::to_string(dataArguments) +
+                           " data tensors (its inputs and targets), got " +
+                           std::to_string(numData));
+  int64_t batch = batchFrom < 0 ? 1 : batchOf(entry.arguments[batchSpec], data[batchFrom]);
   if (batch < 1)
     return make_status(GRAPHC_INVALID_ARGUMENT,
                        std::string("'") + entry.name + "': the batch is empty");
@@ -191,35 +208,22 @@ graphc_status_t runEntry(graphc_program_t* program, const graphc_model_entry_t& 
   const std::vector<int32_t>& slots = program->argumentSlots[&entry - program->model->entries];
   std::vector<void*> arguments;
   arguments.reserve(entry.num_arguments);
-  int inputs = 0, targets = 0;
+  int32_t next = 0;
   for (int32_t i = 0; i < entry.num_arguments; ++i) {
     const graphc_model_tensor_t& spec = entry.arguments[i];
-    const graphc_tensor_t* given = nullptr;
-    switch (spec.role) {
-      case GRAPHC_ROLE_INPUT:
-        given = input;
-        ++inputs;
-        break;
-      case GRAPHC_ROLE_TARGET:
-        given = target;
-        ++targets;
-        break;
-      case GRAPHC_ROLE_LR:
-        arguments.push_back(&lr);
-        continue;
-      default:
-        arguments.push_back(graphc_tensor_data(program->slots[slots[i]].tensor));
-        continue;
+    if (spec.role == GRAPHC_ROLE_LR) {
+      arguments.push_back(&lr);
+      continue;
     }
+    if (spec.role != GRAPHC_ROLE_INPUT && spec.role != GRAPHC_ROLE_TARGET) {
+      arguments.push_back(graphc_tensor_data(program->slots[slots[i]].tensor));
+      continue;
+    }
+    const graphc_tensor_t* given = data[next++];
     if (spec.role != GRAPHC_ROLE_INPUT || !viewsAs(spec, given, batch))
       if (graphc_status_t status = checkArgument(entry, spec, given, batch)) return status;
     arguments.push_back(graphc_tensor_data(given));
   }
-  if (inputs != 1 || targets > 1)
-    return make_status(GRAPHC_UNIMPLEMENTED,
-                       std::string("'") + entry.name + "' takes " + std::to_string(inputs) +
-                           " inputs; a program runs entry points with one input and at most one "
-                           "target");
 
   // The arena: planned by the compiler, allocated here once, grown only for
   // a larger batch.
@@ -265,6 +269,21 @@ graphc_status_t runEntry(graphc_program_t* program, const graphc_model_entry_t& 
                                               "model's table says (a compiler bug)");
     default: return graphc::rt::detail::out_of_memory_status();
   }
+}
+
+// The entry points with one input and at most one target (forward,
+// train_step, eval): anything else is for graphc_program_run.
+graphc_status_t checkOneInput(const graphc_model_entry_t& entry) {
+  int inputs = 0, targets = 0;
+  for (int32_t i = 0; i < entry.num_arguments; ++i) {
+    inputs += entry.arguments[i].role == GRAPHC_ROLE_INPUT;
+    targets += entry.arguments[i].role == GRAPHC_ROLE_TARGET;
+  }
+  if (inputs == 1 && targets <= 1) return nullptr;
+  return make_status(GRAPHC_UNIMPLEMENTED,
+                     std::string("'") + entry.name + "' takes " + std::to_string(inputs) +
+                         " inputs; a program runs entry points with one input and at most one "
+                         "target here (graphc_program_run takes any number)");
 }
 
 double scalarOf(const graphc_tensor_t* t) {
@@ -539,8 +558,10 @@ graphc_status_t graphc_program_forward(graphc_program_t* program, const graphc_t
     graphc_status_t status = nullptr;
     const graphc_model_entry_t* entry = findEntry(program, "forward", &status);
     if (!entry) return status;
+    if ((status = checkOneInput(*entry))) return status;
     Results results(entry->num_results);
-    if ((status = runEntry(program, *entry, input, nullptr, 0, results))) return status;
+    const graphc_tensor_t* data[] = {input};
+    if ((status = runEntry(program, *entry, data, 1, 0, results))) return status;
     if (results.size() == 0)
       return make_status(GRAPHC_INVALID_ARGUMENT, "'forward' returns nothing");
     *out_output = results.take(0);
@@ -558,8 +579,14 @@ graphc_status_t graphc_program_train_step(graphc_program_t* program, const graph
     graphc_status_t status = nullptr;
     const graphc_model_entry_t* entry = findEntry(program, "train_step", &status);
     if (!entry) return status;
+    if ((status = checkOneInput(*entry))) return status;
     Results results(entry->num_results);
-    if ((status = runEntry(program, *entry, input, target, learning_rate, results))) return status;
+    const graphc_tensor_t* data[] = {input, target};
+    int32_t numData = 0;
+    for (int32_t i = 0; i < entry->num_arguments; ++i)
+      numData += entry->arguments[i].role == GRAPHC_ROLE_INPUT ||
+                 entry->arguments[i].role == GRAPHC_ROLE_TARGET;
+    if ((status = runEntry(program, *entry, data, numData, learning_rate, results))) return status;
     if (results.size() == 0)
       return make_status(GRAPHC_INVALID_ARGUMENT, "'train_step' returns no loss");
     *out_loss = scalarOf(results[0]);
@@ -577,8 +604,14 @@ graphc_status_t graphc_program_eval(graphc_program_t* program, const graphc_tens
     graphc_status_t status = nullptr;
     const graphc_model_entry_t* entry = findEntry(program, "eval", &status);
     if (!entry) return status;
+    if ((status = checkOneInput(*entry))) return status;
     Results results(entry->num_results);
-    if ((status = runEntry(program, *entry, input, target, 0, results))) return status;
+    const graphc_tensor_t* data[] = {input, target};
+    int32_t numData = 0;
+    for (int32_t i = 0; i < entry->num_arguments; ++i)
+      numData += entry->arguments[i].role == GRAPHC_ROLE_INPUT ||
+                 entry->arguments[i].role == GRAPHC_ROLE_TARGET;
+    if ((status = runEntry(program, *entry, data, numData, 0, results))) return status;
     if (results.size() < 2)
       return make_status(GRAPHC_INVALID_ARGUMENT,
                          "'eval' must return the summed loss and the correct count");
@@ -588,6 +621,30 @@ graphc_status_t graphc_program_eval(graphc_program_t* program, const graphc_tens
     return nullptr;
   }
   GRAPHC_CATCH_ALL_RETURN_STATUS("graphc_program_eval")
+}
+
+graphc_status_t graphc_program_run(graphc_program_t* program, const char* entry_name,
+                                   const graphc_tensor_t* const* data, int32_t num_data,
+                                   double learning_rate, graphc_tensor_t** out_results,
+                                   int32_t num_results) {
+  if (!program || !entry_name || (num_data > 0 && !data) || num_data < 0 ||
+      (num_results > 0 && !out_results) || num_results < 0)
+    return make_status(GRAPHC_INVALID_ARGUMENT, "graphc_program_run: NULL or negative argument");
+  try {
+    graphc_status_t status = nullptr;
+    const graphc_model_entry_t* entry = findEntry(program, entry_name, &status);
+    if (!entry) return status;
+    if (num_results != entry->num_results)
+      return make_status(GRAPHC_INVALID_ARGUMENT,
+                         std::string("'") + entry->name + "' returns " +
+                             std::to_string(entry->num_results) + " results, room was given for " +
+                             std::to_string(num_results));
+    Results results(entry->num_results);
+    if ((status = runEntry(program, *entry, data, num_data, learning_rate, results))) return status;
+    for (int32_t i = 0; i < num_results; ++i) out_results[i] = results.take(i);
+    return nullptr;
+  }
+  GRAPHC_CATCH_ALL_RETURN_STATUS("graphc_program_run")
 }
 
 int64_t graphc_program_arena_bytes(const graphc_program_t* program) {
@@ -629,6 +686,24 @@ std::map<std::string, Tensor> Program::tensors() const {
   for (int32_t i = 0; i < graphc_program_num_tensors(program_); ++i)
     out.emplace(graphc_program_tensor_name(program_, i),
                 Tensor::borrow(graphc_program_tensor(program_, i)));
+  return out;
+}
+
+std::vector<Tensor> Program::run(const std::string& entry, const std::vector<Tensor>& data,
+                                 double learningRate) {
+  const graphc_model_t* model = graphc_program_model(program_);
+  int32_t numResults = -1;
+  for (int32_t e = 0; e < model->num_entries; ++e)
+    if (entry == model->entries[e].name) numResults = model->entries[e].num_results;
+  std::vector<const graphc_tensor_t*> inputs;
+  for (const Tensor& t : data) inputs.push_back(t.get());
+  std::vector<graphc_tensor_t*> results(numResults < 0 ? 0 : numResults, nullptr);
+  // An unknown entry: graphc_program_run names it.
+  check(graphc_program_run(program_, entry.c_str(), inputs.data(),
+                           static_cast<int32_t>(inputs.size()), learningRate, results.data(),
+                           static_cast<int32_t>(results.size())));
+  std::vector<Tensor> out;
+  for (graphc_tensor_t* t : results) out.push_back(Tensor::adopt(t));
   return out;
 }
 

@@ -173,29 +173,33 @@ TrainProgram Graph::compileTrainStep(const JitOptions &options) const {
 
 TrainProgram::TrainProgram(std::shared_ptr<JitModule> jit,
                            std::vector<std::pair<std::string, Parameter>> parameters)
-    : jit_(std::move(jit)) {
-  for (auto &entry : parameters)
-    (entry.second.requiresGrad() ? trained_ : frozen_).push_back(entry);
-  // Zero-initialized state, as torch.optim starts (the first SGD step
-  // copies the gradient into the momentum buffer itself).
-  for (const TensorSignature &arg : jit_->signature("train_step").arguments)
-    if (arg.role == GRAPHC_ROLE_STATE)
-      state_.emplace_back(arg.name, rt::Tensor::zeros(arg.shape, arg.dtype));
-  state_.emplace_back("step", rt::Tensor::zeros({}, GRAPHC_DTYPE_F64));
+    : jit_(std::move(jit)), parameters_(std::move(parameters)),
+      bound_(parameters_.size(), nullptr),
+      program_(std::make_unique<rt::Program>(jit_->model())) {
+  // The program starts with zero optimizer state and step, as torch.optim
+  // (the first SGD step copies the gradient into the momentum buffer itself).
+  const std::string prefix = GRAPHC_CHECKPOINT_OPTIMIZER_PREFIX;
+  for (int32_t i = 0; i < graphc_program_num_tensors(program_->get()); ++i) {
+    std::string name = graphc_program_tensor_name(program_->get(), i);
+    if (name.rfind(prefix, 0) == 0)
+      state_.emplace_back(name.substr(prefix.size()),
+                          rt::Tensor::borrow(graphc_program_tensor(program_->get(), i)));
+  }
+}
+
+void TrainProgram::bindParameters() {
+  for (size_t i = 0; i < parameters_.size(); ++i) {
+    const rt::Tensor &value = parameters_[i].second.value();
+    if (value.get() == bound_[i])
+      continue;
+    program_->bind(parameters_[i].first, value);
+    bound_[i] = value.get();
+  }
 }
 
 double TrainProgram::step(const std::vector<rt::Tensor> &inputs, double learningRate) {
-  std::vector<rt::Tensor> arguments(inputs);
-  for (auto &[name, p] : frozen_)
-    arguments.push_back(p.value());
-  for (auto &[name, p] : trained_)
-    arguments.push_back(p.value());
-  for (auto &[name, t] : state_)
-    arguments.push_back(t);
-  rt::Tensor lr = rt::Tensor::zeros({}, GRAPHC_DTYPE_F64);
-  lr.data<double>()[0] = learningRate;
-  arguments.push_back(lr);
-  std::vector<rt::Tensor> results = jit_->call("train_step", arguments, arena_.get());
+  bindParameters();
+  std::vector<rt::Tensor> results = program_->run("train_step", inputs, learningRate);
   const rt::Tensor &loss = results.at(0);
   return loss.dtype() == GRAPHC_DTYPE_F64 ? loss.data<double>()[0] : loss.data<float>()[0];
 }

@@ -49,7 +49,7 @@ void trainAndCompare(const std::string &name, const g::OptimizerConfig &optimize
   }
   EXPECT_EQ(program.stepCount(), 100);
   // The temporaries of all 100 steps lived in one arena.
-  EXPECT_EQ(program.arena().allocations(), 1);
+  EXPECT_EQ(program.arenaAllocations(), 1);
   // 1e-4 relative to each tensor's largest magnitude: Adam divides by
   // sqrt(v), so a weight whose gradient hovers at zero (an always-dark
   // pixel's) amplifies float rounding in the gradient's summation order.

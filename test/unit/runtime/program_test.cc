@@ -62,6 +62,17 @@ int32_t forward(void* arena, int64_t batch, void* const* args, void* const* resu
   return 0;
 }
 
+// scaled(x [B, 2], scale [B], w [2]) -> y [B] = (x . w) * scale: two inputs.
+int32_t scaled(void* arena, int64_t batch, void* const* args, void* const* results) {
+  if (int32_t rc = touchArena(arena, batch)) return rc;
+  const float* x = static_cast<const float*>(args[0]);
+  const float* scale = static_cast<const float*>(args[1]);
+  const float* w = static_cast<const float*>(args[2]);
+  float* y = static_cast<float*>(results[0]);
+  for (int64_t i = 0; i < batch; ++i) y[i] = (x[2 * i] * w[0] + x[2 * i + 1] * w[1]) * scale[i];
+  return 0;
+}
+
 graphc_model_tensor_t tensor(const char* name, graphc_dtype_t dtype, std::vector<int64_t> shape,
                              graphc_model_role_t role, int32_t updated = 0,
                              double initBound = 0) {
@@ -91,6 +102,10 @@ struct FakeModel {
       tensor("w", GRAPHC_DTYPE_F32, {2}, GRAPHC_ROLE_PARAMETER, 0, 0.5)};
   std::vector<graphc_model_tensor_t> forwardResults{
       tensor("y", GRAPHC_DTYPE_F32, {-1}, GRAPHC_ROLE_RESULT)};
+  std::vector<graphc_model_tensor_t> scaledArguments{
+      tensor("x", GRAPHC_DTYPE_F32, {-1, 2}, GRAPHC_ROLE_INPUT),
+      tensor("scale", GRAPHC_DTYPE_F32, {-1}, GRAPHC_ROLE_INPUT),
+      tensor("w", GRAPHC_DTYPE_F32, {2}, GRAPHC_ROLE_PARAMETER, 0, 0.5)};
   std::vector<graphc_model_entry_t> entries;
   graphc_model_t model{};
 
@@ -100,7 +115,10 @@ struct FakeModel {
     entries.push_back({"train_step", &trainStep, kPerBatch, kFixed,
                        static_cast<int32_t>(trainArguments.size()), trainArguments.data(), 1,
                        trainResults.data()});
-    model = {GRAPHC_MODEL_ABI_VERSION, "fake", 2, entries.data()};
+    entries.push_back({"scaled", &scaled, kPerBatch, kFixed, 3, scaledArguments.data(), 1,
+                       forwardResults.data()});
+    model = {GRAPHC_MODEL_ABI_VERSION, "fake", static_cast<int32_t>(entries.size()),
+             entries.data()};
   }
 };
 
@@ -225,4 +243,35 @@ TEST(ProgramTest, RefusesInconsistentModelDescriptions) {
   graphc_status_t status = graphc_program_eval(program.get(), nullptr, nullptr, &lossSum, &correct);
   EXPECT_STREQ(graphc_status_message(status), "model 'fake' has no entry point 'eval'");
   graphc_status_free(status);
+}
+
+TEST(ProgramTest, RunTakesAnEntryPointsInputsAndTargetsInTableOrder) {
+  FakeModel fake;
+  Program program(&fake.model);
+  Tensor w = program.tensor("w");
+  w.data<float>()[0] = 2;
+  w.data<float>()[1] = 3;
+  Tensor x = Tensor::fromData(std::vector<float>{1, 1, 0, 2}, {2, 2});
+  Tensor scale = Tensor::fromData(std::vector<float>{10, -1}, {2});
+  // Two inputs: y = (x . w) * scale = (5 * 10, 6 * -1).
+  std::vector<Tensor> y = program.run("scaled", {x, scale});
+  ASSERT_EQ(y.size(), 1u);
+  EXPECT_EQ(y[0].toVector<float>(), (std::vector<float>{50, -6}));
+  // forward through run is graphc_program_forward's result: x . w = (5, 6).
+  EXPECT_EQ(program.run("forward", {x}).at(0).toVector<float>(), (std::vector<float>{5, 6}));
+  EXPECT_EQ(program.forward(x).toVector<float>(), (std::vector<float>{5, 6}));
+  // train_step through run: data are x and the target, lr is an argument
+  // (loss = mean of x's four values over the batch of 2; w -= lr).
+  Tensor target = Tensor::zeros({2}, GRAPHC_DTYPE_I64);
+  std::vector<Tensor> loss = program.run("train_step", {x, target}, 0.5);
+  EXPECT_EQ(loss.at(0).toVector<float>(), (std::vector<float>{2}));
+  EXPECT_EQ(program.tensor("w").toVector<float>(), (std::vector<float>{1.5f, 2.5f}));
+  // The count and every shape are checked against the batch of the first input.
+  EXPECT_EQ(errorOf([&] { program.run("scaled", {x}); }),
+            "'scaled' takes 2 data tensors (its inputs and targets), got 1");
+  Tensor shortScale = Tensor::fromData(std::vector<float>{1}, {1});
+  EXPECT_NE(errorOf([&] { program.run("scaled", {x, shortScale}); }).find("scale expects"),
+            std::string::npos);
+  EXPECT_NE(errorOf([&] { program.run("nothing", {}); }).find("no entry point 'nothing'"),
+            std::string::npos);
 }

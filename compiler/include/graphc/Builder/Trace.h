@@ -14,8 +14,10 @@
 #include "graphc/Builder/NN.h"
 #include "graphc/Builder/Tensor.h"
 #include "graphc/JIT/Jit.h"
+#include "graphc/runtime/program.hpp"
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -172,7 +174,12 @@ private:
 
 /// A compiled training step bound to its parameters: each step() runs the
 /// forward pass, the backward pass and the optimizer update in one call and
-/// writes the new parameters and optimizer state into their buffers.
+/// writes the new parameters and optimizer state into their buffers. It runs
+/// on the runtime's program object (graphc/runtime/program.hpp) over the
+/// JIT's model table, as a standalone executable or a model's library does:
+/// the DSL's parameters are bound into the program (so that the steps update
+/// the module's own tensors), and the program holds the optimizer state, the
+/// step count and the arena.
 class TrainProgram {
 public:
   TrainProgram(std::shared_ptr<JitModule> jit,
@@ -186,15 +193,21 @@ public:
   const std::vector<std::pair<std::string, rt::Tensor>> &state() const { return state_; }
   /// Replaces the optimizer state (for resuming); names and shapes must match.
   void loadState(const std::map<std::string, rt::Tensor> &state);
-  /// The arena the steps' temporaries live in, allocated once.
-  const CallArena &arena() const { return *arena_; }
+  /// How many times the program allocated the arena of the steps'
+  /// temporaries (once for a fixed batch, however many steps).
+  int64_t arenaAllocations() const { return program_->arenaAllocations(); }
 
 private:
-  std::shared_ptr<JitModule> jit_;
-  std::vector<std::pair<std::string, Parameter>> frozen_, trained_;
+  /// Binds every parameter whose tensor the module replaced since the last
+  /// step (loadStateDict, assignment), so that the program reads the
+  /// module's current values, as a call with them would.
+  void bindParameters();
+
+  std::shared_ptr<JitModule> jit_; // the code the program's table points at
+  std::vector<std::pair<std::string, Parameter>> parameters_;
+  std::vector<graphc_tensor_t *> bound_; // what each parameter was bound as
+  std::unique_ptr<rt::Program> program_;
   std::vector<std::pair<std::string, rt::Tensor>> state_; // ends with "step"
-  // One arena for the temporaries of every step.
-  std::shared_ptr<CallArena> arena_ = std::make_shared<CallArena>();
 };
 
 /// The losses the driver can append to a traced model (--loss).

@@ -159,6 +159,18 @@ graphc_status_t graphc_program_eval(graphc_program_t* program, const graphc_tens
                                     const graphc_tensor_t* target, double* out_loss_sum,
                                     int64_t* out_correct);
 
+/* Runs entry point `entry` (any of the model's): `data` fills its input and
+ * target arguments in the order of its argument table (num_data of them),
+ * the program's tensors every parameter and optimizer-state argument (those
+ * updated in place are written there), and `learning_rate` its lr argument
+ * if it has one. Its results go to new tensors in `out_results`, which has
+ * room for exactly the entry's num_results. The batch is the first input's;
+ * every data tensor is checked against the table for it. */
+graphc_status_t graphc_program_run(graphc_program_t* program, const char* entry,
+                                   const graphc_tensor_t* const* data, int32_t num_data,
+                                   double learning_rate, graphc_tensor_t** out_results,
+                                   int32_t num_results);
+
 /* Bytes of the program's arena now, and how many times it was allocated
  * (once for a fixed batch, however many calls). */
 int64_t graphc_program_arena_bytes(const graphc_program_t* program);

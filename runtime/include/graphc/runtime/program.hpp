@@ -5,6 +5,7 @@
 #define GRAPHC_RUNTIME_PROGRAM_HPP_
 
 #include <map>
+#include <vector>
 #include <string>
 
 #include "graphc/runtime/program.h"
@@ -62,6 +63,10 @@ class Program {
                               &result.correct));
     return result;
   }
+  // Any entry point with its data tensors (inputs and targets, in its
+  // table's order): graphc_program_run. Returns its results.
+  std::vector<Tensor> run(const std::string& entry, const std::vector<Tensor>& data,
+                          double learningRate = 0);
   int64_t arenaBytes() const { return graphc_program_arena_bytes(program_); }
   int64_t arenaAllocations() const { return graphc_program_arena_allocations(program_); }
 
