@@ -4,9 +4,12 @@
 
 #include "mlir/IR/BuiltinTypes.h"
 #include "llvm/ADT/STLExtras.h"
+#include "llvm/Support/CheckedArithmetic.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <algorithm>
+#include <limits>
+#include <optional>
 
 using namespace mlir;
 
@@ -115,11 +118,22 @@ static bool checkPair(llvm::ArrayRef<int64_t> pair, int64_t minValue,
 }
 
 /// Output size of a sliding window; kDyn stays kDyn.
+/// The output size of a window of `extent` sliding by `stride` over `in`
+/// padded by `pad` on both sides; kWindowOverflow when a size of the formula
+/// is not representable (a graph file can hold any int64 attribute). Not
+/// kDyn (INT64_MIN) and below the -1 of an empty window.
+constexpr int64_t kWindowOverflow = -2;
 static int64_t windowOutput(int64_t in, int64_t pad, int64_t extent, int64_t stride) {
   if (in == kDyn)
     return kDyn;
-  int64_t span = in + 2 * pad - extent;
-  return span < 0 ? -1 : span / stride + 1;
+  std::optional<int64_t> padded = llvm::checkedMul<int64_t>(2, pad);
+  if (padded)
+    padded = llvm::checkedAdd(in, *padded);
+  if (padded)
+    padded = llvm::checkedSub(*padded, extent);
+  if (!padded)
+    return kWindowOverflow;
+  return *padded < 0 ? -1 : *padded / stride + 1;
 }
 
 FailureOr<Shape> conv2dShape(llvm::ArrayRef<int64_t> input, llvm::ArrayRef<int64_t> weight,
@@ -157,7 +171,15 @@ FailureOr<Shape> conv2dShape(llvm::ArrayRef<int64_t> input, llvm::ArrayRef<int64
   }
   Shape result{input[0], weight[0], 0, 0};
   for (int i = 0; i < 2; ++i) {
-    int64_t extent = dilation[i] * (weight[2 + i] - 1) + 1;
+    std::optional<int64_t> dilated = llvm::checkedMul(dilation[i], weight[2 + i] - 1);
+    if (!dilated || *dilated == std::numeric_limits<int64_t>::max() ||
+        windowOutput(input[2 + i], padding[i], *dilated + 1, stride[i]) == kWindowOverflow) {
+      why = "conv2d sizes overflow 64 bits: input " + formatShape(input) + ", weight " +
+            formatShape(weight) + ", padding " + formatShape(padding) + ", dilation " +
+            formatShape(dilation);
+      return failure();
+    }
+    int64_t extent = *dilated + 1;
     result[2 + i] = windowOutput(input[2 + i], padding[i], extent, stride[i]);
     if (result[2 + i] < 1) {
       why = "conv2d kernel " + formatShape(weight.drop_front(2)) + " (dilated to " +
@@ -183,8 +205,10 @@ FailureOr<Shape> pool2dShape(llvm::ArrayRef<int64_t> input, llvm::ArrayRef<int64
     why = "pooling needs static channels and image sizes, got " + formatShape(input);
     return failure();
   }
+  // padding > kernel / 2, not padding * 2 > kernel: a graph file's padding
+  // can be any int64 (found by bytecode_fuzzer: the product overflowed).
   for (int i = 0; i < 2; ++i)
-    if (padding[i] * 2 > kernel[i]) {
+    if (padding[i] > kernel[i] / 2) {
       why = "padding should be at most half of kernel_size, got padding " +
             formatShape(padding) + " for kernel_size " + formatShape(kernel);
       return failure();
@@ -192,6 +216,11 @@ FailureOr<Shape> pool2dShape(llvm::ArrayRef<int64_t> input, llvm::ArrayRef<int64
   Shape result{input[0], input[1], 0, 0};
   for (int i = 0; i < 2; ++i) {
     result[2 + i] = windowOutput(input[2 + i], padding[i], kernel[i], stride[i]);
+    if (result[2 + i] == kWindowOverflow) {
+      why = "pooling sizes overflow 64 bits: input " + formatShape(input) + ", kernel_size " +
+            formatShape(kernel) + ", padding " + formatShape(padding);
+      return failure();
+    }
     if (result[2 + i] != kDyn && result[2 + i] < 1) {
       why = "pooling window " + formatShape(kernel) + " is larger than the padded input " +
             formatShape(input);

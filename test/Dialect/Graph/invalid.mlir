@@ -82,6 +82,29 @@ func.func @pool_stride(%x: tensor<1x1x4x4xf32>) {
 
 // -----
 
+// Tests that a pooling padding too large for 64-bit arithmetic is refused, not
+// overflowed (bytecode_fuzzer found padding * 2 overflowing in the shape rule).
+func.func @pool_padding_overflow(%x: tensor<1x1x4x4xf32>) {
+  // expected-error @+2 {{padding should be at most half of kernel_size, got padding [5895212359543160832, 0] for kernel_size [2, 2]}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = graph.max_pool2d %x {kernel_size = array<i64: 2, 2>, stride = array<i64: 1, 1>, padding = array<i64: 5895212359543160832, 0>} : tensor<1x1x4x4xf32> -> tensor<1x1x2x2xf32>
+  return
+}
+
+// -----
+
+// Tests that a convolution whose padded size does not fit in 64 bits is
+// refused naming the sizes.
+func.func @conv_padding_overflow(%x: tensor<1x1x4x4xf32>, %w: tensor<1x1x3x3xf32>) {
+  // expected-error @+2 {{conv2d sizes overflow 64 bits: input [1, 1, 4, 4], weight [1, 1, 3, 3], padding [5895212359543160832, 0], dilation [1, 1]}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = graph.conv2d %x, %w {stride = array<i64: 1, 1>, padding = array<i64: 5895212359543160832, 0>, dilation = array<i64: 1, 1>, groups = 1 : i64}
+      : tensor<1x1x4x4xf32>, tensor<1x1x3x3xf32> -> tensor<1x1x2x2xf32>
+  return
+}
+
+// -----
+
 // Tests that a reduction dimension must be in range.
 func.func @reduce_range(%x: tensor<2x3xf32>) {
   // expected-error @+2 {{dimension 2 is out of range for a tensor of rank 2}}
