@@ -272,13 +272,15 @@ graphc_status_t runEntry(graphc_program_t* program, const graphc_model_entry_t& 
 }
 
 // The entry points with one input and at most one target (forward,
-// train_step, eval): anything else is for graphc_program_run.
-graphc_status_t checkOneInput(const graphc_model_entry_t& entry) {
-  int inputs = 0, targets = 0;
+// train_step, eval): anything else is for graphc_program_run. Sets
+// `numData` to how many of {input, target} the entry takes.
+graphc_status_t checkOneInput(const graphc_model_entry_t& entry, int32_t* numData) {
+  int32_t inputs = 0, targets = 0;
   for (int32_t i = 0; i < entry.num_arguments; ++i) {
     inputs += entry.arguments[i].role == GRAPHC_ROLE_INPUT;
     targets += entry.arguments[i].role == GRAPHC_ROLE_TARGET;
   }
+  *numData = inputs + targets;
   if (inputs == 1 && targets <= 1) return nullptr;
   return make_status(GRAPHC_UNIMPLEMENTED,
                      std::string("'") + entry.name + "' takes " + std::to_string(inputs) +
@@ -558,10 +560,11 @@ graphc_status_t graphc_program_forward(graphc_program_t* program, const graphc_t
     graphc_status_t status = nullptr;
     const graphc_model_entry_t* entry = findEntry(program, "forward", &status);
     if (!entry) return status;
-    if ((status = checkOneInput(*entry))) return status;
+    int32_t numData = 0;
+    if ((status = checkOneInput(*entry, &numData))) return status;
     Results results(entry->num_results);
     const graphc_tensor_t* data[] = {input};
-    if ((status = runEntry(program, *entry, data, 1, 0, results))) return status;
+    if ((status = runEntry(program, *entry, data, numData, 0, results))) return status;
     if (results.size() == 0)
       return make_status(GRAPHC_INVALID_ARGUMENT, "'forward' returns nothing");
     *out_output = results.take(0);
@@ -579,13 +582,10 @@ graphc_status_t graphc_program_train_step(graphc_program_t* program, const graph
     graphc_status_t status = nullptr;
     const graphc_model_entry_t* entry = findEntry(program, "train_step", &status);
     if (!entry) return status;
-    if ((status = checkOneInput(*entry))) return status;
+    int32_t numData = 0; // the target is passed only if the entry takes one
+    if ((status = checkOneInput(*entry, &numData))) return status;
     Results results(entry->num_results);
     const graphc_tensor_t* data[] = {input, target};
-    int32_t numData = 0;
-    for (int32_t i = 0; i < entry->num_arguments; ++i)
-      numData += entry->arguments[i].role == GRAPHC_ROLE_INPUT ||
-                 entry->arguments[i].role == GRAPHC_ROLE_TARGET;
     if ((status = runEntry(program, *entry, data, numData, learning_rate, results))) return status;
     if (results.size() == 0)
       return make_status(GRAPHC_INVALID_ARGUMENT, "'train_step' returns no loss");
@@ -604,13 +604,10 @@ graphc_status_t graphc_program_eval(graphc_program_t* program, const graphc_tens
     graphc_status_t status = nullptr;
     const graphc_model_entry_t* entry = findEntry(program, "eval", &status);
     if (!entry) return status;
-    if ((status = checkOneInput(*entry))) return status;
+    int32_t numData = 0; // the target is passed only if the entry takes one
+    if ((status = checkOneInput(*entry, &numData))) return status;
     Results results(entry->num_results);
     const graphc_tensor_t* data[] = {input, target};
-    int32_t numData = 0;
-    for (int32_t i = 0; i < entry->num_arguments; ++i)
-      numData += entry->arguments[i].role == GRAPHC_ROLE_INPUT ||
-                 entry->arguments[i].role == GRAPHC_ROLE_TARGET;
     if ((status = runEntry(program, *entry, data, numData, 0, results))) return status;
     if (results.size() < 2)
       return make_status(GRAPHC_INVALID_ARGUMENT,

@@ -15,6 +15,8 @@
 #include <cstdlib>
 #include <optional>
 
+#include "graphc/runtime/data.h"
+
 namespace graphc::rt {
 
 const char kStandaloneUsage[] =
@@ -135,6 +137,35 @@ StandaloneFlags parseStandaloneFlags(int argc, char** argv) {
   if (optind < argc)
     throw UsageError(std::string("unexpected argument '") + argv[optind] + "'", /*showUsage=*/true);
   return flags;
+}
+
+// Beside the options table above, so that a flag and its help change
+// together; the defaults are TrainingConfig's, so the text cannot drift.
+void printStandaloneFlags(std::FILE* out) {
+  const TrainingConfig defaults;
+  std::fprintf(out,
+      "\nflags:\n"
+      "  --data DIR           the data set's directory (default %s)\n"
+      "  --epochs N           passes over the training set (default %d)\n"
+      "  --batch N            images per step (default %lld; a model compiled with\n"
+      "                       --batch=N trains at N only)\n"
+      "  --lr X               learning rate (default %g)\n"
+      "  --seed N             parameter initialization and data order, as\n"
+      "                       torch.manual_seed (default %llu)\n"
+      "  --threads N          threads (default: OMP_NUM_THREADS, else every core)\n"
+      "  --save FILE          write a checkpoint (safetensors) after every epoch\n"
+      "  --resume FILE        continue the run a checkpoint saved, exactly\n"
+      "  --load FILE          start from a checkpoint's parameters (no optimizer state)\n"
+      "  --eval-only          evaluate the test set and stop\n"
+      "  --metrics FILE       one JSON line per epoch, and a plot beside it (.svg)\n"
+      "  --normalize MEAN,STD pixel normalization (default %g,%g)\n"
+      "  --limit-train N      the first N training images only (default: all)\n"
+      "  --limit-test N       the first N test images only (default: all)\n"
+      "  --continue-on-nan    keep training after a non-finite loss (default: stop)\n"
+      "  --report-startup     print the time from main to the first training step\n",
+      GRAPHC_FASHION_MNIST_DIR, defaults.epochs, static_cast<long long>(defaults.batchSize),
+      defaults.learningRate, static_cast<unsigned long long>(defaults.seed),
+      static_cast<double>(defaults.mean), static_cast<double>(defaults.std));
 }
 
 }  // namespace graphc::rt

@@ -13,17 +13,14 @@
 
 #include "graphc/runtime/program.hpp"
 #include "graphc/runtime/training.hpp"
-#include "graphc/runtime/data.h"
 #include "graphc/runtime/standalone.h"
 #include "graphc/runtime/standalone_flags.hpp"
 
 
 namespace {
 
-// --help: the usage, the compiled model, and each flag with its default
-// (taken from TrainingConfig, so that the text cannot drift from it).
+// --help: the usage, the compiled model, and each flag with its default.
 void printHelp(const char* program) {
-  const graphc::rt::TrainingConfig defaults;
   std::printf(graphc::rt::kStandaloneUsage, program);
   std::printf("\nTrains the model %s compiled into this executable on Fashion-MNIST-format\n"
               "images (IDX files) and reports the test accuracy after every epoch.\n"
@@ -33,29 +30,7 @@ void printHelp(const char* program) {
     std::printf("  classes:   %lld (labels 0 to %lld)\n",
                 static_cast<long long>(graphc_standalone.num_classes),
                 static_cast<long long>(graphc_standalone.num_classes - 1));
-  std::printf(
-      "\nflags:\n"
-      "  --data DIR           the data set's directory (default %s)\n"
-      "  --epochs N           passes over the training set (default %d)\n"
-      "  --batch N            images per step (default %lld; a model compiled with\n"
-      "                       --batch=N trains at N only)\n"
-      "  --lr X               learning rate (default %g)\n"
-      "  --seed N             parameter initialization and data order, as\n"
-      "                       torch.manual_seed (default %llu)\n"
-      "  --threads N          threads (default: OMP_NUM_THREADS, else every core)\n"
-      "  --save FILE          write a checkpoint (safetensors) after every epoch\n"
-      "  --resume FILE        continue the run a checkpoint saved, exactly\n"
-      "  --load FILE          start from a checkpoint's parameters (no optimizer state)\n"
-      "  --eval-only          evaluate the test set and stop\n"
-      "  --metrics FILE       one JSON line per epoch, and a plot beside it (.svg)\n"
-      "  --normalize MEAN,STD pixel normalization (default %g,%g)\n"
-      "  --limit-train N      the first N training images only (default: all)\n"
-      "  --limit-test N       the first N test images only (default: all)\n"
-      "  --continue-on-nan    keep training after a non-finite loss (default: stop)\n"
-      "  --report-startup     print the time from main to the first training step\n",
-      GRAPHC_FASHION_MNIST_DIR, defaults.epochs, static_cast<long long>(defaults.batchSize),
-      defaults.learningRate, static_cast<unsigned long long>(defaults.seed),
-      static_cast<double>(defaults.mean), static_cast<double>(defaults.std));
+  graphc::rt::printStandaloneFlags(stdout);
 }
 
 }  // namespace

@@ -1,4 +1,5 @@
 // RUN: graphc-opt %s --split-input-file --graphc-fuse-elementwise | FileCheck %s
+// RUN: graphc-opt %s --split-input-file --graphc-fusion | FileCheck %s
 // RUN: graphc-opt %s --split-input-file --graphc-fuse-elementwise --mlir-print-debuginfo \
 // RUN:   --mlir-print-local-scope | FileCheck %s --check-prefix=LOC
 

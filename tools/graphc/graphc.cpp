@@ -542,7 +542,7 @@ int run() {
     PassManager pm(context.get());
     (void)applyPassManagerCLOptions(pm);
     graphc::buildGraphToLinalgPipeline(pm);
-    pm.addNestedPass<func::FuncOp>(graphc::createFuseElementwise());
+    graphc::buildFusionPipeline(pm);
     if (failed(pm.run(*module)))
       return 1;
     graphc::emitFusionReport(*module, output.os());

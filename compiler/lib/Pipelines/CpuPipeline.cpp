@@ -105,9 +105,13 @@ void graphc::buildMemRefToLLVMPipeline(OpPassManager &pm, const CpuPipelineOptio
     pm.addPass(createCanonicalizerPass());
 }
 
-void graphc::buildTensorCodegenPipeline(OpPassManager &pm) {
+void graphc::buildFusionPipeline(OpPassManager &pm) {
   // Elementwise chains: one loop nest each instead of one per graph op.
   pm.addNestedPass<func::FuncOp>(createFuseElementwise());
+}
+
+void graphc::buildTensorCodegenPipeline(OpPassManager &pm) {
+  buildFusionPipeline(pm);
   // Matmuls: register tiles of C carried through the k loop in vectors.
   pm.addNestedPass<func::FuncOp>(createTileMatmuls());
   // Stride-1 convolutions and weight gradients: the same, for output tiles

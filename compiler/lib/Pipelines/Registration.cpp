@@ -75,6 +75,9 @@ void graphc::registerAllPasses() {
   PassPipelineRegistration<>("graphc-graph-to-linalg",
                              "graph dialect to linalg on tensors",
                              [](OpPassManager &pm) { buildGraphToLinalgPipeline(pm); });
+  PassPipelineRegistration<>("graphc-fusion",
+                             "elementwise fusion on linalg tensors (graphc --emit=fusion-report)",
+                             [](OpPassManager &pm) { buildFusionPipeline(pm); });
   // Exactly what the driver and the JIT run (lowerToLLVMDialect), so that
   // graphc-opt reproduces graphc's --emit=llvm-mlir step by step.
   PassPipelineRegistration<CpuPipelineOptions>(

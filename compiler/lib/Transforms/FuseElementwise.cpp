@@ -4,9 +4,9 @@
 // hundreds of small loop nests (the MLP's train_step at batch 256: 164), each
 // reading its operands from memory and, once parallel, paying a fork and a
 // join. This pass merges producer/consumer chains of elementwise generics into
-// one loop nest with MLIR's elementwise fusion (linalg::fuseElementwiseOps
-// through populateElementwiseOpsFusionPatterns), under a control function
-// that differs from upstream's --linalg-fuse-elementwise-ops in three ways:
+// one loop nest with MLIR's elementwise fusion (linalg::fuseElementwiseOps),
+// in a pattern of our own that differs from upstream's
+// --linalg-fuse-elementwise-ops in three ways:
 //
 // - A producer with several uses is fused too: training reads forward
 //   activations again in the backward pass, and a bias add feeds both the
@@ -77,8 +77,10 @@ bool shouldFuse(OpOperand *operand) {
   return true;
 }
 
-/// linalg's FuseElementwiseOps pattern with the fused op's location made of
-/// both parts' locations (upstream's keeps only the consumer's).
+/// linalg's FuseElementwiseOps pattern, but under shouldFuse, with the
+/// producer's other users moved to the fused op's copy of its result, and
+/// with the fused op's location made of both parts' locations (upstream's
+/// keeps only the consumer's).
 struct FuseElementwiseWithLocations : OpRewritePattern<linalg::GenericOp> {
   using OpRewritePattern::OpRewritePattern;
 

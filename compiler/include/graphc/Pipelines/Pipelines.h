@@ -79,8 +79,13 @@ void readTrainingSettings(mlir::ModuleOp module, TrainingPipelineOptions &option
 /// graph dialect -> linalg on tensors (graphc-convert-graph-to-linalg plus cleanups).
 void buildGraphToLinalgPipeline(mlir::OpPassManager &pm);
 
-/// Code generation on linalg tensors: register-tiled, vectorized matmuls
-/// (graphc-tile-matmuls).
+/// Elementwise fusion on linalg tensors (graphc-fuse-elementwise): the first
+/// step of code generation, and what `graphc --emit=fusion-report` reports on.
+void buildFusionPipeline(mlir::OpPassManager &pm);
+
+/// Code generation on linalg tensors: fusion (buildFusionPipeline), then
+/// register-tiled, vectorized matmuls and convolutions (graphc-tile-matmuls,
+/// graphc-tile-convolutions).
 void buildTensorCodegenPipeline(mlir::OpPassManager &pm);
 
 /// linalg on tensors -> memrefs: C-interface and read-only marks

@@ -4,6 +4,7 @@
 #ifndef GRAPHC_RUNTIME_STANDALONE_FLAGS_HPP_
 #define GRAPHC_RUNTIME_STANDALONE_FLAGS_HPP_
 
+#include <cstdio>
 #include <stdexcept>
 #include <string>
 
@@ -40,6 +41,9 @@ class UsageError : public std::runtime_error {
 // message for an unknown flag goes to stderr first). Throws UsageError;
 // never exits.
 StandaloneFlags parseStandaloneFlags(int argc, char** argv);
+
+// The flags' help, one line each with its default (the executable's --help).
+void printStandaloneFlags(std::FILE* out);
 
 }  // namespace graphc::rt
 
