@@ -343,8 +343,8 @@ std::string resource(llvm::StringRef relative, llvm::StringRef buildPath) {
   return llvm::sys::fs::exists(installed) ? std::string(installed) : buildPath.str();
 }
 
-/// --emit=exe: the model's object (with its graphc_model_t and the pointer
-/// the generic main reads, graphc_standalone_model) linked with the
+/// --emit=exe: the model's object (with its graphc_model_t and what the
+/// generic main reads, graphc_standalone) linked with the
 /// runtime's generic main by the system compiler.
 int linkExecutable(llvm::StringRef objectBytes) {
   llvm::SmallString<128> dir;
