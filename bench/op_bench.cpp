@@ -6,6 +6,7 @@
 //   build/bin/op_bench [--batch=N] [--reps=N] [--num-threads=N] [--only=TEXT]
 #include "graphc/JIT/Jit.h"
 #include "graphc/Pipelines/Pipelines.h"
+#include "graphc/runtime/program.hpp"
 
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Parser/Parser.h"
@@ -166,12 +167,13 @@ int main(int argc, char **argv) {
     }
     std::unique_ptr<JitModule> jit = JitModule::compile(*module);
     std::vector<rt::Tensor> inputs{filled(c.inputs[0]), filled(c.inputs[1])};
-    CallArena arena;
-    (void)jit->call("op", inputs, &arena);
+    // The program object allocates the arena once, at the first call.
+    rt::Program program(jit->model());
+    (void)program.run("op", inputs, 0.0);
     double best = 1e30;
     for (int r = 0; r < reps; ++r) {
       double start = seconds();
-      (void)jit->call("op", inputs, &arena);
+      (void)program.run("op", inputs, 0.0);
       best = std::min(best, seconds() - start);
     }
     double gflops = c.flops / best / 1e9;

@@ -38,7 +38,7 @@ static void bench(const std::string &name, nn::Module &model, std::vector<int64_
   auto compileStart = std::chrono::steady_clock::now();
   OptimizerConfig optimizer =
       optimizerName == "adam" ? OptimizerConfig::adam() : OptimizerConfig::sgd(0.9);
-  TrainProgram program = graph.addTrainStep(optimizer).compileTrainStep();
+  CompiledTrainStep program = graph.addTrainStep(optimizer).compileTrainStep();
   double compileSeconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - compileStart).count();
   rt::Tensor images = rand(inputShape);

@@ -48,7 +48,7 @@ int main(int argc, char **argv) {
       graph.save(emitGraph);
       std::cerr << "wrote " << emitGraph << "\n";
     }
-    graphc::Program program = graph.compile();
+    graphc::CompiledModule program = graph.compile();
     std::cout << program(input) << "\n";
   } catch (const std::exception &e) {
     std::cerr << "lenet_forward: " << e.what() << "\n";

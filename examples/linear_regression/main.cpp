@@ -74,7 +74,7 @@ int main(int argc, char **argv) {
     graph.addTrainStep(OptimizerConfig::sgd());
     if (!emitGraph.empty())
       graph.save(emitGraph);
-    TrainProgram program = graph.compileTrainStep();
+    CompiledTrainStep program = graph.compileTrainStep();
 
     for (int epoch = 0; epoch < epochs; ++epoch) {
       rt::Tensor inputs = rand({1, 2});  // torch.rand(1, 2)

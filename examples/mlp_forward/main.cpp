@@ -43,7 +43,7 @@ int main(int argc, char **argv) {
       graph.save(emitGraph);
       std::cerr << "wrote " << emitGraph << "\n";
     }
-    graphc::Program program = graph.compile();
+    graphc::CompiledModule program = graph.compile();
     graphc::rt::Tensor logps = program(images);
     auto shape = logps.shape();
     std::cout << "torch.Size([" << shape[0] << ", " << shape[1] << "])\n";

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "graphc/runtime/random.h"
+#include "graphc/runtime/shape_text.hpp"
 #include "graphc/runtime/safetensors.h"
 #include "graphc/runtime/program.hpp"
 #include "status_internal.h"
@@ -52,29 +53,17 @@ struct graphc_program_s {
 
 namespace {
 
-// A size of the model table: n >= 0 is static, -k is k times the batch B.
-std::string sizeText(int64_t size) {
-  if (size >= 0) return std::to_string(size);
-  return size == -1 ? std::string("B") : std::to_string(-size) + "B";
-}
-
-std::string shapeText(int32_t rank, const int64_t* shape) {
-  std::string s = "[";
-  for (int32_t i = 0; i < rank; ++i) s += (i ? ", " : "") + sizeText(shape[i]);
-  return s + "]";
-}
-
 // The size of a table dimension for `batch` (-k: k * batch).
 int64_t sizeFor(int64_t size, int64_t batch) { return size < 0 ? -size * batch : size; }
 
 std::string describe(const graphc_model_tensor_t& t) {
   return std::string(graphc_dtype_name(static_cast<graphc_dtype_t>(t.dtype))) + " " +
-         shapeText(t.rank, t.shape);
+         graphc::rt::batchShapeText(t.shape, t.rank);
 }
 
 std::string describe(const graphc_tensor_t* t) {
   return std::string(graphc_dtype_name(graphc_tensor_dtype(t))) + " " +
-         shapeText(graphc_tensor_rank(t), graphc_tensor_shape(t));
+         graphc::rt::batchShapeText(graphc_tensor_shape(t), graphc_tensor_rank(t));
 }
 
 bool sameLayout(const graphc_model_tensor_t& expected, const graphc_tensor_t* t) {

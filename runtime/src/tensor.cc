@@ -31,16 +31,6 @@ struct graphc_tensor_s {
 
 namespace graphc::rt::detail {
 
-std::string shape_string(const int64_t* shape, int32_t rank) {
-  std::string text = "[";
-  for (int32_t i = 0; i < rank; ++i) {
-    if (i) text += ", ";
-    text += std::to_string(shape[i]);
-  }
-  text += "]";
-  return text;
-}
-
 graphc_status_t checked_shape_size(const char* what, graphc_dtype_t dtype, int32_t rank,
                                    const int64_t* shape, int64_t* out_numel,
                                    size_t* out_nbytes) noexcept {

@@ -1,4 +1,4 @@
-// Shape helpers shared by the tensor, formatter and safetensors code.
+// Shape helpers shared by the tensor, formatter, data and safetensors code.
 #ifndef GRAPHC_RUNTIME_SRC_TENSOR_INTERNAL_H_
 #define GRAPHC_RUNTIME_SRC_TENSOR_INTERNAL_H_
 
@@ -6,12 +6,15 @@
 #include <cstdint>
 #include <string>
 
+#include "graphc/runtime/shape_text.hpp"
 #include "graphc/runtime/tensor.h"
 
 namespace graphc::rt::detail {
 
 // "[2, 3]" (and "[]" for a scalar), the way error messages print shapes.
-std::string shape_string(const int64_t* shape, int32_t rank);
+inline std::string shape_string(const int64_t* shape, int32_t rank) {
+  return shapeText(shape, rank < 0 ? 0 : static_cast<size_t>(rank));
+}
 
 // Computes the element and byte counts of a shape, rejecting negative
 // dimensions and counts that overflow int64_t / size_t. `what` prefixes the

@@ -1,7 +1,7 @@
 // libFuzzer target for the driver's guard around MLIR's bytecode reader:
 // any bytes after the bytecode magic ("ML\xefR") go through
-// graphc::bytecodeReadsSafely (the reader run in a forked child first) and,
-// when the child read them to the end, are parsed in this process, as
+// graphc::prepareGraphBuffer (MLIR's reader run in a forked child, which
+// sends back the module as text) and the text is parsed in this process, as
 // `graphc FILE.mlirbc` does. MLIR 19's reader itself crashes on some corrupt
 // files, which is why the guard exists; this checks that no input gets past
 // the guard and then crashes the process (AddressSanitizer on graphc's code):
@@ -15,6 +15,8 @@
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Parser/Parser.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/SourceMgr.h"
 
 #include <cstddef>
 #include <cstdint>
@@ -36,8 +38,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   mlir::MLIRContext context(*registry);
   context.loadAllAvailableDialects();
   mlir::ScopedDiagnosticHandler quiet(&context, [](mlir::Diagnostic &) { return mlir::success(); });
-  if (!graphc::isBytecode(bytes) || !graphc::bytecodeReadsSafely(bytes, &context))
+  // As the driver reads a file: the bytecode in a forked child, then its
+  // text (through the nesting check) in this process.
+  llvm::SourceMgr sourceMgr;
+  unsigned buffer = sourceMgr.AddNewSourceBuffer(
+      llvm::MemoryBuffer::getMemBufferCopy(bytes, "fuzz.mlirbc"), llvm::SMLoc());
+  sourceMgr.setDiagHandler([](const llvm::SMDiagnostic &, void *) {});
+  std::string error;
+  if (!graphc::prepareGraphBuffer(sourceMgr, buffer, "fuzz.mlirbc", &context, error))
     return 0;
-  (void)mlir::parseSourceString<mlir::ModuleOp>(bytes, &context);
+  (void)mlir::parseSourceFile<mlir::ModuleOp>(sourceMgr, &context);
   return 0;
 }

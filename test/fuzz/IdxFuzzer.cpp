@@ -1,4 +1,4 @@
-// libFuzzer target for the IDX reader (runtime/src/data.cc), plain and
+// libFuzzer target for the IDX reader (runtime/src/idx_reader.cc), plain and
 // gzip-compressed: any bytes are written to a file and loaded; a tensor that
 // loads is read to its end. A malformed or truncated file must give a status
 // naming it, never a crash or a read past the data.

@@ -458,12 +458,9 @@ int run() {
     return fail(error);
   llvm::SourceMgr sourceMgr;
   unsigned buffer = sourceMgr.AddNewSourceBuffer(std::move(file), llvm::SMLoc());
-  if (!graphc::checkNestingDepth(sourceMgr, buffer))
-    return 1;
-  llvm::StringRef text = sourceMgr.getMemoryBuffer(buffer)->getBuffer();
-  if (graphc::isBytecode(text) && !graphc::bytecodeReadsSafely(text, context.get()))
-    return fail("'" + inputFile +
-                "' is corrupt MLIR bytecode: MLIR's bytecode reader crashes on it");
+  std::string bytecodeError;
+  if (!graphc::prepareGraphBuffer(sourceMgr, buffer, inputFile, context.get(), bytecodeError))
+    return bytecodeError.empty() ? 1 : fail(bytecodeError);
   SourceMgrDiagnosticHandler diagnostics(sourceMgr, context.get());
   OwningOpRef<ModuleOp> module = parseSourceFile<ModuleOp>(sourceMgr, context.get());
   if (!module)

@@ -1,6 +1,7 @@
 //===- NN.cpp - torch.nn-shaped modules -----------------------------------===//
 
 #include "graphc/Builder/NN.h"
+#include "graphc/runtime/shape_text.hpp"
 
 #include <cmath>
 #include <cxxabi.h>
@@ -34,10 +35,7 @@ std::string gradString(const Parameter &parameter) {
 }
 
 std::string sizeString(const std::vector<int64_t> &shape) {
-  std::string s = "torch.Size([";
-  for (size_t i = 0; i < shape.size(); ++i)
-    s += (i ? ", " : "") + std::to_string(shape[i]);
-  return s + "])";
+  return "torch.Size(" + rt::shapeText(shape) + ")";
 }
 
 } // namespace graphc
@@ -45,13 +43,6 @@ std::string sizeString(const std::vector<int64_t> &shape) {
 namespace graphc::nn {
 
 namespace {
-
-std::string shapeString(const std::vector<int64_t> &shape) {
-  std::string s = "[";
-  for (size_t i = 0; i < shape.size(); ++i)
-    s += (i ? ", " : "") + std::to_string(shape[i]);
-  return s + "]";
-}
 
 /// PyTorch's _addindent: indents every line but the first.
 std::string addIndent(const std::string &text, int spaces) {
@@ -172,8 +163,8 @@ void Module::loadStateDict(const std::map<std::string, rt::Tensor> &state) {
     if (value.shape() != p.shape() || value.dtype() != p.value().dtype())
       throw std::invalid_argument(
           "size mismatch for " + name + ": copying a param with shape " +
-          shapeString(value.shape()) + " (" + graphc_dtype_name(value.dtype()) +
-          "), the shape in the current model is " + shapeString(p.shape()) + " (" +
+          rt::shapeText(value.shape()) + " (" + graphc_dtype_name(value.dtype()) +
+          "), the shape in the current model is " + rt::shapeText(p.shape()) + " (" +
           graphc_dtype_name(p.value().dtype()) + ")");
   }
   for (auto &[name, value] : state) {

@@ -17,16 +17,6 @@
 
 namespace graphc {
 
-std::string signatureShapeText(llvm::ArrayRef<int64_t> shape) {
-  std::string s = "[";
-  for (size_t i = 0; i < shape.size(); ++i) {
-    int64_t d = shape[i];
-    s += (i ? ", " : "") +
-         (d >= 0 ? std::to_string(d) : d == -1 ? std::string("B") : std::to_string(-d) + "B");
-  }
-  return s + "]";
-}
-
 std::string cIdentifier(llvm::StringRef name) {
   std::string id;
   for (char c : name)

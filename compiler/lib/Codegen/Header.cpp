@@ -2,6 +2,7 @@
 
 #include "graphc/Codegen/CInterface.h"
 #include "CInterfaceUtils.h"
+#include "graphc/runtime/shape_text.hpp"
 
 #include "llvm/ADT/STLExtras.h"
 
@@ -56,7 +57,7 @@ void emitCHeader(llvm::raw_ostream &os, llvm::StringRef prefix,
         if (t.shape.empty())
           os << "0"; // `{}` is C23, not C11
 
-        os << "}, " << (updated ? 1 : 0) << "}, /* " << signatureShapeText(t.shape) << " */\n";
+        os << "}, " << (updated ? 1 : 0) << "}, /* " << rt::batchShapeText(t.shape) << " */\n";
       }
       if (tensors.empty())
         os << "  {0, 0, 0, {0}, 0},\n";

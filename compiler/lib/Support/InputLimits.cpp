@@ -6,8 +6,11 @@
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/Parser/Parser.h"
 #include "llvm/ADT/StringRef.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/raw_ostream.h"
 
 #include <cerrno>
+#include <cstring>
 #include <csignal>
 #include <fcntl.h>
 #include <sys/resource.h>
@@ -18,49 +21,137 @@ namespace graphc {
 
 bool isBytecode(llvm::StringRef buffer) { return buffer.starts_with("ML\xef\x52"); }
 
-bool bytecodeReadsSafely(llvm::StringRef buffer, mlir::MLIRContext *context) {
-  pid_t child = ::fork();
-  if (child < 0)
-    return true; // cannot check: read it as before
-  if (child == 0) {
-    // Quiet: no crash report on stderr, no core file, and none of the
-    // parent's crash handlers (LLVM's would remove files the parent
-    // registered). A reader that hangs is stopped after a minute.
-    int devNull = ::open("/dev/null", O_WRONLY);
-    if (devNull >= 0)
-      ::dup2(devNull, STDERR_FILENO);
-    struct rlimit noCore = {0, 0};
-    ::setrlimit(RLIMIT_CORE, &noCore);
-    for (int signal : {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGTRAP})
-      ::signal(signal, SIG_DFL);
-    ::alarm(60);
+namespace {
+
+/// Writes all of `bytes` to `fd`; false if the pipe broke.
+bool writeAll(int fd, llvm::StringRef bytes) {
+  while (!bytes.empty()) {
+    ssize_t n = ::write(fd, bytes.data(), bytes.size());
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0)
+      return false;
+    bytes = bytes.drop_front(static_cast<size_t>(n));
+  }
+  return true;
+}
+
+/// The child's side of bytecodeAsText: parses `buffer` into a context of its
+/// own and writes 'T' and the module's text, or 'E' and the reader's
+/// diagnostics, to `fd`. Never returns.
+[[noreturn]] void readInChild(llvm::StringRef buffer, mlir::MLIRContext *context, int fd) {
+  // Quiet: no crash report on stderr, no core file, and none of the
+  // parent's crash handlers (LLVM's would remove files the parent
+  // registered). A reader that hangs is stopped after a minute.
+  int devNull = ::open("/dev/null", O_WRONLY);
+  if (devNull >= 0)
+    ::dup2(devNull, STDERR_FILENO);
+  struct rlimit noCore = {0, 0};
+  ::setrlimit(RLIMIT_CORE, &noCore);
+  for (int signal : {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGTRAP})
+    ::signal(signal, SIG_DFL);
+  ::alarm(60);
+  std::string reply;
+  {
     llvm::SourceMgr sourceMgr;
     sourceMgr.AddNewSourceBuffer(llvm::MemoryBuffer::getMemBufferCopy(buffer), llvm::SMLoc());
-    {
-      // A context of its own, with the parent's dialects, torn down (module
-      // first) before the child reports success: a corrupt file can leave
-      // state that only fails when the module and its context are destroyed,
-      // after the read itself succeeded (bytecode_fuzzer found one).
-      mlir::MLIRContext fresh(context->getDialectRegistry(),
-                              mlir::MLIRContext::Threading::DISABLED);
-      for (mlir::Dialect *dialect : context->getLoadedDialects())
-        (void)fresh.getOrLoadDialect(dialect->getNamespace());
-      // The child's diagnostics go nowhere: the parent parses again and reports.
-      mlir::ScopedDiagnosticHandler silence(&fresh, [](mlir::Diagnostic &) {
-        return mlir::success();
-      });
-      mlir::OwningOpRef<mlir::ModuleOp> module =
-          mlir::parseSourceFile<mlir::ModuleOp>(sourceMgr, &fresh);
+    // A context of its own with the parent's dialects, torn down (module
+    // first) before the child reports: a corrupt file can leave state that
+    // fails only when the module and its context are destroyed.
+    mlir::MLIRContext fresh(context->getDialectRegistry(), mlir::MLIRContext::Threading::DISABLED);
+    for (mlir::Dialect *dialect : context->getLoadedDialects())
+      (void)fresh.getOrLoadDialect(dialect->getNamespace());
+    std::string diagnostics;
+    mlir::ScopedDiagnosticHandler collect(&fresh, [&](mlir::Diagnostic &diagnostic) {
+      llvm::raw_string_ostream os(diagnostics);
+      os << diagnostic.getLocation() << ": " << diagnostic << "\n";
+      return mlir::success();
+    });
+    mlir::OwningOpRef<mlir::ModuleOp> module =
+        mlir::parseSourceFile<mlir::ModuleOp>(sourceMgr, &fresh);
+    if (module) {
+      llvm::raw_string_ostream os(reply);
+      os << 'T';
+      mlir::OpPrintingFlags flags;
+      flags.enableDebugInfo(/*enable=*/true, /*prettyForm=*/false);
+      module->print(os, flags);
+    } else {
+      reply = "E" + diagnostics;
     }
-    ::_exit(0);
   }
+  ::_exit(writeAll(fd, reply) ? 0 : 1);
+}
+
+} // namespace
+
+std::optional<std::string> bytecodeAsText(llvm::StringRef buffer, mlir::MLIRContext *context,
+                                          std::string &error) {
+  int fds[2];
+  if (::pipe(fds) != 0) {
+    error = std::string("cannot start the bytecode reader: ") + std::strerror(errno);
+    return std::nullopt;
+  }
+  pid_t child = ::fork();
+  if (child < 0) {
+    error = std::string("cannot start the bytecode reader: ") + std::strerror(errno);
+    ::close(fds[0]);
+    ::close(fds[1]);
+    return std::nullopt;
+  }
+  if (child == 0) {
+    ::close(fds[0]);
+    readInChild(buffer, context, fds[1]);
+  }
+  ::close(fds[1]);
+  // Read to the end before waiting, or a large module fills the pipe and
+  // the child never exits.
+  std::string reply;
+  char chunk[1 << 16];
+  for (;;) {
+    ssize_t n = ::read(fds[0], chunk, sizeof chunk);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0)
+      break;
+    reply.append(chunk, static_cast<size_t>(n));
+  }
+  ::close(fds[0]);
   int status = 0;
   while (::waitpid(child, &status, 0) < 0)
     if (errno != EINTR)
-      return true;
+      break;
   // Only a child that got to the end counts: a signal, or a sanitizer's
   // exit after one, means the reader failed on the file.
-  return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || reply.empty()) {
+    error = "MLIR's bytecode reader crashes on it";
+    return std::nullopt;
+  }
+  if (reply[0] != 'T') {
+    error = "MLIR's bytecode reader refuses it:\n" + reply.substr(1);
+    return std::nullopt;
+  }
+  return reply.substr(1);
+}
+
+bool prepareGraphBuffer(llvm::SourceMgr &sourceMgr, unsigned &bufferId, llvm::StringRef path,
+                        mlir::MLIRContext *context, std::string &error) {
+  llvm::StringRef bytes = sourceMgr.getMemoryBuffer(bufferId)->getBuffer();
+  if (isBytecode(bytes)) {
+    std::optional<std::string> text = bytecodeAsText(bytes, context, error);
+    if (!text) {
+      error = "'" + path.str() + "' is corrupt MLIR bytecode: " + error;
+      return false;
+    }
+    // The text takes the file's place (SourceMgr cannot replace a buffer):
+    // parseSourceFile reads the main buffer, so start the manager afresh.
+    llvm::SourceMgr::DiagHandlerTy handler = sourceMgr.getDiagHandler();
+    void *handlerContext = sourceMgr.getDiagContext();
+    sourceMgr = llvm::SourceMgr();
+    sourceMgr.setDiagHandler(handler, handlerContext);
+    bufferId = sourceMgr.AddNewSourceBuffer(llvm::MemoryBuffer::getMemBufferCopy(*text, path),
+                                            llvm::SMLoc());
+  }
+  return checkNestingDepth(sourceMgr, bufferId);
 }
 
 bool checkNestingDepth(llvm::SourceMgr &sourceMgr, unsigned bufferId) {

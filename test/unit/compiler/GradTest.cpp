@@ -34,7 +34,7 @@ void gradCheck(const std::string &what, std::vector<Tensor> inputs, const Fn &fn
     return std::vector<g::Tensor>{y.dim() == 0 ? y : y.sum()};
   }, {"forward", false});
   graph.differentiate();
-  g::Program program = graph.compile();
+  g::CompiledModule program = graph.compile();
   g::BackwardResult analytic = program.backward(inputs);
   ASSERT_EQ(analytic.inputGrads.size(), inputs.size()) << what;
 
@@ -166,7 +166,7 @@ TEST(Autodiff, GradAccumulatesUntilZeroGrad) {
   g::Graph graph = g::trace({{"x", x}, {"w", w}, {"b", b}}, {}, [&](auto &) {
     return std::vector<g::Tensor>{g::Tensor(w) * x + b};
   });
-  g::Program program = graph.differentiate().compile();
+  g::CompiledModule program = graph.differentiate().compile();
   program.backward({});
   EXPECT_EQ(x.grad().str(), "tensor(2.)");
   EXPECT_EQ(w.grad().str(), "tensor(4.)");
@@ -184,10 +184,10 @@ TEST(Autodiff, UpstreamGradientEqualsSumCase) {
   std::vector<std::pair<std::string, g::Parameter>> params{{"W", W}, {"b", bias}};
   g::InputSpec spec{"X", {4, 3}, GRAPHC_DTYPE_F32, true};
   g::TraceOptions fixed{"forward", false};
-  g::Program viaSum = g::trace(params, {spec}, [&](auto &xs) {
+  g::CompiledModule viaSum = g::trace(params, {spec}, [&](auto &xs) {
     return std::vector<g::Tensor>{(g::matmul(xs[0], W) + bias).sum()};
   }, fixed).differentiate().compile();
-  g::Program viaUpstream = g::trace(params, {spec}, [&](auto &xs) {
+  g::CompiledModule viaUpstream = g::trace(params, {spec}, [&](auto &xs) {
     return std::vector<g::Tensor>{g::matmul(xs[0], W) + bias};
   }, fixed).differentiate().compile();
   Tensor xGradSum = viaSum.backward({X}).inputGrads.at(0);

@@ -41,7 +41,7 @@ TEST(Losses, ValuesAndGradientsMatchPyTorch) {
           [&, reduction = reduction](auto &xs) {
             return std::vector<g::Tensor>{c.fn(xs[0], xs[1], reduction)};
           });
-      g::Program program = graph.differentiate().compile();
+      g::CompiledModule program = graph.differentiate().compile();
       g::BackwardResult result = program.backward({input, target});
       std::string what = std::string(c.name) + suffix;
       expectClose(result.outputs.at(0), toRef(golden.at(what)), 1e-12, 1e-12, what);

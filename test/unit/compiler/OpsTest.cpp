@@ -212,7 +212,7 @@ TEST(Conv2dOp, ModuleWithBiasAndDynamicBatch) {
   g::nn::Conv2d conv(2, 4, 3, 1, 1);
   Tensor w = random({4, 2, 3, 3}), b = random({4});
   conv.loadStateDict({{"weight", w}, {"bias", b}});
-  g::Program program = g::trace(conv, random({1, 2, 6, 6})).compile();
+  g::CompiledModule program = g::trace(conv, random({1, 2, 6, 6})).compile();
   for (int64_t batch : {1, 3}) {
     Tensor x = random({batch, 2, 6, 6});
     ref::Array want = ref::conv2d(toRef(x), toRef(w), 1, 1, 1, 1, 1, 1, 1);

@@ -38,7 +38,7 @@ void trainAndCompare(const std::string &name, const g::OptimizerConfig &optimize
                             [&](const std::vector<g::Tensor> &xs) {
                               return std::vector<g::Tensor>{criterion((*model)(xs[0]), xs[1])};
                             });
-  g::TrainProgram program = graph.addTrainStep(optimizer).compileTrainStep();
+  g::CompiledTrainStep program = graph.addTrainStep(optimizer).compileTrainStep();
 
   const void *weightBuffer = model->stateDict().at("0.weight").rawData();
   const double *expectedLosses = golden.at(name + ".losses").data<double>();

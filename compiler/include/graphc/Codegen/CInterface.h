@@ -29,9 +29,6 @@
 
 namespace graphc {
 
-/// A signature's shape as the runtime and the header print it: `-k` (k times
-/// the batch) is `kB`, `[3B, 10]`.
-std::string signatureShapeText(llvm::ArrayRef<int64_t> shape);
 /// A C identifier from a tensor or model name (`conv1.weight` -> `conv1_weight`).
 std::string cIdentifier(llvm::StringRef name);
 

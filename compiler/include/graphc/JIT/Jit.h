@@ -1,9 +1,10 @@
 //===- Jit.h - compile graph modules in process and call them ---*- C++ -*-===//
 //
 // The in-process path for tests and DSL programs: the CPU pipeline, then
-// MLIR's ExecutionEngine (LLVM ORC) for the host CPU. Functions are called
-// through their C interface with runtime tensors; results are owned by the
-// caller (each is a fresh buffer from the generated code, freed with it).
+// MLIR's ExecutionEngine (LLVM ORC) for the host CPU, with the same C
+// interface and model table (`NAME_model`) an object file gets. Compiled
+// code runs through the runtime's program object over that table
+// (graphc/runtime/program.hpp), as an object file's does.
 //
 //===----------------------------------------------------------------------===//
 #ifndef GRAPHC_JIT_JIT_H
@@ -17,7 +18,6 @@
 #include "llvm/ADT/StringMap.h"
 
 #include <memory>
-#include <mutex>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -30,7 +30,8 @@ class ScopedDiagnosticHandler;
 
 namespace graphc {
 
-/// A call did not match the compiled signature (argument count, dtype, shape).
+/// A call of a compiled graph (graphc/Builder/Compiled.h) did not match
+/// its signature (argument count, dtype, shape, entry point).
 class CallError : public std::invalid_argument {
 public:
   using std::invalid_argument::invalid_argument;
@@ -46,28 +47,6 @@ struct JitOptions {
   std::string modelFunction = "forward";
 };
 
-/// The arena for the temporaries of JitModule::call, kept across calls: it is
-/// allocated by the first call that needs one and grown only when a larger
-/// batch needs more (as a program object keeps its own). A call that finds it
-/// in use by another thread allocates one for itself instead.
-class CallArena {
-public:
-  CallArena() = default;
-  CallArena(const CallArena &) = delete;
-  CallArena &operator=(const CallArena &) = delete;
-  ~CallArena();
-  /// At least `bytes` bytes, 64-byte aligned; throws std::bad_alloc.
-  void *reserve(int64_t bytes);
-  int64_t bytes() const { return bytes_; }
-  int64_t allocations() const { return allocations_; }
-
-private:
-  friend class JitModule;
-  std::mutex mutex_; // held by the call using the arena
-  void *data_ = nullptr;
-  int64_t bytes_ = 0, allocations_ = 0;
-};
-
 class JitModule {
 public:
   /// Compiles every public function of `module` (graph dialect). The module
@@ -77,13 +56,6 @@ public:
   ~JitModule();
 
   const FunctionSignature &signature(const std::string &function) const;
-
-  /// Runs `function` on `arguments` and returns its results. The
-  /// temporaries live in `arena` (kept by the caller across calls), or in one
-  /// allocated for this call when it is null.
-  std::vector<rt::Tensor> call(const std::string &function,
-                               const std::vector<rt::Tensor> &arguments,
-                               CallArena *arena = nullptr) const;
 
   /// The compiled model's description, as an object file graphc emits
   /// exports it (`NAME_model`): the entry points of the same generated C

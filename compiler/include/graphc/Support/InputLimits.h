@@ -2,7 +2,8 @@
 //
 // MLIR's parser descends recursively into nested attributes and types, so a
 // file with thousands of nested brackets overflows its stack (a crash, not an
-// error). graphc reads every graph file through this check first.
+// error), and MLIR 19's bytecode reader trusts the indices in a file. graphc
+// reads every graph file through these guards first.
 //
 //===----------------------------------------------------------------------===//
 
@@ -10,6 +11,9 @@
 #define GRAPHC_SUPPORT_INPUTLIMITS_H
 
 #include "llvm/Support/SourceMgr.h"
+
+#include <optional>
+#include <string>
 
 namespace mlir {
 class MLIRContext;
@@ -30,13 +34,26 @@ bool checkNestingDepth(llvm::SourceMgr &sourceMgr, unsigned bufferId);
 /// Whether `buffer` is MLIR bytecode (rather than text).
 bool isBytecode(llvm::StringRef buffer);
 
-/// Whether MLIR's parser gets through `buffer` (bytecode) in a forked child
-/// process, to the end, whatever it concludes (not killed by a signal, not
-/// stopped by a sanitizer, not still reading after a minute). MLIR 19's
-/// bytecode reader trusts the indices in the file, and a corrupted file can
-/// make it read out of bounds; graphc reads bytecode this way first, so that
-/// such a file is refused with an error instead of crashing the tool.
-bool bytecodeReadsSafely(llvm::StringRef buffer, mlir::MLIRContext *context);
+/// Reads `buffer` (MLIR bytecode) in a forked child process and returns the
+/// module it holds as MLIR text, with its locations, for the caller to parse
+/// instead of the bytes: the calling process never runs MLIR's bytecode
+/// reader on a file. MLIR 19's reader trusts the indices in the file, and a
+/// corrupted file can make it read out of bounds, crash, or corrupt memory
+/// that fails only later (bytecode_fuzzer found files of each kind; one read
+/// cleanly in the child and broke the parent's own read). Returns
+/// std::nullopt with `error` set when the child did not get to the end
+/// (killed by a signal, stopped by a sanitizer, still reading after a
+/// minute) or when the reader refused the file (its diagnostics).
+std::optional<std::string> bytecodeAsText(llvm::StringRef buffer, mlir::MLIRContext *context,
+                                          std::string &error);
+
+/// Replaces buffer `bufferId` of a fresh `sourceMgr` (the file just opened,
+/// named `path`) by its text when it is bytecode (bytecodeAsText), then
+/// checks its nesting (checkNestingDepth): what every reader of graph files
+/// runs before MLIR's parser. Returns false after reporting through
+/// `sourceMgr` (nesting) or with `error` set (bytecode).
+bool prepareGraphBuffer(llvm::SourceMgr &sourceMgr, unsigned &bufferId, llvm::StringRef path,
+                        mlir::MLIRContext *context, std::string &error);
 
 } // namespace graphc
 
