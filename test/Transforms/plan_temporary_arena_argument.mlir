@@ -84,3 +84,40 @@ func.func @batch_multiple_argument(%x: memref<?x3xf32> {graph.batch_multiples = 
   memref.dealloc %t : memref<?x3xf32>
   return %y : f32
 }
+
+// -----
+
+// A static temporary allocated before the batch is read (a transposed
+// weight, which needs no batch) joins the plan: the batch's dim moves to the
+// top. The labels' dimension is the same B as the images' (both multiple 1),
+// so the buffer sized by it joins too: no allocation is left.
+// CHECK-LABEL: func @batch_read_late
+// CHECK-SAME: %[[X:[^:]*]]: memref<?x3xf32>, %[[Y:[^:]*]]: memref<?xi64>
+// CHECK-SAME: graph.arena_bytes = array<i64: 68, 64>
+// CHECK-NOT: memref.alloc
+// CHECK: %[[B:.*]] = memref.dim %[[X]]
+// CHECK-NOT: memref.dim
+// CHECK: memref.view %{{.*}}[%{{.*}}][] : memref<?xi8> to memref<3x3xf32>
+// CHECK-NOT: memref.alloc
+// CHECK: memref.view %{{.*}}[%{{.*}}][%[[B]]] : memref<?xi8> to memref<?x3xf32>
+// CHECK: memref.view %{{.*}}[%{{.*}}][%[[B]]] : memref<?xi8> to memref<?xf32>
+// CHECK-NOT: memref.alloc
+// CHECK: return
+func.func @batch_read_late(%x: memref<?x3xf32>, %y: memref<?xi64>, %v: f32, %i: index) -> f32 {
+  %w = memref.alloc() : memref<3x3xf32>
+  memref.store %v, %w[%i, %i] : memref<3x3xf32>
+  %c0 = arith.constant 0 : index
+  %b = memref.dim %x, %c0 : memref<?x3xf32>
+  %t = memref.alloc(%b) : memref<?x3xf32>
+  %wv = memref.load %w[%i, %i] : memref<3x3xf32>
+  memref.store %wv, %t[%i, %i] : memref<?x3xf32>
+  %n = memref.dim %y, %c0 : memref<?xi64>
+  %u = memref.alloc(%n) : memref<?xf32>
+  %tv = memref.load %t[%i, %i] : memref<?x3xf32>
+  memref.store %tv, %u[%i] : memref<?xf32>
+  %r = memref.load %u[%i] : memref<?xf32>
+  memref.dealloc %w : memref<3x3xf32>
+  memref.dealloc %t : memref<?x3xf32>
+  memref.dealloc %u : memref<?xf32>
+  return %r : f32
+}

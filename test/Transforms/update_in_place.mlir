@@ -69,3 +69,27 @@ func.func @fused_update(%p: tensor<4xf32>, %m: tensor<4xf32>, %g: tensor<4xf32>)
   } -> (tensor<4xf32>, tensor<4xf32>)
   return %0#1, %0#0 : tensor<4xf32>, tensor<4xf32>
 }
+
+// -----
+
+// Tests that an update reading a size-1 operand broadcast along its loop
+// (`(d0) -> (0)`: a [1] learning-rate-like factor beside the [2] parameter)
+// still writes in place. difftest seeds 51, 54 and 55 failed to compile
+// ("could not be updated in place") before: fusion had pulled such a
+// broadcast read into the parameter's update.
+// CHECK-LABEL: func @broadcast_read
+// CHECK-SAME: %[[P:[^:]*]]: tensor<2xf32> {bufferization.writable = true}
+// CHECK: linalg.generic {{.*}} outs(%[[P]] : tensor<2xf32>)
+func.func @broadcast_read(%p: tensor<2xf32>, %s: tensor<1xf32>)
+    -> (tensor<2xf32> {graph.updates_argument = 0 : i64}) {
+  %empty = tensor.empty() : tensor<2xf32>
+  %0 = linalg.generic {indexing_maps = [affine_map<(d0) -> (d0)>, affine_map<(d0) -> (0)>,
+                                        affine_map<(d0) -> (d0)>],
+                       iterator_types = ["parallel"]}
+      ins(%p, %s : tensor<2xf32>, tensor<1xf32>) outs(%empty : tensor<2xf32>) {
+  ^bb0(%a: f32, %b: f32, %out: f32):
+    %d = arith.subf %a, %b : f32
+    linalg.yield %d : f32
+  } -> tensor<2xf32>
+  return %0 : tensor<2xf32>
+}

@@ -42,6 +42,11 @@ llvm::cl::opt<uint64_t> firstSeed("seed", llvm::cl::desc("The first program's se
 llvm::cl::opt<int> programs("programs", llvm::cl::desc("How many programs"), llvm::cl::init(40));
 llvm::cl::opt<int> opsPerProgram("ops", llvm::cl::desc("Ops per program (about)"),
                                  llvm::cl::init(8));
+llvm::cl::opt<bool> emulateGpu(
+    "emulate-gpu",
+    llvm::cl::desc("Compile the programs as the CUDA target's kernels (one per loop nest, over "
+                   "blocks and threads), emulated on the CPU"),
+    llvm::cl::init(false));
 llvm::cl::opt<bool> verbose("verbose", llvm::cl::desc("Print every program"),
                             llvm::cl::init(false));
 
@@ -218,7 +223,9 @@ void check(const Program &program, const std::string &text, int64_t staticBatch,
   }
   std::unique_ptr<g::JitModule> jit;
   try {
-    jit = g::JitModule::compile(*module);
+    g::JitOptions options;
+    options.emulateGpuKernels = emulateGpu;
+    jit = g::JitModule::compile(*module, options);
   } catch (const std::exception &e) {
     return outcome.fail(std::string("compilation failed: ") + e.what());
   }

@@ -19,6 +19,7 @@
 #include "graphc/Transforms/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/ExecutionEngine/OptUtils.h"
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/Diagnostics.h"
@@ -56,7 +57,7 @@ namespace cl = llvm::cl;
 
 namespace {
 
-enum class Emit { Graph, Linalg, LLVMMLIR, LLVM, Asm, Obj, Header, Lib, Exe, Dot, FusionReport };
+enum class Emit { Graph, Linalg, LLVMMLIR, LLVM, Asm, Obj, Header, Lib, Exe, Dot, FusionReport, Ptx };
 
 cl::OptionCategory category("graphc options");
 
@@ -77,7 +78,8 @@ cl::opt<Emit> emit(
                clEnumValN(Emit::Exe, "exe", "a standalone training executable (with --train)"),
                clEnumValN(Emit::Dot, "dot", "Graphviz DOT of the graph"),
                clEnumValN(Emit::FusionReport, "fusion-report",
-                          "each loop nest after fusion and the graph ops it computes")));
+                          "each loop nest after fusion and the graph ops it computes"),
+               clEnumValN(Emit::Ptx, "ptx", "the CUDA kernels as PTX (with --target=cuda)")));
 cl::opt<std::string> modelName("name", cl::desc("Prefix of the C functions and header "
                                                 "(default: the output or input file's stem)"),
                                cl::init(""), cl::cat(category));
@@ -85,6 +87,10 @@ cl::opt<char> optLevel("O", cl::desc("Optimization level: -O0, -O1, -O2 (default
                        cl::Prefix, cl::init('2'), cl::cat(category));
 cl::opt<std::string> target("target", cl::desc("cpu (default) or cuda"), cl::init("cpu"),
                             cl::cat(category));
+cl::opt<std::string> gpuArch("gpu-arch",
+                             cl::desc("The GPU of --target=cuda: sm_50 .. sm_90a (default sm_90, "
+                                      "which newer GPUs run through the driver's PTX JIT)"),
+                             cl::init("sm_90"), cl::cat(category));
 cl::opt<std::string> cpu("cpu", cl::desc("Target CPU (default: the host's)"), cl::init(""),
                          cl::cat(category));
 cl::opt<std::string> mattr("mattr", cl::desc("Target features, e.g. +avx2,-avx512f "
@@ -433,11 +439,51 @@ bool isTheInput(llvm::StringRef output) {
          !llvm::sys::fs::equivalent(inputFile, output, same) && same;
 }
 
+/// Whether LLVM 19's NVPTX backend knows `arch` (sm_50 .. sm_90, sm_90a).
+bool isKnownGpuArch(llvm::StringRef arch) {
+  unsigned number = 0;
+  if (!arch.consume_front("sm_"))
+    return false;
+  bool accelerated = arch.consume_back("a");
+  if (arch.getAsInteger(10, number))
+    return false;
+  return accelerated ? number == 90 : number >= 50 && number <= 90;
+}
+
+/// The kernels of a program lowered by the CUDA pipeline, as PTX: the
+/// text of each gpu.binary (one per program: graphc-merge-gpu-modules).
+int emitPtx(ModuleOp module, llvm::raw_ostream &os) {
+  int modules = 0;
+  module.walk([&](gpu::BinaryOp binary) {
+    for (Attribute object : binary.getObjects())
+      if (auto ptx = dyn_cast<gpu::ObjectAttr>(object)) {
+        // The serializer ends the text with the NUL that cuModuleLoadData
+        // wants; a .ptx file for ptxas does not have it.
+        os << ptx.getObject().getValue().rtrim('\0');
+        ++modules;
+      }
+  });
+  return modules;
+}
+
 int run() {
-  if (target != "cpu")
-    return fail(target == "cuda" ? "--target=cuda is not available yet (it comes with the CUDA "
-                                   "issue); use --target=cpu"
-                                 : "unknown --target '" + target + "' (cpu or cuda)");
+  if (target != "cpu" && target != "cuda")
+    return fail("unknown --target '" + target + "' (cpu or cuda)");
+  if (target == "cuda") {
+    // So far the CUDA target makes kernels: the runtime that loads and
+    // launches them (and with it obj, lib, header and exe) comes next.
+    if (emit != Emit::Ptx && emit != Emit::Graph && emit != Emit::Linalg &&
+        emit != Emit::FusionReport && emit != Emit::Dot)
+      return fail("--target=cuda makes kernels only so far: --emit=ptx (or graph, linalg, "
+                  "fusion-report, dot); objects, libraries and executables for the GPU are not "
+                  "available yet");
+    if (!isKnownGpuArch(gpuArch))
+      return fail("--gpu-arch '" + gpuArch + "': expected sm_50 .. sm_90 or sm_90a (LLVM 19 "
+                  "generates PTX for no later chip; sm_90 PTX runs on newer GPUs through the "
+                  "driver's JIT)");
+  } else if (emit == Emit::Ptx) {
+    return fail("--emit=ptx needs --target=cuda");
+  }
   if (optLevel < '0' || optLevel > '3')
     return fail("-O takes 0, 1, 2 or 3");
   unsigned level = optLevel - '0';
@@ -533,6 +579,19 @@ int run() {
     if (failed(pm.run(*module)))
       return 1;
     module->print(output.os());
+    return output.commit();
+  }
+  case Emit::Ptx: {
+    PassManager pm(context.get());
+    (void)applyPassManagerCLOptions(pm);
+    graphc::CudaPipelineOptions cuda;
+    cuda.gpuArch = gpuArch.getValue();
+    cuda.optLevel = level;
+    graphc::buildCudaPipeline(pm, cuda);
+    if (failed(pm.run(*module)))
+      return 1;
+    if (emitPtx(*module, output.os()) == 0)
+      return fail("'" + inputFile + "' has no loop to run on the GPU: no kernels to emit");
     return output.commit();
   }
   case Emit::FusionReport: {

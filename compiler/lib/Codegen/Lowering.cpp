@@ -148,7 +148,7 @@ static llvm::StringMap<FunctionSignature> graphSignatures(ModuleOp module) {
 }
 
 void lowerToLLVMDialect(ModuleOp module, unsigned optLevel,
-                        llvm::StringMap<FunctionSignature> *signatures) {
+                        llvm::StringMap<FunctionSignature> *signatures, bool emulateGpuKernels) {
   DiagnosticCollector diagnostics(module.getContext());
   llvm::StringMap<FunctionSignature> expected = graphSignatures(module);
   // The registered pipeline (graphc-opt --graphc-cpu-pipeline), and MLIR's
@@ -158,6 +158,7 @@ void lowerToLLVMDialect(ModuleOp module, unsigned optLevel,
   (void)applyPassManagerCLOptions(pm);
   CpuPipelineOptions cpu;
   cpu.optLevel = optLevel;
+  cpu.emulateGpuKernels = emulateGpuKernels;
   buildCpuPipeline(pm, cpu);
   if (failed(pm.run(module)))
     throw CompileError("lowering to LLVM failed:\n" + diagnostics.text());

@@ -54,7 +54,7 @@ std::unique_ptr<JitModule> JitModule::compile(ModuleOp source, const JitOptions 
   std::unique_ptr<JitModule> jit(new JitModule());
 
   OwningOpRef<ModuleOp> module(cast<ModuleOp>(source->clone()));
-  lowerToLLVMDialect(*module, options.optLevel, &jit->signatures_);
+  lowerToLLVMDialect(*module, options.optLevel, &jit->signatures_, options.emulateGpuKernels);
   if (const char *dump = std::getenv("GRAPHC_DUMP_LLVM_DIALECT")) {
     // A debugging aid: the module exactly as the JIT translates it.
     std::error_code ec;

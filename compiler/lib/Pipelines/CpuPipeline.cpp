@@ -120,6 +120,16 @@ void graphc::buildTensorCodegenPipeline(OpPassManager &pm) {
 }
 
 void graphc::buildLinalgToLLVMPipeline(OpPassManager &pm, const CpuPipelineOptions &options) {
+  if (options.emulateGpuKernels) {
+    // The loops as the CUDA target makes them, run on the CPU: fusion as
+    // there (no CPU tiling), the C interface and arena as here.
+    buildFusionPipeline(pm);
+    buildBufferizationPipeline(pm);
+    buildGpuLaunchPipeline(pm, CudaPipelineOptions().blockSize);
+    pm.addNestedPass<func::FuncOp>(createEmulateGpuLaunches());
+    buildMemRefToLLVMPipeline(pm, options);
+    return;
+  }
   buildTensorCodegenPipeline(pm);
   buildBufferizationPipeline(pm);
   buildMemRefToLLVMPipeline(pm, options);

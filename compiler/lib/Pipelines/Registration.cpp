@@ -13,6 +13,10 @@
 #include "mlir/Dialect/ControlFlow/IR/ControlFlow.h"
 #include "mlir/Dialect/Func/Extensions/InlinerExtension.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Conversion/SCFToGPU/SCFToGPUPass.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/GPU/Transforms/Passes.h"
+#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Linalg/Transforms/BufferizableOpInterfaceImpl.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
@@ -28,7 +32,10 @@
 #include "mlir/Dialect/Vector/Transforms/BufferizableOpInterfaceImpl.h"
 #include "mlir/Dialect/Vector/Transforms/SubsetOpInterfaceImpl.h"
 #include "mlir/Pass/PassRegistry.h"
+#include "mlir/Target/LLVM/NVVM/Target.h"
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/GPU/GPUToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/NVVM/NVVMToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/OpenMP/OpenMPToLLVMIRTranslation.h"
 #include "mlir/Dialect/OpenMP/OpenMPDialect.h"
@@ -41,7 +48,13 @@ void graphc::registerAllDialects(DialectRegistry &registry) {
                   bufferization::BufferizationDialect, cf::ControlFlowDialect,
                   func::FuncDialect, linalg::LinalgDialect, LLVM::LLVMDialect,
                   math::MathDialect, memref::MemRefDialect, omp::OpenMPDialect, scf::SCFDialect,
-                  tensor::TensorDialect, vector::VectorDialect>();
+                  tensor::TensorDialect, vector::VectorDialect, gpu::GPUDialect,
+                  NVVM::NVVMDialect>();
+  // The CUDA target: #nvvm.target serializes a gpu.module to PTX, which
+  // translates it to LLVM IR first.
+  NVVM::registerNVVMTargetInterfaceExternalModels(registry);
+  registerGPUDialectTranslation(registry);
+  registerNVVMDialectTranslation(registry);
   // Tiling linalg ops (scf::tileUsingSCF), hoisting loop-invariant subsets
   // (slices, transfers) and bufferizing vector transfers on tensors.
   linalg::registerTilingInterfaceExternalModels(registry);
@@ -72,6 +85,11 @@ void graphc::registerAllPasses() {
   registerGraphcTransformsPasses();
   registerCanonicalizerPass();
   registerCSEPass();
+  // The upstream steps of the CUDA pipeline, so that graphc-opt can run it
+  // step by step (and lit tests can check one step's output).
+  registerPass([] { return createParallelLoopToGpuPass(); });
+  registerPass([] { return createGpuKernelOutliningPass(); });
+  registerPass([] { return createGpuLauchSinkIndexComputationsPass(); });
   PassPipelineRegistration<>("graphc-graph-to-linalg",
                              "graph dialect to linalg on tensors",
                              [](OpPassManager &pm) { buildGraphToLinalgPipeline(pm); });
@@ -94,4 +112,15 @@ void graphc::registerAllPasses() {
   PassPipelineRegistration<CpuPipelineOptions>(
       "graphc-cpu-pipeline", "graph dialect to the LLVM dialect for the host CPU",
       [](OpPassManager &pm, const CpuPipelineOptions &options) { buildCpuPipeline(pm, options); });
+  PassPipelineRegistration<CudaPipelineOptions>(
+      "graphc-cuda-pipeline",
+      "graph dialect to CUDA kernels (PTX) and the host functions that launch them",
+      [](OpPassManager &pm, const CudaPipelineOptions &options) {
+        buildCudaPipeline(pm, options);
+      });
+  PassPipelineRegistration<CudaPipelineOptions>(
+      "graphc-gpu-mapping", "memref linalg to one outlined GPU kernel per loop nest",
+      [](OpPassManager &pm, const CudaPipelineOptions &options) {
+        buildGpuMappingPipeline(pm, options);
+      });
 }

@@ -48,7 +48,9 @@ bool writeAll(int fd, llvm::StringRef bytes) {
     ::dup2(devNull, STDERR_FILENO);
   struct rlimit noCore = {0, 0};
   ::setrlimit(RLIMIT_CORE, &noCore);
-  for (int signal : {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGTRAP})
+  // SIGALRM too: a handler inherited from the parent (libFuzzer's, for its
+  // own timeouts) would keep a hung child alive, and the parent waiting.
+  for (int signal : {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGTRAP, SIGALRM})
     ::signal(signal, SIG_DFL);
   ::alarm(60);
   std::string reply;

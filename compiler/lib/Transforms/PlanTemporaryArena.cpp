@@ -194,6 +194,34 @@ struct PlanTemporaryArenaPass : graphc::impl::PlanTemporaryArenaBase<PlanTempora
       return;
     Block &entry = func.getBody().front();
 
+    // The batch is usually the dim of an argument, which bufferization puts
+    // where it is first used, after temporaries that do not need it (a
+    // transposed weight). Reading it first lets those be planned too.
+    if (Value batch = sharedBatchSize(entry))
+      if (auto dim = batch.getDefiningOp<memref::DimOp>())
+        if (dim->getBlock() == &entry && isa<BlockArgument>(dim.getSource())) {
+          Operation *index = dim.getIndex().getDefiningOp();
+          if (index && index->getBlock() == &entry && isa<arith::ConstantOp>(index)) {
+            index->moveBefore(&entry, entry.begin());
+            dim->moveAfter(index);
+          }
+          // Another argument's dynamic dimension of the same batch multiple
+          // (the labels' B beside the images' B) is the same size: every
+          // caller passes k*B for each (docs/dialect.md#dynamic-sizes, checked
+          // by the program object and the C interface), so its buffers join
+          // the plan instead of each keeping an allocation.
+          std::optional<int64_t> multiple = batchMultipleForCaller(func, batch);
+          SmallVector<memref::DimOp> sameSize;
+          for (auto other : entry.getOps<memref::DimOp>())
+            if (other != dim && multiple &&
+                batchMultipleForCaller(func, other.getResult()) == multiple)
+              sameSize.push_back(other);
+          for (memref::DimOp other : sameSize) {
+            other.getResult().replaceAllUsesWith(batch);
+            other.erase();
+          }
+        }
+
     DenseMap<Operation *, int64_t> position;
     int64_t index = 0;
     for (Operation &op : entry)

@@ -21,9 +21,11 @@ bool isContiguous(Value v) {
 }
 
 struct StridedCopyToLinalgCopy : OpRewritePattern<memref::CopyOp> {
-  using OpRewritePattern::OpRewritePattern;
+  StridedCopyToLinalgCopy(MLIRContext *context, bool allCopies)
+      : OpRewritePattern(context), allCopies(allCopies) {}
+  bool allCopies;
   LogicalResult matchAndRewrite(memref::CopyOp op, PatternRewriter &rewriter) const override {
-    if (isContiguous(op.getSource()) && isContiguous(op.getTarget()))
+    if (!allCopies && isContiguous(op.getSource()) && isContiguous(op.getTarget()))
       return rewriter.notifyMatchFailure(op, "contiguous copies lower to llvm.memcpy");
     rewriter.replaceOpWithNewOp<linalg::CopyOp>(op, op.getSource(), op.getTarget());
     return success();
@@ -32,9 +34,10 @@ struct StridedCopyToLinalgCopy : OpRewritePattern<memref::CopyOp> {
 
 struct StridedCopyToLinalgPass
     : graphc::impl::StridedCopyToLinalgBase<StridedCopyToLinalgPass> {
+  using StridedCopyToLinalgBase::StridedCopyToLinalgBase;
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
-    patterns.add<StridedCopyToLinalgCopy>(&getContext());
+    patterns.add<StridedCopyToLinalgCopy>(&getContext(), allCopies);
     if (failed(applyPatternsAndFoldGreedily(getOperation(), std::move(patterns))))
       return signalPassFailure();
   }

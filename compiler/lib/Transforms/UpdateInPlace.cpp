@@ -26,8 +26,12 @@ OpOperand *freshElementwiseOutput(OpResult result) {
   OpOperand *output = generic.getDpsInitOperand(result.getResultNumber());
   if (!output->get().getDefiningOp<tensor::EmptyOp>())
     return nullptr;
+  // A size-1 operand broadcast along a loop reads index 0 of it
+  // (`(d0) -> (0)`, from a [1] tensor beside a [2] one): still one element
+  // per iteration.
   bool permutations = llvm::all_of(generic.getIndexingMapsArray(), [](AffineMap m) {
-    return m.isIdentity() || m.getNumResults() == 0 || m.isProjectedPermutation();
+    return m.isIdentity() || m.getNumResults() == 0 ||
+           m.isProjectedPermutation(/*allowZeroInResults=*/true);
   });
   return permutations ? output : nullptr;
 }

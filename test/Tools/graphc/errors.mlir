@@ -1,5 +1,8 @@
 // RUN: not graphc %s --emit=graph 2>&1 | FileCheck %s
 // RUN: not graphc %s --target=cuda 2>&1 | FileCheck %s --check-prefix=CUDA
+// RUN: not graphc %s --target=cuda --emit=ptx --gpu-arch=sm_100 2>&1 | FileCheck %s --check-prefix=GPUARCH
+// RUN: not graphc %s --emit=ptx 2>&1 | FileCheck %s --check-prefix=PTXCPU
+// RUN: not graphc %s --target=tpu 2>&1 | FileCheck %s --check-prefix=TARGET
 // RUN: not graphc %S/does-not-exist.mlir 2>&1 | FileCheck %s --check-prefix=MISSING
 // RUN: not graphc %s --emit=exe 2>&1 | FileCheck %s --check-prefix=EXE
 // RUN: not graphc %s --train --loss=hinge 2>&1 | FileCheck %s --check-prefix=LOSS
@@ -18,8 +21,11 @@
 // RUN: not graphc %S/Inputs/trainable.mlir --train --loss=mse --weight-decay=-2 2>&1 | FileCheck %s --check-prefix=DECAY
 
 // Malformed input reports file:line:col and exits non-zero.
+// GPUARCH: error: --gpu-arch 'sm_100': expected sm_50 .. sm_90 or sm_90a
+// PTXCPU: error: --emit=ptx needs --target=cuda
+// TARGET: error: unknown --target 'tpu' (cpu or cuda)
 // CHECK: errors.mlir:[[@LINE+3]]:{{[0-9]+}}: error: {{.*}}cannot be broadcast together
-// CUDA: --target=cuda is not available yet
+// CUDA: error: --target=cuda makes kernels only so far: --emit=ptx (or graph, linalg, fusion-report, dot); objects, libraries and executables for the GPU are not available yet
 func.func @forward(%a: tensor<4x3xf32>, %b: tensor<5xf32>) -> tensor<4x3xf32> {
   %0 = graph.add %a, %b : tensor<4x3xf32>, tensor<5xf32> -> tensor<4x3xf32>
   return %0 : tensor<4x3xf32>

@@ -86,8 +86,11 @@ graphc_dtype_t dtypeOf(mlir::Type elementType);
 /// `module` in place (graph dialect -> LLVM dialect),
 /// throwing CompileError with the collected diagnostics if it fails. Fills
 /// `signatures` (when given) with each public function's calling signature.
+/// With `emulateGpuKernels`, the loops are the CUDA target's kernels run on
+/// the CPU (CpuPipelineOptions::emulateGpuKernels): a test of the GPU path.
 void lowerToLLVMDialect(mlir::ModuleOp module, unsigned optLevel,
-                        llvm::StringMap<FunctionSignature> *signatures = nullptr);
+                        llvm::StringMap<FunctionSignature> *signatures = nullptr,
+                        bool emulateGpuKernels = false);
 
 } // namespace graphc
 

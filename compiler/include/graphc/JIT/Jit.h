@@ -45,6 +45,10 @@ struct JitOptions {
   std::string name = "model";
   /// The function whose parameters graph.init_bound describes (--function).
   std::string modelFunction = "forward";
+  /// Run the loops as the CUDA target's kernels (one per loop nest, over
+  /// blocks and threads), emulated on the CPU: how the GPU path's mapping
+  /// and kernel bodies are tested on machines without a GPU.
+  bool emulateGpuKernels = false;
 };
 
 class JitModule {

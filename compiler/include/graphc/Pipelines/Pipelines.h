@@ -28,6 +28,14 @@ struct CpuPipelineOptions : mlir::PassPipelineOptions<CpuPipelineOptions> {
   Option<unsigned> optLevel{*this, "opt-level",
                             llvm::cl::desc("0..3, as -O0..-O3 in the driver"),
                             llvm::cl::init(2)};
+  /// A test of the CUDA target without a GPU: the loop nests are mapped
+  /// to kernels as the CUDA pipeline maps them (buildGpuLaunchPipeline) and
+  /// each launch runs on the CPU (graphc-emulate-gpu-launches), instead of
+  /// the CPU's tiled and vectorized loops.
+  Option<bool> emulateGpuKernels{
+      *this, "emulate-gpu-kernels",
+      llvm::cl::desc("Run the loops as the CUDA target maps them, emulated on the CPU"),
+      llvm::cl::init(false)};
 };
 
 /// Training settings: the one form every layer maps to. The DSL's
@@ -103,6 +111,44 @@ void buildLinalgToLLVMPipeline(mlir::OpPassManager &pm, const CpuPipelineOptions
 
 /// Both of the above: graph dialect -> LLVM dialect for the host CPU.
 void buildCpuPipeline(mlir::OpPassManager &pm, const CpuPipelineOptions &options);
+
+struct CudaPipelineOptions : mlir::PassPipelineOptions<CudaPipelineOptions> {
+  Option<std::string> gpuArch{*this, "gpu-arch",
+                              llvm::cl::desc("The GPU the PTX is for (driver --gpu-arch)"),
+                              llvm::cl::init("sm_90")};
+  Option<unsigned> optLevel{*this, "opt-level", llvm::cl::desc("0..3, for the kernels"),
+                            llvm::cl::init(2)};
+  Option<std::string> libdevice{
+      *this, "libdevice",
+      llvm::cl::desc("CUDA's libdevice bitcode, linked into the kernels (default: the "
+                     "toolkit's found when graphc was configured, cudaLibdevicePath())"),
+      llvm::cl::init("")};
+  Option<int64_t> blockSize{*this, "block-size", llvm::cl::desc("Threads per block"),
+                            llvm::cl::init(256)};
+};
+
+/// libdevice.10.bc of the CUDA toolkit found when graphc was configured
+/// (CUDAToolkit_ROOT, /usr/local/cuda by default); empty if there was none.
+std::string cudaLibdevicePath();
+
+/// linalg on tensors -> memrefs for the GPU: in-place updates, one-shot
+/// bufferization, results written into the caller's buffers
+/// (buffer-results-to-out-params), every copy a linalg.copy and every
+/// temporary in the caller's arena (graphc-plan-temporary-arena).
+void buildCudaBufferizationPipeline(mlir::OpPassManager &pm);
+/// memref linalg -> one gpu.launch per loop nest: named ops generalized,
+/// parallel dimensions first (graphc-parallel-dims-first), parallel loops,
+/// blocks and threads (graphc-map-loops-to-gpu), gpu.launch.
+void buildGpuLaunchPipeline(mlir::OpPassManager &pm, int64_t blockSize);
+/// buildGpuLaunchPipeline, then the kernels outlined into one gpu.module
+/// (gpu-kernel-outlining, graphc-merge-gpu-modules).
+void buildGpuMappingPipeline(mlir::OpPassManager &pm, const CudaPipelineOptions &options);
+/// gpu.module -> NVVM -> PTX (a gpu.binary holding the PTX text), libdevice linked.
+void buildGpuKernelLoweringPipeline(mlir::OpPassManager &pm, const CudaPipelineOptions &options);
+/// All of the above: graph dialect -> CUDA kernels (PTX) and the host
+/// functions that launch them (gpu.launch_func). Registered as
+/// --graphc-cuda-pipeline; what `graphc --target=cuda --emit=ptx` runs.
+void buildCudaPipeline(mlir::OpPassManager &pm, const CudaPipelineOptions &options);
 
 } // namespace graphc
 

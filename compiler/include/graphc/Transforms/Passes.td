@@ -12,8 +12,14 @@ def StridedCopyToLinalg : Pass<"graphc-strided-copy-to-linalg", "mlir::func::Fun
     (identity-layout) buffers calls `memrefCopy` from MLIR's C runner
     utilities, a library graphc's JIT and standalone executables do not
     carry. As a linalg.copy the copy becomes plain loops instead. Contiguous
-    copies are left alone: they lower to llvm.memcpy.
+    copies are left alone: they lower to llvm.memcpy, unless `all-copies` is
+    set (the CUDA pipeline: a copy between device buffers is a kernel like
+    any other loop nest).
   }];
+  let options = [
+    Option<"allCopies", "all-copies", "bool", /*default=*/"false",
+           "Rewrite contiguous copies too">,
+  ];
   let dependentDialects = ["mlir::linalg::LinalgDialect"];
 }
 
@@ -395,6 +401,80 @@ def ParallelizeIndependentLoops : Pass<"graphc-parallelize-independent-loops", "
     marker is removed either way.
   }];
   let dependentDialects = ["mlir::scf::SCFDialect"];
+}
+
+def ParallelDimsFirst : Pass<"graphc-parallel-dims-first", "mlir::func::FuncOp"> {
+  let summary = "Interchanges each linalg.generic's loops so its parallel dimensions come first";
+  let description = [{
+    For the GPU, every loop nest becomes one kernel over its parallel
+    dimensions, each thread running the reduction dimensions as a loop of its
+    own. --convert-linalg-to-parallel-loops keeps a generic's loop order, so a
+    matmul written [parallel, reduction, parallel] would become a host loop
+    over k around a kernel per iteration. The interchange puts every parallel
+    dimension first (in their order) and the reductions after them (in
+    theirs); the indexing maps change with it, the computation does not.
+  }];
+  let dependentDialects = ["mlir::linalg::LinalgDialect"];
+}
+
+def MapLoopsToGpu : Pass<"graphc-map-loops-to-gpu", "mlir::func::FuncOp"> {
+  let summary = "Maps each outermost loop nest to GPU blocks and threads, one kernel per nest";
+  let description = [{
+    Runs on the loops --convert-linalg-to-parallel-loops made from the
+    parallel-first generics (--graphc-parallel-dims-first): each outermost
+    scf.parallel has the nest's parallel dimensions, with any reduction
+    loops inside. Its dimensions are collapsed into one, row-major, so that
+    the innermost (memory-contiguous) dimension varies fastest across the
+    threads of a block and every dimension is mapped whatever the rank; the
+    collapsed loop is tiled by `block-size` into blocks (gpu block x) and
+    threads (gpu thread x, guarded at the end). A parallel loop nested
+    inside runs sequentially in its thread. An outermost scf.for (a nest
+    with reduction dimensions only, like a loss) runs as a kernel of one
+    thread, so no host loop ever reads device memory; so do the loads and
+    stores a nest of no loops leaves at the top level (a 0-D fill or copy),
+    each run of them with the arithmetic between. The mapped loops are what
+    --convert-parallel-loops-to-gpu turns into gpu.launch.
+  }];
+  let options = [
+    Option<"blockSize", "block-size", "int64_t", /*default=*/"256",
+           "Threads per block">,
+  ];
+  let dependentDialects = ["mlir::arith::ArithDialect", "mlir::gpu::GPUDialect",
+                           "mlir::scf::SCFDialect"];
+}
+
+def MergeGpuModules : Pass<"graphc-merge-gpu-modules", "mlir::ModuleOp"> {
+  let summary = "Moves every outlined kernel into one gpu.module";
+  let description = [{
+    --gpu-kernel-outlining gives each kernel a gpu.module of its own, which
+    would make one PTX module (one cuModuleLoad, one .version header) per
+    kernel. A program's kernels go into one gpu.module instead, each named
+    after the module it came from (`forward_kernel_3`, unique in the
+    program), and every gpu.launch_func is pointed at its new place: one PTX
+    module per program, loaded once.
+  }];
+  let options = [
+    Option<"moduleName", "module-name", "std::string", /*default=*/"\"graphc_kernels\"",
+           "The gpu.module that holds the kernels">,
+  ];
+  let dependentDialects = ["mlir::gpu::GPUDialect"];
+}
+
+def EmulateGpuLaunches : Pass<"graphc-emulate-gpu-launches", "mlir::func::FuncOp"> {
+  let summary = "Runs each gpu.launch on the CPU: loops over its blocks and threads";
+  let description = [{
+    A test lowering for machines without a GPU (this one and CI): each
+    gpu.launch (before outlining) becomes an scf.parallel over its blocks
+    around scf.for loops over its threads (z, y, x; x innermost), with the
+    body inlined and the block and thread ids and the grid and block sizes
+    replaced by the loops' values. The CPU pipeline then compiles it, so the
+    kernels as mapped to blocks and threads run and can be compared with the
+    CPU target (CpuPipelineOptions::emulateGpuKernels, the JIT's
+    JitOptions::emulateGpuKernels). Kernels whose threads wait for each other
+    (gpu.barrier) or share memory are refused: their threads cannot run one
+    after another.
+  }];
+  let dependentDialects = ["mlir::arith::ArithDialect", "mlir::scf::SCFDialect"];
 }
 
 #endif // GRAPHC_TRANSFORMS_PASSES_TD
