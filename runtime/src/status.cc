@@ -105,6 +105,8 @@ const char* graphc_status_code_name(graphc_status_code_t code) {
       return "UNIMPLEMENTED";
     case GRAPHC_RESOURCE_EXHAUSTED:
       return "RESOURCE_EXHAUSTED";
+    case GRAPHC_UNAVAILABLE:
+      return "UNAVAILABLE";
   }
   return "UNKNOWN";
 }

@@ -41,8 +41,7 @@ void graphc::buildGraphToLinalgPipeline(OpPassManager &pm) {
   pm.addPass(createCSEPass());
 }
 
-void graphc::buildBufferizationPipeline(OpPassManager &pm) {
-  pm.addPass(createMarkCInterface());
+void graphc::addOneShotBufferization(OpPassManager &pm) {
   pm.addNestedPass<func::FuncOp>(createUpdateInPlace());
   bufferization::OneShotBufferizationOptions bufferization;
   bufferization.bufferizeFunctionBoundaries = true;
@@ -54,6 +53,11 @@ void graphc::buildBufferizationPipeline(OpPassManager &pm) {
   pm.addPass(createNumberConstantGlobals());
   // An updated parameter written into its argument's buffer is not returned.
   pm.addPass(bufferization::createDropEquivalentBufferResultsPass());
+}
+
+void graphc::buildBufferizationPipeline(OpPassManager &pm) {
+  pm.addPass(createMarkCInterface());
+  addOneShotBufferization(pm);
   // Results the caller owns: each returned buffer is freshly allocated (a
   // view of an argument is cloned), and every temporary is freed.
   bufferization::BufferDeallocationPipelineOptions deallocation;

@@ -19,7 +19,6 @@
 #include "mlir/Conversion/SCFToControlFlow/SCFToControlFlow.h"
 #include "mlir/Conversion/SCFToGPU/SCFToGPUPass.h"
 #include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
-#include "mlir/Dialect/Bufferization/Transforms/OneShotAnalysis.h"
 #include "mlir/Dialect/Bufferization/Transforms/Passes.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/GPU/Transforms/Passes.h"
@@ -32,16 +31,7 @@ using namespace mlir;
 std::string graphc::cudaLibdevicePath() { return GRAPHC_CUDA_LIBDEVICE; }
 
 void graphc::buildCudaBufferizationPipeline(OpPassManager &pm) {
-  pm.addNestedPass<func::FuncOp>(createUpdateInPlace());
-  bufferization::OneShotBufferizationOptions bufferization;
-  bufferization.bufferizeFunctionBoundaries = true;
-  bufferization.setFunctionBoundaryTypeConversion(
-      bufferization::LayoutMapOption::IdentityLayoutMap);
-  pm.addPass(bufferization::createEmptyTensorToAllocTensorPass());
-  pm.addPass(bufferization::createOneShotBufferizePass(bufferization));
-  pm.addNestedPass<func::FuncOp>(createVerifyUpdatesInPlace());
-  pm.addPass(createNumberConstantGlobals());
-  pm.addPass(bufferization::createDropEquivalentBufferResultsPass());
+  addOneShotBufferization(pm);
   // Results go into buffers the caller passes (device memory): nothing a
   // kernel writes is allocated on the host.
   pm.addPass(bufferization::createBufferResultsToOutParamsPass());

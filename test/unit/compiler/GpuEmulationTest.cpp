@@ -14,15 +14,6 @@ namespace g = graphc;
 
 namespace {
 
-Tensor rowsOf(const Tensor &t, int64_t index) {
-  std::vector<int64_t> shape = t.shape();
-  shape.erase(shape.begin());
-  Tensor out = Tensor::zeros(shape, t.dtype());
-  const char *from = static_cast<const char *>(t.rawData()) + index * out.nbytes();
-  std::copy(from, from + out.nbytes(), static_cast<char *>(out.rawData()));
-  return out;
-}
-
 g::JitOptions emulated() {
   g::JitOptions options;
   options.emulateGpuKernels = true;

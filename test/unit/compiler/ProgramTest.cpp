@@ -36,15 +36,6 @@ struct CompiledMLP {
   }
 };
 
-Tensor rowsOf(const Tensor &t, int64_t index) {
-  std::vector<int64_t> shape = t.shape();
-  shape.erase(shape.begin());
-  Tensor out = Tensor::zeros(shape, t.dtype());
-  const char *from = static_cast<const char *>(t.rawData()) + index * out.nbytes();
-  std::copy(from, from + out.nbytes(), static_cast<char *>(out.rawData()));
-  return out;
-}
-
 const graphc_model_entry_t *entry(const graphc_model_t *model, const std::string &name) {
   for (int32_t e = 0; e < model->num_entries; ++e)
     if (model->entries[e].name == name)

@@ -9,6 +9,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <string>
 #include <vector>
@@ -89,6 +90,17 @@ inline void expectClose(const Tensor &got, const ref::Array &want, double rtol =
     if (!ok && reported++ < 5)
       ADD_FAILURE() << what << " element " << i << ": got " << a << ", want " << b;
   }
+}
+
+/// Sample `index` of a batch-first tensor ([N, ...] -> [...]), as a new
+/// tensor: one batch of a stack of batches, t[index] in PyTorch.
+inline Tensor rowsOf(const Tensor &t, int64_t index) {
+  std::vector<int64_t> shape = t.shape();
+  shape.erase(shape.begin());
+  Tensor out = Tensor::zeros(shape, t.dtype());
+  const char *from = static_cast<const char *>(t.rawData()) + index * out.nbytes();
+  std::copy(from, from + out.nbytes(), static_cast<char *>(out.rawData()));
+  return out;
 }
 
 } // namespace testutil

@@ -14,17 +14,6 @@ std::map<std::string, Tensor> trainGolden() {
   return g::rt::loadSafetensors(std::string(GRAPHC_GOLDEN_DIR) + "/mlp_train.safetensors");
 }
 
-/// Rows [begin, begin + count) of a tensor, as a new tensor.
-Tensor rows(const Tensor &t, int64_t index) {
-  std::vector<int64_t> shape = t.shape();
-  shape.erase(shape.begin());
-  Tensor out = Tensor::zeros(shape, t.dtype());
-  size_t bytes = out.nbytes();
-  const char *from = static_cast<const char *>(t.rawData()) + index * bytes;
-  std::copy(from, from + bytes, static_cast<char *>(out.rawData()));
-  return out;
-}
-
 void trainAndCompare(const std::string &name, const g::OptimizerConfig &optimizer, double lr) {
   auto golden = trainGolden();
   g::manualSeed(0);
@@ -43,7 +32,7 @@ void trainAndCompare(const std::string &name, const g::OptimizerConfig &optimize
   const void *weightBuffer = model->stateDict().at("0.weight").rawData();
   const double *expectedLosses = golden.at(name + ".losses").data<double>();
   for (int step = 0; step < 100; ++step) {
-    double loss = program.step({rows(images, step % 2), rows(labels, step % 2)}, lr);
+    double loss = program.step({rowsOf(images, step % 2), rowsOf(labels, step % 2)}, lr);
     EXPECT_NEAR(loss, expectedLosses[step], 1e-4 * std::abs(expectedLosses[step]))
         << name << " step " << step;
   }

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "graphc/runtime/cuda.h"
 #include "graphc/runtime/data.h"
 #include "graphc/runtime/program.h"
 #include "graphc/runtime/safetensors.h"

@@ -96,6 +96,12 @@ void buildFusionPipeline(mlir::OpPassManager &pm);
 /// graphc-tile-convolutions).
 void buildTensorCodegenPipeline(mlir::OpPassManager &pm);
 
+/// The bufferization both targets share: in-place updates
+/// (graphc-update-in-place), empty tensors to allocations, one-shot
+/// bufferization across function boundaries (identity layouts),
+/// graphc-verify-updates-in-place, graphc-number-constant-globals and
+/// drop-equivalent-buffer-results.
+void addOneShotBufferization(mlir::OpPassManager &pm);
 /// linalg on tensors -> memrefs: C-interface and read-only marks
 /// (graphc-mark-c-interface), in-place updates (graphc-update-in-place),
 /// one-shot bufferization across function boundaries (identity layouts,

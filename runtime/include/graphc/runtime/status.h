@@ -29,7 +29,8 @@ typedef enum graphc_status_code_e {
   GRAPHC_DATA_LOSS = 5,         /* a file is corrupt or malformed */
   GRAPHC_INTERNAL = 6,          /* a bug in graphc */
   GRAPHC_UNIMPLEMENTED = 7,     /* valid input that graphc does not support */
-  GRAPHC_RESOURCE_EXHAUSTED = 8 /* out of memory */
+  GRAPHC_RESOURCE_EXHAUSTED = 8, /* out of memory */
+  GRAPHC_UNAVAILABLE = 9         /* a driver or device the call needs is not there (CUDA) */
 } graphc_status_code_t;
 
 /* GRAPHC_OK for NULL. */
