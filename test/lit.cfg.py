@@ -15,7 +15,11 @@ config.test_exec_root = os.path.join(config.graphc_obj_root, "test")
 config.excludes = ["CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py", "unit", "e2e", "difftest", "Inputs", "goldens", "fuzz", "package"]
 
 config.substitutions.append(("%PATH%", config.environment["PATH"]))
-llvm_config.with_system_environment(["HOME", "INCLUDE", "LIB", "TMP", "TEMP"])
+# CXX and LDFLAGS: how `graphc --emit=exe` links (make test-sanitize hands it
+# a compiler that links the sanitizers' runtime); ASAN_OPTIONS for the
+# instrumented tools there.
+llvm_config.with_system_environment(
+    ["HOME", "INCLUDE", "LIB", "TMP", "TEMP", "CXX", "LDFLAGS", "ASAN_OPTIONS", "UBSAN_OPTIONS"])
 llvm_config.use_default_substitutions()
 
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)

@@ -557,8 +557,12 @@ int run() {
           standaloneClasses = prediction.getDimSize(1);
     PassManager pm(context.get());
     (void)applyPassManagerCLOptions(pm);
+    // The options hold an ArrayRef: the names must outlive the pass's
+    // creation (a braced list would die with the statement; ASan's
+    // stack-use-after-scope in make test-sanitize).
+    std::vector<std::string> entryPoints = {"train_step", "eval"};
     graphc::KeepEntryPointsOptions keep;
-    keep.functions = {"train_step", "eval"};
+    keep.functions = entryPoints;
     pm.addPass(graphc::createKeepEntryPoints(keep));
     if (failed(pm.run(*module)))
       return 1;
