@@ -61,9 +61,10 @@ std::string describe(const graphc_model_tensor_t& t) {
          graphc::rt::batchShapeText(t.shape, t.rank);
 }
 
+// A caller's tensor has sizes, not multiples of the batch.
 std::string describe(const graphc_tensor_t* t) {
   return std::string(graphc_dtype_name(graphc_tensor_dtype(t))) + " " +
-         graphc::rt::batchShapeText(graphc_tensor_shape(t), graphc_tensor_rank(t));
+         graphc::rt::shapeText(graphc_tensor_shape(t), graphc_tensor_rank(t));
 }
 
 bool sameLayout(const graphc_model_tensor_t& expected, const graphc_tensor_t* t) {

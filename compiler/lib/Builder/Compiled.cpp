@@ -13,6 +13,19 @@
 namespace graphc {
 namespace detail {
 
+/// How many of the entry point's arguments a caller passes: its inputs and
+/// targets, and with `withParameters` its parameters too (a loaded graph's
+/// caller passes them).
+size_t passedArguments(const graphc_model_entry_t &entry, bool withParameters) {
+  size_t count = 0;
+  for (int32_t i = 0; i < entry.num_arguments; ++i) {
+    int32_t role = entry.arguments[i].role;
+    count += role == GRAPHC_ROLE_INPUT || role == GRAPHC_ROLE_TARGET ||
+             (withParameters && role == GRAPHC_ROLE_PARAMETER);
+  }
+  return count;
+}
+
 class BoundProgram {
 public:
   BoundProgram(std::shared_ptr<JitModule> jit,
@@ -42,7 +55,7 @@ public:
     const graphc_model_entry_t &e = entry(entryName);
     std::vector<rt::Tensor> data;
     try {
-      if (parameters_.empty() && given.size() == passedArguments(e)) {
+      if (parameters_.empty() && given.size() == passedArguments(e, /*withParameters=*/true)) {
         size_t next = 0;
         for (int32_t i = 0; i < e.num_arguments; ++i) {
           int32_t role = e.arguments[i].role;
@@ -64,17 +77,6 @@ public:
   }
 
 private:
-  /// How many tensors a caller passes when it passes the parameters too.
-  static size_t passedArguments(const graphc_model_entry_t &e) {
-    size_t count = 0;
-    for (int32_t i = 0; i < e.num_arguments; ++i) {
-      int32_t role = e.arguments[i].role;
-      count += role == GRAPHC_ROLE_PARAMETER || role == GRAPHC_ROLE_INPUT ||
-               role == GRAPHC_ROLE_TARGET;
-    }
-    return count;
-  }
-
   /// Binds every parameter whose tensor the module replaced since the last
   /// call (loadStateDict, assignment), so that the program reads the
   /// module's current values, as a call with them would.
@@ -134,15 +136,6 @@ void accumulateGrad(Parameter &p, const rt::Tensor &update) {
   }
 }
 
-/// The entry point's input and target arguments.
-int32_t dataArguments(const graphc_model_entry_t &entry) {
-  int32_t count = 0;
-  for (int32_t i = 0; i < entry.num_arguments; ++i)
-    count += entry.arguments[i].role == GRAPHC_ROLE_INPUT ||
-             entry.arguments[i].role == GRAPHC_ROLE_TARGET;
-  return count;
-}
-
 } // namespace
 
 BackwardResult CompiledModule::backward(const std::vector<rt::Tensor> &inputs,
@@ -153,7 +146,8 @@ BackwardResult CompiledModule::backward(const std::vector<rt::Tensor> &inputs,
   const graphc_model_entry_t &gradient = program_->entry(gradFunction);
   // The gradient function takes the seed dZ after the forward's arguments
   // when the forward's first result is not a scalar (the autodiff pass).
-  bool wantsGradOutput = dataArguments(gradient) == dataArguments(forward) + 1;
+  bool wantsGradOutput = detail::passedArguments(gradient, false) ==
+                         detail::passedArguments(forward, false) + 1;
   std::vector<rt::Tensor> arguments(inputs);
   if (wantsGradOutput) {
     if (!gradOutput.get())

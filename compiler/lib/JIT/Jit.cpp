@@ -54,7 +54,10 @@ std::unique_ptr<JitModule> JitModule::compile(ModuleOp source, const JitOptions 
   std::unique_ptr<JitModule> jit(new JitModule());
 
   OwningOpRef<ModuleOp> module(cast<ModuleOp>(source->clone()));
-  lowerToLLVMDialect(*module, options.optLevel, &jit->signatures_, options.emulateGpuKernels);
+  // The signatures serve only the C interface and model table built below,
+  // while the engine is created; the model table carries them afterwards.
+  llvm::StringMap<FunctionSignature> signatures;
+  lowerToLLVMDialect(*module, options.optLevel, &signatures, options.emulateGpuKernels);
   if (const char *dump = std::getenv("GRAPHC_DUMP_LLVM_DIALECT")) {
     // A debugging aid: the module exactly as the JIT translates it.
     std::error_code ec;
@@ -80,7 +83,6 @@ std::unique_ptr<JitModule> JitModule::compile(ModuleOp source, const JitOptions 
   // The same C interface and model table an object file gets, so program
   // objects run JIT code and AOT code alike.
   std::string prefix = cIdentifier(options.name);
-  const llvm::StringMap<FunctionSignature> &signatures = jit->signatures_;
   auto buildModule = [&](Operation *op, llvm::LLVMContext &llvmContext) {
     std::unique_ptr<llvm::Module> llvmModule = translateModuleToLLVMIR(op, llvmContext);
     if (llvmModule) {
@@ -105,13 +107,6 @@ std::unique_ptr<JitModule> JitModule::compile(ModuleOp source, const JitOptions 
                        llvm::toString(model.takeError()));
   jit->model_ = static_cast<const graphc_model_t *>(*model);
   return jit;
-}
-
-const FunctionSignature &JitModule::signature(const std::string &function) const {
-  auto it = signatures_.find(function);
-  if (it == signatures_.end())
-    throw CallError("no compiled function named '" + function + "'");
-  return it->second;
 }
 
 } // namespace graphc

@@ -84,8 +84,9 @@ bool writeAll(int fd, llvm::StringRef bytes) {
   ::_exit(writeAll(fd, reply) ? 0 : 1);
 }
 
-} // namespace
-
+/// `buffer` (bytecode) read in a forked child and sent back as MLIR text;
+/// std::nullopt with `error` set when the child did not get to the end or
+/// the reader refused the file (prepareGraphBuffer's contract).
 std::optional<std::string> bytecodeAsText(llvm::StringRef buffer, mlir::MLIRContext *context,
                                           std::string &error) {
   int fds[2];
@@ -134,6 +135,8 @@ std::optional<std::string> bytecodeAsText(llvm::StringRef buffer, mlir::MLIRCont
   }
   return reply.substr(1);
 }
+
+} // namespace
 
 bool prepareGraphBuffer(llvm::SourceMgr &sourceMgr, unsigned &bufferId, llvm::StringRef path,
                         mlir::MLIRContext *context, std::string &error) {

@@ -116,18 +116,24 @@ struct MapLoopsToGpuPass : graphc::impl::MapLoopsToGpuBase<MapLoopsToGpuPass> {
           if (!members.contains(user))
             return op->emitError("a value read from device memory is used on the host by ")
                    << user->getName();
-      rewriter.setInsertionPoint(run.front());
-      Location loc = run.front()->getLoc();
-      Value zero = rewriter.create<arith::ConstantIndexOp>(loc, 0);
-      Value one = rewriter.create<arith::ConstantIndexOp>(loc, 1);
-      auto single = rewriter.create<scf::ParallelOp>(loc, ValueRange{zero}, ValueRange{one},
-                                                     ValueRange{one});
-      for (Operation *op : run)
-        rewriter.moveOpBefore(op, single.getBody()->getTerminator());
-      if (failed(mapTo(single, gpu::Processor::BlockX)))
+      if (failed(runInOneThread(rewriter, run)))
         return failure();
     }
     return success();
+  }
+
+  /// Moves `ops` (consecutive, in order) into a kernel of one thread: an
+  /// scf.parallel of one iteration mapped to one block.
+  static LogicalResult runInOneThread(IRRewriter &rewriter, ArrayRef<Operation *> ops) {
+    rewriter.setInsertionPoint(ops.front());
+    Location loc = ops.front()->getLoc();
+    Value zero = rewriter.create<arith::ConstantIndexOp>(loc, 0);
+    Value one = rewriter.create<arith::ConstantIndexOp>(loc, 1);
+    auto single = rewriter.create<scf::ParallelOp>(loc, ValueRange{zero}, ValueRange{one},
+                                                   ValueRange{one});
+    for (Operation *op : ops)
+      rewriter.moveOpBefore(op, single.getBody()->getTerminator());
+    return mapTo(single, gpu::Processor::BlockX);
   }
 
   LogicalResult mapNest(IRRewriter &rewriter, Operation *nest) {
@@ -141,17 +147,9 @@ struct MapLoopsToGpuPass : graphc::impl::MapLoopsToGpuBase<MapLoopsToGpuPass> {
     for (scf::ParallelOp loop : inner)
       graphc::sequentialize(loop);
 
-    if (auto loop = dyn_cast<scf::ForOp>(nest)) {
+    if (auto loop = dyn_cast<scf::ForOp>(nest))
       // Reduction dimensions only: one thread of one block runs the loop.
-      rewriter.setInsertionPoint(loop);
-      Location loc = loop.getLoc();
-      Value zero = rewriter.create<arith::ConstantIndexOp>(loc, 0);
-      Value one = rewriter.create<arith::ConstantIndexOp>(loc, 1);
-      auto single = rewriter.create<scf::ParallelOp>(loc, ValueRange{zero}, ValueRange{one},
-                                                     ValueRange{one});
-      rewriter.moveOpBefore(loop, single.getBody()->getTerminator());
-      return mapTo(single, gpu::Processor::BlockX);
-    }
+      return runInOneThread(rewriter, {loop.getOperation()});
 
     auto loop = cast<scf::ParallelOp>(nest);
     if (loop.getNumReductions() != 0)

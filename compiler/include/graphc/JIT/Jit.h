@@ -59,8 +59,6 @@ public:
                                             const JitOptions &options = {});
   ~JitModule();
 
-  const FunctionSignature &signature(const std::string &function) const;
-
   /// The compiled model's description, as an object file graphc emits
   /// exports it (`NAME_model`): the entry points of the same generated C
   /// interface, for graphc_program_create. Lives as long as this module.
@@ -69,7 +67,6 @@ public:
 private:
   JitModule() = default;
   std::unique_ptr<mlir::ExecutionEngine> engine_;
-  llvm::StringMap<FunctionSignature> signatures_;
   const graphc_model_t *model_ = nullptr;
 };
 

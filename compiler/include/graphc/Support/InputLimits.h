@@ -34,23 +34,16 @@ bool checkNestingDepth(llvm::SourceMgr &sourceMgr, unsigned bufferId);
 /// Whether `buffer` is MLIR bytecode (rather than text).
 bool isBytecode(llvm::StringRef buffer);
 
-/// Reads `buffer` (MLIR bytecode) in a forked child process and returns the
-/// module it holds as MLIR text, with its locations, for the caller to parse
-/// instead of the bytes: the calling process never runs MLIR's bytecode
-/// reader on a file. MLIR 19's reader trusts the indices in the file, and a
-/// corrupted file can make it read out of bounds, crash, or corrupt memory
-/// that fails only later (bytecode_fuzzer found files of each kind; one read
-/// cleanly in the child and broke the parent's own read). Returns
-/// std::nullopt with `error` set when the child did not get to the end
-/// (killed by a signal, stopped by a sanitizer, still reading after a
-/// minute) or when the reader refused the file (its diagnostics).
-std::optional<std::string> bytecodeAsText(llvm::StringRef buffer, mlir::MLIRContext *context,
-                                          std::string &error);
-
 /// Replaces buffer `bufferId` of a fresh `sourceMgr` (the file just opened,
-/// named `path`) by its text when it is bytecode (bytecodeAsText), then
-/// checks its nesting (checkNestingDepth): what every reader of graph files
-/// runs before MLIR's parser. Returns false after reporting through
+/// named `path`) by its text when it is bytecode, then checks its nesting
+/// (checkNestingDepth): what every reader of graph files runs before MLIR's
+/// parser. Bytecode is read only in a forked child process, which sends the
+/// module back as MLIR text with its locations: the calling process never
+/// runs MLIR 19's bytecode reader, which trusts the indices in a file and on
+/// a corrupted one reads out of bounds, crashes, or corrupts memory that
+/// fails only later (bytecode_fuzzer found files of each kind). A child that
+/// does not get to the end (a signal, a sanitizer, a minute's alarm) or a
+/// reader that refuses the file sets `error`. Returns false after reporting through
 /// `sourceMgr` (nesting) or with `error` set (bytecode).
 bool prepareGraphBuffer(llvm::SourceMgr &sourceMgr, unsigned &bufferId, llvm::StringRef path,
                         mlir::MLIRContext *context, std::string &error);
