@@ -23,6 +23,15 @@ Run once after changing a golden model (needs `pip install torch safetensors`;
                              SGD (lr 0.01, momentum 0.9) and Adam (lr 1e-3). The
                              images are torch.rand(2, 64, 784) after manual_seed(1),
                              which graphc's generator reproduces, so they are not stored.
+  nn_modules.safetensors     the activations, LayerNorm and the further losses (L1,
+                             SmoothL1, Huber, cross-entropy with ignore_index and
+                             label_smoothing) on fixed float64 inputs: values and
+                             the gradients of every input and parameter
+  optimizers.safetensors     mlp_train's 100 steps for RMSprop and Adagrad (plain,
+                             and with every option: momentum, centered, lr_decay,
+                             initial_accumulator_value, weight_decay)
+
+`python3 scripts/make_goldens.py --only nn_modules optimizers` rewrites just those.
 
 The forward files use a random-normal input batch (not graphc's generator) so
 that the comparison exercises the model on data graphc did not produce.
@@ -240,9 +249,138 @@ def train_golden():
               metadata={"generator": "scripts/make_goldens.py", "torch": torch.__version__})
 
 
+def grads_of(fn, inputs, upstream):
+    """fn's value at `inputs` and the gradient of sum(fn * upstream) for each."""
+    leaves = [t.clone().requires_grad_(True) for t in inputs]
+    y = fn(*leaves)
+    y.backward(upstream if upstream is not None else torch.ones_like(y))
+    return y.detach(), [t.grad.detach() for t in leaves]
+
+
+def nn_modules_golden():
+    torch.manual_seed(3)
+    x = torch.randn(4, 6, dtype=torch.float64) * 3
+    x[0, 0] = 0.0    # every activation's kink
+    x[0, 1] = 30.0   # past softplus's threshold
+    x[0, 2] = -30.0  # far into the flat side
+    upstream = torch.randn(4, 6, dtype=torch.float64)
+    out = {"x": x, "upstream": upstream}
+    activations = {
+        "leaky_relu": lambda t: F.leaky_relu(t),
+        "leaky_relu_0.2": lambda t: F.leaky_relu(t, 0.2),
+        "gelu": lambda t: F.gelu(t),
+        "gelu_tanh": lambda t: F.gelu(t, approximate="tanh"),
+        "silu": F.silu,
+        "softplus": lambda t: F.softplus(t),
+        "softplus_2_5": lambda t: F.softplus(t, beta=2, threshold=5),
+        "elu": lambda t: F.elu(t),
+        "elu_0.5": lambda t: F.elu(t, alpha=0.5),
+    }
+    for name, fn in activations.items():
+        y, (dx,) = grads_of(fn, [x], upstream)
+        out[name], out[name + ".grad"] = y, dx
+
+    ln_x = torch.randn(3, 4, 5, dtype=torch.float64) * 2 + 1
+    ln_up = torch.randn(3, 4, 5, dtype=torch.float64)
+    out["ln.x"], out["ln.upstream"] = ln_x, ln_up
+    for name, shape in (("ln_last", (5,)), ("ln_two", (4, 5))):
+        w = torch.randn(*shape, dtype=torch.float64)
+        b = torch.randn(*shape, dtype=torch.float64)
+        y, (dx, dw, db) = grads_of(lambda t, w, b: F.layer_norm(t, shape, w, b, 1e-5),
+                                   [ln_x, w, b], ln_up)
+        out.update({name + ".weight": w, name + ".bias": b, name: y, name + ".grad_x": dx,
+                    name + ".grad_weight": dw, name + ".grad_bias": db})
+
+    prediction = torch.randn(6, 3, dtype=torch.float64) * 1.5
+    target = torch.randn(6, 3, dtype=torch.float64)
+    out["prediction"], out["target"] = prediction, target
+    regression = {
+        "l1": lambda r: (lambda a, b: F.l1_loss(a, b, reduction=r)),
+        "smooth_l1": lambda r: (lambda a, b: F.smooth_l1_loss(a, b, reduction=r)),
+        "smooth_l1_0.5": lambda r: (lambda a, b: F.smooth_l1_loss(a, b, reduction=r, beta=0.5)),
+        "smooth_l1_0": lambda r: (lambda a, b: F.smooth_l1_loss(a, b, reduction=r, beta=0.0)),
+        "huber": lambda r: (lambda a, b: F.huber_loss(a, b, reduction=r)),
+        "huber_2": lambda r: (lambda a, b: F.huber_loss(a, b, reduction=r, delta=2.0)),
+    }
+    for name, make in regression.items():
+        for reduction in ("mean", "sum"):
+            y, (dx, _) = grads_of(make(reduction), [prediction, target], None)
+            out[name + "." + reduction] = y.reshape(())
+            if reduction == "mean":
+                out[name + ".grad"] = dx
+
+    logits = torch.randn(6, 5, dtype=torch.float64) * 2
+    classes = torch.tensor([0, -100, 2, 4, 2, 1])
+    out["logits"], out["classes"] = logits, classes
+    classification = {
+        "ce_ignore": dict(),
+        "ce_smooth": dict(label_smoothing=0.1),
+        "ce_ignore2_smooth": dict(ignore_index=2, label_smoothing=0.25),
+    }
+    for name, kwargs in classification.items():
+        for reduction in ("mean", "sum", "none"):
+            labels = classes if name != "ce_ignore2_smooth" else classes.clamp(min=0)
+            y, (dx,) = grads_of(lambda a: F.cross_entropy(a, labels, reduction=reduction, **kwargs),
+                                [logits], None if reduction != "none" else torch.ones(6, dtype=torch.float64))
+            out[name + "." + reduction] = y
+            if reduction == "mean":
+                out[name + ".grad"] = dx
+    logp = F.log_softmax(logits, dim=1)
+    out["log_probabilities"] = logp
+    y, (dx,) = grads_of(lambda a: F.nll_loss(a, classes), [logp], None)
+    out["nll_ignore.mean"], out["nll_ignore.grad"] = y, dx
+    save_file({k: v.contiguous() for k, v in out.items()},
+              os.path.join(OUT, "nn_modules.safetensors"),
+              metadata={"generator": "scripts/make_goldens.py", "torch": torch.__version__})
+
+
+def optimizers_golden():
+    torch.manual_seed(1)
+    images = torch.rand(2, 64, 784)
+    labels = torch.randint(0, 10, (2, 64))
+    out = {"labels": labels.contiguous()}
+    configs = {
+        "rmsprop": lambda p: torch.optim.RMSprop(p, lr=1e-3),
+        "rmsprop_all": lambda p: torch.optim.RMSprop(p, lr=1e-3, alpha=0.9, eps=1e-6,
+                                                     weight_decay=0.01, momentum=0.5,
+                                                     centered=True),
+        "adagrad": lambda p: torch.optim.Adagrad(p, lr=0.01),
+        "adagrad_all": lambda p: torch.optim.Adagrad(p, lr=0.01, lr_decay=0.01,
+                                                     weight_decay=0.001,
+                                                     initial_accumulator_value=0.1, eps=1e-8),
+    }
+    for name, make in configs.items():
+        torch.manual_seed(0)
+        model = mlp()
+        opt = make(model.parameters())
+        criterion = nn.NLLLoss()
+        losses = []
+        for step in range(100):
+            x, y = images[step % 2], labels[step % 2]
+            opt.zero_grad()
+            loss = criterion(model(x), y)
+            loss.backward()
+            opt.step()
+            losses.append(loss.item())
+        out[name + ".losses"] = torch.tensor(losses, dtype=torch.float64)
+        for k, v in model.state_dict().items():
+            out[name + "." + k] = v.detach().contiguous()
+    save_file(out, os.path.join(OUT, "optimizers.safetensors"),
+              metadata={"generator": "scripts/make_goldens.py", "torch": torch.__version__})
+
+
+ONLY = {"nn_modules": nn_modules_golden, "optimizers": optimizers_golden}
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     torch.set_num_threads(1)
+    if len(sys.argv) > 2 and sys.argv[1] == "--only":
+        for name in sys.argv[2:]:
+            if name not in ONLY:
+                sys.exit(f"make_goldens.py: --only takes {', '.join(ONLY)}, got '{name}'")
+            ONLY[name]()
+        return
 
     # The LeNet walk-through, printed exactly as examples/lenet_forward prints it.
     torch.manual_seed(0)
@@ -265,6 +403,8 @@ def main():
     linear_regression_golden()
     autograd_golden()
     fashion_golden()
+    nn_modules_golden()
+    optimizers_golden()
     print("wrote goldens to", os.path.normpath(OUT), file=sys.stderr)
 
 

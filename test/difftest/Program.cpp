@@ -57,7 +57,7 @@ bool isCompare(const std::string &op) {
 }
 bool isUnary(const std::string &op) {
   static const char *ops[] = {"neg", "exp",     "log",  "sqrt", "rsqrt",
-                              "abs", "relu",    "sigmoid", "tanh"};
+                              "abs", "relu",    "sigmoid", "tanh", "erf"};
   return std::find(std::begin(ops), std::end(ops), op) != std::end(ops);
 }
 
@@ -285,8 +285,8 @@ private:
 
   bool unaryStep(int v) {
     static const char *ops[] = {"neg", "abs", "relu", "sigmoid", "tanh",
-                                "exp", "log", "sqrt", "rsqrt"};
-    std::string op = ops[pick(9)];
+                                "exp", "log", "sqrt", "rsqrt", "erf"};
+    std::string op = ops[pick(10)];
     if (op == "exp")
       return unary("exp", unary("tanh", v)) >= 0;
     if (op == "log" || op == "sqrt" || op == "rsqrt")
@@ -730,6 +730,7 @@ double unaryValue(const std::string &op, double x) {
   if (op == "relu") return x > 0 ? x : 0;
   if (op == "sigmoid") return 1 / (1 + std::exp(-x));
   if (op == "tanh") return std::tanh(x);
+  if (op == "erf") return std::erf(x);
   return x; // cast
 }
 

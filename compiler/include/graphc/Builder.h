@@ -3,6 +3,7 @@
 #define GRAPHC_BUILDER_H
 
 #include "graphc/Builder/Fit.h"
+#include "graphc/Builder/Functional.h"
 #include "graphc/Builder/Losses.h"
 #include "graphc/Builder/NN.h"
 #include "graphc/Builder/Random.h"

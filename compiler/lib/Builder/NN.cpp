@@ -4,6 +4,7 @@
 #include "graphc/runtime/shape_text.hpp"
 
 #include <cmath>
+#include <cstdio>
 #include <cxxabi.h>
 #include <cstdlib>
 #include <sstream>
@@ -311,6 +312,100 @@ Tensor AvgPool2d::forward(const Tensor &input) {
 std::string AvgPool2d::extraRepr() const {
   return "kernel_size=" + intOrTuple(kernelSize) + ", stride=" + intOrTuple(stride) +
          ", padding=" + intOrTuple(padding);
+}
+
+namespace {
+/// Python's repr of a float: the shortest digits that read back the same
+/// value, in exponent form below 1e-4 or from 1e16 up ("1e-05", "0.01",
+/// "1.0"), so that extra_repr texts match PyTorch's.
+std::string pythonFloat(double value) {
+  if (std::isnan(value))
+    return "nan";
+  if (std::isinf(value))
+    return value > 0 ? "inf" : "-inf";
+  char digits[32];
+  for (int precision = 1; precision <= 17; ++precision) {
+    std::snprintf(digits, sizeof digits, "%.*e", precision - 1, value);
+    if (std::strtod(digits, nullptr) == value)
+      break;
+  }
+  // digits is "d.ddde[+-]XX": split the mantissa and the exponent.
+  std::string text = digits;
+  size_t e = text.find('e');
+  int exponent = std::atoi(text.c_str() + e + 1);
+  std::string mantissa = text.substr(0, e);
+  bool negative = mantissa[0] == '-';
+  if (negative)
+    mantissa.erase(0, 1);
+  std::string figures;
+  for (char c : mantissa)
+    if (c != '.')
+      figures += c;
+  std::string out;
+  if (exponent < -4 || exponent >= 16) {
+    out = figures.substr(0, 1);
+    if (figures.size() > 1)
+      out += "." + figures.substr(1);
+    char exp[8];
+    std::snprintf(exp, sizeof exp, "e%c%02d", exponent < 0 ? '-' : '+', std::abs(exponent));
+    out += exp;
+  } else if (exponent < 0) {
+    out = "0." + std::string(-exponent - 1, '0') + figures;
+  } else {
+    if (figures.size() <= static_cast<size_t>(exponent) + 1)
+      figures += std::string(exponent + 1 - figures.size(), '0');
+    out = figures.substr(0, exponent + 1) + "." +
+          (figures.size() > static_cast<size_t>(exponent) + 1 ? figures.substr(exponent + 1)
+                                                             : "0");
+  }
+  return (negative ? "-" : "") + out;
+}
+} // namespace
+
+std::string LeakyReLU::extraRepr() const { return "negative_slope=" + pythonFloat(negativeSlope); }
+
+std::string GELU::extraRepr() const {
+  return std::string("approximate='") +
+         (approximate == GeluApproximation::Tanh ? "tanh" : "none") + "'";
+}
+
+std::string Softplus::extraRepr() const {
+  return "beta=" + pythonFloat(beta) + ", threshold=" + pythonFloat(threshold);
+}
+
+std::string ELU::extraRepr() const { return "alpha=" + pythonFloat(alpha); }
+
+LayerNorm::LayerNorm(std::vector<int64_t> normalizedShape, double eps, bool elementwiseAffine,
+                     bool withBias)
+    : normalizedShape(std::move(normalizedShape)), eps(eps),
+      elementwiseAffine(elementwiseAffine) {
+  if (this->normalizedShape.empty())
+    throw std::invalid_argument("LayerNorm: normalized_shape must not be empty");
+  for (int64_t size : this->normalizedShape)
+    if (size <= 0)
+      throw std::invalid_argument("LayerNorm: normalized_shape " +
+                                  rt::shapeText(this->normalizedShape) +
+                                  " must have positive sizes");
+  if (elementwiseAffine) {
+    weight = registerParameter("weight", rt::Tensor::ones(this->normalizedShape));
+    if (withBias)
+      bias = registerParameter("bias", rt::Tensor::zeros(this->normalizedShape));
+  }
+}
+
+Tensor LayerNorm::forward(const Tensor &input) {
+  return layer_norm(input, normalizedShape, weight.defined() ? Tensor(weight) : Tensor(),
+                    bias.defined() ? Tensor(bias) : Tensor(), eps, moduleCallSite());
+}
+
+std::string LayerNorm::extraRepr() const {
+  // PyTorch prints the shape as a Python tuple: (64,) or (4, 5).
+  std::string shape = "(";
+  for (size_t i = 0; i < normalizedShape.size(); ++i)
+    shape += (i ? ", " : "") + std::to_string(normalizedShape[i]);
+  shape += normalizedShape.size() == 1 ? ",)" : ")";
+  return shape + ", eps=" + pythonFloat(eps) +
+         ", elementwise_affine=" + (elementwiseAffine ? "True" : "False");
 }
 
 std::string Flatten::extraRepr() const {

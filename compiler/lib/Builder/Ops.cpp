@@ -238,6 +238,7 @@ Tensor sigmoid(const Tensor &x, SourceLoc loc) {
   return unary<graph::SigmoidOp>("sigmoid", x, loc, true);
 }
 Tensor tanh(const Tensor &x, SourceLoc loc) { return unary<graph::TanhOp>("tanh", x, loc, true); }
+Tensor erf(const Tensor &x, SourceLoc loc) { return unary<graph::ErfOp>("erf", x, loc, true); }
 
 Tensor add(const Tensor &a, const Operand &b, SourceLoc loc) {
   return binary<graph::AddOp>("add", a, b, loc);

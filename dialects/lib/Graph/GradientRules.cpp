@@ -201,6 +201,15 @@ LogicalResult TanhOp::buildGradients(OpBuilder &b, ArrayRef<Value> dys,
   return success();
 }
 
+LogicalResult ErfOp::buildGradients(OpBuilder &b, ArrayRef<Value> dys,
+                                    SmallVectorImpl<Value> &dxs) {
+  Grad g(b, *this);
+  Value x = getInput(); // 2/sqrt(pi) e^(-x^2)
+  Value gaussian = b.create<ExpOp>(getLoc(), x.getType(), g.neg(g.mul(x, x)));
+  dxs.push_back(g.mul(dys[0], g.mul(gaussian, g.scalar(1.1283791670955126, x))));
+  return success();
+}
+
 //===----------------------------------------------------------------------===//
 // Elementwise binary
 //===----------------------------------------------------------------------===//

@@ -74,6 +74,7 @@ TEST(GradCheck, UnaryOps) {
   gradCheck("relu", {f64({3, 4})}, [](auto &x) { return g::relu(x[0]); });
   gradCheck("sigmoid", {f64({3, 4})}, [](auto &x) { return g::sigmoid(x[0]); });
   gradCheck("tanh", {f64({3, 4})}, [](auto &x) { return g::tanh(x[0]); });
+  gradCheck("erf", {f64({3, 4})}, [](auto &x) { return g::erf(x[0]); });
 }
 
 TEST(GradCheck, BinaryOpsWithBroadcasting) {

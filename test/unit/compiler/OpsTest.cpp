@@ -32,6 +32,7 @@ const UnaryCase kUnary[] = {
     {"relu", &g::relu, &reluRef, -3, 3},
     {"sigmoid", &g::sigmoid, &sigmoidRef, -6, 6},
     {"tanh", &g::tanh, [](double x) { return std::tanh(x); }, -3, 3},
+    {"erf", &g::erf, [](double x) { return std::erf(x); }, -3, 3},
 };
 
 } // namespace

@@ -23,12 +23,33 @@ enum class Reduction { Mean, Sum, None };
 /// mean((input - target)^2).
 Tensor mse_loss(const Tensor &input, const Tensor &target, Reduction reduction = Reduction::Mean,
                 SourceLoc loc = SourceLoc::current());
-/// -logp[i, target[i]], for log-probabilities [N, C] and int64 class indices [N].
+/// mean(|input - target|), as F.l1_loss.
+Tensor l1_loss(const Tensor &input, const Tensor &target, Reduction reduction = Reduction::Mean,
+               SourceLoc loc = SourceLoc::current());
+/// F.smooth_l1_loss: 0.5 d^2 / beta where |d| < beta, else |d| - 0.5 beta
+/// (beta = 0 is l1_loss).
+Tensor smooth_l1_loss(const Tensor &input, const Tensor &target,
+                      Reduction reduction = Reduction::Mean, double beta = 1.0,
+                      SourceLoc loc = SourceLoc::current());
+/// F.huber_loss: 0.5 d^2 where |d| < delta, else delta (|d| - 0.5 delta).
+Tensor huber_loss(const Tensor &input, const Tensor &target, Reduction reduction = Reduction::Mean,
+                  double delta = 1.0, SourceLoc loc = SourceLoc::current());
+
+/// PyTorch's default ignore_index: a target of -100 adds nothing to the loss.
+constexpr int64_t kDefaultIgnoreIndex = -100;
+/// -logp[i, target[i]], for log-probabilities [N, C] and integer class
+/// indices [N]. Rows whose target is `ignoreIndex` add nothing, and the mean
+/// divides by the number of the other rows, as PyTorch's.
 Tensor nll_loss(const Tensor &logProbabilities, const Tensor &target,
-                Reduction reduction = Reduction::Mean, SourceLoc loc = SourceLoc::current());
-/// nll_loss(log_softmax(logits, 1), target): log-sum-exp stable.
+                Reduction reduction = Reduction::Mean, int64_t ignoreIndex = kDefaultIgnoreIndex,
+                SourceLoc loc = SourceLoc::current());
+/// nll_loss(log_softmax(logits, 1), target): log-sum-exp stable. With
+/// labelSmoothing e the target is (1 - e) one-hot + e / C uniform:
+/// (1 - e) nll + e mean_c(-logp), the ignored rows left out of both.
 Tensor cross_entropy(const Tensor &logits, const Tensor &target,
-                     Reduction reduction = Reduction::Mean, SourceLoc loc = SourceLoc::current());
+                     Reduction reduction = Reduction::Mean,
+                     int64_t ignoreIndex = kDefaultIgnoreIndex, double labelSmoothing = 0.0,
+                     SourceLoc loc = SourceLoc::current());
 /// max(x, 0) - x*y + log(1 + exp(-|x|)): stable for large |x|.
 Tensor binary_cross_entropy_with_logits(const Tensor &logits, const Tensor &target,
                                         Reduction reduction = Reduction::Mean,
@@ -61,22 +82,57 @@ public:
   std::string name() const override { return "MSELoss"; }
 };
 
+class L1Loss : public Loss {
+public:
+  explicit L1Loss(Reduction r = Reduction::Mean) : Loss(r) {}
+  Tensor forward(const Tensor &input, const Tensor &target) override {
+    return l1_loss(input, target, reduction);
+  }
+  std::string name() const override { return "L1Loss"; }
+};
+
+class SmoothL1Loss : public Loss {
+public:
+  explicit SmoothL1Loss(Reduction r = Reduction::Mean, double beta = 1.0) : Loss(r), beta(beta) {}
+  Tensor forward(const Tensor &input, const Tensor &target) override {
+    return smooth_l1_loss(input, target, reduction, beta);
+  }
+  std::string name() const override { return "SmoothL1Loss"; }
+  double beta;
+};
+
+class HuberLoss : public Loss {
+public:
+  explicit HuberLoss(Reduction r = Reduction::Mean, double delta = 1.0) : Loss(r), delta(delta) {}
+  Tensor forward(const Tensor &input, const Tensor &target) override {
+    return huber_loss(input, target, reduction, delta);
+  }
+  std::string name() const override { return "HuberLoss"; }
+  double delta;
+};
+
 class NLLLoss : public Loss {
 public:
-  explicit NLLLoss(Reduction r = Reduction::Mean) : Loss(r) {}
+  explicit NLLLoss(Reduction r = Reduction::Mean, int64_t ignoreIndex = kDefaultIgnoreIndex)
+      : Loss(r), ignoreIndex(ignoreIndex) {}
   Tensor forward(const Tensor &input, const Tensor &target) override {
-    return nll_loss(input, target, reduction);
+    return nll_loss(input, target, reduction, ignoreIndex);
   }
   std::string name() const override { return "NLLLoss"; }
+  int64_t ignoreIndex;
 };
 
 class CrossEntropyLoss : public Loss {
 public:
-  explicit CrossEntropyLoss(Reduction r = Reduction::Mean) : Loss(r) {}
+  explicit CrossEntropyLoss(Reduction r = Reduction::Mean,
+                            int64_t ignoreIndex = kDefaultIgnoreIndex, double labelSmoothing = 0.0)
+      : Loss(r), ignoreIndex(ignoreIndex), labelSmoothing(labelSmoothing) {}
   Tensor forward(const Tensor &input, const Tensor &target) override {
-    return cross_entropy(input, target, reduction);
+    return cross_entropy(input, target, reduction, ignoreIndex, labelSmoothing);
   }
   std::string name() const override { return "CrossEntropyLoss"; }
+  int64_t ignoreIndex;
+  double labelSmoothing;
 };
 
 class BCEWithLogitsLoss : public Loss {

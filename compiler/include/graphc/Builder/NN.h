@@ -9,6 +9,7 @@
 #ifndef GRAPHC_BUILDER_NN_H
 #define GRAPHC_BUILDER_NN_H
 
+#include "graphc/Builder/Functional.h"
 #include "graphc/Builder/Random.h"
 #include "graphc/Builder/Tensor.h"
 
@@ -186,6 +187,76 @@ class Tanh : public Module {
 public:
   Tensor forward(const Tensor &input) override { return tanh(input, moduleCallSite()); }
   std::string name() const override { return "Tanh"; }
+};
+
+/// torch.nn.LeakyReLU(negative_slope=0.01).
+class LeakyReLU : public Module {
+public:
+  explicit LeakyReLU(double negativeSlope = 0.01) : negativeSlope(negativeSlope) {}
+  Tensor forward(const Tensor &input) override {
+    return leaky_relu(input, negativeSlope, moduleCallSite());
+  }
+  std::string name() const override { return "LeakyReLU"; }
+  std::string extraRepr() const override;
+  double negativeSlope;
+};
+
+/// torch.nn.GELU(approximate='none').
+class GELU : public Module {
+public:
+  explicit GELU(GeluApproximation approximate = GeluApproximation::None)
+      : approximate(approximate) {}
+  Tensor forward(const Tensor &input) override {
+    return gelu(input, approximate, moduleCallSite());
+  }
+  std::string name() const override { return "GELU"; }
+  std::string extraRepr() const override;
+  GeluApproximation approximate;
+};
+
+/// torch.nn.SiLU().
+class SiLU : public Module {
+public:
+  Tensor forward(const Tensor &input) override { return silu(input, moduleCallSite()); }
+  std::string name() const override { return "SiLU"; }
+};
+
+/// torch.nn.Softplus(beta=1.0, threshold=20.0).
+class Softplus : public Module {
+public:
+  explicit Softplus(double beta = 1.0, double threshold = 20.0)
+      : beta(beta), threshold(threshold) {}
+  Tensor forward(const Tensor &input) override {
+    return softplus(input, beta, threshold, moduleCallSite());
+  }
+  std::string name() const override { return "Softplus"; }
+  std::string extraRepr() const override;
+  double beta, threshold;
+};
+
+/// torch.nn.ELU(alpha=1.0).
+class ELU : public Module {
+public:
+  explicit ELU(double alpha = 1.0) : alpha(alpha) {}
+  Tensor forward(const Tensor &input) override { return elu(input, alpha, moduleCallSite()); }
+  std::string name() const override { return "ELU"; }
+  std::string extraRepr() const override;
+  double alpha;
+};
+
+/// torch.nn.LayerNorm(normalized_shape, eps=1e-5, elementwise_affine=True, bias=True):
+/// weight (ones) and bias (zeros) of shape normalized_shape.
+class LayerNorm : public Module {
+public:
+  LayerNorm(std::vector<int64_t> normalizedShape, double eps = 1e-5,
+            bool elementwiseAffine = true, bool bias = true);
+  Tensor forward(const Tensor &input) override;
+  std::string name() const override { return "LayerNorm"; }
+  std::string extraRepr() const override;
+  Parameter weight, bias;
+  std::vector<int64_t> normalizedShape;
+  double eps;
+  bool elementwiseAffine;
 };
 
 /// torch.nn.Flatten(start_dim=1, end_dim=-1).

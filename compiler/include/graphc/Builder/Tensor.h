@@ -130,6 +130,7 @@ Tensor abs(const Tensor &x, SourceLoc loc = SourceLoc::current());
 Tensor relu(const Tensor &x, SourceLoc loc = SourceLoc::current());
 Tensor sigmoid(const Tensor &x, SourceLoc loc = SourceLoc::current());
 Tensor tanh(const Tensor &x, SourceLoc loc = SourceLoc::current());
+Tensor erf(const Tensor &x, SourceLoc loc = SourceLoc::current());
 
 // Elementwise binary ops with broadcasting and PyTorch's type promotion.
 Tensor add(const Tensor &a, const Operand &b, SourceLoc loc = SourceLoc::current());

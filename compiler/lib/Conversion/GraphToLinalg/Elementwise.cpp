@@ -75,6 +75,9 @@ Value buildScalar(graph::SigmoidOp, OpBuilder &b, Location loc, ValueRange args,
 Value buildScalar(graph::TanhOp, OpBuilder &b, Location loc, ValueRange args, Type) {
   return b.create<math::TanhOp>(loc, args[0]);
 }
+Value buildScalar(graph::ErfOp, OpBuilder &b, Location loc, ValueRange args, Type) {
+  return b.create<math::ErfOp>(loc, args[0]);
+}
 Value buildScalar(graph::AddOp, OpBuilder &b, Location loc, ValueRange args, Type) {
   return floatOrInt<arith::AddFOp, arith::AddIOp>(b, loc, args);
 }
@@ -226,7 +229,8 @@ void graphc::populateGraphToLinalgElementwisePatterns(RewritePatternSet &pattern
                ElementwiseLowering<graph::LogOp>, ElementwiseLowering<graph::SqrtOp>,
                ElementwiseLowering<graph::RsqrtOp>, ElementwiseLowering<graph::AbsOp>,
                ElementwiseLowering<graph::ReluOp>, ElementwiseLowering<graph::SigmoidOp>,
-               ElementwiseLowering<graph::TanhOp>, ElementwiseLowering<graph::AddOp>,
+               ElementwiseLowering<graph::TanhOp>, ElementwiseLowering<graph::ErfOp>,
+               ElementwiseLowering<graph::AddOp>,
                ElementwiseLowering<graph::SubOp>, ElementwiseLowering<graph::MulOp>,
                ElementwiseLowering<graph::DivOp>, ElementwiseLowering<graph::PowOp>,
                ElementwiseLowering<graph::MaxOp>, ElementwiseLowering<graph::MinOp>,

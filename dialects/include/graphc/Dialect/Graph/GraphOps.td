@@ -59,6 +59,7 @@ def Graph_AbsOp : Graph_UnaryOp<"abs", Graph_NumericTensor, "|x|">;
 def Graph_ReluOp : Graph_UnaryOp<"relu", Graph_NumericTensor, "max(x, 0)">;
 def Graph_SigmoidOp : Graph_UnaryOp<"sigmoid", Graph_FloatTensor, "1/(1+e^-x)">;
 def Graph_TanhOp : Graph_UnaryOp<"tanh", Graph_FloatTensor, "tanh(x)">;
+def Graph_ErfOp : Graph_UnaryOp<"erf", Graph_FloatTensor, "erf(x)">;
 
 //===----------------------------------------------------------------------===//
 // Elementwise binary ops with NumPy/PyTorch broadcasting

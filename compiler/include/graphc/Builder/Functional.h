@@ -1,0 +1,45 @@
+//===- Functional.h - torch.nn.functional's activations and norms -*- C++ -*-===//
+//
+// Composites: each is written in graph primitives, so it gets its shape
+// rule, gradient and lowering from its parts. Where PyTorch's kernel uses a
+// function the op set lacks (log1p, expm1), the composite uses a form that is
+// equal in exact arithmetic and stays finite everywhere; the docs list the
+// differences (ulps near 0 for very negative inputs).
+//
+//===----------------------------------------------------------------------===//
+#ifndef GRAPHC_BUILDER_FUNCTIONAL_H
+#define GRAPHC_BUILDER_FUNCTIONAL_H
+
+#include "graphc/Builder/Tensor.h"
+
+#include <vector>
+
+namespace graphc {
+
+/// F.leaky_relu: x if x > 0 else negativeSlope * x.
+Tensor leaky_relu(const Tensor &x, double negativeSlope = 0.01,
+                  SourceLoc loc = SourceLoc::current());
+
+/// F.gelu's two forms: the exact x * Phi(x) (erf), or PyTorch's tanh approximation.
+enum class GeluApproximation { None, Tanh };
+/// F.gelu: 0.5 x (1 + erf(x / sqrt 2)), or with Tanh 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))).
+Tensor gelu(const Tensor &x, GeluApproximation approximate = GeluApproximation::None,
+            SourceLoc loc = SourceLoc::current());
+/// F.silu: x * sigmoid(x).
+Tensor silu(const Tensor &x, SourceLoc loc = SourceLoc::current());
+/// F.softplus: log(1 + exp(beta x)) / beta, and x itself where beta x > threshold.
+Tensor softplus(const Tensor &x, double beta = 1.0, double threshold = 20.0,
+                SourceLoc loc = SourceLoc::current());
+/// F.elu: x if x > 0 else alpha (exp(x) - 1).
+Tensor elu(const Tensor &x, double alpha = 1.0, SourceLoc loc = SourceLoc::current());
+
+/// F.layer_norm: normalizes over the trailing dimensions `normalizedShape`
+/// (which must equal x's last sizes) with the biased variance, then scales by
+/// `weight` and shifts by `bias` when given (both of shape normalizedShape).
+Tensor layer_norm(const Tensor &x, const std::vector<int64_t> &normalizedShape,
+                  const Tensor &weight = Tensor(), const Tensor &bias = Tensor(),
+                  double eps = 1e-5, SourceLoc loc = SourceLoc::current());
+
+} // namespace graphc
+
+#endif // GRAPHC_BUILDER_FUNCTIONAL_H
