@@ -29,7 +29,11 @@ Run once after changing a golden model (needs `pip install torch safetensors`;
                              the gradients of every input and parameter
   optimizers.safetensors     mlp_train's 100 steps for RMSprop and Adagrad (plain,
                              and with every option: momentum, centered, lr_decay,
-                             initial_accumulator_value, weight_decay)
+                             initial_accumulator_value, weight_decay). The learning
+                             rates keep the runs well conditioned: RMSprop at 1e-3
+                             (no bias correction: its first steps are 10 lr per
+                             weight) is chaotic, PyTorch's own float32 and float64
+                             runs part by 1.6% in loss within 100 steps.
 
 `python3 scripts/make_goldens.py --only nn_modules optimizers` rewrites just those.
 
@@ -340,11 +344,11 @@ def optimizers_golden():
     labels = torch.randint(0, 10, (2, 64))
     out = {"labels": labels.contiguous()}
     configs = {
-        "rmsprop": lambda p: torch.optim.RMSprop(p, lr=1e-3),
-        "rmsprop_all": lambda p: torch.optim.RMSprop(p, lr=1e-3, alpha=0.9, eps=1e-6,
+        "rmsprop": lambda p: torch.optim.RMSprop(p, lr=1e-4),
+        "rmsprop_all": lambda p: torch.optim.RMSprop(p, lr=1e-4, alpha=0.9, eps=1e-6,
                                                      weight_decay=0.01, momentum=0.5,
                                                      centered=True),
-        "adagrad": lambda p: torch.optim.Adagrad(p, lr=0.01),
+        "adagrad": lambda p: torch.optim.Adagrad(p, lr=1e-3),
         "adagrad_all": lambda p: torch.optim.Adagrad(p, lr=0.01, lr_decay=0.01,
                                                      weight_decay=0.001,
                                                      initial_accumulator_value=0.1, eps=1e-8),

@@ -46,9 +46,13 @@ inline cl::opt<std::string> normalize("normalize", cl::cat(flags), cl::value_des
                                       cl::desc("Normalize(MEAN, STD) (default 0.5,0.5)"),
                                       cl::init("0.5,0.5"));
 inline cl::opt<std::string> optimizer("optimizer", cl::cat(flags),
-                                      cl::desc("sgd, adam or adamw (default adam)"),
+                                      cl::desc("sgd, adam, adamw, rmsprop or adagrad (default adam)"),
                                       cl::init("adam"));
-inline cl::opt<double> momentum("momentum", cl::cat(flags), cl::desc("SGD momentum (default 0)"),
+inline cl::opt<std::string> lrSchedule("lr-schedule", cl::cat(flags), cl::value_desc("S"),
+                                       cl::desc("constant (default), step:STEP_SIZE[:GAMMA] or "
+                                                "cosine:T_MAX[:ETA_MIN], per epoch"),
+                                       cl::init("constant"));
+inline cl::opt<double> momentum("momentum", cl::cat(flags), cl::desc("SGD and RMSprop momentum (default 0)"),
                                 cl::init(0.0));
 inline cl::opt<int64_t> limitTrain("limit-train", cl::cat(flags),
                                    cl::desc("Use only the first N training images (default 0: "
@@ -86,6 +90,7 @@ inline graphc::rt::TrainingConfig config(const std::string &model) {
   c.epochs = epochs;
   c.batchSize = batch;
   c.learningRate = lr;
+  c.lrSchedule = graphc::rt::parseLrSchedule(lrSchedule);
   c.seed = seed;
   graphc::rt::setNormalize(c, normalize);
   c.limitTrain = limitTrain;
@@ -97,7 +102,8 @@ inline graphc::rt::TrainingConfig config(const std::string &model) {
   c.evalOnly = evalOnly;
   c.continueOnNonFinite = continueOnNan;
   c.description = {{"model", model},         {"optimizer", optimizer},
-                   {"lr", std::to_string(lr)}, {"batch", std::to_string(batch)},
+                   {"lr", std::to_string(lr)}, {"lr_schedule", c.lrSchedule.text()},
+                   {"batch", std::to_string(batch)},
                    {"epochs", std::to_string(epochs)}, {"normalize", normalize}};
   graphc::setNumThreads(*threads);
   return c;
@@ -127,7 +133,13 @@ inline graphc::OptimizerConfig optimizerConfig() {
     return graphc::OptimizerConfig::adam();
   if (optimizer == "adamw")
     return graphc::OptimizerConfig::adamw();
-  throw std::invalid_argument("--optimizer must be sgd, adam or adamw, got '" + optimizer + "'");
+  if (optimizer == "rmsprop")
+    return graphc::OptimizerConfig::rmsprop(/*alpha=*/0.99, /*eps=*/1e-8, /*weightDecay=*/0,
+                                            momentum);
+  if (optimizer == "adagrad")
+    return graphc::OptimizerConfig::adagrad();
+  throw std::invalid_argument("--optimizer must be sgd, adam, adamw, rmsprop or adagrad, got '" +
+                              optimizer + "'");
 }
 
 } // namespace training_flags

@@ -20,10 +20,10 @@
 namespace graphc::rt {
 
 const char kStandaloneUsage[] =
-    "usage: %s [--data DIR] [--epochs N] [--batch N] [--lr X] [--seed N] [--threads N]\n"
-    "          [--save FILE] [--resume FILE] [--load FILE] [--eval-only] [--metrics FILE]\n"
-    "          [--normalize MEAN,STD] [--limit-train N] [--limit-test N] [--continue-on-nan]\n"
-    "          [--report-startup]\n";
+    "usage: %s [--data DIR] [--epochs N] [--batch N] [--lr X] [--lr-schedule S]\n"
+    "          [--seed N] [--threads N] [--save FILE] [--resume FILE] [--load FILE]\n"
+    "          [--eval-only] [--metrics FILE] [--normalize MEAN,STD] [--limit-train N]\n"
+    "          [--limit-test N] [--continue-on-nan] [--report-startup]\n";
 
 namespace {
 
@@ -76,13 +76,14 @@ StandaloneFlags parseStandaloneFlags(int argc, char** argv) {
   StandaloneFlags flags;
   TrainingConfig& config = flags.config;
   enum : int {
-    kData = 256, kEpochs, kBatch, kLr, kSeed, kThreads, kSave, kResume, kLoad, kMetrics,
+    kData = 256, kEpochs, kBatch, kLr, kLrSchedule, kSeed, kThreads, kSave, kResume, kLoad, kMetrics,
     kLimitTrain, kLimitTest, kNormalize, kEvalOnly, kContinueOnNan, kReportStartup, kHelp
   };
   const option options[] = {{"data", required_argument, nullptr, kData},
                             {"epochs", required_argument, nullptr, kEpochs},
                             {"batch", required_argument, nullptr, kBatch},
                             {"lr", required_argument, nullptr, kLr},
+                            {"lr-schedule", required_argument, nullptr, kLrSchedule},
                             {"seed", required_argument, nullptr, kSeed},
                             {"threads", required_argument, nullptr, kThreads},
                             {"save", required_argument, nullptr, kSave},
@@ -111,6 +112,13 @@ StandaloneFlags parseStandaloneFlags(int argc, char** argv) {
         flags.batchGiven = true;
         break;
       case kLr: config.learningRate = realValue("lr", value, 0); break;
+      case kLrSchedule:
+        try {
+          config.lrSchedule = parseLrSchedule(value);
+        } catch (const std::exception& e) {
+          throw UsageError(std::string("bad option value: ") + e.what(), /*showUsage=*/false);
+        }
+        break;
       case kSeed: config.seed = seedValue("seed", value); break;
       // libomp aborts on absurd thread counts; 1024 is far beyond any use.
       case kThreads: flags.threads = static_cast<int>(integerValue("threads", value, 1, 1024)); break;
@@ -150,6 +158,9 @@ void printStandaloneFlags(std::FILE* out) {
       "  --batch N            images per step (default %lld; a model compiled with\n"
       "                       --batch=N trains at N only)\n"
       "  --lr X               learning rate (default %g)\n"
+      "  --lr-schedule S      the rate per epoch: constant (default), step:STEP_SIZE[:GAMMA]\n"
+      "                       (StepLR, gamma 0.1) or cosine:T_MAX[:ETA_MIN]\n"
+      "                       (CosineAnnealingLR, eta_min 0)\n"
       "  --seed N             parameter initialization and data order, as\n"
       "                       torch.manual_seed (default %llu)\n"
       "  --threads N          threads (default: OMP_NUM_THREADS, else every core)\n"

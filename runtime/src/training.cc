@@ -492,6 +492,7 @@ TrainingSummary runTraining(const TrainingConfig& config, const TrainingCallback
     metadata["seed"] = std::to_string(config.seed);
     metadata["data_order"] = "graphc_loader_set_epoch(seed, epoch)";
     metadata["optimizer_prefix"] = kOptimizerPrefix;
+    metadata["lr_schedule"] = config.lrSchedule.text();
     return metadata;
   };
   StopSignals stopSignals;
@@ -509,10 +510,11 @@ TrainingSummary runTraining(const TrainingConfig& config, const TrainingCallback
       seen = firstSeen;
     }
     Tensor images, labels;
+    const double lr = config.lrSchedule.rate(config.learningRate, epoch);
     while (trainLoader.next(images, labels)) {
       if (summary.steps == 0 && summary.secondsToFirstStep == 0)
         summary.secondsToFirstStep = seconds(callStart);
-      double loss = cb.trainStep(images, labels, config.learningRate);
+      double loss = cb.trainStep(images, labels, lr);
       ++batch;
       ++summary.steps;
       if (!std::isfinite(loss) && !config.continueOnNonFinite)
@@ -568,6 +570,7 @@ TrainingSummary runTraining(const TrainingConfig& config, const TrainingCallback
     if (metrics.is_open()) {
       nlohmann::json line = {{"epoch", epoch + 1},
                              {"step", summary.steps},
+                             {"lr", lr},
                              {"train_loss", summary.trainLoss},
                              {"test_loss", e.loss},
                              {"test_accuracy", e.accuracy},

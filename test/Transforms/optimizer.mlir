@@ -1,5 +1,7 @@
 // RUN: graphc-opt %s --split-input-file --graphc-autodiff --graphc-optimizer="optimizer=sgd momentum=0.9" --canonicalize --cse | FileCheck %s --check-prefix=SGD
 // RUN: graphc-opt %s --split-input-file --graphc-autodiff --graphc-optimizer="optimizer=adam" --canonicalize --cse | FileCheck %s --check-prefix=ADAM
+// RUN: graphc-opt %s --split-input-file --graphc-autodiff --graphc-optimizer="optimizer=rmsprop momentum=0.5 centered=true" --canonicalize --cse | FileCheck %s --check-prefix=RMSPROP
+// RUN: graphc-opt %s --split-input-file --graphc-autodiff --graphc-optimizer="optimizer=adagrad initial-accumulator-value=0.1" --canonicalize --cse | FileCheck %s --check-prefix=ADAGRAD
 // RUN: graphc-opt %s --split-input-file --graphc-optimizer --verify-diagnostics -o /dev/null
 
 // Tests that train_step takes inputs, parameters, state, step and lr, each
@@ -29,7 +31,27 @@
 // ADAM: graph.pow %{{.*}}, %{{.*}} : tensor<f64>, tensor<f64> -> tensor<f64>
 // ADAM: graph.sqrt %{{.*}} : tensor<3xf32>
 // ADAM: graph.sub %arg1, %{{.*}} : tensor<3xf32>, tensor<3xf32> -> tensor<3xf32>
-// (Without --graphc-autodiff, the third RUN line expects the optimizer to refuse.)
+
+// Tests RMSprop's state in torch.optim's order, each updated in place.
+// RMSPROP-LABEL: func @train_step
+// RMSPROP-SAME: {graph.name = "square_avg.w", graph.role = #graph.role<optimizer_state>}
+// RMSPROP-SAME: {graph.name = "momentum_buffer.w", graph.role = #graph.role<optimizer_state>}
+// RMSPROP-SAME: {graph.name = "grad_avg.w", graph.role = #graph.role<optimizer_state>}
+// RMSPROP-SAME: {graph.name = "square_avg.w", graph.updates_argument = 2 : i64}
+// RMSPROP-SAME: {graph.name = "momentum_buffer.w", graph.updates_argument = 3 : i64}
+// RMSPROP-SAME: {graph.name = "grad_avg.w", graph.updates_argument = 4 : i64}
+// RMSPROP: graph.sqrt %{{.*}} : tensor<3xf32>
+
+// Tests Adagrad's sum, which takes initial_accumulator_value at step 0
+// (the program starts every state at zero).
+// ADAGRAD-LABEL: func @train_step
+// ADAGRAD-SAME: %[[SUM:[^:]*]]: tensor<3xf32> {graph.name = "sum.w", graph.role = #graph.role<optimizer_state>}
+// ADAGRAD-SAME: %[[STEP:[^:]*]]: tensor<f64> {graph.name = "step"
+// ADAGRAD: %[[FIRST:.*]] = graph.eq %[[STEP]], %{{.*}} : tensor<f64>, tensor<f64> -> tensor<i1>
+// ADAGRAD: %[[START:.*]] = graph.add %[[SUM]], %{{.*}} : tensor<3xf32>, tensor<f32>
+// ADAGRAD: graph.select %[[FIRST]], %[[START]], %[[SUM]]
+
+// (Without --graphc-autodiff, the last RUN line expects the optimizer to refuse.)
 // expected-error @+1 {{has no gradient function 'forward_grad'; run --graphc-autodiff first}}
 func.func @forward(%x: tensor<?x3xf32> {graph.name = "x"},
                    %w: tensor<3xf32> {graph.name = "w", graph.requires_grad}) -> tensor<f32> {

@@ -107,9 +107,11 @@ cl::opt<std::string> lossName("loss", cl::desc("mse, cross_entropy (default, or 
                                                "or bce_with_logits"),
                               cl::init("cross_entropy"), cl::cat(category));
 cl::opt<std::string> optimizerName("optimizer",
-                                   cl::desc("sgd (default, or the graph's), adam or adamw"),
+                                   cl::desc("sgd (default, or the graph's), adam, adamw, "
+                                            "rmsprop or adagrad"),
                                    cl::init("sgd"), cl::cat(category));
-cl::opt<double> momentum("momentum", cl::desc("SGD momentum"), cl::init(0.0), cl::cat(category));
+cl::opt<double> momentum("momentum", cl::desc("SGD and RMSprop momentum"), cl::init(0.0),
+                         cl::cat(category));
 cl::opt<double> dampening("dampening", cl::desc("SGD dampening"), cl::init(0.0),
                           cl::cat(category));
 cl::opt<bool> nesterov("nesterov", cl::desc("SGD Nesterov momentum"), cl::cat(category));
@@ -117,7 +119,18 @@ cl::opt<double> weightDecay("weight-decay", cl::desc("Weight decay (default: 0; 
                             cl::init(-1.0), cl::cat(category));
 cl::opt<double> beta1("beta1", cl::desc("Adam beta1"), cl::init(0.9), cl::cat(category));
 cl::opt<double> beta2("beta2", cl::desc("Adam beta2"), cl::init(0.999), cl::cat(category));
-cl::opt<double> eps("eps", cl::desc("Adam epsilon"), cl::init(1e-8), cl::cat(category));
+cl::opt<double> eps("eps", cl::desc("Epsilon of adam, adamw, rmsprop and adagrad (default: 1e-8; "
+                                    "1e-10 for adagrad)"),
+                    cl::init(-1.0), cl::cat(category));
+cl::opt<double> alpha("alpha", cl::desc("RMSprop smoothing constant"), cl::init(0.99),
+                      cl::cat(category));
+cl::opt<bool> centered("centered", cl::desc("RMSprop: normalize by the gradient's variance"),
+                       cl::cat(category));
+cl::opt<double> lrDecay("lr-decay", cl::desc("Adagrad learning-rate decay"), cl::init(0.0),
+                        cl::cat(category));
+cl::opt<double> initialAccumulatorValue("initial-accumulator-value",
+                                        cl::desc("Adagrad: the sum's starting value"),
+                                        cl::init(0.0), cl::cat(category));
 
 int fail(const llvm::Twine &message) {
   llvm::errs() << "graphc: error: " << message << "\n";
@@ -126,10 +139,18 @@ int fail(const llvm::Twine &message) {
 
 /// Flags left unset take the settings the graph records (the DSL's
 /// setTrainingDefaults); a flag given on the command line wins, and says so
-/// when the graph recorded something else.
+/// when the graph recorded something else. The recorded hyperparameters
+/// belong to the recorded optimizer: an --optimizer that names another one
+/// starts from that optimizer's own defaults.
 void applyGraphDefaults(ModuleOp module) {
+  auto recordedOptimizer =
+      module->getAttrOfType<StringAttr>(graphc::graph::GraphDialect::getOptimizerAttrName());
+  bool otherOptimizer = optimizerName.getNumOccurrences() && recordedOptimizer &&
+                        recordedOptimizer.getValue() != optimizerName.getValue();
   graphc::TrainingPipelineOptions recorded;
   graphc::readTrainingSettings(module, recorded, [&](StringRef setting, StringRef value) {
+    if (otherOptimizer && setting != "loss" && setting != "optimizer")
+      return false;
     cl::Option *flag = llvm::StringSwitch<cl::Option *>(setting)
                            .Case("loss", &lossName)
                            .Case("optimizer", &optimizerName)
@@ -140,6 +161,10 @@ void applyGraphDefaults(ModuleOp module) {
                            .Case("beta1", &beta1)
                            .Case("beta2", &beta2)
                            .Case("eps", &eps)
+                           .Case("alpha", &alpha)
+                           .Case("centered", &centered)
+                           .Case("lr-decay", &lrDecay)
+                           .Case("initial-accumulator-value", &initialAccumulatorValue)
                            .Default(nullptr);
     if (!flag || flag->getNumOccurrences() == 0)
       return true;
@@ -160,6 +185,8 @@ void applyGraphDefaults(ModuleOp module) {
     lossName = recorded.loss;
   if (optimizerName.getNumOccurrences() == 0)
     optimizerName = recorded.optimizer;
+  if (otherOptimizer)
+    return;
   auto take = [](cl::opt<double> &flag, double value) {
     if (flag.getNumOccurrences() == 0)
       flag = value;
@@ -170,8 +197,13 @@ void applyGraphDefaults(ModuleOp module) {
   take(beta1, recorded.beta1);
   take(beta2, recorded.beta2);
   take(eps, recorded.eps);
+  take(alpha, recorded.alpha);
+  take(lrDecay, recorded.lrDecay);
+  take(initialAccumulatorValue, recorded.initialAccumulatorValue);
   if (nesterov.getNumOccurrences() == 0)
     nesterov = recorded.nesterov;
+  if (centered.getNumOccurrences() == 0)
+    centered = recorded.centered;
 }
 
 /// The hyperparameters' ranges, as PyTorch's optimizers check them ("Invalid
@@ -189,9 +221,14 @@ LogicalResult checkHyperparameters(ModuleOp module) {
                     {dampening, "dampening", 0, 1, true},
                     {beta1, "beta1", 0, 1, false},
                     {beta2, "beta2", 0, 1, false},
-                    {eps, "eps", 0, inf, false}};
+                    {eps, "eps", 0, inf, false},
+                    {alpha, "alpha", 0, inf, false},
+                    {lrDecay, "lr-decay", 0, inf, false},
+                    {initialAccumulatorValue, "initial-accumulator-value", 0, inf, false}};
   for (Range &r : ranges) {
     double v = r.flag;
+    if (&r.flag == &eps && v == -1.0) // the optimizer's default
+      continue;
     bool inside = std::isfinite(v) && v >= r.low && (r.highIncluded ? v <= r.high : v < r.high);
     if (!inside) {
       std::ostringstream message; // plain numbers: -1, 0.5, nan
@@ -217,9 +254,15 @@ LogicalResult addTrainStep(ModuleOp module) {
   applyGraphDefaults(module);
   if (failed(checkHyperparameters(module)))
     return failure();
-  if (optimizerName != "sgd" && optimizerName != "adam" && optimizerName != "adamw")
-    return emitError(module.getLoc())
-           << "unknown --optimizer '" << optimizerName << "' (sgd, adam or adamw)";
+  if (!llvm::is_contained(graphc::optimizerNames(), optimizerName.getValue()))
+    return emitError(module.getLoc()) << "unknown --optimizer '" << optimizerName << "' ("
+                                      << graphc::optimizerNameList() << ")";
+  // -1 stands for the optimizer's default: resolved here, so that the
+  // executable's --help states the value used.
+  if (eps == -1.0)
+    eps = graphc::defaultOptimizerEps(optimizerName);
+  if (weightDecay == -1.0)
+    weightDecay = graphc::defaultOptimizerWeightDecay(optimizerName);
   if (!llvm::is_contained({"mse", "cross_entropy", "nll", "bce_with_logits"}, lossName.getValue()))
     return emitError(module.getLoc())
            << "unknown --loss '" << lossName << "' (mse, cross_entropy, nll or bce_with_logits)";
@@ -234,6 +277,10 @@ LogicalResult addTrainStep(ModuleOp module) {
   options.beta1 = beta1.getValue();
   options.beta2 = beta2.getValue();
   options.eps = eps.getValue();
+  options.alpha = alpha.getValue();
+  options.centered = centered.getValue();
+  options.lrDecay = lrDecay.getValue();
+  options.initialAccumulatorValue = initialAccumulatorValue.getValue();
   PassManager pm(module.getContext());
   (void)applyPassManagerCLOptions(pm);
   graphc::buildTrainingPipeline(pm, options);
@@ -250,6 +297,12 @@ std::string optimizerDescription() {
   if (optimizerName == "sgd")
     os << "momentum " << number(momentum) << ", dampening " << number(dampening)
        << ", nesterov " << (nesterov ? "true" : "false") << ", ";
+  else if (optimizerName == "rmsprop")
+    os << "alpha " << number(alpha) << ", eps " << number(eps) << ", momentum "
+       << number(momentum) << ", centered " << (centered ? "true" : "false") << ", ";
+  else if (optimizerName == "adagrad")
+    os << "lr decay " << number(lrDecay) << ", initial accumulator value "
+       << number(initialAccumulatorValue) << ", eps " << number(eps) << ", ";
   else
     os << "beta1 " << number(beta1) << ", beta2 " << number(beta2) << ", eps " << number(eps)
        << ", ";

@@ -106,6 +106,10 @@ static void setTrainingOptions(TrainingPipelineOptions &options, const std::stri
   options.beta1 = optimizer.beta1;
   options.beta2 = optimizer.beta2;
   options.eps = optimizer.eps;
+  options.alpha = optimizer.alpha;
+  options.centered = optimizer.centered;
+  options.lrDecay = optimizer.lrDecay;
+  options.initialAccumulatorValue = optimizer.initialAccumulatorValue;
 }
 
 Graph &Graph::setTrainingDefaults(const std::string &loss, const OptimizerConfig &optimizer) {

@@ -156,6 +156,10 @@ graphc::OptimizerOptions graphc::optimizerPassOptions(const TrainingPipelineOpti
   optimizer.beta1 = options.beta1;
   optimizer.beta2 = options.beta2;
   optimizer.eps = options.eps;
+  optimizer.alpha = options.alpha;
+  optimizer.centered = options.centered;
+  optimizer.lrDecay = options.lrDecay;
+  optimizer.initialAccumulatorValue = options.initialAccumulatorValue;
   return optimizer;
 }
 
@@ -183,7 +187,12 @@ void graphc::recordTrainingSettings(ModuleOp module, const TrainingPipelineOptio
                            b.getNamedAttr("weight_decay", b.getF64FloatAttr(options.weightDecay)),
                            b.getNamedAttr("beta1", b.getF64FloatAttr(options.beta1)),
                            b.getNamedAttr("beta2", b.getF64FloatAttr(options.beta2)),
-                           b.getNamedAttr("eps", b.getF64FloatAttr(options.eps))}));
+                           b.getNamedAttr("eps", b.getF64FloatAttr(options.eps)),
+                           b.getNamedAttr("alpha", b.getF64FloatAttr(options.alpha)),
+                           b.getNamedAttr("centered", b.getBoolAttr(options.centered)),
+                           b.getNamedAttr("lr_decay", b.getF64FloatAttr(options.lrDecay)),
+                           b.getNamedAttr("initial_accumulator_value",
+                                          b.getF64FloatAttr(options.initialAccumulatorValue))}));
 }
 
 void graphc::readTrainingSettings(
@@ -216,7 +225,15 @@ void graphc::readTrainingSettings(
   number(options.beta1, "beta1", "beta1");
   number(options.beta2, "beta2", "beta2");
   number(options.eps, "eps", "eps");
-  if (auto value = recorded.getAs<BoolAttr>("nesterov"))
-    if (onRecorded("nesterov", value.getValue() ? "true" : "false"))
-      options.nesterov = value.getValue();
+  number(options.alpha, "alpha", "alpha");
+  number(options.lrDecay, "lr_decay", "lr-decay");
+  number(options.initialAccumulatorValue, "initial_accumulator_value",
+         "initial-accumulator-value");
+  auto boolean = [&](detail::PassOptions::Option<bool> &option, StringRef key) {
+    if (auto value = recorded.getAs<BoolAttr>(key))
+      if (onRecorded(key, value.getValue() ? "true" : "false"))
+        option = value.getValue();
+  };
+  boolean(options.nesterov, "nesterov");
+  boolean(options.centered, "centered");
 }

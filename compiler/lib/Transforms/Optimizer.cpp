@@ -35,13 +35,27 @@ struct Hyper {
   std::string optimizer;
   double momentum, dampening, weightDecay, beta1, beta2, eps;
   bool nesterov;
+  double alpha;
+  bool centered;
+  double lrDecay, initialAccumulatorValue;
 };
 
-/// The names of the state tensors each parameter carries.
+/// The names of the state tensors each parameter carries, in torch.optim's
+/// state order.
 SmallVector<std::string> stateNames(const Hyper &h) {
   if (h.optimizer == "sgd")
     return h.momentum != 0 ? SmallVector<std::string>{"momentum_buffer"}
                            : SmallVector<std::string>{};
+  if (h.optimizer == "rmsprop") {
+    SmallVector<std::string> names{"square_avg"};
+    if (h.momentum > 0)
+      names.push_back("momentum_buffer");
+    if (h.centered)
+      names.push_back("grad_avg");
+    return names;
+  }
+  if (h.optimizer == "adagrad")
+    return {"sum"};
   return {"exp_avg", "exp_avg_sq"};
 }
 
@@ -92,6 +106,61 @@ void adamUpdate(Ops &o, const Hyper &h, Value p, Value g, ArrayRef<Value> state,
   out.push_back(newV);
 }
 
+/// torch.optim.RMSprop, single-tensor path.
+void rmspropUpdate(Ops &o, const Hyper &h, Value p, Value g, ArrayRef<Value> state, Value lr,
+                   SmallVectorImpl<Value> &out) {
+  Type t = cast<RankedTensorType>(p.getType()).getElementType();
+  if (h.weightDecay != 0)
+    g = o.add(g, o.mul(p, o.constant(h.weightDecay, t)));
+  unsigned next = 0;
+  Value squareAvg = state[next++];
+  Value buffer = h.momentum > 0 ? state[next++] : Value();
+  Value gradAvg = h.centered ? state[next++] : Value();
+  // square_avg.mul_(alpha).addcmul_(grad, grad, value=1 - alpha)
+  Value newSquareAvg =
+      o.add(o.mul(squareAvg, o.constant(h.alpha, t)), o.mul(o.mul(g, g), o.constant(1 - h.alpha, t)));
+  Value newGradAvg, avg;
+  if (h.centered) {
+    // grad_avg.lerp_(grad, 1 - alpha); avg = (square_avg - grad_avg^2).sqrt()
+    newGradAvg = o.add(gradAvg, o.mul(o.sub(g, gradAvg), o.constant(1 - h.alpha, t)));
+    avg = o.sqrt(o.sub(newSquareAvg, o.mul(newGradAvg, newGradAvg)));
+  } else {
+    avg = o.sqrt(newSquareAvg);
+  }
+  avg = o.add(avg, o.constant(h.eps, t));
+  Value newBuffer;
+  Value direction = o.div(g, avg);
+  if (h.momentum > 0) // buf.mul_(momentum).addcdiv_(grad, avg); param.add_(buf, alpha=-lr)
+    direction = newBuffer = o.add(o.mul(buffer, o.constant(h.momentum, t)), direction);
+  out.push_back(o.sub(p, o.mul(direction, o.to(lr, t))));
+  out.push_back(newSquareAvg);
+  if (newBuffer)
+    out.push_back(newBuffer);
+  if (newGradAvg)
+    out.push_back(newGradAvg);
+}
+
+/// torch.optim.Adagrad, single-tensor path. The program starts every state
+/// at zero, so the first step adds initial_accumulator_value itself.
+void adagradUpdate(Ops &o, const Hyper &h, Value p, Value g, ArrayRef<Value> state, Value step,
+                   Value lr, SmallVectorImpl<Value> &out) {
+  Type t = cast<RankedTensorType>(p.getType()).getElementType();
+  Type f64 = cast<RankedTensorType>(step.getType()).getElementType();
+  if (h.weightDecay != 0)
+    g = o.add(g, o.mul(p, o.constant(h.weightDecay, t)));
+  // clr = lr / (1 + (step - 1) * lr_decay), step counted from 1: our step
+  // argument counts completed steps, so it is step - 1 already.
+  Value clr = o.div(lr, o.add(o.constant(1, f64), o.mul(step, o.constant(h.lrDecay, f64))));
+  Value sum = state[0];
+  if (h.initialAccumulatorValue != 0)
+    sum = o.select(o.eq(step, o.constant(0, f64)), o.add(sum, o.constant(h.initialAccumulatorValue, t)),
+                   sum);
+  Value newSum = o.add(sum, o.mul(g, g));
+  Value std = o.add(o.sqrt(newSum), o.constant(h.eps, t));
+  out.push_back(o.sub(p, o.mul(o.div(g, std), o.to(clr, t))));
+  out.push_back(newSum);
+}
+
 LogicalResult buildTrainStep(ModuleOp module, StringRef function, const Hyper &h) {
   auto forward = module.lookupSymbol<func::FuncOp>(function);
   auto gradient = module.lookupSymbol<func::FuncOp>((function + "_grad").str());
@@ -107,8 +176,9 @@ LogicalResult buildTrainStep(ModuleOp module, StringRef function, const Hyper &h
   if (!gradient)
     return forward.emitError("has no gradient function '")
            << function << "_grad'; run --graphc-autodiff first";
-  if (h.optimizer != "sgd" && h.optimizer != "adam" && h.optimizer != "adamw")
-    return forward.emitError("unknown optimizer '") << h.optimizer << "' (sgd, adam or adamw)";
+  if (!llvm::is_contained(graphc::optimizerNames(), h.optimizer))
+    return forward.emitError("unknown optimizer '")
+           << h.optimizer << "' (" << graphc::optimizerNameList() << ")";
   auto loss = dyn_cast<RankedTensorType>(forward.getResultTypes()[0]);
   if (!loss || loss.getRank() != 0)
     return forward.emitError("a training step needs a scalar loss as the first result");
@@ -212,6 +282,10 @@ LogicalResult buildTrainStep(ModuleOp module, StringRef function, const Hyper &h
     SmallVector<Value> updated;
     if (h.optimizer == "sgd")
       sgdUpdate(o, h, p, grads[k], state, stepArg, lrArg, updated);
+    else if (h.optimizer == "rmsprop")
+      rmspropUpdate(o, h, p, grads[k], state, lrArg, updated);
+    else if (h.optimizer == "adagrad")
+      adagradUpdate(o, h, p, grads[k], state, stepArg, lrArg, updated);
     else
       adamUpdate(o, h, p, grads[k], state, stepArg, lrArg, updated);
     newParams.push_back(updated[0]);
@@ -248,12 +322,36 @@ LogicalResult buildTrainStep(ModuleOp module, StringRef function, const Hyper &h
 struct OptimizerPass : graphc::impl::OptimizerBase<OptimizerPass> {
   using OptimizerBase::OptimizerBase;
   void runOnOperation() override {
-    Hyper h{optimizer, momentum, dampening, weightDecay, beta1, beta2, eps, nesterov};
+    Hyper h{optimizer, momentum, dampening, weightDecay, beta1, beta2, eps, nesterov,
+            alpha,     centered, lrDecay,   initialAccumulatorValue};
     if (h.weightDecay < 0)
-      h.weightDecay = optimizer == "adamw" ? 0.01 : 0.0;
+      h.weightDecay = graphc::defaultOptimizerWeightDecay(optimizer);
+    if (h.eps < 0)
+      h.eps = graphc::defaultOptimizerEps(optimizer);
     if (failed(buildTrainStep(getOperation(), function, h)))
       signalPassFailure();
   }
 };
 
 } // namespace
+
+llvm::ArrayRef<llvm::StringLiteral> graphc::optimizerNames() {
+  static const llvm::StringLiteral names[] = {"sgd", "adam", "adamw", "rmsprop", "adagrad"};
+  return names;
+}
+
+std::string graphc::optimizerNameList() {
+  std::string text;
+  auto names = optimizerNames();
+  for (size_t i = 0; i < names.size(); ++i)
+    text += (i == 0 ? "" : i + 1 == names.size() ? " or " : ", ") + names[i].str();
+  return text;
+}
+
+double graphc::defaultOptimizerEps(llvm::StringRef optimizer) {
+  return optimizer == "adagrad" ? 1e-10 : 1e-8;
+}
+
+double graphc::defaultOptimizerWeightDecay(llvm::StringRef optimizer) {
+  return optimizer == "adamw" ? 0.01 : 0.0;
+}

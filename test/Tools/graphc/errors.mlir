@@ -13,7 +13,7 @@
 // RUN: not graphc %S/Inputs/corrupt_teardown.mlirbc 2>&1 | FileCheck %s --check-prefix=TEARDOWN
 // RUN: not graphc %S/Inputs/corrupt_fuzz_parent.mlirbc 2>&1 | FileCheck %s --check-prefix=PARENT
 // RUN: graphc %S/Inputs/lenet.mlirbc --emit=graph | FileCheck %s --check-prefix=BYTECODE-OK
-// RUN: not graphc %S/Inputs/trainable.mlir --train --loss=mse --optimizer=rmsprop 2>&1 | FileCheck %s --check-prefix=OPTIMIZER
+// RUN: not graphc %S/Inputs/trainable.mlir --train --loss=mse --optimizer=lbfgs 2>&1 | FileCheck %s --check-prefix=OPTIMIZER
 // RUN: not graphc %S/Inputs/rank1_prediction.mlir --train --loss=cross_entropy 2>&1 | FileCheck %s --check-prefix=CLASSES
 // RUN: not graphc %S/Inputs/trainable.mlir --train --loss=mse --optimizer=adam --beta1=nan 2>&1 | FileCheck %s --check-prefix=BETA1
 // RUN: not graphc %S/Inputs/trainable.mlir --train --loss=mse --optimizer=adam --eps=-1 2>&1 | FileCheck %s --check-prefix=EPS
@@ -49,7 +49,7 @@ func.func @forward(%a: tensor<4x3xf32>, %b: tensor<5xf32>) -> tensor<4x3xf32> {
 // An unknown optimizer is named as the flag, and a prediction the loss cannot
 // take is refused at the model's return (not inside the loss's ops, at
 // "<graphc --train>:0", as before).
-// OPTIMIZER: trainable.mlir:0:0: error: unknown --optimizer 'rmsprop' (sgd, adam or adamw)
+// OPTIMIZER: trainable.mlir:0:0: error: unknown --optimizer 'lbfgs' (sgd, adam, adamw, rmsprop or adagrad)
 // CLASSES: rank1_prediction.mlir:4:3: error: 'forward' returns tensor<?xf32>; --loss=cross_entropy takes class scores [B, C] (float, rank 2)
 // CLASSES-NOT: graphc --train
 // A bytecode file that crashes MLIR 19's bytecode reader (the traced LeNet

@@ -1,7 +1,8 @@
-// Training steps against PyTorch (test/goldens/mlp_train.safetensors, from
-// scripts/make_goldens.py): the seed-003 MLP with NLLLoss, 100 steps of
-// SGD with momentum and of Adam from the same initial weights on the same
-// batches. Every step's loss and the final parameters match within 1e-4.
+// Training steps against PyTorch (test/goldens/mlp_train.safetensors and
+// optimizers.safetensors, from scripts/make_goldens.py): the seed-003 MLP
+// with NLLLoss, 100 steps of SGD with momentum, Adam, RMSprop and Adagrad
+// from the same initial weights on the same batches. Every step's loss and
+// the final parameters match within 1e-4.
 #include "MLP.h"
 #include "TestUtil.h"
 
@@ -10,12 +11,9 @@ namespace g = graphc;
 
 namespace {
 
-std::map<std::string, Tensor> trainGolden() {
-  return g::rt::loadSafetensors(std::string(GRAPHC_GOLDEN_DIR) + "/mlp_train.safetensors");
-}
-
-void trainAndCompare(const std::string &name, const g::OptimizerConfig &optimizer, double lr) {
-  auto golden = trainGolden();
+void trainAndCompare(const std::string &name, const g::OptimizerConfig &optimizer, double lr,
+                     const char *goldenFile = "mlp_train.safetensors") {
+  auto golden = g::rt::loadSafetensors(std::string(GRAPHC_GOLDEN_DIR) + "/" + goldenFile);
   g::manualSeed(0);
   auto model = makeMLP(); // the weights of mlp_init (torch.manual_seed(0))
   g::manualSeed(1);
@@ -61,4 +59,26 @@ TEST(TrainGolden, MLPWithSGDMomentumMatchesPyTorch) {
 
 TEST(TrainGolden, MLPWithAdamMatchesPyTorch) {
   trainAndCompare("adam", g::OptimizerConfig::adam(), 1e-3);
+}
+
+TEST(TrainGolden, MLPWithRMSpropMatchesPyTorch) {
+  trainAndCompare("rmsprop", g::OptimizerConfig::rmsprop(), 1e-4, "optimizers.safetensors");
+}
+
+TEST(TrainGolden, MLPWithCenteredRMSpropWithMomentumAndDecayMatchesPyTorch) {
+  trainAndCompare("rmsprop_all",
+                  g::OptimizerConfig::rmsprop(/*alpha=*/0.9, /*eps=*/1e-6, /*weightDecay=*/0.01,
+                                              /*momentum=*/0.5, /*centered=*/true),
+                  1e-4, "optimizers.safetensors");
+}
+
+TEST(TrainGolden, MLPWithAdagradMatchesPyTorch) {
+  trainAndCompare("adagrad", g::OptimizerConfig::adagrad(), 1e-3, "optimizers.safetensors");
+}
+
+TEST(TrainGolden, MLPWithAdagradWithDecayAndInitialValueMatchesPyTorch) {
+  trainAndCompare("adagrad_all",
+                  g::OptimizerConfig::adagrad(/*lrDecay=*/0.01, /*weightDecay=*/0.001,
+                                              /*initialAccumulatorValue=*/0.1, /*eps=*/1e-8),
+                  0.01, "optimizers.safetensors");
 }

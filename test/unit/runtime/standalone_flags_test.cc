@@ -46,7 +46,7 @@ TEST(StandaloneFlagsTest, ReadsEveryFormOfEveryFlag) {
   StandaloneFlags flags =
       parse({"--epochs", "3", "--batch=128", "--lr", "0.05", "--seed", "18446744073709551615",
              "--threads=2", "--save", "a.safetensors", "--limit-train", "640", "--eval-only",
-             "--normalize", "0.25,2", "--report-startup"});
+             "--normalize", "0.25,2", "--report-startup", "--lr-schedule", "cosine:20:0.001"});
   EXPECT_EQ(flags.config.epochs, 3);
   EXPECT_EQ(flags.config.batchSize, 128);
   EXPECT_TRUE(flags.batchGiven);
@@ -59,6 +59,7 @@ TEST(StandaloneFlagsTest, ReadsEveryFormOfEveryFlag) {
   EXPECT_FLOAT_EQ(flags.config.mean, 0.25f);
   EXPECT_FLOAT_EQ(flags.config.std, 2.0f);
   EXPECT_TRUE(flags.reportStartup);
+  EXPECT_EQ(flags.config.lrSchedule.text(), "cosine:20:0.001");
 }
 
 TEST(StandaloneFlagsTest, BadValuesNameTheFlagAndTheValue) {
@@ -73,6 +74,9 @@ TEST(StandaloneFlagsTest, BadValuesNameTheFlagAndTheValue) {
   EXPECT_EQ(usageError({"--seed", "18446744073709551616"}),
             "--seed 18446744073709551616: expected an integer from 0 to 18446744073709551615");
   EXPECT_EQ(usageError({"--threads", "0"}), "--threads 0: expected an integer from 1 to 1024");
+  EXPECT_EQ(usageError({"--lr-schedule", "step:0"}),
+            "bad option value: --lr-schedule expects constant, step:STEP_SIZE[:GAMMA] or "
+            "cosine:T_MAX[:ETA_MIN], got 'step:0' (0: an integer >= 1)");
   EXPECT_EQ(usageError({"stray"}), "unexpected argument 'stray'");
 }
 

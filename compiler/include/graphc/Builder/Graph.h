@@ -34,12 +34,16 @@ class CompiledTrainStep;
 /// torch.optim's optimizers and their hyperparameters (the learning rate is
 /// given per step, so schedules need no recompilation).
 struct OptimizerConfig {
-  std::string name = "sgd"; // sgd, adam or adamw
+  std::string name = "sgd"; // sgd, adam, adamw, rmsprop or adagrad
   double momentum = 0, dampening = 0;
   bool nesterov = false;
   /// -1: the optimizer's default (0; 0.01 for adamw).
   double weightDecay = -1;
-  double beta1 = 0.9, beta2 = 0.999, eps = 1e-8;
+  /// eps -1: the optimizer's default (1e-8; 1e-10 for adagrad).
+  double beta1 = 0.9, beta2 = 0.999, eps = -1;
+  double alpha = 0.99;  // RMSprop
+  bool centered = false; // RMSprop
+  double lrDecay = 0, initialAccumulatorValue = 0; // Adagrad
 
   static OptimizerConfig sgd(double momentum = 0, double dampening = 0, double weightDecay = 0,
                              bool nesterov = false) {
@@ -64,6 +68,27 @@ struct OptimizerConfig {
                                double weightDecay = 0.01) {
     OptimizerConfig c = adam(beta1, beta2, eps, weightDecay);
     c.name = "adamw";
+    return c;
+  }
+  static OptimizerConfig rmsprop(double alpha = 0.99, double eps = 1e-8, double weightDecay = 0,
+                                 double momentum = 0, bool centered = false) {
+    OptimizerConfig c;
+    c.name = "rmsprop";
+    c.alpha = alpha;
+    c.eps = eps;
+    c.weightDecay = weightDecay;
+    c.momentum = momentum;
+    c.centered = centered;
+    return c;
+  }
+  static OptimizerConfig adagrad(double lrDecay = 0, double weightDecay = 0,
+                                 double initialAccumulatorValue = 0, double eps = 1e-10) {
+    OptimizerConfig c;
+    c.name = "adagrad";
+    c.lrDecay = lrDecay;
+    c.weightDecay = weightDecay;
+    c.initialAccumulatorValue = initialAccumulatorValue;
+    c.eps = eps;
     return c;
   }
 };

@@ -47,9 +47,11 @@ struct TrainingPipelineOptions : mlir::PassPipelineOptions<TrainingPipelineOptio
   Option<std::string> loss{*this, "loss",
                            llvm::cl::desc("mse, cross_entropy, nll or bce_with_logits"),
                            llvm::cl::init("cross_entropy")};
-  Option<std::string> optimizer{*this, "optimizer", llvm::cl::desc("sgd, adam or adamw"),
+  Option<std::string> optimizer{*this, "optimizer",
+                                llvm::cl::desc("sgd, adam, adamw, rmsprop or adagrad"),
                                 llvm::cl::init("sgd")};
-  Option<double> momentum{*this, "momentum", llvm::cl::desc("SGD momentum"), llvm::cl::init(0.0)};
+  Option<double> momentum{*this, "momentum", llvm::cl::desc("SGD and RMSprop momentum"),
+                          llvm::cl::init(0.0)};
   Option<double> dampening{*this, "dampening", llvm::cl::desc("SGD dampening"),
                            llvm::cl::init(0.0)};
   Option<bool> nesterov{*this, "nesterov", llvm::cl::desc("SGD Nesterov momentum"),
@@ -59,7 +61,18 @@ struct TrainingPipelineOptions : mlir::PassPipelineOptions<TrainingPipelineOptio
                              llvm::cl::init(-1.0)};
   Option<double> beta1{*this, "beta1", llvm::cl::desc("Adam beta1"), llvm::cl::init(0.9)};
   Option<double> beta2{*this, "beta2", llvm::cl::desc("Adam beta2"), llvm::cl::init(0.999)};
-  Option<double> eps{*this, "eps", llvm::cl::desc("Adam epsilon"), llvm::cl::init(1e-8)};
+  Option<double> eps{*this, "eps",
+                     llvm::cl::desc("-1: the optimizer's default (1e-8, or 1e-10 for adagrad)"),
+                     llvm::cl::init(-1.0)};
+  Option<double> alpha{*this, "alpha", llvm::cl::desc("RMSprop smoothing constant"),
+                       llvm::cl::init(0.99)};
+  Option<bool> centered{*this, "centered", llvm::cl::desc("RMSprop centered"),
+                        llvm::cl::init(false)};
+  Option<double> lrDecay{*this, "lr-decay", llvm::cl::desc("Adagrad learning-rate decay"),
+                         llvm::cl::init(0.0)};
+  Option<double> initialAccumulatorValue{
+      *this, "initial-accumulator-value", llvm::cl::desc("Adagrad: the sum's starting value"),
+      llvm::cl::init(0.0)};
 };
 
 /// The training step of a model function: graphc-append-loss (loss and

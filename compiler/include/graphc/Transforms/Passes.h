@@ -24,6 +24,16 @@ namespace graphc {
 #define GEN_PASS_REGISTRATION
 #include "graphc/Transforms/Passes.h.inc"
 
+/// The optimizers --graphc-optimizer builds, as its `optimizer` option and
+/// the driver's --optimizer spell them: sgd, adam, adamw, rmsprop, adagrad.
+llvm::ArrayRef<llvm::StringLiteral> optimizerNames();
+/// "sgd, adam, adamw, rmsprop or adagrad", for messages.
+std::string optimizerNameList();
+/// torch.optim's default epsilon of `optimizer` (the `eps` option's -1).
+double defaultOptimizerEps(llvm::StringRef optimizer);
+/// torch.optim's default weight decay of `optimizer` (the option's -1).
+double defaultOptimizerWeightDecay(llvm::StringRef optimizer);
+
 } // namespace graphc
 
 #endif // GRAPHC_TRANSFORMS_PASSES_H

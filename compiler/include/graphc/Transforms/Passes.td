@@ -58,8 +58,10 @@ def Optimizer : Pass<"graphc-optimizer", "mlir::ModuleOp"> {
 
     SGD (momentum, dampening, nesterov, weight_decay; a momentum buffer per
     parameter), Adam and AdamW (betas, eps, weight_decay, bias correction;
-    exp_avg and exp_avg_sq per parameter) follow torch.optim's single-tensor
-    formulas. State arguments are named `<state>.<parameter>`, so a
+    exp_avg and exp_avg_sq per parameter), RMSprop (alpha, eps, weight_decay,
+    momentum, centered; square_avg, then momentum_buffer and grad_avg when
+    used) and Adagrad (lr_decay, weight_decay, initial_accumulator_value,
+    eps; sum) follow torch.optim's single-tensor formulas. State arguments are named `<state>.<parameter>`, so a
     checkpoint can hold them. `step` counts completed steps (PyTorch's
     state['step']); the learning rate is an argument, so schedules need no
     recompilation. Each updated value is returned with
@@ -70,8 +72,8 @@ def Optimizer : Pass<"graphc-optimizer", "mlir::ModuleOp"> {
     Option<"function", "function", "std::string", /*default=*/"\"forward\"",
            "The loss function (its gradient function must exist)">,
     Option<"optimizer", "optimizer", "std::string", /*default=*/"\"sgd\"",
-           "sgd, adam or adamw">,
-    Option<"momentum", "momentum", "double", /*default=*/"0.0", "SGD momentum">,
+           "sgd, adam, adamw, rmsprop or adagrad">,
+    Option<"momentum", "momentum", "double", /*default=*/"0.0", "SGD and RMSprop momentum">,
     Option<"dampening", "dampening", "double", /*default=*/"0.0", "SGD dampening">,
     Option<"nesterov", "nesterov", "bool", /*default=*/"false", "SGD Nesterov momentum">,
     Option<"weightDecay", "weight-decay", "double", /*default=*/"-1.0",
@@ -79,7 +81,15 @@ def Optimizer : Pass<"graphc-optimizer", "mlir::ModuleOp"> {
            "(0, or 0.01 for adamw)">,
     Option<"beta1", "beta1", "double", /*default=*/"0.9", "Adam beta1">,
     Option<"beta2", "beta2", "double", /*default=*/"0.999", "Adam beta2">,
-    Option<"eps", "eps", "double", /*default=*/"1e-8", "Adam epsilon">,
+    Option<"eps", "eps", "double", /*default=*/"-1.0",
+           "Epsilon of Adam, AdamW, RMSprop and Adagrad; -1 means the optimizer's "
+           "default (1e-8, or 1e-10 for adagrad)">,
+    Option<"alpha", "alpha", "double", /*default=*/"0.99", "RMSprop smoothing constant">,
+    Option<"centered", "centered", "bool", /*default=*/"false",
+           "RMSprop: normalize by the gradient's estimated variance">,
+    Option<"lrDecay", "lr-decay", "double", /*default=*/"0.0", "Adagrad learning-rate decay">,
+    Option<"initialAccumulatorValue", "initial-accumulator-value", "double",
+           /*default=*/"0.0", "Adagrad: the sum's starting value">,
   ];
 }
 

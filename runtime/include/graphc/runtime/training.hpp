@@ -16,6 +16,7 @@
 #include <optional>
 #include <string>
 
+#include "graphc/runtime/lr_schedule.hpp"
 #include "graphc/runtime/program.hpp"
 #include "graphc/runtime/runtime.hpp"
 
@@ -26,6 +27,7 @@ struct TrainingConfig {
   int epochs = 1;
   int64_t batchSize = 64;
   double learningRate = 1e-3;
+  LrSchedule lrSchedule;      // per epoch, from learningRate (default: constant)
   uint64_t seed = 0;          // data order (and the model's init, by the caller)
   float mean = 0.5f, std = 0.5f; // Normalize((0.5,), (0.5,)), as the seeds
   int64_t limitTrain = 0;     // use only the first N training images (0: all)
