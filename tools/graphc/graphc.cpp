@@ -227,7 +227,9 @@ LogicalResult checkHyperparameters(ModuleOp module) {
                     {initialAccumulatorValue, "initial-accumulator-value", 0, inf, false}};
   for (Range &r : ranges) {
     double v = r.flag;
-    if (&r.flag == &eps && v == -1.0) // the optimizer's default
+    // -1 is the optimizer's default when the flag is not given (a user's
+    // --eps=-1 is out of range like any other negative value).
+    if (&r.flag == &eps && v == -1.0 && eps.getNumOccurrences() == 0)
       continue;
     bool inside = std::isfinite(v) && v >= r.low && (r.highIncluded ? v <= r.high : v < r.high);
     if (!inside) {
