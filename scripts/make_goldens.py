@@ -35,7 +35,15 @@ Run once after changing a golden model (needs `pip install torch safetensors`;
                              weight) is chaotic, PyTorch's own float32 and float64
                              runs part by 1.6% in loss within 100 steps.
 
-`python3 scripts/make_goldens.py --only nn_modules optimizers` rewrites just those.
+  batch_norm.safetensors     BatchNorm1d/2d (momentum 0.1, None and 0.3; without running
+                             statistics; without affine) in float64: every train-mode
+                             call's input, output and gradients, the state_dict after
+                             them, and an eval-mode call; and a Linear-BatchNorm1d-ReLU-
+                             Linear classifier's 20 SGD steps (its initial and final
+                             state_dict with the running statistics, the losses, and
+                             its eval-mode output)
+
+`python3 scripts/make_goldens.py --only nn_modules optimizers batch_norm` rewrites just those.
 
 The forward files use a random-normal input batch (not graphc's generator) so
 that the comparison exercises the model on data graphc did not produce.
@@ -373,7 +381,76 @@ def optimizers_golden():
               metadata={"generator": "scripts/make_goldens.py", "torch": torch.__version__})
 
 
-ONLY = {"nn_modules": nn_modules_golden, "optimizers": optimizers_golden}
+def batch_norm_golden():
+    torch.manual_seed(4)
+    out = {}
+    cases = {
+        # name: (module, input shape, calls in train mode)
+        "bn2d": (nn.BatchNorm2d(3), (4, 3, 5, 5), 2),
+        "bn1d_cumulative": (nn.BatchNorm1d(5, momentum=None), (8, 5), 3),
+        "bn1d_3d": (nn.BatchNorm1d(4, eps=1e-3, momentum=0.3), (6, 4, 7), 2),
+        "bn2d_no_stats": (nn.BatchNorm2d(2, track_running_stats=False), (3, 2, 4, 4), 1),
+        "bn2d_no_affine": (nn.BatchNorm2d(2, affine=False), (3, 2, 4, 4), 1),
+    }
+    for name, (module, shape, calls) in cases.items():
+        module = module.double()
+        if module.affine:
+            with torch.no_grad():
+                module.weight.copy_(torch.randn_like(module.weight))
+                module.bias.copy_(torch.randn_like(module.bias))
+            out[name + ".weight"] = module.weight.detach().clone()
+            out[name + ".bias"] = module.bias.detach().clone()
+        for call in range(calls):
+            x = (torch.randn(*shape, dtype=torch.float64) * 2 + 0.5).requires_grad_(True)
+            upstream = torch.randn(*shape, dtype=torch.float64)
+            module.zero_grad()
+            y = module(x)
+            y.backward(upstream)
+            tag = f"{name}.{call}"
+            out.update({tag + ".x": x.detach(), tag + ".upstream": upstream, tag + ".y": y.detach(),
+                        tag + ".grad_x": x.grad.detach()})
+            if module.affine:
+                out[tag + ".grad_weight"] = module.weight.grad.detach().clone()
+                out[tag + ".grad_bias"] = module.bias.grad.detach().clone()
+        for k, v in module.state_dict().items():
+            out[name + ".state." + k] = v.detach().clone()
+        module.eval()
+        x = torch.randn(*shape, dtype=torch.float64)
+        with torch.no_grad():
+            out[name + ".eval.x"], out[name + ".eval.y"] = x, module(x)
+
+    # A small classifier with BatchNorm1d trained 20 SGD steps (momentum 0.9):
+    # the training step updates the running statistics too.
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(784, 32), nn.BatchNorm1d(32), nn.ReLU(), nn.Linear(32, 10),
+                          nn.LogSoftmax(dim=1))
+    torch.manual_seed(1)
+    images = torch.rand(2, 64, 784)
+    labels = torch.randint(0, 10, (2, 64))
+    out["train.labels"] = labels
+    for k, v in model.state_dict().items():
+        out["train.init." + k] = v.detach().clone()
+    opt = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
+    losses = []
+    for step in range(20):
+        opt.zero_grad()
+        loss = F.nll_loss(model(images[step % 2]), labels[step % 2])
+        loss.backward()
+        opt.step()
+        losses.append(loss.item())
+    out["train.losses"] = torch.tensor(losses, dtype=torch.float64)
+    for k, v in model.state_dict().items():
+        out["train.final." + k] = v.detach().clone()
+    model.eval()
+    with torch.no_grad():
+        out["train.eval_output"] = model(images[0])
+    save_file({k: v.contiguous() for k, v in out.items()},
+              os.path.join(OUT, "batch_norm.safetensors"),
+              metadata={"generator": "scripts/make_goldens.py", "torch": torch.__version__})
+
+
+ONLY = {"nn_modules": nn_modules_golden, "optimizers": optimizers_golden,
+        "batch_norm": batch_norm_golden}
 
 
 def main():
@@ -409,6 +486,7 @@ def main():
     fashion_golden()
     nn_modules_golden()
     optimizers_golden()
+    batch_norm_golden()
     print("wrote goldens to", os.path.normpath(OUT), file=sys.stderr)
 
 

@@ -73,6 +73,10 @@ bool sameLayout(const graphc_model_tensor_t& expected, const graphc_tensor_t* t)
   return std::memcmp(graphc_tensor_shape(t), expected.shape, sizeof(int64_t) * expected.rank) == 0;
 }
 
+// Parameters and buffers: the model's own state (its state_dict), which a
+// checkpoint holds without a prefix and --load restores.
+bool isModelState(int32_t role) { return role == GRAPHC_ROLE_PARAMETER || role == GRAPHC_ROLE_BUFFER; }
+
 std::string slotName(const graphc_model_tensor_t& t) {
   switch (t.role) {
     case GRAPHC_ROLE_STATE: return std::string(GRAPHC_CHECKPOINT_OPTIMIZER_PREFIX) + t.name;
@@ -342,16 +346,16 @@ graphc_status_t graphc_program_create(const graphc_model_t* model, graphc_progra
     program->model = model;
     if (const char* poison = std::getenv("GRAPHC_DEBUG_POISON_ARENA"))
       program->arenaPoison = std::atoi(poison) & 0xff;
-    // Parameters first, in the entry points' (state_dict) order, then the
-    // optimizer state and the step count.
+    // Parameters and buffers first, in the entry points' (state_dict) order,
+    // then the optimizer state and the step count.
     for (int pass = 0; pass < 2; ++pass)
       for (int32_t e = 0; e < model->num_entries; ++e) {
         const graphc_model_entry_t& entry = model->entries[e];
         for (int32_t i = 0; i < entry.num_arguments; ++i) {
           const graphc_model_tensor_t& t = entry.arguments[i];
-          bool parameter = t.role == GRAPHC_ROLE_PARAMETER;
+          bool modelState = isModelState(t.role);
           bool state = t.role == GRAPHC_ROLE_STATE || t.role == GRAPHC_ROLE_STEP;
-          if ((pass == 0 && !parameter) || (pass == 1 && !state)) continue;
+          if ((pass == 0 && !modelState) || (pass == 1 && !state)) continue;
           std::string name = slotName(t);
           if (auto* existing = findSlot(program.get(), name)) {
             if (!sameLayout(t, existing->tensor))
@@ -408,7 +412,7 @@ graphc_status_t initializeTensor(const graphc_model_tensor_t& spec, graphc_tenso
                                  graphc_generator_t* generator) {
   if (spec.role == GRAPHC_ROLE_PARAMETER && spec.init_bound > 0)
     return graphc_tensor_uniform(tensor, generator, -spec.init_bound, spec.init_bound);
-  if (spec.role == GRAPHC_ROLE_PARAMETER && spec.init_data) {
+  if (isModelState(spec.role) && spec.init_data) {
     std::memcpy(graphc_tensor_data(tensor), spec.init_data, graphc_tensor_nbytes(tensor));
     return nullptr;
   }
@@ -445,7 +449,7 @@ graphc_status_t graphc_model_init_parameters(const graphc_model_t* model, const 
   int32_t next = 0;
   for (int32_t i = 0; i < found->num_arguments && !status; ++i) {
     const graphc_model_tensor_t& spec = found->arguments[i];
-    if (spec.role != GRAPHC_ROLE_PARAMETER) continue;
+    if (!isModelState(spec.role)) continue;
     graphc_tensor_t* tensor = nullptr;
     status = graphc_tensor_wrap(static_cast<graphc_dtype_t>(spec.dtype), spec.rank, spec.shape,
                                 buffers[next++], nullptr, nullptr, &tensor);
@@ -651,7 +655,7 @@ void restoreProgram(graphc_program_t* program, const std::map<std::string, Tenso
   // Check every tensor before writing any, so a bad checkpoint changes nothing.
   std::vector<std::pair<graphc_tensor_t*, const Tensor*>> copies;
   for (auto& slot : program->slots) {
-    if (slot.spec->role != GRAPHC_ROLE_PARAMETER && !withOptimizer) continue;
+    if (!isModelState(slot.spec->role) && !withOptimizer) continue;
     auto it = tensors.find(slot.name);
     if (it == tensors.end())
       throw Error(GRAPHC_NOT_FOUND, source + " has no tensor '" + slot.name + "' (expected " +

@@ -21,7 +21,7 @@ size_t passedArguments(const graphc_model_entry_t &entry, bool withParameters) {
   for (int32_t i = 0; i < entry.num_arguments; ++i) {
     int32_t role = entry.arguments[i].role;
     count += role == GRAPHC_ROLE_INPUT || role == GRAPHC_ROLE_TARGET ||
-             (withParameters && role == GRAPHC_ROLE_PARAMETER);
+             (withParameters && (role == GRAPHC_ROLE_PARAMETER || role == GRAPHC_ROLE_BUFFER));
   }
   return count;
 }
@@ -59,7 +59,7 @@ public:
         size_t next = 0;
         for (int32_t i = 0; i < e.num_arguments; ++i) {
           int32_t role = e.arguments[i].role;
-          if (role == GRAPHC_ROLE_PARAMETER)
+          if (role == GRAPHC_ROLE_PARAMETER || role == GRAPHC_ROLE_BUFFER)
             program_->bind(e.arguments[i].name, given[next++]);
           else if (role == GRAPHC_ROLE_INPUT || role == GRAPHC_ROLE_TARGET)
             data.push_back(given[next++]);

@@ -125,6 +125,27 @@ std::vector<std::pair<std::string, Parameter>> Module::namedParameters() const {
   return out;
 }
 
+Buffer Module::registerBuffer(const std::string &name, rt::Tensor value) {
+  Buffer b(std::move(value));
+  buffers_.emplace_back(name, b);
+  return b;
+}
+
+std::vector<std::pair<std::string, Buffer>> Module::namedBuffers() const {
+  std::vector<std::pair<std::string, Buffer>> out(buffers_);
+  for (const auto &[childName, child] : children_)
+    for (auto &[name, b] : child->namedBuffers())
+      out.emplace_back(childName + "." + name, b);
+  return out;
+}
+
+Module &Module::train(bool mode) {
+  training_ = mode;
+  for (auto &[name, child] : children_)
+    child->train(mode);
+  return *this;
+}
+
 std::vector<Parameter> Module::parameters() const {
   std::vector<Parameter> out;
   for (auto &[name, p] : namedParameters())
@@ -148,11 +169,16 @@ std::map<std::string, rt::Tensor> Module::stateDict() const {
   std::map<std::string, rt::Tensor> out;
   for (auto &[name, p] : namedParameters())
     out.emplace(name, p.value());
+  for (auto &[name, b] : namedBuffers())
+    out.emplace(name, b.value());
   return out;
 }
 
 void Module::loadStateDict(const std::map<std::string, rt::Tensor> &state) {
+  // Parameters and buffers alike: a buffer is a parameter that needs no gradient.
   auto named = namedParameters();
+  for (auto &[name, b] : namedBuffers())
+    named.emplace_back(name, b.asParameter());
   std::vector<std::string> missing, unexpected;
   for (auto &[name, p] : named) {
     auto it = state.find(name);
@@ -406,6 +432,33 @@ std::string LayerNorm::extraRepr() const {
   shape += normalizedShape.size() == 1 ? ",)" : ")";
   return shape + ", eps=" + pythonFloat(eps) +
          ", elementwise_affine=" + (elementwiseAffine ? "True" : "False");
+}
+
+BatchNorm::BatchNorm(int64_t numFeatures, double eps, std::optional<double> momentum,
+                     bool affine, bool trackRunningStats, std::vector<int64_t> ranks,
+                     const char *kind)
+    : numFeatures(numFeatures), eps(eps), momentum(momentum), affine(affine),
+      trackRunningStats(trackRunningStats), ranks_(std::move(ranks)), kind_(kind) {
+  if (numFeatures <= 0)
+    throw std::invalid_argument(std::string(kind) + ": num_features must be positive, got " +
+                                std::to_string(numFeatures));
+  // PyTorch's registration order, which is the state_dict's.
+  if (affine) {
+    weight = registerParameter("weight", rt::Tensor::ones({numFeatures}));
+    bias = registerParameter("bias", rt::Tensor::zeros({numFeatures}));
+  }
+  if (trackRunningStats) {
+    runningMean = registerBuffer("running_mean", rt::Tensor::zeros({numFeatures}));
+    runningVar = registerBuffer("running_var", rt::Tensor::ones({numFeatures}));
+    numBatchesTracked = registerBuffer("num_batches_tracked", rt::Tensor::zeros({}, GRAPHC_DTYPE_I64));
+  }
+}
+
+std::string BatchNorm::extraRepr() const {
+  return std::to_string(numFeatures) + ", eps=" + pythonFloat(eps) +
+         ", momentum=" + (momentum ? pythonFloat(*momentum) : "None") +
+         ", affine=" + (affine ? "True" : "False") +
+         ", track_running_stats=" + (trackRunningStats ? "True" : "False");
 }
 
 std::string Flatten::extraRepr() const {

@@ -13,16 +13,14 @@ using namespace mlir;
 
 namespace graphc {
 
-Graph trace(const nn::Module &module, const std::vector<InputSpec> &inputs,
-            const std::function<std::vector<Tensor>(const std::vector<Tensor> &)> &fn,
-            const TraceOptions &options) {
-  return trace(module.namedParameters(), inputs, fn, options);
-}
+namespace {
 
-Graph trace(const std::vector<std::pair<std::string, Parameter>> &parameters,
-            const std::vector<InputSpec> &inputs,
-            const std::function<std::vector<Tensor>(const std::vector<Tensor> &)> &fn,
-            const TraceOptions &options) {
+/// Traces `fn` with `parameters` and then `buffers` as the trailing arguments.
+Graph traceWith(std::vector<std::pair<std::string, Parameter>> parameters,
+                const std::vector<std::pair<std::string, Buffer>> &buffers,
+                const std::vector<InputSpec> &inputs,
+                const std::function<std::vector<Tensor>(const std::vector<Tensor> &)> &fn,
+                const TraceOptions &options) {
   auto ctx = createContext();
   OpBuilder builder(ctx.get());
   OwningOpRef<ModuleOp> moduleOp(ModuleOp::create(builder.getUnknownLoc()));
@@ -53,11 +51,40 @@ Graph trace(const std::vector<std::pair<std::string, Parameter>> &parameters,
                                denseElementsOf(type, v));
       tracer.bindParameter(p.id(), arg);
     }
+    for (auto &[name, b] : buffers) {
+      const rt::Tensor &v = b.value();
+      auto type = RankedTensorType::get(v.shape(), elementTypeFor(ctx.get(), v.dtype()));
+      Tensor arg = tracer.addArgument(type, name, graph::ArgumentRole::Buffer);
+      // A compiled program starts the buffer at the value it has now
+      // (BatchNorm's zeros and ones), as a hand-set parameter.
+      tracer.setArgumentAttr(arg, graph::GraphDialect::getInitValueAttrName(),
+                             denseElementsOf(type, v));
+      tracer.bindParameter(b.id(), arg);
+    }
     tracer.finish(fn(symbolic));
   }
   if (failed(verify(*moduleOp)))
     throw std::logic_error("internal error: the traced graph does not verify");
+  // The compiled programs bind buffers by name like parameters that need no
+  // gradient.
+  for (auto &[name, b] : buffers)
+    parameters.emplace_back(name, b.asParameter());
   return Graph(ctx, std::move(moduleOp), std::move(parameters));
+}
+
+} // namespace
+
+Graph trace(const nn::Module &module, const std::vector<InputSpec> &inputs,
+            const std::function<std::vector<Tensor>(const std::vector<Tensor> &)> &fn,
+            const TraceOptions &options) {
+  return traceWith(module.namedParameters(), module.namedBuffers(), inputs, fn, options);
+}
+
+Graph trace(const std::vector<std::pair<std::string, Parameter>> &parameters,
+            const std::vector<InputSpec> &inputs,
+            const std::function<std::vector<Tensor>(const std::vector<Tensor> &)> &fn,
+            const TraceOptions &options) {
+  return traceWith(parameters, {}, inputs, fn, options);
 }
 
 Graph trace(nn::Module &module, const rt::Tensor &example, const TraceOptions &options) {

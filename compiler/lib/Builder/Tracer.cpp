@@ -60,6 +60,40 @@ Tensor Tracer::parameter(const void *id) const {
   return it->second;
 }
 
+void Tracer::assignBuffer(const void *id, const Tensor &value, const SourceLoc &loc) {
+  auto it = parameters_.find(id);
+  if (it == parameters_.end())
+    throw std::logic_error("a Buffer assigned in forward() is not registered in the traced "
+                           "module (registerBuffer or registerModule it)");
+  auto arg = llvm::cast<BlockArgument>(it->second.impl()->value);
+  if (function_.getArgAttrOfType<graph::ArgumentRoleAttr>(arg.getArgNumber(),
+                                                          graph::GraphDialect::getRoleAttrName())
+          .getValue() != graph::ArgumentRole::Buffer)
+    throw TraceError(loc, "assign", "only a module buffer can be assigned");
+  Value v = valueOf(value, loc, "assign");
+  if (v.getType() != arg.getType()) {
+    auto text = [](Type type) {
+      std::string s;
+      llvm::raw_string_ostream os(s);
+      os << type;
+      return s;
+    };
+    throw TraceError(loc, "assign",
+                     "the new value of buffer '" +
+                         function_.getArgAttrOfType<StringAttr>(
+                                      arg.getArgNumber(), graph::GraphDialect::getNameAttrName())
+                             .str() +
+                         "' must have its type " + text(arg.getType()) + ", got " +
+                         text(v.getType()));
+  }
+  for (auto &[number, update] : bufferUpdates_)
+    if (number == arg.getArgNumber()) {
+      update = value;
+      return;
+    }
+  bufferUpdates_.emplace_back(arg.getArgNumber(), value);
+}
+
 Tensor Tracer::wrap(Value value) {
   return Tensor(std::make_shared<Tensor::Impl>(Tensor::Impl{this, value}));
 }
@@ -68,12 +102,26 @@ void Tracer::finish(const std::vector<Tensor> &results) {
   SmallVector<Value> values;
   for (const Tensor &t : results)
     values.push_back(valueOf(t, SourceLoc{"<trace>", 0}, "return"));
+  // The buffers' new values follow the results, each tied to its argument:
+  // the compiled function writes them in place and does not return them.
+  SmallVector<unsigned> updated;
+  for (auto &[number, value] : bufferUpdates_) {
+    values.push_back(valueOf(value, SourceLoc{"<trace>", 0}, "return"));
+    updated.push_back(number);
+  }
   builder_.create<func::ReturnOp>(UnknownLoc::get(context()), values);
   SmallVector<Type> inputs(function_.front().getArgumentTypes());
   SmallVector<Type> outputs;
   for (Value v : values)
     outputs.push_back(v.getType());
   function_.setType(builder_.getFunctionType(inputs, outputs));
+  for (size_t k = 0; k < updated.size(); ++k) {
+    unsigned result = results.size() + k;
+    function_.setResultAttr(result, graph::GraphDialect::getUpdatesArgumentAttrName(),
+                            builder_.getI64IntegerAttr(updated[k]));
+    function_.setResultAttr(result, graph::GraphDialect::getNameAttrName(),
+                            function_.getArgAttr(updated[k], graph::GraphDialect::getNameAttrName()));
+  }
 }
 
 Value valueOf(const Tensor &t, const SourceLoc &loc, llvm::StringRef op) {
@@ -108,6 +156,20 @@ Tensor::Tensor(const Parameter &parameter) {
   if (!tracer)
     throw std::logic_error("a Parameter can only be used as a Tensor inside trace()");
   *this = tracer->parameter(parameter.id());
+}
+
+Tensor::Tensor(const Buffer &buffer) {
+  Tracer *tracer = Tracer::active();
+  if (!tracer)
+    throw std::logic_error("a Buffer can only be used as a Tensor inside trace()");
+  *this = tracer->parameter(buffer.id());
+}
+
+void Buffer::assign(const Tensor &newValue, SourceLoc loc) const {
+  Tracer *tracer = Tracer::active();
+  if (!tracer)
+    throw TraceError(loc, "assign", "a Buffer can only be assigned inside trace()");
+  tracer->assignBuffer(id(), newValue, loc);
 }
 
 DenseElementsAttr denseElementsOf(RankedTensorType type, const rt::Tensor &value) {

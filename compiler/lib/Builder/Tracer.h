@@ -33,6 +33,9 @@ public:
   void bindParameter(const void *id, const Tensor &value) { parameters_[id] = value; }
   /// The argument standing for a parameter; throws if the module did not register it.
   Tensor parameter(const void *id) const;
+  /// Records that the buffer whose argument is bound to `id` leaves the call
+  /// with `value` (the last assignment wins).
+  void assignBuffer(const void *id, const Tensor &value, const SourceLoc &loc);
 
   Tensor wrap(mlir::Value value);
   void finish(const std::vector<Tensor> &results);
@@ -41,6 +44,8 @@ private:
   mlir::OpBuilder builder_;
   mlir::func::FuncOp function_;
   llvm::DenseMap<const void *, Tensor> parameters_;
+  /// Buffer argument number -> its value on leaving the call, in assignment order.
+  llvm::SmallVector<std::pair<unsigned, Tensor>> bufferUpdates_;
   Tracer *previous_;
 };
 

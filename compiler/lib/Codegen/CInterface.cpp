@@ -90,7 +90,7 @@ std::vector<const TensorSignature *> modelParameters(
   auto it = signatures.find(function);
   if (it != signatures.end())
     for (const TensorSignature &t : it->second.arguments)
-      if (t.role == GRAPHC_ROLE_PARAMETER) {
+      if (t.role == GRAPHC_ROLE_PARAMETER || t.role == GRAPHC_ROLE_BUFFER) {
         out.push_back(&t);
         anyRule |= t.initBound > 0 || !t.initData.empty();
       }

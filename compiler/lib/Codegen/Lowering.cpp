@@ -57,6 +57,8 @@ graphc_model_role_t modelRole(graph::ArgumentRole role) {
     return GRAPHC_ROLE_STEP;
   case graph::ArgumentRole::LearningRate:
     return GRAPHC_ROLE_LR;
+  case graph::ArgumentRole::Buffer:
+    return GRAPHC_ROLE_BUFFER;
   }
   llvm_unreachable("every role is listed");
 }

@@ -28,6 +28,8 @@ static const char *roleName(graphc_model_role_t role) {
     return "lr";
   case GRAPHC_ROLE_RESULT:
     return "result";
+  case GRAPHC_ROLE_BUFFER:
+    return "buffer";
   }
   return "unknown";
 }

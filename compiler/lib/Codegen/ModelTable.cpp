@@ -39,7 +39,7 @@ void addModelTable(llvm::Module &module, llvm::StringRef prefix,
   llvm::StringMap<llvm::Constant *> initData;
   for (auto &[name, sig] : ordered(signatures))
     for (const TensorSignature &t : sig->arguments) {
-      if (t.role != GRAPHC_ROLE_PARAMETER)
+      if (t.role != GRAPHC_ROLE_PARAMETER && t.role != GRAPHC_ROLE_BUFFER)
         continue;
       if (t.initBound > 0)
         initBounds[t.name] = t.initBound;
@@ -57,9 +57,9 @@ void addModelTable(llvm::Module &module, llvm::StringRef prefix,
   llvm::Constant *null = llvm::ConstantPointerNull::get(llvm::cast<llvm::PointerType>(ptr));
   auto row = [&](const TensorSignature &t, bool updated) {
     graphc_model_role_t role = t.role;
-    bool parameter = role == GRAPHC_ROLE_PARAMETER;
-    double initBound = parameter ? initBounds.lookup(t.name) : 0.0;
-    llvm::Constant *value = parameter && initData.count(t.name) ? initData[t.name] : null;
+    bool modelState = role == GRAPHC_ROLE_PARAMETER || role == GRAPHC_ROLE_BUFFER;
+    double initBound = modelState ? initBounds.lookup(t.name) : 0.0;
+    llvm::Constant *value = modelState && initData.count(t.name) ? initData[t.name] : null;
     std::vector<llvm::Constant *> shape;
     for (size_t k = 0; k < GRAPHC_TENSOR_MAX_RANK; ++k)
       shape.push_back(b.getInt64(k < t.shape.size() ? t.shape[k] : 0));

@@ -158,8 +158,13 @@ LogicalResult differentiate(func::FuncOp forward, StringRef suffix) {
   b.setInsertionPointToEnd(entry);
   SmallVector<Value> returned(results);
   SmallVector<Attribute> resultNames;
-  for (unsigned i = 0; i < results.size(); ++i)
-    resultNames.push_back(b.getDictionaryAttr({}));
+  // The forward's results keep what it says of them: a buffer's new value
+  // stays tied to its argument (graph.updates_argument), which the gradient
+  // function takes at the same position.
+  for (unsigned i = 0; i < results.size(); ++i) {
+    DictionaryAttr attrs = forward.getResultAttrDict(i);
+    resultNames.push_back(attrs ? attrs : b.getDictionaryAttr({}));
+  }
   for (BlockArgument arg : wrt) {
     Value g = grads.lookup(arg);
     returned.push_back(g ? g : zerosLike(b, loc, arg));

@@ -306,6 +306,13 @@ LogicalResult buildTrainStep(ModuleOp module, StringRef function, const Hyper &h
   };
   for (unsigned k = 0; k < params.size(); ++k)
     tie(newParams[k], inputs.size() + k);
+  // Buffers the loss function updates (BatchNorm's running statistics) are
+  // updated by the step too.
+  for (unsigned r = 1; r < forwardResults; ++r)
+    if (auto target = forward.getResultAttrOfType<IntegerAttr>(
+            r, graphc::graph::GraphDialect::getUpdatesArgumentAttrName()))
+      tie(mapping.lookupOrDefault(gradReturn->getOperand(r)),
+          forwardToStep[target.getInt()]);
   for (unsigned s = 0; s < states.size(); ++s)
     for (unsigned k = 0; k < params.size(); ++k)
       tie(newStates[s][k], stateBase + s * params.size() + k);

@@ -40,6 +40,18 @@ Tensor layer_norm(const Tensor &x, const std::vector<int64_t> &normalizedShape,
                   const Tensor &weight = Tensor(), const Tensor &bias = Tensor(),
                   double eps = 1e-5, SourceLoc loc = SourceLoc::current());
 
+/// F.batch_norm(x, running_mean, running_var, weight, bias, training,
+/// momentum, eps) on x [N, C, ...], per channel C. With `training` it
+/// normalizes with the batch's mean and biased variance and, when running
+/// buffers are given, assigns them (1 - momentum) * running + momentum *
+/// batch statistic, the variance unbiased, as PyTorch updates them in place;
+/// otherwise it normalizes with the running statistics (both required).
+/// weight and bias [C] are optional.
+Tensor batch_norm(const Tensor &x, const Buffer *runningMean, const Buffer *runningVar,
+                  const Tensor &weight = Tensor(), const Tensor &bias = Tensor(),
+                  bool training = false, double momentum = 0.1, double eps = 1e-5,
+                  SourceLoc loc = SourceLoc::current());
+
 } // namespace graphc
 
 #endif // GRAPHC_BUILDER_FUNCTIONAL_H

@@ -15,6 +15,7 @@
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <ostream>
 #include <string>
 #include <utility>
@@ -61,6 +62,34 @@ private:
   std::shared_ptr<State> state_;
 };
 
+/// Non-trainable module state, PyTorch's buffer (register_buffer):
+/// BatchNorm's running_mean. It is part of the state_dict and of checkpoints,
+/// never optimized; while tracing it becomes an argument of the traced
+/// function (graph.role buffer), and assign() makes the compiled function
+/// write its new value into the buffer's memory (graph.updates_argument).
+class Buffer {
+public:
+  Buffer() = default;
+  explicit Buffer(rt::Tensor value) : state_(std::move(value), /*requiresGrad=*/false) {}
+
+  const rt::Tensor &value() const { return state_.value(); }
+  void setValue(rt::Tensor value) { state_.setValue(std::move(value)); }
+  std::vector<int64_t> shape() const { return state_.shape(); }
+  bool defined() const { return state_.defined(); }
+  const void *id() const { return state_.id(); }
+  /// Inside trace(): the buffer's value after this call is `newValue`, which
+  /// must have the buffer's shape and dtype (PyTorch's in-place update, as
+  /// running_mean.mul_(1 - m).add_(m * mean)). Reading the buffer in the same
+  /// call still gives the value it had on entry.
+  void assign(const Tensor &newValue, SourceLoc loc = SourceLoc::current()) const;
+  /// The shared state as the compiled programs bind it (by name, like a
+  /// parameter that requires no gradient).
+  const Parameter &asParameter() const { return state_; }
+
+private:
+  Parameter state_;
+};
+
 /// PyTorch's repr of a leaf tensor: `tensor(4., requires_grad=True)`.
 std::ostream &operator<<(std::ostream &os, const Parameter &parameter);
 /// PyTorch's repr of `.grad`: the tensor, or `None` before any backward.
@@ -85,6 +114,8 @@ public:
 
   /// PyTorch's state_dict order: own parameters, then submodules', depth first.
   std::vector<std::pair<std::string, Parameter>> namedParameters() const;
+  /// named_buffers(): own buffers, then submodules', depth first.
+  std::vector<std::pair<std::string, Buffer>> namedBuffers() const;
   std::vector<Parameter> parameters() const;
   std::vector<std::pair<std::string, std::shared_ptr<Module>>> namedChildren() const {
     return children_;
@@ -94,11 +125,21 @@ public:
   /// Clears every parameter's gradient (zero_grad, set_to_none=True).
   void zeroGrad();
 
-  /// name -> current value, like state_dict() (tensors are shared, not copied).
+  /// module.train(mode) / module.eval(): sets the mode of this module and
+  /// every submodule. Modules start in training mode, as PyTorch's. The mode
+  /// is read while tracing, so a traced function is in the mode the module
+  /// had when it was traced.
+  Module &train(bool mode = true);
+  Module &eval() { return train(false); }
+  /// module.training.
+  bool isTraining() const { return training_; }
+
+  /// name -> current value of every parameter and buffer, like state_dict()
+  /// (tensors are shared, not copied).
   std::map<std::string, rt::Tensor> stateDict() const;
-  /// Copies values in, checking that every parameter is present with its
-  /// shape and dtype and that nothing unexpected is there (strict, like
-  /// load_state_dict's default). Throws std::invalid_argument naming the tensor.
+  /// Copies values in, checking that every parameter and buffer is present
+  /// with its shape and dtype and that nothing unexpected is there (strict,
+  /// like load_state_dict's default). Throws std::invalid_argument naming the tensor.
   void loadStateDict(const std::map<std::string, rt::Tensor> &state);
 
   /// The class name printed by repr: the C++ class name unless overridden.
@@ -110,6 +151,8 @@ public:
 
 protected:
   Parameter registerParameter(const std::string &name, rt::Tensor value);
+  /// register_buffer(name, tensor): non-trainable state in the state_dict.
+  Buffer registerBuffer(const std::string &name, rt::Tensor value);
   template <class M>
   std::shared_ptr<M> registerModule(const std::string &name, std::shared_ptr<M> module) {
     children_.emplace_back(name, module);
@@ -118,7 +161,9 @@ protected:
 
 private:
   std::vector<std::pair<std::string, Parameter>> parameters_;
+  std::vector<std::pair<std::string, Buffer>> buffers_;
   std::vector<std::pair<std::string, std::shared_ptr<Module>>> children_;
+  bool training_ = true;
 };
 
 std::ostream &operator<<(std::ostream &os, const Module &module);
@@ -257,6 +302,50 @@ public:
   std::vector<int64_t> normalizedShape;
   double eps;
   bool elementwiseAffine;
+};
+
+/// torch.nn.BatchNorm1d / BatchNorm2d(num_features, eps=1e-5, momentum=0.1,
+/// affine=True, track_running_stats=True). In training mode it normalizes
+/// with the batch's statistics (biased variance) and updates running_mean,
+/// running_var (unbiased variance) and num_batches_tracked in place; in
+/// eval mode it normalizes with the running statistics. A momentum of
+/// std::nullopt is PyTorch's momentum=None: the cumulative average.
+class BatchNorm : public Module {
+public:
+  Tensor forward(const Tensor &input) override;
+  std::string extraRepr() const override;
+  Parameter weight, bias;
+  Buffer runningMean, runningVar, numBatchesTracked;
+  int64_t numFeatures;
+  double eps;
+  std::optional<double> momentum;
+  bool affine, trackRunningStats;
+
+protected:
+  BatchNorm(int64_t numFeatures, double eps, std::optional<double> momentum, bool affine,
+            bool trackRunningStats, std::vector<int64_t> ranks, const char *kind);
+
+private:
+  std::vector<int64_t> ranks_; // the input ranks the module takes
+  const char *kind_;
+};
+
+class BatchNorm1d : public BatchNorm {
+public:
+  explicit BatchNorm1d(int64_t numFeatures, double eps = 1e-5,
+                       std::optional<double> momentum = 0.1, bool affine = true,
+                       bool trackRunningStats = true)
+      : BatchNorm(numFeatures, eps, momentum, affine, trackRunningStats, {2, 3}, "BatchNorm1d") {}
+  std::string name() const override { return "BatchNorm1d"; }
+};
+
+class BatchNorm2d : public BatchNorm {
+public:
+  explicit BatchNorm2d(int64_t numFeatures, double eps = 1e-5,
+                       std::optional<double> momentum = 0.1, bool affine = true,
+                       bool trackRunningStats = true)
+      : BatchNorm(numFeatures, eps, momentum, affine, trackRunningStats, {4}, "BatchNorm2d") {}
+  std::string name() const override { return "BatchNorm2d"; }
 };
 
 /// torch.nn.Flatten(start_dim=1, end_dim=-1).

@@ -28,6 +28,7 @@ namespace graphc {
 
 class Tracer;
 class Parameter;
+class Buffer;
 
 /// Where the user called a DSL function: captured by default arguments, so
 /// user code never passes it.
@@ -64,6 +65,8 @@ public:
   Tensor() = default;
   /// A parameter used in an expression becomes the traced function's argument.
   Tensor(const Parameter &parameter);
+  /// So does a module buffer (its value before any assign() in this call).
+  Tensor(const Buffer &buffer);
 
   std::vector<int64_t> shape() const;
   int64_t dim() const { return static_cast<int64_t>(shape().size()); }
@@ -95,6 +98,7 @@ private:
 struct Operand {
   Operand(const Tensor &t, SourceLoc loc = SourceLoc::current()) : tensor(t), loc(loc) {}
   Operand(const Parameter &p, SourceLoc loc = SourceLoc::current()) : tensor(p), loc(loc) {}
+  Operand(const Buffer &b, SourceLoc loc = SourceLoc::current()) : tensor(b), loc(loc) {}
   Operand(double v, SourceLoc loc = SourceLoc::current())
       : scalar(v), isScalar(true), loc(loc) {}
   Operand(int v, SourceLoc loc = SourceLoc::current())

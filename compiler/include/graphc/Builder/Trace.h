@@ -3,7 +3,9 @@
 // trace() runs a module's forward on symbolic inputs and records the ops, the
 // way torch.jit.trace does: the result is a graph-dialect module with one
 // function per entry point, inputs first, then every parameter in
-// state_dict order, each argument named (`graph.name`). The graph can be
+// state_dict order, then every buffer (BatchNorm's running statistics),
+// each argument named (`graph.name`). A buffer the module assigns comes back
+// as an extra result tied to its argument (`graph.updates_argument`). The graph can be
 // printed, saved (--emit-graph), read back, and compiled (Graph.h,
 // Compiled.h).
 //
@@ -49,7 +51,9 @@ Graph trace(const std::vector<std::pair<std::string, Parameter>> &parameters,
             const std::function<std::vector<Tensor>(const std::vector<Tensor> &)> &fn,
             const TraceOptions &options = {});
 
-/// Traces `fn` over symbolic inputs; `module` supplies the parameters.
+/// Traces `fn` over symbolic inputs; `module` supplies the parameters and
+/// buffers. The module's mode (train() / eval()) at this call is the traced
+/// function's.
 Graph trace(const nn::Module &module, const std::vector<InputSpec> &inputs,
             const std::function<std::vector<Tensor>(const std::vector<Tensor> &)> &fn,
             const TraceOptions &options = {});

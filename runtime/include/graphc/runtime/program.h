@@ -48,7 +48,10 @@ typedef enum graphc_model_role_e {
   GRAPHC_ROLE_STATE = 3,     /* optimizer state (exp_avg.fc1.weight, ...), zero at first */
   GRAPHC_ROLE_STEP = 4,      /* float64 scalar: completed optimizer steps */
   GRAPHC_ROLE_LR = 5,        /* float64 scalar: the learning rate of this step */
-  GRAPHC_ROLE_RESULT = 6     /* a result of the entry point */
+  GRAPHC_ROLE_RESULT = 6,    /* a result of the entry point */
+  GRAPHC_ROLE_BUFFER = 7     /* non-trainable module state by state_dict name (BatchNorm's
+                                running_mean), initialized from init_data like a parameter,
+                                saved and loaded with the parameters, never optimized */
 } graphc_model_role_t;
 
 typedef struct graphc_model_tensor_s {
@@ -112,8 +115,9 @@ const graphc_model_t* graphc_program_model(const graphc_program_t* program);
 graphc_status_t graphc_program_init(graphc_program_t* program, uint64_t seed);
 
 /* The same initialization without a program: `buffers` holds one dense buffer
- * per parameter of entry point `entry` of `model`, in the order of its
- * argument table (the generated NAME_init calls this). */
+ * per parameter and module buffer (GRAPHC_ROLE_BUFFER) of entry point `entry`
+ * of `model`, in the order of its argument table (the generated NAME_init
+ * calls this). */
 graphc_status_t graphc_model_init_parameters(const graphc_model_t* model, const char* entry,
                                              uint64_t seed, void* const* buffers);
 
@@ -121,7 +125,7 @@ graphc_status_t graphc_model_init_parameters(const graphc_model_t* model, const 
  * optimizer.step); parameters have none. */
 #define GRAPHC_CHECKPOINT_OPTIMIZER_PREFIX "optimizer."
 
-/* The program's tensors, parameters first (state_dict order), then the
+/* The program's tensors, parameters and buffers first (state_dict order), then the
  * optimizer state as `optimizer.<name>` and `optimizer.step`: the names a
  * checkpoint uses. The tensor is borrowed: it lives as long as the program
  * (or until graphc_program_bind replaces it). */
@@ -139,7 +143,7 @@ graphc_status_t graphc_program_bind(graphc_program_t* program, const char* name,
                                     graphc_tensor_t* tensor);
 
 /* Copies the tensors a checkpoint file holds into the program: every
- * parameter, and with `with_optimizer` the optimizer state and step. Every
+ * parameter and buffer, and with `with_optimizer` the optimizer state and step. Every
  * tensor is checked (present, dtype, shape) before anything is written. */
 graphc_status_t graphc_program_load(graphc_program_t* program, const char* path,
                                     int32_t with_optimizer);

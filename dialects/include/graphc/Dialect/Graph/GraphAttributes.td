@@ -20,7 +20,8 @@ def Graph_ArgumentRole : I32EnumAttr<"ArgumentRole",
   I32EnumAttrCase<"Parameter", 2, "parameter">,
   I32EnumAttrCase<"OptimizerState", 3, "optimizer_state">,
   I32EnumAttrCase<"Step", 4, "step">,
-  I32EnumAttrCase<"LearningRate", 5, "lr">
+  I32EnumAttrCase<"LearningRate", 5, "lr">,
+  I32EnumAttrCase<"Buffer", 6, "buffer">
 ]> {
   let cppNamespace = "::graphc::graph";
   let genSpecializedAttr = 0;
