@@ -119,7 +119,7 @@ inline bool emitGraphIfAsked(graphc::nn::Module &model, std::vector<int64_t> sam
   if (emitGraph.empty())
     return false;
   sampleShape.insert(sampleShape.begin(), 1);
-  graphc::trace(model, graphc::rt::Tensor::zeros(sampleShape))
+  graphc::traceForTraining(model, graphc::rt::Tensor::zeros(sampleShape))
       .setTrainingDefaults(loss, optimizerConfig())
       .save(emitGraph);
   std::cerr << "wrote " << emitGraph << "\n";

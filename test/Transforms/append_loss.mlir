@@ -56,3 +56,33 @@ func.func @forward(%x: tensor<?x4xf32> {graph.name = "x"}) -> tensor<?xf32> {
   // expected-error @+1 {{'forward' returns tensor<?xf32>; --loss=cross_entropy takes class scores [B, C] (float, rank 2) (--loss=mse takes any float prediction)}}
   return %0 : tensor<?xf32>
 }
+
+// -----
+
+// Tests that a model traced in training mode too (graph.train_mode_of) gets
+// the loss, which also returns the buffer updates tied to the same arguments,
+// while eval calls the model as traced for inference.
+// CHECK-LABEL: func.func @loss(
+// CHECK-SAME: -> (tensor<f32>, tensor<3xf32> {graph.name = "bn.running_mean", graph.updates_argument = 2 : i64})
+// CHECK: %[[CALL:.*]]:2 = call @forward_train(
+// CHECK: return %{{.*}}, %[[CALL]]#1
+// CHECK-LABEL: func.func @eval(
+// CHECK: call @forward(
+func.func @forward(%x: tensor<?x3xf32> {graph.name = "x"},
+                   %w: tensor<3xf32> {graph.name = "w", graph.requires_grad},
+                   %rm: tensor<3xf32> {graph.name = "bn.running_mean", graph.role = #graph.role<buffer>}) -> tensor<?x3xf32> {
+  %0 = graph.sub %x, %rm : tensor<?x3xf32>, tensor<3xf32> -> tensor<?x3xf32>
+  %1 = graph.mul %0, %w : tensor<?x3xf32>, tensor<3xf32> -> tensor<?x3xf32>
+  return %1 : tensor<?x3xf32>
+}
+func.func @forward_train(%x: tensor<?x3xf32> {graph.name = "x"},
+                         %w: tensor<3xf32> {graph.name = "w", graph.requires_grad},
+                         %rm: tensor<3xf32> {graph.name = "bn.running_mean", graph.role = #graph.role<buffer>})
+    -> (tensor<?x3xf32>, tensor<3xf32> {graph.name = "bn.running_mean", graph.updates_argument = 2 : i64})
+    attributes {graph.train_mode_of = "forward"} {
+  %m = graph.reduce_mean %x {dims = array<i64: 0>} : tensor<?x3xf32> -> tensor<3xf32>
+  %0 = graph.sub %x, %m : tensor<?x3xf32>, tensor<3xf32> -> tensor<?x3xf32>
+  %1 = graph.mul %0, %w : tensor<?x3xf32>, tensor<3xf32> -> tensor<?x3xf32>
+  %2 = graph.add %rm, %m : tensor<3xf32>, tensor<3xf32> -> tensor<3xf32>
+  return %1, %2 : tensor<?x3xf32>, tensor<3xf32>
+}

@@ -13,7 +13,8 @@ rt::TrainingSummary fit(nn::Module &model, const FitOptions &options,
   // the last partial batch runs through the same code.
   std::vector<int64_t> sampleShape(options.inputShape);
   std::vector<InputSpec> inputs{{"images", {1, 1, 28, 28}}};
-  Graph graph = trace(model, inputs, [&](const std::vector<Tensor> &xs) {
+  // Eval mode for eval, training mode for the training step (BatchNorm, Dropout).
+  Graph graph = traceForTraining(model, inputs, [&](const std::vector<Tensor> &xs) {
     std::vector<int64_t> shape{-1};
     shape.insert(shape.end(), sampleShape.begin(), sampleShape.end());
     return std::vector<Tensor>{model(xs[0].view(shape))};

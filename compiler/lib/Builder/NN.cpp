@@ -139,6 +139,15 @@ std::vector<std::pair<std::string, Buffer>> Module::namedBuffers() const {
   return out;
 }
 
+bool Module::dependsOnMode() const {
+  if (ownForwardDependsOnMode())
+    return true;
+  for (auto &[name, child] : children_)
+    if (child->dependsOnMode())
+      return true;
+  return false;
+}
+
 Module &Module::train(bool mode) {
   training_ = mode;
   for (auto &[name, child] : children_)

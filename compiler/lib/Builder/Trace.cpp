@@ -15,17 +15,18 @@ namespace graphc {
 
 namespace {
 
-/// Traces `fn` with `parameters` and then `buffers` as the trailing arguments.
-Graph traceWith(std::vector<std::pair<std::string, Parameter>> parameters,
-                const std::vector<std::pair<std::string, Buffer>> &buffers,
-                const std::vector<InputSpec> &inputs,
-                const std::function<std::vector<Tensor>(const std::vector<Tensor> &)> &fn,
-                const TraceOptions &options) {
-  auto ctx = createContext();
-  OpBuilder builder(ctx.get());
-  OwningOpRef<ModuleOp> moduleOp(ModuleOp::create(builder.getUnknownLoc()));
+using TracedFunction = std::function<std::vector<Tensor>(const std::vector<Tensor> &)>;
+
+/// Traces `fn` into `moduleOp` as `function`, with `parameters` and then
+/// `buffers` as the trailing arguments.
+void traceInto(MLIRContext *ctx, ModuleOp moduleOp, const std::string &function,
+               const std::vector<std::pair<std::string, Parameter>> &parameters,
+               const std::vector<std::pair<std::string, Buffer>> &buffers,
+               const std::vector<InputSpec> &inputs, const TracedFunction &fn,
+               const TraceOptions &options) {
+  OpBuilder builder(ctx);
   {
-    Tracer tracer(ctx.get(), *moduleOp, options.function);
+    Tracer tracer(ctx, moduleOp, function);
     std::vector<Tensor> symbolic;
     for (const InputSpec &in : inputs) {
       SmallVector<int64_t> shape;
@@ -34,12 +35,12 @@ Graph traceWith(std::vector<std::pair<std::string, Parameter>> parameters,
                             ? ShapedType::kDynamic
                             : in.shape[i]);
       symbolic.push_back(tracer.addArgument(
-          RankedTensorType::get(shape, elementTypeFor(ctx.get(), in.dtype)), in.name,
+          RankedTensorType::get(shape, elementTypeFor(ctx, in.dtype)), in.name,
           graph::ArgumentRole::Input, in.requiresGrad));
     }
     for (auto &[name, p] : parameters) {
       const rt::Tensor &v = p.value();
-      auto type = RankedTensorType::get(v.shape(), elementTypeFor(ctx.get(), v.dtype()));
+      auto type = RankedTensorType::get(v.shape(), elementTypeFor(ctx, v.dtype()));
       Tensor arg = tracer.addArgument(type, name, graph::ArgumentRole::Parameter, p.requiresGrad());
       // How a compiled program initializes it: PyTorch's default rule where
       // the module used one, else the value the module gave it by hand.
@@ -53,7 +54,7 @@ Graph traceWith(std::vector<std::pair<std::string, Parameter>> parameters,
     }
     for (auto &[name, b] : buffers) {
       const rt::Tensor &v = b.value();
-      auto type = RankedTensorType::get(v.shape(), elementTypeFor(ctx.get(), v.dtype()));
+      auto type = RankedTensorType::get(v.shape(), elementTypeFor(ctx, v.dtype()));
       Tensor arg = tracer.addArgument(type, name, graph::ArgumentRole::Buffer);
       // A compiled program starts the buffer at the value it has now
       // (BatchNorm's zeros and ones), as a hand-set parameter.
@@ -63,13 +64,29 @@ Graph traceWith(std::vector<std::pair<std::string, Parameter>> parameters,
     }
     tracer.finish(fn(symbolic));
   }
+}
+
+/// The graph of the traced functions: verified, with the parameters and
+/// buffers the compiled programs bind (buffers by name, like parameters
+/// that need no gradient).
+Graph finishGraph(std::shared_ptr<MLIRContext> ctx, OwningOpRef<ModuleOp> moduleOp,
+                  std::vector<std::pair<std::string, Parameter>> parameters,
+                  const std::vector<std::pair<std::string, Buffer>> &buffers) {
   if (failed(verify(*moduleOp)))
     throw std::logic_error("internal error: the traced graph does not verify");
-  // The compiled programs bind buffers by name like parameters that need no
-  // gradient.
   for (auto &[name, b] : buffers)
     parameters.emplace_back(name, b.asParameter());
-  return Graph(ctx, std::move(moduleOp), std::move(parameters));
+  return Graph(std::move(ctx), std::move(moduleOp), std::move(parameters));
+}
+
+Graph traceWith(std::vector<std::pair<std::string, Parameter>> parameters,
+                const std::vector<std::pair<std::string, Buffer>> &buffers,
+                const std::vector<InputSpec> &inputs, const TracedFunction &fn,
+                const TraceOptions &options) {
+  auto ctx = createContext();
+  OwningOpRef<ModuleOp> moduleOp(ModuleOp::create(UnknownLoc::get(ctx.get())));
+  traceInto(ctx.get(), *moduleOp, options.function, parameters, buffers, inputs, fn, options);
+  return finishGraph(std::move(ctx), std::move(moduleOp), std::move(parameters), buffers);
 }
 
 } // namespace
@@ -85,6 +102,38 @@ Graph trace(const std::vector<std::pair<std::string, Parameter>> &parameters,
             const std::function<std::vector<Tensor>(const std::vector<Tensor> &)> &fn,
             const TraceOptions &options) {
   return traceWith(parameters, {}, inputs, fn, options);
+}
+
+Graph traceForTraining(nn::Module &module, const std::vector<InputSpec> &inputs,
+                       const TracedFunction &fn, const TraceOptions &options) {
+  bool wasTraining = module.isTraining();
+  struct RestoreMode {
+    nn::Module &module;
+    bool training;
+    ~RestoreMode() { module.train(training); }
+  } restore{module, wasTraining};
+  auto parameters = module.namedParameters();
+  auto buffers = module.namedBuffers();
+  auto ctx = createContext();
+  OwningOpRef<ModuleOp> moduleOp(ModuleOp::create(UnknownLoc::get(ctx.get())));
+  module.eval();
+  traceInto(ctx.get(), *moduleOp, options.function, parameters, buffers, inputs, fn, options);
+  if (module.dependsOnMode()) {
+    module.train();
+    std::string trainName = options.function + "_train";
+    traceInto(ctx.get(), *moduleOp, trainName, parameters, buffers, inputs, fn, options);
+    moduleOp->lookupSymbol(trainName)->setAttr(graph::GraphDialect::getTrainModeOfAttrName(),
+                                               StringAttr::get(ctx.get(), options.function));
+  }
+  return finishGraph(std::move(ctx), std::move(moduleOp), std::move(parameters), buffers);
+}
+
+Graph traceForTraining(nn::Module &module, const rt::Tensor &example,
+                       const TraceOptions &options) {
+  InputSpec input{"input", example.shape(), example.dtype()};
+  return traceForTraining(
+      module, {input},
+      [&](const std::vector<Tensor> &xs) { return std::vector<Tensor>{module(xs[0])}; }, options);
 }
 
 Graph trace(nn::Module &module, const rt::Tensor &example, const TraceOptions &options) {

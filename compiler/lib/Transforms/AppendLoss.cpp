@@ -121,17 +121,38 @@ struct AppendLossPass : graphc::impl::AppendLossBase<AppendLossPass> {
     if (failed(checkPrediction(model, *kind)))
       return signalPassFailure();
 
+    // The model in training mode, where the DSL traced one (BatchNorm,
+    // Dropout): the loss is built on it, eval on the model as it is.
+    func::FuncOp trainingModel = model;
+    for (auto f : module.getOps<func::FuncOp>())
+      if (auto of = f->getAttrOfType<StringAttr>(GraphDialect::getTrainModeOfAttrName()))
+        if (of.getValue() == function)
+          trainingModel = f;
+    if (trainingModel != model && failed(checkSameSignature(model, trainingModel)))
+      return signalPassFailure();
+
     // Roles first: in a graph without recorded roles, requires_grad is what
     // makes an argument a parameter, and only the loss keeps it.
-    for (unsigned i = 0; i < model.getNumArguments(); ++i)
-      model.setArgAttr(i, GraphDialect::getRoleAttrName(),
-                       graph::ArgumentRoleAttr::get(&getContext(), graph::argumentRole(model, i)));
-    append(model, *kind, lossFunction, /*forEval=*/false);
+    for (func::FuncOp f : {model, trainingModel})
+      for (unsigned i = 0; i < f.getNumArguments(); ++i)
+        f.setArgAttr(i, GraphDialect::getRoleAttrName(),
+                     graph::ArgumentRoleAttr::get(&getContext(), graph::argumentRole(f, i)));
+    append(trainingModel, *kind, lossFunction, /*forEval=*/false);
     func::FuncOp eval = append(model, *kind, evalFunction, /*forEval=*/true);
-    // Only the loss is differentiated; the model and eval stay inference functions.
-    for (func::FuncOp f : {model, eval})
+    // Only the loss is differentiated; the models and eval stay inference functions.
+    for (func::FuncOp f : {model, trainingModel, eval})
       for (unsigned i = 0; i < f.getNumArguments(); ++i)
         f.removeArgAttr(i, GraphDialect::getRequiresGradAttrName());
+  }
+
+  /// The training-mode trace takes what the model takes and predicts the same.
+  LogicalResult checkSameSignature(func::FuncOp model, func::FuncOp trainingModel) {
+    if (model.getArgumentTypes() == trainingModel.getArgumentTypes() &&
+        model.getResultTypes()[0] == trainingModel.getResultTypes()[0])
+      return success();
+    return trainingModel.emitError()
+           << "'" << trainingModel.getName() << "', '" << function
+           << "' in training mode, must take the same arguments and predict the same type";
   }
 
   /// The prediction's refusals, at the model's return (the loss's ops are
@@ -177,6 +198,16 @@ struct AppendLossPass : graphc::impl::AppendLossBase<AppendLossPass> {
     SmallVector<Type> results{scalar};
     if (forEval)
       results.push_back(RankedTensorType::get({}, b.getF32Type()));
+    // The buffers the model updates (BatchNorm's running statistics in
+    // training mode) are the loss's to update too: same arguments, same
+    // positions. Eval calls the model for its prediction only.
+    SmallVector<unsigned> updates;
+    if (!forEval)
+      for (unsigned r = 1; r < model.getNumResults(); ++r)
+        if (model.getResultAttr(r, GraphDialect::getUpdatesArgumentAttrName())) {
+          updates.push_back(r);
+          results.push_back(model.getResultTypes()[r]);
+        }
 
     b.setInsertionPointToEnd(getOperation().getBody());
     Location loc = NameLoc::get(b.getStringAttr(name), model.getLoc());
@@ -201,6 +232,10 @@ struct AppendLossPass : graphc::impl::AppendLossBase<AppendLossPass> {
       returned.push_back(takesClassIndices(kind)
                              ? correctCount(o, b, call.getResult(0), entry->getArgument(t))
                              : o.constant(0.0, b.getF32Type()));
+    for (unsigned r : updates) {
+      func.setResultAttrs(returned.size(), model.getResultAttrDict(r));
+      returned.push_back(call.getResult(r));
+    }
     b.create<func::ReturnOp>(loc, returned);
     return func;
   }

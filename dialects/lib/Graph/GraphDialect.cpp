@@ -128,7 +128,7 @@ LogicalResult GraphDialect::verifyOperationAttribute(Operation *op, NamedAttribu
     return op->emitError() << name << " must be " << expected;
   };
   if (name == getGradientOfAttrName() || name == getLossAttrName() ||
-      name == getOptimizerAttrName())
+      name == getOptimizerAttrName() || name == getTrainModeOfAttrName())
     return isa<StringAttr>(value) ? success() : fail("a string");
   if (name == getIndependentIterationsAttrName())
     return isa<UnitAttr>(value) ? success() : fail("a unit attribute");

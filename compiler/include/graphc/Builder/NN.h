@@ -133,6 +133,10 @@ public:
   Module &eval() { return train(false); }
   /// module.training.
   bool isTraining() const { return training_; }
+  /// Whether this module or a submodule computes something else in training
+  /// mode (BatchNorm with running statistics, Dropout), so that training
+  /// needs its own trace (traceForTraining).
+  bool dependsOnMode() const;
 
   /// name -> current value of every parameter and buffer, like state_dict()
   /// (tensors are shared, not copied).
@@ -153,6 +157,8 @@ protected:
   Parameter registerParameter(const std::string &name, rt::Tensor value);
   /// register_buffer(name, tensor): non-trainable state in the state_dict.
   Buffer registerBuffer(const std::string &name, rt::Tensor value);
+  /// Overridden by modules whose own forward depends on the mode.
+  virtual bool ownForwardDependsOnMode() const { return false; }
   template <class M>
   std::shared_ptr<M> registerModule(const std::string &name, std::shared_ptr<M> module) {
     children_.emplace_back(name, module);
@@ -324,6 +330,8 @@ public:
 protected:
   BatchNorm(int64_t numFeatures, double eps, std::optional<double> momentum, bool affine,
             bool trackRunningStats, std::vector<int64_t> ranks, const char *kind);
+  /// Without running statistics both modes use the batch's.
+  bool ownForwardDependsOnMode() const override { return trackRunningStats; }
 
 private:
   std::vector<int64_t> ranks_; // the input ranks the module takes

@@ -61,6 +61,19 @@ Graph trace(const nn::Module &module, const std::vector<InputSpec> &inputs,
 /// Traces module.forward on one input shaped like `example`.
 Graph trace(nn::Module &module, const rt::Tensor &example, const TraceOptions &options = {});
 
+/// For training (graphc --train, fit()): traces `fn` as options.function
+/// with the module in eval mode, and, when the module depends on the mode
+/// (BatchNorm, Dropout), again as `<function>_train` in training mode,
+/// marked graph.train_mode_of = "<function>": the loss is built on that one,
+/// eval and inference on the first, as a PyTorch loop calls model.train()
+/// before its steps and model.eval() before testing. The module's mode is
+/// restored.
+Graph traceForTraining(nn::Module &module, const std::vector<InputSpec> &inputs,
+                       const std::function<std::vector<Tensor>(const std::vector<Tensor> &)> &fn,
+                       const TraceOptions &options = {});
+Graph traceForTraining(nn::Module &module, const rt::Tensor &example,
+                       const TraceOptions &options = {});
+
 /// The main of a tracer program, as CMake's graphc_add_dsl_model builds and
 /// runs it (`NAME_tracer GRAPH.mlir`): calls `traceModel` (which builds the
 /// model and returns its traced graph) and saves the graph to the one

@@ -57,6 +57,13 @@ def Graph_Dialect : Dialect {
     static constexpr ::llvm::StringLiteral getUpdatesArgumentAttrName() {
       return ::llvm::StringLiteral("graph.updates_argument");
     }
+    /// Function: this function is the named one traced with the model in
+    /// training mode (string: "forward"), which differs where modules do
+    /// (BatchNorm's batch statistics, Dropout); --graphc-append-loss builds
+    /// the loss on it and eval on the named one.
+    static constexpr ::llvm::StringLiteral getTrainModeOfAttrName() {
+      return ::llvm::StringLiteral("graph.train_mode_of");
+    }
     /// Function: the function a gradient function differentiates (string).
     static constexpr ::llvm::StringLiteral getGradientOfAttrName() {
       return ::llvm::StringLiteral("graph.gradient_of");
