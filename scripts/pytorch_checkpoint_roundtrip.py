@@ -28,12 +28,13 @@ class ConvNetBN(nn.Module):
         self.bn1 = nn.BatchNorm2d(16)
         self.conv2 = nn.Conv2d(16, 32, 3, padding=1)
         self.bn2 = nn.BatchNorm2d(32)
+        self.drop = nn.Dropout(0.25)
         self.fc = nn.Linear(32 * 7 * 7, 10)
 
     def forward(self, x):
         x = F.max_pool2d(F.relu(self.bn1(self.conv1(x))), 2)
         x = F.max_pool2d(F.relu(self.bn2(self.conv2(x))), 2)
-        return self.fc(torch.flatten(x, 1))
+        return self.fc(self.drop(torch.flatten(x, 1)))
 
 
 def read_idx(path):

@@ -1,7 +1,8 @@
 // lenet_train: the seeds' LeNet-style CNN (the 5x5 `Net` of seed 001, with
 // padding=2 on conv1 for 28x28 input) trained on Fashion-MNIST with Adam
 // through the DSL and the JIT, like the seeds' PyTorch training loop;
-// `--model convnet_bn` trains a CNN of Conv-BatchNorm-ReLU blocks instead.
+// `--model convnet_bn` trains a CNN of Conv-BatchNorm-ReLU blocks with
+// Dropout instead.
 #include "ConvNetBN.h"
 #include "LeNet5.h"
 #include "TrainingFlags.h"

@@ -81,6 +81,7 @@ std::string slotName(const graphc_model_tensor_t& t) {
   switch (t.role) {
     case GRAPHC_ROLE_STATE: return std::string(GRAPHC_CHECKPOINT_OPTIMIZER_PREFIX) + t.name;
     case GRAPHC_ROLE_STEP: return GRAPHC_CHECKPOINT_OPTIMIZER_PREFIX "step";
+    case GRAPHC_ROLE_RNG_STATE: return GRAPHC_CHECKPOINT_OPTIMIZER_PREFIX "rng_state";
     default: return t.name;
   }
 }
@@ -310,7 +311,9 @@ graphc_status_t checkModel(const graphc_model_t& model) {
         bool scalarF64 = t.rank == 0 && t.dtype == GRAPHC_DTYPE_F64;
         bool ok = t.name && t.rank >= 0 && t.rank <= GRAPHC_TENSOR_MAX_RANK &&
                   graphc_dtype_size(static_cast<graphc_dtype_t>(t.dtype)) != 0 &&
-                  ((t.role != GRAPHC_ROLE_STEP && t.role != GRAPHC_ROLE_LR) || scalarF64);
+                  ((t.role != GRAPHC_ROLE_STEP && t.role != GRAPHC_ROLE_LR) || scalarF64) &&
+                  (t.role != GRAPHC_ROLE_RNG_STATE ||
+                   (t.rank == 1 && t.shape[0] == 2 && t.dtype == GRAPHC_DTYPE_I64));
         if (!ok)
           return make_status(GRAPHC_INVALID_ARGUMENT,
                              where + ": '" + entry.name + "' has a malformed tensor '" +
@@ -354,7 +357,8 @@ graphc_status_t graphc_program_create(const graphc_model_t* model, graphc_progra
         for (int32_t i = 0; i < entry.num_arguments; ++i) {
           const graphc_model_tensor_t& t = entry.arguments[i];
           bool modelState = isModelState(t.role);
-          bool state = t.role == GRAPHC_ROLE_STATE || t.role == GRAPHC_ROLE_STEP;
+          bool state = t.role == GRAPHC_ROLE_STATE || t.role == GRAPHC_ROLE_STEP ||
+                       t.role == GRAPHC_ROLE_RNG_STATE;
           if ((pass == 0 && !modelState) || (pass == 1 && !state)) continue;
           std::string name = slotName(t);
           if (auto* existing = findSlot(program.get(), name)) {
@@ -375,6 +379,10 @@ graphc_status_t graphc_program_create(const graphc_model_t* model, graphc_progra
           if (graphc_status_t status = graphc_tensor_create(static_cast<graphc_dtype_t>(t.dtype),
                                                             t.rank, t.shape, nullptr, &tensor))
             return status;
+          // The generator state the graph recorded (the DSL draws its seed
+          // when tracing); graphc_program_init replaces it with [seed, 0].
+          if (t.role == GRAPHC_ROLE_RNG_STATE && t.init_data)
+            std::memcpy(graphc_tensor_data(tensor), t.init_data, graphc_tensor_nbytes(tensor));
           program->slots.push_back({name, &t, tensor});
         }
       }
@@ -409,7 +417,13 @@ namespace {
 // `generator` only for a bound, as torch's default init draws only for the
 // modules that have one.
 graphc_status_t initializeTensor(const graphc_model_tensor_t& spec, graphc_tensor_t* tensor,
-                                 graphc_generator_t* generator) {
+                                 graphc_generator_t* generator, uint64_t seed) {
+  if (spec.role == GRAPHC_ROLE_RNG_STATE && graphc_tensor_nbytes(tensor) == 2 * sizeof(int64_t)) {
+    int64_t* state = static_cast<int64_t*>(graphc_tensor_data(tensor));
+    state[0] = static_cast<int64_t>(seed);
+    state[1] = 0;
+    return nullptr;
+  }
   if (spec.role == GRAPHC_ROLE_PARAMETER && spec.init_bound > 0)
     return graphc_tensor_uniform(tensor, generator, -spec.init_bound, spec.init_bound);
   if (isModelState(spec.role) && spec.init_data) {
@@ -428,7 +442,7 @@ graphc_status_t graphc_program_init(graphc_program_t* program, uint64_t seed) {
   graphc_status_t status = nullptr;
   // Slots are in state_dict order, so the draws are too.
   for (auto& slot : program->slots)
-    if ((status = initializeTensor(*slot.spec, slot.tensor, generator))) break;
+    if ((status = initializeTensor(*slot.spec, slot.tensor, generator, seed))) break;
   graphc_generator_release(generator);
   return status;
 }
@@ -453,7 +467,7 @@ graphc_status_t graphc_model_init_parameters(const graphc_model_t* model, const 
     graphc_tensor_t* tensor = nullptr;
     status = graphc_tensor_wrap(static_cast<graphc_dtype_t>(spec.dtype), spec.rank, spec.shape,
                                 buffers[next++], nullptr, nullptr, &tensor);
-    if (!status) status = initializeTensor(spec, tensor, generator);
+    if (!status) status = initializeTensor(spec, tensor, generator, seed);
     graphc_tensor_release(tensor);
   }
   graphc_generator_release(generator);

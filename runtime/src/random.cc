@@ -10,6 +10,7 @@
 
 struct graphc_generator_s {
   std::mt19937 engine;
+  uint64_t seed; // the last seed given (torch.initial_seed)
 };
 
 namespace {
@@ -53,7 +54,8 @@ extern "C" {
 graphc_status_t graphc_generator_create(uint64_t seed, graphc_generator_t** out_generator) {
   if (out_generator == nullptr)
     return make_statusf(GRAPHC_INVALID_ARGUMENT, "graphc_generator_create: out_generator is NULL");
-  *out_generator = new (std::nothrow) graphc_generator_s{std::mt19937(static_cast<uint32_t>(seed))};
+  *out_generator =
+      new (std::nothrow) graphc_generator_s{std::mt19937(static_cast<uint32_t>(seed)), seed};
   if (*out_generator == nullptr)
     return make_statusf(GRAPHC_RESOURCE_EXHAUSTED, "graphc_generator_create: out of memory");
   return nullptr;
@@ -62,11 +64,19 @@ graphc_status_t graphc_generator_create(uint64_t seed, graphc_generator_t** out_
 void graphc_generator_release(graphc_generator_t* generator) { delete generator; }
 
 void graphc_generator_manual_seed(graphc_generator_t* generator, uint64_t seed) {
-  if (generator) generator->engine.seed(static_cast<uint32_t>(seed));
+  if (generator) {
+    generator->engine.seed(static_cast<uint32_t>(seed));
+    generator->seed = seed;
+  }
+}
+
+uint64_t graphc_generator_initial_seed(const graphc_generator_t* generator) {
+  return generator ? generator->seed : 0;
 }
 
 graphc_generator_t* graphc_default_generator(void) {
-  static graphc_generator_s generator{std::mt19937(static_cast<uint32_t>(GRAPHC_DEFAULT_SEED))};
+  static graphc_generator_s generator{std::mt19937(static_cast<uint32_t>(GRAPHC_DEFAULT_SEED)),
+                                      GRAPHC_DEFAULT_SEED};
   return &generator;
 }
 

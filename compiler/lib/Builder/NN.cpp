@@ -470,6 +470,14 @@ std::string BatchNorm::extraRepr() const {
          ", track_running_stats=" + (trackRunningStats ? "True" : "False");
 }
 
+Dropout::Dropout(double p) : p(p) {
+  if (!(p >= 0 && p <= 1))
+    throw std::invalid_argument("dropout probability has to be between 0 and 1, but got " +
+                                pythonFloat(p));
+}
+
+std::string Dropout::extraRepr() const { return "p=" + pythonFloat(p) + ", inplace=False"; }
+
 std::string Flatten::extraRepr() const {
   return "start_dim=" + std::to_string(startDim) + ", end_dim=" + std::to_string(endDim);
 }

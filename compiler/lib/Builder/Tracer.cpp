@@ -2,6 +2,8 @@
 
 #include "Tracer.h"
 #include "graphc/Builder/NN.h"
+#include "graphc/Builder/Random.h"
+#include "graphc/Dialect/Graph/GraphOps.h"
 #include "graphc/JIT/Jit.h"
 
 #include "mlir/IR/BuiltinTypes.h"
@@ -94,6 +96,27 @@ void Tracer::assignBuffer(const void *id, const Tensor &value, const SourceLoc &
   bufferUpdates_.emplace_back(arg.getArgNumber(), value);
 }
 
+Tensor Tracer::randomUniform(const Tensor &like, Type elementType, const SourceLoc &loc) {
+  Value likeValue = valueOf(like, loc, "rand_like");
+  Location at = location(loc);
+  if (!rngState_.defined()) {
+    auto stateType = RankedTensorType::get({2}, builder_.getI64Type());
+    rngState_ = addArgument(stateType, "rng_state", graph::ArgumentRole::RngState);
+    // The seed of graphc's default generator (manualSeed), which a program
+    // object starts from; graphc_program_init(seed) sets the same [seed, 0],
+    // so `lenet_train --seed N` and a standalone executable's `--seed N`
+    // draw the same masks.
+    int64_t seed = static_cast<int64_t>(defaultGenerator().initialSeed());
+    setArgumentAttr(rngState_, graph::GraphDialect::getInitValueAttrName(),
+                    DenseElementsAttr::get(stateType, ArrayRef<int64_t>{seed, 0}));
+  }
+  auto type = RankedTensorType::get(llvm::cast<RankedTensorType>(likeValue.getType()).getShape(),
+                                    elementType);
+  Value u = builder_.create<graph::RandomUniformOp>(at, type, likeValue, rngState_.impl()->value,
+                                                    builder_.getI64IntegerAttr(nextStream_++));
+  return wrap(u);
+}
+
 Tensor Tracer::wrap(Value value) {
   return Tensor(std::make_shared<Tensor::Impl>(Tensor::Impl{this, value}));
 }
@@ -102,6 +125,17 @@ void Tracer::finish(const std::vector<Tensor> &results) {
   SmallVector<Value> values;
   for (const Tensor &t : results)
     values.push_back(valueOf(t, SourceLoc{"<trace>", 0}, "return"));
+  // The generator state leaves the call with one more call counted, written
+  // after every draw has read it (so that it can be updated in place).
+  if (rngState_.defined()) {
+    Location at = UnknownLoc::get(context());
+    auto stateType = llvm::cast<RankedTensorType>(rngState_.impl()->value.getType());
+    Value one = builder_.create<graph::ConstantOp>(
+        at, DenseElementsAttr::get(stateType, ArrayRef<int64_t>{0, 1}));
+    Value next = builder_.create<graph::AddOp>(at, rngState_.impl()->value, one);
+    bufferUpdates_.emplace_back(llvm::cast<BlockArgument>(rngState_.impl()->value).getArgNumber(),
+                                wrap(next));
+  }
   // The buffers' new values follow the results, each tied to its argument:
   // the compiled function writes them in place and does not return them.
   SmallVector<unsigned> updated;

@@ -37,6 +37,12 @@ public:
   /// with `value` (the last assignment wins).
   void assignBuffer(const void *id, const Tensor &value, const SourceLoc &loc);
 
+  /// graph.random_uniform of `like`'s sizes and `elementType` on the
+  /// function's generator state (the `rng_state` argument, added at the first
+  /// draw with a seed from graphc's default generator and advanced once per
+  /// call), each draw of a call on its own stream.
+  Tensor randomUniform(const Tensor &like, mlir::Type elementType, const SourceLoc &loc);
+
   Tensor wrap(mlir::Value value);
   void finish(const std::vector<Tensor> &results);
 
@@ -46,6 +52,8 @@ private:
   llvm::DenseMap<const void *, Tensor> parameters_;
   /// Buffer argument number -> its value on leaving the call, in assignment order.
   llvm::SmallVector<std::pair<unsigned, Tensor>> bufferUpdates_;
+  Tensor rngState_;       // the rng_state argument, once a draw needs it
+  int64_t nextStream_ = 0; // the stream of the next draw in this call
   Tracer *previous_;
 };
 

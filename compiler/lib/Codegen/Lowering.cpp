@@ -59,6 +59,8 @@ graphc_model_role_t modelRole(graph::ArgumentRole role) {
     return GRAPHC_ROLE_LR;
   case graph::ArgumentRole::Buffer:
     return GRAPHC_ROLE_BUFFER;
+  case graph::ArgumentRole::RngState:
+    return GRAPHC_ROLE_RNG_STATE;
   }
   llvm_unreachable("every role is listed");
 }

@@ -30,6 +30,8 @@ static const char *roleName(graphc_model_role_t role) {
     return "result";
   case GRAPHC_ROLE_BUFFER:
     return "buffer";
+  case GRAPHC_ROLE_RNG_STATE:
+    return "rng_state";
   }
   return "unknown";
 }

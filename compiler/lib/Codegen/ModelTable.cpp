@@ -39,7 +39,8 @@ void addModelTable(llvm::Module &module, llvm::StringRef prefix,
   llvm::StringMap<llvm::Constant *> initData;
   for (auto &[name, sig] : ordered(signatures))
     for (const TensorSignature &t : sig->arguments) {
-      if (t.role != GRAPHC_ROLE_PARAMETER && t.role != GRAPHC_ROLE_BUFFER)
+      if (t.role != GRAPHC_ROLE_PARAMETER && t.role != GRAPHC_ROLE_BUFFER &&
+          t.role != GRAPHC_ROLE_RNG_STATE)
         continue;
       if (t.initBound > 0)
         initBounds[t.name] = t.initBound;
@@ -57,7 +58,8 @@ void addModelTable(llvm::Module &module, llvm::StringRef prefix,
   llvm::Constant *null = llvm::ConstantPointerNull::get(llvm::cast<llvm::PointerType>(ptr));
   auto row = [&](const TensorSignature &t, bool updated) {
     graphc_model_role_t role = t.role;
-    bool modelState = role == GRAPHC_ROLE_PARAMETER || role == GRAPHC_ROLE_BUFFER;
+    bool modelState = role == GRAPHC_ROLE_PARAMETER || role == GRAPHC_ROLE_BUFFER ||
+                      role == GRAPHC_ROLE_RNG_STATE;
     double initBound = modelState ? initBounds.lookup(t.name) : 0.0;
     llvm::Constant *value = modelState && initData.count(t.name) ? initData[t.name] : null;
     std::vector<llvm::Constant *> shape;

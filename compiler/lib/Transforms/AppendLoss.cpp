@@ -145,14 +145,20 @@ struct AppendLossPass : graphc::impl::AppendLossBase<AppendLossPass> {
         f.removeArgAttr(i, GraphDialect::getRequiresGradAttrName());
   }
 
-  /// The training-mode trace takes what the model takes and predicts the same.
+  /// The training-mode trace takes what the model takes (and the generator
+  /// state of its random ops, Dropout's, after them) and predicts the same.
   LogicalResult checkSameSignature(func::FuncOp model, func::FuncOp trainingModel) {
-    if (model.getArgumentTypes() == trainingModel.getArgumentTypes() &&
-        model.getResultTypes()[0] == trainingModel.getResultTypes()[0])
+    ArrayRef<Type> ours = model.getArgumentTypes(), theirs = trainingModel.getArgumentTypes();
+    bool same = theirs.size() >= ours.size() && theirs.take_front(ours.size()) == ours &&
+                model.getResultTypes()[0] == trainingModel.getResultTypes()[0];
+    for (unsigned i = ours.size(); same && i < theirs.size(); ++i)
+      same = graph::argumentRole(trainingModel, i) == graph::ArgumentRole::RngState;
+    if (same)
       return success();
     return trainingModel.emitError()
            << "'" << trainingModel.getName() << "', '" << function
-           << "' in training mode, must take the same arguments and predict the same type";
+           << "' in training mode, must take the same arguments (and its generator state) and "
+              "predict the same type";
   }
 
   /// The prediction's refusals, at the model's return (the loss's ops are

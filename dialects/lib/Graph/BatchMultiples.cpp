@@ -197,7 +197,8 @@ private:
 
   /// The rule of each op.
   FailureOr<BatchMultiples> rule(Operation *op) {
-    if (op->hasTrait<OpTrait::SameOperandsAndResultType>() || isa<CastOp>(op))
+    // The result has the first operand's sizes (random_uniform: `like`'s).
+    if (op->hasTrait<OpTrait::SameOperandsAndResultType>() || isa<CastOp, RandomUniformOp>(op))
       return multiplesOf(op->getOperand(0));
     return llvm::TypeSwitch<Operation *, FailureOr<BatchMultiples>>(op)
         .Case<AddOp, SubOp, MulOp, DivOp, PowOp, MaxOp, MinOp, EqOp, NeOp, LtOp, LeOp, GtOp,

@@ -546,6 +546,13 @@ LogicalResult ConstantOp::buildGradients(OpBuilder &, ArrayRef<Value>,
   return success(); // no operands
 }
 
+LogicalResult RandomUniformOp::buildGradients(OpBuilder &, ArrayRef<Value>,
+                                              SmallVectorImpl<Value> &dxs) {
+  // `like` gives sizes only, `state` is integral: nothing flows back.
+  dxs.append({Value(), Value()});
+  return success();
+}
+
 LogicalResult CastOp::buildGradients(OpBuilder &b, ArrayRef<Value> dys,
                                      SmallVectorImpl<Value> &dxs) {
   Grad g(b, *this);

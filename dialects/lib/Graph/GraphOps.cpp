@@ -315,6 +315,22 @@ LogicalResult ConcatOp::inferReturnTypes(MLIRContext *, std::optional<Location> 
 }
 LogicalResult ConcatOp::verify() { return success(); }
 
+LogicalResult RandomUniformOp::verify() {
+  auto state = cast<RankedTensorType>(getState().getType());
+  if (state.getRank() != 1 || state.getDimSize(0) != 2)
+    return emitOpError("takes the generator state as tensor<2xi64> [seed, calls], got ")
+           << state;
+  if (getStream() < 0 || getStream() > UINT32_MAX)
+    return emitOpError("stream must be in [0, 2^32), got ") << getStream();
+  // The shape rule: the result has `like`'s sizes.
+  auto like = cast<RankedTensorType>(getLike().getType());
+  auto result = cast<RankedTensorType>(getResult().getType());
+  if (like.getShape() != result.getShape())
+    return emitOpError("result must have the sizes of its first operand, ")
+           << formatShape(like.getShape()) << ", got " << formatShape(result.getShape());
+  return success();
+}
+
 LogicalResult ConstantOp::inferReturnTypes(MLIRContext *, std::optional<Location>,
                                            ValueRange operands, DictionaryAttr attributes,
                                            OpaqueProperties properties, RegionRange regions,

@@ -270,3 +270,19 @@ func.func @cast_shape(%x: tensor<3xi64>) {
   %0 = graph.cast %x : tensor<3xi64> -> tensor<4xf32>
   return
 }
+
+// -----
+
+func.func @random_state_shape(%x: tensor<4xf32>, %s: tensor<3xi64>) -> tensor<4xf32> {
+  // expected-error @+1 {{takes the generator state as tensor<2xi64> [seed, calls], got 'tensor<3xi64>'}}
+  %u = graph.random_uniform %x, %s {stream = 0 : i64} : tensor<4xf32>, tensor<3xi64> -> tensor<4xf32>
+  return %u : tensor<4xf32>
+}
+
+// -----
+
+func.func @random_result_sizes(%x: tensor<4xf32>, %s: tensor<2xi64>) -> tensor<5xf32> {
+  // expected-error @+1 {{result must have the sizes of its first operand, [4], got [5]}}
+  %u = graph.random_uniform %x, %s {stream = 0 : i64} : tensor<4xf32>, tensor<2xi64> -> tensor<5xf32>
+  return %u : tensor<5xf32>
+}

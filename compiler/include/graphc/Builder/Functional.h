@@ -40,6 +40,18 @@ Tensor layer_norm(const Tensor &x, const std::vector<int64_t> &normalizedShape,
                   const Tensor &weight = Tensor(), const Tensor &bias = Tensor(),
                   double eps = 1e-5, SourceLoc loc = SourceLoc::current());
 
+/// torch.rand_like(x): uniform numbers in [0, 1) of x's shape and float
+/// dtype (float32 for an integer x), from the traced function's generator
+/// state (graph.random_uniform): deterministic for a seed and a call count,
+/// whatever the thread count, and new on every call.
+Tensor rand_like(const Tensor &x, SourceLoc loc = SourceLoc::current());
+
+/// F.dropout(x, p, training): in training mode each element is kept with
+/// probability 1 - p and scaled by 1 / (1 - p) (x * mask / (1 - p), as
+/// PyTorch); otherwise x itself. p must be in [0, 1].
+Tensor dropout(const Tensor &x, double p = 0.5, bool training = true,
+               SourceLoc loc = SourceLoc::current());
+
 /// F.batch_norm(x, running_mean, running_var, weight, bias, training,
 /// momentum, eps) on x [N, C, ...], per channel C. With `training` it
 /// normalizes with the batch's mean and biased variance and, when running

@@ -356,6 +356,22 @@ public:
   std::string name() const override { return "BatchNorm2d"; }
 };
 
+/// torch.nn.Dropout(p=0.5): dropout(x, p) in training mode, the identity in
+/// eval mode.
+class Dropout : public Module {
+public:
+  explicit Dropout(double p = 0.5);
+  Tensor forward(const Tensor &input) override {
+    return dropout(input, p, isTraining(), moduleCallSite());
+  }
+  std::string name() const override { return "Dropout"; }
+  std::string extraRepr() const override;
+  double p;
+
+protected:
+  bool ownForwardDependsOnMode() const override { return p > 0; }
+};
+
 /// torch.nn.Flatten(start_dim=1, end_dim=-1).
 class Flatten : public Module {
 public:

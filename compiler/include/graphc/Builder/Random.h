@@ -33,6 +33,8 @@ public:
   static Generator &global();
 
   void manualSeed(uint64_t seed) { graphc_generator_manual_seed(generator_, seed); }
+  /// torch.initial_seed(): the seed last given.
+  uint64_t initialSeed() const { return graphc_generator_initial_seed(generator_); }
   /// tensor.uniform_(from, to) on a float32 or float64 tensor.
   void uniform(rt::Tensor &tensor, double from, double to) {
     rt::check(graphc_tensor_uniform(tensor.get(), generator_, from, to));

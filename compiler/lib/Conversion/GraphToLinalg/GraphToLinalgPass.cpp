@@ -66,6 +66,7 @@ struct ConvertGraphToLinalgPass
     graphc::populateGraphToLinalgPoolingPatterns(patterns);
     graphc::populateGraphToLinalgReductionPatterns(patterns);
     graphc::populateGraphToLinalgDataMovementPatterns(patterns);
+    graphc::populateGraphToLinalgRandomPatterns(patterns);
     if (failed(applyPartialConversion(getOperation(), target, std::move(patterns))))
       return signalPassFailure();
   }

@@ -51,7 +51,10 @@ typedef enum graphc_model_role_e {
   GRAPHC_ROLE_RESULT = 6,    /* a result of the entry point */
   GRAPHC_ROLE_BUFFER = 7     /* non-trainable module state by state_dict name (BatchNorm's
                                 running_mean), initialized from init_data like a parameter,
-                                saved and loaded with the parameters, never optimized */
+                                saved and loaded with the parameters, never optimized */,
+  GRAPHC_ROLE_RNG_STATE = 8  /* int64 [seed, calls]: the generator state of the graph's random
+                                ops (Dropout), advanced in place by each call that draws;
+                                [seed, 0] after graphc_program_init(seed) */
 } graphc_model_role_t;
 
 typedef struct graphc_model_tensor_s {

@@ -30,6 +30,8 @@ graphc_status_t graphc_generator_create(uint64_t seed, graphc_generator_t** out_
 void graphc_generator_release(graphc_generator_t* generator);
 /* Restarts the sequence, as torch.manual_seed. */
 void graphc_generator_manual_seed(graphc_generator_t* generator, uint64_t seed);
+/* The seed the generator was created or last seeded with (torch.initial_seed). */
+uint64_t graphc_generator_initial_seed(const graphc_generator_t* generator);
 /* The process-wide generator (torch's default CPU generator). Not thread-safe. */
 graphc_generator_t* graphc_default_generator(void);
 

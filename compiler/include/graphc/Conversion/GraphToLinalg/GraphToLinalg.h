@@ -21,6 +21,8 @@ void populateGraphToLinalgPoolingPatterns(mlir::RewritePatternSet &patterns);
 void populateGraphToLinalgReductionPatterns(mlir::RewritePatternSet &patterns);
 /// reshape, transpose, broadcast_to, slice, concat and constant.
 void populateGraphToLinalgDataMovementPatterns(mlir::RewritePatternSet &patterns);
+/// graph.random_uniform: Philox4x32-10 per element (Random.cpp).
+void populateGraphToLinalgRandomPatterns(mlir::RewritePatternSet &patterns);
 
 } // namespace graphc
 

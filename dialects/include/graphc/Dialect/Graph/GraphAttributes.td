@@ -21,7 +21,8 @@ def Graph_ArgumentRole : I32EnumAttr<"ArgumentRole",
   I32EnumAttrCase<"OptimizerState", 3, "optimizer_state">,
   I32EnumAttrCase<"Step", 4, "step">,
   I32EnumAttrCase<"LearningRate", 5, "lr">,
-  I32EnumAttrCase<"Buffer", 6, "buffer">
+  I32EnumAttrCase<"Buffer", 6, "buffer">,
+  I32EnumAttrCase<"RngState", 7, "rng_state">
 ]> {
   let cppNamespace = "::graphc::graph";
   let genSpecializedAttr = 0;

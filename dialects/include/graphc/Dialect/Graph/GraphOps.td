@@ -376,6 +376,32 @@ def Graph_ConstantOp : Graph_Op<"constant",
   let hasFolder = 1;
 }
 
+def Graph_RandomUniformOp : Graph_Op<"random_uniform", [Pure, Graph_HasGradient]> {
+  let summary = "uniform random numbers in [0, 1), counter-based (Philox4x32-10)";
+  let description = [{
+    A tensor of `like`'s shape (only its sizes are read) of independent
+    uniform numbers in [0, 1). Element i (row-major) is a function of the
+    generator state `state` = [seed, calls] and of `stream` alone:
+    Philox4x32-10 with key (seed low 32 bits, seed high 32 bits) on counter
+    (i low 32 bits, i high 32 bits, stream, calls low 32 bits); f32 takes the
+    top 24 bits of the first word, f64 the top 53 bits of the first two.
+    So the numbers do not depend on how the loop nest is split over threads
+    or GPU blocks, two ops of one call (distinct streams) draw independent
+    numbers, and a call with the next `calls` draws new ones: a training
+    run is reproducible and resumable bit for bit from its state.
+
+    Example:
+    ```mlir
+    %u = graph.random_uniform %x, %state {stream = 0 : i64}
+        : tensor<?x128xf32>, tensor<2xi64> -> tensor<?x128xf32>
+    ```
+  }];
+  let arguments = (ins Graph_AnyTensor:$like, TensorOf<[I64]>:$state, I64Attr:$stream);
+  let results = (outs Graph_FloatTensor:$result);
+  let assemblyFormat = "$like `,` $state attr-dict `:` type($like) `,` type($state) `->` type($result)";
+  let hasVerifier = 1;
+}
+
 def Graph_CastOp : Graph_Op<"cast", [Pure, SameOperandsAndResultShape, Graph_HasGradient]> {
   let summary = "converts the element type (f32, f64, i32, i64, i1)";
   let description = [{
