@@ -45,7 +45,7 @@ g::CompiledModule compileRandom(std::function<g::Tensor(const g::Tensor &)> fn, 
 
 } // namespace
 
-TEST(Random, PhiloxReferenceMatchesRandom123KnownAnswers) {
+TEST(GraphRandom, PhiloxReferenceMatchesRandom123KnownAnswers) {
   EXPECT_EQ(philox({0, 0, 0, 0}, {0, 0}),
             (std::array<uint32_t, 4>{0x6627e8d5, 0xe169c58d, 0xbc57ac4c, 0x9b00dbd8}));
   EXPECT_EQ(philox({~0u, ~0u, ~0u, ~0u}, {~0u, ~0u}),
@@ -54,7 +54,7 @@ TEST(Random, PhiloxReferenceMatchesRandom123KnownAnswers) {
             (std::array<uint32_t, 4>{0xd16cfe09, 0x94fdcceb, 0x5001e420, 0x24126ea1}));
 }
 
-TEST(Random, RandLikeIsPhiloxOfTheSeedCallAndIndex) {
+TEST(GraphRandom, RandLikeIsPhiloxOfTheSeedCallAndIndex) {
   g::manualSeed(1234);
   g::CompiledModule program = compileRandom(
       [](const g::Tensor &x) { return g::rand_like(x) + g::rand_like(x) * 0.0; }, 37, 29);
@@ -67,7 +67,7 @@ TEST(Random, RandLikeIsPhiloxOfTheSeedCallAndIndex) {
   }
 }
 
-TEST(Random, NumbersDoNotDependOnTheThreadCount) {
+TEST(GraphRandom, NumbersDoNotDependOnTheThreadCount) {
   auto draw = [](int threads) {
     g::setNumThreads(threads);
     g::manualSeed(7);
@@ -79,7 +79,7 @@ TEST(Random, NumbersDoNotDependOnTheThreadCount) {
   EXPECT_EQ(draw(1), draw(2));
 }
 
-TEST(Random, GpuKernelsDrawTheSameNumbers) {
+TEST(GraphRandom, GpuKernelsDrawTheSameNumbers) {
   // The kernels as mapped to blocks and threads, run on the CPU
   // (JitOptions::emulateGpuKernels): the same numbers, bit for bit.
   auto draw = [](bool emulate) {
@@ -94,7 +94,7 @@ TEST(Random, GpuKernelsDrawTheSameNumbers) {
   EXPECT_EQ(draw(false), draw(true));
 }
 
-TEST(Random, UniformStatisticsAndStreams) {
+TEST(GraphRandom, UniformStatisticsAndStreams) {
   g::manualSeed(3);
   g::nn::Module none;
   auto results = g::trace(none, {{"x", {1000, 100}}}, [](const std::vector<g::Tensor> &xs) {

@@ -97,3 +97,13 @@ TEST(TensorViews, CreateLikeAndDevice) {
   EXPECT_EQ(l.dtype(), GRAPHC_DTYPE_F64);
   EXPECT_EQ(graphc_tensor_device(l.get()), GRAPHC_DEVICE_CPU);
 }
+
+TEST(Random, InitialSeedIsTheLastSeedGiven) {
+  graphc_generator_t* g = nullptr;
+  ASSERT_EQ(graphc_generator_create(42, &g), nullptr);
+  EXPECT_EQ(graphc_generator_initial_seed(g), 42u);
+  graphc_generator_manual_seed(g, 18446744073709551615ull);
+  EXPECT_EQ(graphc_generator_initial_seed(g), 18446744073709551615ull); // all 64 bits kept
+  graphc_generator_release(g);
+  EXPECT_EQ(graphc_generator_initial_seed(nullptr), 0u);
+}
