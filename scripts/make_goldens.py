@@ -43,7 +43,12 @@ Run once after changing a golden model (needs `pip install torch safetensors`;
                              state_dict with the running statistics, the losses, and
                              its eval-mode output)
 
-`python3 scripts/make_goldens.py --only nn_modules optimizers batch_norm` rewrites just those.
+  embedding.safetensors      F.embedding of a float64 [7, 3] table at [2, 4] indices with
+                             repeats: the output, and the table's gradient for a random
+                             upstream gradient without and with padding_idx=2
+
+`python3 scripts/make_goldens.py --only nn_modules optimizers batch_norm embedding` rewrites
+just those.
 
 The forward files use a random-normal input batch (not graphc's generator) so
 that the comparison exercises the model on data graphc did not produce.
@@ -449,8 +454,24 @@ def batch_norm_golden():
               metadata={"generator": "scripts/make_goldens.py", "torch": torch.__version__})
 
 
+def embedding_golden():
+    torch.manual_seed(6)
+    weight = torch.randn(7, 3, dtype=torch.float64)
+    indices = torch.tensor([[0, 2, 2, 6], [1, 2, 5, 0]])
+    upstream = torch.randn(2, 4, 3, dtype=torch.float64)
+    out = {"weight": weight, "indices": indices, "upstream": upstream}
+    for name, padding in (("plain", None), ("padding", 2)):
+        w = weight.clone().requires_grad_(True)
+        y = F.embedding(indices, w, padding_idx=padding)
+        y.backward(upstream)
+        out[name + ".y"], out[name + ".grad_weight"] = y.detach(), w.grad.detach()
+    save_file({k: v.contiguous() for k, v in out.items()},
+              os.path.join(OUT, "embedding.safetensors"),
+              metadata={"generator": "scripts/make_goldens.py", "torch": torch.__version__})
+
+
 ONLY = {"nn_modules": nn_modules_golden, "optimizers": optimizers_golden,
-        "batch_norm": batch_norm_golden}
+        "batch_norm": batch_norm_golden, "embedding": embedding_golden}
 
 
 def main():
@@ -487,6 +508,7 @@ def main():
     nn_modules_golden()
     optimizers_golden()
     batch_norm_golden()
+    embedding_golden()
     print("wrote goldens to", os.path.normpath(OUT), file=sys.stderr)
 
 

@@ -470,6 +470,31 @@ std::string BatchNorm::extraRepr() const {
          ", track_running_stats=" + (trackRunningStats ? "True" : "False");
 }
 
+Embedding::Embedding(int64_t numEmbeddings, int64_t embeddingDim,
+                     std::optional<int64_t> paddingIdx)
+    : numEmbeddings(numEmbeddings), embeddingDim(embeddingDim), paddingIdx(paddingIdx) {
+  if (numEmbeddings <= 0 || embeddingDim <= 0)
+    throw std::invalid_argument("Embedding: num_embeddings and embedding_dim must be positive");
+  if (paddingIdx) {
+    if (*paddingIdx < -numEmbeddings || *paddingIdx >= numEmbeddings)
+      throw std::invalid_argument("Padding_idx must be within num_embeddings");
+    if (*paddingIdx < 0)
+      *this->paddingIdx += numEmbeddings;
+  }
+  rt::Tensor w = rt::Tensor::zeros({numEmbeddings, embeddingDim});
+  defaultGenerator().normal(w, 0.0, 1.0); // init.normal_(weight)
+  if (this->paddingIdx) // _fill_padding_idx_with_zero
+    std::fill_n(w.data<float>() + *this->paddingIdx * embeddingDim, embeddingDim, 0.0f);
+  weight = registerParameter("weight", w);
+  // Drawn, not PyTorch's U(-b, b): the standalone executable takes the value.
+  weight.setInitBound(0);
+}
+
+std::string Embedding::extraRepr() const {
+  return std::to_string(numEmbeddings) + ", " + std::to_string(embeddingDim) +
+         (paddingIdx ? ", padding_idx=" + std::to_string(*paddingIdx) : "");
+}
+
 Dropout::Dropout(double p) : p(p) {
   if (!(p >= 0 && p <= 1))
     throw std::invalid_argument("dropout probability has to be between 0 and 1, but got " +

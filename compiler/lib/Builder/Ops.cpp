@@ -8,6 +8,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "Tracer.h"
+#include "graphc/Builder/Functional.h"
 #include "graphc/Builder/Tensor.h"
 #include "graphc/Dialect/Graph/GraphOps.h"
 #include "graphc/Dialect/Graph/ShapeRules.h"
@@ -577,6 +578,27 @@ Tensor scalar(double value, graphc_dtype_t dtype, SourceLoc loc) {
 //===----------------------------------------------------------------------===//
 // Composites
 //===----------------------------------------------------------------------===//
+
+Tensor embedding(const Tensor &indices, const Tensor &weight, std::optional<int64_t> paddingIdx,
+                 SourceLoc loc) {
+  if (indices.dtype() != GRAPHC_DTYPE_I64 && indices.dtype() != GRAPHC_DTYPE_I32)
+    throw TraceError(loc, "embedding", std::string("expects integer indices, got ") +
+                                           graphc_dtype_name(indices.dtype()));
+  Value table = valueOf(weight, loc, "embedding"), ids = valueOf(indices, loc, "embedding");
+  std::string why;
+  auto shape = check(graph::gatherShape(typeOf(table).getShape(), typeOf(ids).getShape(), why),
+                     loc, "embedding", why);
+  int64_t rows = typeOf(table).getDimSize(0);
+  if (paddingIdx && *paddingIdx < 0)
+    *paddingIdx += rows; // PyTorch counts a negative padding_idx from the end
+  if (paddingIdx && (*paddingIdx < 0 || *paddingIdx >= rows))
+    throw TraceError(loc, "embedding",
+                     "padding_idx must be within the " + std::to_string(rows) + " rows");
+  Builder b(table.getContext());
+  IntegerAttr padding = paddingIdx ? b.getI64IntegerAttr(*paddingIdx) : IntegerAttr();
+  return record<graph::GatherOp>(loc, RankedTensorType::get(shape, typeOf(table).getElementType()),
+                                 table, ids, padding);
+}
 
 Tensor linear(const Tensor &x, const Tensor &weight, const Tensor &bias, SourceLoc loc) {
   if (weight.dim() != 2)

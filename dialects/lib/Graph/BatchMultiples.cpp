@@ -212,6 +212,14 @@ private:
         .Case([&](TransposeOp op) { return transpose(op); })
         .Case([&](BroadcastToOp op) { return broadcastTo(op); })
         .Case([&](SliceOp op) { return multiplesOf(op.getInput()); })
+        .Case([&](GatherOp op) { return gather(op); })
+        .Case([&](GatherGradOp op) { // a table's sizes: rows and the trailing ones
+          BatchMultiples m = multiplesOf(op.getGradOutput());
+          int64_t indexRank = rankedType(op.getIndices()).getRank();
+          BatchMultiples result{0};
+          result.append(m.begin() + indexRank, m.end());
+          return FailureOr<BatchMultiples>(result);
+        })
         .Case([&](ConcatOp op) { return concat(op); })
         .Case([&](Conv2DInputGradOp op) { return leading(op, op.getGradOutput(), 1); })
         .Case([&](MaxPool2DGradOp op) { return multiplesOf(op.getInput()); })
@@ -356,6 +364,14 @@ private:
         return failure();
       result[i] = fromOperand ? fromOperand : fromLike;
     }
+    return result;
+  }
+
+  /// The indices' multiples, then the table's after its rows.
+  FailureOr<BatchMultiples> gather(GatherOp op) {
+    BatchMultiples result = multiplesOf(op.getIndices());
+    BatchMultiples table = multiplesOf(op.getTable());
+    result.append(table.begin() + 1, table.end());
     return result;
   }
 

@@ -546,6 +546,19 @@ LogicalResult ConstantOp::buildGradients(OpBuilder &, ArrayRef<Value>,
   return success(); // no operands
 }
 
+LogicalResult GatherOp::buildGradients(OpBuilder &b, ArrayRef<Value> dys,
+                                       SmallVectorImpl<Value> &dxs) {
+  if (!isFloat(getTable()))
+    return dxs.append({Value(), Value()}), success();
+  auto table = typeOf(getTable());
+  // Scatter-add back into the table's rows; the indices get none.
+  dxs.push_back(b.create<GatherGradOp>(getLoc(), table, dys[0], getIndices(),
+                                       b.getI64IntegerAttr(table.getDimSize(0)),
+                                       getPaddingIdxAttr()));
+  dxs.push_back(Value());
+  return success();
+}
+
 LogicalResult RandomUniformOp::buildGradients(OpBuilder &, ArrayRef<Value>,
                                               SmallVectorImpl<Value> &dxs) {
   // `like` gives sizes only, `state` is integral: nothing flows back.

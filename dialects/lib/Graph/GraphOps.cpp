@@ -315,6 +315,38 @@ LogicalResult ConcatOp::inferReturnTypes(MLIRContext *, std::optional<Location> 
 }
 LogicalResult ConcatOp::verify() { return success(); }
 
+LogicalResult GatherOp::verify() {
+  auto table = cast<RankedTensorType>(getTable().getType());
+  auto indices = cast<RankedTensorType>(getIndices().getType());
+  auto result = cast<RankedTensorType>(getResult().getType());
+  std::string why;
+  auto shape = gatherShape(table.getShape(), indices.getShape(), why);
+  if (failed(shape))
+    return emitOpError(why);
+  if (result.getShape() != ArrayRef<int64_t>(*shape) ||
+      result.getElementType() != table.getElementType())
+    return emitOpError("result must be ") << formatShape(*shape) << " of the table's element type, got "
+                                          << result;
+  if (auto pad = getPaddingIdx(); pad && (*pad < 0 || *pad >= table.getDimSize(0)))
+    return emitOpError("padding_idx must be a row of the table, in [0, ")
+           << table.getDimSize(0) << "), got " << *pad;
+  return success();
+}
+
+LogicalResult GatherGradOp::verify() {
+  auto grad = cast<RankedTensorType>(getGradOutput().getType());
+  auto indices = cast<RankedTensorType>(getIndices().getType());
+  auto result = cast<RankedTensorType>(getResult().getType());
+  if (getRows() <= 0 || result.getRank() < 1 || result.getDimSize(0) != getRows())
+    return emitOpError("result must have `rows` (") << getRows() << ") rows, got " << result;
+  std::string why;
+  auto shape = gatherShape(result.getShape(), indices.getShape(), why);
+  if (failed(shape) || grad.getShape() != ArrayRef<int64_t>(*shape) ||
+      grad.getElementType() != result.getElementType())
+    return emitOpError("grad_output must be the gather's result type for these indices and rows");
+  return success();
+}
+
 LogicalResult RandomUniformOp::verify() {
   auto state = cast<RankedTensorType>(getState().getType());
   if (state.getRank() != 1 || state.getDimSize(0) != 2)

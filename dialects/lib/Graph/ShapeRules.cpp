@@ -375,6 +375,21 @@ FailureOr<Shape> sliceShape(llvm::ArrayRef<int64_t> input, llvm::ArrayRef<int64_
   return result;
 }
 
+FailureOr<Shape> gatherShape(llvm::ArrayRef<int64_t> table, llvm::ArrayRef<int64_t> indices,
+                             std::string &why) {
+  if (table.empty()) {
+    why = "needs a table of rank >= 1 (rows first), got a scalar";
+    return failure();
+  }
+  if (table[0] == kDyn) {
+    why = "needs a static number of rows, got table " + formatShape(table);
+    return failure();
+  }
+  Shape shape(indices.begin(), indices.end());
+  shape.append(table.begin() + 1, table.end());
+  return shape;
+}
+
 FailureOr<Shape> concatShape(llvm::ArrayRef<llvm::SmallVector<int64_t>> inputs, int64_t dim,
                              std::string &why) {
   if (inputs.empty()) {

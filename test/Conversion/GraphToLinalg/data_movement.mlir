@@ -233,3 +233,32 @@ func.func @constant() -> (tensor<2xf32>, tensor<2x2xi64>, tensor<3xi1>) {
   %2 = graph.constant dense<[true, false, true]> : tensor<3xi1>
   return %0, %1, %2 : tensor<2xf32>, tensor<2x2xi64>, tensor<3xi1>
 }
+
+// -----
+
+// Tests that gather reads each index through its map and the table row
+// with tensor.extract at a row clamped into the table, yielding zero for an
+// index outside it; and that gather_grad is a reduction over the index dims
+// that adds dy where the index equals the row (never for the padding row).
+// CHECK-LABEL: func.func @gather
+// CHECK: linalg.generic {{.*}}iterator_types = ["parallel", "parallel", "parallel"]
+// CHECK-SAME: ins(%arg1 : tensor<?x4xi64>)
+// CHECK: arith.cmpi sge
+// CHECK: arith.cmpi slt
+// CHECK: %[[ROW:.*]] = arith.index_cast
+// CHECK: tensor.extract %arg0[%[[ROW]], %{{.*}}] : tensor<10x3xf32>
+// CHECK: arith.select
+// CHECK-LABEL: func.func @gather_grad
+// CHECK: linalg.fill
+// CHECK: linalg.generic {{.*}}iterator_types = ["parallel", "parallel", "reduction", "reduction"]
+// CHECK: arith.cmpi eq
+// CHECK: arith.cmpi ne
+// CHECK: arith.addf
+func.func @gather(%w: tensor<10x3xf32>, %ids: tensor<?x4xi64>) -> tensor<?x4x3xf32> {
+  %e = graph.gather %w, %ids : tensor<10x3xf32>, tensor<?x4xi64> -> tensor<?x4x3xf32>
+  return %e : tensor<?x4x3xf32>
+}
+func.func @gather_grad(%dy: tensor<?x4x3xf32>, %ids: tensor<?x4xi64>) -> tensor<10x3xf32> {
+  %g = graph.gather_grad %dy, %ids {rows = 10 : i64, padding_idx = 0 : i64} : tensor<?x4x3xf32>, tensor<?x4xi64> -> tensor<10x3xf32>
+  return %g : tensor<10x3xf32>
+}

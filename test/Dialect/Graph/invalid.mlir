@@ -286,3 +286,19 @@ func.func @random_result_sizes(%x: tensor<4xf32>, %s: tensor<2xi64>) -> tensor<5
   %u = graph.random_uniform %x, %s {stream = 0 : i64} : tensor<4xf32>, tensor<2xi64> -> tensor<5xf32>
   return %u : tensor<5xf32>
 }
+
+// -----
+
+func.func @gather_result(%w: tensor<10x3xf32>, %ids: tensor<4xi64>) -> tensor<4x2xf32> {
+  // expected-error @+1 {{result must be [4, 3] of the table's element type, got 'tensor<4x2xf32>'}}
+  %e = graph.gather %w, %ids : tensor<10x3xf32>, tensor<4xi64> -> tensor<4x2xf32>
+  return %e : tensor<4x2xf32>
+}
+
+// -----
+
+func.func @gather_padding(%w: tensor<10x3xf32>, %ids: tensor<4xi64>) -> tensor<4x3xf32> {
+  // expected-error @+1 {{padding_idx must be a row of the table, in [0, 10), got 10}}
+  %e = graph.gather %w, %ids {padding_idx = 10 : i64} : tensor<10x3xf32>, tensor<4xi64> -> tensor<4x3xf32>
+  return %e : tensor<4x3xf32>
+}

@@ -201,3 +201,54 @@ TEST(NNModules, LossOptionsOutOfRangeAreTraceErrors) {
                         }),
                g::TraceError);
 }
+
+TEST(NNModules, EmbeddingMatchesPyTorchWithAndWithoutPadding) {
+  auto golden = g::rt::loadSafetensors(std::string(GRAPHC_GOLDEN_DIR) + "/embedding.safetensors");
+  const Tensor &indices = golden.at("indices"), &upstream = golden.at("upstream");
+  for (auto [name, padding] : {std::pair<std::string, std::optional<int64_t>>{"plain", std::nullopt},
+                               std::pair<std::string, std::optional<int64_t>>{"padding", 2}}) {
+    g::nn::Embedding embed(7, 3, padding);
+    embed.weight.setValue(golden.at("weight")); // float64, as PyTorch's .double()
+    g::Graph graph = g::trace(embed, {{"indices", indices.shape(), indices.dtype()}},
+                              [&](const std::vector<g::Tensor> &xs) {
+                                return std::vector<g::Tensor>{embed(xs[0])};
+                              });
+    graph.differentiate();
+    // On the CPU, and as GPU kernels mapped to blocks and threads (emulated).
+    for (bool gpu : {false, true}) {
+      g::JitOptions options;
+      options.emulateGpuKernels = gpu;
+      embed.zeroGrad();
+      g::BackwardResult result = graph.compile(options).backward({indices}, upstream);
+      std::string what = name + (gpu ? " (GPU kernels)" : "");
+      expectClose(result.outputs.at(0), toRef(golden.at(name + ".y")), 0, 0, what);
+      expectClose(embed.weight.grad(), toRef(golden.at(name + ".grad_weight")), 1e-12, 1e-13,
+                  what + " gradient");
+    }
+  }
+}
+
+TEST(NNModules, EmbeddingInitPrintsAndIndexErrors) {
+  g::manualSeed(0);
+  g::nn::Embedding embed(10, 4, /*paddingIdx=*/-1);
+  EXPECT_EQ(embed.str(), "Embedding(10, 4, padding_idx=9)");
+  EXPECT_EQ(g::nn::Embedding(5, 2).str(), "Embedding(5, 2)");
+  // N(0, 1), with the padding row zero.
+  const float *w = embed.weight.value().data<float>();
+  double sum = 0;
+  for (int i = 0; i < 36; ++i)
+    sum += w[i] * w[i];
+  EXPECT_GT(sum / 36, 0.3);
+  for (int j = 0; j < 4; ++j)
+    EXPECT_EQ(w[36 + j], 0.0f);
+  // An index outside the table reads zeros (PyTorch raises IndexError).
+  Tensor ids = Tensor::fromData(std::vector<int64_t>{0, 10, -1, 3}, {4});
+  Tensor y = g::trace(embed, ids).compile()(ids);
+  for (int j = 0; j < 4; ++j) {
+    EXPECT_EQ(y.data<float>()[4 + j], 0.0f);
+    EXPECT_EQ(y.data<float>()[8 + j], 0.0f);
+    EXPECT_EQ(y.data<float>()[12 + j], w[12 + j]);
+  }
+  EXPECT_THROW(g::trace(embed, Tensor::zeros({4})), g::TraceError); // float indices
+  EXPECT_THROW(g::nn::Embedding(5, 2, 5), std::invalid_argument);
+}

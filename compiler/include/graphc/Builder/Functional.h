@@ -12,6 +12,7 @@
 
 #include "graphc/Builder/Tensor.h"
 
+#include <optional>
 #include <vector>
 
 namespace graphc {
@@ -39,6 +40,14 @@ Tensor elu(const Tensor &x, double alpha = 1.0, SourceLoc loc = SourceLoc::curre
 Tensor layer_norm(const Tensor &x, const std::vector<int64_t> &normalizedShape,
                   const Tensor &weight = Tensor(), const Tensor &bias = Tensor(),
                   double eps = 1e-5, SourceLoc loc = SourceLoc::current());
+
+/// F.embedding(indices, weight, padding_idx): the rows of weight [V, D...]
+/// at the integer indices, shaped indices.shape + [D...]; the gradient adds
+/// each index's gradient into its row, except for the row paddingIdx. An
+/// index outside [0, V) reads zeros (PyTorch raises an IndexError).
+Tensor embedding(const Tensor &indices, const Tensor &weight,
+                 std::optional<int64_t> paddingIdx = std::nullopt,
+                 SourceLoc loc = SourceLoc::current());
 
 /// torch.rand_like(x): uniform numbers in [0, 1) of x's shape and float
 /// dtype (float32 for an integer x), from the traced function's generator

@@ -356,6 +356,22 @@ public:
   std::string name() const override { return "BatchNorm2d"; }
 };
 
+/// torch.nn.Embedding(num_embeddings, embedding_dim, padding_idx=None):
+/// weight [num, dim] drawn N(0, 1) as PyTorch's, the padding row zero.
+class Embedding : public Module {
+public:
+  Embedding(int64_t numEmbeddings, int64_t embeddingDim,
+            std::optional<int64_t> paddingIdx = std::nullopt);
+  Tensor forward(const Tensor &indices) override {
+    return embedding(indices, weight, paddingIdx, moduleCallSite());
+  }
+  std::string name() const override { return "Embedding"; }
+  std::string extraRepr() const override;
+  Parameter weight;
+  int64_t numEmbeddings, embeddingDim;
+  std::optional<int64_t> paddingIdx;
+};
+
 /// torch.nn.Dropout(p=0.5): dropout(x, p) in training mode, the identity in
 /// eval mode.
 class Dropout : public Module {

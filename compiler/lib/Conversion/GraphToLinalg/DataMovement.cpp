@@ -266,7 +266,126 @@ struct ConstantLowering : OpConversionPattern<graph::ConstantOp> {
 
 } // namespace
 
+namespace {
+
+/// Whether `index` (i32 or i64) is a row of a table of `rows` rows, and the
+/// row as an index value clamped into the table (so every load stays in bounds).
+std::pair<Value, Value> rowOf(OpBuilder &b, Location loc, Value index, int64_t rows) {
+  Value wide = index.getType().isInteger(64)
+                   ? index
+                   : b.create<arith::ExtSIOp>(loc, b.getI64Type(), index).getResult();
+  Value zero = b.create<arith::ConstantIntOp>(loc, 0, 64);
+  Value count = b.create<arith::ConstantIntOp>(loc, rows, 64);
+  Value inRange = b.create<arith::AndIOp>(
+      loc, b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::sge, wide, zero),
+      b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::slt, wide, count));
+  Value clamped = b.create<arith::SelectOp>(loc, inRange, wide, zero);
+  return {inRange, b.create<arith::IndexCastOp>(loc, b.getIndexType(), clamped)};
+}
+
+/// gather: one parallel linalg.generic over the result reading the index
+/// through its map and the table row with tensor.extract (a gather in the
+/// body, as torch-mlir lowers embedding).
+struct GatherLowering : OpConversionPattern<graph::GatherOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult matchAndRewrite(graph::GatherOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto resultType = cast<RankedTensorType>(op.getType());
+    Value table = adaptor.getTable(), indices = adaptor.getIndices();
+    int64_t indexRank = cast<RankedTensorType>(indices.getType()).getRank();
+    int64_t rank = resultType.getRank();
+    int64_t rows = cast<RankedTensorType>(table.getType()).getDimSize(0);
+    Value init = createEmpty(rewriter, loc, resultType, [&](int64_t d) {
+      return d < indexRank ? dimSize(rewriter, loc, indices, d)
+                           : dimSize(rewriter, loc, table, d - indexRank + 1);
+    });
+    MLIRContext *ctx = rewriter.getContext();
+    SmallVector<AffineExpr> indexDims;
+    for (int64_t d = 0; d < indexRank; ++d)
+      indexDims.push_back(getAffineDimExpr(d, ctx));
+    SmallVector<AffineMap> maps{AffineMap::get(rank, 0, indexDims, ctx),
+                                rewriter.getMultiDimIdentityMap(rank)};
+    SmallVector<utils::IteratorType> iterators(rank, utils::IteratorType::parallel);
+    Type element = resultType.getElementType();
+    auto generic = rewriter.create<linalg::GenericOp>(
+        loc, resultType, ValueRange{indices}, ValueRange{init}, maps, iterators,
+        [&](OpBuilder &b, Location l, ValueRange args) {
+          auto [inRange, row] = rowOf(b, l, args[0], rows);
+          SmallVector<Value> at{row};
+          for (int64_t d = indexRank; d < rank; ++d)
+            at.push_back(b.create<linalg::IndexOp>(l, d));
+          Value value = b.create<tensor::ExtractOp>(l, table, at);
+          Value zero = scalarConstant(b, l, element, 0);
+          b.create<linalg::YieldOp>(l, ValueRange{b.create<arith::SelectOp>(l, inRange, value, zero)});
+        });
+    rewriter.replaceOp(op, generic.getResult(0));
+    return success();
+  }
+};
+
+/// gather_grad: out[r, j...] = sum over the index positions i... of
+/// (indices[i...] == r ? dy[i..., j...] : 0), a reduction over the index
+/// dims with the rows and the trailing dims parallel. It costs rows x
+/// indices x row size (a one-hot product), not indices x row size as a
+/// sequential scatter would; see docs/dsl.md.
+struct GatherGradLowering : OpConversionPattern<graph::GatherGradOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult matchAndRewrite(graph::GatherGradOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto resultType = cast<RankedTensorType>(op.getType());
+    Value grad = adaptor.getGradOutput(), indices = adaptor.getIndices();
+    int64_t indexRank = cast<RankedTensorType>(indices.getType()).getRank();
+    int64_t rank = resultType.getRank(); // rows, then the row's dims
+    int64_t loops = rank + indexRank;    // (r, j..., i...)
+    MLIRContext *ctx = rewriter.getContext();
+    Type element = resultType.getElementType();
+    Value zero = scalarConstant(rewriter, loc, element, 0);
+    Value init = createFilled(rewriter, loc, resultType, zero, [&](int64_t d) {
+      return dimSize(rewriter, loc, grad, d - 1 + indexRank);
+    });
+    SmallVector<AffineExpr> indexDims, gradDims, outDims;
+    for (int64_t d = 0; d < indexRank; ++d)
+      indexDims.push_back(getAffineDimExpr(rank + d, ctx));
+    gradDims = indexDims;
+    for (int64_t d = 1; d < rank; ++d)
+      gradDims.push_back(getAffineDimExpr(d, ctx));
+    for (int64_t d = 0; d < rank; ++d)
+      outDims.push_back(getAffineDimExpr(d, ctx));
+    SmallVector<AffineMap> maps{AffineMap::get(loops, 0, indexDims, ctx),
+                                AffineMap::get(loops, 0, gradDims, ctx),
+                                AffineMap::get(loops, 0, outDims, ctx)};
+    SmallVector<utils::IteratorType> iterators(rank, utils::IteratorType::parallel);
+    iterators.append(indexRank, utils::IteratorType::reduction);
+    std::optional<int64_t> padding = op.getPaddingIdx();
+    auto generic = rewriter.create<linalg::GenericOp>(
+        loc, resultType, ValueRange{indices, grad}, ValueRange{init}, maps, iterators,
+        [&](OpBuilder &b, Location l, ValueRange args) {
+          Value row = b.create<arith::IndexCastOp>(l, b.getI64Type(), b.create<linalg::IndexOp>(l, 0));
+          Value index = args[0].getType().isInteger(64)
+                            ? args[0]
+                            : b.create<arith::ExtSIOp>(l, b.getI64Type(), args[0]).getResult();
+          Value hit = b.create<arith::CmpIOp>(l, arith::CmpIPredicate::eq, index, row);
+          if (padding) // the padding row's gradient stays zero
+            hit = b.create<arith::AndIOp>(
+                l, hit,
+                b.create<arith::CmpIOp>(l, arith::CmpIPredicate::ne, row,
+                                        b.create<arith::ConstantIntOp>(l, *padding, 64)));
+          Value term = b.create<arith::SelectOp>(l, hit, args[1], scalarConstant(b, l, element, 0));
+          b.create<linalg::YieldOp>(l, ValueRange{b.create<arith::AddFOp>(l, args[2], term)});
+        });
+    rewriter.replaceOp(op, generic.getResult(0));
+    return success();
+  }
+};
+
+} // namespace
+
 void graphc::populateGraphToLinalgDataMovementPatterns(RewritePatternSet &patterns) {
   patterns.add<ReshapeLowering, TransposeLowering, SliceLowering, SliceGradLowering,
-               ConcatLowering, ConstantLowering>(patterns.getContext());
+               ConcatLowering, ConstantLowering, GatherLowering, GatherGradLowering>(
+      patterns.getContext());
 }

@@ -376,6 +376,29 @@ def Graph_ConstantOp : Graph_Op<"constant",
   let hasFolder = 1;
 }
 
+def Graph_GatherOp : Graph_Op<"gather", [Pure, Graph_HasGradient]> {
+  let summary = "rows of a table selected by integer indices (embedding lookup)";
+  let description = [{
+    `result[i..., j...] = table[indices[i...], j...]`: the result's sizes are
+    the indices' followed by the table's after its first (torch's
+    `F.embedding`, `table[indices]`). An index outside [0, rows) gives a row
+    of zeros (PyTorch raises an IndexError; generated code cannot, so it
+    stays in bounds). `padding_idx`, when given, is the row whose gradient is
+    zero (`F.embedding`'s padding_idx); it does not change the result.
+
+    Example:
+    ```mlir
+    %e = graph.gather %table, %ids : tensor<100x16xf32>, tensor<?x8xi64> -> tensor<?x8x16xf32>
+    ```
+  }];
+  let arguments = (ins Graph_NumericTensor:$table, TensorOf<[I32, I64]>:$indices,
+                       OptionalAttr<I64Attr>:$padding_idx);
+  let results = (outs Graph_NumericTensor:$result);
+  let assemblyFormat =
+      "$table `,` $indices attr-dict `:` type($table) `,` type($indices) `->` type($result)";
+  let hasVerifier = 1;
+}
+
 def Graph_RandomUniformOp : Graph_Op<"random_uniform", [Pure, Graph_HasGradient]> {
   let summary = "uniform random numbers in [0, 1), counter-based (Philox4x32-10)";
   let description = [{
@@ -522,6 +545,28 @@ def Graph_AvgPool2DGradOp : Graph_Op<"avg_pool2d_grad", [Pure]> {
   let results = (outs Graph_FloatTensor:$result);
   let assemblyFormat =
       "$grad_output `,` $input attr-dict `:` type($grad_output) `,` type($input) `->` type($result)";
+  let hasVerifier = 1;
+}
+
+def Graph_GatherGradOp : Graph_Op<"gather_grad", [Pure]> {
+  let summary = "gradient of gather: each index's gradient added to its row";
+  let description = [{
+    `result[r, j...] = sum over i... with indices[i...] == r of
+    grad_output[i..., j...]` (a scatter-add into `rows` rows, zero where no
+    index points, and for the row `padding_idx`). The result is the
+    gathered table's type.
+
+    Example:
+    ```mlir
+    %dt = graph.gather_grad %dy, %ids {rows = 100 : i64}
+        : tensor<?x8x16xf32>, tensor<?x8xi64> -> tensor<100x16xf32>
+    ```
+  }];
+  let arguments = (ins Graph_FloatTensor:$grad_output, TensorOf<[I32, I64]>:$indices,
+                       I64Attr:$rows, OptionalAttr<I64Attr>:$padding_idx);
+  let results = (outs Graph_FloatTensor:$result);
+  let assemblyFormat =
+      "$grad_output `,` $indices attr-dict `:` type($grad_output) `,` type($indices) `->` type($result)";
   let hasVerifier = 1;
 }
 

@@ -71,6 +71,11 @@ mlir::FailureOr<Shape> sliceShape(llvm::ArrayRef<int64_t> input,
                                   llvm::ArrayRef<int64_t> stop,
                                   llvm::ArrayRef<int64_t> step, std::string &why);
 
+/// gather: the indices' sizes followed by the table's after its first (a
+/// table of rank >= 1).
+mlir::FailureOr<Shape> gatherShape(llvm::ArrayRef<int64_t> table,
+                                   llvm::ArrayRef<int64_t> indices, std::string &why);
+
 mlir::FailureOr<Shape> concatShape(llvm::ArrayRef<llvm::SmallVector<int64_t>> inputs,
                                    int64_t dim, std::string &why);
 
