@@ -234,3 +234,22 @@ func.func @concat_two_dynamic(%x: tensor<?x?xf32> {graph.name = "x", graph.requi
   %1 = graph.reduce_sum %0 {dims = array<i64: 0, 1>} : tensor<?x?xf32> -> tensor<f32>
   return %1 : tensor<f32>
 }
+
+// -----
+
+// Tests that a detached value is not differentiated through: the gradient
+// of sum(detach(w) * w) is detach(w) itself (the mul's rule for its live
+// operand), with nothing computed for the detached one.
+// CHECK-LABEL: func.func @detached_grad
+// CHECK: %[[D:.*]] = graph.detach %arg0 : tensor<3xf32>
+// CHECK: graph.mul %[[D]], %arg0
+// CHECK-NOT: graph.add
+// CHECK: %[[G:.*]] = graph.mul %{{.*}}, %[[D]]
+// CHECK-NOT: graph.add
+// CHECK: return %{{.*}}, %[[G]] : tensor<f32>, tensor<3xf32>
+func.func @detached(%w: tensor<3xf32> {graph.requires_grad}) -> tensor<f32> {
+  %d = graph.detach %w : tensor<3xf32>
+  %p = graph.mul %d, %w : tensor<3xf32>, tensor<3xf32> -> tensor<3xf32>
+  %s = graph.reduce_sum %p {dims = array<i64: 0>} : tensor<3xf32> -> tensor<f32>
+  return %s : tensor<f32>
+}

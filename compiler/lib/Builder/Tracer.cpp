@@ -158,6 +158,25 @@ void Tracer::finish(const std::vector<Tensor> &results) {
   }
 }
 
+namespace {
+thread_local bool gradEnabled = true;
+} // namespace
+
+NoGradGuard::NoGradGuard() : previous_(gradEnabled) { gradEnabled = false; }
+NoGradGuard::~NoGradGuard() { gradEnabled = previous_; }
+bool isGradEnabled() { return gradEnabled; }
+
+Value Tracer::detached(Value value, Location loc) {
+  auto it = detached_.find(value);
+  if (it != detached_.end())
+    return it->second;
+  if (value.getDefiningOp<graph::DetachOp>() || value.getDefiningOp<graph::ConstantOp>())
+    return value; // nothing to cut
+  Value d = builder_.create<graph::DetachOp>(loc, value.getType(), value);
+  detached_[value] = d;
+  return d;
+}
+
 Value valueOf(const Tensor &t, const SourceLoc &loc, llvm::StringRef op) {
   if (!t.defined())
     throw TraceError(loc, op.str(), "an operand is an undefined Tensor");
@@ -166,7 +185,16 @@ Value valueOf(const Tensor &t, const SourceLoc &loc, llvm::StringRef op) {
     throw TraceError(loc, op.str(), "ops can only be recorded inside trace()");
   if (t.impl()->tracer != tracer)
     throw TraceError(loc, op.str(), "an operand belongs to another trace");
+  // Inside torch.no_grad(): the op computes from detached values.
+  if (!gradEnabled && op != "return")
+    return tracer->detached(t.impl()->value, tracer->location(loc));
   return t.impl()->value;
+}
+
+Tensor Tensor::detach(SourceLoc loc) const {
+  Value v = valueOf(*this, loc, "detach");
+  Tracer *tracer = Tracer::active();
+  return tracer->wrap(tracer->detached(v, tracer->location(loc)));
 }
 
 Type elementTypeFor(MLIRContext *ctx, graphc_dtype_t dtype) {

@@ -45,6 +45,8 @@ public:
 
   Tensor wrap(mlir::Value value);
   void finish(const std::vector<Tensor> &results);
+  /// graph.detach of `value`, one per value.
+  mlir::Value detached(mlir::Value value, mlir::Location loc);
 
 private:
   mlir::OpBuilder builder_;
@@ -52,6 +54,7 @@ private:
   llvm::DenseMap<const void *, Tensor> parameters_;
   /// Buffer argument number -> its value on leaving the call, in assignment order.
   llvm::SmallVector<std::pair<unsigned, Tensor>> bufferUpdates_;
+  llvm::DenseMap<mlir::Value, mlir::Value> detached_;
   Tensor rngState_;       // the rng_state argument, once a draw needs it
   int64_t nextStream_ = 0; // the stream of the next draw in this call
   Tracer *previous_;

@@ -111,7 +111,8 @@ LogicalResult differentiate(func::FuncOp forward, StringRef suffix) {
       active.insert(entry->getArgument(i));
     }
   for (Operation *op : ops)
-    if (llvm::any_of(op->getOperands(), [&](Value v) { return active.contains(v); }))
+    if (!isa<DetachOp>(op) && // a detached value carries no gradient
+        llvm::any_of(op->getOperands(), [&](Value v) { return active.contains(v); }))
       for (Value r : op->getResults())
         active.insert(r);
 

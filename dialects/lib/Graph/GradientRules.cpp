@@ -201,6 +201,12 @@ LogicalResult TanhOp::buildGradients(OpBuilder &b, ArrayRef<Value> dys,
   return success();
 }
 
+LogicalResult DetachOp::buildGradients(OpBuilder &, ArrayRef<Value>,
+                                       SmallVectorImpl<Value> &dxs) {
+  dxs.push_back(Value()); // the point of the op
+  return success();
+}
+
 LogicalResult ErfOp::buildGradients(OpBuilder &b, ArrayRef<Value> dys,
                                     SmallVectorImpl<Value> &dxs) {
   Grad g(b, *this);

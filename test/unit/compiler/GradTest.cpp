@@ -200,3 +200,37 @@ TEST(Autodiff, UpstreamGradientEqualsSumCase) {
   expectClose(xGradUpstream, toRef(xGradSum), 0, 0);
   EXPECT_THROW(viaUpstream.backward({X}), g::CallError); // non-scalar needs dZ
 }
+
+// torch.no_grad() and x.detach(): values computed from detached operands
+// carry no gradient; the gradient is the one of what remains (hand-derived).
+TEST(NoGrad, DetachAndNoGradGuardCutTheGradient) {
+  g::Parameter w(Tensor::fromData(std::vector<double>{1.5, -2.0, 3.0}, {3}));
+  g::nn::Module none;
+  auto gradientOf = [&](std::function<g::Tensor(const g::Tensor &)> fn) {
+    w.zeroGrad();
+    g::Graph graph = g::trace({{"w", w}}, {}, [&](const std::vector<g::Tensor> &) {
+      return std::vector<g::Tensor>{fn(g::Tensor(w))};
+    });
+    graph.differentiate().compile().backward({});
+    return toRef(w.grad()).data;
+  };
+  // d/dw sum(detach(w^2) * w) = w^2, not 3 w^2.
+  EXPECT_EQ(gradientOf([](const g::Tensor &v) { return ((v * v).detach() * v).sum(); }),
+            (std::vector<double>{2.25, 4.0, 9.0}));
+  // y = 2 w computed under no_grad: d/dw sum(y * w) = y = 2 w, not 4 w.
+  EXPECT_EQ(gradientOf([](const g::Tensor &v) {
+              g::Tensor y;
+              {
+                g::NoGradGuard noGrad;
+                EXPECT_FALSE(g::isGradEnabled());
+                {
+                  g::NoGradGuard nested;
+                }
+                EXPECT_FALSE(g::isGradEnabled()); // still inside the outer scope
+                y = v * 2.0;
+              }
+              EXPECT_TRUE(g::isGradEnabled());
+              return (y * v).sum();
+            }),
+            (std::vector<double>{3.0, -4.0, 6.0}));
+}

@@ -83,6 +83,8 @@ public:
   Tensor to(graphc_dtype_t dtype, SourceLoc loc = SourceLoc::current()) const;
   Tensor sum(SourceLoc loc = SourceLoc::current()) const;
   Tensor mean(SourceLoc loc = SourceLoc::current()) const;
+  /// torch.Tensor.detach(): the same value, through which no gradient flows.
+  Tensor detach(SourceLoc loc = SourceLoc::current()) const;
 
   /// For the implementation: the traced value and its tracer.
   struct Impl;
@@ -92,6 +94,22 @@ public:
 private:
   std::shared_ptr<Impl> impl_;
 };
+
+/// torch.no_grad() as a scope: while one is alive on this thread, every op
+/// recorded takes its operands detached, so nothing computed in the scope is
+/// differentiated (seed 003's `with torch.no_grad():`). Guards nest.
+class NoGradGuard {
+public:
+  NoGradGuard();
+  ~NoGradGuard();
+  NoGradGuard(const NoGradGuard &) = delete;
+  NoGradGuard &operator=(const NoGradGuard &) = delete;
+
+private:
+  bool previous_;
+};
+/// torch.is_grad_enabled(): false inside a NoGradGuard.
+bool isGradEnabled();
 
 /// The right operand of an operator: a tensor or a Python-style scalar. It
 /// also carries the call site, since operators cannot take extra arguments.

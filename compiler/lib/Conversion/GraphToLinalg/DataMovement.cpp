@@ -283,6 +283,17 @@ std::pair<Value, Value> rowOf(OpBuilder &b, Location loc, Value index, int64_t r
   return {inRange, b.create<arith::IndexCastOp>(loc, b.getIndexType(), clamped)};
 }
 
+/// detach: the value itself (only autodiff treats it differently).
+struct DetachLowering : OpConversionPattern<graph::DetachOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult matchAndRewrite(graph::DetachOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    rewriter.replaceOp(op, adaptor.getInput());
+    return success();
+  }
+};
+
 /// gather: one parallel linalg.generic over the result reading the index
 /// through its map and the table row with tensor.extract (a gather in the
 /// body, as torch-mlir lowers embedding).
@@ -386,6 +397,7 @@ struct GatherGradLowering : OpConversionPattern<graph::GatherGradOp> {
 
 void graphc::populateGraphToLinalgDataMovementPatterns(RewritePatternSet &patterns) {
   patterns.add<ReshapeLowering, TransposeLowering, SliceLowering, SliceGradLowering,
-               ConcatLowering, ConstantLowering, GatherLowering, GatherGradLowering>(
+               ConcatLowering, ConstantLowering, GatherLowering, GatherGradLowering,
+               DetachLowering>(
       patterns.getContext());
 }

@@ -60,6 +60,9 @@ def Graph_ReluOp : Graph_UnaryOp<"relu", Graph_NumericTensor, "max(x, 0)">;
 def Graph_SigmoidOp : Graph_UnaryOp<"sigmoid", Graph_FloatTensor, "1/(1+e^-x)">;
 def Graph_TanhOp : Graph_UnaryOp<"tanh", Graph_FloatTensor, "tanh(x)">;
 def Graph_ErfOp : Graph_UnaryOp<"erf", Graph_FloatTensor, "erf(x)">;
+// torch's x.detach(): the value itself, through which no gradient flows
+// (the DSL's NoGradGuard detaches every operand recorded in its scope).
+def Graph_DetachOp : Graph_UnaryOp<"detach", Graph_AnyTensor, "x, with no gradient">;
 
 //===----------------------------------------------------------------------===//
 // Elementwise binary ops with NumPy/PyTorch broadcasting
