@@ -240,13 +240,11 @@ def losses_golden():
     save_file({k: v.contiguous() for k, v in out.items()}, os.path.join(OUT, "losses.safetensors"))
 
 
-def train_golden():
-    torch.manual_seed(1)
-    images = torch.rand(2, 64, 784)
-    labels = torch.randint(0, 10, (2, 64))
-    out = {"labels": labels.contiguous()}
-    for name, make in [("sgd", lambda p: torch.optim.SGD(p, lr=0.01, momentum=0.9)),
-                       ("adam", lambda p: torch.optim.Adam(p, lr=1e-3))]:
+def train_mlp_goldens(images, labels, optimizers, out):
+    """For each name -> optimizer factory: 100 NLLLoss steps of the MLP from
+    manual_seed(0), cycling over the 2 batches; every step's loss and the
+    final state_dict go into `out` under `name.`."""
+    for name, make in optimizers.items():
         torch.manual_seed(0)
         model = mlp()
         opt = make(model.parameters())
@@ -262,6 +260,17 @@ def train_golden():
         out[name + ".losses"] = torch.tensor(losses, dtype=torch.float64)
         for k, v in model.state_dict().items():
             out[name + "." + k] = v.detach().contiguous()
+
+
+def train_golden():
+    torch.manual_seed(1)
+    images = torch.rand(2, 64, 784)
+    labels = torch.randint(0, 10, (2, 64))
+    out = {"labels": labels.contiguous()}
+    train_mlp_goldens(images, labels, {
+        "sgd": lambda p: torch.optim.SGD(p, lr=0.01, momentum=0.9),
+        "adam": lambda p: torch.optim.Adam(p, lr=1e-3),
+    }, out)
     save_file(out, os.path.join(OUT, "mlp_train.safetensors"),
               metadata={"generator": "scripts/make_goldens.py", "torch": torch.__version__})
 
@@ -366,22 +375,7 @@ def optimizers_golden():
                                                      weight_decay=0.001,
                                                      initial_accumulator_value=0.1, eps=1e-8),
     }
-    for name, make in configs.items():
-        torch.manual_seed(0)
-        model = mlp()
-        opt = make(model.parameters())
-        criterion = nn.NLLLoss()
-        losses = []
-        for step in range(100):
-            x, y = images[step % 2], labels[step % 2]
-            opt.zero_grad()
-            loss = criterion(model(x), y)
-            loss.backward()
-            opt.step()
-            losses.append(loss.item())
-        out[name + ".losses"] = torch.tensor(losses, dtype=torch.float64)
-        for k, v in model.state_dict().items():
-            out[name + "." + k] = v.detach().contiguous()
+    train_mlp_goldens(images, labels, configs, out)
     save_file(out, os.path.join(OUT, "optimizers.safetensors"),
               metadata={"generator": "scripts/make_goldens.py", "torch": torch.__version__})
 

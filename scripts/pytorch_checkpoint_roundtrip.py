@@ -11,14 +11,16 @@ It prints `test loss L, accuracy A% (N images)`, the line graphc's
 `--eval-only` prints, so the two can be compared. Needs torch and
 safetensors (never `make test`)."""
 import argparse
-import gzip
+import os
 import sys
 
-import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from safetensors.torch import load_file, save_file
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from make_goldens import read_idx  # noqa: E402  (the IDX reader the goldens use)
 
 
 class ConvNetBN(nn.Module):
@@ -35,17 +37,6 @@ class ConvNetBN(nn.Module):
         x = F.max_pool2d(F.relu(self.bn1(self.conv1(x))), 2)
         x = F.max_pool2d(F.relu(self.bn2(self.conv2(x))), 2)
         return self.fc(self.drop(torch.flatten(x, 1)))
-
-
-def read_idx(path):
-    with gzip.open(path, "rb") as f:
-        data = f.read()
-    magic, count = int.from_bytes(data[0:4], "big"), int.from_bytes(data[4:8], "big")
-    if magic == 0x801:
-        return torch.from_numpy(np.frombuffer(data, np.uint8, count, 8).astype(np.int64))
-    rows, cols = int.from_bytes(data[8:12], "big"), int.from_bytes(data[12:16], "big")
-    pixels = np.frombuffer(data, np.uint8, count * rows * cols, 16).reshape(count, 1, rows, cols)
-    return torch.from_numpy(pixels.astype(np.float32) / 255.0)
 
 
 def main():
