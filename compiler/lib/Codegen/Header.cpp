@@ -22,8 +22,10 @@ void emitCHeader(llvm::raw_ostream &os, llvm::StringRef prefix,
      << " * size than its metadata says). A dimension -k in the metadata is k times\n"
      << " * the batch B, passed as `batch` (-1 is B itself; the comments write 3B);\n"
      << " * result buffers must hold the result's size for that batch. Arguments a\n"
-     << " * function updates in place (train_step's\n"
-     << " * parameters and optimizer state) are written through their pointers.\n"
+     << " * function updates in place (train_step's parameters and optimizer state,\n"
+     << " * module buffers such as BatchNorm's running statistics, and rng_state,\n"
+     << " * the [seed, calls] of Dropout's random numbers) are written through their\n"
+     << " * pointers.\n"
      << " * Link with the object (or library), the graphc runtime, libomp, libm and\n"
      << " * libstdc++. */\n"
      << "#ifndef " << guard << "\n#define " << guard << "\n\n#include <stdint.h>\n\n"
@@ -32,7 +34,7 @@ void emitCHeader(llvm::raw_ostream &os, llvm::StringRef prefix,
      << "/* dtype codes are graphc_dtype_t's: 0 float32, 1 float64, 2 int32, 3 int64, 4 bool. */\n"
      << "typedef struct graphc_model_tensor_info {\n"
      << "  const char *name;\n  int32_t dtype;\n  int32_t rank;\n  int64_t shape[8];\n"
-     << "  int32_t updated_in_place; /* train_step's parameters and state */\n"
+     << "  int32_t updated_in_place; /* written through its pointer by the call */\n"
      << "} graphc_model_tensor_info;\n\n"
      << "typedef struct graphc_model_function_info {\n"
      << "  const char *name;\n  int32_t num_arguments;\n"
@@ -86,10 +88,11 @@ void emitCHeader(llvm::raw_ostream &os, llvm::StringRef prefix,
      << "struct graphc_model_s;\nextern const struct graphc_model_s " << id << "_model;\n\n";
   std::vector<const TensorSignature *> initialized = modelParameters(signatures, modelFunction);
   if (!initialized.empty()) {
-    os << "/* Initializes the parameters as the DSL model built after\n"
-       << " * graphc::manualSeed(seed) has them: PyTorch's default init (U(-b, b), drawn\n"
-       << " * in state_dict order) where the model used it, the value it set by hand\n"
-       << " * otherwise (stored in the object). Returns 0, or 1 on failure. */\n"
+    os << "/* Initializes the parameters and module buffers as the DSL model built\n"
+       << " * after graphc::manualSeed(seed) has them: PyTorch's default init (U(-b, b),\n"
+       << " * drawn in state_dict order) where the model used it, the value it set by\n"
+       << " * hand or the buffer's initial value otherwise (stored in the object).\n"
+       << " * Returns 0, or 1 on failure. */\n"
        << "int " << id << "_init(uint64_t seed";
     for (const TensorSignature *t : initialized)
       os << ",\n    " << cType(t->dtype) << " *" << cIdentifier(t->name);
