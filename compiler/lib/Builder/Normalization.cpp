@@ -123,6 +123,17 @@ Tensor batchNormWithFactor(const Tensor &x, const Buffer *runningMean, const Buf
   if (!training && (!runningMean || !runningVar))
     throw TraceError(loc, "batch_norm",
                      "needs running_mean and running_var when not training");
+  if (training && x.size(0) != kDynamic) {
+    // PyTorch's check: one value per channel has no variance (a dynamic
+    // batch of 1 gives NaN statistics, as it cannot be seen here).
+    int64_t perChannel = x.size(0);
+    for (int64_t d = 2; d < x.dim(); ++d)
+      perChannel *= x.size(d);
+    if (perChannel == 1)
+      throw TraceError(loc, "batch_norm",
+                       "expected more than 1 value per channel when training, got input size " +
+                           shapeList(x.shape()));
+  }
   Tensor mean, variance;
   if (training) {
     Statistics s = batchStatistics(x, loc);

@@ -128,6 +128,21 @@ TEST(BatchNorm, WrongInputsAreTraceErrorsAtTheCallersLine) {
   }
   EXPECT_THROW(g::trace(bn, Tensor::zeros({2, 3})), g::TraceError);
   EXPECT_THROW(g::nn::BatchNorm1d(0), std::invalid_argument);
+  // One value per channel in training mode, as PyTorch refuses it.
+  g::nn::BatchNorm1d bn1(4);
+  g::TraceOptions staticBatch;
+  staticBatch.dynamicBatch = false;
+  try {
+    g::trace(bn1, Tensor::zeros({1, 4}), staticBatch);
+    FAIL() << "expected a TraceError";
+  } catch (const g::TraceError &e) {
+    EXPECT_NE(std::string(e.what()).find("expected more than 1 value per channel when training, "
+                                         "got input size [1, 4]"),
+              std::string::npos)
+        << e.what();
+  }
+  bn1.eval(); // eval mode uses the running statistics: fine
+  EXPECT_NO_THROW(g::trace(bn1, Tensor::zeros({1, 4}), staticBatch));
 }
 
 TEST(Buffers, AssignNeedsTheBuffersTypeAndATrace) {
