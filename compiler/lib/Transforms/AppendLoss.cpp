@@ -3,7 +3,11 @@
 // The loss and eval functions of a training step, written in graph ops: the
 // decompositions are op for op those of the DSL's composites (Losses.cpp,
 // log_softmax in Ops.cpp), so a model trained through the driver computes
-// exactly what the DSL's fit computes.
+// exactly what the DSL's fit computes. One difference: the DSL's class
+// losses also leave out rows labelled ignore_index (-100) and average over
+// the rest; the runtime's data never has such rows (labels are checked
+// against the class count before training), so the mean over every row is
+// the same value.
 //
 //===----------------------------------------------------------------------===//
 
