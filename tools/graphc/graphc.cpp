@@ -227,10 +227,6 @@ LogicalResult checkHyperparameters(ModuleOp module) {
                     {initialAccumulatorValue, "initial-accumulator-value", 0, inf, false}};
   for (Range &r : ranges) {
     double v = r.flag;
-    // -1 is the optimizer's default when the flag is not given (a user's
-    // --eps=-1 is out of range like any other negative value).
-    if (&r.flag == &eps && v == -1.0 && eps.getNumOccurrences() == 0)
-      continue;
     bool inside = std::isfinite(v) && v >= r.low && (r.highIncluded ? v <= r.high : v < r.high);
     if (!inside) {
       std::ostringstream message; // plain numbers: -1, 0.5, nan
@@ -254,15 +250,16 @@ LogicalResult checkHyperparameters(ModuleOp module) {
 /// registered training pipeline with the flags' (or the graph's) settings.
 LogicalResult addTrainStep(ModuleOp module) {
   applyGraphDefaults(module);
-  if (failed(checkHyperparameters(module)))
-    return failure();
   if (!llvm::is_contained(graphc::optimizerNames(), optimizerName.getValue()))
     return emitError(module.getLoc()) << "unknown --optimizer '" << optimizerName << "' ("
                                       << graphc::optimizerNameList() << ")";
-  // -1 stands for the optimizer's default: resolved here, so that the
-  // executable's --help states the value used.
-  if (eps == -1.0)
+  // An eps left at -1 (not given, or recorded so) is the optimizer's
+  // default: resolved before the range check, which then refuses a user's
+  // --eps=-1 like any negative value, and so that --help states the value.
+  if (eps == -1.0 && eps.getNumOccurrences() == 0)
     eps = graphc::defaultOptimizerEps(optimizerName);
+  if (failed(checkHyperparameters(module)))
+    return failure();
   if (weightDecay == -1.0)
     weightDecay = graphc::defaultOptimizerWeightDecay(optimizerName);
   if (!llvm::is_contained({"mse", "cross_entropy", "nll", "bce_with_logits"}, lossName.getValue()))

@@ -1,28 +1,20 @@
 //===- Activations.cpp - F.leaky_relu, gelu, silu, softplus, elu ----------===//
 
+#include "Tracer.h"
 #include "graphc/Builder/Functional.h"
 
 #include <cmath>
 
 namespace graphc {
 
-namespace {
-Tensor requireFloatInput(const Tensor &x, const char *op, const SourceLoc &loc) {
-  if (x.dtype() != GRAPHC_DTYPE_F32 && x.dtype() != GRAPHC_DTYPE_F64)
-    throw TraceError(loc, op, std::string("expects a float tensor, got ") +
-                                  graphc_dtype_name(x.dtype()));
-  return x;
-}
-} // namespace
-
 Tensor leaky_relu(const Tensor &x, double negativeSlope, SourceLoc loc) {
-  requireFloatInput(x, "leaky_relu", loc);
+  requireFloat(x, loc, "leaky_relu");
   // PyTorch's rule, including its gradient at 0 (the slope).
   return where(gt(x, 0.0, loc), x, mul(x, negativeSlope, loc), loc);
 }
 
 Tensor gelu(const Tensor &x, GeluApproximation approximate, SourceLoc loc) {
-  requireFloatInput(x, "gelu", loc);
+  requireFloat(x, loc, "gelu");
   Tensor cdf2; // 1 + erf(x / sqrt 2), or its tanh approximation
   if (approximate == GeluApproximation::None) {
     cdf2 = add(erf(mul(x, M_SQRT1_2, loc), loc), 1.0, loc);
@@ -37,11 +29,11 @@ Tensor gelu(const Tensor &x, GeluApproximation approximate, SourceLoc loc) {
 }
 
 Tensor silu(const Tensor &x, SourceLoc loc) {
-  return mul(requireFloatInput(x, "silu", loc), sigmoid(x, loc), loc);
+  return mul(requireFloat(x, loc, "silu"), sigmoid(x, loc), loc);
 }
 
 Tensor softplus(const Tensor &x, double beta, double threshold, SourceLoc loc) {
-  requireFloatInput(x, "softplus", loc);
+  requireFloat(x, loc, "softplus");
   Tensor scaled = mul(x, beta, loc);
   // log(1 + e^z) = max(z, 0) + log(1 + e^-|z|): no overflow for large z, and
   // the gradient at z = 0 is 1/2 as PyTorch's (max shares a tie evenly).
@@ -51,7 +43,7 @@ Tensor softplus(const Tensor &x, double beta, double threshold, SourceLoc loc) {
 }
 
 Tensor elu(const Tensor &x, double alpha, SourceLoc loc) {
-  requireFloatInput(x, "elu", loc);
+  requireFloat(x, loc, "elu");
   Tensor positive = gt(x, 0.0, loc);
   // exp only sees x <= 0, so the branch not taken cannot overflow and poison
   // the gradient with inf * 0.

@@ -19,9 +19,7 @@ Tensor dropout(const Tensor &x, double p, bool training, SourceLoc loc) {
   if (!(p >= 0 && p <= 1))
     throw TraceError(loc, "dropout",
                      "dropout probability has to be between 0 and 1, but got " + std::to_string(p));
-  if (x.dtype() != GRAPHC_DTYPE_F32 && x.dtype() != GRAPHC_DTYPE_F64)
-    throw TraceError(loc, "dropout", std::string("expects a float tensor, got ") +
-                                         graphc_dtype_name(x.dtype()));
+  requireFloat(x, loc, "dropout");
   if (!training || p == 0)
     return x;
   if (p == 1) // PyTorch multiplies by zero: no draw

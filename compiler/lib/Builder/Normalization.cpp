@@ -1,5 +1,6 @@
 //===- Normalization.cpp - F.layer_norm -----------------------------------===//
 
+#include "Tracer.h"
 #include "graphc/Builder/Functional.h"
 #include "graphc/Builder/NN.h"
 
@@ -9,20 +10,10 @@ namespace graphc {
 
 Tensor reshapeForChannels(const Tensor &perChannel, int64_t rank, const SourceLoc &loc);
 
-namespace {
-std::string shapeList(const std::vector<int64_t> &shape) {
-  std::string text = "[";
-  for (size_t i = 0; i < shape.size(); ++i)
-    text += (i ? ", " : "") + (shape[i] == kDynamic ? std::string("?") : std::to_string(shape[i]));
-  return text + "]";
-}
-} // namespace
 
 Tensor layer_norm(const Tensor &x, const std::vector<int64_t> &normalizedShape,
                   const Tensor &weight, const Tensor &bias, double eps, SourceLoc loc) {
-  if (x.dtype() != GRAPHC_DTYPE_F32 && x.dtype() != GRAPHC_DTYPE_F64)
-    throw TraceError(loc, "layer_norm", std::string("expects a float tensor, got ") +
-                                            graphc_dtype_name(x.dtype()));
+  requireFloat(x, loc, "layer_norm");
   int64_t k = static_cast<int64_t>(normalizedShape.size()), rank = x.dim();
   std::vector<int64_t> xShape = x.shape();
   bool matches = k >= 1 && k <= rank;
@@ -30,14 +21,14 @@ Tensor layer_norm(const Tensor &x, const std::vector<int64_t> &normalizedShape,
     matches = xShape[rank - k + i] == normalizedShape[i];
   if (!matches)
     throw TraceError(loc, "layer_norm",
-                     "normalized_shape " + shapeList(normalizedShape) +
+                     "normalized_shape " + shapeText(normalizedShape) +
                          " must equal the input's last dimensions, got input " +
-                         shapeList(xShape));
+                         shapeText(xShape));
   for (const Tensor *t : {&weight, &bias})
     if (t->defined() && t->shape() != normalizedShape)
       throw TraceError(loc, "layer_norm",
                        std::string(t == &weight ? "weight" : "bias") + " must have shape " +
-                           shapeList(normalizedShape) + ", got " + shapeList(t->shape()));
+                           shapeText(normalizedShape) + ", got " + shapeText(t->shape()));
   std::vector<int64_t> dims;
   for (int64_t i = rank - k; i < rank; ++i)
     dims.push_back(i);
@@ -99,9 +90,7 @@ Tensor reshapeForChannels(const Tensor &perChannel, int64_t rank, const SourceLo
 Tensor batchNormWithFactor(const Tensor &x, const Buffer *runningMean, const Buffer *runningVar,
                            const Tensor &weight, const Tensor &bias, bool training,
                            const Tensor &factor, double eps, const SourceLoc &loc) {
-  if (x.dtype() != GRAPHC_DTYPE_F32 && x.dtype() != GRAPHC_DTYPE_F64)
-    throw TraceError(loc, "batch_norm", std::string("expects a float tensor, got ") +
-                                            graphc_dtype_name(x.dtype()));
+  requireFloat(x, loc, "batch_norm");
   if (x.dim() < 2)
     throw TraceError(loc, "batch_norm",
                      "expects an input [N, C, ...], got rank " + std::to_string(x.dim()));
@@ -113,13 +102,13 @@ Tensor batchNormWithFactor(const Tensor &x, const Buffer *runningMean, const Buf
     if (t->defined() && t->shape() != perChannel)
       throw TraceError(loc, "batch_norm",
                        std::string(t == &weight ? "weight" : "bias") + " must have shape " +
-                           shapeList(perChannel) + ", got " + shapeList(t->shape()));
+                           shapeText(perChannel) + ", got " + shapeText(t->shape()));
   for (const Buffer *b : {runningMean, runningVar})
     if (b && b->shape() != perChannel)
       throw TraceError(loc, "batch_norm",
                        std::string(b == runningMean ? "running_mean" : "running_var") +
-                           " must have shape " + shapeList(perChannel) + ", got " +
-                           shapeList(b->shape()));
+                           " must have shape " + shapeText(perChannel) + ", got " +
+                           shapeText(b->shape()));
   if (!training && (!runningMean || !runningVar))
     throw TraceError(loc, "batch_norm",
                      "needs running_mean and running_var when not training");
@@ -132,7 +121,7 @@ Tensor batchNormWithFactor(const Tensor &x, const Buffer *runningMean, const Buf
     if (perChannel == 1)
       throw TraceError(loc, "batch_norm",
                        "expected more than 1 value per channel when training, got input size " +
-                           shapeList(x.shape()));
+                           shapeText(x.shape()));
   }
   Tensor mean, variance;
   if (training) {

@@ -29,6 +29,24 @@ TraceError::TraceError(const SourceLoc &loc, const std::string &op, const std::s
                          std::to_string(loc.line) + ": error: in " + op + ": " + reason),
       op_(op), reason_(reason), file_(loc.file), line_(loc.line) {}
 
+graph::Shape toMlir(const std::vector<int64_t> &shape) {
+  graph::Shape out;
+  for (int64_t d : shape)
+    out.push_back(d == kDynamic ? ShapedType::kDynamic : d);
+  return out;
+}
+
+std::string shapeText(const std::vector<int64_t> &shape) {
+  return graph::formatShape(toMlir(shape));
+}
+
+Tensor requireFloat(const Tensor &x, const SourceLoc &loc, const char *op) {
+  if (x.dtype() != GRAPHC_DTYPE_F32 && x.dtype() != GRAPHC_DTYPE_F64)
+    throw TraceError(loc, op, std::string("expects a float tensor, got ") +
+                                  graphc_dtype_name(x.dtype()));
+  return x;
+}
+
 namespace {
 
 RankedTensorType typeOf(Value v) { return llvm::cast<RankedTensorType>(v.getType()); }
@@ -37,13 +55,6 @@ std::vector<int64_t> toDsl(ArrayRef<int64_t> shape) {
   std::vector<int64_t> out;
   for (int64_t d : shape)
     out.push_back(ShapedType::isDynamic(d) ? kDynamic : d);
-  return out;
-}
-
-graph::Shape toMlir(const std::vector<int64_t> &shape) {
-  graph::Shape out;
-  for (int64_t d : shape)
-    out.push_back(d == kDynamic ? ShapedType::kDynamic : d);
   return out;
 }
 
@@ -132,13 +143,6 @@ Tensor unary(const char *name, const Tensor &x, const SourceLoc &loc, bool needF
   else if (x.dtype() == GRAPHC_DTYPE_BOOL)
     throw TraceError(loc, name, "not defined for bool tensors");
   return record<OpTy>(loc, v.getType(), v);
-}
-
-Tensor requireFloat(const Tensor &x, const SourceLoc &loc, const char *op) {
-  if (!isFloat(x.dtype()))
-    throw TraceError(loc, op, std::string("expects a float tensor, got ") +
-                                  graphc_dtype_name(x.dtype()));
-  return x;
 }
 
 std::vector<int64_t> allDims(const Tensor &x) {

@@ -70,6 +70,14 @@ mlir::Value valueOf(const Tensor &t, const SourceLoc &loc, llvm::StringRef op);
 
 mlir::Type elementTypeFor(mlir::MLIRContext *ctx, graphc_dtype_t dtype);
 
+/// The DSL's shape (kDynamic for a dynamic size) as MLIR writes it, and as
+/// the dialect's messages print it (`[?, 3]`).
+llvm::SmallVector<int64_t> toMlir(const std::vector<int64_t> &shape);
+std::string shapeText(const std::vector<int64_t> &shape);
+
+/// `x` itself; a TraceError at `loc` naming `op` unless it is float32/64.
+Tensor requireFloat(const Tensor &x, const SourceLoc &loc, const char *op);
+
 /// `value`'s elements as an attribute of `type` (its shape, element type).
 mlir::DenseElementsAttr denseElementsOf(mlir::RankedTensorType type, const rt::Tensor &value);
 
