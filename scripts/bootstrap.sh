@@ -11,6 +11,7 @@ packages=(
   nlohmann-json3-dev libgtest-dev
   dataset-fashion-mnist
   libclang-rt-19-dev
+  libopenmpi-dev openmpi-bin
 )
 
 missing=()

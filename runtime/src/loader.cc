@@ -49,6 +49,9 @@ struct graphc_loader_s {
   uint64_t epoch = 0;
   int64_t next_batch = 0;
   std::vector<int64_t> order;  // the epoch's sample order
+  // graphc_loader_set_shard: rows [B * shard_begin / shard_parts,
+  // B * shard_end / shard_parts) of every batch of B rows.
+  int64_t shard_begin = 0, shard_end = 1, shard_parts = 1;
 };
 
 
@@ -167,6 +170,22 @@ graphc_status_t graphc_loader_seek(graphc_loader_t* loader, int64_t batch_index)
   return nullptr;
 }
 
+graphc_status_t graphc_loader_set_shard(graphc_loader_t* loader, int64_t begin, int64_t end,
+                                        int64_t parts) {
+  static const char kWhat[] = "graphc_loader_set_shard";
+  if (loader == nullptr) return null_loader_status(kWhat);
+  if (parts < 1 || begin < 0 || end <= begin || end > parts) {
+    return make_statusf(GRAPHC_INVALID_ARGUMENT,
+                        "%s: parts [%" PRId64 ", %" PRId64 ") of %" PRId64
+                        "; expected 0 <= begin < end <= parts",
+                        kWhat, begin, end, parts);
+  }
+  loader->shard_begin = begin;
+  loader->shard_end = end;
+  loader->shard_parts = parts;
+  return nullptr;
+}
+
 int64_t graphc_loader_num_batches(const graphc_loader_t* loader) {
   return loader ? loader->num_batches : 0;
 }
@@ -199,8 +218,11 @@ graphc_status_t graphc_loader_next(graphc_loader_t* loader, graphc_tensor_t** ou
   const graphc_tensor_t* all_images = loader->dataset->images;
   const graphc_tensor_t* all_labels = loader->dataset->labels;
   const int64_t count = graphc_tensor_shape(all_images)[0];
-  const int64_t start = loader->next_batch * loader->batch_size;
-  const int64_t batch = std::min(loader->batch_size, count - start);
+  const int64_t whole = std::min(loader->batch_size, count - loader->next_batch * loader->batch_size);
+  // This loader's shard of the batch (all of it unless graphc_loader_set_shard).
+  const int64_t first = whole * loader->shard_begin / loader->shard_parts;
+  const int64_t start = loader->next_batch * loader->batch_size + first;
+  const int64_t batch = whole * loader->shard_end / loader->shard_parts - first;
 
   // [batch, ...image shape]; the image's rank is below the maximum because
   // the dataset's images tensor has the sample dimension too.

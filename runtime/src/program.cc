@@ -44,6 +44,17 @@ struct graphc_program_s {
   // generated code reading memory it never wrote gives results that depend
   // on BYTE (test/CMakeLists.txt compares two bytes). -1: off.
   int arenaPoison = -1;
+  // Data-parallel training: where each parameter's gradient lies in the
+  // caller's flat buffer, in train_step_apply's order (which the gradients
+  // half returns too), each at a 64-byte boundary. Empty when the model has
+  // no split step; `gradientLayoutError` says why when it cannot have one.
+  struct GradientSlot {
+    std::string name;
+    int64_t offset, count;
+  };
+  std::vector<GradientSlot> gradientLayout;
+  int64_t gradientElements = 0;
+  std::string gradientLayoutError;
 
   ~graphc_program_s() {
     for (Slot& slot : slots) graphc_tensor_release(slot.tensor);
@@ -71,6 +82,11 @@ bool sameLayout(const graphc_model_tensor_t& expected, const graphc_tensor_t* t)
   if (graphc_tensor_dtype(t) != expected.dtype || graphc_tensor_rank(t) != expected.rank)
     return false;
   return std::memcmp(graphc_tensor_shape(t), expected.shape, sizeof(int64_t) * expected.rank) == 0;
+}
+
+bool sameLayout(const graphc_model_tensor_t& a, const graphc_model_tensor_t& b) {
+  return a.dtype == b.dtype && a.rank == b.rank &&
+         std::memcmp(a.shape, b.shape, sizeof(int64_t) * a.rank) == 0;
 }
 
 // Parameters and buffers: the model's own state (its state_dict), which a
@@ -174,9 +190,12 @@ class Results {
 // Runs `entry` with the caller's data tensors (its input and target
 // arguments, in the order of its table), the program's slots, the learning
 // rate, and the program's arena; fills `results` with new tensors.
+// `gradients`, for the halves of a data-parallel step, holds one pointer per
+// GRAPHC_ROLE_GRADIENT argument or result, in table order: into the caller's
+// flat gradient buffer; such results are written there, not into `results`.
 graphc_status_t runEntry(graphc_program_t* program, const graphc_model_entry_t& entry,
                          const graphc_tensor_t* const* data, int32_t numData, double lr,
-                         Results& results) {
+                         Results& results, const std::vector<void*>* gradients = nullptr) {
   // The batch is the first input's (the first target's when there is none).
   int32_t dataArguments = 0, batchFrom = -1, batchSpec = -1;
   for (int32_t i = 0; i < entry.num_arguments; ++i) {
@@ -204,10 +223,23 @@ graphc_status_t runEntry(graphc_program_t* program, const graphc_model_entry_t& 
   std::vector<void*> arguments;
   arguments.reserve(entry.num_arguments);
   int32_t next = 0;
+  size_t nextGradient = 0;
+  auto gradientPointer = [&]() -> void* {
+    return gradients && nextGradient < gradients->size() ? (*gradients)[nextGradient++] : nullptr;
+  };
   for (int32_t i = 0; i < entry.num_arguments; ++i) {
     const graphc_model_tensor_t& spec = entry.arguments[i];
     if (spec.role == GRAPHC_ROLE_LR) {
       arguments.push_back(&lr);
+      continue;
+    }
+    if (spec.role == GRAPHC_ROLE_GRADIENT) {
+      void* pointer = gradientPointer();
+      if (!pointer)
+        return make_status(GRAPHC_INVALID_ARGUMENT, std::string("'") + entry.name +
+                                                        "' takes gradients; call it through "
+                                                        "graphc_program_apply_gradients");
+      arguments.push_back(pointer);
       continue;
     }
     if (spec.role != GRAPHC_ROLE_INPUT && spec.role != GRAPHC_ROLE_TARGET) {
@@ -240,6 +272,14 @@ graphc_status_t runEntry(graphc_program_t* program, const graphc_model_entry_t& 
   resultData.reserve(entry.num_results);
   for (int32_t i = 0; i < entry.num_results; ++i) {
     const graphc_model_tensor_t& spec = entry.results[i];
+    if (spec.role == GRAPHC_ROLE_GRADIENT && gradients) {
+      void* pointer = gradientPointer();
+      if (!pointer)
+        return make_status(GRAPHC_INTERNAL, std::string("'") + entry.name +
+                                                "': more gradients than the layout holds");
+      resultData.push_back(pointer);
+      continue;
+    }
     int64_t shape[GRAPHC_TENSOR_MAX_RANK]; // rank checked by graphc_program_create
     for (int32_t d = 0; d < spec.rank; ++d) shape[d] = sizeFor(spec.shape[d], batch);
     graphc_tensor_t* result = nullptr;
@@ -329,6 +369,55 @@ graphc_status_t checkModel(const graphc_model_t& model) {
   return nullptr;
 }
 
+// The flat gradient buffer's layout from the two halves' tables: their
+// gradients, in the same order, float32 (one MPI datatype for the whole
+// buffer), each rounded up to 16 elements so that every gradient starts at a
+// 64-byte boundary as the generated code's own buffers do.
+void planGradientLayout(graphc_program_t* program) {
+  const graphc_model_entry_t *gradients = nullptr, *apply = nullptr;
+  const graphc_model_t* model = program->model;
+  for (int32_t e = 0; e < model->num_entries; ++e) {
+    if (std::strcmp(model->entries[e].name, "train_step_gradients") == 0) gradients = &model->entries[e];
+    if (std::strcmp(model->entries[e].name, "train_step_apply") == 0) apply = &model->entries[e];
+  }
+  if (!gradients || !apply) {
+    program->gradientLayoutError =
+        std::string("model '") + model->name +
+        "' has no data-parallel step (train_step_gradients and train_step_apply); compile it "
+        "with graphc --train --data-parallel";
+    return;
+  }
+  std::vector<const graphc_model_tensor_t*> produced, taken;
+  for (int32_t i = 0; i < gradients->num_results; ++i)
+    if (gradients->results[i].role == GRAPHC_ROLE_GRADIENT) produced.push_back(&gradients->results[i]);
+  for (int32_t i = 0; i < apply->num_arguments; ++i)
+    if (apply->arguments[i].role == GRAPHC_ROLE_GRADIENT) taken.push_back(&apply->arguments[i]);
+  auto refuse = [&](const std::string& why) {
+    program->gradientLayout.clear();
+    program->gradientElements = 0;
+    program->gradientLayoutError = std::string("model '") + model->name + "': " + why;
+  };
+  if (produced.size() != taken.size() || produced.empty())
+    return refuse("train_step_gradients returns " + std::to_string(produced.size()) +
+                  " gradients, train_step_apply takes " + std::to_string(taken.size()));
+  int64_t offset = 0;
+  for (size_t k = 0; k < taken.size(); ++k) {
+    const graphc_model_tensor_t& t = *taken[k];
+    if (std::strcmp(t.name, produced[k]->name) != 0 || !sameLayout(t, *produced[k]))
+      return refuse("gradient #" + std::to_string(k) + " is " + printable(produced[k]->name) +
+                    " from train_step_gradients but " + printable(t.name) +
+                    " in train_step_apply");
+    if (t.dtype != GRAPHC_DTYPE_F32)
+      return refuse(std::string("data-parallel training sums float32 gradients; ") +
+                    printable(t.name) + " is " + describe(t));
+    int64_t count = 1;
+    for (int32_t d = 0; d < t.rank; ++d) count *= t.shape[d] < 0 ? 0 : t.shape[d];
+    program->gradientLayout.push_back({t.name, offset, count});
+    offset += (count + 15) / 16 * 16;
+  }
+  program->gradientElements = offset;
+}
+
 }  // namespace
 
 extern "C" {
@@ -393,6 +482,7 @@ graphc_status_t graphc_program_create(const graphc_model_t* model, graphc_progra
         if (auto* slot = findSlot(program.get(), slotName(entry.arguments[i])))
           slots[i] = static_cast<int32_t>(slot - program->slots.data());
     }
+    planGradientLayout(program.get());
     *out_program = program.release();
     return nullptr;
   }
@@ -650,6 +740,76 @@ graphc_status_t graphc_program_run(graphc_program_t* program, const char* entry_
     return nullptr;
   }
   GRAPHC_CATCH_ALL_RETURN_STATUS("graphc_program_run")
+}
+
+int64_t graphc_program_gradient_elements(const graphc_program_t* program) {
+  return program ? program->gradientElements : 0;
+}
+
+graphc_status_t graphc_program_gradients(graphc_program_t* program, const graphc_tensor_t* input,
+                                         const graphc_tensor_t* target, float* gradients,
+                                         int32_t keep_state, double* out_loss) {
+  if (!program || !gradients || !out_loss)
+    return make_status(GRAPHC_INVALID_ARGUMENT, "graphc_program_gradients: NULL argument");
+  try {
+    if (program->gradientLayout.empty())
+      return make_status(GRAPHC_UNIMPLEMENTED, program->gradientLayoutError);
+    graphc_status_t status = nullptr;
+    const graphc_model_entry_t* entry = findEntry(program, "train_step_gradients", &status);
+    if (!entry) return status;
+    int32_t numData = 0;
+    if ((status = checkOneInput(*entry, &numData))) return status;
+    std::vector<void*> pointers;
+    for (const auto& g : program->gradientLayout) pointers.push_back(gradients + g.offset);
+    // The padding between gradients is part of what is summed: keep it zero.
+    for (size_t k = 0; k < program->gradientLayout.size(); ++k) {
+      const auto& g = program->gradientLayout[k];
+      int64_t end = k + 1 < program->gradientLayout.size() ? program->gradientLayout[k + 1].offset
+                                                           : program->gradientElements;
+      std::memset(gradients + g.offset + g.count, 0, sizeof(float) * (end - g.offset - g.count));
+    }
+    Results results(entry->num_results);
+    const graphc_tensor_t* data[] = {input, target};
+    if ((status = runEntry(program, *entry, data, numData, 0, results, &pointers))) return status;
+    *out_loss = scalarOf(results[0]);
+    if (!keep_state) return nullptr;
+    // The new buffers and generator state: results after the loss, before
+    // the gradients (written to the flat buffer, not to `results`).
+    size_t next = 1;
+    for (int32_t i = 1; i < entry->num_results; ++i) {
+      const graphc_model_tensor_t& spec = entry->results[i];
+      if (spec.role != GRAPHC_ROLE_BUFFER && spec.role != GRAPHC_ROLE_RNG_STATE) continue;
+      graphc_program_s::Slot* slot = findSlot(program, slotName(spec));
+      if (!slot || next >= results.size())
+        return make_status(GRAPHC_INTERNAL, std::string("'") + entry->name + "' returns " +
+                                                printable(spec.name) +
+                                                ", which the program does not hold");
+      std::memcpy(graphc_tensor_data(slot->tensor), graphc_tensor_data(results[next++]),
+                  graphc_tensor_nbytes(slot->tensor));
+    }
+    return nullptr;
+  }
+  GRAPHC_CATCH_ALL_RETURN_STATUS("graphc_program_gradients")
+}
+
+graphc_status_t graphc_program_apply_gradients(graphc_program_t* program, const float* gradients,
+                                               double learning_rate) {
+  if (!program || !gradients)
+    return make_status(GRAPHC_INVALID_ARGUMENT, "graphc_program_apply_gradients: NULL argument");
+  try {
+    if (program->gradientLayout.empty())
+      return make_status(GRAPHC_UNIMPLEMENTED, program->gradientLayoutError);
+    graphc_status_t status = nullptr;
+    const graphc_model_entry_t* entry = findEntry(program, "train_step_apply", &status);
+    if (!entry) return status;
+    std::vector<void*> pointers;
+    // The entry point only reads them (they are not updated in place).
+    for (const auto& g : program->gradientLayout)
+      pointers.push_back(const_cast<float*>(gradients) + g.offset);
+    Results results(entry->num_results);
+    return runEntry(program, *entry, nullptr, 0, learning_rate, results, &pointers);
+  }
+  GRAPHC_CATCH_ALL_RETURN_STATUS("graphc_program_apply_gradients")
 }
 
 int64_t graphc_program_arena_bytes(const graphc_program_t* program) {

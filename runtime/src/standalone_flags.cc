@@ -23,7 +23,8 @@ const char kStandaloneUsage[] =
     "usage: %s [--data DIR] [--epochs N] [--batch N] [--lr X] [--lr-schedule S]\n"
     "          [--seed N] [--threads N] [--save FILE] [--resume FILE] [--load FILE]\n"
     "          [--eval-only] [--metrics FILE] [--normalize MEAN,STD] [--limit-train N]\n"
-    "          [--limit-test N] [--continue-on-nan] [--report-startup]\n";
+    "          [--limit-test N] [--continue-on-nan] [--report-startup]\n"
+    "          [--reduce sum|ordered] [--shards N] [--collective-timeout SECONDS]\n";
 
 namespace {
 
@@ -77,7 +78,8 @@ StandaloneFlags parseStandaloneFlags(int argc, char** argv) {
   TrainingConfig& config = flags.config;
   enum : int {
     kData = 256, kEpochs, kBatch, kLr, kLrSchedule, kSeed, kThreads, kSave, kResume, kLoad, kMetrics,
-    kLimitTrain, kLimitTest, kNormalize, kEvalOnly, kContinueOnNan, kReportStartup, kHelp
+    kLimitTrain, kLimitTest, kNormalize, kEvalOnly, kContinueOnNan, kReportStartup, kReduce,
+    kShards, kCollectiveTimeout, kHelp
   };
   const option options[] = {{"data", required_argument, nullptr, kData},
                             {"epochs", required_argument, nullptr, kEpochs},
@@ -96,6 +98,9 @@ StandaloneFlags parseStandaloneFlags(int argc, char** argv) {
                             {"eval-only", no_argument, nullptr, kEvalOnly},
                             {"continue-on-nan", no_argument, nullptr, kContinueOnNan},
                             {"report-startup", no_argument, nullptr, kReportStartup},
+                            {"reduce", required_argument, nullptr, kReduce},
+                            {"shards", required_argument, nullptr, kShards},
+                            {"collective-timeout", required_argument, nullptr, kCollectiveTimeout},
                             {"help", no_argument, nullptr, kHelp},
                             {nullptr, 0, nullptr, 0}};
   // optind 0 makes GNU getopt start over: the parser may run more than once
@@ -138,12 +143,27 @@ StandaloneFlags parseStandaloneFlags(int argc, char** argv) {
       case kEvalOnly: config.evalOnly = true; break;
       case kContinueOnNan: config.continueOnNonFinite = true; break;
       case kReportStartup: flags.reportStartup = true; break;
+      case kReduce:
+        if (std::string(value) == "sum")
+          config.dataParallel.reduction = GradientReduction::Sum;
+        else if (std::string(value) == "ordered")
+          config.dataParallel.reduction = GradientReduction::Ordered;
+        else
+          badValue("reduce", value, "sum or ordered");
+        break;
+      case kShards: config.dataParallel.shards = integerValue("shards", value, 1, 65536); break;
+      case kCollectiveTimeout:
+        config.collectiveTimeout = realValue("collective-timeout", value, 0);
+        break;
       case kHelp: flags.help = true; return flags;
       default: throw UsageError("", /*showUsage=*/true);  // getopt said what
     }
   }
   if (optind < argc)
     throw UsageError(std::string("unexpected argument '") + argv[optind] + "'", /*showUsage=*/true);
+  if (config.dataParallel.shards > 0 && config.dataParallel.reduction != GradientReduction::Ordered)
+    throw UsageError("--shards cuts batches for --reduce ordered; add --reduce ordered",
+                     /*showUsage=*/false);
   return flags;
 }
 
@@ -173,10 +193,20 @@ void printStandaloneFlags(std::FILE* out) {
       "  --limit-train N      the first N training images only (default: all)\n"
       "  --limit-test N       the first N test images only (default: all)\n"
       "  --continue-on-nan    keep training after a non-finite loss (default: stop)\n"
-      "  --report-startup     print the time from main to the first training step\n",
+      "  --report-startup     print the time from main to the first training step\n"
+      "\ndata-parallel training, under mpirun or srun (docs/distributed.md):\n"
+      "  --reduce sum|ordered how the processes' gradients are added: sum (default;\n"
+      "                       MPI_Allreduce) or ordered (part by part, in order: the\n"
+      "                       same model bit for bit for any number of processes)\n"
+      "  --shards N           with --reduce ordered: the parts each batch is cut into\n"
+      "                       (default: one per process; a multiple of the processes)\n"
+      "  --collective-timeout SECONDS\n"
+      "                       end the job when the other processes have not answered\n"
+      "                       for this long (default %g; 0: wait forever)\n",
       GRAPHC_FASHION_MNIST_DIR, defaults.epochs, static_cast<long long>(defaults.batchSize),
       defaults.learningRate, static_cast<unsigned long long>(defaults.seed),
-      static_cast<double>(defaults.mean), static_cast<double>(defaults.std));
+      static_cast<double>(defaults.mean), static_cast<double>(defaults.std),
+      defaults.collectiveTimeout);
 }
 
 }  // namespace graphc::rt

@@ -6,11 +6,16 @@
 
 #include <omp.h>  // served by openmp_threads.cc in an executable
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
+#include <memory>
 #include <string>
+#include <thread>
 
+#include "graphc/runtime/distributed.hpp"
 #include "graphc/runtime/program.hpp"
 #include "graphc/runtime/training.hpp"
 #include "graphc/runtime/standalone.h"
@@ -52,7 +57,23 @@ int main(int argc, char** argv) {
   graphc::rt::TrainingConfig& config = flags.config;
   const int threads = flags.threads;
   const bool batchGiven = flags.batchGiven, reportStartup = flags.reportStartup;
-  if (threads > 0) omp_set_num_threads(threads);
+  // Started by mpirun or srun: one process of a data-parallel job
+  // (docs/distributed.md).
+  std::unique_ptr<graphc::rt::ProcessGroup> group;
+  try {
+    if (graphc::rt::startedByMpiLauncher())
+      group = graphc::rt::joinMpiProcessGroup(config.collectiveTimeout);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "%s: %s\n", argv[0], e.what());
+    return 1;
+  }
+  const bool root = !group || group->rank() == 0;
+  if (threads > 0)
+    omp_set_num_threads(threads);
+  else if (group && !std::getenv("OMP_NUM_THREADS"))
+    // The processes on one machine share its cores.
+    omp_set_num_threads(std::max(1, static_cast<int>(std::thread::hardware_concurrency()) /
+                                        graphc::rt::processesOnThisMachine()));
 
   try {
     graphc::rt::Program program(graphc_standalone.model);
@@ -65,23 +86,52 @@ int main(int argc, char** argv) {
     const char* name = graphc_standalone.model->name;
     config.description = {{"model", name}, {"lr", std::to_string(config.learningRate)},
                           {"batch", std::to_string(config.batchSize)}};
+    // Several processes, or one cutting its batches into ordered parts.
+    std::unique_ptr<graphc::rt::DataParallelStep> parallel;
+    if ((group && group->size() > 1) ||
+        config.dataParallel.reduction == graphc::rt::GradientReduction::Ordered) {
+      parallel = std::make_unique<graphc::rt::DataParallelStep>(program, group.get(),
+                                                                config.dataParallel);
+      callbacks.dataParallel = parallel.get();
+      const int processes = group ? group->size() : 1;
+      const bool ordered = config.dataParallel.reduction == graphc::rt::GradientReduction::Ordered;
+      config.description["processes"] = std::to_string(processes);
+      config.description["reduce"] = ordered ? "ordered" : "sum";
+      config.description["shards"] = std::to_string(parallel->parts());
+      if (root)
+        std::printf("data-parallel: %d process%s, global batch %lld, %lld per process in %lld "
+                    "part%s (%s)\n",
+                    processes, processes == 1 ? "" : "es", (long long)config.batchSize,
+                    (long long)(config.batchSize / processes),
+                    (long long)(parallel->parts() / processes),
+                    parallel->parts() / processes == 1 ? "" : "s",
+                    ordered ? "gradients added part by part in order" : "gradients summed");
+    }
     size_t parameters = 0, state = 0;
     for (auto& [tensorName, tensor] : program.tensors())
       ++(tensorName.rfind(GRAPHC_CHECKPOINT_OPTIMIZER_PREFIX, 0) == 0 ? state : parameters);
     // The step count is stored with the state but is not an optimizer tensor.
-    std::printf("%s: %zu parameters, %zu optimizer state tensors\n", name, parameters,
-                state > 0 ? state - 1 : 0);
+    if (root)
+      std::printf("%s: %zu parameters, %zu optimizer state tensors\n", name, parameters,
+                  state > 0 ? state - 1 : 0);
     double beforeTraining =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - mainStart).count();
     graphc::rt::TrainingSummary summary = graphc::rt::runTraining(config, callbacks);
     if (summary.interruptedBy) return 128 + summary.interruptedBy;  // 130, 143
-    std::printf("test accuracy: %.2f%%\n", 100 * summary.testAccuracy);
-    if (reportStartup)
+    if (root) std::printf("test accuracy: %.2f%%\n", 100 * summary.testAccuracy);
+    if (reportStartup && root)
       // main() to the first training step, minus reading the data sets.
       std::printf("startup: %.2f ms to the first training step (data loading, %.2f ms, excluded)\n",
                   1e3 * (beforeTraining + summary.secondsToFirstStep - summary.dataLoadSeconds),
                   1e3 * summary.dataLoadSeconds);
   } catch (const std::exception& e) {
+    if (group && group->size() > 1) {
+      // The other processes would wait for this one in their next
+      // collective: end the whole job now, saying which process failed.
+      std::fprintf(stderr, "%s (process %d of %d): %s\n", argv[0], group->rank(), group->size(),
+                   e.what());
+      group->abort(1);
+    }
     std::fprintf(stderr, "%s: %s\n", argv[0], e.what());
     return 1;
   }

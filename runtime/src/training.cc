@@ -54,14 +54,23 @@ struct Evaluation {
   double loss = 0, accuracy = 0;
 };
 
+// Under data-parallel training each process evaluates its part of every
+// test batch, and the sums are added across processes.
 Evaluation evaluate(const TrainingCallbacks& cb, DataLoader& loader, int64_t count) {
   loader.reset();
   Tensor images, labels;
   EvalResult total;
   while (loader.next(images, labels)) {
+    if (labels.numel() == 0) continue;  // this process's part of a small last batch
     EvalResult r = cb.evalBatch(images, labels);
     total.lossSum += r.lossSum;
     total.correct += r.correct;
+  }
+  if (cb.dataParallel && cb.dataParallel->group()) {
+    double sums[2] = {total.lossSum, static_cast<double>(total.correct)};
+    cb.dataParallel->group()->sum(sums, 2, "the evaluation");
+    total.lossSum = sums[0];
+    total.correct = static_cast<int64_t>(sums[1]);
   }
   return {total.lossSum / count, static_cast<double>(total.correct) / count};
 }
@@ -76,10 +85,13 @@ std::string formatDuration(double seconds) {
 // Progress: a bar redrawn in place on a terminal, plain lines otherwise.
 class Progress {
  public:
-  Progress(int epoch, int epochs, int64_t batches)
-      : epoch_(epoch), epochs_(epochs), batches_(batches), tty_(isatty(STDOUT_FILENO)) {}
+  // Not `shown`: a data-parallel process other than rank 0, which prints nothing.
+  Progress(int epoch, int epochs, int64_t batches, bool shown)
+      : epoch_(epoch), epochs_(epochs), batches_(batches), tty_(isatty(STDOUT_FILENO)),
+        shown_(shown) {}
 
   void update(int64_t batch, double loss, double imagesPerSecond, double elapsed) {
+    if (!shown_) return;
     bool last = batch == batches_;
     if (tty_) {
       auto now = Clock::now();
@@ -104,7 +116,7 @@ class Progress {
  private:
   int epoch_, epochs_;
   int64_t batches_;
-  bool tty_;
+  bool tty_, shown_;
   Clock::time_point lastDraw_{};
 };
 
@@ -357,15 +369,29 @@ void checkFlags(const TrainingConfig& config) {
 
 TrainingSummary runTraining(const TrainingConfig& config, const TrainingCallbacks& cb) {
   checkFlags(config);
-  if (cb.fixedBatch > 0 && config.batchSize != cb.fixedBatch)
+  // Data-parallel: this process's part of every batch; rank 0 alone prints
+  // and writes the checkpoint and metrics.
+  DataParallelStep* const parallel = cb.dataParallel;
+  ProcessGroup* const group = parallel ? parallel->group() : nullptr;
+  const bool root = !group || group->rank() == 0;
+  const int64_t parts = parallel ? parallel->parts() : 1;
+  if (cb.fixedBatch > 0 && config.batchSize != cb.fixedBatch * parts)
     throw Error(GRAPHC_INVALID_ARGUMENT,
                 "the training step was compiled for batches of " +
                     std::to_string(cb.fixedBatch) + " (graphc --batch=" +
                     std::to_string(cb.fixedBatch) + "); --batch " +
-                    std::to_string(config.batchSize) + " cannot run it");
+                    std::to_string(config.batchSize) + " cannot run it" +
+                    (parts > 1 ? " in " + std::to_string(parts) + " parts (--batch " +
+                                     std::to_string(cb.fixedBatch * parts) + " can)"
+                               : std::string()));
   std::vector<std::unique_ptr<OutputLock>> locks;
   for (const std::string* output : {&config.savePath, &config.metricsPath})
-    if (!output->empty()) locks.push_back(std::make_unique<OutputLock>(*output));
+    if (!output->empty() && root) locks.push_back(std::make_unique<OutputLock>(*output));
+  // The stop signal as every process agrees on it (any process's), so that
+  // all stop after the same step.
+  auto stopSignal = [&]() -> int {
+    return group ? group->max(g_stopSignal, "the stop signal") : g_stopSignal;
+  };
   if (config.batchSize < 1 || config.epochs < 0)
     throw Error(GRAPHC_INVALID_ARGUMENT, "batch size must be >= 1 and epochs >= 0");
   auto callStart = Clock::now();
@@ -387,6 +413,7 @@ TrainingSummary runTraining(const TrainingConfig& config, const TrainingCallback
                 "the test set in " + dataDirectory(config) + " is empty; there is nothing to evaluate on");
   checkDataset(test, "test", config, cb);
   DataLoader testLoader(test, testOptions);
+  if (parallel) testLoader.setShard(parallel->partBegin(), parallel->partEnd(), parallel->parts());
 
   TrainingSummary summary;
   summary.dataLoadSeconds = dataLoadSeconds;
@@ -428,11 +455,11 @@ TrainingSummary runTraining(const TrainingConfig& config, const TrainingCallback
                             " would train a different data order");
         }
       }
-      if (firstEpoch >= config.epochs) {
+      if (root && firstEpoch >= config.epochs) {
         std::printf("%s: the run finished %d of %d epoch(s) already; nothing to train "
                     "(--epochs %d or more goes on)\n",
                     path.c_str(), firstEpoch, config.epochs, firstEpoch + 1);
-      } else {
+      } else if (root) {
         if (firstBatch > 0)
           std::printf("resumed from epoch %d, batch %lld, step %lld of %s\n", firstEpoch + 1,
                       (long long)firstBatch, (long long)summary.steps, path.c_str());
@@ -450,12 +477,16 @@ TrainingSummary runTraining(const TrainingConfig& config, const TrainingCallback
       throw Error(e.code(), path + ": " + e.what()); // which file was wrong
     }
   }
+  // Every process starts from rank 0's model (its initialization, or the
+  // checkpoint it read).
+  if (parallel) parallel->broadcastModel();
 
   // A finished run resumed: its accuracy is the checkpoint's, not 0.
   if (config.evalOnly || (!config.resumePath.empty() && firstEpoch >= config.epochs)) {
     Evaluation e = evaluate(cb, testLoader, testCount);
-    std::printf("test loss %.4f, accuracy %.2f%% (%lld images)\n", e.loss, 100 * e.accuracy,
-                (long long)testCount);
+    if (root)
+      std::printf("test loss %.4f, accuracy %.2f%% (%lld images)\n", e.loss, 100 * e.accuracy,
+                  (long long)testCount);
     summary.testLoss = e.loss;
     summary.testAccuracy = e.accuracy;
     return summary;
@@ -474,10 +505,11 @@ TrainingSummary runTraining(const TrainingConfig& config, const TrainingCallback
   // A fixed-batch training step cannot take the smaller last batch.
   trainOptions.dropLast = cb.fixedBatch > 0;
   DataLoader trainLoader(train, trainOptions);
+  if (parallel) trainLoader.setShard(parallel->partBegin(), parallel->partEnd(), parallel->parts());
   int64_t batches = trainLoader.numBatches();
 
   std::ofstream metrics;
-  if (!config.metricsPath.empty()) {
+  if (!config.metricsPath.empty() && root) {
     metrics.open(config.metricsPath, config.resumePath.empty() ? std::ios::trunc : std::ios::app);
     if (!metrics)
       throw Error(GRAPHC_IO_ERROR, "cannot write metrics to " + config.metricsPath);
@@ -499,7 +531,7 @@ TrainingSummary runTraining(const TrainingConfig& config, const TrainingCallback
   auto runStart = Clock::now();
   for (int epoch = firstEpoch; epoch < config.epochs; ++epoch) {
     trainLoader.setEpoch(epoch);
-    Progress progress(epoch, config.epochs, batches);
+    Progress progress(epoch, config.epochs, batches, root);
     auto epochStart = Clock::now();
     double lossSum = 0;
     int64_t seen = 0, batch = 0;
@@ -511,10 +543,15 @@ TrainingSummary runTraining(const TrainingConfig& config, const TrainingCallback
     }
     Tensor images, labels;
     const double lr = config.lrSchedule.rate(config.learningRate, epoch);
-    while (trainLoader.next(images, labels)) {
+    // The global batch's rows (this process holds its part of them).
+    auto globalRows = [&] {
+      return std::min(config.batchSize, trainCount - trainLoader.batchIndex() * config.batchSize);
+    };
+    for (int64_t rows = globalRows(); trainLoader.next(images, labels); rows = globalRows()) {
       if (summary.steps == 0 && summary.secondsToFirstStep == 0)
         summary.secondsToFirstStep = seconds(callStart);
-      double loss = cb.trainStep(images, labels, lr);
+      double loss = parallel ? parallel->step(images, labels, rows, lr)
+                             : cb.trainStep(images, labels, lr);
       ++batch;
       ++summary.steps;
       if (!std::isfinite(loss) && !config.continueOnNonFinite)
@@ -523,17 +560,19 @@ TrainingSummary runTraining(const TrainingConfig& config, const TrainingCallback
                         std::to_string(summary.steps) + " (epoch " + std::to_string(epoch + 1) +
                         ", batch " + std::to_string(batch) +
                         "); stopping (--continue-on-nan to go on)");
-      int64_t size = labels.numel();
+      int64_t size = parallel ? rows : labels.numel();
       lossSum += loss * size;
       seen += size;
       double elapsed = std::chrono::duration<double>(Clock::now() - epochStart).count();
       progress.update(batch, lossSum / seen, seen / std::max(elapsed, 1e-9), elapsed);
       raiseSignalForTest(summary.steps);
-      if (g_stopSignal && batch < batches) {
+      int stop = stopSignal();
+      if (stop && batch < batches) {
         // Interrupted: the step is done; save the exact position.
-        summary.interruptedBy = g_stopSignal;
+        summary.interruptedBy = stop;
+        if (!root) return summary;
         std::printf("\ninterrupted by %s at epoch %d, batch %lld of %lld (step %lld)\n",
-                    g_stopSignal == SIGINT ? "SIGINT" : "SIGTERM", epoch + 1, (long long)batch,
+                    stop == SIGINT ? "SIGINT" : "SIGTERM", epoch + 1, (long long)batch,
                     (long long)batches, (long long)summary.steps);
         if (!config.savePath.empty()) {
           std::map<std::string, std::string> metadata = checkpointMetadata(epoch);
@@ -561,7 +600,8 @@ TrainingSummary runTraining(const TrainingConfig& config, const TrainingCallback
     summary.testLoss = e.loss;
     summary.testAccuracy = e.accuracy;
     summary.epochsRun++;
-    std::printf("epoch %d: train loss %.4f, test loss %.4f, test accuracy %.2f%% (%lld/%lld), "
+    if (root)
+      std::printf("epoch %d: train loss %.4f, test loss %.4f, test accuracy %.2f%% (%lld/%lld), "
                 "%.0f images/s\n",
                 epoch + 1, summary.trainLoss, e.loss, 100 * e.accuracy,
                 (long long)std::llround(e.accuracy * testCount), (long long)testCount,
@@ -579,17 +619,18 @@ TrainingSummary runTraining(const TrainingConfig& config, const TrainingCallback
       metrics << line.dump() << "\n";
       metrics.flush();
     }
-    if (!config.savePath.empty())
+    if (!config.savePath.empty() && root)
       saveSafetensors(config.savePath, cb.checkpointTensors(), checkpointMetadata(epoch + 1));
     // A signal during the epoch's last batch or its evaluation: the epoch's
     // checkpoint is written; stop here.
-    if (g_stopSignal) {
-      summary.interruptedBy = g_stopSignal;
+    if (int stop = stopSignal()) {
+      summary.interruptedBy = stop;
+      if (!root) break;
       std::string next = epoch + 1 == config.epochs ? "; the run is complete"
                          : config.savePath.empty()  ? "; nothing saved (no --save)"
                                                     : "; continue with --resume " + config.savePath;
       std::printf("interrupted by %s after epoch %d (step %lld)%s\n",
-                  g_stopSignal == SIGINT ? "SIGINT" : "SIGTERM", epoch + 1,
+                  stop == SIGINT ? "SIGINT" : "SIGTERM", epoch + 1,
                   (long long)summary.steps, next.c_str());
       break;
     }

@@ -131,6 +131,12 @@ cl::opt<double> lrDecay("lr-decay", cl::desc("Adagrad learning-rate decay"), cl:
 cl::opt<double> initialAccumulatorValue("initial-accumulator-value",
                                         cl::desc("Adagrad: the sum's starting value"),
                                         cl::init(0.0), cl::cat(category));
+cl::opt<bool> dataParallel(
+    "data-parallel",
+    cl::desc("With --train: also compile the step's two halves (train_step_gradients, "
+             "train_step_apply) that data-parallel training runs under MPI (default: on for "
+             "--emit=exe, off otherwise; docs/distributed.md)"),
+    cl::cat(category));
 
 int fail(const llvm::Twine &message) {
   llvm::errs() << "graphc: error: " << message << "\n";
@@ -280,6 +286,8 @@ LogicalResult addTrainStep(ModuleOp module) {
   options.centered = centered.getValue();
   options.lrDecay = lrDecay.getValue();
   options.initialAccumulatorValue = initialAccumulatorValue.getValue();
+  // A standalone executable trains data-parallel when mpirun starts it.
+  options.dataParallel = dataParallel.getNumOccurrences() ? dataParallel.getValue() : emit == Emit::Exe;
   PassManager pm(module.getContext());
   (void)applyPassManagerCLOptions(pm);
   graphc::buildTrainingPipeline(pm, options);
@@ -421,15 +429,22 @@ int linkExecutable(llvm::StringRef objectBytes) {
   const char *cxx = std::getenv("CXX") ? std::getenv("CXX") : "c++";
   // Temporary files go whatever happens; the output appears only when linked.
   std::string partial = outputFile + ".partial";
-  ok = ok &&
-       runTool(cxx, {std::string(object),
-                     resource("lib/libgraphc_standalone.a", GRAPHC_STANDALONE_ARCHIVE),
-                     resource("lib/libgraphc_tooling.a", GRAPHC_TOOLING_ARCHIVE),
-                     resource("lib/libgraphc_runtime.a", GRAPHC_RUNTIME_ARCHIVE),
-                     // The standalone archive's thread pool serves the
-                     // generated code's OpenMP calls: no libomp, so the
-                     // executable runs without an LLVM installation.
-                     "-lz", "-lm", "-lpthread", "-o", partial});
+  std::vector<std::string> command{
+      std::string(object), resource("lib/libgraphc_standalone.a", GRAPHC_STANDALONE_ARCHIVE),
+      resource("lib/libgraphc_tooling.a", GRAPHC_TOOLING_ARCHIVE),
+      resource("lib/libgraphc_runtime.a", GRAPHC_RUNTIME_ARCHIVE)};
+  // The MPI library the tooling was built with: the executable trains
+  // data-parallel when mpirun starts it (docs/distributed.md).
+  llvm::SmallVector<llvm::StringRef> mpiLibraries;
+  llvm::StringRef(GRAPHC_MPI_LIBRARIES).split(mpiLibraries, ';', -1, false);
+  for (llvm::StringRef library : mpiLibraries)
+    command.push_back(library.str());
+  // The standalone archive's thread pool serves the generated code's OpenMP
+  // calls: no libomp, so the executable runs without an LLVM installation.
+  for (const char *flag : {"-lz", "-lm", "-lpthread", "-o"})
+    command.push_back(flag);
+  command.push_back(partial);
+  ok = ok && runTool(cxx, command);
   llvm::sys::fs::remove_directories(dir);
   if (!ok) {
     llvm::sys::fs::remove(partial);
@@ -613,6 +628,9 @@ int run() {
     // creation (a braced list would die with the statement; ASan's
     // stack-use-after-scope in make test-sanitize).
     std::vector<std::string> entryPoints = {"train_step", "eval"};
+    // The halves data-parallel training runs under mpirun.
+    if (module->lookupSymbol("train_step_gradients"))
+      entryPoints.insert(entryPoints.end(), {"train_step_gradients", "train_step_apply"});
     graphc::KeepEntryPointsOptions keep;
     keep.functions = entryPoints;
     pm.addPass(graphc::createKeepEntryPoints(keep));

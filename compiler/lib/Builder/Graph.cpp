@@ -134,9 +134,10 @@ const char *lossName(LossKind loss) {
 }
 
 LogicalResult addTrainingFunctions(ModuleOp module, const std::string &forward, LossKind loss,
-                                   const OptimizerConfig &optimizer) {
+                                   const OptimizerConfig &optimizer, bool dataParallel) {
   TrainingPipelineOptions options;
   options.function = forward;
+  options.dataParallel = dataParallel;
   setTrainingOptions(options, lossName(loss), optimizer);
   PassManager pm(module.getContext());
   buildTrainingPipeline(pm, options);

@@ -61,6 +61,8 @@ graphc_model_role_t modelRole(graph::ArgumentRole role) {
     return GRAPHC_ROLE_BUFFER;
   case graph::ArgumentRole::RngState:
     return GRAPHC_ROLE_RNG_STATE;
+  case graph::ArgumentRole::Gradient:
+    return GRAPHC_ROLE_GRADIENT;
   }
   llvm_unreachable("every role is listed");
 }
@@ -142,9 +144,16 @@ static llvm::StringMap<FunctionSignature> graphSignatures(ModuleOp module) {
         signature.updatedArguments.push_back(target.getInt());
         continue;
       }
+      // A result with a role (a gradient, a buffer's new value) is named by
+      // what it belongs to; the others by position.
+      auto role = func.getResultAttrOfType<graph::ArgumentRoleAttr>(i, graph::GraphDialect::getRoleAttrName());
+      auto name = func.getResultAttrOfType<StringAttr>(i, graph::GraphDialect::getNameAttrName());
       signature.results.push_back(signatureOf(func.getResultTypes()[i],
-                                              "result #" + std::to_string(i),
+                                              role && name ? name.str()
+                                                           : "result #" + std::to_string(i),
                                               multiples->results()[i]));
+      if (role)
+        signature.results.back().role = modelRole(role.getValue());
     }
     signatures[func.getName()] = std::move(signature);
   });

@@ -32,6 +32,8 @@ static const char *roleName(graphc_model_role_t role) {
     return "buffer";
   case GRAPHC_ROLE_RNG_STATE:
     return "rng_state";
+  case GRAPHC_ROLE_GRADIENT:
+    return "gradient";
   }
   return "unknown";
 }

@@ -160,6 +160,7 @@ graphc::OptimizerOptions graphc::optimizerPassOptions(const TrainingPipelineOpti
   optimizer.centered = options.centered;
   optimizer.lrDecay = options.lrDecay;
   optimizer.initialAccumulatorValue = options.initialAccumulatorValue;
+  optimizer.dataParallel = options.dataParallel;
   return optimizer;
 }
 

@@ -38,6 +38,7 @@ struct Hyper {
   double alpha;
   bool centered;
   double lrDecay, initialAccumulatorValue;
+  bool dataParallel;
 };
 
 /// The names of the state tensors each parameter carries, in torch.optim's
@@ -161,6 +162,44 @@ void adagradUpdate(Ops &o, const Hyper &h, Value p, Value g, ArrayRef<Value> sta
   out.push_back(newSum);
 }
 
+/// The optimizer's update of one parameter: its new value, then its new
+/// state in stateNames' order.
+SmallVector<Value> updateParameter(Ops &o, const Hyper &h, Value p, Value g, ArrayRef<Value> state,
+                                   Value step, Value lr) {
+  SmallVector<Value> updated;
+  if (h.optimizer == "sgd")
+    sgdUpdate(o, h, p, g, state, step, lr, updated);
+  else if (h.optimizer == "rmsprop")
+    rmspropUpdate(o, h, p, g, state, lr, updated);
+  else if (h.optimizer == "adagrad")
+    adagradUpdate(o, h, p, g, state, step, lr, updated);
+  else
+    adamUpdate(o, h, p, g, state, step, lr, updated);
+  return updated;
+}
+
+/// A function `name` of `argTypes` with `argAttrs`, after `after`, with its
+/// entry block as the builder's insertion point.
+func::FuncOp startFunction(OpBuilder &b, Operation *after, Location loc, StringRef name,
+                           ArrayRef<Type> argTypes, ArrayRef<DictionaryAttr> argAttrs) {
+  b.setInsertionPointAfter(after);
+  auto f = b.create<func::FuncOp>(loc, name, b.getFunctionType(argTypes, {}));
+  f.setAllArgAttrs(argAttrs);
+  b.setInsertionPointToEnd(f.addEntryBlock());
+  return f;
+}
+
+/// Returns `results` with `resultAttrs` from `f`, whose type it completes.
+void finishFunction(OpBuilder &b, func::FuncOp f, Location loc, ArrayRef<Value> results,
+                    ArrayRef<Attribute> resultAttrs) {
+  b.create<func::ReturnOp>(loc, results);
+  SmallVector<Type> resultTypes;
+  for (Value v : results)
+    resultTypes.push_back(v.getType());
+  f.setType(b.getFunctionType(f.getArgumentTypes(), resultTypes));
+  f.setAllResultAttrs(resultAttrs);
+}
+
 LogicalResult buildTrainStep(ModuleOp module, StringRef function, const Hyper &h) {
   auto forward = module.lookupSymbol<func::FuncOp>(function);
   auto gradient = module.lookupSymbol<func::FuncOp>((function + "_grad").str());
@@ -236,37 +275,51 @@ LogicalResult buildTrainStep(ModuleOp module, StringRef function, const Hyper &h
   argAttrs.append({withRole("step", graphc::graph::ArgumentRole::Step),
                    withRole("lr", graphc::graph::ArgumentRole::LearningRate)});
 
-  b.setInsertionPointAfter(gradient);
-  auto step = b.create<func::FuncOp>(loc, "train_step", b.getFunctionType(argTypes, {}));
+  auto step = startFunction(b, gradient, loc, "train_step", argTypes, argAttrs);
   step->setAttr(graphc::graph::GraphDialect::getOptimizerAttrName(), b.getStringAttr(h.optimizer));
-  step.setAllArgAttrs(argAttrs);
-  Block *entry = step.addEntryBlock();
-  b.setInsertionPointToEnd(entry);
+  Block *entry = &step.front();
 
-  // The gradient function's body, with its arguments mapped onto ours.
-  IRMapping mapping;
-  unsigned at = 0;
+  // The gradient function's body, with its arguments mapped onto ours
+  // (inputs, then parameters: the same first arguments in train_step and
+  // train_step_gradients).
   SmallVector<unsigned> forwardToStep(forward.getNumArguments());
-  for (unsigned i : inputs)
-    forwardToStep[i] = at++;
-  for (unsigned i : params)
-    forwardToStep[i] = at++;
-  for (unsigned i = 0; i < forward.getNumArguments(); ++i)
-    mapping.map(gradient.getArgument(i), entry->getArgument(forwardToStep[i]));
-  Operation *gradReturn = nullptr;
-  for (Operation &op : gradient.front()) {
-    if (isa<func::ReturnOp>(op)) {
-      gradReturn = &op;
-      continue;
-    }
-    b.clone(op, mapping);
+  {
+    unsigned at = 0;
+    for (unsigned i : inputs)
+      forwardToStep[i] = at++;
+    for (unsigned i : params)
+      forwardToStep[i] = at++;
   }
   unsigned forwardResults = forward.getNumResults();
-  Value lossValue = mapping.lookupOrDefault(gradReturn->getOperand(0));
-  // The gradient function returns one gradient per marked argument, in order.
-  SmallVector<Value> grads;
-  for (unsigned k = 0; k < params.size(); ++k)
-    grads.push_back(mapping.lookupOrDefault(gradReturn->getOperand(forwardResults + k)));
+  struct GradientBody {
+    IRMapping mapping;
+    Operation *gradReturn = nullptr;
+    Value loss;
+    SmallVector<Value> grads;
+  };
+  auto cloneGradientBody = [&](Block *into) {
+    GradientBody body;
+    for (unsigned i = 0; i < forward.getNumArguments(); ++i)
+      body.mapping.map(gradient.getArgument(i), into->getArgument(forwardToStep[i]));
+    for (Operation &op : gradient.front()) {
+      if (isa<func::ReturnOp>(op)) {
+        body.gradReturn = &op;
+        continue;
+      }
+      b.clone(op, body.mapping);
+    }
+    body.loss = body.mapping.lookupOrDefault(body.gradReturn->getOperand(0));
+    // The gradient function returns one gradient per marked argument, in order.
+    for (unsigned k = 0; k < params.size(); ++k)
+      body.grads.push_back(
+          body.mapping.lookupOrDefault(body.gradReturn->getOperand(forwardResults + k)));
+    return body;
+  };
+  GradientBody body = cloneGradientBody(entry);
+  IRMapping &mapping = body.mapping;
+  Operation *gradReturn = body.gradReturn;
+  Value lossValue = body.loss;
+  SmallVector<Value> &grads = body.grads;
 
   unsigned stateBase = inputs.size() + params.size();
   Value stepArg = entry->getArgument(argTypes.size() - 2);
@@ -279,15 +332,7 @@ LogicalResult buildTrainStep(ModuleOp module, StringRef function, const Hyper &h
     for (unsigned s = 0; s < states.size(); ++s)
       state.push_back(entry->getArgument(stateBase + s * params.size() + k));
     Ops o(b, p.getLoc());
-    SmallVector<Value> updated;
-    if (h.optimizer == "sgd")
-      sgdUpdate(o, h, p, grads[k], state, stepArg, lrArg, updated);
-    else if (h.optimizer == "rmsprop")
-      rmspropUpdate(o, h, p, grads[k], state, lrArg, updated);
-    else if (h.optimizer == "adagrad")
-      adagradUpdate(o, h, p, grads[k], state, stepArg, lrArg, updated);
-    else
-      adamUpdate(o, h, p, grads[k], state, stepArg, lrArg, updated);
+    SmallVector<Value> updated = updateParameter(o, h, p, grads[k], state, stepArg, lrArg);
     newParams.push_back(updated[0]);
     for (unsigned s = 0; s < states.size(); ++s)
       newStates[s].push_back(updated[1 + s]);
@@ -317,12 +362,88 @@ LogicalResult buildTrainStep(ModuleOp module, StringRef function, const Hyper &h
     for (unsigned k = 0; k < params.size(); ++k)
       tie(newStates[s][k], stateBase + s * params.size() + k);
   tie(nextStep, argTypes.size() - 2);
-  b.create<func::ReturnOp>(loc, results);
-  SmallVector<Type> resultTypes;
-  for (Value v : results)
-    resultTypes.push_back(v.getType());
-  step.setType(b.getFunctionType(argTypes, resultTypes));
-  step.setAllResultAttrs(resultAttrs);
+  finishFunction(b, step, loc, results, resultAttrs);
+  if (!h.dataParallel)
+    return success();
+
+  // train_step_gradients(inputs..., params...) -> (loss, new buffer and
+  // generator state..., gradients...): train_step's first half.
+  unsigned dataAndParams = inputs.size() + params.size();
+  auto gradients = startFunction(b, step, loc, "train_step_gradients",
+                                 ArrayRef<Type>(argTypes).take_front(dataAndParams),
+                                 ArrayRef<DictionaryAttr>(argAttrs).take_front(dataAndParams));
+  GradientBody half = cloneGradientBody(&gradients.front());
+  SmallVector<Value> gradientResults{half.loss};
+  SmallVector<Attribute> gradientResultAttrs{resultAttrs[0]};
+  auto carried = [&](Value v, StringAttr name, graphc::graph::ArgumentRole role) {
+    gradientResults.push_back(v);
+    gradientResultAttrs.push_back(b.getDictionaryAttr(
+        {b.getNamedAttr(kName, name),
+         b.getNamedAttr(graphc::graph::GraphDialect::getRoleAttrName(),
+                        graphc::graph::ArgumentRoleAttr::get(ctx, role))}));
+  };
+  for (unsigned r = 1; r < forwardResults; ++r)
+    if (auto target = forward.getResultAttrOfType<IntegerAttr>(
+            r, graphc::graph::GraphDialect::getUpdatesArgumentAttrName())) {
+      unsigned arg = forwardToStep[target.getInt()];
+      carried(half.mapping.lookupOrDefault(half.gradReturn->getOperand(r)),
+              cast<StringAttr>(argAttrs[arg].get(kName)),
+              graphc::graph::argumentRole(forward, target.getInt()));
+    }
+  for (unsigned k = 0; k < params.size(); ++k)
+    carried(half.grads[k], cast<StringAttr>(argAttrs[inputs.size() + k].get(kName)),
+            graphc::graph::ArgumentRole::Gradient);
+  finishFunction(b, gradients, loc, gradientResults, gradientResultAttrs);
+
+  // train_step_apply(params..., state..., gradients..., step, lr) ->
+  // (params'..., state'..., step + 1): the second half, with train_step's
+  // update.
+  SmallVector<Type> applyTypes;
+  SmallVector<DictionaryAttr> applyAttrs;
+  for (unsigned i = inputs.size(); i < argTypes.size() - 2; ++i) {
+    applyTypes.push_back(argTypes[i]);
+    applyAttrs.push_back(argAttrs[i]);
+  }
+  for (unsigned k = 0; k < params.size(); ++k) {
+    applyTypes.push_back(argTypes[inputs.size() + k]);
+    applyAttrs.push_back(withRole(nameOf(params[k]), graphc::graph::ArgumentRole::Gradient));
+  }
+  applyTypes.append({scalarF64, scalarF64});
+  applyAttrs.append({argAttrs[argTypes.size() - 2], argAttrs[argTypes.size() - 1]});
+  auto apply = startFunction(b, gradients, loc, "train_step_apply", applyTypes, applyAttrs);
+  apply->setAttr(graphc::graph::GraphDialect::getOptimizerAttrName(), b.getStringAttr(h.optimizer));
+  Block *applyEntry = &apply.front();
+  unsigned applyStates = params.size(), applyGrads = params.size() * (1 + states.size());
+  Value applyStep = applyEntry->getArgument(applyTypes.size() - 2);
+  Value applyLr = applyEntry->getArgument(applyTypes.size() - 1);
+  SmallVector<Value> applyResults;
+  SmallVector<Attribute> applyResultAttrs;
+  auto tieApply = [&](Value v, unsigned argIndex) {
+    applyResults.push_back(v);
+    applyResultAttrs.push_back(b.getDictionaryAttr(
+        {b.getNamedAttr(graphc::graph::GraphDialect::getUpdatesArgumentAttrName(),
+                        b.getI64IntegerAttr(argIndex)),
+         b.getNamedAttr(kName, applyAttrs[argIndex].get(kName))}));
+  };
+  SmallVector<SmallVector<Value>> applyNewStates(states.size());
+  for (unsigned k = 0; k < params.size(); ++k) {
+    Value p = applyEntry->getArgument(k);
+    SmallVector<Value> state;
+    for (unsigned s = 0; s < states.size(); ++s)
+      state.push_back(applyEntry->getArgument(applyStates + s * params.size() + k));
+    Ops po(b, p.getLoc());
+    SmallVector<Value> updated = updateParameter(po, h, p, applyEntry->getArgument(applyGrads + k),
+                                                 state, applyStep, applyLr);
+    tieApply(updated[0], k);
+    for (unsigned s = 0; s < states.size(); ++s)
+      applyNewStates[s].push_back(updated[1 + s]);
+  }
+  for (unsigned s = 0; s < states.size(); ++s)
+    for (unsigned k = 0; k < params.size(); ++k)
+      tieApply(applyNewStates[s][k], applyStates + s * params.size() + k);
+  Ops ao(b, loc);
+  tieApply(ao.add(applyStep, ao.constant(1, f64)), applyTypes.size() - 2);
+  finishFunction(b, apply, loc, applyResults, applyResultAttrs);
   return success();
 }
 
@@ -330,7 +451,7 @@ struct OptimizerPass : graphc::impl::OptimizerBase<OptimizerPass> {
   using OptimizerBase::OptimizerBase;
   void runOnOperation() override {
     Hyper h{optimizer, momentum, dampening, weightDecay, beta1, beta2, eps, nesterov,
-            alpha,     centered, lrDecay,   initialAccumulatorValue};
+            alpha,     centered, lrDecay,   initialAccumulatorValue, dataParallel};
     if (h.weightDecay < 0)
       h.weightDecay = graphc::defaultOptimizerWeightDecay(optimizer);
     if (h.eps < 0)

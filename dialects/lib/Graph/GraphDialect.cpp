@@ -114,6 +114,18 @@ LogicalResult GraphDialect::verifyRegionResultAttribute(Operation *op, unsigned 
     return op->emitError() << "result #" << resultIndex << ": " << attr.getName().getValue()
                            << " must be the index of an argument";
   }
+  // What a result that is not the entry point's own output carries back to
+  // the caller: a parameter's gradient, or the new value of a buffer or
+  // generator state that the caller writes back itself.
+  if (attr.getName() == getRoleAttrName()) {
+    auto role = dyn_cast<ArgumentRoleAttr>(attr.getValue());
+    if (role && (role.getValue() == ArgumentRole::Gradient ||
+                 role.getValue() == ArgumentRole::Buffer ||
+                 role.getValue() == ArgumentRole::RngState))
+      return success();
+    return op->emitError() << "result #" << resultIndex << ": " << attr.getName().getValue()
+                           << " must be #graph.role<gradient>, <buffer> or <rng_state>";
+  }
   if (attr.getName() == getNameAttrName())
     return op->emitError() << "result #" << resultIndex << ": " << attr.getName().getValue()
                            << " must be a string";

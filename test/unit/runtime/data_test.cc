@@ -684,6 +684,41 @@ TEST(LoaderTest, ReturnsTheLastPartialBatchUnlessDropLast) {
   EXPECT_TRUE(DrainLabels(big_dropping.get()).empty());
 }
 
+// Data-parallel training: each process takes its part of every batch, the
+// parts together being the batch (DistributedSampler with the global batch
+// cut in contiguous parts); the number of batches is the same for all.
+TEST(LoaderTest, ShardsCutEveryBatchIntoContiguousParts) {
+  DatasetPtr dataset = IndexDataset(10);
+  std::vector<std::vector<int64_t>> whole;
+  {
+    LoaderPtr loader = MakeLoader(dataset.get(), 4, /*shuffle=*/true, /*drop_last=*/false);
+    whole = DrainLabels(loader.get());
+  }
+  // Three parts of 4 rows are 1, 1 and 2 rows; of the last batch's 2 rows,
+  // 0, 1 and 1.
+  std::vector<std::vector<std::vector<int64_t>>> parts;
+  for (int64_t part = 0; part < 3; ++part) {
+    LoaderPtr loader = MakeLoader(dataset.get(), 4, true, false);
+    GRAPHC_ASSERT_OK(graphc_loader_set_shard(loader.get(), part, part + 1, 3));
+    EXPECT_EQ(graphc_loader_num_batches(loader.get()), 3);
+    parts.push_back(DrainLabels(loader.get()));
+  }
+  for (size_t b = 0; b < whole.size(); ++b) {
+    std::vector<int64_t> joined;
+    for (const auto& batches : parts) joined.insert(joined.end(), batches[b].begin(), batches[b].end());
+    EXPECT_EQ(joined, whole[b]) << "batch " << b;
+  }
+  EXPECT_EQ(parts[0][2].size(), 0u);
+  EXPECT_EQ(parts[2][0].size(), 2u);
+  // Two of the three parts at once are their rows together.
+  LoaderPtr two = MakeLoader(dataset.get(), 4, true, false);
+  GRAPHC_ASSERT_OK(graphc_loader_set_shard(two.get(), 1, 3, 3));
+  EXPECT_EQ(DrainLabels(two.get())[0],
+            (std::vector<int64_t>{whole[0][1], whole[0][2], whole[0][3]}));
+  EXPECT_TRUE(IsError(graphc_loader_set_shard(two.get(), 2, 2, 3), GRAPHC_INVALID_ARGUMENT,
+                      {"expected 0 <= begin < end <= parts"}));
+}
+
 TEST(LoaderTest, BatchShapesAndDtypes) {
   DatasetPtr dataset = IndexDataset(10);
   LoaderPtr loader = MakeLoader(dataset.get(), 4, false, false);

@@ -80,6 +80,23 @@ TEST(StandaloneFlagsTest, BadValuesNameTheFlagAndTheValue) {
   EXPECT_EQ(usageError({"stray"}), "unexpected argument 'stray'");
 }
 
+TEST(StandaloneFlagsTest, DataParallelFlags) {
+  StandaloneFlags flags = parse({"--shards", "8", "--reduce=ordered", "--collective-timeout", "30"});
+  EXPECT_EQ(flags.config.dataParallel.reduction, graphc::rt::GradientReduction::Ordered);
+  EXPECT_EQ(flags.config.dataParallel.shards, 8);
+  EXPECT_DOUBLE_EQ(flags.config.collectiveTimeout, 30);
+  StandaloneFlags defaults = parse({});
+  EXPECT_EQ(defaults.config.dataParallel.reduction, graphc::rt::GradientReduction::Sum);
+  EXPECT_EQ(defaults.config.dataParallel.shards, 0);
+  EXPECT_DOUBLE_EQ(defaults.config.collectiveTimeout, 300);
+  EXPECT_EQ(usageError({"--reduce", "mean"}), "--reduce mean: expected sum or ordered");
+  EXPECT_EQ(usageError({"--shards", "0"}), "--shards 0: expected an integer from 1 to 65536");
+  EXPECT_EQ(usageError({"--shards", "4"}),
+            "--shards cuts batches for --reduce ordered; add --reduce ordered");
+  EXPECT_EQ(usageError({"--collective-timeout", "-1"}),
+            "--collective-timeout -1: expected a finite number >= 0");
+}
+
 TEST(StandaloneFlagsTest, ParsesAgainAfterAnError) {
   // getopt keeps global state: a second parse must start from the first flag.
   EXPECT_NE(usageError({"--batch", "x"}), "(accepted)");

@@ -150,9 +150,12 @@ const char *lossName(LossKind loss);
 /// What `graphc --train` adds to a traced model (its function `forward`):
 /// the registered training pipeline (buildTrainingPipeline: `loss` and
 /// `eval`, inlined; the loss differentiated; `train_step` with `optimizer`).
+/// With `dataParallel`, also the step's two halves (train_step_gradients,
+/// train_step_apply: graphc --data-parallel, docs/distributed.md).
 /// Diagnostics go to the context's handler; returns failure when a pass fails.
 mlir::LogicalResult addTrainingFunctions(mlir::ModuleOp module, const std::string &forward,
-                                         LossKind loss, const OptimizerConfig &optimizer);
+                                         LossKind loss, const OptimizerConfig &optimizer,
+                                         bool dataParallel = false);
 
 } // namespace graphc
 

@@ -73,6 +73,11 @@ struct TrainingPipelineOptions : mlir::PassPipelineOptions<TrainingPipelineOptio
   Option<double> initialAccumulatorValue{
       *this, "initial-accumulator-value", llvm::cl::desc("Adagrad: the sum's starting value"),
       llvm::cl::init(0.0)};
+  Option<bool> dataParallel{
+      *this, "data-parallel",
+      llvm::cl::desc("Also build the step's two halves, train_step_gradients and "
+                     "train_step_apply, for data-parallel training"),
+      llvm::cl::init(false)};
 };
 
 /// The training step of a model function: graphc-append-loss (loss and

@@ -67,10 +67,27 @@ def Optimizer : Pass<"graphc-optimizer", "mlir::ModuleOp"> {
     recompilation. Each updated value is returned with
     `graph.updates_argument = i`, which --graphc-update-in-place turns into a
     write into argument i's buffer.
+
+    With `data-parallel`, the same step is also built in two halves, for
+    data-parallel training (docs/distributed.md), which sums the gradients
+    of every process between them:
+
+      train_step_gradients(inputs..., params...)
+          -> (loss, new buffer and generator state..., gradients...)
+      train_step_apply(params..., state..., gradients..., step, lr)
+          -> (params'..., state'..., step + 1)
+
+    Gradients are results and arguments with `graph.role = gradient`, named
+    after their parameter. The new values of buffers (BatchNorm's running
+    statistics) and of the generator state are results with their role and
+    name, not written in place: the caller decides which process's values
+    the model keeps.
   }];
   let options = [
     Option<"function", "function", "std::string", /*default=*/"\"forward\"",
            "The loss function (its gradient function must exist)">,
+    Option<"dataParallel", "data-parallel", "bool", /*default=*/"false",
+           "Also build train_step_gradients and train_step_apply">,
     Option<"optimizer", "optimizer", "std::string", /*default=*/"\"sgd\"",
            "sgd, adam, adamw, rmsprop or adagrad">,
     Option<"momentum", "momentum", "double", /*default=*/"0.0", "SGD and RMSprop momentum">,

@@ -159,6 +159,15 @@ graphc_status_t graphc_loader_reset(graphc_loader_t* loader);
  * the middle of an epoch. */
 graphc_status_t graphc_loader_seek(graphc_loader_t* loader, int64_t batch_index);
 
+/* Data-parallel training: from now on every batch of B rows gives only rows
+ * [B * begin / parts, B * end / parts) of it (integer division), the part of
+ * the global batch one process trains on; the order and the number of
+ * batches are unchanged, so every process takes the same steps. That part
+ * may be empty (0 rows) for a last batch smaller than `parts`. (0, 1, 1), the
+ * default, is the whole batch. */
+graphc_status_t graphc_loader_set_shard(graphc_loader_t* loader, int64_t begin, int64_t end,
+                                        int64_t parts);
+
 /* Batches per epoch: ceil(count / batch_size), or floor with drop_last. */
 int64_t graphc_loader_num_batches(const graphc_loader_t* loader);
 

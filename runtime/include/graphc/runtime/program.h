@@ -54,7 +54,10 @@ typedef enum graphc_model_role_e {
                                 saved and loaded with the parameters, never optimized */,
   GRAPHC_ROLE_RNG_STATE = 8  /* int64 [seed, calls]: the generator state of the graph's random
                                 ops (Dropout), advanced in place by each call that draws;
-                                [seed, 0] after graphc_program_init(seed) */
+                                [seed, 0] after graphc_program_init(seed) */,
+  GRAPHC_ROLE_GRADIENT = 9   /* a parameter's gradient, under the parameter's name: the
+                                results of train_step_gradients and the arguments of
+                                train_step_apply (data-parallel training, below) */
 } graphc_model_role_t;
 
 typedef struct graphc_model_tensor_s {
@@ -177,6 +180,28 @@ graphc_status_t graphc_program_run(graphc_program_t* program, const char* entry,
                                    const graphc_tensor_t* const* data, int32_t num_data,
                                    double learning_rate, graphc_tensor_t** out_results,
                                    int32_t num_results);
+
+/* Data-parallel training (docs/distributed.md): train_step in its two halves,
+ * which a model has when graphc compiled it with --data-parallel (the default
+ * for --emit=exe). A caller sums the gradients of several processes between
+ * them. The gradients are one flat float32 buffer of
+ * graphc_program_gradient_elements values: each parameter's gradient in
+ * state_dict order, each starting at a multiple of 16 elements (64 bytes),
+ * with zeros between. 0 elements: the model has no split step (the two calls
+ * below then say why). */
+int64_t graphc_program_gradient_elements(const graphc_program_t* program);
+/* `train_step_gradients` on a batch: the batch's mean loss, and its gradients
+ * written to `gradients`. Nothing of the program changes, except that with
+ * `keep_state` the new values of its buffers (BatchNorm's running statistics)
+ * and generator state are kept, as train_step would. */
+graphc_status_t graphc_program_gradients(graphc_program_t* program, const graphc_tensor_t* input,
+                                         const graphc_tensor_t* target, float* gradients,
+                                         int32_t keep_state, double* out_loss);
+/* `train_step_apply`: the optimizer's update of every parameter from
+ * `gradients` (laid out as above), as train_step's second half: parameters,
+ * optimizer state and step count are updated in place. */
+graphc_status_t graphc_program_apply_gradients(graphc_program_t* program, const float* gradients,
+                                               double learning_rate);
 
 /* Bytes of the program's arena now, and how many times it was allocated
  * (once for a fixed batch, however many calls). */

@@ -63,6 +63,18 @@ class Program {
                               &result.correct));
     return result;
   }
+  // Data-parallel training's two halves (graphc_program_gradients,
+  // graphc_program_apply_gradients); 0 elements: the model has none.
+  int64_t gradientElements() const { return graphc_program_gradient_elements(program_); }
+  double gradients(const Tensor& input, const Tensor& target, float* gradients, bool keepState) {
+    double loss = 0;
+    check(graphc_program_gradients(program_, input.get(), target.get(), gradients,
+                                   keepState ? 1 : 0, &loss));
+    return loss;
+  }
+  void applyGradients(const float* gradients, double learningRate) {
+    check(graphc_program_apply_gradients(program_, gradients, learningRate));
+  }
   // Any entry point with its data tensors (inputs and targets, in its
   // table's order): graphc_program_run. Returns its results.
   std::vector<Tensor> run(const std::string& entry, const std::vector<Tensor>& data,

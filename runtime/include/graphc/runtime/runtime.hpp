@@ -193,6 +193,12 @@ class Tensor {
     return static_cast<const T*>(graphc_tensor_data(tensor_));
   }
   void* rawData() const noexcept { return graphc_tensor_data(tensor_); }
+  // Rows [start, start + length) as a view sharing the buffer (graphc_tensor_narrow).
+  Tensor narrow(int64_t start, int64_t length) const {
+    graphc_tensor_t* view = nullptr;
+    check(graphc_tensor_narrow(tensor_, start, length, &view));
+    return Tensor(view);
+  }
 
   // Copies the elements out (row-major).
   template <class T>
@@ -426,6 +432,10 @@ class DataLoader {
   void setEpoch(uint64_t epoch) { check(graphc_loader_set_epoch(loader_, epoch)); }
   void reset() { check(graphc_loader_reset(loader_)); }
   void seek(int64_t batchIndex) { check(graphc_loader_seek(loader_, batchIndex)); }
+  // See graphc_loader_set_shard: this process's part of every batch.
+  void setShard(int64_t begin, int64_t end, int64_t parts) {
+    check(graphc_loader_set_shard(loader_, begin, end, parts));
+  }
 
   int64_t numBatches() const noexcept { return graphc_loader_num_batches(loader_); }
   uint64_t epoch() const noexcept { return graphc_loader_epoch(loader_); }

@@ -16,6 +16,7 @@
 #include <optional>
 #include <string>
 
+#include "graphc/runtime/distributed.hpp"
 #include "graphc/runtime/lr_schedule.hpp"
 #include "graphc/runtime/program.hpp"
 #include "graphc/runtime/runtime.hpp"
@@ -39,6 +40,12 @@ struct TrainingConfig {
   bool evalOnly = false;      // evaluate the (loaded) model and stop
   bool continueOnNonFinite = false; // otherwise a NaN/inf loss stops training
   std::map<std::string, std::string> description; // stored in the checkpoint metadata
+  // Data-parallel training (distributed.hpp): how gradients are summed and
+  // into how many parts each batch is cut (--reduce, --shards), and how long
+  // one collective may wait for the other processes (--collective-timeout;
+  // 0: forever).
+  DataParallelOptions dataParallel;
+  double collectiveTimeout = 300;
 };
 
 struct TrainingCallbacks {
@@ -60,6 +67,11 @@ struct TrainingCallbacks {
   // for any batch. The loop then requires --batch N and drops the last
   // partial training batch (drop_last); evaluation takes any batch.
   int64_t fixedBatch = 0;
+  // Set for data-parallel training: the loop then takes this process's part
+  // of every batch (training and test), trains with this step instead of
+  // trainStep, sums the evaluation across processes, and only rank 0 prints
+  // and writes files. Null: one process, trainStep.
+  DataParallelStep* dataParallel = nullptr;
 };
 
 struct TrainingSummary {

@@ -22,7 +22,11 @@ def Graph_ArgumentRole : I32EnumAttr<"ArgumentRole",
   I32EnumAttrCase<"Step", 4, "step">,
   I32EnumAttrCase<"LearningRate", 5, "lr">,
   I32EnumAttrCase<"Buffer", 6, "buffer">,
-  I32EnumAttrCase<"RngState", 7, "rng_state">
+  I32EnumAttrCase<"RngState", 7, "rng_state">,
+  // A parameter's gradient, under the parameter's name: the results of
+  // train_step_gradients and the arguments of train_step_apply, the two
+  // halves of the step that data-parallel training sums across processes.
+  I32EnumAttrCase<"Gradient", 8, "gradient">
 ]> {
   let cppNamespace = "::graphc::graph";
   let genSpecializedAttr = 0;

@@ -1,0 +1,139 @@
+// Data-parallel training's two halves (docs/distributed.md) over the seed-003
+// MLP compiled by the JIT with --data-parallel: train_step_gradients then
+// train_step_apply must train as PyTorch does (the goldens TrainGoldenTest
+// and ProgramTest use, made by scripts/make_goldens.py), and a step cut into
+// ordered parts must stay within float rounding of the whole batch's. The
+// runs across processes are test/e2e/data_parallel/run.sh (MPI).
+#include "MLP.h"
+#include "TestUtil.h"
+
+#include "graphc/runtime/distributed.hpp"
+#include "graphc/runtime/program.hpp"
+
+using namespace testutil;
+namespace g = graphc;
+
+namespace {
+
+struct CompiledMLP {
+  std::shared_ptr<g::nn::Sequential> model;
+  std::unique_ptr<g::JitModule> jit;
+
+  CompiledMLP(const g::OptimizerConfig &optimizer, bool dataParallel) {
+    g::manualSeed(0);
+    model = makeMLP();
+    g::Graph graph = g::trace(*model, {{"images", {64, 784}}},
+                              [&](const std::vector<g::Tensor> &xs) {
+                                return std::vector<g::Tensor>{(*model)(xs[0])};
+                              });
+    EXPECT_TRUE(mlir::succeeded(g::addTrainingFunctions(
+        graph.module(), "forward", g::LossKind::NLL, optimizer, dataParallel)));
+    jit = g::JitModule::compile(graph.module());
+  }
+};
+
+/// Largest |a - b| over the largest |b|, for every parameter of two programs.
+double relativeDifference(g::rt::Program &a, g::rt::Program &b, const std::string &name) {
+  Tensor x = a.tensor(name), y = b.tensor(name);
+  const float *p = x.data<float>(), *q = y.data<float>();
+  double scale = 0, diff = 0;
+  for (int64_t i = 0; i < x.numel(); ++i) {
+    scale = std::max(scale, std::abs(double(q[i])));
+    diff = std::max(diff, std::abs(double(p[i]) - q[i]));
+  }
+  return diff / std::max(scale, 1e-30);
+}
+
+} // namespace
+
+TEST(DataParallel, TheTwoHalvesTrainTheSeedMLPLikePyTorch) {
+  auto golden = g::rt::loadSafetensors(std::string(GRAPHC_GOLDEN_DIR) + "/mlp_train.safetensors");
+  CompiledMLP mlp(g::OptimizerConfig::sgd(/*momentum=*/0.9), /*dataParallel=*/true);
+  g::rt::Program program(mlp.jit->model());
+  program.init(0);
+  // Every gradient at a 64-byte boundary, with room for all parameters.
+  int64_t parameters = 0;
+  for (auto &[name, tensor] : mlp.model->stateDict())
+    parameters += tensor.numel();
+  ASSERT_GE(program.gradientElements(), parameters);
+  EXPECT_EQ(program.gradientElements() % 16, 0);
+  std::vector<float> gradients(program.gradientElements(), -1.0f);
+  g::manualSeed(1);
+  Tensor images = g::rand({2, 64, 784});
+  Tensor labels = golden.at("labels");
+  const double *expected = golden.at("sgd.losses").data<double>();
+  for (int step = 0; step < 100; ++step) {
+    double loss = program.gradients(rowsOf(images, step % 2), rowsOf(labels, step % 2),
+                                    gradients.data(), /*keepState=*/true);
+    EXPECT_NEAR(loss, expected[step], 1e-4 * std::abs(expected[step])) << "step " << step;
+    program.applyGradients(gradients.data(), 0.01);
+  }
+  EXPECT_EQ(program.tensor("optimizer.step").data<double>()[0], 100.0);
+  for (auto &[name, _] : mlp.model->stateDict()) {
+    ref::Array want = toRef(golden.at("sgd." + name));
+    double scale = 0;
+    for (double v : want.data)
+      scale = std::max(scale, std::abs(v));
+    expectClose(program.tensor(name), want, 0, 1e-4 * scale, name);
+  }
+}
+
+// SGD with momentum: its update is linear in the gradient, so the parts'
+// rounding stays rounding. (Adam's first updates are about lr * sign(g): an
+// element whose gradient is near zero may step the other way, which is why
+// --reduce ordered exists; docs/distributed.md.)
+TEST(DataParallel, OrderedPartsStayWithinRoundingOfTheWholeBatch) {
+  CompiledMLP mlp(g::OptimizerConfig::sgd(/*momentum=*/0.9), /*dataParallel=*/true);
+  g::rt::Program whole(mlp.jit->model()), fourParts(mlp.jit->model()),
+      fourPartsAgain(mlp.jit->model()), threeParts(mlp.jit->model());
+  for (g::rt::Program *p : {&whole, &fourParts, &fourPartsAgain, &threeParts})
+    p->init(0);
+  g::rt::DataParallelOptions ordered{g::rt::GradientReduction::Ordered, 4};
+  g::rt::DataParallelStep four(fourParts, nullptr, ordered), fourAgain(fourPartsAgain, nullptr, ordered);
+  ordered.shards = 3; // parts of 21, 21 and 22 rows: weighted by their rows
+  g::rt::DataParallelStep three(threeParts, nullptr, ordered);
+  EXPECT_EQ(three.parts(), 3);
+  EXPECT_EQ(three.partBegin(), 0);
+  EXPECT_EQ(three.partEnd(), 3);
+  g::manualSeed(2);
+  Tensor images = g::rand({64, 784});
+  Tensor labels = Tensor::zeros({64}, GRAPHC_DTYPE_I64);
+  for (int64_t i = 0; i < 64; ++i)
+    labels.data<int64_t>()[i] = (i * 7) % 10;
+  for (int step = 0; step < 20; ++step) {
+    double expected = whole.trainStep(images, labels, 0.05);
+    EXPECT_NEAR(four.step(images, labels, 64, 0.05), expected, 1e-5 * expected);
+    fourAgain.step(images, labels, 64, 0.05);
+    EXPECT_NEAR(three.step(images, labels, 64, 0.05), expected, 1e-5 * expected);
+  }
+  for (auto &[name, _] : mlp.model->stateDict()) {
+    EXPECT_LE(relativeDifference(fourParts, whole, name), 1e-5) << name;
+    EXPECT_LE(relativeDifference(threeParts, whole, name), 1e-5) << name;
+    // The same parts, the same bits.
+    EXPECT_EQ(relativeDifference(fourParts, fourPartsAgain, name), 0.0) << name;
+  }
+  // The step count and the momentum moved with the parameters.
+  EXPECT_EQ(fourParts.tensor("optimizer.step").data<double>()[0], 20.0);
+  EXPECT_LE(relativeDifference(fourParts, whole, "optimizer.momentum_buffer.0.weight"), 1e-5);
+}
+
+TEST(DataParallel, AModelWithoutTheSplitStepIsRefusedByName) {
+  CompiledMLP mlp(g::OptimizerConfig::sgd(), /*dataParallel=*/false);
+  g::rt::Program program(mlp.jit->model());
+  EXPECT_EQ(program.gradientElements(), 0);
+  std::string message;
+  try {
+    g::rt::DataParallelStep step(program, nullptr, {g::rt::GradientReduction::Ordered, 2});
+  } catch (const g::rt::Error &e) {
+    message = e.what();
+  }
+  EXPECT_NE(message.find("compiled without the data-parallel step"), std::string::npos) << message;
+  EXPECT_NE(message.find("graphc --train --data-parallel"), std::string::npos) << message;
+  std::vector<float> gradients(16);
+  graphc_status_t status = graphc_program_apply_gradients(program.get(), gradients.data(), 0.1);
+  ASSERT_NE(status, nullptr);
+  EXPECT_NE(std::string(graphc_status_message(status)).find("no data-parallel step"),
+            std::string::npos);
+  graphc_status_free(status);
+}
+
