@@ -5,6 +5,7 @@
 // object, which holds the parameters, the optimizer state and the arena.
 
 #include <omp.h>  // served by openmp_threads.cc in an executable
+#include <sched.h>
 
 #include <algorithm>
 #include <chrono>
@@ -36,6 +37,18 @@ void printHelp(const char* program) {
                 static_cast<long long>(graphc_standalone.num_classes),
                 static_cast<long long>(graphc_standalone.num_classes - 1));
   graphc::rt::printStandaloneFlags(stdout);
+}
+
+// Under a launcher: the cores this process may run on. A launcher that
+// binds each process (Open MPI does for up to 2 processes, to one core each)
+// gives it its share already; one that does not leaves the whole machine,
+// shared by the job's processes on it.
+int threadsForThisProcess() {
+  cpu_set_t cpus;
+  int allowed = sched_getaffinity(0, sizeof cpus, &cpus) == 0 ? CPU_COUNT(&cpus) : 0;
+  int machine = static_cast<int>(std::thread::hardware_concurrency());
+  if (allowed > 0 && allowed < machine) return allowed;
+  return std::max(1, machine / graphc::rt::processesOnThisMachine());
 }
 
 }  // namespace
@@ -71,9 +84,7 @@ int main(int argc, char** argv) {
   if (threads > 0)
     omp_set_num_threads(threads);
   else if (group && !std::getenv("OMP_NUM_THREADS"))
-    // The processes on one machine share its cores.
-    omp_set_num_threads(std::max(1, static_cast<int>(std::thread::hardware_concurrency()) /
-                                        graphc::rt::processesOnThisMachine()));
+    omp_set_num_threads(threadsForThisProcess());
 
   try {
     graphc::rt::Program program(graphc_standalone.model);
