@@ -64,31 +64,29 @@ grep -q 'resumed from epoch 1' r42.log
 compare o1e2.safetensors r42.safetensors --exact
 compare o1e2.safetensors r24.safetensors --exact
 
+# ends_the_job LOG SIGNAL FLAGS...: two processes, rank 1 raising SIGNAL after
+# its 3rd step (GRAPHC_RAISE_SIGNAL_AT_STEP, given to rank 1 alone through
+# mpirun's MPMD ':'); the job must end with an error within 30 s.
+ends_the_job() {
+  local log=$1 signal=$2; shift 2
+  local start=$(date +%s) rc
+  set +e
+  timeout 60 "${mpirun[@]}" -np 1 ./lenet "${common[@]}" --epochs 5 "$@" : \
+    -np 1 -x GRAPHC_RAISE_SIGNAL_AT_STEP=3:$signal ./lenet "${common[@]}" --epochs 5 "$@" > "$log" 2>&1
+  rc=$?
+  set -e
+  local took=$(( $(date +%s) - start ))
+  tail -n 12 "$log"
+  echo "exit $rc after $took s"
+  [ "$rc" -ne 0 ] && [ "$rc" -ne 124 ] && [ "$took" -le 30 ]
+}
+
 echo "== a process that dies (SIGKILL after its 3rd step) ends the job"
-start=$(date +%s)
-set +e
-timeout 60 "${mpirun[@]}" -np 1 ./lenet "${common[@]}" --epochs 5 : \
-  -np 1 -x GRAPHC_RAISE_SIGNAL_AT_STEP=3:9 ./lenet "${common[@]}" --epochs 5 > killed.log 2>&1
-rc=$?
-set -e
-took=$(( $(date +%s) - start ))
-cat killed.log | tail -n 12
-echo "exit $rc after $took s"
-[ "$rc" -ne 0 ] && [ "$rc" -ne 124 ] && [ "$took" -le 30 ]
+ends_the_job killed.log 9
 grep -Eiq 'rank 1 .*(signal 9|killed)|process rank 1' killed.log
 
 echo "== a process that hangs (SIGSTOP after its 3rd step) ends the job through the watchdog"
-start=$(date +%s)
-set +e
-timeout 60 "${mpirun[@]}" -np 1 ./lenet "${common[@]}" --epochs 5 --collective-timeout 5 : \
-  -np 1 -x GRAPHC_RAISE_SIGNAL_AT_STEP=3:19 ./lenet "${common[@]}" --epochs 5 --collective-timeout 5 \
-  > hung.log 2>&1
-rc=$?
-set -e
-took=$(( $(date +%s) - start ))
-cat hung.log | tail -n 12
-echo "exit $rc after $took s"
-[ "$rc" -ne 0 ] && [ "$rc" -ne 124 ] && [ "$took" -le 30 ]
+ends_the_job hung.log 19 --collective-timeout 5
 grep -q 'process 0 of 2 has waited [0-9]* s .* with the other processes (--collective-timeout 5): one of them has died or hangs; ending the job' hung.log
 
 echo "== bad flags"

@@ -4,7 +4,7 @@
 // and ProgramTest use, made by scripts/make_goldens.py), and a step cut into
 // ordered parts must stay within float rounding of the whole batch's. The
 // runs across processes are test/e2e/data_parallel/run.sh (MPI).
-#include "MLP.h"
+#include "CompiledMLP.h"
 #include "TestUtil.h"
 
 #include "graphc/runtime/distributed.hpp"
@@ -14,23 +14,6 @@ using namespace testutil;
 namespace g = graphc;
 
 namespace {
-
-struct CompiledMLP {
-  std::shared_ptr<g::nn::Sequential> model;
-  std::unique_ptr<g::JitModule> jit;
-
-  CompiledMLP(const g::OptimizerConfig &optimizer, bool dataParallel) {
-    g::manualSeed(0);
-    model = makeMLP();
-    g::Graph graph = g::trace(*model, {{"images", {64, 784}}},
-                              [&](const std::vector<g::Tensor> &xs) {
-                                return std::vector<g::Tensor>{(*model)(xs[0])};
-                              });
-    EXPECT_TRUE(mlir::succeeded(g::addTrainingFunctions(
-        graph.module(), "forward", g::LossKind::NLL, optimizer, dataParallel)));
-    jit = g::JitModule::compile(graph.module());
-  }
-};
 
 /// Largest |a - b| over the largest |b|, for every parameter of two programs.
 double relativeDifference(g::rt::Program &a, g::rt::Program &b, const std::string &name) {

@@ -3,7 +3,7 @@
 // through graphc_program_t. Its training must match PyTorch (the goldens of
 // TrainGoldenTest), its init must be the DSL's, its arena must be allocated
 // once, and bad tensors and checkpoints must be refused by name.
-#include "MLP.h"
+#include "CompiledMLP.h"
 #include "TestUtil.h"
 
 #include "graphc/runtime/program.hpp"
@@ -16,25 +16,6 @@ using namespace testutil;
 namespace g = graphc;
 
 namespace {
-
-/// The MLP traced with a dynamic batch, its training functions added (NLL
-/// loss, `optimizer`), compiled by the JIT. The module is kept alive with it.
-struct CompiledMLP {
-  std::shared_ptr<g::nn::Sequential> model;
-  std::unique_ptr<g::JitModule> jit;
-
-  explicit CompiledMLP(const g::OptimizerConfig &optimizer) {
-    g::manualSeed(0);
-    model = makeMLP();
-    g::Graph graph = g::trace(*model, {{"images", {64, 784}}},
-                              [&](const std::vector<g::Tensor> &xs) {
-                                return std::vector<g::Tensor>{(*model)(xs[0])};
-                              });
-    EXPECT_TRUE(mlir::succeeded(
-        g::addTrainingFunctions(graph.module(), "forward", g::LossKind::NLL, optimizer)));
-    jit = g::JitModule::compile(graph.module());
-  }
-};
 
 const graphc_model_entry_t *entry(const graphc_model_t *model, const std::string &name) {
   for (int32_t e = 0; e < model->num_entries; ++e)
