@@ -12,6 +12,7 @@ packages=(
   dataset-fashion-mnist
   libclang-rt-19-dev
   libopenmpi-dev openmpi-bin
+  libonnx-dev libprotobuf-dev libonnx-testdata
 )
 
 missing=()

@@ -8,6 +8,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "graphc/Import/Onnx.h"
 #include "graphc/Codegen/CInterface.h"
 #include "DotEmitter.h"
 #include "FusionReport.h"
@@ -570,14 +571,29 @@ int run() {
   if (!file)
     return fail(error);
   llvm::SourceMgr sourceMgr;
+  OwningOpRef<ModuleOp> module;
+  if (graphc::isOnnxPath(inputFile)) {
+#ifdef GRAPHC_HAVE_ONNX
+    // A model exported from PyTorch (docs/onnx.md).
+    std::string onnxError;
+    module = graphc::importOnnx(context.get(), file->getBuffer(), inputFile, onnxError, function);
+    if (!module)
+      return fail(onnxError);
+#else
+    return fail(inputFile + ": this graphc was built without ONNX support (libonnx-dev was not "
+                            "found when it was configured; scripts/bootstrap.sh installs it)");
+#endif
+  }
   unsigned buffer = sourceMgr.AddNewSourceBuffer(std::move(file), llvm::SMLoc());
-  std::string bytecodeError;
-  if (!graphc::prepareGraphBuffer(sourceMgr, buffer, inputFile, context.get(), bytecodeError))
-    return bytecodeError.empty() ? 1 : fail(bytecodeError);
   SourceMgrDiagnosticHandler diagnostics(sourceMgr, context.get());
-  OwningOpRef<ModuleOp> module = parseSourceFile<ModuleOp>(sourceMgr, context.get());
-  if (!module)
-    return 1;
+  if (!module) {
+    std::string bytecodeError;
+    if (!graphc::prepareGraphBuffer(sourceMgr, buffer, inputFile, context.get(), bytecodeError))
+      return bytecodeError.empty() ? 1 : fail(bytecodeError);
+    module = parseSourceFile<ModuleOp>(sourceMgr, context.get());
+    if (!module)
+      return 1;
+  }
   if (!module->lookupSymbol<func::FuncOp>(function))
     return fail("'" + inputFile + "' has no function '" + function + "' (--function)");
 

@@ -11,7 +11,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "GraphOpBuilder.h"
+#include "graphc/Transforms/GraphOpBuilder.h"
 #include "graphc/Dialect/Graph/BatchMultiples.h"
 #include "graphc/Dialect/Graph/GraphDialect.h"
 #include "graphc/Transforms/Passes.h"

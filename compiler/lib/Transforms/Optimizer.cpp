@@ -11,7 +11,7 @@
 
 #include "graphc/Dialect/Graph/GraphOps.h"
 #include "graphc/Transforms/Passes.h"
-#include "GraphOpBuilder.h"
+#include "graphc/Transforms/GraphOpBuilder.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"

@@ -1,8 +1,8 @@
-//===- GraphOpBuilder.h - graph ops from passes ------------------*- C++ -*-===//
+//===- GraphOpBuilder.h - graph ops built from C++ --------------*- C++ -*-===//
 //
-// Graph-op arithmetic at one location for the passes that write graph
-// functions (the optimizer's updates, the appended loss): result types come
-// from the dialect's shape rules, scalars are rank-0 constants.
+// Graph-op arithmetic at one location for the code that writes graph
+// functions from C++ (the optimizer's updates, the appended loss, the ONNX
+// importer): result types come from the dialect's shape rules, scalars are rank-0 constants.
 //
 //===----------------------------------------------------------------------===//
 #ifndef GRAPHC_TRANSFORMS_GRAPHOPBUILDER_H
