@@ -210,6 +210,27 @@ Value Node::transpose(Value x, ArrayRef<int64_t> permutation) {
   return b.create<graph::TransposeOp>(loc, x, b.getDenseI64ArrayAttr(permutation));
 }
 
+Value Node::pad(Value x, int64_t dim, int64_t before, int64_t after, double value) {
+  for (int side = 0; side < 2; ++side) {
+    int64_t amount = side == 0 ? before : after;
+    if (amount == 0)
+      continue;
+    auto type = typeOf(x);
+    if (!type.hasStaticShape())
+      throw Unsupported("padding needs static shapes, got " + graph::formatShape(type.getShape()));
+    SmallVector<int64_t> shape(type.getShape());
+    shape[dim] = amount;
+    Type element = type.getElementType();
+    Attribute fillValue = isa<FloatType>(element) ? Attribute(b.getFloatAttr(element, value))
+                                                  : Attribute(b.getIntegerAttr(element, (int64_t)value));
+    Value fill = b.create<graph::ConstantOp>(
+        loc, DenseElementsAttr::get(RankedTensorType::get(shape, element), fillValue));
+    SmallVector<Value> parts = side == 0 ? SmallVector<Value>{fill, x} : SmallVector<Value>{x, fill};
+    x = b.create<graph::ConcatOp>(loc, parts, b.getI64IntegerAttr(dim));
+  }
+  return x;
+}
+
 void Node::requireFloat(Value v, StringRef what) const {
   if (!isa<FloatType>(typeOf(v).getElementType()))
     throw Unsupported(what.str() + " must be float32 or float64");

@@ -90,6 +90,9 @@ public:
   /// `x` with its dims permuted.
   mlir::Value transpose(mlir::Value x, llvm::ArrayRef<int64_t> permutation);
   mlir::Value reshape(mlir::Value x, llvm::ArrayRef<int64_t> shape) { return ops.reshape(x, shape); }
+  /// `x` with `before` and `after` elements of `value` around dimension
+  /// `dim` (a static shape: the padding is a constant joined on).
+  mlir::Value pad(mlir::Value x, int64_t dim, int64_t before, int64_t after, double value);
   /// Throws Unsupported unless `v` is float32 or float64.
   void requireFloat(mlir::Value v, llvm::StringRef what) const;
 

@@ -50,24 +50,8 @@ Value matmul(Node &n, Value a, Value b) {
 
 /// `x` padded with `value` by `before[k]` / `after[k]` along dims 2 and 3.
 Value pad2d(Node &n, Value x, ArrayRef<int64_t> before, ArrayRef<int64_t> after, double value) {
-  for (int k = 0; k < 2; ++k) {
-    int64_t dim = 2 + k;
-    for (int side = 0; side < 2; ++side) {
-      int64_t amount = side == 0 ? before[k] : after[k];
-      if (amount == 0)
-        continue;
-      auto type = n.typeOf(x);
-      if (!type.hasStaticShape())
-        throw Unsupported("asymmetric padding needs static shapes");
-      SmallVector<int64_t> shape(type.getShape());
-      shape[dim] = amount;
-      auto padType = RankedTensorType::get(shape, type.getElementType());
-      Value fill = n.b.create<graph::ConstantOp>(
-          n.loc, DenseElementsAttr::get(padType, n.b.getFloatAttr(type.getElementType(), value)));
-      SmallVector<Value> parts = side == 0 ? SmallVector<Value>{fill, x} : SmallVector<Value>{x, fill};
-      x = n.b.create<graph::ConcatOp>(n.loc, parts, n.b.getI64IntegerAttr(dim));
-    }
-  }
+  for (int k = 0; k < 2; ++k)
+    x = n.pad(x, 2 + k, before[k], after[k], value);
   return x;
 }
 
@@ -220,13 +204,16 @@ void ceilModePadding(Node &n, Value x, Window &w) {
   }
 }
 
-void convertMaxPool(Node &n) {
-  if (n.hasOutput(1))
-    throw Unsupported("the Indices output is not supported");
-  if (n.i("storage_order", 0) != 0)
-    throw Unsupported("storage_order=1 is not supported");
+/// A pooling node's input as [N, C, H, W] (1-D pooling over a height of 1)
+/// and its window.
+struct PoolInput {
+  Value x;
+  bool oneD;
+  Window w;
+};
+PoolInput poolInput(Node &n, StringRef what) {
   Value x = n.input(0);
-  n.requireFloat(x, "MaxPool's input");
+  n.requireFloat(x, what.str() + "'s input");
   bool oneD = n.rankOf(x) == 3;
   if (oneD)
     x = withHeightOne(n, x);
@@ -235,6 +222,15 @@ void convertMaxPool(Node &n) {
     kernel = asTwoD(kernel, 1, false);
   Window w = window(n, x, kernel, oneD);
   w.kernel = kernel;
+  return {x, oneD, w};
+}
+
+void convertMaxPool(Node &n) {
+  if (n.hasOutput(1))
+    throw Unsupported("the Indices output is not supported");
+  if (n.i("storage_order", 0) != 0)
+    throw Unsupported("storage_order=1 is not supported");
+  auto [x, oneD, w] = poolInput(n, "MaxPool");
   if (w.dilation[0] != 1 || w.dilation[1] != 1)
     throw Unsupported("dilated pooling is not supported");
   ceilModePadding(n, x, w);
@@ -245,16 +241,7 @@ void convertMaxPool(Node &n) {
 }
 
 void convertAveragePool(Node &n) {
-  Value x = n.input(0);
-  n.requireFloat(x, "AveragePool's input");
-  bool oneD = n.rankOf(x) == 3;
-  if (oneD)
-    x = withHeightOne(n, x);
-  SmallVector<int64_t> kernel = n.ints("kernel_shape");
-  if (oneD)
-    kernel = asTwoD(kernel, 1, false);
-  Window w = window(n, x, kernel, oneD);
-  w.kernel = kernel;
+  auto [x, oneD, w] = poolInput(n, "AveragePool");
   if (n.i("ceil_mode", 0))
     throw Unsupported("ceil_mode=1 is not supported for average pooling");
   bool padded = w.before[0] || w.before[1] || w.after[0] || w.after[1];

@@ -485,26 +485,10 @@ void addShapeConverters(ConverterTable &t) {
       value = n.f("value", 0);
     }
     for (size_t k = 0; k < axes.size(); ++k) {
-      int64_t axis = n.normalizeAxis(axes[k], rank);
-      for (int side = 0; side < 2; ++side) {
-        int64_t amount = pads[side * axes.size() + k];
-        if (amount < 0)
-          throw Unsupported("negative pads (cropping) are not supported");
-        if (amount == 0)
-          continue;
-        auto type = n.typeOf(x);
-        if (!type.hasStaticShape())
-          throw Unsupported("padding needs static shapes");
-        SmallVector<int64_t> shape(type.getShape());
-        shape[axis] = amount;
-        auto fillType = RankedTensorType::get(shape, type.getElementType());
-        Attribute element = isa<FloatType>(type.getElementType())
-                                ? Attribute(n.b.getFloatAttr(type.getElementType(), value))
-                                : Attribute(n.b.getIntegerAttr(type.getElementType(), (int64_t)value));
-        Value fill = n.b.create<graph::ConstantOp>(n.loc, DenseElementsAttr::get(fillType, element));
-        SmallVector<Value> parts = side == 0 ? SmallVector<Value>{fill, x} : SmallVector<Value>{x, fill};
-        x = n.b.create<graph::ConcatOp>(n.loc, parts, n.b.getI64IntegerAttr(axis));
-      }
+      int64_t before = pads[k], after = pads[axes.size() + k];
+      if (before < 0 || after < 0)
+        throw Unsupported("negative pads (cropping) are not supported");
+      x = n.pad(x, n.normalizeAxis(axes[k], rank), before, after, value);
     }
     n.setOutput(0, x);
   };
