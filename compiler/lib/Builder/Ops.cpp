@@ -244,6 +244,20 @@ Tensor sigmoid(const Tensor &x, SourceLoc loc) {
 }
 Tensor tanh(const Tensor &x, SourceLoc loc) { return unary<graph::TanhOp>("tanh", x, loc, true); }
 Tensor erf(const Tensor &x, SourceLoc loc) { return unary<graph::ErfOp>("erf", x, loc, true); }
+Tensor floor(const Tensor &x, SourceLoc loc) { return unary<graph::FloorOp>("floor", x, loc, true); }
+Tensor ceil(const Tensor &x, SourceLoc loc) { return unary<graph::CeilOp>("ceil", x, loc, true); }
+Tensor round(const Tensor &x, SourceLoc loc) { return unary<graph::RoundOp>("round", x, loc, true); }
+Tensor sin(const Tensor &x, SourceLoc loc) { return unary<graph::SinOp>("sin", x, loc, true); }
+Tensor cos(const Tensor &x, SourceLoc loc) { return unary<graph::CosOp>("cos", x, loc, true); }
+Tensor tan(const Tensor &x, SourceLoc loc) { return unary<graph::TanOp>("tan", x, loc, true); }
+Tensor asin(const Tensor &x, SourceLoc loc) { return unary<graph::AsinOp>("asin", x, loc, true); }
+Tensor acos(const Tensor &x, SourceLoc loc) { return unary<graph::AcosOp>("acos", x, loc, true); }
+Tensor atan(const Tensor &x, SourceLoc loc) { return unary<graph::AtanOp>("atan", x, loc, true); }
+Tensor sinh(const Tensor &x, SourceLoc loc) { return unary<graph::SinhOp>("sinh", x, loc, true); }
+Tensor cosh(const Tensor &x, SourceLoc loc) { return unary<graph::CoshOp>("cosh", x, loc, true); }
+Tensor asinh(const Tensor &x, SourceLoc loc) { return unary<graph::AsinhOp>("asinh", x, loc, true); }
+Tensor acosh(const Tensor &x, SourceLoc loc) { return unary<graph::AcoshOp>("acosh", x, loc, true); }
+Tensor atanh(const Tensor &x, SourceLoc loc) { return unary<graph::AtanhOp>("atanh", x, loc, true); }
 
 Tensor add(const Tensor &a, const Operand &b, SourceLoc loc) {
   return binary<graph::AddOp>("add", a, b, loc);

@@ -36,13 +36,11 @@ bool writeAll(int fd, llvm::StringRef bytes) {
   return true;
 }
 
-/// The child's side of bytecodeAsText: parses `buffer` into a context of its
-/// own and writes 'T' and the module's text, or 'E' and the reader's
-/// diagnostics, to `fd`. Never returns.
-[[noreturn]] void readInChild(llvm::StringRef buffer, mlir::MLIRContext *context, int fd) {
-  // Quiet: no crash report on stderr, no core file, and none of the
-  // parent's crash handlers (LLVM's would remove files the parent
-  // registered). A reader that hangs is stopped after a minute.
+/// The child's side of runIsolated: quiet (no crash report on stderr, no
+/// core file, none of the parent's crash handlers: LLVM's would remove files
+/// the parent registered), stopped after a minute, then `work`'s reply
+/// written to `fd`. Never returns.
+[[noreturn]] void runInChild(llvm::function_ref<std::string()> work, int fd) {
   int devNull = ::open("/dev/null", O_WRONLY);
   if (devNull >= 0)
     ::dup2(devNull, STDERR_FILENO);
@@ -53,35 +51,41 @@ bool writeAll(int fd, llvm::StringRef bytes) {
   for (int signal : {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGTRAP, SIGALRM})
     ::signal(signal, SIG_DFL);
   ::alarm(60);
+  std::string reply = work();
+  ::_exit(writeAll(fd, reply) ? 0 : 1);
+}
+
+/// The bytecode reader's work in the child: parses `buffer` into a context
+/// of its own and replies 'T' and the module's text, or 'E' and the
+/// reader's diagnostics.
+std::string bytecodeReply(llvm::StringRef buffer, mlir::MLIRContext *context) {
   std::string reply;
+  llvm::SourceMgr sourceMgr;
+  sourceMgr.AddNewSourceBuffer(llvm::MemoryBuffer::getMemBufferCopy(buffer), llvm::SMLoc());
+  // A context of its own with the parent's dialects, torn down (module
+  // first) before the child reports: a corrupt file can leave state that
+  // fails only when the module and its context are destroyed.
+  mlir::MLIRContext fresh(context->getDialectRegistry(), mlir::MLIRContext::Threading::DISABLED);
+  for (mlir::Dialect *dialect : context->getLoadedDialects())
+    (void)fresh.getOrLoadDialect(dialect->getNamespace());
+  std::string diagnostics;
+  mlir::ScopedDiagnosticHandler collect(&fresh, [&](mlir::Diagnostic &diagnostic) {
+    llvm::raw_string_ostream os(diagnostics);
+    os << diagnostic.getLocation() << ": " << diagnostic << "\n";
+    return mlir::success();
+  });
   {
-    llvm::SourceMgr sourceMgr;
-    sourceMgr.AddNewSourceBuffer(llvm::MemoryBuffer::getMemBufferCopy(buffer), llvm::SMLoc());
-    // A context of its own with the parent's dialects, torn down (module
-    // first) before the child reports: a corrupt file can leave state that
-    // fails only when the module and its context are destroyed.
-    mlir::MLIRContext fresh(context->getDialectRegistry(), mlir::MLIRContext::Threading::DISABLED);
-    for (mlir::Dialect *dialect : context->getLoadedDialects())
-      (void)fresh.getOrLoadDialect(dialect->getNamespace());
-    std::string diagnostics;
-    mlir::ScopedDiagnosticHandler collect(&fresh, [&](mlir::Diagnostic &diagnostic) {
-      llvm::raw_string_ostream os(diagnostics);
-      os << diagnostic.getLocation() << ": " << diagnostic << "\n";
-      return mlir::success();
-    });
     mlir::OwningOpRef<mlir::ModuleOp> module =
         mlir::parseSourceFile<mlir::ModuleOp>(sourceMgr, &fresh);
-    if (module) {
-      llvm::raw_string_ostream os(reply);
-      os << 'T';
-      mlir::OpPrintingFlags flags;
-      flags.enableDebugInfo(/*enable=*/true, /*prettyForm=*/false);
-      module->print(os, flags);
-    } else {
-      reply = "E" + diagnostics;
-    }
+    if (!module)
+      return "E" + diagnostics;
+    llvm::raw_string_ostream os(reply);
+    os << 'T';
+    mlir::OpPrintingFlags flags;
+    flags.enableDebugInfo(/*enable=*/true, /*prettyForm=*/false);
+    module->print(os, flags);
   }
-  ::_exit(writeAll(fd, reply) ? 0 : 1);
+  return reply;
 }
 
 /// `buffer` (bytecode) read in a forked child and sent back as MLIR text;
@@ -89,24 +93,39 @@ bool writeAll(int fd, llvm::StringRef bytes) {
 /// the reader refused the file (prepareGraphBuffer's contract).
 std::optional<std::string> bytecodeAsText(llvm::StringRef buffer, mlir::MLIRContext *context,
                                           std::string &error) {
+  std::optional<std::string> reply =
+      runIsolated([&] { return bytecodeReply(buffer, context); }, "MLIR's bytecode reader", error);
+  if (!reply)
+    return std::nullopt;
+  if (reply->empty() || (*reply)[0] != 'T') {
+    error = "MLIR's bytecode reader refuses it:\n" + (reply->empty() ? "" : reply->substr(1));
+    return std::nullopt;
+  }
+  return reply->substr(1);
+}
+
+} // namespace
+
+std::optional<std::string> runIsolated(llvm::function_ref<std::string()> work,
+                                       llvm::StringRef what, std::string &error) {
   int fds[2];
   if (::pipe(fds) != 0) {
-    error = std::string("cannot start the bytecode reader: ") + std::strerror(errno);
+    error = "cannot start " + what.str() + ": " + std::strerror(errno);
     return std::nullopt;
   }
   pid_t child = ::fork();
   if (child < 0) {
-    error = std::string("cannot start the bytecode reader: ") + std::strerror(errno);
+    error = "cannot start " + what.str() + ": " + std::strerror(errno);
     ::close(fds[0]);
     ::close(fds[1]);
     return std::nullopt;
   }
   if (child == 0) {
     ::close(fds[0]);
-    readInChild(buffer, context, fds[1]);
+    runInChild(work, fds[1]);
   }
   ::close(fds[1]);
-  // Read to the end before waiting, or a large module fills the pipe and
+  // Read to the end before waiting, or a large reply fills the pipe and
   // the child never exits.
   std::string reply;
   char chunk[1 << 16];
@@ -124,19 +143,13 @@ std::optional<std::string> bytecodeAsText(llvm::StringRef buffer, mlir::MLIRCont
     if (errno != EINTR)
       break;
   // Only a child that got to the end counts: a signal, or a sanitizer's
-  // exit after one, means the reader failed on the file.
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || reply.empty()) {
-    error = "MLIR's bytecode reader crashes on it";
+  // exit after one, means the work failed on its input.
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    error = what.str() + " crashes on it";
     return std::nullopt;
   }
-  if (reply[0] != 'T') {
-    error = "MLIR's bytecode reader refuses it:\n" + reply.substr(1);
-    return std::nullopt;
-  }
-  return reply.substr(1);
+  return reply;
 }
-
-} // namespace
 
 bool prepareGraphBuffer(llvm::SourceMgr &sourceMgr, unsigned &bufferId, llvm::StringRef path,
                         mlir::MLIRContext *context, std::string &error) {

@@ -216,6 +216,106 @@ LogicalResult ErfOp::buildGradients(OpBuilder &b, ArrayRef<Value> dys,
   return success();
 }
 
+/// Rounding is flat almost everywhere: PyTorch's gradient is zero.
+#define GRAPHC_ZERO_GRADIENT(Op)                                                            \
+  LogicalResult Op::buildGradients(OpBuilder &, ArrayRef<Value>,                          \
+                                   SmallVectorImpl<Value> &dxs) {                         \
+    dxs.push_back(Value());                                                               \
+    return success();                                                                     \
+  }
+GRAPHC_ZERO_GRADIENT(FloorOp)
+GRAPHC_ZERO_GRADIENT(CeilOp)
+GRAPHC_ZERO_GRADIENT(RoundOp)
+#undef GRAPHC_ZERO_GRADIENT
+
+LogicalResult SinOp::buildGradients(OpBuilder &b, ArrayRef<Value> dys,
+                                    SmallVectorImpl<Value> &dxs) {
+  Grad g(b, *this); // cos x
+  dxs.push_back(g.mul(dys[0], b.create<CosOp>(getLoc(), getType(), getInput())));
+  return success();
+}
+
+LogicalResult CosOp::buildGradients(OpBuilder &b, ArrayRef<Value> dys,
+                                    SmallVectorImpl<Value> &dxs) {
+  Grad g(b, *this); // -sin x
+  dxs.push_back(g.neg(g.mul(dys[0], b.create<SinOp>(getLoc(), getType(), getInput()))));
+  return success();
+}
+
+LogicalResult TanOp::buildGradients(OpBuilder &b, ArrayRef<Value> dys,
+                                    SmallVectorImpl<Value> &dxs) {
+  Grad g(b, *this); // 1 + tan^2 x
+  Value y = getResult();
+  dxs.push_back(g.mul(dys[0], g.add(g.scalar(1, y), g.mul(y, y))));
+  return success();
+}
+
+LogicalResult AsinOp::buildGradients(OpBuilder &b, ArrayRef<Value> dys,
+                                     SmallVectorImpl<Value> &dxs) {
+  Grad g(b, *this); // 1 / sqrt(1 - x^2)
+  Value x = getInput();
+  Value root = b.create<SqrtOp>(getLoc(), x.getType(), g.sub(g.scalar(1, x), g.mul(x, x)));
+  dxs.push_back(g.div(dys[0], root));
+  return success();
+}
+
+LogicalResult AcosOp::buildGradients(OpBuilder &b, ArrayRef<Value> dys,
+                                     SmallVectorImpl<Value> &dxs) {
+  Grad g(b, *this); // -1 / sqrt(1 - x^2)
+  Value x = getInput();
+  Value root = b.create<SqrtOp>(getLoc(), x.getType(), g.sub(g.scalar(1, x), g.mul(x, x)));
+  dxs.push_back(g.neg(g.div(dys[0], root)));
+  return success();
+}
+
+LogicalResult AtanOp::buildGradients(OpBuilder &b, ArrayRef<Value> dys,
+                                     SmallVectorImpl<Value> &dxs) {
+  Grad g(b, *this); // 1 / (1 + x^2)
+  Value x = getInput();
+  dxs.push_back(g.div(dys[0], g.add(g.scalar(1, x), g.mul(x, x))));
+  return success();
+}
+
+LogicalResult SinhOp::buildGradients(OpBuilder &b, ArrayRef<Value> dys,
+                                     SmallVectorImpl<Value> &dxs) {
+  Grad g(b, *this); // cosh x
+  dxs.push_back(g.mul(dys[0], b.create<CoshOp>(getLoc(), getType(), getInput())));
+  return success();
+}
+
+LogicalResult CoshOp::buildGradients(OpBuilder &b, ArrayRef<Value> dys,
+                                     SmallVectorImpl<Value> &dxs) {
+  Grad g(b, *this); // sinh x
+  dxs.push_back(g.mul(dys[0], b.create<SinhOp>(getLoc(), getType(), getInput())));
+  return success();
+}
+
+LogicalResult AsinhOp::buildGradients(OpBuilder &b, ArrayRef<Value> dys,
+                                      SmallVectorImpl<Value> &dxs) {
+  Grad g(b, *this); // 1 / sqrt(x^2 + 1)
+  Value x = getInput();
+  Value root = b.create<SqrtOp>(getLoc(), x.getType(), g.add(g.mul(x, x), g.scalar(1, x)));
+  dxs.push_back(g.div(dys[0], root));
+  return success();
+}
+
+LogicalResult AcoshOp::buildGradients(OpBuilder &b, ArrayRef<Value> dys,
+                                      SmallVectorImpl<Value> &dxs) {
+  Grad g(b, *this); // 1 / sqrt(x^2 - 1)
+  Value x = getInput();
+  Value root = b.create<SqrtOp>(getLoc(), x.getType(), g.sub(g.mul(x, x), g.scalar(1, x)));
+  dxs.push_back(g.div(dys[0], root));
+  return success();
+}
+
+LogicalResult AtanhOp::buildGradients(OpBuilder &b, ArrayRef<Value> dys,
+                                      SmallVectorImpl<Value> &dxs) {
+  Grad g(b, *this); // 1 / (1 - x^2)
+  Value x = getInput();
+  dxs.push_back(g.div(dys[0], g.sub(g.scalar(1, x), g.mul(x, x))));
+  return success();
+}
+
 //===----------------------------------------------------------------------===//
 // Elementwise binary
 //===----------------------------------------------------------------------===//

@@ -53,6 +53,58 @@ func.func @unary_float(%x: tensor<?x3xf32>) -> tensor<?x3xf32> {
 
 // -----
 
+// Tests that rounding and the trigonometric and hyperbolic functions become
+// the math dialect's functions (round: half to even, as torch.round).
+
+// CHECK-LABEL: func.func @math_functions
+func.func @math_functions(%x: tensor<4xf32>) -> tensor<4xf32> {
+  // CHECK: linalg.generic
+  // CHECK: math.floor %{{.+}} : f32
+  %0 = graph.floor %x : tensor<4xf32>
+  // CHECK: linalg.generic
+  // CHECK: math.ceil %{{.+}} : f32
+  %1 = graph.ceil %0 : tensor<4xf32>
+  // CHECK: linalg.generic
+  // CHECK: math.roundeven %{{.+}} : f32
+  %2 = graph.round %1 : tensor<4xf32>
+  // CHECK: linalg.generic
+  // CHECK: math.sin %{{.+}} : f32
+  %3 = graph.sin %2 : tensor<4xf32>
+  // CHECK: linalg.generic
+  // CHECK: math.cos %{{.+}} : f32
+  %4 = graph.cos %3 : tensor<4xf32>
+  // CHECK: linalg.generic
+  // CHECK: math.tan %{{.+}} : f32
+  %5 = graph.tan %4 : tensor<4xf32>
+  // CHECK: linalg.generic
+  // CHECK: math.asin %{{.+}} : f32
+  %6 = graph.asin %5 : tensor<4xf32>
+  // CHECK: linalg.generic
+  // CHECK: math.acos %{{.+}} : f32
+  %7 = graph.acos %6 : tensor<4xf32>
+  // CHECK: linalg.generic
+  // CHECK: math.atan %{{.+}} : f32
+  %8 = graph.atan %7 : tensor<4xf32>
+  // CHECK: linalg.generic
+  // CHECK: math.sinh %{{.+}} : f32
+  %9 = graph.sinh %8 : tensor<4xf32>
+  // CHECK: linalg.generic
+  // CHECK: math.cosh %{{.+}} : f32
+  %10 = graph.cosh %9 : tensor<4xf32>
+  // CHECK: linalg.generic
+  // CHECK: math.asinh %{{.+}} : f32
+  %11 = graph.asinh %10 : tensor<4xf32>
+  // CHECK: linalg.generic
+  // CHECK: math.acosh %{{.+}} : f32
+  %12 = graph.acosh %11 : tensor<4xf32>
+  // CHECK: linalg.generic
+  // CHECK: math.atanh %{{.+}} : f32
+  %13 = graph.atanh %12 : tensor<4xf32>
+  return %13 : tensor<4xf32>
+}
+
+// -----
+
 // Tests that the unary ops on integers use integer arithmetic: neg as 0 - x,
 // abs as absi and relu as maxsi against 0.
 

@@ -75,6 +75,21 @@ TEST(GradCheck, UnaryOps) {
   gradCheck("sigmoid", {f64({3, 4})}, [](auto &x) { return g::sigmoid(x[0]); });
   gradCheck("tanh", {f64({3, 4})}, [](auto &x) { return g::tanh(x[0]); });
   gradCheck("erf", {f64({3, 4})}, [](auto &x) { return g::erf(x[0]); });
+  // Flat between integers (the random points are not integers): zero.
+  gradCheck("floor", {f64({3, 4})}, [](auto &x) { return g::floor(x[0]); });
+  gradCheck("ceil", {f64({3, 4})}, [](auto &x) { return g::ceil(x[0]); });
+  gradCheck("round", {f64({3, 4})}, [](auto &x) { return g::round(x[0]); });
+  gradCheck("sin", {f64({3, 4})}, [](auto &x) { return g::sin(x[0]); });
+  gradCheck("cos", {f64({3, 4})}, [](auto &x) { return g::cos(x[0]); });
+  gradCheck("tan", {f64({3, 4}, -1.2, 1.2)}, [](auto &x) { return g::tan(x[0]); });
+  gradCheck("asin", {f64({3, 4}, -0.9, 0.9)}, [](auto &x) { return g::asin(x[0]); });
+  gradCheck("acos", {f64({3, 4}, -0.9, 0.9)}, [](auto &x) { return g::acos(x[0]); });
+  gradCheck("atan", {f64({3, 4})}, [](auto &x) { return g::atan(x[0]); });
+  gradCheck("sinh", {f64({3, 4})}, [](auto &x) { return g::sinh(x[0]); });
+  gradCheck("cosh", {f64({3, 4})}, [](auto &x) { return g::cosh(x[0]); });
+  gradCheck("asinh", {f64({3, 4})}, [](auto &x) { return g::asinh(x[0]); });
+  gradCheck("acosh", {f64({3, 4}, 1.1, 4)}, [](auto &x) { return g::acosh(x[0]); });
+  gradCheck("atanh", {f64({3, 4}, -0.9, 0.9)}, [](auto &x) { return g::atanh(x[0]); });
 }
 
 TEST(GradCheck, BinaryOpsWithBroadcasting) {

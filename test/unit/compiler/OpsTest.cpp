@@ -33,6 +33,21 @@ const UnaryCase kUnary[] = {
     {"sigmoid", &g::sigmoid, &sigmoidRef, -6, 6},
     {"tanh", &g::tanh, [](double x) { return std::tanh(x); }, -3, 3},
     {"erf", &g::erf, [](double x) { return std::erf(x); }, -3, 3},
+    {"floor", &g::floor, [](double x) { return std::floor(x); }, -3, 3},
+    {"ceil", &g::ceil, [](double x) { return std::ceil(x); }, -3, 3},
+    // Half to even, as torch.round: std::nearbyint in the default rounding mode.
+    {"round", &g::round, [](double x) { return std::nearbyint(x); }, -3, 3},
+    {"sin", &g::sin, [](double x) { return std::sin(x); }, -4, 4},
+    {"cos", &g::cos, [](double x) { return std::cos(x); }, -4, 4},
+    {"tan", &g::tan, [](double x) { return std::tan(x); }, -1.2, 1.2},
+    {"asin", &g::asin, [](double x) { return std::asin(x); }, -0.95, 0.95},
+    {"acos", &g::acos, [](double x) { return std::acos(x); }, -0.95, 0.95},
+    {"atan", &g::atan, [](double x) { return std::atan(x); }, -4, 4},
+    {"sinh", &g::sinh, [](double x) { return std::sinh(x); }, -3, 3},
+    {"cosh", &g::cosh, [](double x) { return std::cosh(x); }, -3, 3},
+    {"asinh", &g::asinh, [](double x) { return std::asinh(x); }, -4, 4},
+    {"acosh", &g::acosh, [](double x) { return std::acosh(x); }, 1.05, 5},
+    {"atanh", &g::atanh, [](double x) { return std::atanh(x); }, -0.95, 0.95},
 };
 
 } // namespace

@@ -153,6 +153,22 @@ Tensor relu(const Tensor &x, SourceLoc loc = SourceLoc::current());
 Tensor sigmoid(const Tensor &x, SourceLoc loc = SourceLoc::current());
 Tensor tanh(const Tensor &x, SourceLoc loc = SourceLoc::current());
 Tensor erf(const Tensor &x, SourceLoc loc = SourceLoc::current());
+/// torch.floor, torch.ceil, torch.round (half to even): their gradient is zero.
+Tensor floor(const Tensor &x, SourceLoc loc = SourceLoc::current());
+Tensor ceil(const Tensor &x, SourceLoc loc = SourceLoc::current());
+Tensor round(const Tensor &x, SourceLoc loc = SourceLoc::current());
+/// torch.sin, cos, tan, asin, acos, atan, sinh, cosh, asinh, acosh, atanh.
+Tensor sin(const Tensor &x, SourceLoc loc = SourceLoc::current());
+Tensor cos(const Tensor &x, SourceLoc loc = SourceLoc::current());
+Tensor tan(const Tensor &x, SourceLoc loc = SourceLoc::current());
+Tensor asin(const Tensor &x, SourceLoc loc = SourceLoc::current());
+Tensor acos(const Tensor &x, SourceLoc loc = SourceLoc::current());
+Tensor atan(const Tensor &x, SourceLoc loc = SourceLoc::current());
+Tensor sinh(const Tensor &x, SourceLoc loc = SourceLoc::current());
+Tensor cosh(const Tensor &x, SourceLoc loc = SourceLoc::current());
+Tensor asinh(const Tensor &x, SourceLoc loc = SourceLoc::current());
+Tensor acosh(const Tensor &x, SourceLoc loc = SourceLoc::current());
+Tensor atanh(const Tensor &x, SourceLoc loc = SourceLoc::current());
 
 // Elementwise binary ops with broadcasting and PyTorch's type promotion.
 Tensor add(const Tensor &a, const Operand &b, SourceLoc loc = SourceLoc::current());

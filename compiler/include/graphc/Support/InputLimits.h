@@ -10,6 +10,7 @@
 #ifndef GRAPHC_SUPPORT_INPUTLIMITS_H
 #define GRAPHC_SUPPORT_INPUTLIMITS_H
 
+#include "llvm/ADT/STLFunctionalExtras.h"
 #include "llvm/Support/SourceMgr.h"
 
 #include <optional>
@@ -30,6 +31,15 @@ constexpr unsigned kMaxGraphNesting = 256;
 /// at the offending bracket through `sourceMgr` and returns false if so.
 /// Bytecode buffers pass unchecked.
 bool checkNestingDepth(llvm::SourceMgr &sourceMgr, unsigned bufferId);
+
+/// Runs `work` in a forked child process and returns what it returned, or
+/// std::nullopt with `error` set ("WHAT crashes on it") when the child did
+/// not get to the end (a signal, a sanitizer's exit, a minute's alarm). For
+/// libraries that trust their input and crash on a malformed one (MLIR's
+/// bytecode reader, ONNX's version converter): the calling process never
+/// runs them on a file. The child is quiet (no stderr, no core file).
+std::optional<std::string> runIsolated(llvm::function_ref<std::string()> work,
+                                       llvm::StringRef what, std::string &error);
 
 /// Whether `buffer` is MLIR bytecode (rather than text).
 bool isBytecode(llvm::StringRef buffer);

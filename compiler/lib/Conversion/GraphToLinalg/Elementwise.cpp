@@ -78,6 +78,27 @@ Value buildScalar(graph::TanhOp, OpBuilder &b, Location loc, ValueRange args, Ty
 Value buildScalar(graph::ErfOp, OpBuilder &b, Location loc, ValueRange args, Type) {
   return b.create<math::ErfOp>(loc, args[0]);
 }
+// The math dialect's functions: LLVM intrinsics (floor, ceil, roundeven,
+// sin, cos) or libm (the others) on the CPU, libdevice on the GPU.
+#define GRAPHC_MATH_FUNCTION(GraphOp, MathOp)                                               \
+  Value buildScalar(graph::GraphOp, OpBuilder &b, Location loc, ValueRange args, Type) {    \
+    return b.create<math::MathOp>(loc, args[0]);                                            \
+  }
+GRAPHC_MATH_FUNCTION(FloorOp, FloorOp)
+GRAPHC_MATH_FUNCTION(CeilOp, CeilOp)
+GRAPHC_MATH_FUNCTION(RoundOp, RoundEvenOp)
+GRAPHC_MATH_FUNCTION(SinOp, SinOp)
+GRAPHC_MATH_FUNCTION(CosOp, CosOp)
+GRAPHC_MATH_FUNCTION(TanOp, TanOp)
+GRAPHC_MATH_FUNCTION(AsinOp, AsinOp)
+GRAPHC_MATH_FUNCTION(AcosOp, AcosOp)
+GRAPHC_MATH_FUNCTION(AtanOp, AtanOp)
+GRAPHC_MATH_FUNCTION(SinhOp, SinhOp)
+GRAPHC_MATH_FUNCTION(CoshOp, CoshOp)
+GRAPHC_MATH_FUNCTION(AsinhOp, AsinhOp)
+GRAPHC_MATH_FUNCTION(AcoshOp, AcoshOp)
+GRAPHC_MATH_FUNCTION(AtanhOp, AtanhOp)
+#undef GRAPHC_MATH_FUNCTION
 Value buildScalar(graph::AddOp, OpBuilder &b, Location loc, ValueRange args, Type) {
   return floatOrInt<arith::AddFOp, arith::AddIOp>(b, loc, args);
 }
@@ -230,6 +251,13 @@ void graphc::populateGraphToLinalgElementwisePatterns(RewritePatternSet &pattern
                ElementwiseLowering<graph::RsqrtOp>, ElementwiseLowering<graph::AbsOp>,
                ElementwiseLowering<graph::ReluOp>, ElementwiseLowering<graph::SigmoidOp>,
                ElementwiseLowering<graph::TanhOp>, ElementwiseLowering<graph::ErfOp>,
+               ElementwiseLowering<graph::FloorOp>, ElementwiseLowering<graph::CeilOp>,
+               ElementwiseLowering<graph::RoundOp>, ElementwiseLowering<graph::SinOp>,
+               ElementwiseLowering<graph::CosOp>, ElementwiseLowering<graph::TanOp>,
+               ElementwiseLowering<graph::AsinOp>, ElementwiseLowering<graph::AcosOp>,
+               ElementwiseLowering<graph::AtanOp>, ElementwiseLowering<graph::SinhOp>,
+               ElementwiseLowering<graph::CoshOp>, ElementwiseLowering<graph::AsinhOp>,
+               ElementwiseLowering<graph::AcoshOp>, ElementwiseLowering<graph::AtanhOp>,
                ElementwiseLowering<graph::AddOp>,
                ElementwiseLowering<graph::SubOp>, ElementwiseLowering<graph::MulOp>,
                ElementwiseLowering<graph::DivOp>, ElementwiseLowering<graph::PowOp>,

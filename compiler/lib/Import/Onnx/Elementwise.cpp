@@ -18,16 +18,9 @@ using namespace mlir;
 namespace graphc::onnx_import {
 namespace {
 
-/// A broadcasting binary op, its shapes checked first (the op's type
-/// inference would otherwise stop the process).
 template <class Op>
 Value binary(Node &n, Value x, Value y) {
-  if (n.typeOf(x).getElementType() != n.typeOf(y).getElementType())
-    throw Unsupported("its operands have different element types");
-  std::string why;
-  if (failed(graph::broadcastShapes(n.typeOf(x).getShape(), n.typeOf(y).getShape(), why)))
-    throw Unsupported(why);
-  return n.b.create<Op>(n.loc, x, y);
+  return n.binary<Op>(x, y);
 }
 
 /// Integer arithmetic on constants (shapes being computed) is folded: same
@@ -220,6 +213,20 @@ void addElementwiseConverters(ConverterTable &t) {
   t["Sigmoid"] = unaryConverter<graph::SigmoidOp>();
   t["Tanh"] = unaryConverter<graph::TanhOp>();
   t["Erf"] = unaryConverter<graph::ErfOp>();
+  t["Floor"] = unaryConverter<graph::FloorOp>();
+  t["Ceil"] = unaryConverter<graph::CeilOp>();
+  t["Round"] = unaryConverter<graph::RoundOp>();
+  t["Sin"] = unaryConverter<graph::SinOp>();
+  t["Cos"] = unaryConverter<graph::CosOp>();
+  t["Tan"] = unaryConverter<graph::TanOp>();
+  t["Asin"] = unaryConverter<graph::AsinOp>();
+  t["Acos"] = unaryConverter<graph::AcosOp>();
+  t["Atan"] = unaryConverter<graph::AtanOp>();
+  t["Sinh"] = unaryConverter<graph::SinhOp>();
+  t["Cosh"] = unaryConverter<graph::CoshOp>();
+  t["Asinh"] = unaryConverter<graph::AsinhOp>();
+  t["Acosh"] = unaryConverter<graph::AcoshOp>();
+  t["Atanh"] = unaryConverter<graph::AtanhOp>();
   t["Reciprocal"] = [](Node &n) {
     Value x = n.input(0);
     n.requireFloat(x, "its input");

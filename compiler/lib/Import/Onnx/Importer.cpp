@@ -5,6 +5,7 @@
 
 #include "graphc/Dialect/Graph/GraphDialect.h"
 #include "graphc/Dialect/Graph/ShapeRules.h"
+#include "graphc/Support/InputLimits.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Diagnostics.h"
@@ -231,6 +232,14 @@ Value Node::pad(Value x, int64_t dim, int64_t before, int64_t after, double valu
   return x;
 }
 
+void Node::checkBroadcast(Value x, Value y) const {
+  if (typeOf(x).getElementType() != typeOf(y).getElementType())
+    throw Unsupported("its operands have different element types");
+  std::string why;
+  if (failed(graph::broadcastShapes(typeOf(x).getShape(), typeOf(y).getShape(), why)))
+    throw Unsupported(why);
+}
+
 void Node::requireFloat(Value v, StringRef what) const {
   if (!isa<FloatType>(typeOf(v).getElementType()))
     throw Unsupported(what.str() + " must be float32 or float64");
@@ -285,15 +294,51 @@ OwningOpRef<ModuleOp> graphc::importOnnx(MLIRContext *context, llvm::StringRef b
                                          const llvm::StringMap<std::string> *knownInputs) {
   context->loadDialect<graph::GraphDialect, func::FuncDialect>();
   std::string file = path.str();
-  onnx::ModelProto model;
-  if (bytes.size() > INT_MAX || !model.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
-    error = file + ": not an ONNX model (the protobuf does not parse)";
+  // ONNX's own library (protobuf parsing, the checker, the version
+  // converter) runs in a child process: its version converter crashes on
+  // some models the checker accepts (onnx_fuzzer found them), and none of it
+  // may take graphc down. The child replies 'M' and the checked (and
+  // converted) model, or 'E' and why it refuses the file.
+  auto check = [&]() -> std::string {
+    onnx::ModelProto model;
+    if (bytes.size() > INT_MAX || !model.ParseFromArray(bytes.data(), static_cast<int>(bytes.size())))
+      return "Enot an ONNX model (the protobuf does not parse)";
+    try {
+      onnx::checker::check_model(model);
+    } catch (const std::exception &e) {
+      return std::string("Ethe ONNX checker refuses the model: ") + e.what();
+    }
+    int opset = 0;
+    for (const onnx::OperatorSetIdProto &set : model.opset_import())
+      if (set.domain().empty() || set.domain() == "ai.onnx")
+        opset = static_cast<int>(set.version());
+    if (opset < 6 || opset > 17)
+      return "Eopset " + std::to_string(opset) +
+             " of the default domain; graphc imports opsets 6 to 17";
+    // One form of each op: models of older opsets are converted to 17 by
+    // ONNX's version converter (attributes that became inputs, renamed
+    // attributes); where it cannot convert, the converters read the old form.
+    if (opset < 17) {
+      try {
+        model = onnx::version_conversion::ConvertVersion(model, 17);
+      } catch (const std::exception &) {
+      }
+    }
+    return "M" + model.SerializeAsString();
+  };
+  std::string failure;
+  std::optional<std::string> reply = runIsolated(check, "ONNX's model checker", failure);
+  if (!reply || reply->empty()) {
+    error = file + ": " + (reply ? "ONNX's model checker gave no answer" : failure);
     return nullptr;
   }
-  try {
-    onnx::checker::check_model(model);
-  } catch (const std::exception &e) {
-    error = file + ": the ONNX checker refuses the model: " + e.what();
+  if ((*reply)[0] != 'M') {
+    error = file + ": " + reply->substr(1);
+    return nullptr;
+  }
+  onnx::ModelProto model;
+  if (!model.ParseFromString(reply->substr(1))) {
+    error = file + ": not an ONNX model (the protobuf does not parse)";
     return nullptr;
   }
   Importer importer(context);
@@ -301,22 +346,6 @@ OwningOpRef<ModuleOp> graphc::importOnnx(MLIRContext *context, llvm::StringRef b
   for (const onnx::OperatorSetIdProto &set : model.opset_import())
     if (set.domain().empty() || set.domain() == "ai.onnx")
       importer.opset = static_cast<int>(set.version());
-  if (importer.opset < 6 || importer.opset > 17) {
-    error = file + ": opset " + std::to_string(importer.opset) +
-            " of the default domain; graphc imports opsets 6 to 17";
-    return nullptr;
-  }
-  // One form of each op: models of older opsets are converted to 17 by
-  // ONNX's version converter (attributes that became inputs, renamed
-  // attributes); where it cannot convert, the converters read the old form.
-  if (importer.opset < 17) {
-    try {
-      onnx::ModelProto converted = onnx::version_conversion::ConvertVersion(model, 17);
-      model = std::move(converted);
-      importer.opset = 17;
-    } catch (const std::exception &) {
-    }
-  }
 
   OpBuilder b(context);
   Location fileLoc = FileLineColLoc::get(context, file, 0, 0);

@@ -87,6 +87,17 @@ public:
   mlir::Value create1(mlir::Value v) {
     return b.create<Op>(loc, v.getType(), v);
   }
+  /// A broadcasting binary op (add, mul, eq, ...) of `x` and `y`, their
+  /// element types and shapes checked first: the ops' type inference would
+  /// otherwise stop the process on a malformed model (onnx_fuzzer).
+  template <class Op>
+  mlir::Value binary(mlir::Value x, mlir::Value y) {
+    checkBroadcast(x, y);
+    return b.create<Op>(loc, x, y);
+  }
+  /// Throws Unsupported unless `x` and `y` have one element type and
+  /// broadcastable shapes.
+  void checkBroadcast(mlir::Value x, mlir::Value y) const;
   /// `x` with its dims permuted.
   mlir::Value transpose(mlir::Value x, llvm::ArrayRef<int64_t> permutation);
   mlir::Value reshape(mlir::Value x, llvm::ArrayRef<int64_t> shape) { return ops.reshape(x, shape); }

@@ -42,23 +42,23 @@ Value negativeLogLikelihood(Node &n, Value logProbabilities, Value target, Value
     indices.push_back(APInt(width, c));
   Value iota = n.b.create<graph::ConstantOp>(
       n.loc, DenseElementsAttr::get(RankedTensorType::get(iotaShape, targetType.getElementType()), indices));
-  Value oneHot = n.ops.to(n.b.create<graph::EqOp>(n.loc, unsqueezed, iota), element);
-  Value picked = n.ops.sum(n.ops.mul(logProbabilities, oneHot), {1}, false);
+  Value oneHot = n.ops.to(n.binary<graph::EqOp>(unsqueezed, iota), element);
+  Value picked = n.ops.sum(n.binary<graph::MulOp>(logProbabilities, oneHot), {1}, false);
   // Each element's weight: its class's, 0 for an ignored target.
   Value weights;
   if (weight) {
     SmallVector<int64_t> weightShape(type.getRank(), 1);
     weightShape[1] = classes;
-    weights = n.ops.sum(n.ops.mul(oneHot, n.reshape(weight, weightShape)), {1}, false);
+    weights = n.ops.sum(n.binary<graph::MulOp>(oneHot, n.reshape(weight, weightShape)), {1}, false);
   } else {
     weights = n.ops.sum(oneHot, {1}, false);
   }
   if (const onnx::AttributeProto *ignore = n.attribute("ignore_index")) {
-    Value ignored = n.b.create<graph::NeOp>(
-        n.loc, target, n.ops.constant(ignore->i(), targetType.getElementType()));
-    weights = n.ops.mul(weights, n.ops.to(ignored, element));
+    Value ignored =
+        n.binary<graph::NeOp>(target, n.ops.constant(ignore->i(), targetType.getElementType()));
+    weights = n.binary<graph::MulOp>(weights, n.ops.to(ignored, element));
   }
-  Value losses = n.ops.neg(n.ops.mul(picked, weights));
+  Value losses = n.ops.neg(n.binary<graph::MulOp>(picked, weights));
   std::string reduction = n.s("reduction", "mean");
   if (reduction == "none")
     return losses;

@@ -19,10 +19,7 @@ namespace {
 
 template <class Op>
 Value binary(Node &n, Value x, Value y) {
-  std::string why;
-  if (failed(graph::broadcastShapes(n.typeOf(x).getShape(), n.typeOf(y).getShape(), why)))
-    throw Unsupported(why);
-  return n.b.create<Op>(n.loc, x, y);
+  return n.binary<Op>(x, y);
 }
 
 Value matmul(Node &n, Value a, Value b) {
