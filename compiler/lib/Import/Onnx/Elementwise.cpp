@@ -358,6 +358,15 @@ void addElementwiseConverters(ConverterTable &t) {
     Value y = negativePart(n, x, binary<graph::MulOp>(n, expm1, n.scalarLike(x, alpha)));
     n.setOutput(0, binary<graph::MulOp>(n, y, n.scalarLike(x, gamma)));
   };
+  t["Shrink"] = [](Node &n) {
+    Value x = n.input(0);
+    n.requireFloat(x, "its input");
+    double bias = n.f("bias", 0), lambd = n.f("lambd", 0.5f);
+    Value below = binary<graph::LtOp>(n, x, n.scalarLike(x, -lambd));
+    Value above = binary<graph::GtOp>(n, x, n.scalarLike(x, lambd));
+    Value shifted = where(n, above, binary<graph::SubOp>(n, x, n.scalarLike(x, bias)), n.scalarLike(x, 0));
+    n.setOutput(0, where(n, below, binary<graph::AddOp>(n, x, n.scalarLike(x, bias)), shifted));
+  };
   t["ThresholdedRelu"] = [](Node &n) {
     Value x = n.input(0);
     n.requireFloat(x, "its input");

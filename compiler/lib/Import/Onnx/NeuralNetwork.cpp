@@ -172,6 +172,69 @@ void convert2dConv(Node &n) {
   n.setOutput(0, oneD ? withoutHeight(n, y) : y);
 }
 
+/// ConvTranspose: the gradient of a convolution with respect to its input
+/// (the dialect's conv2d_input_grad), whose forward convolution maps the
+/// output back onto X. Inference only: conv2d_input_grad has no gradient.
+void convertConvTranspose(Node &n) {
+  Value x = n.input(0), weight = n.input(1);
+  n.requireFloat(x, "ConvTranspose's input");
+  bool oneD = n.typeOf(weight).getRank() == 3;
+  if (oneD) {
+    x = withHeightOne(n, x);
+    weight = withHeightOne(n, weight);
+  }
+  auto xType = n.typeOf(x), wType = n.typeOf(weight);
+  if (xType.getRank() != 4 || wType.getRank() != 4)
+    throw Unsupported("only 1-D and 2-D transposed convolutions are supported");
+  if (!xType.hasStaticShape() || !wType.hasStaticShape())
+    throw Unsupported("needs static shapes");
+  auto twoD = [&](SmallVector<int64_t> v, int64_t neutral, bool pads) {
+    return oneD ? asTwoD(v, neutral, pads) : v;
+  };
+  SmallVector<int64_t> stride = twoD(n.ints("strides", oneD ? SmallVector<int64_t>{1} : SmallVector<int64_t>{1, 1}), 1, false);
+  SmallVector<int64_t> dilation = twoD(n.ints("dilations", oneD ? SmallVector<int64_t>{1} : SmallVector<int64_t>{1, 1}), 1, false);
+  SmallVector<int64_t> pads = twoD(n.ints("pads", oneD ? SmallVector<int64_t>{0, 0} : SmallVector<int64_t>{0, 0, 0, 0}), 0, true);
+  SmallVector<int64_t> outputPadding = twoD(n.ints("output_padding", oneD ? SmallVector<int64_t>{0} : SmallVector<int64_t>{0, 0}), 0, false);
+  if (stride.size() != 2 || dilation.size() != 2 || pads.size() != 4 || outputPadding.size() != 2)
+    throw Unsupported("strides, dilations, pads and output_padding must be for 2 spatial dims");
+  int64_t groups = n.i("group", 1);
+  int64_t outChannels = wType.getDimSize(1) * groups;
+  SmallVector<int64_t> shape{xType.getDimSize(0), outChannels, 0, 0};
+  SmallVector<int64_t> explicitShape = n.ints("output_shape");
+  std::string autoPad = n.s("auto_pad", "NOTSET");
+  for (int k = 0; k < 2; ++k) {
+    int64_t in = xType.getDimSize(2 + k), kernel = wType.getDimSize(2 + k);
+    int64_t full = (in - 1) * stride[k] + (kernel - 1) * dilation[k] + 1 + outputPadding[k];
+    if (!explicitShape.empty() || autoPad == "SAME_UPPER" || autoPad == "SAME_LOWER") {
+      int64_t want = !explicitShape.empty() ? explicitShape[explicitShape.size() - 2 + k] : in * stride[k];
+      int64_t total = full - want;
+      if (total < 0)
+        throw Unsupported("output_shape is larger than the transposed convolution gives");
+      bool upper = autoPad != "SAME_LOWER";
+      pads[k] = upper ? total / 2 : total - total / 2;
+      pads[2 + k] = total - pads[k];
+    }
+    if (pads[k] != pads[2 + k])
+      throw Unsupported("asymmetric pads are not supported for ConvTranspose");
+    shape[2 + k] = full - pads[k] - pads[2 + k];
+  }
+  SmallVector<int64_t> padding{pads[0], pads[1]};
+  // The forward convolution of the result must give X's shape back.
+  std::string why;
+  FailureOr<graph::Shape> forward =
+      graph::conv2dShape(shape, wType.getShape(), stride, padding, dilation, groups, why);
+  if (failed(forward) || *forward != xType.getShape())
+    throw Unsupported(why.empty() ? "output_padding leaves a shape the forward convolution does not map back"
+                                  : why);
+  auto type = RankedTensorType::get(shape, xType.getElementType());
+  Value y = n.b.create<graph::Conv2DInputGradOp>(
+      n.loc, type, x, weight, n.b.getDenseI64ArrayAttr(stride), n.b.getDenseI64ArrayAttr(padding),
+      n.b.getDenseI64ArrayAttr(dilation), n.b.getI64IntegerAttr(groups));
+  if (n.hasInput(2))
+    y = binary<graph::AddOp>(n, y, n.reshape(n.input(2), {outChannels, 1, 1}));
+  n.setOutput(0, oneD ? withoutHeight(n, y) : y);
+}
+
 template <class Op>
 Value pool(Node &n, Value x, ArrayRef<int64_t> kernel, ArrayRef<int64_t> stride,
            ArrayRef<int64_t> padding) {
@@ -339,6 +402,7 @@ void addNeuralNetworkConverters(ConverterTable &t) {
     n.setOutput(0, y);
   };
   t["Conv"] = convert2dConv;
+  t["ConvTranspose"] = convertConvTranspose;
   t["MaxPool"] = convertMaxPool;
   t["AveragePool"] = convertAveragePool;
   t["GlobalAveragePool"] = [](Node &n) {

@@ -122,6 +122,30 @@ void addReductionConverters(ConverterTable &t) {
   t["ReduceLogSum"] = reduction(Kind::LogSum);
   t["ReduceLogSumExp"] = reduction(Kind::LogSumExp);
   t["ArgMax"] = [](Node &n) { convertArgExtreme(n, /*min=*/false); };
+  t["Hardmax"] = [](Node &n) {
+    // 1 at the first maximum along the axis, 0 elsewhere.
+    Value x = n.input(0);
+    n.requireFloat(x, "its input");
+    int64_t rank = n.rankOf(x);
+    int64_t axis = n.normalizeAxis(n.i("axis", -1), rank);
+    int64_t size = n.typeOf(x).getDimSize(axis);
+    if (ShapedType::isDynamic(size))
+      throw Unsupported("the axis must be static");
+    Value extreme = n.ops.amax(x, {axis}, true);
+    Value isExtreme = n.b.create<graph::EqOp>(n.loc, x, extreme);
+    SmallVector<int64_t> iotaShape(rank, 1);
+    iotaShape[axis] = size;
+    SmallVector<int64_t> indices;
+    for (int64_t k = 0; k < size; ++k)
+      indices.push_back(-k);
+    Type i64 = n.b.getI64Type();
+    Value iota = n.b.create<graph::ConstantOp>(
+        n.loc, DenseElementsAttr::get(RankedTensorType::get(iotaShape, i64), ArrayRef<int64_t>(indices)));
+    Value candidates = n.b.create<graph::SelectOp>(n.loc, isExtreme, iota, n.ops.constant(-double(size), i64));
+    Value first = n.ops.amax(candidates, {axis}, true);
+    Value hot = n.b.create<graph::EqOp>(n.loc, iota, first);
+    n.setOutput(0, n.ops.to(hot, n.typeOf(x).getElementType()));
+  };
   t["ArgMin"] = [](Node &n) { convertArgExtreme(n, /*min=*/true); };
 }
 

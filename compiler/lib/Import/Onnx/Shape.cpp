@@ -149,9 +149,133 @@ Value gather(Node &n, Value data, Value indices, int64_t axis) {
   return n.transpose(rows, back);
 }
 
+/// A constant bool [rows, cols] with `keep(i, j)`.
+Value boolMatrix(Node &n, int64_t rows, int64_t cols, llvm::function_ref<bool(int64_t, int64_t)> keep) {
+  SmallVector<bool> values;
+  for (int64_t i = 0; i < rows; ++i)
+    for (int64_t j = 0; j < cols; ++j)
+      values.push_back(keep(i, j));
+  auto type = RankedTensorType::get({rows, cols}, n.b.getI1Type());
+  return n.b.create<graph::ConstantOp>(n.loc, DenseElementsAttr::get(type, values));
+}
+
+/// 0, 1, ..., size - 1 as int64 of shape [1, ..., size, ..., 1] (`size` at
+/// `dim` of `rank`).
+Value iota(Node &n, int64_t size, int64_t dim, int64_t rank, Type element) {
+  SmallVector<int64_t> shape(rank, 1);
+  shape[dim] = size;
+  SmallVector<APInt> values;
+  for (int64_t k = 0; k < size; ++k)
+    values.push_back(APInt(element.getIntOrFloatBitWidth(), k));
+  return n.b.create<graph::ConstantOp>(
+      n.loc, DenseElementsAttr::get(RankedTensorType::get(shape, element), values));
+}
+
 } // namespace
 
 void addShapeConverters(ConverterTable &t) {
+  t["Trilu"] = [](Node &n) {
+    Value x = n.input(0);
+    auto shape = n.typeOf(x).getShape();
+    if (shape.size() < 2 || ShapedType::isDynamic(shape[shape.size() - 2]) ||
+        ShapedType::isDynamic(shape.back()))
+      throw Unsupported("the last two dimensions must be static");
+    int64_t k = n.hasInput(1) ? n.integers(1).front() : 0;
+    bool upper = n.i("upper", 1) != 0;
+    Value keep = boolMatrix(n, shape[shape.size() - 2], shape.back(), [&](int64_t i, int64_t j) {
+      return upper ? j - i >= k : j - i <= k;
+    });
+    Value zero = isa<FloatType>(n.typeOf(x).getElementType())
+                     ? n.scalarLike(x, 0)
+                     : n.ops.constant(0, n.typeOf(x).getElementType());
+    n.setOutput(0, n.b.create<graph::SelectOp>(n.loc, keep, x, zero));
+  };
+  t["CumSum"] = [](Node &n) {
+    // Along the axis as a matmul with a triangle of ones.
+    Value x = n.input(0);
+    n.requireFloat(x, "CumSum's input (integer sums are not supported)");
+    int64_t rank = n.rankOf(x);
+    int64_t axis = n.normalizeAxis(n.integers(1).front(), rank);
+    int64_t size = n.typeOf(x).getDimSize(axis);
+    if (ShapedType::isDynamic(size))
+      throw Unsupported("the summed axis must be static");
+    bool exclusive = n.i("exclusive", 0), reverse = n.i("reverse", 0);
+    SmallVector<float> triangle;
+    for (int64_t i = 0; i < size; ++i)
+      for (int64_t j = 0; j < size; ++j) {
+        bool in = reverse ? (exclusive ? i > j : i >= j) : (exclusive ? i < j : i <= j);
+        triangle.push_back(in ? 1.0f : 0.0f);
+      }
+    Type element = n.typeOf(x).getElementType();
+    auto type = RankedTensorType::get({size, size}, n.b.getF32Type());
+    Value ones = n.ops.to(n.b.create<graph::ConstantOp>(n.loc, DenseElementsAttr::get(type, ArrayRef<float>(triangle))), element);
+    SmallVector<int64_t> toLast;
+    for (int64_t d = 0; d < rank; ++d)
+      if (d != axis)
+        toLast.push_back(d);
+    toLast.push_back(axis);
+    SmallVector<int64_t> back(rank);
+    for (int64_t d = 0; d < rank; ++d)
+      back[toLast[d]] = d;
+    Value moved = n.transpose(x, toLast);
+    auto movedShape = n.typeOf(moved).getShape();
+    int64_t rows = 1;
+    for (int64_t d : movedShape.drop_back()) {
+      if (ShapedType::isDynamic(d))
+        throw Unsupported("needs static shapes");
+      rows *= d;
+    }
+    Value flat = n.reshape(moved, {rows, size});
+    Value summed = n.b.create<graph::MatmulOp>(n.loc, flat, ones);
+    n.setOutput(0, n.transpose(n.reshape(summed, movedShape), back));
+  };
+  t["EyeLike"] = [](Node &n) {
+    Value x = n.input(0);
+    auto shape = n.typeOf(x).getShape();
+    if (shape.size() != 2 || !n.typeOf(x).hasStaticShape())
+      throw Unsupported("the input must be a static matrix");
+    Type element = n.has("dtype") ? elementType(n.b.getContext(), (int32_t)n.i("dtype", 1))
+                                  : n.typeOf(x).getElementType();
+    if (!element)
+      throw Unsupported("dtype is a type graphc does not have");
+    int64_t k = n.i("k", 0);
+    Value ones = boolMatrix(n, shape[0], shape[1], [&](int64_t i, int64_t j) { return j - i == k; });
+    n.setOutput(0, n.ops.to(ones, element));
+  };
+  t["OneHot"] = [](Node &n) {
+    Value indices = n.input(0);
+    SmallVector<int64_t> depthValue = n.constantInput(1) && isa<FloatType>(n.constantInput(1)->getElementType())
+                                          ? SmallVector<int64_t>{(int64_t)(*n.constantInput(1)->getValues<APFloat>().begin()).convertToDouble()}
+                                          : n.integers(1);
+    int64_t depth = depthValue.front();
+    if (depth < 1)
+      throw Unsupported("depth must be at least 1");
+    Value values = n.input(2);
+    auto indexType = n.typeOf(indices);
+    Type indexElement = indexType.getElementType();
+    if (isa<FloatType>(indexElement))
+      indices = n.ops.to(indices, n.b.getI64Type()), indexElement = n.b.getI64Type();
+    int64_t rank = indexType.getRank() + 1;
+    int64_t axis = n.normalizeAxis(n.i("axis", -1), rank);
+    // Negative indices count from the end.
+    Value wrapped = n.b.create<graph::AddOp>(n.loc, indices, n.ops.constant(depth, indexElement));
+    Value negative = n.b.create<graph::LtOp>(n.loc, indices, n.ops.constant(0, indexElement));
+    indices = n.b.create<graph::SelectOp>(n.loc, negative, wrapped, indices);
+    SmallVector<int64_t> shape(indexType.getShape());
+    shape.insert(shape.begin() + axis, 1);
+    Value hot = n.binary<graph::EqOp>(n.reshape(indices, shape), iota(n, depth, axis, rank, indexElement));
+    auto valuesType = n.typeOf(values);
+    if (valuesType.getNumElements() != 2 || !valuesType.hasStaticShape())
+      throw Unsupported("values must hold [off, on]");
+    Type element = valuesType.getElementType();
+    auto pick = [&](int64_t k) {
+      Value v = n.b.create<graph::SliceOp>(n.loc, values, n.b.getDenseI64ArrayAttr({k}),
+                                           n.b.getDenseI64ArrayAttr({k + 1}), n.b.getDenseI64ArrayAttr({1}));
+      return n.reshape(v, {});
+    };
+    (void)element;
+    n.setOutput(0, n.b.create<graph::SelectOp>(n.loc, hot, pick(1), pick(0)));
+  };
   t["Constant"] = [](Node &n) {
     MLIRContext *ctx = n.b.getContext();
     if (const onnx::AttributeProto *a = n.attribute("value"))
