@@ -174,6 +174,52 @@ Value iota(Node &n, int64_t size, int64_t dim, int64_t rank, Type element) {
 } // namespace
 
 void addShapeConverters(ConverterTable &t) {
+  t["GatherElements"] = [](Node &n) {
+    // out[i...] = data[i... with indices[i...] at `axis`]: a one-hot mask of
+    // the indices against the axis, times the data, summed over it.
+    Value data = n.input(0), indices = n.input(1);
+    auto dataType = n.typeOf(data), indexType = n.typeOf(indices);
+    int64_t rank = dataType.getRank();
+    if (indexType.getRank() != rank)
+      throw Unsupported("data and indices must have the same rank");
+    if (!dataType.hasStaticShape() || !indexType.hasStaticShape())
+      throw Unsupported("needs static shapes");
+    if (!isa<FloatType>(dataType.getElementType()))
+      throw Unsupported("only float data is supported");
+    int64_t axis = n.normalizeAxis(n.i("axis", 0), rank);
+    int64_t size = dataType.getDimSize(axis);
+    Type indexElement = indexType.getElementType();
+    // Negative indices count from the end.
+    Value wrapped = n.b.create<graph::AddOp>(n.loc, indices, n.ops.constant(size, indexElement));
+    Value negative = n.b.create<graph::LtOp>(n.loc, indices, n.ops.constant(0, indexElement));
+    indices = n.b.create<graph::SelectOp>(n.loc, negative, wrapped, indices);
+    // data cut to the indices' extent on the other axes, the axis moved last
+    // and a 1 left in its place: [s..., 1 at axis, ..., K].
+    SmallVector<int64_t> start(rank, 0), stop, step(rank, 1);
+    for (int64_t d = 0; d < rank; ++d) {
+      int64_t want = d == axis ? size : indexType.getDimSize(d);
+      if (want > dataType.getDimSize(d))
+        throw Unsupported("indices are larger than the data on axis " + std::to_string(d));
+      stop.push_back(want);
+    }
+    Value cut = n.b.create<graph::SliceOp>(n.loc, data, n.b.getDenseI64ArrayAttr(start),
+                                           n.b.getDenseI64ArrayAttr(stop), n.b.getDenseI64ArrayAttr(step));
+    SmallVector<int64_t> toLast;
+    for (int64_t d = 0; d < rank; ++d)
+      if (d != axis)
+        toLast.push_back(d);
+    toLast.push_back(axis);
+    Value moved = n.transpose(cut, toLast);
+    SmallVector<int64_t> spread(indexType.getShape());
+    spread[axis] = 1;
+    spread.push_back(size);
+    Value table = n.reshape(moved, spread);
+    SmallVector<int64_t> expanded(indexType.getShape());
+    expanded.push_back(1);
+    Value hot = n.binary<graph::EqOp>(n.reshape(indices, expanded), iota(n, size, rank, rank + 1, indexElement));
+    Value picked = n.binary<graph::MulOp>(table, n.ops.to(hot, dataType.getElementType()));
+    n.setOutput(0, n.ops.sum(picked, {rank}, false));
+  };
   t["Trilu"] = [](Node &n) {
     Value x = n.input(0);
     auto shape = n.typeOf(x).getShape();
