@@ -16,12 +16,18 @@
 // they are shapes, axes and indices, which graphc folds at compile time
 // (docs/onnx.md).
 
+#include "graphc/Dialect/Graph/GraphDialect.h"
+#include "graphc/Dialect/Graph/GraphOps.h"
 #include "graphc/Import/Onnx.h"
+#include "graphc/Transforms/GraphOpBuilder.h"
+#include "graphc/Transforms/Passes.h"
 #include "graphc/JIT/Jit.h"
 #include "graphc/Pipelines/Pipelines.h"
 #include "graphc/runtime/program.hpp"
 
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Diagnostics.h"
+#include "mlir/Pass/PassManager.h"
 
 #include <onnx/onnx_pb.h>
 
@@ -180,72 +186,184 @@ std::string opOf(const onnx::ModelProto &model) {
   return "Constant";
 }
 
-/// Runs one test; empty when it passes, else why not.
-std::string runTest(const fs::path &dir, std::string &op) {
-  std::string bytes = readFile(dir / "model.onnx");
+/// One test folder: its model, its inputs (integer ones as known values
+/// for the importer, the others as runtime tensors) and expected outputs.
+struct LoadedTest {
+  std::string bytes, path;
   onnx::ModelProto model;
-  if (!model.ParseFromString(bytes))
+  std::vector<onnx::TensorProto> outputs;
+  llvm::StringMap<std::string> known;
+  std::vector<rt::Tensor> runtimeInputs;
+};
+
+/// Empty when loaded, else why not.
+std::string loadTest(const fs::path &dir, LoadedTest &test) {
+  test.path = (dir / "model.onnx").string();
+  test.bytes = readFile(dir / "model.onnx");
+  if (!test.model.ParseFromString(test.bytes))
     return "model.onnx does not parse";
-  op = opOf(model);
   fs::path data = dir / "test_data_set_0";
-  std::vector<onnx::TensorProto> inputs, outputs;
+  std::vector<onnx::TensorProto> inputs;
   for (int i = 0; fs::exists(data / ("input_" + std::to_string(i) + ".pb")); ++i)
     inputs.push_back(readTensor(data / ("input_" + std::to_string(i) + ".pb")));
   for (int i = 0; fs::exists(data / ("output_" + std::to_string(i) + ".pb")); ++i)
-    outputs.push_back(readTensor(data / ("output_" + std::to_string(i) + ".pb")));
+    test.outputs.push_back(readTensor(data / ("output_" + std::to_string(i) + ".pb")));
   // The graph's inputs that are not initializers, in order, matched to the
   // input files; integer ones are known at compile time.
   std::vector<std::string> names;
   std::map<std::string, bool> initializers;
-  for (const auto &init : model.graph().initializer())
+  for (const auto &init : test.model.graph().initializer())
     initializers[init.name()] = true;
-  for (const auto &input : model.graph().input())
+  for (const auto &input : test.model.graph().input())
     if (!initializers.count(input.name()))
       names.push_back(input.name());
   if (names.size() < inputs.size())
     return "more input files than graph inputs";
-  llvm::StringMap<std::string> known;
-  std::vector<rt::Tensor> runtimeInputs;
   for (size_t i = 0; i < inputs.size(); ++i) {
     int type = inputs[i].data_type();
     if (type == onnx::TensorProto::INT64 || type == onnx::TensorProto::INT32 ||
         type == onnx::TensorProto::BOOL)
-      known[names[i]] = inputs[i].SerializeAsString();
+      test.known[names[i]] = inputs[i].SerializeAsString();
     else
-      runtimeInputs.push_back(toTensor(inputs[i]));
+      test.runtimeInputs.push_back(toTensor(inputs[i]));
   }
-  auto context = graphc::createContext();
-  std::string diagnostics;
-  mlir::ScopedDiagnosticHandler handler(context.get(), [&](mlir::Diagnostic &d) {
-    llvm::raw_string_ostream os(diagnostics);
-    os << d << "\n";
-    return mlir::success();
-  });
+  return "";
+}
+
+/// A context that collects diagnostics into `text`.
+struct CollectingContext {
+  std::shared_ptr<mlir::MLIRContext> context = graphc::createContext();
+  std::string text;
+  mlir::ScopedDiagnosticHandler handler{context.get(), [this](mlir::Diagnostic &d) {
+                                          llvm::raw_string_ostream os(text);
+                                          os << d << "\n";
+                                          return mlir::success();
+                                        }};
+};
+
+/// Runs one test; empty when it passes, else why not.
+std::string runTest(const fs::path &dir, std::string &op) {
+  LoadedTest test;
+  if (std::string why = loadTest(dir, test); !why.empty())
+    return why;
+  op = opOf(test.model);
+  CollectingContext ctx;
   std::string error;
-  auto module = graphc::importOnnx(context.get(), bytes, (dir / "model.onnx").string(), error,
-                                   "forward", &known);
+  auto module = graphc::importOnnx(ctx.context.get(), test.bytes, test.path, error, "forward",
+                                   &test.known);
   if (!module)
     return "import: " + error;
   std::unique_ptr<graphc::JitModule> jit;
   try {
     jit = graphc::JitModule::compile(*module);
   } catch (const std::exception &e) {
-    return std::string("compile: ") + e.what() + " " + diagnostics;
+    return std::string("compile: ") + e.what() + " " + ctx.text;
   }
   rt::Program program(jit->model());
   program.init(0);
   std::vector<rt::Tensor> results;
   try {
-    results = program.run("forward", runtimeInputs);
+    results = program.run("forward", test.runtimeInputs);
   } catch (const std::exception &e) {
     return std::string("run: ") + e.what();
   }
-  if (results.size() != outputs.size())
-    return std::to_string(results.size()) + " results, expected " + std::to_string(outputs.size());
-  for (size_t i = 0; i < outputs.size(); ++i) {
-    std::string why = compare(results[i], toTensor(outputs[i]), "output #" + std::to_string(i));
+  if (results.size() != test.outputs.size())
+    return std::to_string(results.size()) + " results, expected " +
+           std::to_string(test.outputs.size());
+  for (size_t i = 0; i < test.outputs.size(); ++i) {
+    std::string why = compare(results[i], toTensor(test.outputs[i]), "output #" + std::to_string(i));
     if (!why.empty())
       return why;
+  }
+  return "";
+}
+
+/// The gradient of an imported model against central finite differences:
+/// its first output weighted by fixed random values and summed is the loss,
+/// --graphc-autodiff differentiates it with respect to every float input,
+/// and each gradient element (up to 8 per input) is compared with
+/// (L(x + h) - L(x - h)) / 2h, in float32 (h = 1e-2 max(1, |x|); allowed
+/// error 2e-2 relative plus 2e-3). Empty when it holds, else why not.
+std::string gradCheck(const fs::path &dir) {
+  LoadedTest test;
+  if (std::string why = loadTest(dir, test); !why.empty())
+    return why;
+  CollectingContext ctx;
+  std::string error;
+  auto module = graphc::importOnnx(ctx.context.get(), test.bytes, test.path, error, "forward",
+                                   &test.known);
+  if (!module)
+    return "import: " + error;
+  auto forward = module->lookupSymbol<mlir::func::FuncOp>("forward");
+  // Every float input differentiable; the loss sum(out * R).
+  for (unsigned i = 0; i < forward.getNumArguments(); ++i)
+    if (mlir::isa<mlir::FloatType>(
+            mlir::cast<mlir::RankedTensorType>(forward.getArgument(i).getType()).getElementType()))
+      forward.setArgAttr(i, graphc::graph::GraphDialect::getRequiresGradAttrName(),
+                         mlir::UnitAttr::get(ctx.context.get()));
+  auto ret = mlir::cast<mlir::func::ReturnOp>(forward.front().getTerminator());
+  mlir::OpBuilder b(ret);
+  mlir::Value out = ret.getOperand(0);
+  auto type = mlir::cast<mlir::RankedTensorType>(out.getType());
+  if (!type.hasStaticShape() || !mlir::isa<mlir::FloatType>(type.getElementType()))
+    return "the first output is not a static float tensor";
+  std::vector<float> weights(type.getNumElements());
+  uint64_t state = 12345;
+  for (float &w : weights) { // a fixed LCG: weights in [-1, 1)
+    state = state * 6364136223846793005ull + 1442695040888963407ull;
+    w = static_cast<float>((state >> 40) * (1.0 / (1ull << 24))) * 2 - 1;
+  }
+  mlir::Value r = b.create<graphc::graph::ConstantOp>(
+      ret.getLoc(), mlir::DenseElementsAttr::get(type.clone(b.getF32Type()), llvm::ArrayRef<float>(weights)));
+  graphc::GraphOpBuilder ops(b, ret.getLoc());
+  mlir::Value weighted = ops.mul(out, ops.to(r, type.getElementType()));
+  mlir::Value loss = type.getRank() == 0 ? weighted : ops.sumAll(weighted);
+  b.create<mlir::func::ReturnOp>(ret.getLoc(), loss);
+  ret.erase();
+  forward.setType(b.getFunctionType(forward.getArgumentTypes(), {loss.getType()}));
+  forward.setAllResultAttrs(llvm::ArrayRef<mlir::DictionaryAttr>{});
+  mlir::PassManager pm(ctx.context.get());
+  pm.addPass(graphc::createAutodiff());
+  if (mlir::failed(pm.run(*module)))
+    return "autodiff: " + ctx.text;
+  std::unique_ptr<graphc::JitModule> jit;
+  try {
+    jit = graphc::JitModule::compile(*module);
+  } catch (const std::exception &e) {
+    return std::string("compile: ") + e.what() + " " + ctx.text;
+  }
+  rt::Program program(jit->model());
+  program.init(0);
+  std::vector<rt::Tensor> grads = program.run("forward_grad", test.runtimeInputs);
+  auto lossAt = [&](const std::vector<rt::Tensor> &inputs) {
+    return valueAt(program.run("forward", inputs)[0], 0);
+  };
+  size_t next = 1;
+  for (size_t k = 0; k < test.runtimeInputs.size(); ++k) {
+    rt::Tensor &x = test.runtimeInputs[k];
+    if (x.dtype() != GRAPHC_DTYPE_F32)
+      continue;
+    if (next >= grads.size())
+      return "fewer gradients than float inputs";
+    const rt::Tensor &g = grads[next++];
+    int64_t count = x.numel(), stride = std::max<int64_t>(1, count / 8);
+    for (int64_t e = 0; e < count; e += stride) {
+      float *value = x.data<float>() + e;
+      float saved = *value, h = 1e-2f * std::max(1.0f, std::abs(saved));
+      std::vector<rt::Tensor> inputs = test.runtimeInputs;
+      *value = saved + h;
+      double up = lossAt(inputs);
+      *value = saved - h;
+      double down = lossAt(inputs);
+      *value = saved;
+      double fd = (up - down) / (2 * h), analytic = valueAt(g, e);
+      if (std::abs(fd - analytic) > 2e-2 * (std::abs(fd) + std::abs(analytic)) + 2e-3) {
+        char text[160];
+        std::snprintf(text, sizeof text, "input #%zu element %lld: gradient %.6g, finite difference %.6g",
+                      k, (long long)e, analytic, fd);
+        return text;
+      }
+    }
   }
   return "";
 }
@@ -253,6 +371,28 @@ std::string runTest(const fs::path &dir, std::string &op) {
 } // namespace
 
 int main(int argc, char **argv) {
+  // --gradcheck DATA_DIR TEST...: the gradient of each named test's model
+  // against finite differences (gradCheck above).
+  if (argc >= 3 && std::strcmp(argv[1], "--gradcheck") == 0) {
+    int passed = 0, failed = 0;
+    for (int i = 3; i < argc; ++i) {
+      std::string why;
+      try {
+        why = gradCheck(fs::path(argv[2]) / argv[i]);
+      } catch (const std::exception &e) {
+        why = e.what();
+      }
+      if (why.empty()) {
+        ++passed;
+        std::printf("pass %s\n", argv[i]);
+      } else {
+        ++failed;
+        std::printf("FAIL %s: %s\n", argv[i], why.c_str());
+      }
+    }
+    std::printf("%d passed, %d failed\n", passed, failed);
+    return failed ? 1 : 0;
+  }
   if (argc < 3) {
     std::fprintf(stderr, "usage: %s DATA_DIR UNSUPPORTED_LIST [--only PREFIX]... [--verbose]\n", argv[0]);
     return 2;

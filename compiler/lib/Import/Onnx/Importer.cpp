@@ -312,16 +312,21 @@ OwningOpRef<ModuleOp> graphc::importOnnx(MLIRContext *context, llvm::StringRef b
     for (const onnx::OperatorSetIdProto &set : model.opset_import())
       if (set.domain().empty() || set.domain() == "ai.onnx")
         opset = static_cast<int>(set.version());
-    if (opset < 6 || opset > 17)
+    if (opset < 1 || opset > 17)
       return "Eopset " + std::to_string(opset) +
-             " of the default domain; graphc imports opsets 6 to 17";
+             " of the default domain; graphc imports opsets 1 to 17 (6 to 17 always, older "
+             "ones where ONNX's version converter brings them to 17)";
     // One form of each op: models of older opsets are converted to 17 by
     // ONNX's version converter (attributes that became inputs, renamed
-    // attributes); where it cannot convert, the converters read the old form.
+    // attributes); where it cannot convert, the converters read the old form
+    // of opsets 6 and later.
     if (opset < 17) {
       try {
         model = onnx::version_conversion::ConvertVersion(model, 17);
-      } catch (const std::exception &) {
+      } catch (const std::exception &e) {
+        if (opset < 6)
+          return "Eopset " + std::to_string(opset) + " is older than graphc reads (6), and ONNX's "
+                 "version converter cannot bring it to 17: " + e.what();
       }
     }
     return "M" + model.SerializeAsString();

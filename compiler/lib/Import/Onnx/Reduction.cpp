@@ -76,33 +76,41 @@ void convertReduction(Node &n, Kind kind) {
   n.setOutput(0, y);
 }
 
-/// ArgMax / ArgMin: the index of the first (or, with select_last_index,
-/// the last) extreme value along `axis`, as int64: the positions equal to
-/// the extreme keep their index (an iota constant), the others a value that
-/// loses, and a max reduction picks the winner.
-void convertArgExtreme(Node &n, bool min) {
-  Value x = n.input(0);
-  int64_t rank = n.rankOf(x);
-  int64_t axis = n.normalizeAxis(n.i("axis", 0), rank);
-  int64_t size = n.typeOf(x).getDimSize(axis);
+/// Where the maximum of `values` along `axis` is: the positions equal to the
+/// maximum keep a code of their index (an iota constant: k for the last
+/// maximum, -k for the first, so that the wanted one is the largest), the
+/// others a code that loses, and a max reduction picks the winner. Returns
+/// the winning code and sets `codes` to the iota (to compare with it).
+struct ExtremeIndex {
+  Value code, codes;
+};
+ExtremeIndex extremeIndex(Node &n, Value values, int64_t axis, bool last, bool keep) {
+  int64_t rank = n.rankOf(values), size = n.typeOf(values).getDimSize(axis);
   if (ShapedType::isDynamic(size))
     throw Unsupported("the reduced axis must be static");
-  bool keep = n.i("keepdims", 1) != 0, last = n.i("select_last_index", 0) != 0;
-  Value values = min ? n.ops.neg(x) : x;
   Value extreme = n.ops.amax(values, {axis}, true);
   Value isExtreme = n.b.create<graph::EqOp>(n.loc, values, extreme);
   SmallVector<int64_t> iotaShape(rank, 1);
   iotaShape[axis] = size;
   SmallVector<int64_t> indices;
   for (int64_t k = 0; k < size; ++k)
-    indices.push_back(last ? k : -k); // the first index wins the max as -k
+    indices.push_back(last ? k : -k);
   Type i64 = n.b.getI64Type();
   Value iota = n.b.create<graph::ConstantOp>(
       n.loc, DenseElementsAttr::get(RankedTensorType::get(iotaShape, i64), ArrayRef<int64_t>(indices)));
   Value losing = n.ops.constant(last ? -1.0 : -double(size), i64);
   Value candidates = n.b.create<graph::SelectOp>(n.loc, isExtreme, iota, losing);
-  Value best = n.ops.amax(candidates, {axis}, keep);
-  n.setOutput(0, last ? best : n.ops.neg(best));
+  return {n.ops.amax(candidates, {axis}, keep), iota};
+}
+
+/// ArgMax / ArgMin: the index of the first (or, with select_last_index,
+/// the last) extreme value along `axis`, as int64.
+void convertArgExtreme(Node &n, bool min) {
+  Value x = n.input(0);
+  int64_t axis = n.normalizeAxis(n.i("axis", 0), n.rankOf(x));
+  bool keep = n.i("keepdims", 1) != 0, last = n.i("select_last_index", 0) != 0;
+  ExtremeIndex best = extremeIndex(n, min ? n.ops.neg(x) : x, axis, last, keep);
+  n.setOutput(0, last ? best.code : n.ops.neg(best.code));
 }
 
 Converter reduction(Kind kind) {
@@ -126,26 +134,12 @@ void addReductionConverters(ConverterTable &t) {
     // 1 at the first maximum along the axis, 0 elsewhere.
     Value x = n.input(0);
     n.requireFloat(x, "its input");
-    int64_t rank = n.rankOf(x);
-    int64_t axis = n.normalizeAxis(n.i("axis", -1), rank);
-    int64_t size = n.typeOf(x).getDimSize(axis);
-    if (ShapedType::isDynamic(size))
-      throw Unsupported("the axis must be static");
-    Value extreme = n.ops.amax(x, {axis}, true);
-    Value isExtreme = n.b.create<graph::EqOp>(n.loc, x, extreme);
-    SmallVector<int64_t> iotaShape(rank, 1);
-    iotaShape[axis] = size;
-    SmallVector<int64_t> indices;
-    for (int64_t k = 0; k < size; ++k)
-      indices.push_back(-k);
-    Type i64 = n.b.getI64Type();
-    Value iota = n.b.create<graph::ConstantOp>(
-        n.loc, DenseElementsAttr::get(RankedTensorType::get(iotaShape, i64), ArrayRef<int64_t>(indices)));
-    Value candidates = n.b.create<graph::SelectOp>(n.loc, isExtreme, iota, n.ops.constant(-double(size), i64));
-    Value first = n.ops.amax(candidates, {axis}, true);
-    Value hot = n.b.create<graph::EqOp>(n.loc, iota, first);
+    int64_t axis = n.normalizeAxis(n.i("axis", -1), n.rankOf(x));
+    ExtremeIndex first = extremeIndex(n, x, axis, /*last=*/false, /*keep=*/true);
+    Value hot = n.b.create<graph::EqOp>(n.loc, first.codes, first.code);
     n.setOutput(0, n.ops.to(hot, n.typeOf(x).getElementType()));
   };
+
   t["ArgMin"] = [](Node &n) { convertArgExtreme(n, /*min=*/true); };
 }
 
