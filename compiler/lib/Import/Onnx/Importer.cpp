@@ -14,10 +14,13 @@
 #include "llvm/Support/Path.h"
 
 #include <onnx/checker.h>
+#include <onnx/defs/function.h>
 #include <onnx/defs/schema.h>
+#include <onnx/shape_inference/implementation.h>
 #include <onnx/version_converter/convert.h>
 
 #include <climits>
+#include <map>
 
 using namespace mlir;
 
@@ -266,6 +269,63 @@ const ConverterTable &converters() {
   return table;
 }
 
+/// The nodes of ops the importer has no converter for, whose ONNX schema
+/// defines them as a function of other ops, replaced by that function's body
+/// (again for the ops of a body, a few rounds deep): the ONNX library's own
+/// FunctionExpandHelper, with types from its shape inference for the
+/// functions that depend on them. Runs in the child process with the rest of
+/// libonnx.
+void expandFunctions(onnx::ModelProto &model, int opset) {
+  try {
+    onnx::shape_inference::InferShapes(model);
+  } catch (const std::exception &) {
+    // Types are only needed by context-dependent functions; go on without.
+  }
+  std::map<std::string, onnx::TypeProto> types;
+  const onnx::GraphProto &graph = model.graph();
+  for (const auto *list : {&graph.input(), &graph.value_info(), &graph.output()})
+    for (const onnx::ValueInfoProto &info : *list)
+      types[info.name()] = info.type();
+  for (int round = 0; round < 4; ++round) {
+    onnx::GraphProto expanded = model.graph();
+    expanded.clear_node();
+    bool changed = false;
+    int counter = 0;
+    for (const onnx::NodeProto &node : model.graph().node()) {
+      const onnx::OpSchema *schema = nullptr;
+      if ((node.domain().empty() || node.domain() == "ai.onnx") && !converters().count(node.op_type()))
+        schema = onnx::OpSchemaRegistry::Schema(node.op_type(), opset, "");
+      onnx::FunctionProto body;
+      bool haveBody = false;
+      if (schema && schema->HasFunction() && schema->GetFunction()) {
+        body = *schema->GetFunction();
+        haveBody = true;
+      } else if (schema && schema->HasContextDependentFunction()) {
+        std::vector<onnx::TypeProto> inputTypes;
+        for (const std::string &input : node.input())
+          inputTypes.push_back(types.count(input) ? types[input] : onnx::TypeProto());
+        onnx::FunctionBodyBuildContextImpl context(node, inputTypes);
+        try {
+          haveBody = schema->BuildContextDependentFunction(context, body);
+        } catch (const std::exception &) {
+          haveBody = false;
+        }
+      }
+      if (!haveBody) {
+        *expanded.add_node() = node;
+        continue;
+      }
+      onnx::FunctionExpandHelper(node, body, expanded,
+                                 (node.name().empty() ? node.op_type() : node.name()) +
+                                     "_function" + std::to_string(counter++) + "_");
+      changed = true;
+    }
+    *model.mutable_graph() = expanded;
+    if (!changed)
+      break;
+  }
+}
+
 /// A graph input's or output's type: a tensor of a dialect type, dims
 /// static or (a named or unknown dim) dynamic.
 RankedTensorType valueType(MLIRContext *context, const onnx::ValueInfoProto &info) {
@@ -323,11 +383,17 @@ OwningOpRef<ModuleOp> graphc::importOnnx(MLIRContext *context, llvm::StringRef b
     if (opset < 17) {
       try {
         model = onnx::version_conversion::ConvertVersion(model, 17);
+        opset = 17;
       } catch (const std::exception &e) {
         if (opset < 6)
           return "Eopset " + std::to_string(opset) + " is older than graphc reads (6), and ONNX's "
                  "version converter cannot bring it to 17: " + e.what();
       }
+    }
+    try {
+      expandFunctions(model, opset);
+    } catch (const std::exception &e) {
+      return std::string("Eexpanding the model's function ops failed: ") + e.what();
     }
     return "M" + model.SerializeAsString();
   };
