@@ -241,6 +241,26 @@ struct CollectingContext {
                                         }};
 };
 
+/// The test's model imported into `module`; empty when imported, else why not.
+std::string import(const LoadedTest &test, CollectingContext &ctx,
+                   mlir::OwningOpRef<mlir::ModuleOp> &module) {
+  std::string error;
+  module = graphc::importOnnx(ctx.context.get(), test.bytes, test.path, error, "forward",
+                              &test.known);
+  return module ? "" : "import: " + error;
+}
+
+/// `module` compiled by the JIT into `jit`; empty when compiled, else why not.
+std::string compile(mlir::ModuleOp module, CollectingContext &ctx,
+                    std::unique_ptr<graphc::JitModule> &jit) {
+  try {
+    jit = graphc::JitModule::compile(module);
+  } catch (const std::exception &e) {
+    return std::string("compile: ") + e.what() + " " + ctx.text;
+  }
+  return "";
+}
+
 /// Runs one test; empty when it passes, else why not.
 std::string runTest(const fs::path &dir, std::string &op) {
   LoadedTest test;
@@ -248,17 +268,12 @@ std::string runTest(const fs::path &dir, std::string &op) {
     return why;
   op = opOf(test.model);
   CollectingContext ctx;
-  std::string error;
-  auto module = graphc::importOnnx(ctx.context.get(), test.bytes, test.path, error, "forward",
-                                   &test.known);
-  if (!module)
-    return "import: " + error;
+  mlir::OwningOpRef<mlir::ModuleOp> module;
+  if (std::string why = import(test, ctx, module); !why.empty())
+    return why;
   std::unique_ptr<graphc::JitModule> jit;
-  try {
-    jit = graphc::JitModule::compile(*module);
-  } catch (const std::exception &e) {
-    return std::string("compile: ") + e.what() + " " + ctx.text;
-  }
+  if (std::string why = compile(*module, ctx, jit); !why.empty())
+    return why;
   rt::Program program(jit->model());
   program.init(0);
   std::vector<rt::Tensor> results;
@@ -289,11 +304,9 @@ std::string gradCheck(const fs::path &dir) {
   if (std::string why = loadTest(dir, test); !why.empty())
     return why;
   CollectingContext ctx;
-  std::string error;
-  auto module = graphc::importOnnx(ctx.context.get(), test.bytes, test.path, error, "forward",
-                                   &test.known);
-  if (!module)
-    return "import: " + error;
+  mlir::OwningOpRef<mlir::ModuleOp> module;
+  if (std::string why = import(test, ctx, module); !why.empty())
+    return why;
   auto forward = module->lookupSymbol<mlir::func::FuncOp>("forward");
   // Every float input differentiable; the loss sum(out * R).
   for (unsigned i = 0; i < forward.getNumArguments(); ++i)
@@ -327,11 +340,8 @@ std::string gradCheck(const fs::path &dir) {
   if (mlir::failed(pm.run(*module)))
     return "autodiff: " + ctx.text;
   std::unique_ptr<graphc::JitModule> jit;
-  try {
-    jit = graphc::JitModule::compile(*module);
-  } catch (const std::exception &e) {
-    return std::string("compile: ") + e.what() + " " + ctx.text;
-  }
+  if (std::string why = compile(*module, ctx, jit); !why.empty())
+    return why;
   rt::Program program(jit->model());
   program.init(0);
   std::vector<rt::Tensor> grads = program.run("forward_grad", test.runtimeInputs);

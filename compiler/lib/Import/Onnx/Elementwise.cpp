@@ -18,10 +18,6 @@ using namespace mlir;
 namespace graphc::onnx_import {
 namespace {
 
-template <class Op>
-Value binary(Node &n, Value x, Value y) {
-  return n.binary<Op>(x, y);
-}
 
 /// Integer arithmetic on constants (shapes being computed) is folded: same
 /// shapes, or one side a single value.
@@ -73,7 +69,7 @@ Converter binaryConverter(bool floatOnly = false) {
       n.requireFloat(n.input(0), "its input");
     if (!isa<FloatType>(n.typeOf(n.input(0)).getElementType()) && std::is_same_v<Op, graph::DivOp>)
       throw Unsupported("integer division (ONNX truncates) is not supported");
-    n.setOutput(0, binary<Op>(n, n.input(0), n.input(1)));
+    n.setOutput(0, n.binary<Op>(n.input(0), n.input(1)));
   };
 }
 
@@ -83,10 +79,10 @@ Converter variadicConverter(bool mean = false) {
   return [mean](Node &n) {
     Value acc = n.input(0);
     for (int i = 1; i < n.numInputs(); ++i)
-      acc = binary<Op>(n, acc, n.input(i));
+      acc = n.binary<Op>(acc, n.input(i));
     if (mean) {
       n.requireFloat(acc, "Mean's inputs");
-      acc = binary<graph::DivOp>(n, acc, n.scalarLike(acc, n.numInputs()));
+      acc = n.binary<graph::DivOp>(acc, n.scalarLike(acc, n.numInputs()));
     }
     n.setOutput(0, acc);
   };
@@ -129,28 +125,28 @@ Value softplus(Node &n, Value x) {
   // large inputs do not overflow.
   Value zero = n.scalarLike(x, 0), one = n.scalarLike(x, 1);
   Value tail = n.create1<graph::LogOp>(
-      binary<graph::AddOp>(n, one, n.create1<graph::ExpOp>(n.create1<graph::NegOp>(n.create1<graph::AbsOp>(x)))));
-  return binary<graph::AddOp>(n, binary<graph::MaxOp>(n, x, zero), tail);
+      n.binary<graph::AddOp>(one, n.create1<graph::ExpOp>(n.create1<graph::NegOp>(n.create1<graph::AbsOp>(x)))));
+  return n.binary<graph::AddOp>(n.binary<graph::MaxOp>(x, zero), tail);
 }
 
 /// max(lo, min(hi, x)).
 Value clamp(Node &n, Value x, Value lo, Value hi) {
   if (hi)
-    x = binary<graph::MinOp>(n, x, hi);
+    x = n.binary<graph::MinOp>(x, hi);
   if (lo)
-    x = binary<graph::MaxOp>(n, x, lo);
+    x = n.binary<graph::MaxOp>(x, lo);
   return x;
 }
 
 Value hardSigmoid(Node &n, Value x, double alpha, double beta) {
-  Value y = binary<graph::AddOp>(n, binary<graph::MulOp>(n, x, n.scalarLike(x, alpha)),
+  Value y = n.binary<graph::AddOp>(n.binary<graph::MulOp>(x, n.scalarLike(x, alpha)),
                                  n.scalarLike(x, beta));
   return clamp(n, y, n.scalarLike(x, 0), n.scalarLike(x, 1));
 }
 
 /// x < 0 ? negative : x.
 Value negativePart(Node &n, Value x, Value negative) {
-  Value isNegative = binary<graph::LtOp>(n, x, n.scalarLike(x, 0));
+  Value isNegative = n.binary<graph::LtOp>(x, n.scalarLike(x, 0));
   return where(n, isNegative, negative, x);
 }
 
@@ -166,7 +162,7 @@ void addElementwiseConverters(ConverterTable &t) {
     n.requireFloat(x, "Pow's base");
     if (n.typeOf(y).getElementType() != n.typeOf(x).getElementType())
       y = n.ops.to(y, n.typeOf(x).getElementType());
-    n.setOutput(0, binary<graph::PowOp>(n, x, y));
+    n.setOutput(0, n.binary<graph::PowOp>(x, y));
   };
   t["Max"] = variadicConverter<graph::MaxOp>();
   t["Min"] = variadicConverter<graph::MinOp>();
@@ -230,13 +226,13 @@ void addElementwiseConverters(ConverterTable &t) {
   t["Reciprocal"] = [](Node &n) {
     Value x = n.input(0);
     n.requireFloat(x, "its input");
-    n.setOutput(0, binary<graph::DivOp>(n, n.scalarLike(x, 1), x));
+    n.setOutput(0, n.binary<graph::DivOp>(n.scalarLike(x, 1), x));
   };
   t["Sign"] = [](Node &n) {
     Value x = n.input(0);
     Value zero = n.scalarLike(x, 0);
-    Value positive = where(n, binary<graph::GtOp>(n, x, zero), n.scalarLike(x, 1), zero);
-    n.setOutput(0, where(n, binary<graph::LtOp>(n, x, zero), n.scalarLike(x, -1), positive));
+    Value positive = where(n, n.binary<graph::GtOp>(x, zero), n.scalarLike(x, 1), zero);
+    n.setOutput(0, where(n, n.binary<graph::LtOp>(x, zero), n.scalarLike(x, -1), positive));
   };
   t["IsNaN"] = [](Node &n) {
     Value x = n.input(0);
@@ -247,8 +243,8 @@ void addElementwiseConverters(ConverterTable &t) {
     Value x = n.input(0);
     n.requireFloat(x, "its input");
     double inf = std::numeric_limits<double>::infinity();
-    Value positive = binary<graph::EqOp>(n, x, n.scalarLike(x, inf));
-    Value negative = binary<graph::EqOp>(n, x, n.scalarLike(x, -inf));
+    Value positive = n.binary<graph::EqOp>(x, n.scalarLike(x, inf));
+    Value negative = n.binary<graph::EqOp>(x, n.scalarLike(x, -inf));
     bool detectPositive = n.i("detect_positive", 1), detectNegative = n.i("detect_negative", 1);
     Value no = boolConstant(n, false);
     Value p = detectPositive ? positive : no, q = detectNegative ? negative : no;
@@ -314,7 +310,7 @@ void addElementwiseConverters(ConverterTable &t) {
   t["LeakyRelu"] = [](Node &n) {
     Value x = n.input(0);
     n.requireFloat(x, "its input");
-    n.setOutput(0, negativePart(n, x, binary<graph::MulOp>(n, x, n.scalarLike(x, n.f("alpha", 0.01f)))));
+    n.setOutput(0, negativePart(n, x, n.binary<graph::MulOp>(x, n.scalarLike(x, n.f("alpha", 0.01f)))));
   };
   t["PRelu"] = [](Node &n) {
     Value x = n.input(0);
@@ -330,47 +326,47 @@ void addElementwiseConverters(ConverterTable &t) {
       perChannel[0] = shape[1];
       slope = n.reshape(slope, perChannel);
     }
-    n.setOutput(0, negativePart(n, x, binary<graph::MulOp>(n, x, slope)));
+    n.setOutput(0, negativePart(n, x, n.binary<graph::MulOp>(x, slope)));
   };
   t["Elu"] = [](Node &n) {
     Value x = n.input(0);
     n.requireFloat(x, "its input");
-    Value expm1 = binary<graph::SubOp>(n, n.create1<graph::ExpOp>(x), n.scalarLike(x, 1));
-    n.setOutput(0, negativePart(n, x, binary<graph::MulOp>(n, expm1, n.scalarLike(x, n.f("alpha", 1)))));
+    Value expm1 = n.binary<graph::SubOp>(n.create1<graph::ExpOp>(x), n.scalarLike(x, 1));
+    n.setOutput(0, negativePart(n, x, n.binary<graph::MulOp>(expm1, n.scalarLike(x, n.f("alpha", 1)))));
   };
   t["Celu"] = [](Node &n) {
     Value x = n.input(0);
     n.requireFloat(x, "its input");
     double alpha = n.f("alpha", 1);
     // max(0, x) + min(0, alpha * (exp(x / alpha) - 1))
-    Value scaled = binary<graph::DivOp>(n, x, n.scalarLike(x, alpha));
-    Value expm1 = binary<graph::SubOp>(n, n.create1<graph::ExpOp>(scaled), n.scalarLike(x, 1));
-    Value negative = binary<graph::MinOp>(n, binary<graph::MulOp>(n, expm1, n.scalarLike(x, alpha)),
+    Value scaled = n.binary<graph::DivOp>(x, n.scalarLike(x, alpha));
+    Value expm1 = n.binary<graph::SubOp>(n.create1<graph::ExpOp>(scaled), n.scalarLike(x, 1));
+    Value negative = n.binary<graph::MinOp>(n.binary<graph::MulOp>(expm1, n.scalarLike(x, alpha)),
                                           n.scalarLike(x, 0));
-    n.setOutput(0, binary<graph::AddOp>(n, binary<graph::MaxOp>(n, x, n.scalarLike(x, 0)), negative));
+    n.setOutput(0, n.binary<graph::AddOp>(n.binary<graph::MaxOp>(x, n.scalarLike(x, 0)), negative));
   };
   t["Selu"] = [](Node &n) {
     Value x = n.input(0);
     n.requireFloat(x, "its input");
     double alpha = n.f("alpha", 1.67326319217681884765625f);
     double gamma = n.f("gamma", 1.05070102214813232421875f);
-    Value expm1 = binary<graph::SubOp>(n, n.create1<graph::ExpOp>(x), n.scalarLike(x, 1));
-    Value y = negativePart(n, x, binary<graph::MulOp>(n, expm1, n.scalarLike(x, alpha)));
-    n.setOutput(0, binary<graph::MulOp>(n, y, n.scalarLike(x, gamma)));
+    Value expm1 = n.binary<graph::SubOp>(n.create1<graph::ExpOp>(x), n.scalarLike(x, 1));
+    Value y = negativePart(n, x, n.binary<graph::MulOp>(expm1, n.scalarLike(x, alpha)));
+    n.setOutput(0, n.binary<graph::MulOp>(y, n.scalarLike(x, gamma)));
   };
   t["Shrink"] = [](Node &n) {
     Value x = n.input(0);
     n.requireFloat(x, "its input");
     double bias = n.f("bias", 0), lambd = n.f("lambd", 0.5f);
-    Value below = binary<graph::LtOp>(n, x, n.scalarLike(x, -lambd));
-    Value above = binary<graph::GtOp>(n, x, n.scalarLike(x, lambd));
-    Value shifted = where(n, above, binary<graph::SubOp>(n, x, n.scalarLike(x, bias)), n.scalarLike(x, 0));
-    n.setOutput(0, where(n, below, binary<graph::AddOp>(n, x, n.scalarLike(x, bias)), shifted));
+    Value below = n.binary<graph::LtOp>(x, n.scalarLike(x, -lambd));
+    Value above = n.binary<graph::GtOp>(x, n.scalarLike(x, lambd));
+    Value shifted = where(n, above, n.binary<graph::SubOp>(x, n.scalarLike(x, bias)), n.scalarLike(x, 0));
+    n.setOutput(0, where(n, below, n.binary<graph::AddOp>(x, n.scalarLike(x, bias)), shifted));
   };
   t["ThresholdedRelu"] = [](Node &n) {
     Value x = n.input(0);
     n.requireFloat(x, "its input");
-    Value above = binary<graph::GtOp>(n, x, n.scalarLike(x, n.f("alpha", 1)));
+    Value above = n.binary<graph::GtOp>(x, n.scalarLike(x, n.f("alpha", 1)));
     n.setOutput(0, where(n, above, x, n.scalarLike(x, 0)));
   };
   t["HardSigmoid"] = [](Node &n) {
@@ -381,7 +377,7 @@ void addElementwiseConverters(ConverterTable &t) {
   t["HardSwish"] = [](Node &n) {
     Value x = n.input(0);
     n.requireFloat(x, "its input");
-    n.setOutput(0, binary<graph::MulOp>(n, x, hardSigmoid(n, x, 1.0 / 6, 0.5)));
+    n.setOutput(0, n.binary<graph::MulOp>(x, hardSigmoid(n, x, 1.0 / 6, 0.5)));
   };
   t["Softplus"] = [](Node &n) {
     Value x = n.input(0);
@@ -391,13 +387,13 @@ void addElementwiseConverters(ConverterTable &t) {
   t["Softsign"] = [](Node &n) {
     Value x = n.input(0);
     n.requireFloat(x, "its input");
-    Value denominator = binary<graph::AddOp>(n, n.create1<graph::AbsOp>(x), n.scalarLike(x, 1));
-    n.setOutput(0, binary<graph::DivOp>(n, x, denominator));
+    Value denominator = n.binary<graph::AddOp>(n.create1<graph::AbsOp>(x), n.scalarLike(x, 1));
+    n.setOutput(0, n.binary<graph::DivOp>(x, denominator));
   };
   t["Mish"] = [](Node &n) {
     Value x = n.input(0);
     n.requireFloat(x, "its input");
-    n.setOutput(0, binary<graph::MulOp>(n, x, n.create1<graph::TanhOp>(softplus(n, x))));
+    n.setOutput(0, n.binary<graph::MulOp>(x, n.create1<graph::TanhOp>(softplus(n, x))));
   };
 }
 

@@ -17,10 +17,6 @@ using namespace mlir;
 namespace graphc::onnx_import {
 namespace {
 
-template <class Op>
-Value binary(Node &n, Value x, Value y) {
-  return n.binary<Op>(x, y);
-}
 
 Value matmul(Node &n, Value a, Value b) {
   n.requireFloat(a, "MatMul's inputs");
@@ -167,7 +163,7 @@ void convert2dConv(Node &n) {
                                         n.b.getI64IntegerAttr(groups));
   if (n.hasInput(2)) {
     Value bias = n.input(2);
-    y = binary<graph::AddOp>(n, y, n.reshape(bias, {n.typeOf(bias).getDimSize(0), 1, 1}));
+    y = n.binary<graph::AddOp>(y, n.reshape(bias, {n.typeOf(bias).getDimSize(0), 1, 1}));
   }
   n.setOutput(0, oneD ? withoutHeight(n, y) : y);
 }
@@ -231,7 +227,7 @@ void convertConvTranspose(Node &n) {
       n.loc, type, x, weight, n.b.getDenseI64ArrayAttr(stride), n.b.getDenseI64ArrayAttr(padding),
       n.b.getDenseI64ArrayAttr(dilation), n.b.getI64IntegerAttr(groups));
   if (n.hasInput(2))
-    y = binary<graph::AddOp>(n, y, n.reshape(n.input(2), {outChannels, 1, 1}));
+    y = n.binary<graph::AddOp>(y, n.reshape(n.input(2), {outChannels, 1, 1}));
   n.setOutput(0, oneD ? withoutHeight(n, y) : y);
 }
 
@@ -321,7 +317,7 @@ void convertAveragePool(Node &n) {
         n.loc, DenseElementsAttr::get(onesType, n.b.getFloatAttr(type.getElementType(), 1.0)));
     SmallVector<int64_t> unused = symmetricPadding(n, ones, w, 0.0);
     Value share = pool<graph::AvgPool2DOp>(n, ones, w.kernel, w.stride, padding);
-    y = binary<graph::DivOp>(n, y, share);
+    y = n.binary<graph::DivOp>(y, share);
   }
   n.setOutput(0, oneD ? withoutHeight(n, y) : y);
 }
@@ -348,11 +344,11 @@ Value softmax(Node &n, Value x, bool log) {
     dim = axis;
   }
   Value max = n.ops.amax(in, {dim}, /*keepdim=*/true);
-  Value shifted = binary<graph::SubOp>(n, in, max);
+  Value shifted = n.binary<graph::SubOp>(in, max);
   Value exp = n.create1<graph::ExpOp>(shifted);
   Value sum = n.ops.sum(exp, {dim}, /*keepdim=*/true);
-  Value y = log ? binary<graph::SubOp>(n, shifted, n.create1<graph::LogOp>(sum))
-                : binary<graph::DivOp>(n, exp, sum);
+  Value y = log ? n.binary<graph::SubOp>(shifted, n.create1<graph::LogOp>(sum))
+                : n.binary<graph::DivOp>(exp, sum);
   return in == x ? y : n.reshape(y, shape);
 }
 
@@ -360,14 +356,14 @@ Value softmax(Node &n, Value x, bool log) {
 Value normalize(Node &n, Value x, ArrayRef<int64_t> dims, double epsilon, Value *meanOut = nullptr,
                 Value *invStdOut = nullptr) {
   Value mean = n.ops.reduce<graph::ReduceMeanOp>(x, dims, true);
-  Value centered = binary<graph::SubOp>(n, x, mean);
-  Value var = n.ops.reduce<graph::ReduceMeanOp>(binary<graph::MulOp>(n, centered, centered), dims, true);
-  Value invStd = n.create1<graph::RsqrtOp>(binary<graph::AddOp>(n, var, n.scalarLike(x, epsilon)));
+  Value centered = n.binary<graph::SubOp>(x, mean);
+  Value var = n.ops.reduce<graph::ReduceMeanOp>(n.binary<graph::MulOp>(centered, centered), dims, true);
+  Value invStd = n.create1<graph::RsqrtOp>(n.binary<graph::AddOp>(var, n.scalarLike(x, epsilon)));
   if (meanOut)
     *meanOut = mean;
   if (invStdOut)
     *invStdOut = invStd;
-  return binary<graph::MulOp>(n, centered, invStd);
+  return n.binary<graph::MulOp>(centered, invStd);
 }
 
 /// A per-channel vector [C] shaped to broadcast over [N, C, ...] of `rank`.
@@ -392,12 +388,12 @@ void addNeuralNetworkConverters(ConverterTable &t) {
     Value y = matmul(n, a, b);
     double alpha = n.f("alpha", 1), beta = n.f("beta", 1);
     if (alpha != 1)
-      y = binary<graph::MulOp>(n, y, n.scalarLike(y, alpha));
+      y = n.binary<graph::MulOp>(y, n.scalarLike(y, alpha));
     if (n.hasInput(2)) {
       Value c = n.input(2);
       if (beta != 1)
-        c = binary<graph::MulOp>(n, c, n.scalarLike(c, beta));
-      y = binary<graph::AddOp>(n, y, c);
+        c = n.binary<graph::MulOp>(c, n.scalarLike(c, beta));
+      y = n.binary<graph::AddOp>(y, c);
     }
     n.setOutput(0, y);
   };
@@ -433,9 +429,9 @@ void addNeuralNetworkConverters(ConverterTable &t) {
     Value scale = perChannel(n, n.input(1), rank), bias = perChannel(n, n.input(2), rank);
     Value mean = perChannel(n, n.input(3), rank), var = perChannel(n, n.input(4), rank);
     Value invStd = n.create1<graph::RsqrtOp>(
-        binary<graph::AddOp>(n, var, n.scalarLike(var, n.f("epsilon", 1e-5f))));
-    Value y = binary<graph::MulOp>(n, binary<graph::SubOp>(n, x, mean), binary<graph::MulOp>(n, invStd, scale));
-    n.setOutput(0, binary<graph::AddOp>(n, y, bias));
+        n.binary<graph::AddOp>(var, n.scalarLike(var, n.f("epsilon", 1e-5f))));
+    Value y = n.binary<graph::MulOp>(n.binary<graph::SubOp>(x, mean), n.binary<graph::MulOp>(invStd, scale));
+    n.setOutput(0, n.binary<graph::AddOp>(y, bias));
   };
   t["InstanceNormalization"] = [](Node &n) {
     Value x = n.input(0);
@@ -447,8 +443,8 @@ void addNeuralNetworkConverters(ConverterTable &t) {
     if (dims.empty())
       throw Unsupported("the input needs spatial dimensions");
     Value y = normalize(n, x, dims, n.f("epsilon", 1e-5f));
-    y = binary<graph::MulOp>(n, y, perChannel(n, n.input(1), rank));
-    n.setOutput(0, binary<graph::AddOp>(n, y, perChannel(n, n.input(2), rank)));
+    y = n.binary<graph::MulOp>(y, perChannel(n, n.input(1), rank));
+    n.setOutput(0, n.binary<graph::AddOp>(y, perChannel(n, n.input(2), rank)));
   };
   t["LayerNormalization"] = [](Node &n) {
     Value x = n.input(0);
@@ -460,9 +456,9 @@ void addNeuralNetworkConverters(ConverterTable &t) {
       dims.push_back(d);
     Value mean, invStd;
     Value y = normalize(n, x, dims, n.f("epsilon", 1e-5f), &mean, &invStd);
-    y = binary<graph::MulOp>(n, y, n.input(1));
+    y = n.binary<graph::MulOp>(y, n.input(1));
     if (n.hasInput(2))
-      y = binary<graph::AddOp>(n, y, n.input(2));
+      y = n.binary<graph::AddOp>(y, n.input(2));
     n.setOutput(0, y);
     n.setOutput(1, mean);
     n.setOutput(2, invStd);
