@@ -49,12 +49,16 @@ struct graphc_program_s {
   // half returns too), each at a 64-byte boundary. Empty when the model has
   // no split step; `gradientLayoutError` says why when it cannot have one.
   struct GradientSlot {
-    std::string name;
     int64_t offset, count;
   };
   std::vector<GradientSlot> gradientLayout;
   int64_t gradientElements = 0;
   std::string gradientLayoutError;
+  // The two halves, and the slot each of train_step_gradients' buffer and
+  // generator-state results updates (in result order), resolved once at
+  // creation so that a step looks nothing up by name.
+  const graphc_model_entry_t *gradientsEntry = nullptr, *applyEntry = nullptr;
+  std::vector<int32_t> carriedSlots;
 
   ~graphc_program_s() {
     for (Slot& slot : slots) graphc_tensor_release(slot.tensor);
@@ -394,6 +398,7 @@ void planGradientLayout(graphc_program_t* program) {
     if (apply->arguments[i].role == GRAPHC_ROLE_GRADIENT) taken.push_back(&apply->arguments[i]);
   auto refuse = [&](const std::string& why) {
     program->gradientLayout.clear();
+    program->carriedSlots.clear();
     program->gradientElements = 0;
     program->gradientLayoutError = std::string("model '") + model->name + "': " + why;
   };
@@ -412,10 +417,21 @@ void planGradientLayout(graphc_program_t* program) {
                     printable(t.name) + " is " + describe(t));
     int64_t count = 1;
     for (int32_t d = 0; d < t.rank; ++d) count *= t.shape[d] < 0 ? 0 : t.shape[d];
-    program->gradientLayout.push_back({t.name, offset, count});
+    program->gradientLayout.push_back({offset, count});
     offset += (count + 15) / 16 * 16;
   }
+  for (int32_t i = 0; i < gradients->num_results; ++i) {
+    const graphc_model_tensor_t& spec = gradients->results[i];
+    if (spec.role != GRAPHC_ROLE_BUFFER && spec.role != GRAPHC_ROLE_RNG_STATE) continue;
+    graphc_program_s::Slot* slot = findSlot(program, slotName(spec));
+    if (!slot)
+      return refuse("train_step_gradients returns " + printable(spec.name) +
+                    ", which the program does not hold");
+    program->carriedSlots.push_back(static_cast<int32_t>(slot - program->slots.data()));
+  }
   program->gradientElements = offset;
+  program->gradientsEntry = gradients;
+  program->applyEntry = apply;
 }
 
 }  // namespace
@@ -755,8 +771,7 @@ graphc_status_t graphc_program_gradients(graphc_program_t* program, const graphc
     if (program->gradientLayout.empty())
       return make_status(GRAPHC_UNIMPLEMENTED, program->gradientLayoutError);
     graphc_status_t status = nullptr;
-    const graphc_model_entry_t* entry = findEntry(program, "train_step_gradients", &status);
-    if (!entry) return status;
+    const graphc_model_entry_t* entry = program->gradientsEntry;
     int32_t numData = 0;
     if ((status = checkOneInput(*entry, &numData))) return status;
     std::vector<void*> pointers;
@@ -775,17 +790,10 @@ graphc_status_t graphc_program_gradients(graphc_program_t* program, const graphc
     if (!keep_state) return nullptr;
     // The new buffers and generator state: results after the loss, before
     // the gradients (written to the flat buffer, not to `results`).
-    size_t next = 1;
-    for (int32_t i = 1; i < entry->num_results; ++i) {
-      const graphc_model_tensor_t& spec = entry->results[i];
-      if (spec.role != GRAPHC_ROLE_BUFFER && spec.role != GRAPHC_ROLE_RNG_STATE) continue;
-      graphc_program_s::Slot* slot = findSlot(program, slotName(spec));
-      if (!slot || next >= results.size())
-        return make_status(GRAPHC_INTERNAL, std::string("'") + entry->name + "' returns " +
-                                                printable(spec.name) +
-                                                ", which the program does not hold");
-      std::memcpy(graphc_tensor_data(slot->tensor), graphc_tensor_data(results[next++]),
-                  graphc_tensor_nbytes(slot->tensor));
+    for (size_t k = 0; k < program->carriedSlots.size(); ++k) {
+      graphc_tensor_t* slot = program->slots[program->carriedSlots[k]].tensor;
+      std::memcpy(graphc_tensor_data(slot), graphc_tensor_data(results[1 + k]),
+                  graphc_tensor_nbytes(slot));
     }
     return nullptr;
   }
@@ -799,9 +807,7 @@ graphc_status_t graphc_program_apply_gradients(graphc_program_t* program, const 
   try {
     if (program->gradientLayout.empty())
       return make_status(GRAPHC_UNIMPLEMENTED, program->gradientLayoutError);
-    graphc_status_t status = nullptr;
-    const graphc_model_entry_t* entry = findEntry(program, "train_step_apply", &status);
-    if (!entry) return status;
+    const graphc_model_entry_t* entry = program->applyEntry;
     std::vector<void*> pointers;
     // The entry point only reads them (they are not updated in place).
     for (const auto& g : program->gradientLayout)
