@@ -44,9 +44,9 @@ DataParallelStep::DataParallelStep(Program& program, ProcessGroup* group,
     if (std::strcmp(entry.name, "train_step_gradients") != 0) continue;
     for (int32_t i = 0; i < entry.num_results; ++i) {
       if (entry.results[i].role == GRAPHC_ROLE_BUFFER)
-        carriedState_.push_back(entry.results[i].name);
+        carriedState_.push_back(program.tensor(entry.results[i].name));
       if (entry.results[i].role == GRAPHC_ROLE_RNG_STATE)
-        carriedState_.push_back(GRAPHC_CHECKPOINT_OPTIMIZER_PREFIX "rng_state");
+        carriedState_.push_back(program.tensor(GRAPHC_CHECKPOINT_OPTIMIZER_PREFIX "rng_state"));
     }
   }
 }
@@ -62,7 +62,10 @@ double DataParallelStep::step(const Tensor& images, const Tensor& labels, int64_
                               double lr) {
   const int64_t g = gradientElements_, stride = g + 2;
   const int64_t firstRow = globalBatch * partBegin_ / parts_;
-  for (int64_t part = partBegin_; part < partEnd_; ++part) {
+  // The first part last: it keeps its new buffers and generator state, which
+  // the process's other parts must not see (on another process they would
+  // not: they read the state of before the step, as every part must).
+  for (int64_t part = partEnd_ - 1; part >= partBegin_; --part) {
     float* values = local_.data() + (part - partBegin_) * stride;
     int64_t begin = globalBatch * part / parts_ - firstRow;
     int64_t rows = globalBatch * (part + 1) / parts_ - firstRow - begin;
@@ -105,10 +108,8 @@ double DataParallelStep::step(const Tensor& images, const Tensor& labels, int64_
   const float rows = total[g + 1];
   for (int64_t i = 0; i < g; ++i) total[i] /= rows;
   if (group_)
-    for (const std::string& name : carriedState_) {
-      Tensor state = program_.tensor(name);
+    for (const Tensor& state : carriedState_)
       group_->broadcast(state.rawData(), state.nbytes(), "the model's buffers");
-    }
   program_.applyGradients(total, lr);
   return static_cast<double>(total[g]) / rows;
 }

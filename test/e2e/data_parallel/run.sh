@@ -43,6 +43,14 @@ test "$(grep -c '^epoch 1:' o4.log)" = 1
 compare o1.safetensors o2.safetensors --exact
 compare o1.safetensors o4.safetensors --exact
 
+echo "== ordered with BatchNorm and Dropout: state the step updates comes from the first part"
+"$lenet_train" --model convnet_bn --emit-graph bn.mlir 2> /dev/null
+"$graphc" bn.mlir --train --emit=exe -o bn
+bnflags=(--epochs 1 --batch 64 --limit-train 640 --limit-test 128 --reduce ordered --shards 2)
+log=bn1.log run ./bn "${bnflags[@]}" --save bn1.safetensors
+log=bn2.log run "${mpirun[@]}" -np 2 ./bn "${bnflags[@]}" --save bn2.safetensors
+compare bn1.safetensors bn2.safetensors --exact
+
 echo "== sum: 2 and 4 processes against one process with the whole batch"
 log=s1.log run ./lenet_sgd "${common[@]}" --lr 0.02 --save s1.safetensors
 log=s2.log run "${mpirun[@]}" -np 2 ./lenet_sgd "${common[@]}" --lr 0.02 --save s2.safetensors

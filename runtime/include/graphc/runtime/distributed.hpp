@@ -107,8 +107,9 @@ class DataParallelStep {
   std::vector<float> local_, all_;
   // The buffers and generator state the gradient half updates: taken from
   // the first part (rank 0's) and broadcast, as DistributedDataParallel
-  // broadcasts rank 0's buffers.
-  std::vector<std::string> carriedState_;
+  // broadcasts rank 0's buffers. Looked up once, here: the program's own
+  // tensors (borrowed).
+  std::vector<Tensor> carriedState_;
 };
 
 }  // namespace graphc::rt
