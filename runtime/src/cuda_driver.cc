@@ -1,10 +1,6 @@
 // The CUDA driver API, opened at run time (graphc/runtime/cuda.h).
 //
-// The few driver types and constants used here are declared by hand instead
-// of including the toolkit's cuda.h: the runtime builds, and its CPU paths
-// run, on machines with no CUDA toolkit at all. They are the driver API's
-// stable C ABI (CUresult and CUdevice are ints; the attribute numbers and
-// error codes are fixed by NVIDIA's headers since CUDA 2-4).
+// The driver types are declared by hand (cuda_internal.h says why).
 
 #include "graphc/runtime/cuda.h"
 
@@ -15,17 +11,15 @@
 #include <mutex>
 #include <string>
 
+#include "cuda_internal.h"
 #include "status_internal.h"
 
 using graphc::rt::detail::make_status;
 
+namespace graphc::rt::cuda {
+
 namespace {
 
-using CUresult = int;
-using CUdevice = int;
-constexpr CUresult kSuccess = 0;
-constexpr int kAttributeComputeCapabilityMajor = 75;
-constexpr int kAttributeComputeCapabilityMinor = 76;
 // cuGetProcAddress asks for the entry points of this CUDA version's ABI
 // (a plain dlsym of "cuMemAlloc" would give the CUDA 3 one).
 constexpr int kDriverAbiVersion = 12000;
@@ -41,34 +35,21 @@ const char* errorName(CUresult result) {
     case 35: return "CUDA_ERROR_INSUFFICIENT_DRIVER";
     case 100: return "CUDA_ERROR_NO_DEVICE";
     case 101: return "CUDA_ERROR_INVALID_DEVICE";
+    case 200: return "CUDA_ERROR_INVALID_IMAGE";
     case 209: return "CUDA_ERROR_NO_BINARY_FOR_GPU";
     case 218: return "CUDA_ERROR_INVALID_PTX";
     case 222: return "CUDA_ERROR_UNSUPPORTED_PTX_VERSION";
+    case 400: return "CUDA_ERROR_INVALID_HANDLE";
+    case 500: return "CUDA_ERROR_NOT_FOUND";
     case 700: return "CUDA_ERROR_ILLEGAL_ADDRESS";
+    case 701: return "CUDA_ERROR_LAUNCH_OUT_OF_RESOURCES";
+    case 702: return "CUDA_ERROR_LAUNCH_TIMEOUT";
     case 719: return "CUDA_ERROR_LAUNCH_FAILED";
     case 900: return "CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED";
     case 999: return "CUDA_ERROR_UNKNOWN";
     default: return "a CUDA error";
   }
 }
-
-std::string describe(CUresult result) {
-  return std::string(errorName(result)) + " (" + std::to_string(result) + ")";
-}
-
-struct Driver {
-  void* library = nullptr;
-  CUresult (*getProcAddress)(const char*, void**, int, uint64_t, int*) = nullptr;
-  CUresult (*init)(unsigned) = nullptr;
-  CUresult (*driverGetVersion)(int*) = nullptr;
-  CUresult (*deviceGetCount)(int*) = nullptr;
-  CUresult (*deviceGet)(CUdevice*, int) = nullptr;
-  CUresult (*deviceGetName)(char*, int, CUdevice) = nullptr;
-  CUresult (*deviceGetAttribute)(int*, int, CUdevice) = nullptr;
-  int version = 0;
-  int devices = 0;
-  std::string unavailable;  // why CUDA cannot be used; empty when it can
-};
 
 template <typename F>
 bool lookUp(Driver& driver, const char* name, F* out) {
@@ -80,7 +61,51 @@ bool lookUp(Driver& driver, const char* name, F* out) {
   return true;
 }
 
-// Loads and initializes the driver once; the answer is kept.
+// Every entry point past cuInit; the name of the first missing one, or NULL.
+const char* lookUpAll(Driver& d) {
+#define GRAPHC_LOOK_UP(field, name) \
+  if (!lookUp(d, name, &d.field)) return name;
+  GRAPHC_LOOK_UP(driverGetVersion, "cuDriverGetVersion")
+  GRAPHC_LOOK_UP(deviceGetCount, "cuDeviceGetCount")
+  GRAPHC_LOOK_UP(deviceGet, "cuDeviceGet")
+  GRAPHC_LOOK_UP(deviceGetName, "cuDeviceGetName")
+  GRAPHC_LOOK_UP(deviceGetAttribute, "cuDeviceGetAttribute")
+  GRAPHC_LOOK_UP(primaryCtxRetain, "cuDevicePrimaryCtxRetain")
+  GRAPHC_LOOK_UP(ctxSetCurrent, "cuCtxSetCurrent")
+  GRAPHC_LOOK_UP(moduleLoadDataEx, "cuModuleLoadDataEx")
+  GRAPHC_LOOK_UP(moduleGetFunction, "cuModuleGetFunction")
+  GRAPHC_LOOK_UP(launchKernel, "cuLaunchKernel")
+  GRAPHC_LOOK_UP(memAlloc, "cuMemAlloc")
+  GRAPHC_LOOK_UP(memFree, "cuMemFree")
+  GRAPHC_LOOK_UP(memHostAlloc, "cuMemHostAlloc")
+  GRAPHC_LOOK_UP(memFreeHost, "cuMemFreeHost")
+  GRAPHC_LOOK_UP(memcpyHtoDAsync, "cuMemcpyHtoDAsync")
+  GRAPHC_LOOK_UP(memcpyDtoHAsync, "cuMemcpyDtoHAsync")
+  GRAPHC_LOOK_UP(memsetD8Async, "cuMemsetD8Async")
+  GRAPHC_LOOK_UP(streamCreate, "cuStreamCreate")
+  GRAPHC_LOOK_UP(streamDestroy, "cuStreamDestroy")
+  GRAPHC_LOOK_UP(streamSynchronize, "cuStreamSynchronize")
+  GRAPHC_LOOK_UP(streamWaitEvent, "cuStreamWaitEvent")
+  GRAPHC_LOOK_UP(eventCreate, "cuEventCreate")
+  GRAPHC_LOOK_UP(eventDestroy, "cuEventDestroy")
+  GRAPHC_LOOK_UP(eventRecord, "cuEventRecord")
+  GRAPHC_LOOK_UP(eventSynchronize, "cuEventSynchronize")
+  GRAPHC_LOOK_UP(streamBeginCapture, "cuStreamBeginCapture")
+  GRAPHC_LOOK_UP(streamEndCapture, "cuStreamEndCapture")
+  GRAPHC_LOOK_UP(graphInstantiate, "cuGraphInstantiateWithFlags")
+  GRAPHC_LOOK_UP(graphLaunch, "cuGraphLaunch")
+  GRAPHC_LOOK_UP(graphDestroy, "cuGraphDestroy")
+  GRAPHC_LOOK_UP(graphExecDestroy, "cuGraphExecDestroy")
+#undef GRAPHC_LOOK_UP
+  return nullptr;
+}
+
+}  // namespace
+
+std::string describe(CUresult result) {
+  return std::string(errorName(result)) + " (" + std::to_string(result) + ")";
+}
+
 const Driver& driver() {
   static Driver loaded;
   static std::once_flag once;
@@ -122,27 +147,47 @@ const Driver& driver() {
                       " has no cuGetProcAddress_v2: the CUDA driver is older than CUDA 12";
       return;
     }
-    const char* missing = nullptr;
-    if (!lookUp(d, "cuDriverGetVersion", &d.driverGetVersion)) missing = "cuDriverGetVersion";
-    else if (!lookUp(d, "cuDeviceGetCount", &d.deviceGetCount)) missing = "cuDeviceGetCount";
-    else if (!lookUp(d, "cuDeviceGet", &d.deviceGet)) missing = "cuDeviceGet";
-    else if (!lookUp(d, "cuDeviceGetName", &d.deviceGetName)) missing = "cuDeviceGetName";
-    else if (!lookUp(d, "cuDeviceGetAttribute", &d.deviceGetAttribute))
-      missing = "cuDeviceGetAttribute";
-    if (missing) {
+    if (const char* missing = lookUpAll(d)) {
       d.unavailable = std::string(path) + " lacks the driver entry point " + missing;
       return;
     }
     (void)d.driverGetVersion(&d.version);
     result = d.deviceGetCount(&d.devices);
-    if (result != kSuccess || d.devices == 0)
+    if (result != kSuccess || d.devices == 0) {
       d.unavailable = "no CUDA device: the driver sees none" +
                       (result != kSuccess ? " (" + describe(result) + ")" : std::string());
+      return;
+    }
+    // graphc runs on device 0, in its primary context (the one the CUDA
+    // runtime and PyTorch share).
+    CUdevice device = 0;
+    result = d.deviceGet(&device, 0);
+    if (result == kSuccess) result = d.primaryCtxRetain(&d.context, device);
+    if (result != kSuccess)
+      d.unavailable = "CUDA device 0 cannot be used: its context: " + describe(result);
   });
   return loaded;
 }
 
-}  // namespace
+graphc_status_t useContext() {
+  const Driver& d = driver();
+  if (!d.unavailable.empty()) return make_status(GRAPHC_UNAVAILABLE, d.unavailable);
+  CUresult result = d.ctxSetCurrent(d.context);
+  if (result != kSuccess)
+    return make_status(GRAPHC_INTERNAL, "cannot make the CUDA context current: " + describe(result));
+  return nullptr;
+}
+
+}  // namespace graphc::rt::cuda
+
+using graphc::rt::cuda::describe;
+using graphc::rt::cuda::Driver;
+using graphc::rt::cuda::driver;
+using graphc::rt::cuda::kSuccess;
+using graphc::rt::cuda::CUresult;
+using graphc::rt::cuda::CUdevice;
+constexpr int kAttributeComputeCapabilityMajor = 75;
+constexpr int kAttributeComputeCapabilityMinor = 76;
 
 extern "C" {
 

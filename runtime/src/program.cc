@@ -15,6 +15,7 @@
 #include "graphc/runtime/shape_text.hpp"
 #include "graphc/runtime/safetensors.h"
 #include "graphc/runtime/program.hpp"
+#include "program_cuda.h"
 #include "status_internal.h"
 
 using graphc::rt::detail::make_status;
@@ -59,6 +60,11 @@ struct graphc_program_s {
   // creation so that a step looks nothing up by name.
   const graphc_model_entry_t *gradientsEntry = nullptr, *applyEntry = nullptr;
   std::vector<int32_t> carriedSlots;
+  // A model compiled with --target=cuda: the slots' device copies, the
+  // device arena and the call's transfers (program_cuda.h). The slots'
+  // tensors above are then the host copies.
+  std::unique_ptr<graphc::rt::cuda::DeviceProgram> device;
+  bool hasBoundSlots = false;  // the caller's memory: kept up to date after every call
 
   ~graphc_program_s() {
     for (Slot& slot : slots) graphc_tensor_release(slot.tensor);
@@ -109,6 +115,18 @@ std::string slotName(const graphc_model_tensor_t& t) {
 graphc_program_s::Slot* findSlot(graphc_program_t* program, const std::string& name) {
   for (auto& slot : program->slots)
     if (slot.name == name) return &slot;
+  return nullptr;
+}
+
+// Before the host reads the slots' tensors (`willWrite`: or writes them):
+// for a program on the GPU, brings them up to date from the device, and
+// when they may be written, has them uploaded before the next call.
+graphc_status_t hostAccess(const graphc_program_t* program, bool willWrite) {
+  if (!program->device) return nullptr;
+  std::vector<graphc_tensor_t*> tensors;
+  for (const auto& slot : program->slots) tensors.push_back(slot.tensor);
+  if (graphc_status_t status = program->device->syncToHost(tensors)) return status;
+  if (willWrite) program->device->hostChanged();
   return nullptr;
 }
 
@@ -231,8 +249,20 @@ graphc_status_t runEntry(graphc_program_t* program, const graphc_model_entry_t& 
   auto gradientPointer = [&]() -> void* {
     return gradients && nextGradient < gradients->size() ? (*gradients)[nextGradient++] : nullptr;
   };
+  // The bytes of a tensor of the table at this batch.
+  auto bytesOf = [&](const graphc_model_tensor_t& spec) {
+    size_t bytes = graphc_dtype_size(static_cast<graphc_dtype_t>(spec.dtype));
+    for (int32_t d = 0; d < spec.rank; ++d) bytes *= static_cast<size_t>(sizeFor(spec.shape[d], batch));
+    return bytes;
+  };
+  std::vector<graphc::rt::cuda::HostBuffer> deviceArguments, deviceResults;
   for (int32_t i = 0; i < entry.num_arguments; ++i) {
     const graphc_model_tensor_t& spec = entry.arguments[i];
+    if (program->device) {
+      bool slot = spec.role != GRAPHC_ROLE_LR && spec.role != GRAPHC_ROLE_GRADIENT &&
+                  spec.role != GRAPHC_ROLE_INPUT && spec.role != GRAPHC_ROLE_TARGET;
+      deviceArguments.push_back({slot ? slots[i] : -1, nullptr, bytesOf(spec)});
+    }
     if (spec.role == GRAPHC_ROLE_LR) {
       arguments.push_back(&lr);
       continue;
@@ -254,6 +284,40 @@ graphc_status_t runEntry(graphc_program_t* program, const graphc_model_entry_t& 
     if (spec.role != GRAPHC_ROLE_INPUT || !viewsAs(spec, given, batch))
       if (graphc_status_t status = checkArgument(entry, spec, given, batch)) return status;
     arguments.push_back(graphc_tensor_data(given));
+  }
+
+  if (program->device) {
+    for (int32_t i = 0; i < entry.num_arguments; ++i)
+      if (deviceArguments[i].slot < 0) deviceArguments[i].data = arguments[i];
+    std::vector<void*> resultData;
+    for (int32_t i = 0; i < entry.num_results; ++i) {
+      const graphc_model_tensor_t& spec = entry.results[i];
+      void* pointer = nullptr;
+      if (spec.role == GRAPHC_ROLE_GRADIENT && gradients) {
+        pointer = gradientPointer();
+        if (!pointer)
+          return make_status(GRAPHC_INTERNAL, std::string("'") + entry.name +
+                                                  "': more gradients than the layout holds");
+      } else {
+        int64_t shape[GRAPHC_TENSOR_MAX_RANK];
+        for (int32_t d = 0; d < spec.rank; ++d) shape[d] = sizeFor(spec.shape[d], batch);
+        graphc_tensor_t* result = nullptr;
+        if (graphc_status_t status = graphc_tensor_create(static_cast<graphc_dtype_t>(spec.dtype),
+                                                          spec.rank, shape, nullptr, &result))
+          return status;
+        results.add(result);
+        pointer = graphc_tensor_data(result);
+      }
+      deviceResults.push_back({-1, pointer, bytesOf(spec)});
+    }
+    std::vector<graphc_tensor_t*> tensors;
+    for (const auto& slot : program->slots) tensors.push_back(slot.tensor);
+    if (graphc_status_t status = program->device->call(*program->model, entry, batch,
+                                                       deviceArguments, deviceResults, tensors,
+                                                       program->arenaPoison))
+      return status;
+    // A DSL module's parameters bound to the program see every step.
+    return program->hasBoundSlots ? hostAccess(program, false) : nullptr;
   }
 
   // The arena: planned by the compiler, allocated here once, grown only for
@@ -449,6 +513,11 @@ graphc_status_t graphc_program_create(const graphc_model_t* model, graphc_progra
                              std::to_string(model->abi_version) + ", this runtime reads " +
                              std::to_string(GRAPHC_MODEL_ABI_VERSION) +
                              " (recompile the model with this graphc)");
+    if (model->device != GRAPHC_DEVICE_CPU && model->device != GRAPHC_DEVICE_CUDA)
+      return make_status(GRAPHC_INVALID_ARGUMENT, std::string("model '") +
+                                                      printable(model->name ? model->name : "") +
+                                                      "': unknown device " +
+                                                      std::to_string(model->device));
     if (graphc_status_t status = checkModel(*model)) return status;
     auto program = std::make_unique<graphc_program_s>();
     program->model = model;
@@ -499,6 +568,13 @@ graphc_status_t graphc_program_create(const graphc_model_t* model, graphc_progra
           slots[i] = static_cast<int32_t>(slot - program->slots.data());
     }
     planGradientLayout(program.get());
+    if (model->device == GRAPHC_DEVICE_CUDA) {
+      std::vector<graphc_tensor_t*> tensors;
+      for (const auto& slot : program->slots) tensors.push_back(slot.tensor);
+      if (graphc_status_t status =
+              graphc::rt::cuda::DeviceProgram::create(*model, tensors, &program->device))
+        return status;
+    }
     *out_program = program.release();
     return nullptr;
   }
@@ -543,6 +619,7 @@ graphc_status_t initializeTensor(const graphc_model_tensor_t& spec, graphc_tenso
 
 graphc_status_t graphc_program_init(graphc_program_t* program, uint64_t seed) {
   if (!program) return make_status(GRAPHC_INVALID_ARGUMENT, "graphc_program_init: NULL program");
+  if (graphc_status_t status = hostAccess(program, true)) return status;
   graphc_generator_t* generator = nullptr;
   if (graphc_status_t status = graphc_generator_create(seed, &generator)) return status;
   graphc_status_t status = nullptr;
@@ -591,6 +668,10 @@ const char* graphc_program_tensor_name(const graphc_program_t* program, int32_t 
 
 graphc_tensor_t* graphc_program_tensor(const graphc_program_t* program, int32_t index) {
   if (!program || index < 0 || index >= graphc_program_num_tensors(program)) return nullptr;
+  if (graphc_status_t status = hostAccess(program, true)) {
+    graphc_status_free(status);  // the GPU failed: no tensor to give
+    return nullptr;
+  }
   return program->slots[index].tensor;
 }
 
@@ -604,6 +685,7 @@ graphc_status_t graphc_program_find_tensor(const graphc_program_t* program, cons
     if (!slot)
       return make_status(GRAPHC_NOT_FOUND, std::string("model '") + program->model->name +
                                                "' has no tensor '" + printable(name) + "'");
+    if (graphc_status_t status = hostAccess(program, true)) return status;
     *out_borrowed = slot->tensor;
     return nullptr;
   }
@@ -623,6 +705,7 @@ graphc_status_t graphc_program_bind(graphc_program_t* program, const char* name,
     graphc_tensor_retain(tensor);
     graphc_tensor_release(slot->tensor);
     slot->tensor = tensor;
+    program->hasBoundSlots = true;
     return nullptr;
   }
   GRAPHC_CATCH_ALL_RETURN_STATUS("graphc_program_bind")
@@ -655,6 +738,7 @@ graphc_status_t graphc_program_load(graphc_program_t* program, const char* path,
 graphc_status_t graphc_program_save(const graphc_program_t* program, const char* path) {
   if (!program || !path)
     return make_status(GRAPHC_INVALID_ARGUMENT, "graphc_program_save: NULL argument");
+  if (graphc_status_t status = hostAccess(program, false)) return status;
   graphc_safetensors_writer_t* writer = nullptr;
   if (graphc_status_t status = graphc_safetensors_writer_create(&writer)) return status;
   graphc_status_t status = nullptr;
@@ -788,6 +872,7 @@ graphc_status_t graphc_program_gradients(graphc_program_t* program, const graphc
     if ((status = runEntry(program, *entry, data, numData, 0, results, &pointers))) return status;
     *out_loss = scalarOf(results[0]);
     if (!keep_state) return nullptr;
+    if ((status = hostAccess(program, true))) return status;
     // The new buffers and generator state: results after the loss, before
     // the gradients (written to the flat buffer, not to `results`).
     for (size_t k = 0; k < program->carriedSlots.size(); ++k) {
@@ -819,11 +904,25 @@ graphc_status_t graphc_program_apply_gradients(graphc_program_t* program, const 
 }
 
 int64_t graphc_program_arena_bytes(const graphc_program_t* program) {
+  if (program && program->device) return program->device->arenaBytes();
   return program ? program->arenaBytes : 0;
 }
 
 int64_t graphc_program_arena_allocations(const graphc_program_t* program) {
+  if (program && program->device) return program->device->arenaAllocations();
   return program ? program->arenaAllocations : 0;
+}
+
+int32_t graphc_program_device(const graphc_program_t* program) {
+  return program ? program->model->device : GRAPHC_DEVICE_CPU;
+}
+
+void graphc_program_set_cuda_graphs(graphc_program_t* program, int32_t enabled) {
+  if (program && program->device) program->device->setGraphs(enabled != 0);
+}
+
+int64_t graphc_program_cuda_graph_replays(const graphc_program_t* program) {
+  return program && program->device ? program->device->graphReplays() : 0;
 }
 
 }  // extern "C"
@@ -832,6 +931,7 @@ namespace graphc::rt {
 
 void restoreProgram(graphc_program_t* program, const std::map<std::string, Tensor>& tensors,
                     bool withOptimizer, const std::string& source) {
+  check(hostAccess(program, true));
   // Check every tensor before writing any, so a bad checkpoint changes nothing.
   std::vector<std::pair<graphc_tensor_t*, const Tensor*>> copies;
   for (auto& slot : program->slots) {

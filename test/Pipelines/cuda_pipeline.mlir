@@ -1,4 +1,5 @@
-// RUN: graphc-opt %s --graphc-cuda-pipeline | FileCheck %s
+// RUN: graphc-opt %s --graphc-cuda-pipeline="host-to-llvm=false" | FileCheck %s
+// RUN: graphc-opt %s --graphc-cuda-pipeline | FileCheck %s --check-prefix=HOST
 
 // Tests that the CUDA pipeline takes a graph function with a dynamic batch
 // (matmul + bias + relu, and the sum of its exp) to kernels in one PTX
@@ -11,6 +12,23 @@
 // and the sum of the exp, and the copies of the two results. The matmul is one
 // kernel over (row, column) whose threads run the k loop; exp calls
 // libdevice's __nv_expf, linked into the PTX.
+//
+// With the host functions lowered (HOST): the seven launches are on the one
+// stream the call gets at its start, synchronized once at the end (not a
+// stream per launch, as MLIR 19's synchronous launches make), and the C
+// interface the entry points call. (gpu.launch_func stays in the LLVM
+// dialect; the translation to LLVM IR makes it calls of the runtime's
+// mgpuModuleLoadJIT, mgpuModuleGetFunction and mgpuLaunchKernel.)
+
+// HOST-LABEL: llvm.func @mlp_layer(
+// HOST: %[[STREAM:.*]] = llvm.call @mgpuStreamCreate()
+// HOST-COUNT-7: gpu.launch_func <%[[STREAM]] : !llvm.ptr> @graphc_kernels::
+// HOST-NOT: gpu.launch_func
+// HOST-NOT: mgpuStreamSynchronize
+// HOST: llvm.call @mgpuStreamSynchronize(%[[STREAM]])
+// HOST-NEXT: llvm.call @mgpuStreamDestroy(%[[STREAM]])
+// HOST-NEXT: llvm.return
+// HOST: llvm.func @_mlir_ciface_mlp_layer(
 
 // CHECK-LABEL: func.func @mlp_layer(
 // CHECK-SAME: %{{.*}}: memref<?x3xf32>, %{{.*}}: memref<f32>, %[[ARENA:.*]]: memref<?xi8>)

@@ -538,13 +538,6 @@ int run() {
   if (target != "cpu" && target != "cuda")
     return fail("unknown --target '" + target + "' (cpu or cuda)");
   if (target == "cuda") {
-    // So far the CUDA target makes kernels: the runtime that loads and
-    // launches them (and with it obj, lib, header and exe) comes next.
-    if (emit != Emit::Ptx && emit != Emit::Graph && emit != Emit::Linalg &&
-        emit != Emit::FusionReport && emit != Emit::Dot)
-      return fail("--target=cuda makes kernels only so far: --emit=ptx (or graph, linalg, "
-                  "fusion-report, dot); objects, libraries and executables for the GPU are not "
-                  "available yet");
     if (!isKnownGpuArch(gpuArch))
       return fail("--gpu-arch '" + gpuArch + "': expected sm_50 .. sm_90 or sm_90a (LLVM 19 "
                   "generates PTX for no later chip; sm_90 PTX runs on newer GPUs through the "
@@ -704,7 +697,16 @@ int run() {
   prefix = graphc::cIdentifier(prefix);
 
   llvm::StringMap<graphc::FunctionSignature> signatures;
-  graphc::lowerToLLVMDialect(*module, level, &signatures);
+  if (target == "cuda") {
+    // The kernels' PTX embedded in the object, the entry points launching
+    // them through the runtime (docs/gpu.md).
+    graphc::CudaPipelineOptions cuda;
+    cuda.gpuArch = gpuArch.getValue();
+    cuda.optLevel = level;
+    graphc::lowerToLLVMDialectForCuda(*module, cuda, &signatures);
+  } else {
+    graphc::lowerToLLVMDialect(*module, level, &signatures);
+  }
   if (emit == Emit::Header) {
     graphc::emitCHeader(output.os(), prefix, signatures, function);
     // The JSON manifest goes beside a header file (NAME.h -> NAME.json).

@@ -75,6 +75,63 @@ llvm::Function *addPackedEntry(llvm::Module &module, llvm::Function *ciface,
     return d;
   };
 
+  if (sig.device == GRAPHC_DEVICE_CUDA) {
+    // The CUDA target: the results are written into the caller's (device)
+    // buffers, passed after the arguments; an arena the call needs is device
+    // memory from the runtime. The runtime's graphc_cuda_begin_call and
+    // graphc_cuda_end_call (graphc/runtime/cuda.h) say whether the driver is
+    // usable and whether every launch of the call succeeded: error 4.
+    llvm::FunctionCallee beginCall = module.getOrInsertFunction("graphc_cuda_begin_call", b.getInt32Ty());
+    llvm::FunctionCallee endCall = module.getOrInsertFunction("graphc_cuda_end_call", b.getInt32Ty());
+    llvm::FunctionCallee deviceAlloc =
+        module.getOrInsertFunction("graphc_cuda_arena_alloc", ptr, i64);
+    llvm::FunctionCallee deviceFree =
+        module.getOrInsertFunction("graphc_cuda_arena_free", b.getVoidTy(), ptr);
+    {
+      llvm::Value *status = b.CreateCall(beginCall, {});
+      auto *unusable = llvm::BasicBlock::Create(ctx, "cuda_unusable", entry);
+      auto *usable = llvm::BasicBlock::Create(ctx, "cuda_usable", entry);
+      b.CreateCondBr(b.CreateICmpNE(status, b.getInt32(0)), unusable, usable);
+      b.SetInsertPoint(unusable);
+      b.CreateRet(status);
+      b.SetInsertPoint(usable);
+    }
+    std::vector<llvm::Value *> callArgs;
+    for (size_t i = 0; i < sig.arguments.size(); ++i)
+      callArgs.push_back(descriptor(pointerAt(argumentArray, i), sizes(b, sig.arguments[i], batch)));
+    for (size_t i = 0; i < sig.results.size(); ++i)
+      callArgs.push_back(descriptor(pointerAt(resultArray, i), sizes(b, sig.results[i], batch)));
+    llvm::Value *ownArena = nullptr;
+    if (sig.takesArena) {
+      llvm::Value *bytes = b.CreateAdd(b.CreateMul(b.getInt64(sig.arenaBytesPerBatch), batch),
+                                       b.getInt64(sig.arenaBytesFixed));
+      llvm::Value *needed = b.CreateIsNull(callerArena);
+      llvm::BasicBlock *before = b.GetInsertBlock();
+      auto *allocate = llvm::BasicBlock::Create(ctx, "allocate_device_arena", entry);
+      auto *outOfMemory = llvm::BasicBlock::Create(ctx, "out_of_device_memory", entry);
+      auto *run = llvm::BasicBlock::Create(ctx, "run", entry);
+      b.CreateCondBr(needed, allocate, run);
+      b.SetInsertPoint(allocate);
+      llvm::Value *allocated = b.CreateCall(deviceAlloc, {bytes});
+      b.CreateCondBr(b.CreateIsNull(allocated), outOfMemory, run);
+      b.SetInsertPoint(outOfMemory);
+      b.CreateRet(b.getInt32(2));
+      b.SetInsertPoint(run);
+      llvm::PHINode *arena = b.CreatePHI(ptr, 2);
+      arena->addIncoming(callerArena, before);
+      arena->addIncoming(allocated, allocate);
+      callArgs.push_back(descriptor(arena, {bytes}));
+      llvm::Value *nullArena = llvm::ConstantPointerNull::get(llvm::cast<llvm::PointerType>(ptr));
+      ownArena = b.CreateSelect(needed, arena, nullArena);
+    }
+    b.CreateCall(ciface->getFunctionType(), ciface, callArgs);
+    llvm::Value *status = b.CreateCall(endCall, {});
+    if (ownArena)
+      b.CreateCall(deviceFree, {ownArena}); // a no-op for NULL
+    b.CreateRet(status);
+    return entry;
+  }
+
   std::vector<llvm::Value *> callArgs;
   size_t resultWords = 0;
   for (const TensorSignature &r : sig.results)

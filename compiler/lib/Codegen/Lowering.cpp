@@ -160,19 +160,12 @@ static llvm::StringMap<FunctionSignature> graphSignatures(ModuleOp module) {
   return signatures;
 }
 
-void lowerToLLVMDialect(ModuleOp module, unsigned optLevel,
-                        llvm::StringMap<FunctionSignature> *signatures, bool emulateGpuKernels) {
+/// Runs `pm` on `module` and fills `signatures` from the graph-level types
+/// and the arenas the planning pass recorded.
+static void runLowering(ModuleOp module, PassManager &pm, graphc_device_t device,
+                        llvm::StringMap<FunctionSignature> *signatures) {
   DiagnosticCollector diagnostics(module.getContext());
   llvm::StringMap<FunctionSignature> expected = graphSignatures(module);
-  // The registered pipeline (graphc-opt --graphc-cpu-pipeline), and MLIR's
-  // pass-manager flags where the tool registered them (graphc's
-  // --mlir-print-ir-after-all and friends).
-  PassManager pm(module.getContext());
-  (void)applyPassManagerCLOptions(pm);
-  CpuPipelineOptions cpu;
-  cpu.optLevel = optLevel;
-  cpu.emulateGpuKernels = emulateGpuKernels;
-  buildCpuPipeline(pm, cpu);
   if (failed(pm.run(module)))
     throw CompileError("lowering to LLVM failed:\n" + diagnostics.text());
   // Which functions take their temporaries' arena from the caller
@@ -187,8 +180,32 @@ void lowerToLLVMDialect(ModuleOp module, unsigned optLevel,
     it->second.arenaBytesPerBatch = bytes[0];
     it->second.arenaBytesFixed = bytes[1];
   });
+  for (auto &entry : expected)
+    entry.second.device = device;
   if (signatures)
     *signatures = std::move(expected);
+}
+
+void lowerToLLVMDialect(ModuleOp module, unsigned optLevel,
+                        llvm::StringMap<FunctionSignature> *signatures, bool emulateGpuKernels) {
+  // The registered pipeline (graphc-opt --graphc-cpu-pipeline), and MLIR's
+  // pass-manager flags where the tool registered them (graphc's
+  // --mlir-print-ir-after-all and friends).
+  PassManager pm(module.getContext());
+  (void)applyPassManagerCLOptions(pm);
+  CpuPipelineOptions cpu;
+  cpu.optLevel = optLevel;
+  cpu.emulateGpuKernels = emulateGpuKernels;
+  buildCpuPipeline(pm, cpu);
+  runLowering(module, pm, GRAPHC_DEVICE_CPU, signatures);
+}
+
+void lowerToLLVMDialectForCuda(ModuleOp module, const CudaPipelineOptions &options,
+                               llvm::StringMap<FunctionSignature> *signatures) {
+  PassManager pm(module.getContext());
+  (void)applyPassManagerCLOptions(pm);
+  buildCudaPipeline(pm, options);
+  runLowering(module, pm, GRAPHC_DEVICE_CUDA, signatures);
 }
 
 } // namespace graphc

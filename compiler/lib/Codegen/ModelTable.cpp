@@ -22,7 +22,7 @@ void addModelTable(llvm::Module &module, llvm::StringRef prefix,
   auto *shapeType = llvm::ArrayType::get(i64, GRAPHC_TENSOR_MAX_RANK);
   auto *tensorType = llvm::StructType::get(ctx, {ptr, i32, i32, shapeType, i32, i32, f64, ptr});
   auto *entryType = llvm::StructType::get(ctx, {ptr, ptr, i64, i64, i32, ptr, i32, ptr});
-  auto *modelType = llvm::StructType::get(ctx, {i32, ptr, i32, ptr});
+  auto *modelType = llvm::StructType::get(ctx, {i32, ptr, i32, ptr, i32});
   auto string = [&](llvm::StringRef text) -> llvm::Constant * {
     return b.CreateGlobalStringPtr(text, "", 0, &module);
   };
@@ -71,7 +71,9 @@ void addModelTable(llvm::Module &module, llvm::StringRef prefix,
                      b.getInt32(updated), llvm::ConstantFP::get(f64, initBound), value});
   };
   std::vector<llvm::Constant *> entries;
+  graphc_device_t device = GRAPHC_DEVICE_CPU;
   for (auto &[name, sig] : ordered(signatures)) {
+    device = sig->device; // one pipeline compiled them all
     llvm::Function *call = module.getFunction((prefix + "_" + name + "_call").str());
     if (!call)
       continue;
@@ -95,7 +97,8 @@ void addModelTable(llvm::Module &module, llvm::StringRef prefix,
   new llvm::GlobalVariable(
       module, modelType, true, llvm::GlobalValue::ExternalLinkage,
       llvm::ConstantStruct::get(modelType, {b.getInt32(GRAPHC_MODEL_ABI_VERSION), string(prefix),
-                                            b.getInt32(entries.size()), entryTable}),
+                                            b.getInt32(entries.size()), entryTable,
+                                            b.getInt32(device)}),
       (prefix + "_model").str());
 }
 

@@ -13,6 +13,12 @@
 #include "graphc/Transforms/Passes.h"
 
 #include "mlir/Conversion/AffineToStandard/AffineToStandard.h"
+#include "mlir/Conversion/ArithToLLVM/ArithToLLVM.h"
+#include "mlir/Conversion/ControlFlowToLLVM/ControlFlowToLLVM.h"
+#include "mlir/Conversion/FuncToLLVM/ConvertFuncToLLVMPass.h"
+#include "mlir/Conversion/GPUCommon/GPUCommonPass.h"
+#include "mlir/Conversion/IndexToLLVM/IndexToLLVM.h"
+#include "mlir/Conversion/MemRefToLLVM/MemRefToLLVM.h"
 #include "mlir/Conversion/GPUToNVVM/GPUToNVVMPass.h"
 #include "mlir/Conversion/ReconcileUnrealizedCasts/ReconcileUnrealizedCasts.h"
 #include "mlir/Conversion/BufferizationToMemRef/BufferizationToMemRef.h"
@@ -31,6 +37,9 @@ using namespace mlir;
 std::string graphc::cudaLibdevicePath() { return GRAPHC_CUDA_LIBDEVICE; }
 
 void graphc::buildCudaBufferizationPipeline(OpPassManager &pm) {
+  // The same C interface as the CPU target's (_mlir_ciface_F), which the
+  // generated entry points call.
+  pm.addPass(createMarkCInterface());
   addOneShotBufferization(pm);
   // Results go into buffers the caller passes (device memory): nothing a
   // kernel writes is allocated on the host.
@@ -60,7 +69,7 @@ void graphc::buildGpuLaunchPipeline(OpPassManager &pm, int64_t blockSize) {
   pm.addPass(createLowerAffinePass());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
-  pm.addNestedPass<func::FuncOp>(createGpuLauchSinkIndexComputationsPass());
+  pm.addNestedPass<func::FuncOp>(createSinkIntoKernels());
 }
 
 void graphc::buildGpuMappingPipeline(OpPassManager &pm, const CudaPipelineOptions &options) {
@@ -98,6 +107,27 @@ void graphc::buildGpuKernelLoweringPipeline(OpPassManager &pm,
   pm.addPass(createGpuModuleToBinaryPass(binary));
 }
 
+void graphc::buildCudaHostToLLVMPipeline(OpPassManager &pm) {
+  // One stream per call: each launch is ordered after the previous one by
+  // its token and the function waits for the last before it returns. Without
+  // this, MLIR 19 creates, synchronizes and destroys a stream around every
+  // launch (../shared/CUDA-NOTES.md, trap 3).
+  pm.addNestedPass<func::FuncOp>(createGpuAsyncRegionPass());
+  pm.addPass(createConvertSCFToCFPass());
+  pm.addPass(memref::createExpandStridedMetadataPass());
+  pm.addPass(createLowerAffinePass());
+  pm.addPass(createFinalizeMemRefToLLVMConversionPass());
+  pm.addPass(createArithToLLVMConversionPass());
+  pm.addPass(createConvertIndexToLLVMPass());
+  // Kernels take memref descriptors as the NVVM lowering made them (not bare
+  // pointers: the batch size of eval is dynamic).
+  pm.addPass(createGpuToLLVMConversionPass());
+  pm.addPass(createConvertFuncToLLVMPass());
+  pm.addPass(createConvertControlFlowToLLVMPass());
+  pm.addPass(createReconcileUnrealizedCastsPass());
+  pm.addPass(createCanonicalizerPass());
+}
+
 void graphc::buildCudaPipeline(OpPassManager &pm, const CudaPipelineOptions &options) {
   buildGraphToLinalgPipeline(pm);
   buildFusionPipeline(pm);
@@ -105,4 +135,6 @@ void graphc::buildCudaPipeline(OpPassManager &pm, const CudaPipelineOptions &opt
   pm.addNestedPass<func::FuncOp>(createStripGraphArgumentAttributes());
   buildGpuMappingPipeline(pm, options);
   buildGpuKernelLoweringPipeline(pm, options);
+  if (options.hostToLLVM)
+    buildCudaHostToLLVMPipeline(pm);
 }

@@ -55,6 +55,9 @@ void graphc::registerAllDialects(DialectRegistry &registry) {
   NVVM::registerNVVMTargetInterfaceExternalModels(registry);
   registerGPUDialectTranslation(registry);
   registerNVVMDialectTranslation(registry);
+  // A gpu.binary's PTX embedded in the host object, loaded by the launches
+  // (#gpu.select_object, the default offloading handler).
+  gpu::registerOffloadingLLVMTranslationInterfaceExternalModels(registry);
   // Tiling linalg ops (scf::tileUsingSCF), hoisting loop-invariant subsets
   // (slices, transfers) and bufferizing vector transfers on tensors.
   linalg::registerTilingInterfaceExternalModels(registry);
@@ -89,7 +92,6 @@ void graphc::registerAllPasses() {
   // step by step (and lit tests can check one step's output).
   registerPass([] { return createParallelLoopToGpuPass(); });
   registerPass([] { return createGpuKernelOutliningPass(); });
-  registerPass([] { return createGpuLauchSinkIndexComputationsPass(); });
   PassPipelineRegistration<>("graphc-graph-to-linalg",
                              "graph dialect to linalg on tensors",
                              [](OpPassManager &pm) { buildGraphToLinalgPipeline(pm); });

@@ -43,6 +43,14 @@ struct MergeGpuModulesPass : graphc::impl::MergeGpuModulesBase<MergeGpuModulesPa
                                               {FlatSymbolRefAttr::get(kernel.getNameAttr())});
       kernel.setName(kernels.getName());
       kernel->moveBefore(body.getTerminator());
+      // The globals the kernel reads (graphc-sink-into-kernels), once.
+      SymbolTable mergedSymbols(merged);
+      for (Operation &op : llvm::make_early_inc_range(kernels.getBody()->getOperations())) {
+        auto symbol = dyn_cast<SymbolOpInterface>(&op);
+        if (!symbol || mergedSymbols.lookup(symbol.getNameAttr()))
+          continue;
+        op.moveBefore(body.getTerminator());
+      }
       renamed[from] = SymbolRefAttr::get(merged.getNameAttr(),
                                          {FlatSymbolRefAttr::get(kernel.getNameAttr())});
       kernels.erase();

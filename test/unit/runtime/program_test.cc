@@ -118,7 +118,7 @@ struct FakeModel {
     entries.push_back({"scaled", &scaled, kPerBatch, kFixed, 3, scaledArguments.data(), 1,
                        forwardResults.data()});
     model = {GRAPHC_MODEL_ABI_VERSION, "fake", static_cast<int32_t>(entries.size()),
-             entries.data()};
+             entries.data(), GRAPHC_DEVICE_CPU};
   }
 };
 

@@ -27,6 +27,8 @@ class ScopedDiagnosticHandler;
 
 namespace graphc {
 
+struct CudaPipelineOptions;
+
 /// Compilation failed; what() holds the diagnostics, each with its location.
 class CompileError : public std::runtime_error {
 public:
@@ -74,6 +76,11 @@ struct FunctionSignature {
   /// arenaBytes(batch) bytes, 64-byte aligned. Not in `arguments`.
   bool takesArena = false;
   int64_t arenaBytesPerBatch = 0, arenaBytesFixed = 0;
+  /// Where the compiled function runs. GRAPHC_DEVICE_CUDA: every tensor and
+  /// the arena are device memory, and the results are written into buffers
+  /// the caller passes after the arguments (buffer-results-to-out-params)
+  /// instead of returned in buffers the function allocated.
+  graphc_device_t device = GRAPHC_DEVICE_CPU;
   int64_t arenaBytes(int64_t batch) const {
     return takesArena ? arenaBytesPerBatch * batch + arenaBytesFixed : 0;
   }
@@ -91,6 +98,12 @@ graphc_dtype_t dtypeOf(mlir::Type elementType);
 void lowerToLLVMDialect(mlir::ModuleOp module, unsigned optLevel,
                         llvm::StringMap<FunctionSignature> *signatures = nullptr,
                         bool emulateGpuKernels = false);
+
+/// The same for the CUDA target (--graphc-cuda-pipeline with `options`):
+/// kernels as PTX embedded in the module, host functions in the LLVM
+/// dialect that launch them. The signatures say GRAPHC_DEVICE_CUDA.
+void lowerToLLVMDialectForCuda(mlir::ModuleOp module, const CudaPipelineOptions &options,
+                               llvm::StringMap<FunctionSignature> *signatures = nullptr);
 
 } // namespace graphc
 

@@ -149,6 +149,12 @@ struct CudaPipelineOptions : mlir::PassPipelineOptions<CudaPipelineOptions> {
       llvm::cl::init("")};
   Option<int64_t> blockSize{*this, "block-size", llvm::cl::desc("Threads per block"),
                             llvm::cl::init(256)};
+  Option<bool> hostToLLVM{
+      *this, "host-to-llvm",
+      llvm::cl::desc("Lower the host functions that launch the kernels to the LLVM dialect "
+                     "(calls to the runtime's mgpu* functions); off: they stay func.func with "
+                     "gpu.launch_func, for structural checks"),
+      llvm::cl::init(true)};
 };
 
 /// libdevice.10.bc of the CUDA toolkit found when graphc was configured
@@ -169,9 +175,15 @@ void buildGpuLaunchPipeline(mlir::OpPassManager &pm, int64_t blockSize);
 void buildGpuMappingPipeline(mlir::OpPassManager &pm, const CudaPipelineOptions &options);
 /// gpu.module -> NVVM -> PTX (a gpu.binary holding the PTX text), libdevice linked.
 void buildGpuKernelLoweringPipeline(mlir::OpPassManager &pm, const CudaPipelineOptions &options);
+/// The host functions -> LLVM dialect: every launch of a call on one stream
+/// (gpu-async-region), memrefs as descriptors with MLIR's C interface, the
+/// launches as calls to the mgpu* functions the graphc runtime defines over
+/// the CUDA driver (runtime/src/cuda_launch.cc).
+void buildCudaHostToLLVMPipeline(mlir::OpPassManager &pm);
 /// All of the above: graph dialect -> CUDA kernels (PTX) and the host
-/// functions that launch them (gpu.launch_func). Registered as
-/// --graphc-cuda-pipeline; what `graphc --target=cuda --emit=ptx` runs.
+/// functions that launch them (LLVM dialect, or gpu.launch_func without
+/// host-to-llvm). Registered as --graphc-cuda-pipeline; what `graphc
+/// --target=cuda` runs for every --emit.
 void buildCudaPipeline(mlir::OpPassManager &pm, const CudaPipelineOptions &options);
 
 } // namespace graphc

@@ -470,6 +470,21 @@ def MapLoopsToGpu : Pass<"graphc-map-loops-to-gpu", "mlir::func::FuncOp"> {
                            "mlir::scf::SCFDialect"];
 }
 
+def SinkIntoKernels : Pass<"graphc-sink-into-kernels", "mlir::func::FuncOp"> {
+  let summary = "Moves constants, index computations and constant globals into each gpu.launch";
+  let description = [{
+    What a kernel uses but the host function defines becomes a kernel
+    argument when the kernel is outlined. For index computations (constants,
+    memref.dim, select, cmpi) that is only wasted parameters (upstream's
+    --gpu-launch-sink-index-computations sinks those); for a constant table
+    (memref.get_global of a memref.global, such as the class indices that
+    cross-entropy compares labels with) it is a host pointer handed to a
+    kernel, which faults on a GPU. Sunk into the launch, the global is cloned
+    into the kernels' gpu.module by the outlining and lives in device memory.
+  }];
+  let dependentDialects = ["mlir::gpu::GPUDialect", "mlir::memref::MemRefDialect"];
+}
+
 def MergeGpuModules : Pass<"graphc-merge-gpu-modules", "mlir::ModuleOp"> {
   let summary = "Moves every outlined kernel into one gpu.module";
   let description = [{
@@ -478,7 +493,9 @@ def MergeGpuModules : Pass<"graphc-merge-gpu-modules", "mlir::ModuleOp"> {
     kernel. A program's kernels go into one gpu.module instead, each named
     after the module it came from (`forward_kernel_3`, unique in the
     program), and every gpu.launch_func is pointed at its new place: one PTX
-    module per program, loaded once.
+    module per program, loaded once. The constant globals the outlining
+    cloned into several kernels' modules are kept once (they are clones of
+    one host global of that name).
   }];
   let options = [
     Option<"moduleName", "module-name", "std::string", /*default=*/"\"graphc_kernels\"",

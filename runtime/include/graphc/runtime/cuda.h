@@ -42,6 +42,31 @@ graphc_status_t graphc_cuda_device_info(int32_t device, char* buffer, size_t siz
 /* The driver's CUDA version (13000 for CUDA 13.0). */
 graphc_status_t graphc_cuda_driver_version(int32_t* out_version);
 
+/* Device memory for calling the entry points of a --target=cuda object
+ * directly (a program object does this itself): every tensor pointer such an
+ * entry point takes is device memory of device 0 (docs/gpu.md, "The C ABI").
+ * Allocations are 256-byte aligned. */
+graphc_status_t graphc_cuda_malloc(size_t bytes, void** out_device_pointer);
+void graphc_cuda_free(void* device_pointer);
+graphc_status_t graphc_cuda_copy_to_device(void* device_destination, const void* host_source,
+                                           size_t bytes);
+graphc_status_t graphc_cuda_copy_to_host(void* host_destination, const void* device_source,
+                                         size_t bytes);
+
+/* Why the last call of an entry point of a --target=cuda object on this
+ * thread returned 4: no usable driver, a module the driver could not load
+ * (with its JIT log), or a launch that failed, naming the kernel. NULL when
+ * it did not fail. The caller frees the status. */
+graphc_status_t graphc_cuda_last_error(void);
+
+/* Called by the generated entry points of --target=cuda objects, not by
+ * users: 0 or 4 (graphc_cuda_last_error says why); device memory for an
+ * arena the caller did not pass (NULL when none is left). */
+int32_t graphc_cuda_begin_call(void);
+int32_t graphc_cuda_end_call(void);
+void* graphc_cuda_arena_alloc(int64_t bytes);
+void graphc_cuda_arena_free(void* device_pointer);
+
 #ifdef __cplusplus
 }
 #endif

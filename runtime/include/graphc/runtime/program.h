@@ -33,7 +33,7 @@ extern "C" {
 #endif
 
 /* The layout of graphc_model_t below; a program refuses other versions. */
-#define GRAPHC_MODEL_ABI_VERSION 2
+#define GRAPHC_MODEL_ABI_VERSION 3
 
 /* What an entry point's argument is for: how a program fills it. The role is
  * recorded in the graph (graph.role) by whatever created the argument: the
@@ -99,6 +99,12 @@ typedef struct graphc_model_s {
   const char* name;
   int32_t num_entries;
   const graphc_model_entry_t* entries;
+  /* graphc_device_t (tensor.h), graphc --target. GRAPHC_DEVICE_CUDA: the
+   * entry points launch CUDA kernels (their PTX is in the object) on the
+   * runtime's stream and return when they have finished; every tensor
+   * pointer they take, and the arena, is device memory (docs/gpu.md, "The
+   * C ABI"); a program object over such a model copies to and from it. */
+  int32_t device;
 } graphc_model_t;
 
 typedef struct graphc_program_s graphc_program_t;
@@ -207,6 +213,24 @@ graphc_status_t graphc_program_apply_gradients(graphc_program_t* program, const 
  * (once for a fixed batch, however many calls). */
 int64_t graphc_program_arena_bytes(const graphc_program_t* program);
 int64_t graphc_program_arena_allocations(const graphc_program_t* program);
+
+/* Where the program runs: its model's device (graphc_device_t). A program
+ * over a GRAPHC_DEVICE_CUDA model keeps every parameter, buffer, optimizer
+ * state tensor and its arena on GPU 0 across calls; a call copies only its
+ * inputs, targets and learning rate there and its results back. The
+ * tensors the functions above give (graphc_program_tensor, _find_tensor,
+ * save) are host copies, brought up to date from the GPU when read; what a
+ * caller writes into them is copied to the GPU before the next call. Its
+ * creation fails with GRAPHC_UNAVAILABLE saying why when there is no usable
+ * GPU (docs/gpu.md). */
+int32_t graphc_program_device(const graphc_program_t* program);
+/* GPU programs: a call of an entry point at a batch size seen before is
+ * captured into a CUDA graph and replayed from then on (one launch per step
+ * instead of one per kernel). On by default; 0 turns it off (and frees the
+ * graphs). No effect on CPU programs. */
+void graphc_program_set_cuda_graphs(graphc_program_t* program, int32_t enabled);
+/* How many calls replayed a CUDA graph. */
+int64_t graphc_program_cuda_graph_replays(const graphc_program_t* program);
 
 #ifdef __cplusplus
 } /* extern "C" */

@@ -94,8 +94,11 @@ graphc_status_t graphc_tensor_create_like(const graphc_tensor_t* like, graphc_te
 graphc_status_t graphc_tensor_narrow(graphc_tensor_t* tensor, int64_t start, int64_t length,
                                      graphc_tensor_t** out_view);
 
-/* Where the tensor's memory is: host tensors are always on the CPU. */
-typedef enum graphc_device_e { GRAPHC_DEVICE_CPU = 0 } graphc_device_t;
+/* Where memory is, or where a model runs (torch.device). A graphc_tensor_t is
+ * always host memory (GRAPHC_DEVICE_CPU); a program over a model compiled
+ * with --target=cuda keeps its working copies on GPU 0 (GRAPHC_DEVICE_CUDA,
+ * graphc_program_device in program.h). */
+typedef enum graphc_device_e { GRAPHC_DEVICE_CPU = 0, GRAPHC_DEVICE_CUDA = 1 } graphc_device_t;
 graphc_device_t graphc_tensor_device(const graphc_tensor_t* tensor);
 
 /* Formats the tensor exactly as PyTorch's repr() does with default print
