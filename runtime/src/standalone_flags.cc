@@ -23,7 +23,7 @@ const char kStandaloneUsage[] =
     "usage: %s [--data DIR] [--epochs N] [--batch N] [--lr X] [--lr-schedule S]\n"
     "          [--seed N] [--threads N] [--save FILE] [--resume FILE] [--load FILE]\n"
     "          [--eval-only] [--metrics FILE] [--normalize MEAN,STD] [--limit-train N]\n"
-    "          [--limit-test N] [--continue-on-nan] [--report-startup]\n"
+    "          [--limit-test N] [--continue-on-nan] [--report-startup] [--no-cuda-graphs]\n"
     "          [--reduce sum|ordered] [--shards N] [--collective-timeout SECONDS]\n";
 
 namespace {
@@ -79,7 +79,7 @@ StandaloneFlags parseStandaloneFlags(int argc, char** argv) {
   enum : int {
     kData = 256, kEpochs, kBatch, kLr, kLrSchedule, kSeed, kThreads, kSave, kResume, kLoad, kMetrics,
     kLimitTrain, kLimitTest, kNormalize, kEvalOnly, kContinueOnNan, kReportStartup, kReduce,
-    kShards, kCollectiveTimeout, kHelp
+    kShards, kCollectiveTimeout, kNoCudaGraphs, kHelp
   };
   const option options[] = {{"data", required_argument, nullptr, kData},
                             {"epochs", required_argument, nullptr, kEpochs},
@@ -101,6 +101,7 @@ StandaloneFlags parseStandaloneFlags(int argc, char** argv) {
                             {"reduce", required_argument, nullptr, kReduce},
                             {"shards", required_argument, nullptr, kShards},
                             {"collective-timeout", required_argument, nullptr, kCollectiveTimeout},
+                            {"no-cuda-graphs", no_argument, nullptr, kNoCudaGraphs},
                             {"help", no_argument, nullptr, kHelp},
                             {nullptr, 0, nullptr, 0}};
   // optind 0 makes GNU getopt start over: the parser may run more than once
@@ -155,6 +156,7 @@ StandaloneFlags parseStandaloneFlags(int argc, char** argv) {
       case kCollectiveTimeout:
         config.collectiveTimeout = realValue("collective-timeout", value, 0);
         break;
+      case kNoCudaGraphs: flags.cudaGraphs = false; break;
       case kHelp: flags.help = true; return flags;
       default: throw UsageError("", /*showUsage=*/true);  // getopt said what
     }
@@ -194,6 +196,9 @@ void printStandaloneFlags(std::FILE* out) {
       "  --limit-test N       the first N test images only (default: all)\n"
       "  --continue-on-nan    keep training after a non-finite loss (default: stop)\n"
       "  --report-startup     print the time from main to the first training step\n"
+      "  --no-cuda-graphs     a model compiled with --target=cuda launches every kernel\n"
+      "                       of every step (default: the step is captured into a CUDA\n"
+      "                       graph after one warm-up step and replayed)\n"
       "\ndata-parallel training, under mpirun or srun (docs/distributed.md):\n"
       "  --reduce sum|ordered how the processes' gradients are added: sum (default;\n"
       "                       MPI_Allreduce) or ordered (part by part, in order: the\n"

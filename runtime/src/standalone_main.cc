@@ -88,6 +88,7 @@ int main(int argc, char** argv) {
 
   try {
     graphc::rt::Program program(graphc_standalone.model);
+    if (!flags.cudaGraphs) graphc_program_set_cuda_graphs(program.get(), 0);
     program.init(config.seed);
     graphc::rt::TrainingCallbacks callbacks = graphc::rt::trainingCallbacks(program);
     if (callbacks.numClasses == 0) callbacks.numClasses = graphc_standalone.num_classes;

@@ -25,9 +25,22 @@ void emitCHeader(llvm::raw_ostream &os, llvm::StringRef prefix,
      << " * function updates in place (train_step's parameters and optimizer state,\n"
      << " * module buffers such as BatchNorm's running statistics, and rng_state,\n"
      << " * the [seed, calls] of Dropout's random numbers) are written through their\n"
-     << " * pointers.\n"
-     << " * Link with the object (or library), the graphc runtime, libomp, libm and\n"
-     << " * libstdc++. */\n"
+     << " * pointers.\n";
+  bool cuda = llvm::any_of(signatures, [](const auto &entry) {
+    return entry.second.device == GRAPHC_DEVICE_CUDA;
+  });
+  if (cuda)
+    os << " * Compiled with --target=cuda: the functions launch the model's CUDA\n"
+       << " * kernels on GPU 0 and return when they have finished. EVERY buffer pointer\n"
+       << " * they take is device memory (graphc_cuda_malloc, graphc/runtime/cuda.h),\n"
+       << " * the arena too; 4 is a CUDA error (graphc_cuda_last_error() says which).\n"
+       << " * A graphc_program_t (graphc/runtime/program.h) over NAME_model takes host\n"
+       << " * tensors and copies instead. Link with the object (or library), the graphc\n"
+       << " * runtime, libdl, libm and libstdc++; libcuda.so.1 is opened at run time. */\n";
+  else
+    os << " * Link with the object (or library), the graphc runtime, libomp, libm and\n"
+       << " * libstdc++. */\n";
+  os
      << "#ifndef " << guard << "\n#define " << guard << "\n\n#include <stdint.h>\n\n"
      << "#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n"
      << "#ifndef GRAPHC_MODEL_TENSOR_INFO_DEFINED\n#define GRAPHC_MODEL_TENSOR_INFO_DEFINED\n"

@@ -19,6 +19,7 @@ struct StandaloneFlags {
   int threads = 0;          // 0: OMP_NUM_THREADS, else every core
   bool batchGiven = false;  // --batch was given (a fixed-batch model keeps its own otherwise)
   bool reportStartup = false;
+  bool cudaGraphs = true;   // --no-cuda-graphs: a --target=cuda model launches every kernel
   bool help = false;
 };
 

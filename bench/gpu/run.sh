@@ -1,0 +1,55 @@
+#!/bin/bash
+# The CUDA target on a GPU, in one run on the lent machine (well under 10
+# minutes), from the repository root with bench/gpu/artifacts carried
+# (bench/gpu/build.sh makes them here):
+#   1. gpu_bench: LeNet and the MLP, 200 training steps each on the GPU and
+#      on the CPU build from the same initialization, every loss and tensor
+#      compared; then microseconds per train_step at batch 64 with the CUDA
+#      graph, with streams only, and on the CPU;
+#   2. graphc's LeNet executable (--target=cuda): one epoch of Fashion-MNIST;
+#   3. PyTorch on the same GPU, eager and with CUDA graphs (torch_bench.py);
+#   4. summary.py: the verdicts against docs/gpu.md's targets.
+# Results go to $OUT (JSON and text). Without a GPU it says so and exits 77.
+#   bash bench/gpu/run.sh
+set -uo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+artifacts=$here/artifacts
+out=${OUT:-$here/out}
+mkdir -p "$out"
+if [ ! -x "$artifacts/gpu_bench" ]; then
+  echo "no $artifacts/gpu_bench: run bench/gpu/build.sh first (and carry bench/gpu/artifacts)"
+  exit 2
+fi
+# Only graphc's programs get the carried libraries (PyTorch keeps its own).
+with_libs() { LD_LIBRARY_PATH="$artifacts/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" "$@"; }
+(nvidia-smi -L || true) > "$out/nvidia-smi.txt" 2>&1
+if ! with_libs "$artifacts/gpu_bench" --steps 1 --timed 10 > /dev/null 2> "$out/check.err"; then
+  echo "SKIPPED: no usable GPU: $(cat "$out/check.err")"
+  exit 77
+fi
+
+echo "== gpu_bench (self-test and timings)"
+with_libs timeout 300 "$artifacts/gpu_bench" --steps 200 --timed 500 \
+  > "$out/gpu_bench.json" 2> "$out/gpu_bench.err"
+echo "rc=$? $(head -c 600 "$out/gpu_bench.json")"
+
+echo "== lenet_gpu: one epoch of Fashion-MNIST"
+start=$(date +%s.%N)
+with_libs timeout 180 "$artifacts/lenet_gpu" --data "$artifacts/data" --epochs 1 --batch 64 \
+  --metrics "$out/lenet_epoch.jsonl" > "$out/lenet_epoch.txt" 2>&1
+rc=$?
+end=$(date +%s.%N)
+echo "rc=$rc $(tail -2 "$out/lenet_epoch.txt") ($(echo "$end - $start" | bc) s)"
+echo "{\"rc\": $rc, \"seconds\": $(echo "$end - $start" | bc)}" > "$out/lenet_epoch.json"
+with_libs timeout 120 "$artifacts/lenet_gpu" --data "$artifacts/data" --epochs 1 --batch 64 \
+  --limit-train 12800 --no-cuda-graphs > "$out/lenet_no_graphs.txt" 2>&1
+
+echo "== PyTorch on the same GPU"
+if [ "${GPU_BENCH_SKIP_TORCH:-0}" = 1 ]; then
+  echo '{"skipped": true}' > "$out/torch.json"
+else
+  timeout 300 python3 "$here/torch_bench.py" --steps 500 > "$out/torch.json" 2> "$out/torch.err"
+  echo "rc=$? $(head -c 600 "$out/torch.json")"
+fi
+
+python3 "$here/summary.py" "$out" | tee "$out/summary.txt"
