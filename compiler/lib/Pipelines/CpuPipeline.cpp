@@ -129,6 +129,9 @@ void graphc::buildLinalgToLLVMPipeline(OpPassManager &pm, const CpuPipelineOptio
     // there (no CPU tiling), the C interface and arena as here.
     buildFusionPipeline(pm);
     buildBufferizationPipeline(pm);
+    // As the CUDA bufferization does (there before arena planning; here the
+    // partials are a malloc and free per call).
+    pm.addNestedPass<func::FuncOp>(createSplitReductions());
     buildGpuLaunchPipeline(pm, CudaPipelineOptions().blockSize);
     pm.addNestedPass<func::FuncOp>(createEmulateGpuLaunches());
     buildMemRefToLLVMPipeline(pm, options);

@@ -470,6 +470,34 @@ def MapLoopsToGpu : Pass<"graphc-map-loops-to-gpu", "mlir::func::FuncOp"> {
                            "mlir::scf::SCFDialect"];
 }
 
+def SplitReductions : Pass<"graphc-split-reductions", "mlir::func::FuncOp"> {
+  let summary = "Cuts a reduction with few outputs in two nests, for the GPU's threads";
+  let description = [{
+    On the GPU each output element of a loop nest is one thread running the
+    nest's reductions alone: a convolution's weight gradient is a few hundred
+    threads each summing 50,000 terms. A linalg op on buffers with one
+    output, whose body combines the output with a value computed without it
+    (addf, addi, mulf, max/min), and whose parallel sizes promise fewer than
+    `min-threads` threads (a dynamic size counts as 32) over at least
+    `min-work` reduction steps, becomes: a fill of a partials buffer with
+    the combiner's identity; the same op with its largest static reduction
+    dimensions made parallel (until there are `min-threads` threads),
+    writing one partial per output and position along them; and a nest that
+    combines each output with its partials in order. The result does not
+    depend on thread scheduling (no atomics). The partials buffer is a
+    temporary like any other (an arena slice after
+    graphc-plan-temporary-arena).
+  }];
+  let options = [
+    Option<"minThreads", "min-threads", "int64_t", /*default=*/"65536",
+           "Split until the first nest has this many threads">,
+    Option<"minWork", "min-work", "int64_t", /*default=*/"1024",
+           "Leave reductions of fewer steps per output alone">,
+  ];
+  let dependentDialects = ["mlir::arith::ArithDialect", "mlir::linalg::LinalgDialect",
+                           "mlir::memref::MemRefDialect"];
+}
+
 def SinkIntoKernels : Pass<"graphc-sink-into-kernels", "mlir::func::FuncOp"> {
   let summary = "Moves constants, index computations and constant globals into each gpu.launch";
   let description = [{
