@@ -7,13 +7,14 @@
 // arena and launches: no host allocation (every temporary is a view of the
 // caller's arena, the results are written into the caller's buffers), no
 // host loop and no host load or store of device memory (the 0-D fill and
-// copy of the scalar sum are kernels of one thread): seven kernels, for the
-// zero fill and accumulation of the matmul, the bias and relu, the zero fill
-// and the sum of the exp, and the copies of the two results. The matmul is one
-// kernel over (row, column) whose threads run the k loop; exp calls
-// libdevice's __nv_expf, linked into the PTX.
+// copy of the scalar sum are kernels of one thread): five kernels, for the
+// matmul (its zero fill folded in: graphc-fuse-fills-into-consumers), the
+// bias and relu, the sum of the exp (its fill folded in too), and the copies
+// of the two results. The matmul is one kernel over (row, column) whose
+// threads run the k loop; exp calls libdevice's __nv_expf, linked into the
+// PTX.
 //
-// With the host functions lowered (HOST): the seven launches are on the one
+// With the host functions lowered (HOST): the five launches are on the one
 // stream the call gets at its start, synchronized once at the end (not a
 // stream per launch, as MLIR 19's synchronous launches make), and the C
 // interface the entry points call. (gpu.launch_func stays in the LLVM
@@ -22,7 +23,7 @@
 
 // HOST-LABEL: llvm.func @mlp_layer(
 // HOST: %[[STREAM:.*]] = llvm.call @mgpuStreamCreate()
-// HOST-COUNT-7: gpu.launch_func <%[[STREAM]] : !llvm.ptr> @graphc_kernels::
+// HOST-COUNT-5: gpu.launch_func <%[[STREAM]] : !llvm.ptr> @graphc_kernels::
 // HOST-NOT: gpu.launch_func
 // HOST-NOT: mgpuStreamSynchronize
 // HOST: llvm.call @mgpuStreamSynchronize(%[[STREAM]])
@@ -38,7 +39,7 @@
 // CHECK-NOT: memref.store
 // CHECK-NOT: scf.
 // CHECK: memref.view %[[ARENA]]
-// CHECK-COUNT-7: gpu.launch_func @graphc_kernels::@mlp_layer_kernel
+// CHECK-COUNT-5: gpu.launch_func @graphc_kernels::@mlp_layer_kernel
 // CHECK-NOT: gpu.launch_func
 // CHECK-NOT: memref.alloc
 // CHECK-NOT: memref.load

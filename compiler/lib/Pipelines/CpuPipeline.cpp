@@ -55,7 +55,16 @@ void graphc::addOneShotBufferization(OpPassManager &pm) {
   pm.addPass(bufferization::createDropEquivalentBufferResultsPass());
 }
 
-void graphc::buildBufferizationPipeline(OpPassManager &pm) {
+void graphc::addGpuKernelShaping(OpPassManager &pm) {
+  // A reduction with few outputs (a weight gradient) in two nests with
+  // threads enough; its partials are a temporary like any other.
+  pm.addNestedPass<func::FuncOp>(createSplitReductions());
+  // Nor a weight's transpose, nor an accumulator's fill.
+  pm.addNestedPass<func::FuncOp>(createFoldTransposesIntoConsumers());
+  pm.addNestedPass<func::FuncOp>(createFuseFillsIntoConsumers());
+}
+
+void graphc::buildBufferizationPipeline(OpPassManager &pm, bool gpuKernels) {
   pm.addPass(createMarkCInterface());
   addOneShotBufferization(pm);
   // Results the caller owns: each returned buffer is freshly allocated (a
@@ -65,6 +74,8 @@ void graphc::buildBufferizationPipeline(OpPassManager &pm) {
   pm.addPass(createBufferizationToMemRefPass());
   pm.addPass(createCanonicalizerPass());
   pm.addNestedPass<func::FuncOp>(createStridedCopyToLinalg());
+  if (gpuKernels)
+    addGpuKernelShaping(pm);
   // All temporaries in one arena the caller passes in (a program object
   // allocates it once), instead of a malloc and free each per call.
   PlanTemporaryArenaOptions arena;
@@ -128,10 +139,7 @@ void graphc::buildLinalgToLLVMPipeline(OpPassManager &pm, const CpuPipelineOptio
     // The loops as the CUDA target makes them, run on the CPU: fusion as
     // there (no CPU tiling), the C interface and arena as here.
     buildFusionPipeline(pm);
-    buildBufferizationPipeline(pm);
-    // As the CUDA bufferization does (there before arena planning; here the
-    // partials are a malloc and free per call).
-    pm.addNestedPass<func::FuncOp>(createSplitReductions());
+    buildBufferizationPipeline(pm, /*gpuKernels=*/true);
     buildGpuLaunchPipeline(pm, CudaPipelineOptions().blockSize);
     pm.addNestedPass<func::FuncOp>(createEmulateGpuLaunches());
     buildMemRefToLLVMPipeline(pm, options);

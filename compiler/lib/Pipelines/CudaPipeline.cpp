@@ -52,9 +52,7 @@ void graphc::buildCudaBufferizationPipeline(OpPassManager &pm) {
   StridedCopyToLinalgOptions copies;
   copies.allCopies = true;
   pm.addNestedPass<func::FuncOp>(createStridedCopyToLinalg(copies));
-  // A reduction with few outputs (a weight gradient) in two nests with
-  // threads enough; its partials are a temporary like any other.
-  pm.addNestedPass<func::FuncOp>(createSplitReductions());
+  addGpuKernelShaping(pm);
   // Every temporary in the arena the program allocates on the device once.
   PlanTemporaryArenaOptions arena;
   arena.arenaArgument = true;

@@ -125,7 +125,13 @@ void addOneShotBufferization(mlir::OpPassManager &pm);
 /// one-shot bufferization across function boundaries (identity layouts,
 /// read-only arguments unless marked writable), dropping results that are
 /// updated arguments, and deallocation.
-void buildBufferizationPipeline(mlir::OpPassManager &pm);
+void buildBufferizationPipeline(mlir::OpPassManager &pm, bool gpuKernels = false);
+/// The loop nests shaped for GPU threads, on buffers before arena planning
+/// (graphc-split-reductions, graphc-fold-transposes-into-consumers,
+/// graphc-fuse-fills-into-consumers): the CUDA
+/// bufferization's last steps, and buildBufferizationPipeline's with
+/// `gpuKernels` (the CPU emulation of the kernels).
+void addGpuKernelShaping(mlir::OpPassManager &pm);
 
 /// memrefs -> LLVM dialect: loops and the conversions to the LLVM dialect.
 void buildMemRefToLLVMPipeline(mlir::OpPassManager &pm, const CpuPipelineOptions &options);

@@ -498,6 +498,35 @@ def SplitReductions : Pass<"graphc-split-reductions", "mlir::func::FuncOp"> {
                            "mlir::memref::MemRefDialect"];
 }
 
+def FuseFillsIntoConsumers : Pass<"graphc-fuse-fills-into-consumers", "mlir::func::FuncOp"> {
+  let summary = "Folds a temporary's linalg.fill into the generic that writes it next";
+  let description = [{
+    Each loop nest is a GPU kernel, and a reduction's accumulator is filled by
+    a kernel of its own first. When a linalg.fill of a memref.alloc is
+    followed, before any other use of the buffer, by a linalg.generic on
+    buffers that writes every element of it (its only output, indexed by
+    all its parallel dimensions) and does not read it as an input, the
+    generic's body reads the fill's (constant) value instead of the output
+    where every reduction index is 0 (`select`), and the fill is erased.
+    The result is the same; a kernel less.
+  }];
+  let dependentDialects = ["mlir::arith::ArithDialect", "mlir::linalg::LinalgDialect"];
+}
+
+def FoldTransposesIntoConsumers : Pass<"graphc-fold-transposes-into-consumers",
+                                        "mlir::func::FuncOp"> {
+  let summary = "Reads a transposed temporary's source through permuted indexing maps";
+  let description = [{
+    A linalg.transpose into a memref.alloc whose readers, up to the buffer's
+    next write or dealloc, are all linalg.generic inputs, with the source
+    unchanged until the last of them: each reader reads the source through
+    its indexing map permuted, and the transpose is erased. On the GPU a
+    transpose is a kernel of its own (a matmul's weight, every step); the
+    CPU keeps them for its tiled matmuls' contiguous loads.
+  }];
+  let dependentDialects = ["mlir::linalg::LinalgDialect"];
+}
+
 def SinkIntoKernels : Pass<"graphc-sink-into-kernels", "mlir::func::FuncOp"> {
   let summary = "Moves constants, index computations and constant globals into each gpu.launch";
   let description = [{

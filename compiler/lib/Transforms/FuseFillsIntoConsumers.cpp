@@ -1,0 +1,117 @@
+//===- FuseFillsIntoConsumers.cpp - --graphc-fuse-fills-into-consumers ----===//
+//
+// On the GPU every loop nest is a kernel, and a reduction's accumulator is
+// filled by a kernel of its own first (a matmul's zeros, a maximum's -inf):
+// LeNet's training step had 29 of them. The consumer can start from the
+// fill's value itself: where every reduction index is 0 its body reads the
+// value instead of the output, so the output's old contents are never read
+// and the fill is dead. Linalg ops on buffers, before they become loops;
+// only a temporary's fill (a memref.alloc: nothing else can alias it) into
+// the first op that touches it, which must write all of it.
+//
+//===----------------------------------------------------------------------===//
+
+#include "graphc/Transforms/Passes.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Linalg/Utils/Utils.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/IR/PatternMatch.h"
+
+namespace graphc {
+#define GEN_PASS_DEF_FUSEFILLSINTOCONSUMERS
+#include "graphc/Transforms/Passes.h.inc"
+} // namespace graphc
+
+using namespace mlir;
+
+namespace {
+
+/// The op after `fill` in its block that uses the filled buffer first, if
+/// that op is a generic writing the whole buffer as its only output (its
+/// output map a projected permutation of its parallel dimensions, all of
+/// them) and not reading it as an input.
+linalg::GenericOp soleConsumer(linalg::FillOp fill) {
+  Value buffer = fill.getOutputs()[0];
+  // A buffer of its own: a view, or an argument, may alias memory that
+  // another op writes between the fill and the consumer.
+  if (!buffer.getDefiningOp<memref::AllocOp>())
+    return nullptr;
+  Operation *first = nullptr;
+  for (Operation *op = fill->getNextNode(); op && !first; op = op->getNextNode()) {
+    bool uses = false;
+    op->walk([&](Operation *nested) {
+      uses |= llvm::is_contained(nested->getOperands(), buffer);
+    });
+    // A view of the buffer taken in between may be written through: stop.
+    if (uses || isa<ViewLikeOpInterface>(op))
+      first = op;
+  }
+  auto generic = dyn_cast_or_null<linalg::GenericOp>(first);
+  if (!generic || !generic.hasPureBufferSemantics() || generic.getNumDpsInits() != 1 ||
+      generic.getDpsInitOperand(0)->get() != buffer)
+    return nullptr;
+  for (OpOperand *input : generic.getDpsInputOperands())
+    if (input->get() == buffer)
+      return nullptr;
+  AffineMap output = generic.getMatchingIndexingMap(generic.getDpsInitOperand(0));
+  if (!output.isProjectedPermutation() ||
+      output.getNumResults() != generic.getNumParallelLoops())
+    return nullptr;
+  for (AffineExpr result : output.getResults())
+    if (!linalg::isParallelIterator(
+            generic.getIteratorTypesArray()[cast<AffineDimExpr>(result).getPosition()]))
+      return nullptr;
+  return generic;
+}
+
+struct FuseFillsIntoConsumersPass
+    : graphc::impl::FuseFillsIntoConsumersBase<FuseFillsIntoConsumersPass> {
+  void runOnOperation() override {
+    SmallVector<linalg::FillOp> fills;
+    getOperation().walk([&](linalg::FillOp fill) {
+      if (fill.hasPureBufferSemantics())
+        fills.push_back(fill);
+    });
+    IRRewriter rewriter(&getContext());
+    for (linalg::FillOp fill : fills) {
+      linalg::GenericOp consumer = soleConsumer(fill);
+      if (!consumer)
+        continue;
+      Block &body = consumer.getRegion().front();
+      BlockArgument outElement = body.getArgument(consumer.getNumDpsInputs());
+      Value value = fill.getInputs()[0];
+      if (value.getType() != outElement.getType())
+        continue;
+      if (!outElement.use_empty()) {
+        // The fill's value must be usable inside the body: a constant is
+        // cloned there; anything else is left alone.
+        Operation *constant = value.getDefiningOp();
+        if (!constant || !constant->hasTrait<OpTrait::ConstantLike>())
+          continue;
+        rewriter.setInsertionPointToStart(&body);
+        Value start = rewriter.clone(*constant)->getResult(0);
+        Value initial = start;
+        Location loc = consumer.getLoc();
+        SmallVector<utils::IteratorType> iterators = consumer.getIteratorTypesArray();
+        Value first;
+        for (unsigned d = 0; d < iterators.size(); ++d) {
+          if (linalg::isParallelIterator(iterators[d]))
+            continue;
+          Value index = rewriter.create<linalg::IndexOp>(loc, d);
+          Value zero = rewriter.create<arith::ConstantIndexOp>(loc, 0);
+          Value isZero = rewriter.create<arith::CmpIOp>(loc, arith::CmpIPredicate::eq, index, zero);
+          first = first ? rewriter.create<arith::AndIOp>(loc, first, isZero) : isZero;
+        }
+        if (first)
+          initial = rewriter.create<arith::SelectOp>(loc, first, start, outElement);
+        rewriter.replaceAllUsesExcept(outElement, initial,
+                                      initial.getDefiningOp() ? initial.getDefiningOp() : nullptr);
+      }
+      rewriter.eraseOp(fill);
+    }
+  }
+};
+
+} // namespace
