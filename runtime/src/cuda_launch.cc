@@ -143,7 +143,7 @@ CUstream mgpuStreamCreate() {
   Loaded& l = loaded();
   std::lock_guard<std::mutex> lock(l.mutex);
   if (!l.defaultStream) {
-    CUresult result = driver().streamCreate(&l.defaultStream, 0);
+    CUresult result = driver().streamCreate(&l.defaultStream, 1 /* CU_STREAM_NON_BLOCKING */);
     if (result != kSuccess) fail("cannot create a CUDA stream: " + describe(result));
   }
   return l.defaultStream;
@@ -233,6 +233,7 @@ graphc_status_t graphc_cuda_malloc(size_t bytes, void** out_device_pointer) {
 
 void graphc_cuda_free(void* device_pointer) {
   if (!device_pointer || !driver().unavailable.empty()) return;
+  graphc_status_free(useContext());  // on a thread that has not used CUDA yet
   (void)driver().memFree(static_cast<CUdeviceptr>(reinterpret_cast<uintptr_t>(device_pointer)));
 }
 

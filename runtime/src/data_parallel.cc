@@ -44,9 +44,12 @@ DataParallelStep::DataParallelStep(Program& program, ProcessGroup* group,
     if (std::strcmp(entry.name, "train_step_gradients") != 0) continue;
     for (int32_t i = 0; i < entry.num_results; ++i) {
       if (entry.results[i].role == GRAPHC_ROLE_BUFFER)
-        carriedState_.push_back(program.tensor(entry.results[i].name));
+        carriedName_ = entry.results[i].name;
       if (entry.results[i].role == GRAPHC_ROLE_RNG_STATE)
-        carriedState_.push_back(program.tensor(GRAPHC_CHECKPOINT_OPTIMIZER_PREFIX "rng_state"));
+        carriedName_ = GRAPHC_CHECKPOINT_OPTIMIZER_PREFIX "rng_state";
+      if (entry.results[i].role == GRAPHC_ROLE_BUFFER ||
+          entry.results[i].role == GRAPHC_ROLE_RNG_STATE)
+        carriedState_.push_back(program.tensor(carriedName_));
     }
   }
 }
@@ -107,9 +110,14 @@ double DataParallelStep::step(const Tensor& images, const Tensor& labels, int64_
   }
   const float rows = total[g + 1];
   for (int64_t i = 0; i < g; ++i) total[i] /= rows;
-  if (group_)
+  if (group_ && !carriedState_.empty()) {
+    // Looked up again (one name) before writing: a program on the GPU then
+    // brings its host copies up to date and uploads what is written into
+    // them before the next call (graphc_program_device in program.h).
+    (void)program_.tensor(carriedName_);
     for (const Tensor& state : carriedState_)
       group_->broadcast(state.rawData(), state.nbytes(), "the model's buffers");
+  }
   program_.applyGradients(total, lr);
   return static_cast<double>(total[g]) / rows;
 }

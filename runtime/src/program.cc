@@ -286,30 +286,32 @@ graphc_status_t runEntry(graphc_program_t* program, const graphc_model_entry_t& 
     arguments.push_back(graphc_tensor_data(given));
   }
 
+  std::vector<void*> resultData;
+  resultData.reserve(entry.num_results);
+  for (int32_t i = 0; i < entry.num_results; ++i) {
+    const graphc_model_tensor_t& spec = entry.results[i];
+    if (spec.role == GRAPHC_ROLE_GRADIENT && gradients) {
+      void* pointer = gradientPointer();
+      if (!pointer)
+        return make_status(GRAPHC_INTERNAL, std::string("'") + entry.name +
+                                                "': more gradients than the layout holds");
+      resultData.push_back(pointer);
+      continue;
+    }
+    int64_t shape[GRAPHC_TENSOR_MAX_RANK]; // rank checked by graphc_program_create
+    for (int32_t d = 0; d < spec.rank; ++d) shape[d] = sizeFor(spec.shape[d], batch);
+    graphc_tensor_t* result = nullptr;
+    if (graphc_status_t status = graphc_tensor_create(static_cast<graphc_dtype_t>(spec.dtype),
+                                                      spec.rank, shape, nullptr, &result))
+      return status;
+    results.add(result);
+    resultData.push_back(graphc_tensor_data(result));
+  }
   if (program->device) {
     for (int32_t i = 0; i < entry.num_arguments; ++i)
       if (deviceArguments[i].slot < 0) deviceArguments[i].data = arguments[i];
-    std::vector<void*> resultData;
-    for (int32_t i = 0; i < entry.num_results; ++i) {
-      const graphc_model_tensor_t& spec = entry.results[i];
-      void* pointer = nullptr;
-      if (spec.role == GRAPHC_ROLE_GRADIENT && gradients) {
-        pointer = gradientPointer();
-        if (!pointer)
-          return make_status(GRAPHC_INTERNAL, std::string("'") + entry.name +
-                                                  "': more gradients than the layout holds");
-      } else {
-        int64_t shape[GRAPHC_TENSOR_MAX_RANK];
-        for (int32_t d = 0; d < spec.rank; ++d) shape[d] = sizeFor(spec.shape[d], batch);
-        graphc_tensor_t* result = nullptr;
-        if (graphc_status_t status = graphc_tensor_create(static_cast<graphc_dtype_t>(spec.dtype),
-                                                          spec.rank, shape, nullptr, &result))
-          return status;
-        results.add(result);
-        pointer = graphc_tensor_data(result);
-      }
-      deviceResults.push_back({-1, pointer, bytesOf(spec)});
-    }
+    for (int32_t i = 0; i < entry.num_results; ++i)
+      deviceResults.push_back({-1, resultData[i], bytesOf(entry.results[i])});
     std::vector<graphc_tensor_t*> tensors;
     for (const auto& slot : program->slots) tensors.push_back(slot.tensor);
     if (graphc_status_t status = program->device->call(*program->model, entry, batch,
@@ -336,27 +338,6 @@ graphc_status_t runEntry(graphc_program_t* program, const graphc_model_entry_t& 
   if (program->arenaPoison >= 0)
     std::memset(program->arena, program->arenaPoison, static_cast<size_t>(bytes));
 
-  std::vector<void*> resultData;
-  resultData.reserve(entry.num_results);
-  for (int32_t i = 0; i < entry.num_results; ++i) {
-    const graphc_model_tensor_t& spec = entry.results[i];
-    if (spec.role == GRAPHC_ROLE_GRADIENT && gradients) {
-      void* pointer = gradientPointer();
-      if (!pointer)
-        return make_status(GRAPHC_INTERNAL, std::string("'") + entry.name +
-                                                "': more gradients than the layout holds");
-      resultData.push_back(pointer);
-      continue;
-    }
-    int64_t shape[GRAPHC_TENSOR_MAX_RANK]; // rank checked by graphc_program_create
-    for (int32_t d = 0; d < spec.rank; ++d) shape[d] = sizeFor(spec.shape[d], batch);
-    graphc_tensor_t* result = nullptr;
-    if (graphc_status_t status = graphc_tensor_create(static_cast<graphc_dtype_t>(spec.dtype),
-                                                      spec.rank, shape, nullptr, &result))
-      return status;
-    results.add(result);
-    resultData.push_back(graphc_tensor_data(result));
-  }
   // The entry points' codes (the generated header lists them): 1 a batch
   // too large to address, 2 out of memory, 3 a result of another size than
   // the table says.

@@ -17,6 +17,7 @@ namespace {
 
 constexpr int64_t kAlignment = 256;  // cuMemAlloc's, kept for every part of a region
 constexpr int kCaptureModeThreadLocal = 1;  // CU_STREAM_CAPTURE_MODE_THREAD_LOCAL
+constexpr unsigned kStreamNonBlocking = 1;  // CU_STREAM_NON_BLOCKING
 
 int64_t aligned(int64_t bytes) { return (bytes + kAlignment - 1) / kAlignment * kAlignment; }
 
@@ -61,7 +62,9 @@ graphc_status_t DeviceProgram::create(const graphc_model_t& model,
   }
   std::unique_ptr<DeviceProgram> program(new DeviceProgram);
   CUstream stream = nullptr;
-  if (CUresult result = driver().streamCreate(&stream, 0))
+  // Non-blocking: work another thread puts on the legacy default stream
+  // (PyTorch in the same context) neither waits for it nor breaks a capture.
+  if (CUresult result = driver().streamCreate(&stream, kStreamNonBlocking))
     return driverError("cannot create a CUDA stream", result);
   program->stream_ = stream;
   for (graphc_tensor_t* slot : slots) {
@@ -76,7 +79,7 @@ graphc_status_t DeviceProgram::create(const graphc_model_t& model,
 
 DeviceProgram::~DeviceProgram() {
   if (!driver().unavailable.empty()) return;
-  (void)useContext();
+  graphc_status_free(useContext());  // best effort: the driver may be going away
   if (stream_) (void)driver().streamSynchronize(static_cast<CUstream>(stream_));
   dropGraphs();
   for (void* memory : slotMemory_) graphc_cuda_free(memory);
@@ -219,6 +222,10 @@ graphc_status_t DeviceProgram::call(const graphc_model_t& model,
                                   "' on the GPU: " + why);
   };
 
+  // The entry writes the slots in place: from its first launch on, the
+  // device holds the newer values, even if a later launch fails.
+  for (int32_t i = 0; i < entry.num_arguments; ++i)
+    if (entry.arguments[i].updated) deviceChanged_ = true;
   auto key = std::make_pair(&entry, batch);
   bool capture = graphsEnabled_ && poison < 0 && !graphs_.count(key) && seen_[key]++ > 0;
   if (capture) {
@@ -237,16 +244,16 @@ graphc_status_t DeviceProgram::call(const graphc_model_t& model,
       if (graph) (void)d.graphDestroy(graph);
       return failed(code);
     }
-    if (ended != kSuccess)
-      return driverError("capturing the step into a CUDA graph failed", ended);
     CUgraphExec exec = nullptr;
-    CUresult result = d.graphInstantiate(&exec, graph, 0);
-    (void)d.graphDestroy(graph);
-    if (result != kSuccess) return driverError("cannot instantiate the step's CUDA graph", result);
-    graphs_[key] = exec;
+    CUresult result = ended;
+    if (result == kSuccess) result = d.graphInstantiate(&exec, graph, 0);
+    if (graph) (void)d.graphDestroy(graph);
+    // A step that cannot be captured (the capture was invalidated) runs its
+    // kernels one by one, now and from then on: a null graph says so.
+    graphs_[key] = result == kSuccess ? exec : nullptr;
   }
   auto graph = graphsEnabled_ ? graphs_.find(key) : graphs_.end();
-  if (graph != graphs_.end()) {
+  if (graph != graphs_.end() && graph->second) {
     if (CUresult result = d.graphLaunch(static_cast<CUgraphExec>(graph->second), stream))
       return driverError(std::string("replaying the CUDA graph of '") + entry.name + "' failed",
                          result);
@@ -256,9 +263,6 @@ graphc_status_t DeviceProgram::call(const graphc_model_t& model,
     if (int32_t code = entry.call(arena_, batch, devicePointers.data(), resultPointers.data()))
       return failed(code);
   }
-  for (int32_t i = 0; i < entry.num_arguments; ++i)
-    if (entry.arguments[i].updated) deviceChanged_ = true;
-
   if (resultBytes > 0)
     if (CUresult result = d.memcpyDtoHAsync(staged + resultsAt, address(region + resultsAt),
                                             static_cast<size_t>(resultBytes), stream))

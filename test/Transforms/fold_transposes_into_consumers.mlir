@@ -27,9 +27,10 @@ func.func @linear(%x: memref<4x16xf32>, %w: memref<8x16xf32>, %y: memref<4x8xf32
 }
 
 // Kept: the weight is updated in place before the transposed copy is read
-// (the reader needs the old values), and a transposed buffer copied out.
+// (the reader needs the old values), a transposed buffer copied out, and one
+// accumulated into afterwards (its old contents, the transpose, are read).
 // CHECK-LABEL: func.func @kept(
-// CHECK-COUNT-2: linalg.transpose
+// CHECK-COUNT-3: linalg.transpose
 #id = affine_map<(i, j) -> (i, j)>
 func.func @kept(%w: memref<8x16xf32>, %g: memref<8x16xf32>, %out: memref<16x8xf32>,
                 %out2: memref<16x8xf32>) {
@@ -49,7 +50,17 @@ func.func @kept(%w: memref<8x16xf32>, %g: memref<8x16xf32>, %out: memref<16x8xf3
   %wt2 = memref.alloc() : memref<16x8xf32>
   linalg.transpose ins(%g : memref<8x16xf32>) outs(%wt2 : memref<16x8xf32>) permutation = [1, 0]
   memref.copy %wt2, %out2 : memref<16x8xf32> to memref<16x8xf32>
+  %wt3 = memref.alloc() : memref<16x8xf32>
+  linalg.transpose ins(%g : memref<8x16xf32>) outs(%wt3 : memref<16x8xf32>) permutation = [1, 0]
+  linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%out : memref<16x8xf32>) outs(%wt3 : memref<16x8xf32>) {
+  ^bb0(%in: f32, %o: f32):
+    %s = arith.addf %o, %in : f32
+    linalg.yield %s : f32
+  }
+  memref.copy %wt3, %out2 : memref<16x8xf32> to memref<16x8xf32>
   memref.dealloc %wt : memref<16x8xf32>
   memref.dealloc %wt2 : memref<16x8xf32>
+  memref.dealloc %wt3 : memref<16x8xf32>
   return
 }

@@ -32,13 +32,16 @@ func.func @matmul(%x: memref<4x16xf32>, %w: memref<16x8xf32>, %y: memref<4x8xf32
   return
 }
 
-// Kept: a fill of an argument (it may alias), and a fill whose buffer is
-// read first by something else. A column sum's accumulator does go (its
-// consumer writes every element, reading 0.0 at row 0).
+// Kept: a fill of an argument (it may alias), a fill whose buffer is read
+// first by something else, and one with a view (taken before the fill, and
+// written through before the consumer). A column sum's accumulator does go
+// (its consumer writes every element, reading 0.0 at row 0).
 // CHECK-LABEL: func.func @kept(
 // CHECK-COUNT-2: linalg.fill
 // CHECK-NOT: linalg.fill
 // CHECK: linalg.index 0
+// CHECK: linalg.fill ins(%{{.*}} : f32) outs(%{{.*}} : memref<4xf32>)
+// CHECK: linalg.fill ins(%{{.*}} : f32) outs(%{{.*}} : memref<2xf32, strided<[1]>>)
 #id = affine_map<(i) -> (i)>
 func.func @kept(%arg: memref<4xf32>, %in: memref<4xf32>, %out: memref<4xf32>, %m: memref<3x4xf32>) {
   %zero = arith.constant 0.0 : f32
@@ -67,7 +70,20 @@ func.func @kept(%arg: memref<4xf32>, %in: memref<4xf32>, %out: memref<4xf32>, %m
     %s = arith.addf %o, %x : f32
     linalg.yield %s : f32
   }
+  %v = memref.alloc() : memref<4xf32>
+  %half = memref.subview %v[0] [2] [1] : memref<4xf32> to memref<2xf32, strided<[1]>>
+  linalg.fill ins(%zero : f32) outs(%v : memref<4xf32>)
+  %one = arith.constant 1.0 : f32
+  linalg.fill ins(%one : f32) outs(%half : memref<2xf32, strided<[1]>>)
+  linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel"]}
+      ins(%in : memref<4xf32>) outs(%v : memref<4xf32>) {
+  ^bb0(%x: f32, %o: f32):
+    %s = arith.addf %o, %x : f32
+    linalg.yield %s : f32
+  }
+  memref.copy %v, %out : memref<4xf32> to memref<4xf32>
   memref.dealloc %t : memref<4xf32>
   memref.dealloc %u : memref<4xf32>
+  memref.dealloc %v : memref<4xf32>
   return
 }

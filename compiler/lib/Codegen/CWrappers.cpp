@@ -75,6 +75,33 @@ llvm::Function *addPackedEntry(llvm::Module &module, llvm::Function *ciface,
     return d;
   };
 
+  // The arena of the call: the caller's, or, when it passed NULL, one
+  // `allocate` gives for this call (error 2 when that is NULL). `own` is
+  // what the call frees at its end (NULL when the caller's was used).
+  llvm::Value *nullArena = llvm::ConstantPointerNull::get(llvm::cast<llvm::PointerType>(ptr));
+  auto arenaOfCall = [&](llvm::function_ref<llvm::Value *(llvm::Value *)> allocate,
+                         llvm::Value *&own) {
+    llvm::Value *bytes = b.CreateAdd(b.CreateMul(b.getInt64(sig.arenaBytesPerBatch), batch),
+                                     b.getInt64(sig.arenaBytesFixed));
+    llvm::Value *needed = b.CreateIsNull(callerArena);
+    llvm::BasicBlock *before = b.GetInsertBlock();
+    auto *allocateBlock = llvm::BasicBlock::Create(ctx, "allocate_arena", entry);
+    auto *outOfMemory = llvm::BasicBlock::Create(ctx, "out_of_memory", entry);
+    auto *run = llvm::BasicBlock::Create(ctx, "run", entry);
+    b.CreateCondBr(needed, allocateBlock, run);
+    b.SetInsertPoint(allocateBlock);
+    llvm::Value *allocated = allocate(bytes);
+    b.CreateCondBr(b.CreateIsNull(allocated), outOfMemory, run);
+    b.SetInsertPoint(outOfMemory);
+    b.CreateRet(b.getInt32(2));
+    b.SetInsertPoint(run);
+    llvm::PHINode *arena = b.CreatePHI(ptr, 2);
+    arena->addIncoming(callerArena, before);
+    arena->addIncoming(allocated, allocateBlock);
+    own = b.CreateSelect(needed, arena, nullArena);
+    return descriptor(arena, {bytes});
+  };
+
   if (sig.device == GRAPHC_DEVICE_CUDA) {
     // The CUDA target: the results are written into the caller's (device)
     // buffers, passed after the arguments; an arena the call needs is device
@@ -102,28 +129,9 @@ llvm::Function *addPackedEntry(llvm::Module &module, llvm::Function *ciface,
     for (size_t i = 0; i < sig.results.size(); ++i)
       callArgs.push_back(descriptor(pointerAt(resultArray, i), sizes(b, sig.results[i], batch)));
     llvm::Value *ownArena = nullptr;
-    if (sig.takesArena) {
-      llvm::Value *bytes = b.CreateAdd(b.CreateMul(b.getInt64(sig.arenaBytesPerBatch), batch),
-                                       b.getInt64(sig.arenaBytesFixed));
-      llvm::Value *needed = b.CreateIsNull(callerArena);
-      llvm::BasicBlock *before = b.GetInsertBlock();
-      auto *allocate = llvm::BasicBlock::Create(ctx, "allocate_device_arena", entry);
-      auto *outOfMemory = llvm::BasicBlock::Create(ctx, "out_of_device_memory", entry);
-      auto *run = llvm::BasicBlock::Create(ctx, "run", entry);
-      b.CreateCondBr(needed, allocate, run);
-      b.SetInsertPoint(allocate);
-      llvm::Value *allocated = b.CreateCall(deviceAlloc, {bytes});
-      b.CreateCondBr(b.CreateIsNull(allocated), outOfMemory, run);
-      b.SetInsertPoint(outOfMemory);
-      b.CreateRet(b.getInt32(2));
-      b.SetInsertPoint(run);
-      llvm::PHINode *arena = b.CreatePHI(ptr, 2);
-      arena->addIncoming(callerArena, before);
-      arena->addIncoming(allocated, allocate);
-      callArgs.push_back(descriptor(arena, {bytes}));
-      llvm::Value *nullArena = llvm::ConstantPointerNull::get(llvm::cast<llvm::PointerType>(ptr));
-      ownArena = b.CreateSelect(needed, arena, nullArena);
-    }
+    if (sig.takesArena)
+      callArgs.push_back(arenaOfCall(
+          [&](llvm::Value *bytes) { return b.CreateCall(deviceAlloc, {bytes}); }, ownArena));
     b.CreateCall(ciface->getFunctionType(), ciface, callArgs);
     llvm::Value *status = b.CreateCall(endCall, {});
     if (ownArena)
@@ -145,31 +153,16 @@ llvm::Function *addPackedEntry(llvm::Module &module, llvm::Function *ciface,
   for (size_t i = 0; i < sig.arguments.size(); ++i)
     callArgs.push_back(descriptor(pointerAt(argumentArray, i), sizes(b, sig.arguments[i], batch)));
 
-  llvm::Value *ownArena = nullptr; // i1: this call allocated the arena
-  llvm::Value *nullArena = llvm::ConstantPointerNull::get(llvm::cast<llvm::PointerType>(ptr));
-  if (sig.takesArena) {
-    llvm::Value *bytes = b.CreateAdd(b.CreateMul(b.getInt64(sig.arenaBytesPerBatch), batch),
-                                     b.getInt64(sig.arenaBytesFixed));
-    ownArena = b.CreateIsNull(callerArena);
-    llvm::BasicBlock *before = b.GetInsertBlock();
-    auto *allocate = llvm::BasicBlock::Create(ctx, "allocate_arena", entry);
-    auto *outOfMemory = llvm::BasicBlock::Create(ctx, "out_of_memory", entry);
-    auto *run = llvm::BasicBlock::Create(ctx, "run", entry);
-    b.CreateCondBr(ownArena, allocate, run);
-    b.SetInsertPoint(allocate);
-    // aligned_alloc wants a non-zero multiple of the alignment.
-    llvm::Value *rounded = b.CreateAnd(b.CreateAdd(bytes, b.getInt64(64)), b.getInt64(~int64_t(63)));
-    llvm::Value *allocated = b.CreateCall(alignedAlloc, {b.getInt64(64), rounded});
-    b.CreateCondBr(b.CreateIsNull(allocated), outOfMemory, run);
-    b.SetInsertPoint(outOfMemory);
-    b.CreateRet(b.getInt32(2));
-    b.SetInsertPoint(run);
-    llvm::PHINode *arena = b.CreatePHI(ptr, 2);
-    arena->addIncoming(callerArena, before);
-    arena->addIncoming(allocated, allocate);
-    callArgs.push_back(descriptor(arena, {bytes}));
-    ownArena = b.CreateSelect(ownArena, arena, nullArena);
-  }
+  llvm::Value *ownArena = nullptr;
+  if (sig.takesArena)
+    callArgs.push_back(arenaOfCall(
+        [&](llvm::Value *bytes) {
+          // aligned_alloc wants a non-zero multiple of the alignment.
+          llvm::Value *rounded =
+              b.CreateAnd(b.CreateAdd(bytes, b.getInt64(64)), b.getInt64(~int64_t(63)));
+          return b.CreateCall(alignedAlloc, {b.getInt64(64), rounded});
+        },
+        ownArena));
   b.CreateCall(ciface->getFunctionType(), ciface, callArgs);
 
   // Every result must have the size the table promises the caller (k*batch

@@ -23,28 +23,51 @@ using namespace mlir;
 
 namespace {
 
-/// Whether `op` may write `buffer` (or memory that aliases it): it has the
-/// buffer, or a view of it, as an output, a copy target, or is anything
-/// other than a linalg op, a copy or a view/alloc/dealloc whose effects are
-/// known.
+/// The allocation or argument a buffer is a view of.
+Value rootOf(Value value) {
+  while (auto view = value.getDefiningOp<ViewLikeOpInterface>())
+    value = view.getViewSource();
+  return value;
+}
+
+/// Whether `op` may write the memory of `buffer`: it has a view of the same
+/// allocation or argument as an output or copy target, or it is anything
+/// but a linalg op, a copy, or an op whose effects are known not to write
+/// (allocation, deallocation, views, constants).
 bool mayWrite(Operation *op, Value buffer) {
-  auto refersTo = [&](Value value) {
-    while (value) {
-      if (value == buffer)
-        return true;
-      auto view = value.getDefiningOp<ViewLikeOpInterface>();
-      value = view ? view.getViewSource() : Value();
-    }
-    return false;
-  };
+  Value root = rootOf(buffer);
+  auto sameMemory = [&](Value value) { return rootOf(value) == root; };
   if (auto linalgOp = dyn_cast<linalg::LinalgOp>(op))
-    return llvm::any_of(linalgOp.getDpsInits(), refersTo);
+    return llvm::any_of(linalgOp.getDpsInits(), sameMemory);
   if (auto copy = dyn_cast<memref::CopyOp>(op))
-    return refersTo(copy.getTarget());
+    return sameMemory(copy.getTarget());
   if (isa<memref::AllocOp, memref::DeallocOp, ViewLikeOpInterface>(op) ||
       op->hasTrait<OpTrait::ConstantLike>() || isMemoryEffectFree(op))
     return false;
   return true;
+}
+
+/// Whether `op` overwrites all of `buffer` without reading it: a fill, a
+/// copy into it, or a generic whose only output it is, indexed by all its
+/// parallel dimensions, whose body ignores the old value.
+bool overwrites(Operation *op, Value buffer) {
+  if (auto fill = dyn_cast<linalg::FillOp>(op))
+    return fill.getOutputs()[0] == buffer;
+  if (auto copy = dyn_cast<linalg::CopyOp>(op))
+    return copy.getOutputs()[0] == buffer && !llvm::is_contained(copy.getInputs(), buffer);
+  if (auto copy = dyn_cast<memref::CopyOp>(op))
+    return copy.getTarget() == buffer && copy.getSource() != buffer;
+  auto generic = dyn_cast<linalg::GenericOp>(op);
+  if (!generic || generic.getNumDpsInits() != 1 || generic.getDpsInits()[0] != buffer)
+    return false;
+  for (OpOperand *input : generic.getDpsInputOperands())
+    if (input->get() == buffer)
+      return false;
+  AffineMap map = generic.getMatchingIndexingMap(generic.getDpsInitOperand(0));
+  Block &body = generic.getRegion().front();
+  return body.getArgument(generic.getNumDpsInputs()).use_empty() &&
+         map.isProjectedPermutation() && map.getNumResults() == generic.getNumParallelLoops() &&
+         generic.getNumReductionLoops() == 0;
 }
 
 struct FoldTransposesIntoConsumersPass
@@ -63,9 +86,14 @@ struct FoldTransposesIntoConsumersPass
     Value source = transpose.getInput(), result = transpose.getInit();
     if (!result.getDefiningOp<memref::AllocOp>())
       return;
-    // The readers of the transposed value: generic inputs after the
-    // transpose, up to the next write of the result (a reuse of the
-    // buffer) or its dealloc; the source unchanged all that time.
+    // Every use of the transposed buffer in the transpose's block, and no
+    // view of it: the scan below then sees every reader in order.
+    for (Operation *user : result.getUsers())
+      if (user->getBlock() != transpose->getBlock() || isa<ViewLikeOpInterface>(user))
+        return;
+    // Its readers after the transpose, up to its dealloc or the next op that
+    // overwrites it all (a reuse of the buffer): generic inputs only, with
+    // the source unchanged until the last of them.
     SmallVector<OpOperand *> readers;
     bool sourceChanged = false;
     for (Operation *op = transpose->getNextNode(); op; op = op->getNextNode()) {
@@ -75,12 +103,12 @@ struct FoldTransposesIntoConsumersPass
       });
       bool writesSource = mayWrite(op, source);
       if (usesResult) {
-        if (isa<memref::DeallocOp>(op) || mayWrite(op, result))
+        if (isa<memref::DeallocOp>(op) || overwrites(op, result))
           break;
         auto generic = dyn_cast<linalg::GenericOp>(op);
-        // Read some other way (a copy, a view), or after (or while) the
-        // source changed: the transposed copy is needed.
-        if (!generic || sourceChanged || writesSource)
+        // Read some other way (a load, a copy, in a loop), written in part,
+        // or read after (or while) the source changed: the copy is needed.
+        if (!generic || mayWrite(op, result) || sourceChanged || writesSource)
           return;
         for (OpOperand *input : generic.getDpsInputOperands())
           if (input->get() == result)

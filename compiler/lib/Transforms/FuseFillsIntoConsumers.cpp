@@ -38,6 +38,12 @@ linalg::GenericOp soleConsumer(linalg::FillOp fill) {
   // another op writes between the fill and the consumer.
   if (!buffer.getDefiningOp<memref::AllocOp>())
     return nullptr;
+  // Every use in the fill's block (none hidden in another region's code
+  // that the scan below would not see in order), and no view of it: a
+  // view taken anywhere could be read or written between the two.
+  for (Operation *user : buffer.getUsers())
+    if (user->getBlock() != fill->getBlock() || isa<ViewLikeOpInterface>(user))
+      return nullptr;
   Operation *first = nullptr;
   for (Operation *op = fill->getNextNode(); op && !first; op = op->getNextNode()) {
     bool uses = false;

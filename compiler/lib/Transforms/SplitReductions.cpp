@@ -99,6 +99,11 @@ struct SplitReductionsPass : graphc::impl::SplitReductionsBase<SplitReductionsPa
       return;
     llvm::sort(splitDims);
 
+    // A dynamic output's partials would be sized by memref.dim values that
+    // arena planning does not know as the batch: they would stay a host
+    // allocation. Static outputs only (weight and bias gradients are).
+    if (!cast<MemRefType>(init->get().getType()).hasStaticShape())
+      return;
     rewriter.setInsertionPoint(op);
     linalg::GenericOp generic = dyn_cast<linalg::GenericOp>(op.getOperation());
     if (!generic) {
@@ -107,6 +112,8 @@ struct SplitReductionsPass : graphc::impl::SplitReductionsBase<SplitReductionsPa
         return;
       generic = *generalized;
     }
+    // The named op is gone: build beside its generic form.
+    rewriter.setInsertionPoint(generic);
     // out = combine(out, value), with value computed without out.
     Block &body = generic.getRegion().front();
     BlockArgument outElement = body.getArgument(generic.getNumDpsInputs());
@@ -123,14 +130,10 @@ struct SplitReductionsPass : graphc::impl::SplitReductionsBase<SplitReductionsPa
     Type element = outputType.getElementType();
     // partials: the output's dimensions, then one per split dimension.
     SmallVector<int64_t> partialShape(outputType.getShape());
-    SmallVector<Value> dynamicSizes;
-    for (int64_t i = 0; i < outputType.getRank(); ++i)
-      if (outputType.isDynamicDim(i))
-        dynamicSizes.push_back(rewriter.create<memref::DimOp>(loc, output, i));
     for (unsigned d : splitDims)
       partialShape.push_back(sizes[d]);
     auto partialType = MemRefType::get(partialShape, element);
-    Value partials = rewriter.create<memref::AllocOp>(loc, partialType, dynamicSizes);
+    Value partials = rewriter.create<memref::AllocOp>(loc, partialType);
     Value identity = arith::getIdentityValue(*kind, element, rewriter, loc);
     rewriter.create<linalg::FillOp>(loc, identity, partials);
 

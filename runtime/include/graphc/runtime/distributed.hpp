@@ -110,6 +110,7 @@ class DataParallelStep {
   // broadcasts rank 0's buffers. Looked up once, here: the program's own
   // tensors (borrowed).
   std::vector<Tensor> carriedState_;
+  std::string carriedName_;  // one of them, looked up before they are written
 };
 
 }  // namespace graphc::rt

@@ -219,8 +219,11 @@ int64_t graphc_program_arena_allocations(const graphc_program_t* program);
  * state tensor and its arena on GPU 0 across calls; a call copies only its
  * inputs, targets and learning rate there and its results back. The
  * tensors the functions above give (graphc_program_tensor, _find_tensor,
- * save) are host copies, brought up to date from the GPU when read; what a
- * caller writes into them is copied to the GPU before the next call. Its
+ * save) are host copies, brought up to date from the GPU by those calls;
+ * what a caller writes into them is copied to the GPU before the next call.
+ * So look a tensor up again after a call before reading or writing it (a
+ * pointer kept across calls sees neither the GPU's new values nor has its
+ * writes copied), and do not call these from two threads at once. Its
  * creation fails with GRAPHC_UNAVAILABLE saying why when there is no usable
  * GPU (docs/gpu.md). */
 int32_t graphc_program_device(const graphc_program_t* program);
