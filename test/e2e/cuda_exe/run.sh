@@ -5,7 +5,8 @@
 # and synchronization under capture) it trains with the CPU build's flags and
 # prints the same lines; its steps are captured into CUDA graphs and
 # replayed (none with --no-cuda-graphs); its checkpoint loads into the CPU
-# build; and with no driver at all it exits 1 saying why.
+# build; two processes under mpirun run data-parallel; and with no driver
+# at all it exits 1 saying why.
 #   run.sh GRAPHC LENET_GRAPH FAKE_LIBCUDA WORKDIR
 set -euo pipefail
 graphc=$1 lenet=$2 fake=$3 work=$4
@@ -40,6 +41,17 @@ echo "--no-cuda-graphs: $(value plain.report launches) launches, no graph"
 ./lenet_cpu --load gpu.safetensors --eval-only --limit-test 100 > load.out ||
   fail "the CPU build cannot load the GPU build's checkpoint"
 echo "the CPU build evaluates the GPU build's checkpoint: $(tail -1 load.out)"
+
+# Data-parallel on GPU programs (two processes, gradients through the host):
+# runs, and no driver check fails in either process (the last one's report).
+if command -v mpirun > /dev/null; then
+  mpirun=(mpirun --oversubscribe --mca btl self,vader --mca btl_vader_single_copy_mechanism none)
+  [ "$(id -u)" -eq 0 ] && mpirun+=(--allow-run-as-root)
+  "${mpirun[@]}" -np 2 -x GRAPHC_LIBCUDA="$fake" -x FAKE_CUDA_REPORT="$work/dp.report" \
+    ./lenet_gpu "${flags[@]}" --epochs 1 > dp.out 2>&1 || fail "two processes: $(tail -3 dp.out)"
+  [ -z "$(value dp.report errors)" ] || fail "two processes: $(value dp.report first_error)"
+  echo "two processes (mpirun): $(tail -1 dp.out)"
+fi
 
 set +e
 GRAPHC_LIBCUDA=/nonexistent/libcuda.so.1 ./lenet_gpu "${flags[@]}" > nodriver.out 2> nodriver.err
