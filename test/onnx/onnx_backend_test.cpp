@@ -74,6 +74,14 @@ rt::Tensor toTensor(const onnx::TensorProto &t) {
   case onnx::TensorProto::BOOL: dtype = GRAPHC_DTYPE_BOOL; break;
   default: throw std::runtime_error("a tensor of ONNX type " + std::to_string(t.data_type()));
   }
+  // The size the file declares, checked before anything is allocated (a
+  // test's input of another kind read as a tensor has dims of any size).
+  int64_t declared = 1;
+  for (int64_t d : shape) {
+    if (d < 0 || (d > 0 && declared > (int64_t(1) << 31) / d))
+      throw std::runtime_error("a tensor file declaring dims past 2^31 elements");
+    declared *= d;
+  }
   rt::Tensor out = rt::Tensor::zeros(shape, dtype);
   char *dst = static_cast<char *>(out.rawData());
   if (t.has_raw_data()) {
