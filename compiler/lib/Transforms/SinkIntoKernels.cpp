@@ -20,6 +20,14 @@ namespace {
 /// Upstream's index computations, and constant tables: a global read inside
 /// a kernel must be the kernel module's copy, not the host's address.
 bool belongsInTheKernel(Operation *op) {
+  // A view of a constant table (a reshape of it) is the table's address too.
+  if (auto view = dyn_cast<ViewLikeOpInterface>(op)) {
+    Value source = view.getViewSource();
+    while (auto inner = source.getDefiningOp<ViewLikeOpInterface>())
+      source = inner.getViewSource();
+    if (source.getDefiningOp<memref::GetGlobalOp>())
+      return true;
+  }
   return matchPattern(op, m_Constant()) ||
          isa<memref::GetGlobalOp, memref::DimOp, arith::SelectOp, arith::CmpIOp>(op);
 }
