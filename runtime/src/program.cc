@@ -64,6 +64,9 @@ struct graphc_program_s {
   // device arena and the call's transfers (program_cuda.h). The slots'
   // tensors above are then the host copies.
   std::unique_ptr<graphc::rt::cuda::DeviceProgram> device;
+  // The slots' tensors in slot order (what the device side copies to and
+  // from), kept with `slots` at creation and by graphc_program_bind.
+  std::vector<graphc_tensor_t*> slotTensors;
   bool hasBoundSlots = false;  // the caller's memory: kept up to date after every call
 
   ~graphc_program_s() {
@@ -123,9 +126,7 @@ graphc_program_s::Slot* findSlot(graphc_program_t* program, const std::string& n
 // when they may be written, has them uploaded before the next call.
 graphc_status_t hostAccess(const graphc_program_t* program, bool willWrite) {
   if (!program->device) return nullptr;
-  std::vector<graphc_tensor_t*> tensors;
-  for (const auto& slot : program->slots) tensors.push_back(slot.tensor);
-  if (graphc_status_t status = program->device->syncToHost(tensors)) return status;
+  if (graphc_status_t status = program->device->syncToHost(program->slotTensors)) return status;
   if (willWrite) program->device->hostChanged();
   return nullptr;
 }
@@ -312,11 +313,9 @@ graphc_status_t runEntry(graphc_program_t* program, const graphc_model_entry_t& 
       if (deviceArguments[i].slot < 0) deviceArguments[i].data = arguments[i];
     for (int32_t i = 0; i < entry.num_results; ++i)
       deviceResults.push_back({-1, resultData[i], bytesOf(entry.results[i])});
-    std::vector<graphc_tensor_t*> tensors;
-    for (const auto& slot : program->slots) tensors.push_back(slot.tensor);
     if (graphc_status_t status = program->device->call(*program->model, entry, batch,
-                                                       deviceArguments, deviceResults, tensors,
-                                                       program->arenaPoison))
+                                                       deviceArguments, deviceResults,
+                                                       program->slotTensors, program->arenaPoison))
       return status;
     // A DSL module's parameters bound to the program see every step.
     return program->hasBoundSlots ? hostAccess(program, false) : nullptr;
@@ -548,12 +547,11 @@ graphc_status_t graphc_program_create(const graphc_model_t* model, graphc_progra
         if (auto* slot = findSlot(program.get(), slotName(entry.arguments[i])))
           slots[i] = static_cast<int32_t>(slot - program->slots.data());
     }
+    for (const auto& slot : program->slots) program->slotTensors.push_back(slot.tensor);
     planGradientLayout(program.get());
     if (model->device == GRAPHC_DEVICE_CUDA) {
-      std::vector<graphc_tensor_t*> tensors;
-      for (const auto& slot : program->slots) tensors.push_back(slot.tensor);
-      if (graphc_status_t status =
-              graphc::rt::cuda::DeviceProgram::create(*model, tensors, &program->device))
+      if (graphc_status_t status = graphc::rt::cuda::DeviceProgram::create(
+              *model, program->slotTensors, &program->device))
         return status;
     }
     *out_program = program.release();
@@ -686,6 +684,7 @@ graphc_status_t graphc_program_bind(graphc_program_t* program, const char* name,
     graphc_tensor_retain(tensor);
     graphc_tensor_release(slot->tensor);
     slot->tensor = tensor;
+    program->slotTensors[slot - program->slots.data()] = tensor;
     program->hasBoundSlots = true;
     return nullptr;
   }
