@@ -88,6 +88,9 @@ void graphc::buildMemRefToLLVMPipeline(OpPassManager &pm, const CpuPipelineOptio
   // Parallel dims become scf.parallel, and the outermost parallel loop of each
   // nest an OpenMP worksharing loop (the thread pool; --threads sets it).
   pm.addNestedPass<func::FuncOp>(createParallelizeIndependentLoops());
+  // Reductions: each accumulator in a register, the innermost loop long and
+  // vectorizable; every other op through the upstream lowering.
+  pm.addNestedPass<func::FuncOp>(createLowerReductionsToLoops());
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToParallelLoopsPass());
   pm.addNestedPass<func::FuncOp>(createSequentializeNestedParallel());
   // Loops too small to pay for a parallel region run on the calling thread.
