@@ -63,6 +63,11 @@ def torch_images_per_sec(name, batch, steps, compiled, optimizer):
         opt.step()
         return loss
 
+    # Each configuration compiles its own step: without a reset, dynamo's
+    # cache of earlier configurations' steps (another model, optimizer or
+    # batch) reaches its recompile limit after eight and then runs this one
+    # eagerly, which understated torch.compile in the later rows.
+    torch._dynamo.reset()
     fn = torch.compile(step) if compiled else step
     for _ in range(3):  # warm-up (and compilation)
         fn()

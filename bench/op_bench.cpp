@@ -14,6 +14,7 @@
 #include "llvm/Support/FormatVariadic.h"
 
 #include <immintrin.h>
+#include <malloc.h>
 
 #include <chrono>
 #include <cstdio>
@@ -140,6 +141,14 @@ static rt::Tensor filled(const std::vector<int64_t> &shape) {
 int main(int argc, char **argv) {
   cl::ParseCommandLineOptions(argc, argv, "per-op GFLOP/s of the MLP's and LeNet's steps\n");
   setNumThreads(threadCount);
+  // Each call returns its result in a fresh buffer. glibc maps one above its
+  // mmap threshold (128 KiB at first) anew every time, so a large result
+  // (conv1's forward: 4.8 MB at batch 256) was timed with a page fault per
+  // 4 KiB: 5.3 ms instead of 1.1. A training step writes its activations
+  // into a preallocated arena; the threshold raised, the freed buffer is
+  // reused as there, and the time is the op's own.
+  mallopt(M_MMAP_THRESHOLD, 256 << 20);
+  mallopt(M_TRIM_THRESHOLD, 512 << 20);
   int64_t b = batch;
   std::vector<Case> cases;
   linearCases(cases, "mlp fc1 784->128", b, 784, 128);

@@ -86,24 +86,44 @@ func.func @conv2d_plain(%x: tensor<?x1x32x32xf32>, %w: tensor<6x1x5x5xf32>) -> t
 // -----
 
 // Tests that a stride-1 input gradient with one group is a forward
-// convolution over flattened rows of the fully padded gradient (K-1-p on each
-// side, one more row below) with the kernel flipped and its channels swapped,
-// computed first by its own generic.
+// convolution over flattened rows of the padded gradient with the kernel
+// flipped and its channels swapped, computed first by its own generic: K-1-p
+// rows above, K-1-p+1 below, K-1-p columns on the left and none on the right
+// (the flat rows wrap into the next row's left zeros), so the rows are
+// IW + p = 30 wide and p = 2 columns per row are dropped.
 // CHECK-DAG: #[[$FLIP:.+]] = affine_map<(d0, d1, d2, d3) -> (d1, d0, -d2 + 4, -d3 + 4)>
-// CHECK-DAG: #[[$DY:.+]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d2, d5 + d3 * 32 + d4)>
+// CHECK-DAG: #[[$DY:.+]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d2, d5 + d3 * 30 + d4)>
 // CHECK-DAG: #[[$WT:.+]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d1, d2, d3, d4)>
 // CHECK-DAG: #[[$DX:.+]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1, d5)>
 // CHECK-LABEL: func.func @conv2d_input_grad_stride1
 func.func @conv2d_input_grad_stride1(%dy: tensor<?x6x28x28xf32>, %w: tensor<6x1x5x5xf32>) -> tensor<?x1x28x28xf32> {
   // CHECK: %[[FLIPPED:.+]] = linalg.generic {indexing_maps = [#[[$FLIP]], #{{.+}}]{{.*}} ins(%arg1 : tensor<6x1x5x5xf32>) outs(%{{.+}} : tensor<1x6x5x5xf32>)
-  // CHECK: %[[PADDED:.+]] = tensor.insert_slice %arg0 into %{{.+}}[0, 0, 2, 2] [%{{.+}}, 6, 28, 28] [1, 1, 1, 1] : tensor<?x6x28x28xf32> into tensor<?x6x33x32xf32>
+  // CHECK: %[[PADDED:.+]] = tensor.insert_slice %arg0 into %{{.+}}[0, 0, 2, 2] [%{{.+}}, 6, 28, 28] [1, 1, 1, 1] : tensor<?x6x28x28xf32> into tensor<?x6x33x30xf32>
   // CHECK: %[[FLAT:.+]] = tensor.collapse_shape %[[PADDED]]
   // CHECK: linalg.generic {indexing_maps = [#[[$DY]], #[[$WT]], #[[$DX]]], iterator_types = ["parallel", "parallel", "reduction", "reduction", "reduction", "parallel"]}
-  // CHECK-SAME: ins(%[[FLAT]], %[[FLIPPED]] : tensor<?x6x1056xf32>, tensor<1x6x5x5xf32>) outs(%{{.+}} : tensor<?x1x896xf32>)
-  // CHECK: tensor.extract_slice {{.*}} : tensor<?x1x28x32xf32> to tensor<?x1x28x28xf32>
+  // CHECK-SAME: ins(%[[FLAT]], %[[FLIPPED]] : tensor<?x6x990xf32>, tensor<1x6x5x5xf32>) outs(%{{.+}} : tensor<?x1x840xf32>)
+  // CHECK: tensor.extract_slice {{.*}} : tensor<?x1x28x30xf32> to tensor<?x1x28x28xf32>
   %0 = graph.conv2d_input_grad %dy, %w {stride = array<i64: 1, 1>, padding = array<i64: 2, 2>, dilation = array<i64: 1, 1>, groups = 1 : i64}
       : tensor<?x6x28x28xf32>, tensor<6x1x5x5xf32> -> tensor<?x1x28x28xf32>
   return %0 : tensor<?x1x28x28xf32>
+}
+
+// -----
+
+// Tests that without padding (LeNet's conv2) the padded gradient's rows are
+// exactly the input's width, 14 = 10 + 4 left zeros: every flat position is
+// an input column, and nothing is sliced off.
+// CHECK-LABEL: func.func @conv2d_input_grad_stride1_unpadded
+func.func @conv2d_input_grad_stride1_unpadded(%dy: tensor<?x16x10x10xf32>, %w: tensor<16x6x5x5xf32>) -> tensor<?x6x14x14xf32> {
+  // CHECK: tensor.insert_slice %arg0 into %{{.+}}[0, 0, 4, 4] [%{{.+}}, 16, 10, 10] [1, 1, 1, 1] : tensor<?x16x10x10xf32> into tensor<?x16x19x14xf32>
+  // CHECK: linalg.generic
+  // CHECK-SAME: outs(%{{.+}} : tensor<?x6x196xf32>)
+  // CHECK: %[[DX:.+]] = tensor.expand_shape %{{.+}} {{\[}}[0], [1], [2, 3]] output_shape [%{{.+}}, 6, 14, 14] : tensor<?x6x196xf32> into tensor<?x6x14x14xf32>
+  // CHECK-NOT: tensor.extract_slice
+  // CHECK: return %[[DX]]
+  %0 = graph.conv2d_input_grad %dy, %w {stride = array<i64: 1, 1>, padding = array<i64: 0, 0>, dilation = array<i64: 1, 1>, groups = 1 : i64}
+      : tensor<?x16x10x10xf32>, tensor<16x6x5x5xf32> -> tensor<?x6x14x14xf32>
+  return %0 : tensor<?x6x14x14xf32>
 }
 
 // -----
