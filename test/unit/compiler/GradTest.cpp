@@ -141,6 +141,13 @@ TEST(GradCheck, Conv2d) {
   // the right zeros of the row before): with and without column padding.
   gradCheck("stride 1, row padding only", {f64({2, 3, 6, 5}), f64({4, 3, 3, 2}, -1, 1, 3)},
             [](auto &x) { return g::conv2d(x[0], x[1], g::Tensor(), 1, {1, 0}); });
+  // Images narrower than the kernel: the wrapped rows' overrun still inside
+  // the padded buffer (2 + 2 > 5 - 2), and the case where it would not be
+  // (1 + 2), which pads both sides.
+  gradCheck("stride 1, narrow image", {f64({1, 2, 3, 2}), f64({2, 2, 5, 5}, -1, 1, 3)},
+            [](auto &x) { return g::conv2d(x[0], x[1], g::Tensor(), 1, {2, 2}); });
+  gradCheck("stride 1, narrowest image", {f64({1, 1, 3, 1}), f64({2, 1, 3, 5}, -1, 1, 3)},
+            [](auto &x) { return g::conv2d(x[0], x[1], g::Tensor(), 1, {1, 2}); });
   gradCheck("stride 1, wide kernel, column padding", {f64({1, 2, 6, 7}), f64({3, 2, 3, 5}, -1, 1, 3)},
             [](auto &x) { return g::conv2d(x[0], x[1], g::Tensor(), 1, {0, 1}); });
   gradCheck("stride 1, padding, groups", {f64({2, 4, 6, 5}), f64({4, 2, 3, 2}, -1, 1, 3)},

@@ -48,6 +48,24 @@ bool flattensRows(ArrayRef<int64_t> stride, ArrayRef<int64_t> dilation) {
   return stride[0] == 1 && stride[1] == 1 && dilation[0] == 1 && dilation[1] == 1;
 }
 
+/// The zero columns to the right of each row of a convolution's operand
+/// over flattened rows, `width` columns of data padded by `padding` on each
+/// side for a kernel `kernel` wide: none where the rows can wrap instead. A
+/// window running past a row's right end (by at most padding - 1 columns:
+/// the output is width + 2*padding - kernel + 1 wide) then reads the next
+/// row's left padding, the zeros right padding would have given, and each
+/// row is width + padding wide instead of width + 2*padding, so fewer garbage
+/// columns are computed and dropped (LeNet's conv1 weight gradient: 30 instead
+/// of 32 per 28 output columns; conv2's input gradient: 14 instead of 18 per
+/// 14). That
+/// needs the output no wider than a wrapped row (padding <= kernel - 1) and
+/// the last row's overrun, up to kernel - 2 past its end, inside the extra
+/// row below.
+int64_t rightPadding(int64_t width, int64_t padding, int64_t kernel) {
+  bool wraps = padding <= kernel - 1 && kernel - 2 < width + padding;
+  return wraps ? 0 : padding;
+}
+
 /// The most partial sums (weights times flat positions) a weight gradient
 /// over flattened rows may hold in its temporary: 16 MiB of float32. LeNet's
 /// need at most 336k; a large layer (3x3, 64 -> 64 channels at 56x56 would
@@ -199,6 +217,10 @@ struct Conv2DLowering : OpConversionPattern<graph::Conv2DOp> {
 
     if (flattensRows(stride, dil)) {
       ArrayRef<int64_t> pad = op.getPadding();
+      // Both sides padded: LeNet's conv1 forward over rows wrapped to 30
+      // columns (840 positions: 26 tiles of 32 and a tail of 8) took
+      // 1.34 ms at batch 256 against 1.05 over 32 columns (28 whole tiles),
+      // though it computes 6 % fewer positions (op_bench).
       Value padded = padSpatial(rewriter, loc, unpadded, pad, {pad[0] + 1, pad[1]}, zero);
       rewriter.replaceOp(op, flatConvolution(rewriter, loc, padded, weight, groups, resultType));
       return success();
@@ -273,16 +295,13 @@ struct Conv2DInputGradLowering : OpConversionPattern<graph::Conv2DInputGradOp> {
                   })
               .getResult(0);
       SmallVector<int64_t> full{w[2] - 1 - pad[0], w[3] - 1 - pad[1]};
-      // The gradient's columns are padded on the left only: the flat rows
-      // wrap, and a window running past a row's right end (by at most
-      // KW - 1 - padding columns) reads the next row's left padding, the
-      // zeros right padding would have given. The flat rows are then
-      // IW + padding wide instead of IW + KW - 1 - padding: without padding
-      // every flat position is an input column (LeNet's conv2: 14 x 14
-      // positions, where 14 x 18 computed 4 columns per row only to drop
-      // them), 22 % fewer FMAs; conv2's input gradient at batch 256 on one
+      // The gradient's rows wrap (see rightPadding): LeNet's conv2 computes
+      // 14 x 14 positions instead of 14 x 18 of which 4 columns per row were
+      // dropped, 22 % fewer FMAs; its input gradient at batch 256 on one
       // thread, 3.19 -> 2.46 ms (op_bench).
-      Value padded = padSpatial(rewriter, loc, dy, full, {full[0] + 1, 0}, zero);
+      Value padded = padSpatial(
+          rewriter, loc, dy, full,
+          {full[0] + 1, rightPadding(dyType.getDimSize(3), full[1], w[3])}, zero);
       rewriter.replaceOp(op, flatConvolution(rewriter, loc, padded, flipped, 1, resultType));
       return success();
     }
@@ -382,12 +401,13 @@ struct Conv2DWeightGradLowering : OpConversionPattern<graph::Conv2DWeightGradOp>
     // position, (o, c, kh, kw, n, p) with p innermost and contiguous
     // everywhere, and a second generic adds up the positions.
     auto dyType = cast<RankedTensorType>(dy.getType());
-    int64_t paddedWidth = cast<RankedTensorType>(adaptor.getInput().getType()).getDimSize(3) +
-                          2 * pad[1];
+    int64_t inputWidth = cast<RankedTensorType>(adaptor.getInput().getType()).getDimSize(3);
+    int64_t rightPad = rightPadding(inputWidth, pad[1], w[3]);
+    int64_t paddedWidth = inputWidth + pad[1] + rightPad;
     int64_t positions = dyType.getDimSize(2) * paddedWidth;
     if (flattensRows(stride, dil) && w[0] * w[1] * w[2] * w[3] * positions <= kMaxPartialSums) {
       Value input =
-          padSpatial(rewriter, loc, adaptor.getInput(), pad, {pad[0] + 1, pad[1]}, zero);
+          padSpatial(rewriter, loc, adaptor.getInput(), pad, {pad[0] + 1, rightPad}, zero);
       int64_t width = paddedWidth;
       Value widened = padSpatial(rewriter, loc, dy, {0, 0}, {0, width - dyType.getDimSize(3)}, zero);
       AffineExpr o, c, kh, kw, n, p;
