@@ -101,9 +101,8 @@ func.func @conv2d_padded_rows(%x: tensor<?x1x28x28xf32>, %w: tensor<6x1x5x5xf32>
 
 // -----
 
-// Tests that a weight gradient's rows wrap only while the padding is at most
-// KW - 1: padding 3 with a 3-wide kernel pads the input on both sides
-// (4 + 3 + 3 = 10 wide; wrapped, the output would not fit a row).
+// Tests that a weight gradient pads its input on both sides, as the forward
+// does (4 + 3 + 3 = 10 wide).
 // CHECK-LABEL: func.func @conv2d_weight_grad_padding_past_the_kernel
 // CHECK: tensor.insert_slice %arg1 into %{{.+}}[0, 0, 3, 3] [2, 1, 4, 4] [1, 1, 1, 1] : tensor<2x1x4x4xf32> into tensor<2x1x11x10xf32>
 func.func @conv2d_weight_grad_padding_past_the_kernel(%dy: tensor<2x2x8x8xf32>, %x: tensor<2x1x4x4xf32>) -> tensor<2x1x3x3xf32> {
@@ -187,21 +186,20 @@ func.func @conv2d_input_grad_strided(%dy: tensor<2x4x3x3xf32>, %w: tensor<4x2x3x
 
 // -----
 
-// Tests the stride-1 weight gradient over flattened rows: the input padded
-// by 2 on the left only (its rows wrap into the next row's left zeros: 30
-// wide, not 32), the gradient's rows zero-padded to that width, partial sums
-// over the batch to [O, C, KH, KW, positions] with the position innermost
-// and parallel, and a second generic adding the positions up.
+// Tests the stride-1 weight gradient over flattened rows: the gradient's rows
+// are zero-padded to the padded input's width (32), partial sums over the
+// batch go to [O, C, KH, KW, positions] with the position innermost and
+// parallel, and a second generic adds the positions up.
 // CHECK-DAG: #[[$G:.+]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d4, d0, d5)>
-// CHECK-DAG: #[[$X:.+]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d4, d1, d5 + d2 * 30 + d3)>
+// CHECK-DAG: #[[$X:.+]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d4, d1, d5 + d2 * 32 + d3)>
 // CHECK-DAG: #[[$PART:.+]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1, d2, d3, d5)>
 // CHECK-LABEL: func.func @conv2d_weight_grad
 func.func @conv2d_weight_grad(%dy: tensor<?x6x28x28xf32>, %x: tensor<?x1x28x28xf32>) -> tensor<6x1x5x5xf32> {
-  // CHECK: tensor.insert_slice %arg1 into %{{.+}}[0, 0, 2, 2] [%{{.+}}, 1, 28, 28] [1, 1, 1, 1] : tensor<?x1x28x28xf32> into tensor<?x1x33x30xf32>
-  // CHECK: tensor.insert_slice %arg0 into %{{.+}}[0, 0, 0, 0] [%{{.+}}, 6, 28, 28] [1, 1, 1, 1] : tensor<?x6x28x28xf32> into tensor<?x6x28x30xf32>
+  // CHECK: tensor.insert_slice %arg1 into %{{.+}}[0, 0, 2, 2] [%{{.+}}, 1, 28, 28] [1, 1, 1, 1] : tensor<?x1x28x28xf32> into tensor<?x1x33x32xf32>
+  // CHECK: tensor.insert_slice %arg0 into %{{.+}}[0, 0, 0, 0] [%{{.+}}, 6, 28, 28] [1, 1, 1, 1] : tensor<?x6x28x28xf32> into tensor<?x6x28x32xf32>
   // CHECK: %[[PARTIAL:.+]] = linalg.generic {indexing_maps = [#[[$G]], #[[$X]], #[[$PART]]], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "parallel"]}
-  // CHECK-SAME: ins(%{{.+}}, %{{.+}} : tensor<?x6x840xf32>, tensor<?x1x990xf32>) outs(%{{.+}} : tensor<6x1x5x5x840xf32>)
-  // CHECK: linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction"]} ins(%[[PARTIAL]] : tensor<6x1x5x5x840xf32>) outs(%{{.+}} : tensor<6x1x5x5xf32>)
+  // CHECK-SAME: ins(%{{.+}}, %{{.+}} : tensor<?x6x896xf32>, tensor<?x1x1056xf32>) outs(%{{.+}} : tensor<6x1x5x5x896xf32>)
+  // CHECK: linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction"]} ins(%[[PARTIAL]] : tensor<6x1x5x5x896xf32>) outs(%{{.+}} : tensor<6x1x5x5xf32>)
   // CHECK: arith.addf {{.*}} fastmath<reassoc,contract>
   %0 = graph.conv2d_weight_grad %dy, %x {stride = array<i64: 1, 1>, padding = array<i64: 2, 2>, dilation = array<i64: 1, 1>, groups = 1 : i64}
       : tensor<?x6x28x28xf32>, tensor<?x1x28x28xf32> -> tensor<6x1x5x5xf32>

@@ -55,9 +55,8 @@ bool flattensRows(ArrayRef<int64_t> stride, ArrayRef<int64_t> dilation) {
 /// the output is width + 2*padding - kernel + 1 wide) then reads the next
 /// row's left padding, the zeros right padding would have given, and each
 /// row is width + padding wide instead of width + 2*padding, so fewer garbage
-/// columns are computed and dropped (LeNet's conv1 weight gradient: 30 instead
-/// of 32 per 28 output columns; conv2's input gradient: 14 instead of 18 per
-/// 14). That
+/// columns are computed and dropped (conv2's input gradient: 14 instead of 18
+/// per 14). That
 /// needs the output no wider than a wrapped row (padding <= kernel - 1) and
 /// the last row's overrun, up to kernel - 2 past its end, inside the extra
 /// row below.
@@ -401,9 +400,12 @@ struct Conv2DWeightGradLowering : OpConversionPattern<graph::Conv2DWeightGradOp>
     // position, (o, c, kh, kw, n, p) with p innermost and contiguous
     // everywhere, and a second generic adds up the positions.
     auto dyType = cast<RankedTensorType>(dy.getType());
-    int64_t inputWidth = cast<RankedTensorType>(adaptor.getInput().getType()).getDimSize(3);
-    int64_t rightPad = rightPadding(inputWidth, pad[1], w[3]);
-    int64_t paddedWidth = inputWidth + pad[1] + rightPad;
+    // The input's rows do not wrap here (see rightPadding): padded as the
+    // forward pads it, it is the forward's padded input (CSE), where wrapped
+    // it was a second fill and copy per step, two more kernels on the GPU.
+    int64_t rightPad = pad[1];
+    int64_t paddedWidth =
+        cast<RankedTensorType>(adaptor.getInput().getType()).getDimSize(3) + pad[1] + rightPad;
     int64_t positions = dyType.getDimSize(2) * paddedWidth;
     if (flattensRows(stride, dil) && w[0] * w[1] * w[2] * w[3] * positions <= kMaxPartialSums) {
       Value input =
