@@ -25,35 +25,37 @@ using namespace mlir;
 
 namespace {
 
-/// One loop of the lowered nest: the generic's dims it runs (several when
-/// collapsed, outermost first) and its trip count.
+/// One reduction loop of the lowered nest: the generic's dim it runs (the
+/// first of a collapsed group, which the loop runs whole) and its trip count.
 struct LoopPlan {
-  SmallVector<unsigned> dims;
+  unsigned dim;
   Value size;
 };
 
-/// Where input `operand` of a collapsed group sits: the result positions of
-/// the group's dims in its indexing map (consecutive), or none when the
-/// operand does not read the group (it is loop-invariant there).
-std::optional<unsigned> groupStart(AffineMap map, ArrayRef<unsigned> group) {
-  std::optional<unsigned> start = map.getResultPosition(getAffineDimExpr(group.front(), map.getContext()));
+/// Where an input with indexing map `map` reads a collapsed group: the
+/// position of the first of the group's dims among the map's results (the
+/// others follow it, in order), nullopt when it does not read the group (it
+/// is loop-invariant there), failure when it reads the group otherwise.
+FailureOr<std::optional<unsigned>> groupStart(AffineMap map, ArrayRef<unsigned> group) {
+  std::optional<unsigned> start =
+      map.getResultPosition(getAffineDimExpr(group.front(), map.getContext()));
   if (!start) {
     for (unsigned dim : group)
       if (map.isFunctionOfDim(dim))
-        return std::nullopt;
-    return std::numeric_limits<unsigned>::max(); // not read: nothing to collapse
+        return failure();
+    return std::optional<unsigned>();
   }
   for (auto [i, dim] : llvm::enumerate(group)) {
     unsigned pos = *start + i;
     if (pos >= map.getNumResults() || map.getResult(pos) != getAffineDimExpr(dim, map.getContext()))
-      return std::nullopt;
+      return failure();
   }
   // The group's dims may appear nowhere else in the map.
   for (auto [pos, expr] : llvm::enumerate(map.getResults()))
     if (pos < *start || pos >= *start + group.size())
       for (unsigned dim : group)
         if (expr.isFunctionOfDim(dim))
-          return std::nullopt;
+          return failure();
   return start;
 }
 
@@ -80,15 +82,15 @@ bool canCollapse(linalg::GenericOp op, ArrayRef<unsigned> group) {
   if (!op.getBody()->getOps<linalg::IndexOp>().empty())
     return false;
   for (OpOperand *input : op.getDpsInputOperands()) {
-    AffineMap map = op.getMatchingIndexingMap(input);
-    std::optional<unsigned> start = groupStart(map, group);
-    if (!start)
+    FailureOr<std::optional<unsigned>> start =
+        groupStart(op.getMatchingIndexingMap(input), group);
+    if (failed(start))
       return false;
-    if (*start == std::numeric_limits<unsigned>::max())
+    if (!*start)
       continue;
     auto type = cast<MemRefType>(input->get().getType());
     if (!memref::CollapseShapeOp::isGuaranteedCollapsible(
-            type, collapsing(type.getRank(), *start, group.size())))
+            type, collapsing(type.getRank(), **start, group.size())))
       return false;
   }
   return true;
@@ -145,9 +147,7 @@ LogicalResult lowerReduction(linalg::GenericOp op, RewriterBase &rewriter) {
     Value memref = input->get();
     std::optional<unsigned> start;
     if (group.size() > 1) {
-      start = groupStart(op.getMatchingIndexingMap(input), group);
-      if (start == std::numeric_limits<unsigned>::max())
-        start.reset();
+      start = *groupStart(op.getMatchingIndexingMap(input), group); // canCollapse checked
       if (start) {
         auto type = cast<MemRefType>(memref.getType());
         memref = rewriter.create<memref::CollapseShapeOp>(
@@ -164,14 +164,11 @@ LogicalResult lowerReduction(linalg::GenericOp op, RewriterBase &rewriter) {
       continue;
     LoopPlan loop;
     loop.size = getValueOrCreateConstantIndexOp(rewriter, loc, ranges[d].size);
-    if (d == group.front() && group.size() > 1) {
-      loop.dims = group;
+    loop.dim = d;
+    if (d == group.front())
       for (unsigned other : ArrayRef<unsigned>(group).drop_front())
         loop.size = rewriter.createOrFold<arith::MulIOp>(
             loc, loop.size, getValueOrCreateConstantIndexOp(rewriter, loc, ranges[other].size));
-    } else {
-      loop.dims = {d};
-    }
     reductionLoops.push_back(loop);
   }
 
@@ -244,7 +241,7 @@ LogicalResult lowerReduction(linalg::GenericOp op, RewriterBase &rewriter) {
     auto loop = b.create<scf::ForOp>(
         loc, zero, reductionLoops[level].size, one, accumulators,
         [&](OpBuilder &ib, Location, Value iv, ValueRange iterArgs) {
-          dimValues[reductionLoops[level].dims.front()] = iv;
+          dimValues[reductionLoops[level].dim] = iv;
           ib.create<scf::YieldOp>(loc, buildReductions(ib, level + 1, iterArgs));
         });
     return loop.getResults();

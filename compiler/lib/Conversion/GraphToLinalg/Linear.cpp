@@ -400,16 +400,16 @@ struct Conv2DWeightGradLowering : OpConversionPattern<graph::Conv2DWeightGradOp>
     // position, (o, c, kh, kw, n, p) with p innermost and contiguous
     // everywhere, and a second generic adds up the positions.
     auto dyType = cast<RankedTensorType>(dy.getType());
-    // The input's rows do not wrap here (see rightPadding): padded as the
-    // forward pads it, it is the forward's padded input (CSE), where wrapped
-    // it was a second fill and copy per step, two more kernels on the GPU.
-    int64_t rightPad = pad[1];
-    int64_t paddedWidth =
-        cast<RankedTensorType>(adaptor.getInput().getType()).getDimSize(3) + pad[1] + rightPad;
+    // The input is padded on both sides, as the forward pads it, so that it
+    // is the forward's padded input (CSE); with wrapped rows (see
+    // rightPadding) it was a second fill and copy per step, two more kernels
+    // on the GPU.
+    int64_t paddedWidth = cast<RankedTensorType>(adaptor.getInput().getType()).getDimSize(3) +
+                          2 * pad[1];
     int64_t positions = dyType.getDimSize(2) * paddedWidth;
     if (flattensRows(stride, dil) && w[0] * w[1] * w[2] * w[3] * positions <= kMaxPartialSums) {
       Value input =
-          padSpatial(rewriter, loc, adaptor.getInput(), pad, {pad[0] + 1, rightPad}, zero);
+          padSpatial(rewriter, loc, adaptor.getInput(), pad, {pad[0] + 1, pad[1]}, zero);
       int64_t width = paddedWidth;
       Value widened = padSpatial(rewriter, loc, dy, {0, 0}, {0, width - dyType.getDimSize(3)}, zero);
       AffineExpr o, c, kh, kw, n, p;
