@@ -12,6 +12,9 @@
 // i mod 10): the comparison needs the same inputs, not real images; the
 // executable's epoch on Fashion-MNIST is run.sh's other check.
 //   gpu_bench [--steps N] [--timed N] [--batch B] [--lr X] > result.json
+// Exits 0, 1 when a model failed on the GPU (its entry then holds the
+// error; the other model's numbers are still written), 2 for bad flags, or
+// 77 when there is no usable CUDA driver or device.
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -59,14 +62,29 @@ std::vector<Batch> makeBatches(int count, int batch, const std::vector<int64_t>&
   return batches;
 }
 
+// The larger difference, where NaN counts as the largest (std::max would
+// keep the first argument and hide it).
+double worse(double worst, double difference) {
+  return std::isnan(difference) || difference > worst ? difference : worst;
+}
+
 double relativeDifference(const Tensor& a, const Tensor& b) {
   if (a.dtype() != GRAPHC_DTYPE_F32) return 0;  // the step count, the generator state
   const float* x = a.data<float>();
   const float* y = b.data<float>();
   double largest = 0, worst = 0;
   for (int64_t i = 0; i < a.numel(); ++i) largest = std::max(largest, std::fabs(double(x[i])));
-  for (int64_t i = 0; i < a.numel(); ++i) worst = std::max(worst, std::fabs(double(x[i]) - y[i]));
+  for (int64_t i = 0; i < a.numel(); ++i) worst = worse(worst, std::fabs(double(x[i]) - y[i]));
   return largest > 0 ? worst / largest : worst;
+}
+
+// A number as JSON: NaN and infinities (a GPU result gone wrong) as strings,
+// which summary.py reports as not met.
+std::string json(double value, const char* format = "%.3g") {
+  if (!std::isfinite(value)) return std::isnan(value) ? "\"nan\"" : "\"inf\"";
+  char text[64];
+  std::snprintf(text, sizeof text, format, value);
+  return text;
 }
 
 // Microseconds per step: the median of `count` steps after `count / 10` warm-up steps.
@@ -104,7 +122,7 @@ std::string benchModel(const char* name, const graphc_model_t* gpuModel,
     const Batch& b = batches[step % batches.size()];
     double lossGpu = gpu.trainStep(b.images, b.labels, o.lr);
     double lossCpu = cpu.trainStep(b.images, b.labels, o.lr);
-    worstLoss = std::max(worstLoss, std::fabs(lossGpu - lossCpu) / std::max(1e-6, std::fabs(lossCpu)));
+    worstLoss = worse(worstLoss, std::fabs(lossGpu - lossCpu) / std::max(1e-6, std::fabs(lossCpu)));
     if (step == 0) firstLoss = lossCpu;
     lastLoss = lossCpu;
   }
@@ -113,7 +131,7 @@ std::string benchModel(const char* name, const graphc_model_t* gpuModel,
   auto gpuTensors = gpu.tensors(), cpuTensors = cpu.tensors();
   for (auto& [tensorName, tensor] : cpuTensors) {
     double difference = relativeDifference(tensor, gpuTensors.at(tensorName));
-    if (difference >= worstTensor) {
+    if (std::isnan(difference) || difference >= worstTensor) {
       worstTensor = difference;
       worstName = tensorName;
     }
@@ -127,20 +145,19 @@ std::string benchModel(const char* name, const graphc_model_t* gpuModel,
   graphc_program_set_cuda_graphs(gpu.get(), 0);
   auto [streamMedian, streamMean] = timeSteps(gpu, batches, o.timed, o.lr);
   auto [cpuMedian, cpuMean] = timeSteps(cpu, batches, std::max(o.timed / 10, 20), o.lr);
-  char json[2048];
-  std::snprintf(json, sizeof json,
-                "\"%s\": {\"steps_compared\": %d, \"loss_first\": %.6g, \"loss_last\": %.6g, "
-                "\"worst_loss_relative_difference\": %.3g, "
-                "\"worst_tensor_relative_difference\": %.3g, \"worst_tensor\": \"%s\", "
-                "\"forward_relative_difference\": %.3g, "
-                "\"train_step_us_cuda_graph\": {\"median\": %.1f, \"mean\": %.1f}, "
-                "\"train_step_us_streams\": {\"median\": %.1f, \"mean\": %.1f}, "
-                "\"train_step_us_cpu\": {\"median\": %.1f, \"mean\": %.1f}, "
-                "\"graph_replays\": %lld, \"batch\": %d}",
-                name, o.steps, firstLoss, lastLoss, worstLoss, worstTensor, worstName.c_str(),
-                worstLogits, graphMedian, graphMean, streamMedian, streamMean, cpuMedian, cpuMean,
-                static_cast<long long>(replays), o.batch);
-  return json;
+  return "\"" + std::string(name) + "\": {\"steps_compared\": " + std::to_string(o.steps) +
+         ", \"loss_first\": " + json(firstLoss, "%.6g") + ", \"loss_last\": " +
+         json(lastLoss, "%.6g") + ", \"worst_loss_relative_difference\": " + json(worstLoss) +
+         ", \"worst_tensor_relative_difference\": " + json(worstTensor) +
+         ", \"worst_tensor\": \"" + worstName +
+         "\", \"forward_relative_difference\": " + json(worstLogits) +
+         ", \"train_step_us_cuda_graph\": {\"median\": " + json(graphMedian, "%.1f") +
+         ", \"mean\": " + json(graphMean, "%.1f") +
+         "}, \"train_step_us_streams\": {\"median\": " + json(streamMedian, "%.1f") +
+         ", \"mean\": " + json(streamMean, "%.1f") +
+         "}, \"train_step_us_cpu\": {\"median\": " + json(cpuMedian, "%.1f") +
+         ", \"mean\": " + json(cpuMean, "%.1f") + "}, \"graph_replays\": " +
+         std::to_string(replays) + ", \"batch\": " + std::to_string(o.batch) + "}";
 }
 
 }  // namespace
@@ -162,23 +179,35 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "gpu_bench: --steps >= 1, --timed >= 10, --batch >= 1\n");
     return 2;
   }
-  if (graphc_status_t status = graphc_cuda_check()) {
+  if (graphc_status_t status = graphc_cuda_check()) {  // no driver or no device: a skip
     std::fprintf(stderr, "gpu_bench: %s\n", graphc_status_message(status));
     graphc_status_free(status);
-    return 1;
+    return 77;
   }
   char device[256];
   int32_t major = 0, minor = 0, driver = 0;
   graphc_status_free(graphc_cuda_device_info(0, device, sizeof device, &major, &minor));
   graphc_status_free(graphc_cuda_driver_version(&driver));
-  try {
-    std::string lenet = benchModel("lenet", &lenet_cuda_model, &lenet_cpu_model, {1, 28, 28}, o);
-    std::string mlp = benchModel("mlp", &mlp_cuda_model, &mlp_cpu_model, {784}, o);
-    std::printf("{\"device\": \"%s\", \"compute_capability\": \"%d.%d\", \"driver\": %d, %s, %s}\n",
-                device, major, minor, driver, lenet.c_str(), mlp.c_str());
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "gpu_bench: %s\n", e.what());
-    return 1;
-  }
-  return 0;
+  // Each model on its own: one that fails on the GPU still leaves the
+  // other's numbers (the lent machine's minutes are few).
+  auto run = [&](const char* name, const graphc_model_t* gpuModel, const graphc_model_t* cpuModel,
+                 const std::vector<int64_t>& imageShape, bool& failed) {
+    try {
+      return benchModel(name, gpuModel, cpuModel, imageShape, o);
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "gpu_bench: %s: %s\n", name, e.what());
+      failed = true;
+      std::string message;
+      for (const char* c = e.what(); *c; ++c)
+        if (*c == '"' || *c == '\\') message += ' ';
+        else if (static_cast<unsigned char>(*c) >= 0x20) message += *c;
+      return "\"" + std::string(name) + "\": {\"error\": \"" + message + "\"}";
+    }
+  };
+  bool failed = false;
+  std::string lenet = run("lenet", &lenet_cuda_model, &lenet_cpu_model, {1, 28, 28}, failed);
+  std::string mlp = run("mlp", &mlp_cuda_model, &mlp_cpu_model, {784}, failed);
+  std::printf("{\"device\": \"%s\", \"compute_capability\": \"%d.%d\", \"driver\": %d, %s, %s}\n",
+              device, major, minor, driver, lenet.c_str(), mlp.c_str());
+  return failed ? 1 : 0;
 }

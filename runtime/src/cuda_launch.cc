@@ -12,12 +12,17 @@
 // Errors never abort: the first one of a call is kept and the entry point
 // returns 4 (graphc_cuda_last_error names the kernel and the driver's error).
 
+#include <algorithm>
+#include <chrono>
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <map>
 #include <mutex>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "cuda_internal.h"
 #include "graphc/runtime/cuda.h"
@@ -49,8 +54,54 @@ struct Loaded {
   std::map<const void*, CUmodule> modules;                   // by PTX image
   std::map<std::pair<CUmodule, std::string>, CUfunction> functions;
   std::map<CUfunction, std::string> names;                   // for messages
+  std::vector<CUmodule> loadOrder;                           // for the profile
+  std::map<CUfunction, size_t> moduleOfFunction;             // index in loadOrder
   CUstream defaultStream = nullptr;
 };
+
+// GRAPHC_CUDA_KERNEL_PROFILE=FILE: every launch outside a graph capture is
+// timed alone (the stream drained before it and after it, on the host's
+// clock, so each time includes one launch's latency) and FILE gets one line
+// per kernel at exit: its module (in load order), name, launches, total and
+// mean microseconds, grid and block. A diagnostic for finding the kernels a
+// step spends its time in; it serializes the stream, so never time steps
+// with it set. Host timing rather than CUDA events: it needs no driver entry
+// point beyond those every build looks up.
+struct KernelProfile {
+  struct Entry {
+    size_t module = 0;
+    std::string name;
+    int64_t launches = 0;
+    double micros = 0;
+    std::string shape;
+  };
+  std::mutex mutex;
+  std::string path;
+  std::map<CUfunction, Entry> entries;
+
+  ~KernelProfile() {
+    if (path.empty() || entries.empty()) return;
+    std::FILE* file = std::fopen(path.c_str(), "w");
+    if (!file) return;
+    std::fprintf(file, "module\tkernel\tlaunches\ttotal_us\tmean_us\tgrid/block\n");
+    for (auto& [function, e] : entries)
+      std::fprintf(file, "%zu\t%s\t%lld\t%.1f\t%.2f\t%s\n", e.module, e.name.c_str(),
+                   static_cast<long long>(e.launches), e.micros, e.micros / e.launches,
+                   e.shape.c_str());
+    std::fclose(file);
+  }
+};
+
+KernelProfile* kernelProfile() {
+  static KernelProfile* profile = [] {
+    const char* path = std::getenv("GRAPHC_CUDA_KERNEL_PROFILE");
+    if (!path || !*path) return static_cast<KernelProfile*>(nullptr);
+    static KernelProfile instance;  // written out by its destructor at exit
+    instance.path = path;
+    return &instance;
+  }();
+  return profile;
+}
 
 Loaded& loaded() {
   static Loaded* state = new Loaded;  // never destroyed: modules live as long as the process
@@ -93,6 +144,7 @@ CUmodule mgpuModuleLoadJIT(void* data, int optLevel) {
     return nullptr;
   }
   l.modules[data] = module;
+  l.loadOrder.push_back(module);
   return module;
 }
 
@@ -117,6 +169,8 @@ CUfunction mgpuModuleGetFunction(CUmodule module, const char* name) {
   }
   l.functions[key] = function;
   l.names[function] = name;
+  l.moduleOfFunction[function] =
+      std::find(l.loadOrder.begin(), l.loadOrder.end(), module) - l.loadOrder.begin();
   return function;
 }
 
@@ -124,10 +178,39 @@ void mgpuLaunchKernel(CUfunction function, intptr_t gridX, intptr_t gridY, intpt
                       intptr_t blockX, intptr_t blockY, intptr_t blockZ, int32_t sharedBytes,
                       CUstream stream, void** params, void** extra, size_t /*paramsCount*/) {
   if (!function || !callState().error.empty()) return;  // the call already failed
+  KernelProfile* profile = callState().capturing ? nullptr : kernelProfile();
+  std::chrono::steady_clock::time_point start;
+  if (profile) {
+    (void)driver().streamSynchronize(stream);
+    start = std::chrono::steady_clock::now();
+  }
   CUresult result = driver().launchKernel(
       function, static_cast<unsigned>(gridX), static_cast<unsigned>(gridY),
       static_cast<unsigned>(gridZ), static_cast<unsigned>(blockX), static_cast<unsigned>(blockY),
       static_cast<unsigned>(blockZ), static_cast<unsigned>(sharedBytes), stream, params, extra);
+  if (profile && result == kSuccess && driver().streamSynchronize(stream) == kSuccess) {
+    double micros = std::chrono::duration<double, std::micro>(
+                        std::chrono::steady_clock::now() - start).count();
+    std::string name;
+    size_t module = 0;
+    {
+      Loaded& l = loaded();
+      std::lock_guard<std::mutex> lock(l.mutex);
+      name = l.names[function];
+      module = l.moduleOfFunction[function];
+    }
+    std::lock_guard<std::mutex> lock(profile->mutex);
+    KernelProfile::Entry& e = profile->entries[function];
+    if (e.launches == 0) {
+      e.module = module;
+      e.name = name;
+      e.shape = std::to_string(gridX) + "x" + std::to_string(gridY) + "x" +
+                std::to_string(gridZ) + "/" + std::to_string(blockX) + "x" +
+                std::to_string(blockY) + "x" + std::to_string(blockZ);
+    }
+    ++e.launches;
+    e.micros += micros;
+  }
   if (result != kSuccess)
     fail("launching " + kernelName(function) + " (grid " + std::to_string(gridX) + "x" +
          std::to_string(gridY) + "x" + std::to_string(gridZ) + ", block " +
