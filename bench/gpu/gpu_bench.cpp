@@ -1,9 +1,15 @@
 // The CUDA target on a GPU (bench/gpu/run.sh runs it on the lent machine).
 // For LeNet and the MLP, each compiled twice by graphc (--target=cuda and
 // the CPU), both programs initialized alike:
-//   - the self-test: N training steps on the same batches on both, every
-//     step's loss and, at the end, every tensor compared (relative to the
-//     tensor's largest magnitude), and the forward's logits on one batch;
+//   - the self-test: the forward's logits at initialization; every
+//     parameter's gradient in the first training step (Adam's exp_avg after
+//     one step is 0.1 times it); N training steps on the same batches on
+//     both, every step's loss compared; and, after them, every tensor and
+//     the logits (each relative to the tensor's largest magnitude). Those
+//     last are reported, not judged: on these noise batches (nothing to
+//     learn) many gradients are near zero, and Adam turns a difference in
+//     their rounding into a whole step of lr, so the two runs drift apart
+//     without any kernel being wrong;
 //   - the timing: microseconds per train_step at the batch size, with the
 //     step replayed as a CUDA graph and with every kernel launched, each
 //     call including the batch's copy to the GPU and the loss's copy back
@@ -116,14 +122,32 @@ std::string benchModel(const char* name, const graphc_model_t* gpuModel,
   Program gpu(gpuModel), cpu(cpuModel);
   gpu.init(0);
   cpu.init(0);
-  // The self-test.
+  // The self-test. First the forward pass at initialization (the same
+  // parameters on both), then the gradients of the first step: after one
+  // Adam step exp_avg is exactly (1 - beta1) times the gradient, so comparing
+  // it compares every parameter's gradient.
+  Tensor initialGpu = gpu.forward(batches[0].images), initialCpu = cpu.forward(batches[0].images);
+  double initialLogits = relativeDifference(initialCpu, initialGpu);
   double worstLoss = 0, firstLoss = 0, lastLoss = 0;
+  double worstGradient = 0;
+  std::string worstGradientName;
   for (int step = 0; step < o.steps; ++step) {
     const Batch& b = batches[step % batches.size()];
     double lossGpu = gpu.trainStep(b.images, b.labels, o.lr);
     double lossCpu = cpu.trainStep(b.images, b.labels, o.lr);
     worstLoss = worse(worstLoss, std::fabs(lossGpu - lossCpu) / std::max(1e-6, std::fabs(lossCpu)));
-    if (step == 0) firstLoss = lossCpu;
+    if (step == 0) {
+      firstLoss = lossCpu;
+      auto gpuState = gpu.tensors(), cpuState = cpu.tensors();
+      for (auto& [tensorName, tensor] : cpuState) {
+        if (tensorName.rfind("optimizer.exp_avg.", 0) != 0) continue;
+        double difference = relativeDifference(tensor, gpuState.at(tensorName));
+        if (std::isnan(difference) || difference >= worstGradient) {
+          worstGradient = difference;
+          worstGradientName = tensorName.substr(std::strlen("optimizer.exp_avg."));
+        }
+      }
+    }
     lastLoss = lossCpu;
   }
   double worstTensor = 0;
@@ -148,6 +172,9 @@ std::string benchModel(const char* name, const graphc_model_t* gpuModel,
   return "\"" + std::string(name) + "\": {\"steps_compared\": " + std::to_string(o.steps) +
          ", \"loss_first\": " + json(firstLoss, "%.6g") + ", \"loss_last\": " +
          json(lastLoss, "%.6g") + ", \"worst_loss_relative_difference\": " + json(worstLoss) +
+         ", \"forward_at_init_relative_difference\": " + json(initialLogits) +
+         ", \"worst_first_gradient_relative_difference\": " + json(worstGradient) +
+         ", \"worst_first_gradient\": \"" + worstGradientName + "\"" +
          ", \"worst_tensor_relative_difference\": " + json(worstTensor) +
          ", \"worst_tensor\": \"" + worstName +
          "\", \"forward_relative_difference\": " + json(worstLogits) +

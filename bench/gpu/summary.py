@@ -10,10 +10,15 @@ import sys
 
 # The GPU's float32 sums run in another order than the CPU's (and use FMA):
 # 200 Adam steps drift apart by rounding, not by a wrong kernel, which would
-# be off by far more. The CPU emulation of the same kernels is checked at
-# 1e-5 in make test.
+# be off by far more (the tensors after them are reported, not judged: Adam
+# makes a whole step of lr out of a near-zero gradient's rounding). The CPU
+# emulation of the same kernels is checked at 1e-5 in make test.
 LOSS_TOLERANCE = 1e-3
-TENSOR_TOLERANCE = 1e-2
+# One forward pass and one step's gradients from the same parameters: only
+# the sums' order and FMA differ (a sum of 36,864 terms for LeNet's conv1
+# weight gradient), relative to each tensor's largest magnitude.
+FORWARD_TOLERANCE = 1e-4
+GRADIENT_TOLERANCE = 1e-4
 
 
 def load(path):
@@ -41,15 +46,19 @@ def main(out):
             error = (b or {}).get("error") or bench.get("error", "nothing")
             rows.append(f"NO DATA  {model}: gpu_bench gave {error}")
             continue
+        check(f"{model} forward logits at initialization vs CPU build (worst relative)",
+              b["forward_at_init_relative_difference"], lambda v: v <= FORWARD_TOLERANCE,
+              f"<= {FORWARD_TOLERANCE}")
+        check(f"{model} first step's gradients vs CPU build (worst relative: "
+              f"{b['worst_first_gradient']})",
+              b["worst_first_gradient_relative_difference"], lambda v: v <= GRADIENT_TOLERANCE,
+              f"<= {GRADIENT_TOLERANCE}")
         check(f"{model} loss vs CPU build ({b['steps_compared']} steps, worst relative)",
               b["worst_loss_relative_difference"], lambda v: v <= LOSS_TOLERANCE,
               f"<= {LOSS_TOLERANCE}")
-        check(f"{model} tensors vs CPU build (worst relative: {b['worst_tensor']})",
-              b["worst_tensor_relative_difference"], lambda v: v <= TENSOR_TOLERANCE,
-              f"<= {TENSOR_TOLERANCE}")
-        check(f"{model} forward logits vs CPU build (worst relative)",
-              b["forward_relative_difference"], lambda v: v <= TENSOR_TOLERANCE,
-              f"<= {TENSOR_TOLERANCE}")
+        rows.append(f"info     {model} after {b['steps_compared']} steps: worst tensor "
+                    f"{b['worst_tensor']} {b['worst_tensor_relative_difference']}, logits "
+                    f"{b['forward_relative_difference']} (Adam on noise batches: see gpu_bench.cpp)")
         streams = b["train_step_us_streams"]["median"]
         graph = b["train_step_us_cuda_graph"]["median"]
         check(f"{model} train_step us, streams", streams, lambda v: v <= 500, "<= 500")

@@ -87,3 +87,105 @@ func.func @kept(%arg: memref<4xf32>, %in: memref<4xf32>, %out: memref<4xf32>, %m
   memref.dealloc %v : memref<4xf32>
   return
 }
+
+// A view taken after the consumer (split-reductions' partials regrouped for
+// the next level of combining) sees the consumer's result only: the fill
+// goes.
+// CHECK-LABEL: func.func @view_after_consumer(
+// CHECK-NOT: linalg.fill
+// CHECK: linalg.index 0
+// CHECK: memref.expand_shape
+func.func @view_after_consumer(%m: memref<3x8xf32>, %out: memref<2x4xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %p = memref.alloc() : memref<8xf32>
+  linalg.fill ins(%zero : f32) outs(%p : memref<8xf32>)
+  linalg.generic {indexing_maps = [affine_map<(i, j) -> (i, j)>, affine_map<(i, j) -> (j)>],
+                  iterator_types = ["reduction", "parallel"]}
+      ins(%m : memref<3x8xf32>) outs(%p : memref<8xf32>) {
+  ^bb0(%x: f32, %o: f32):
+    %s = arith.addf %o, %x : f32
+    linalg.yield %s : f32
+  }
+  %grouped = memref.expand_shape %p [[0, 1]] output_shape [2, 4] : memref<8xf32> into memref<2x4xf32>
+  memref.copy %grouped, %out : memref<2x4xf32> to memref<2x4xf32>
+  memref.dealloc %p : memref<8xf32>
+  return
+}
+
+// A temporary that holds only its fill and is copied into two accumulators
+// (one filled tensor read by two matmuls bufferizes so): each copy becomes a
+// fill of its destination, then fused into that destination's consumer; the
+// temporary goes.
+// CHECK-LABEL: func.func @filled_then_copied(
+// CHECK-NEXT: arith.constant
+// CHECK-NEXT: memref.alloc() : memref<4xf32>
+// CHECK-NEXT: linalg.generic
+// CHECK-NOT: linalg.copy
+// CHECK-NOT: linalg.fill
+// CHECK: memref.alloc() : memref<4xf32>
+// CHECK-NEXT: linalg.generic
+// CHECK-NOT: linalg.copy
+// CHECK-NOT: linalg.fill
+// CHECK: return
+func.func @filled_then_copied(%m: memref<3x4xf32>, %n: memref<3x4xf32>, %out: memref<4xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %t = memref.alloc() : memref<4xf32>
+  linalg.fill ins(%zero : f32) outs(%t : memref<4xf32>)
+  %a = memref.alloc() : memref<4xf32>
+  linalg.copy ins(%t : memref<4xf32>) outs(%a : memref<4xf32>)
+  linalg.generic {indexing_maps = [affine_map<(i, j) -> (i, j)>, affine_map<(i, j) -> (j)>],
+                  iterator_types = ["reduction", "parallel"]}
+      ins(%m : memref<3x4xf32>) outs(%a : memref<4xf32>) {
+  ^bb0(%x: f32, %o: f32):
+    %s = arith.addf %o, %x : f32
+    linalg.yield %s : f32
+  }
+  %b = memref.alloc() : memref<4xf32>
+  linalg.copy ins(%t : memref<4xf32>) outs(%b : memref<4xf32>)
+  linalg.generic {indexing_maps = [affine_map<(i, j) -> (i, j)>, affine_map<(i, j) -> (j)>],
+                  iterator_types = ["reduction", "parallel"]}
+      ins(%n : memref<3x4xf32>) outs(%b : memref<4xf32>) {
+  ^bb0(%x: f32, %o: f32):
+    %s = arith.addf %o, %x : f32
+    linalg.yield %s : f32
+  }
+  memref.dealloc %t : memref<4xf32>
+  memref.copy %b, %out : memref<4xf32> to memref<4xf32>
+  memref.dealloc %a : memref<4xf32>
+  memref.dealloc %b : memref<4xf32>
+  return
+}
+
+// The temporary's last reader accumulates into it: the copy made before
+// becomes a fill of its destination (fused), and the temporary's own fill is
+// fused into that last reader.
+// CHECK-LABEL: func.func @copied_then_accumulated(
+// CHECK-NOT: linalg.copy
+// CHECK-NOT: linalg.fill
+// CHECK: return
+func.func @copied_then_accumulated(%m: memref<3x4xf32>, %n: memref<3x4xf32>, %out: memref<4xf32>, %out2: memref<4xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %t = memref.alloc() : memref<4xf32>
+  linalg.fill ins(%zero : f32) outs(%t : memref<4xf32>)
+  %a = memref.alloc() : memref<4xf32>
+  linalg.copy ins(%t : memref<4xf32>) outs(%a : memref<4xf32>)
+  linalg.generic {indexing_maps = [affine_map<(i, j) -> (i, j)>, affine_map<(i, j) -> (j)>],
+                  iterator_types = ["reduction", "parallel"]}
+      ins(%m : memref<3x4xf32>) outs(%a : memref<4xf32>) {
+  ^bb0(%x: f32, %o: f32):
+    %s = arith.addf %o, %x : f32
+    linalg.yield %s : f32
+  }
+  linalg.generic {indexing_maps = [affine_map<(i, j) -> (i, j)>, affine_map<(i, j) -> (j)>],
+                  iterator_types = ["reduction", "parallel"]}
+      ins(%n : memref<3x4xf32>) outs(%t : memref<4xf32>) {
+  ^bb0(%x: f32, %o: f32):
+    %s = arith.addf %o, %x : f32
+    linalg.yield %s : f32
+  }
+  memref.copy %a, %out : memref<4xf32> to memref<4xf32>
+  memref.copy %t, %out2 : memref<4xf32> to memref<4xf32>
+  memref.dealloc %t : memref<4xf32>
+  memref.dealloc %a : memref<4xf32>
+  return
+}

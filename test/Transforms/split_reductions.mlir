@@ -79,3 +79,73 @@ func.func @left_alone(%many: memref<64x32xf32>, %out64: memref<64xf32>,
   }
   return
 }
+
+// More partials per output than a thread combines (896 > max-combine, 64):
+// they are seen as 32 groups of 28 (the divisor that balances the two
+// levels' serial lengths), each group summed by a thread of its own into a
+// second buffer, whose 32 partials per output are added to it last.
+// CHECK-LABEL: func.func @combined_in_levels(
+// CHECK-SAME: %[[IN:.*]]: memref<?x2x896xf32>, %[[OUT:.*]]: memref<2xf32>)
+// CHECK: %[[PARTIALS:.*]] = memref.alloc() : memref<2x896xf32>
+// CHECK: linalg.generic {{.*}} iterator_types = ["reduction", "parallel", "parallel"]
+// CHECK-SAME: outs(%[[PARTIALS]] : memref<2x896xf32>)
+// CHECK: %[[GROUPED:.*]] = memref.expand_shape %[[PARTIALS]] {{\[}}[0], [1, 2]] output_shape [2, 32, 28]
+// CHECK: %[[GROUPS:.*]] = memref.alloc() : memref<2x32xf32>
+// CHECK: linalg.fill ins(%{{.*}} : f32) outs(%[[GROUPS]] : memref<2x32xf32>)
+// CHECK: linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "reduction"]
+// CHECK-SAME: ins(%[[GROUPED]] : memref<2x32x28xf32>) outs(%[[GROUPS]] : memref<2x32xf32>)
+// CHECK: linalg.generic {{.*}} iterator_types = ["parallel", "reduction"]
+// CHECK-SAME: ins(%[[GROUPS]] : memref<2x32xf32>) outs(%[[OUT]] : memref<2xf32>)
+// CHECK-DAG: memref.dealloc %[[PARTIALS]]
+// CHECK-DAG: memref.dealloc %[[GROUPS]]
+#in5 = affine_map<(n, c, w) -> (n, c, w)>
+#out5 = affine_map<(n, c, w) -> (c)>
+func.func @combined_in_levels(%in: memref<?x2x896xf32>, %out: memref<2xf32>) {
+  linalg.generic {indexing_maps = [#in5, #out5],
+                  iterator_types = ["reduction", "parallel", "reduction"]}
+      ins(%in : memref<?x2x896xf32>) outs(%out : memref<2xf32>) {
+  ^bb0(%x: f32, %acc: f32):
+    %s = arith.addf %acc, %x : f32
+    linalg.yield %s : f32
+  }
+  return
+}
+
+// One output needs both image dimensions split (28 x 28 = 784 partials),
+// collapsed into one before the levels: 28 groups of 28.
+// CHECK-LABEL: func.func @two_split_dims_in_levels(
+// CHECK: %[[PARTIALS:.*]] = memref.alloc() : memref<1x28x28xf32>
+// CHECK: %[[FLAT:.*]] = memref.collapse_shape %[[PARTIALS]] {{\[}}[0], [1, 2]] : memref<1x28x28xf32> into memref<1x784xf32>
+// CHECK: memref.expand_shape %[[FLAT]] {{\[}}[0], [1, 2]] output_shape [1, 28, 28]
+// CHECK: memref.alloc() : memref<1x28xf32>
+#in6 = affine_map<(n, c, h, w) -> (n, c, h, w)>
+#out6 = affine_map<(n, c, h, w) -> (c)>
+func.func @two_split_dims_in_levels(%in: memref<?x1x28x28xf32>, %out: memref<1xf32>) {
+  linalg.generic {indexing_maps = [#in6, #out6],
+                  iterator_types = ["reduction", "parallel", "reduction", "reduction"]}
+      ins(%in : memref<?x1x28x28xf32>) outs(%out : memref<1xf32>) {
+  ^bb0(%x: f32, %acc: f32):
+    %s = arith.addf %x, %acc : f32
+    linalg.yield %s : f32
+  }
+  return
+}
+
+// A prime count of partials (67) has no group size worth a level: one
+// thread per output combines all of them.
+// CHECK-LABEL: func.func @prime_count_serial(
+// CHECK-NOT: memref.expand_shape
+// CHECK: linalg.generic {{.*}} iterator_types = ["parallel", "reduction"]
+// CHECK-SAME: ins(%{{.*}} : memref<2x67xf32>)
+#in7 = affine_map<(n, c, w) -> (n, c, w)>
+#out7 = affine_map<(n, c, w) -> (c)>
+func.func @prime_count_serial(%in: memref<?x2x67xf32>, %out: memref<2xf32>) {
+  linalg.generic {indexing_maps = [#in7, #out7],
+                  iterator_types = ["reduction", "parallel", "reduction"]}
+      ins(%in : memref<?x2x67xf32>) outs(%out : memref<2xf32>) {
+  ^bb0(%x: f32, %acc: f32):
+    %s = arith.addf %acc, %x : f32
+    linalg.yield %s : f32
+  }
+  return
+}

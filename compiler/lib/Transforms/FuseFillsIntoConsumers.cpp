@@ -6,8 +6,11 @@
 // fill's value itself: where every reduction index is 0 its body reads the
 // value instead of the output, so the output's old contents are never read
 // and the fill is dead. Linalg ops on buffers, before they become loops;
-// only a temporary's fill (a memref.alloc: nothing else can alias it) into
-// the first op that touches it, which must write all of it.
+// only a temporary's fill (a memref.alloc: nothing else can alias it, and
+// any view of it is taken after the consumer) into the first op that
+// touches it, which must write all of it. Copies of a filled temporary
+// made before anything else touches it first become fills of their
+// destinations.
 //
 //===----------------------------------------------------------------------===//
 
@@ -39,19 +42,26 @@ linalg::GenericOp soleConsumer(linalg::FillOp fill) {
   if (!buffer.getDefiningOp<memref::AllocOp>())
     return nullptr;
   // Every use in the fill's block (none hidden in another region's code
-  // that the scan below would not see in order), and no view of it: a
-  // view taken anywhere could be read or written between the two.
-  for (Operation *user : buffer.getUsers())
-    if (user->getBlock() != fill->getBlock() || isa<ViewLikeOpInterface>(user))
+  // that the scan below would not see in order), and no view of it taken
+  // before the consumer: such a view could be read or written between the
+  // two. Views taken after it (split-reductions' partials, regrouped for
+  // the next level of combining) see the consumer's result only.
+  SmallVector<Operation *> views;
+  for (Operation *user : buffer.getUsers()) {
+    if (user->getBlock() != fill->getBlock())
       return nullptr;
+    if (isa<ViewLikeOpInterface>(user))
+      views.push_back(user);
+  }
   Operation *first = nullptr;
   for (Operation *op = fill->getNextNode(); op && !first; op = op->getNextNode()) {
     bool uses = false;
     op->walk([&](Operation *nested) {
       uses |= llvm::is_contained(nested->getOperands(), buffer);
     });
-    // A view of the buffer taken in between may be written through: stop.
-    if (uses || isa<ViewLikeOpInterface>(op))
+    // A view of the buffer itself is a use; a view of another buffer
+    // cannot reach this one (every view of it was checked above).
+    if (uses)
       first = op;
   }
   auto generic = dyn_cast_or_null<linalg::GenericOp>(first);
@@ -60,6 +70,9 @@ linalg::GenericOp soleConsumer(linalg::FillOp fill) {
     return nullptr;
   for (OpOperand *input : generic.getDpsInputOperands())
     if (input->get() == buffer)
+      return nullptr;
+  for (Operation *view : views)
+    if (!generic->isBeforeInBlock(view))
       return nullptr;
   AffineMap output = generic.getMatchingIndexingMap(generic.getDpsInitOperand(0));
   if (!output.isProjectedPermutation() ||
@@ -72,15 +85,70 @@ linalg::GenericOp soleConsumer(linalg::FillOp fill) {
   return generic;
 }
 
+/// Copies of a filled temporary made before anything else touches it (one
+/// filled tensor read by several ops bufferizes so: a matmul's zeros copied
+/// into each accumulator, and the last reader accumulating into the
+/// temporary itself) become fills of their destinations: two kernels less
+/// per copy on the GPU, and the new fills can then be fused like any other.
+/// A temporary left with no use but its deallocation goes.
+void forwardThroughCopies(IRRewriter &rewriter, linalg::FillOp fill) {
+  Value buffer = fill.getOutputs()[0];
+  auto alloc = buffer.getDefiningOp<memref::AllocOp>();
+  if (!alloc)
+    return;
+  // Every use in the fill's block, no view of it (one could be written
+  // through in between), none before the fill.
+  for (Operation *user : buffer.getUsers())
+    if (user->getBlock() != fill->getBlock() || isa<ViewLikeOpInterface>(user) ||
+        (user != fill.getOperation() && !fill->isBeforeInBlock(user)))
+      return;
+  SmallVector<linalg::CopyOp> copies;
+  for (Operation *op = fill->getNextNode(); op; op = op->getNextNode()) {
+    bool uses = false;
+    op->walk([&](Operation *nested) {
+      uses |= llvm::is_contained(nested->getOperands(), buffer);
+    });
+    if (!uses)
+      continue;
+    auto copy = dyn_cast<linalg::CopyOp>(op);
+    if (!copy || !copy.hasPureBufferSemantics() || copy.getInputs()[0] != buffer ||
+        copy.getOutputs()[0] == buffer)
+      break;
+    copies.push_back(copy);
+  }
+  if (copies.empty())
+    return;
+  for (linalg::CopyOp copy : copies) {
+    rewriter.setInsertionPoint(copy);
+    rewriter.replaceOpWithNewOp<linalg::FillOp>(copy, fill.getInputs()[0], copy.getOutputs()[0]);
+  }
+  if (llvm::all_of(buffer.getUsers(), [&](Operation *user) {
+        return user == fill.getOperation() || isa<memref::DeallocOp>(user);
+      })) {
+    for (Operation *user : llvm::to_vector(buffer.getUsers()))
+      rewriter.eraseOp(user);
+    rewriter.eraseOp(alloc);
+  }
+}
+
 struct FuseFillsIntoConsumersPass
     : graphc::impl::FuseFillsIntoConsumersBase<FuseFillsIntoConsumersPass> {
   void runOnOperation() override {
+    IRRewriter rewriter(&getContext());
+    {
+      SmallVector<linalg::FillOp> fills;
+      getOperation().walk([&](linalg::FillOp fill) {
+        if (fill.hasPureBufferSemantics())
+          fills.push_back(fill);
+      });
+      for (linalg::FillOp fill : fills)
+        forwardThroughCopies(rewriter, fill);
+    }
     SmallVector<linalg::FillOp> fills;
     getOperation().walk([&](linalg::FillOp fill) {
       if (fill.hasPureBufferSemantics())
         fills.push_back(fill);
     });
-    IRRewriter rewriter(&getContext());
     for (linalg::FillOp fill : fills) {
       linalg::GenericOp consumer = soleConsumer(fill);
       if (!consumer)

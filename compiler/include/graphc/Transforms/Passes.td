@@ -514,9 +514,14 @@ def SplitReductions : Pass<"graphc-split-reductions", "mlir::func::FuncOp"> {
     the combiner's identity; the same op with its largest static reduction
     dimensions made parallel (until there are `min-threads` threads),
     writing one partial per output and position along them; and a nest that
-    combines each output with its partials in order. The result does not
-    depend on thread scheduling (no atomics). The partials buffer is a
-    temporary like any other (an arena slice after
+    combines each output with its partials in order. Where an output has
+    more than `max-combine` partials, they are combined in levels first: the
+    partials viewed as (outputs, groups, members), each group of at most
+    `max-combine` combined by a thread into a smaller buffer, until one
+    thread per output reads at most `max-combine` (a count with no divisor
+    between max-combine / 8 and max-combine is combined serially). The
+    result does not depend on thread scheduling (no atomics). Every partials
+    buffer is a temporary like any other (an arena slice after
     graphc-plan-temporary-arena).
   }];
   let options = [
@@ -524,6 +529,8 @@ def SplitReductions : Pass<"graphc-split-reductions", "mlir::func::FuncOp"> {
            "Split until the first nest has this many threads">,
     Option<"minWork", "min-work", "int64_t", /*default=*/"1024",
            "Leave reductions of fewer steps per output alone">,
+    Option<"maxCombine", "max-combine", "int64_t", /*default=*/"64",
+           "The most partials one thread of a combining nest reads">,
   ];
   let dependentDialects = ["mlir::arith::ArithDialect", "mlir::linalg::LinalgDialect",
                            "mlir::memref::MemRefDialect"];
