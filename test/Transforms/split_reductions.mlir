@@ -149,3 +149,27 @@ func.func @prime_count_serial(%in: memref<?x2x67xf32>, %out: memref<2xf32>) {
   }
   return
 }
+
+// A nest that only combines a buffer's trailing dimensions (the convolution
+// lowering's own partials over 896 positions per weight, under the default
+// min-work of 1024) is combined in levels directly, reading the buffer
+// itself: a split would only copy it into partials first.
+// CHECK-LABEL: func.func @plain_combine_in_levels(
+// CHECK-SAME: %[[IN:.*]]: memref<2x896xf32>, %[[OUT:.*]]: memref<2xf32>)
+// CHECK-NOT: memref.alloc() : memref<2x896xf32>
+// CHECK: %[[GROUPED:.*]] = memref.expand_shape %[[IN]] {{\[}}[0], [1, 2]] output_shape [2, 32, 28]
+// CHECK: %[[GROUPS:.*]] = memref.alloc() : memref<2x32xf32>
+// CHECK: linalg.generic {{.*}} ins(%[[GROUPED]] : memref<2x32x28xf32>) outs(%[[GROUPS]] : memref<2x32xf32>)
+// CHECK: linalg.generic {{.*}} ins(%[[GROUPS]] : memref<2x32xf32>) outs(%[[OUT]] : memref<2xf32>)
+// CHECK: memref.dealloc %[[GROUPS]]
+#in8 = affine_map<(c, p) -> (c, p)>
+#out8 = affine_map<(c, p) -> (c)>
+func.func @plain_combine_in_levels(%in: memref<2x896xf32>, %out: memref<2xf32>) {
+  linalg.generic {indexing_maps = [#in8, #out8], iterator_types = ["parallel", "reduction"]}
+      ins(%in : memref<2x896xf32>) outs(%out : memref<2xf32>) {
+  ^bb0(%x: f32, %acc: f32):
+    %s = arith.addf %acc, %x : f32
+    linalg.yield %s : f32
+  }
+  return
+}

@@ -67,6 +67,161 @@ struct SplitReductionsPass : graphc::impl::SplitReductionsBase<SplitReductionsPa
       split(rewriter, op);
   }
 
+  /// How many partials one thread of a level combines: where one level
+  /// suffices, the divisor that balances the two nests' serial lengths (896:
+  /// 32 groups of 28), else the largest divisor a thread reads (more levels
+  /// follow); 0 when none is at least an eighth of max-combine (a prime
+  /// count stays serial).
+  int64_t groupSize(int64_t n) const {
+    int64_t balanced = 0, largest = 0;
+    for (int64_t d = 2; d <= std::min<int64_t>(maxCombine, n / 2); ++d) {
+      if (n % d != 0)
+        continue;
+      largest = d;
+      if (n / d <= maxCombine && (balanced == 0 || d + n / d < balanced + n / balanced))
+        balanced = d;
+    }
+    if (largest < std::max<int64_t>(2, maxCombine / 8))
+      return 0;
+    return balanced ? balanced : largest;
+  }
+
+  /// Combines `partials` (the output's dimensions, then `reduced` more, an
+  /// identity layout) into `output` in order (out = combiner(out, partial)
+  /// when `outFirst`), by nests that read at most `maxCombine` partials per
+  /// thread. More would be a few hundred threads each walking a long row,
+  /// bound by one load's latency after another (LeNet's conv1 weight
+  /// gradient: 150 threads over 896 partials took 90 of a 520 us training
+  /// step on an H200), so they are combined in levels first: the partials
+  /// seen as (outputs, groups, members of a group), each group combined by a
+  /// thread of its own into a smaller buffer. Buffers it allocates are
+  /// appended to `temporaries`.
+  void combineInLevels(IRRewriter &rewriter, Location loc, Value partials, unsigned reduced,
+                       Value output, Operation *combiner, bool outFirst, Value identity,
+                       SmallVector<Value> &temporaries) {
+    MLIRContext *ctx = &getContext();
+    auto outputType = cast<MemRefType>(output.getType());
+    Type element = outputType.getElementType();
+    unsigned rank = outputType.getRank();
+    auto combineBody = [&](OpBuilder &b, Location l, ValueRange arguments) {
+      IRMapping mapping;
+      mapping.map(combiner->getOperand(outFirst ? 0 : 1), arguments[1]);
+      mapping.map(combiner->getOperand(outFirst ? 1 : 0), arguments[0]);
+      Operation *combined = b.clone(*combiner, mapping);
+      b.create<linalg::YieldOp>(l, combined->getResults());
+    };
+    // A nest over `source`'s dimensions reducing its last `count` into
+    // `destination` (indexed by the others).
+    auto combine = [&](Value source, Value destination, unsigned count) {
+      unsigned sourceRank = cast<MemRefType>(source.getType()).getRank();
+      SmallVector<AffineExpr> kept;
+      for (unsigned i = 0; i < sourceRank - count; ++i)
+        kept.push_back(getAffineDimExpr(i, ctx));
+      SmallVector<AffineMap> maps{AffineMap::getMultiDimIdentityMap(sourceRank, ctx),
+                                  AffineMap::get(sourceRank, 0, kept, ctx)};
+      SmallVector<utils::IteratorType> iterators(sourceRank - count,
+                                                 utils::IteratorType::parallel);
+      iterators.append(count, utils::IteratorType::reduction);
+      rewriter.create<linalg::GenericOp>(loc, TypeRange{}, ValueRange{source},
+                                         ValueRange{destination}, maps, iterators, combineBody);
+    };
+    ArrayRef<int64_t> partialShape = cast<MemRefType>(partials.getType()).getShape();
+    int64_t count = 1;
+    for (unsigned i = rank; i < rank + reduced; ++i)
+      count *= partialShape[i];
+    Value pending = partials;
+    if (count > maxCombine && groupSize(count) != 0 && reduced > 1) {
+      // One dimension of partials: the reduced dimensions are contiguous and last.
+      SmallVector<ReassociationIndices> reassociation;
+      for (unsigned i = 0; i < rank; ++i)
+        reassociation.push_back({static_cast<int64_t>(i)});
+      ReassociationIndices last;
+      for (unsigned i = 0; i < reduced; ++i)
+        last.push_back(rank + i);
+      reassociation.push_back(last);
+      pending = rewriter.create<memref::CollapseShapeOp>(loc, pending, reassociation);
+      reduced = 1;
+    }
+    while (count > maxCombine) {
+      int64_t members = groupSize(count);
+      if (members == 0)
+        break;
+      int64_t groups = count / members;
+      SmallVector<int64_t> groupedShape(outputType.getShape());
+      groupedShape.append({groups, members});
+      SmallVector<ReassociationIndices> reassociation;
+      for (unsigned i = 0; i < rank; ++i)
+        reassociation.push_back({static_cast<int64_t>(i)});
+      reassociation.push_back({static_cast<int64_t>(rank), static_cast<int64_t>(rank + 1)});
+      Value grouped = rewriter.create<memref::ExpandShapeOp>(
+          loc, MemRefType::get(groupedShape, element), pending, reassociation);
+      SmallVector<int64_t> nextShape(outputType.getShape());
+      nextShape.push_back(groups);
+      Value next = rewriter.create<memref::AllocOp>(loc, MemRefType::get(nextShape, element));
+      rewriter.create<linalg::FillOp>(loc, identity, next);
+      combine(grouped, next, 1);
+      temporaries.push_back(next);
+      pending = next;
+      reduced = 1;
+      count = groups;
+    }
+    combine(pending, output, reduced);
+  }
+
+  /// A nest that only combines a buffer's trailing static dimensions into a
+  /// static output (the convolution lowering's own partials over positions,
+  /// 896 per weight for LeNet's conv1: below min-work, yet too much for one
+  /// thread) is combined in levels directly, whatever its work: a split
+  /// would only copy the buffer first. Returns whether it was.
+  bool regroupPlainCombine(IRRewriter &rewriter, linalg::LinalgOp op) {
+    auto generic = dyn_cast<linalg::GenericOp>(op.getOperation());
+    if (!generic || generic.getNumDpsInputs() != 1)
+      return false;
+    Value input = generic.getDpsInputOperand(0)->get();
+    Value output = generic.getDpsInitOperand(0)->get();
+    auto inputType = dyn_cast<MemRefType>(input.getType());
+    auto outputType = dyn_cast<MemRefType>(output.getType());
+    if (!inputType || !outputType || !inputType.hasStaticShape() ||
+        !outputType.hasStaticShape() || !inputType.getLayout().isIdentity())
+      return false;
+    unsigned rank = outputType.getRank(), loops = generic.getNumLoops();
+    if (loops <= rank || inputType.getRank() != loops ||
+        !generic.getMatchingIndexingMap(generic.getDpsInputOperand(0)).isIdentity() ||
+        generic.getMatchingIndexingMap(generic.getDpsInitOperand(0)) !=
+            AffineMap::getMultiDimIdentityMap(loops, &getContext()).getMajorSubMap(rank) ||
+        ArrayRef<int64_t>(outputType.getShape()) != inputType.getShape().take_front(rank))
+      return false;
+    SmallVector<utils::IteratorType> iterators = generic.getIteratorTypesArray();
+    for (unsigned d = 0; d < loops; ++d)
+      if (linalg::isParallelIterator(iterators[d]) != (d < rank))
+        return false;
+    int64_t threads = outputType.getNumElements();
+    int64_t count = inputType.getNumElements() / std::max<int64_t>(threads, 1);
+    if (threads >= minThreads || count <= maxCombine || groupSize(count) == 0)
+      return false;
+    // out = combine(out, in), and nothing else in the body.
+    Block &body = generic.getRegion().front();
+    BlockArgument in = body.getArgument(0), out = body.getArgument(1);
+    Operation *combiner = cast<linalg::YieldOp>(body.getTerminator()).getOperand(0).getDefiningOp();
+    std::optional<arith::AtomicRMWKind> kind = combiner ? combinerKind(combiner) : std::nullopt;
+    if (!kind || &body.front() != combiner || !in.hasOneUse() || !out.hasOneUse() ||
+        combiner->getNumOperands() != 2 || in.getOwner() != &body)
+      return false;
+    bool outFirst = combiner->getOperand(0) == out;
+    if (combiner->getOperand(outFirst ? 1 : 0) != in)
+      return false;
+    rewriter.setInsertionPoint(generic);
+    Location loc = generic.getLoc();
+    Value identity = arith::getIdentityValue(*kind, outputType.getElementType(), rewriter, loc);
+    SmallVector<Value> temporaries;
+    combineInLevels(rewriter, loc, input, loops - rank, output, combiner, outFirst, identity,
+                    temporaries);
+    for (Value temporary : temporaries)
+      rewriter.create<memref::DeallocOp>(loc, temporary);
+    rewriter.eraseOp(generic);
+    return true;
+  }
+
   void split(IRRewriter &rewriter, linalg::LinalgOp op) {
     SmallVector<int64_t> sizes = op.getStaticLoopRanges();
     SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
@@ -74,7 +229,8 @@ struct SplitReductionsPass : graphc::impl::SplitReductionsBase<SplitReductionsPa
     int64_t threads = 1, work = 1;
     for (auto [size, iterator] : llvm::zip(sizes, iterators))
       (linalg::isParallelIterator(iterator) ? threads : work) *= estimate(size);
-    if (threads >= minThreads || work < minWork)
+    // A plain combine needs no first nest (it would only copy its input).
+    if (threads >= minThreads || regroupPlainCombine(rewriter, op) || work < minWork)
       return;
     // The output must be indexed by parallel dimensions only, each once.
     OpOperand *init = op.getDpsInitOperand(0);
@@ -152,97 +308,10 @@ struct SplitReductionsPass : graphc::impl::SplitReductionsBase<SplitReductionsPa
     rewriter.cloneRegionBefore(generic.getRegion(), partial.getRegion(),
                                partial.getRegion().end());
 
-    // Then each output combined with its partials, in order, by nests that
-    // read at most `maxCombine` partials per thread. More would be a few
-    // hundred threads each walking a long row, bound by one load's latency
-    // after another (LeNet's conv1 weight gradient: 150 threads over 896
-    // partials took 90 of a 520 us training step on an H200), so they are
-    // combined in levels first: the partials seen as (outputs, groups,
-    // members of a group), each group combined by a thread of its own.
-    unsigned rank = outputType.getRank(), splits = splitDims.size();
-    bool outFirst = combiner->getOperand(0) == outElement;
-    auto combineBody = [&](OpBuilder &b, Location l, ValueRange arguments) {
-      IRMapping mapping;
-      mapping.map(combiner->getOperand(outFirst ? 0 : 1), arguments[1]);
-      mapping.map(combiner->getOperand(outFirst ? 1 : 0), arguments[0]);
-      Operation *combined = b.clone(*combiner, mapping);
-      b.create<linalg::YieldOp>(l, combined->getResults());
-    };
-    // A nest over `source`'s dimensions reducing its last `reduced` into
-    // `destination` (indexed by the others).
-    auto combine = [&](Value source, Value destination, unsigned reduced) {
-      unsigned sourceRank = cast<MemRefType>(source.getType()).getRank();
-      SmallVector<AffineExpr> kept;
-      for (unsigned i = 0; i < sourceRank - reduced; ++i)
-        kept.push_back(getAffineDimExpr(i, ctx));
-      SmallVector<AffineMap> combineMaps{AffineMap::getMultiDimIdentityMap(sourceRank, ctx),
-                                         AffineMap::get(sourceRank, 0, kept, ctx)};
-      SmallVector<utils::IteratorType> combineIterators(sourceRank - reduced,
-                                                        utils::IteratorType::parallel);
-      combineIterators.append(reduced, utils::IteratorType::reduction);
-      rewriter.create<linalg::GenericOp>(loc, TypeRange{}, ValueRange{source},
-                                         ValueRange{destination}, combineMaps, combineIterators,
-                                         combineBody);
-    };
-    int64_t count = 1;
-    for (unsigned d : splitDims)
-      count *= sizes[d];
+    // Then each output combined with its partials, in order.
     SmallVector<Value> temporaries{partials};
-    Value pending = partials;
-    unsigned pendingReduced = splits;
-    auto groupSize = [&](int64_t n) {
-      // Where one level suffices, the divisor that balances the two nests'
-      // serial lengths (896: 32 groups of 28), else the largest divisor a
-      // thread reads (more levels follow). None at least an eighth of
-      // max-combine is not worth a level: a prime count stays serial.
-      int64_t balanced = 0, largest = 0;
-      for (int64_t d = 2; d <= std::min<int64_t>(maxCombine, n / 2); ++d) {
-        if (n % d != 0)
-          continue;
-        largest = d;
-        if (n / d <= maxCombine && (balanced == 0 || d + n / d < balanced + n / balanced))
-          balanced = d;
-      }
-      if (largest < std::max<int64_t>(2, maxCombine / 8))
-        return int64_t(0);
-      return balanced ? balanced : largest;
-    };
-    if (count > maxCombine && groupSize(count) != 0 && splits > 1) {
-      // One dimension of partials: the split dimensions are contiguous and last.
-      SmallVector<ReassociationIndices> reassociation;
-      for (unsigned i = 0; i < rank; ++i)
-        reassociation.push_back({static_cast<int64_t>(i)});
-      ReassociationIndices last;
-      for (unsigned i = 0; i < splits; ++i)
-        last.push_back(rank + i);
-      reassociation.push_back(last);
-      pending = rewriter.create<memref::CollapseShapeOp>(loc, pending, reassociation);
-      pendingReduced = 1;
-    }
-    while (count > maxCombine) {
-      int64_t members = groupSize(count);
-      if (members == 0)
-        break;
-      int64_t groups = count / members;
-      SmallVector<int64_t> groupedShape(outputType.getShape());
-      groupedShape.append({groups, members});
-      SmallVector<ReassociationIndices> reassociation;
-      for (unsigned i = 0; i < rank; ++i)
-        reassociation.push_back({static_cast<int64_t>(i)});
-      reassociation.push_back({static_cast<int64_t>(rank), static_cast<int64_t>(rank + 1)});
-      Value grouped = rewriter.create<memref::ExpandShapeOp>(
-          loc, MemRefType::get(groupedShape, element), pending, reassociation);
-      SmallVector<int64_t> nextShape(outputType.getShape());
-      nextShape.push_back(groups);
-      Value next = rewriter.create<memref::AllocOp>(loc, MemRefType::get(nextShape, element));
-      rewriter.create<linalg::FillOp>(loc, identity, next);
-      combine(grouped, next, 1);
-      temporaries.push_back(next);
-      pending = next;
-      pendingReduced = 1;
-      count = groups;
-    }
-    combine(pending, output, pendingReduced);
+    combineInLevels(rewriter, loc, partials, splitDims.size(), output, combiner,
+                    combiner->getOperand(0) == outElement, identity, temporaries);
     for (Value temporary : temporaries)
       rewriter.create<memref::DeallocOp>(loc, temporary);
     rewriter.eraseOp(generic);
