@@ -54,6 +54,11 @@ struct SplitReductionsPass : graphc::impl::SplitReductionsBase<SplitReductionsPa
   /// A dynamic size counts as this many (a batch): what decides is whether
   /// the static sizes alone leave the GPU idle.
   static constexpr int64_t kDynamicSizeGuess = 32;
+  /// A whole dimension made parallel may give at most this many times
+  /// min-threads threads; a longer one is factored.
+  static constexpr int64_t kOvershoot = 4;
+  /// The shortest loop a factored dimension leaves each thread.
+  static constexpr int64_t kMinInner = 8;
 
   void runOnOperation() override {
     SmallVector<linalg::LinalgOp> candidates;
@@ -65,6 +70,45 @@ struct SplitReductionsPass : graphc::impl::SplitReductionsBase<SplitReductionsPa
     IRRewriter rewriter(&getContext());
     for (linalg::LinalgOp op : candidates)
       split(rewriter, op);
+  }
+
+  /// Where `input` reads loop `dim` (of static `size`): nullopt when it does
+  /// not read it at all, the position of the one result that is exactly
+  /// that loop when it can be viewed as (outer, inner), else failure (an
+  /// expression such as a convolution's h + kh, or a layout that cannot
+  /// be expanded).
+  static FailureOr<std::optional<int64_t>> factorPosition(linalg::LinalgOp op, OpOperand *input,
+                                                         unsigned dim, int64_t size) {
+    AffineMap map = op.getMatchingIndexingMap(input);
+    auto type = dyn_cast<MemRefType>(input->get().getType());
+    if (!type)
+      return failure();
+    std::optional<int64_t> position;
+    for (auto [i, result] : llvm::enumerate(map.getResults())) {
+      if (!result.isFunctionOfDim(dim))
+        continue;
+      auto plain = dyn_cast<AffineDimExpr>(result);
+      if (!plain || position || type.getDimSize(i) != size)
+        return failure();
+      position = i;
+    }
+    if (!position)
+      return std::optional<int64_t>();
+    SmallVector<int64_t> shape;
+    SmallVector<ReassociationIndices> reassociation;
+    for (int64_t i = 0; i < type.getRank(); ++i) {
+      ReassociationIndices group{static_cast<int64_t>(shape.size())};
+      if (i == *position) {
+        group.push_back(shape.size() + 1);
+        shape.append({2, size / 2}); // any factoring: the layout question is the same
+      } else {
+        shape.push_back(type.getDimSize(i));
+      }
+      reassociation.push_back(group);
+    }
+    if (failed(memref::ExpandShapeOp::computeExpandedType(type, shape, reassociation)))
+      return failure();
+    return position;
   }
 
   /// How many partials one thread of a level combines: where one level
@@ -130,6 +174,9 @@ struct SplitReductionsPass : graphc::impl::SplitReductionsBase<SplitReductionsPa
     for (unsigned i = rank; i < rank + reduced; ++i)
       count *= partialShape[i];
     Value pending = partials;
+    // Levels allocate buffers shaped like the output: static outputs only.
+    if (!outputType.hasStaticShape())
+      count = 0;
     if (count > maxCombine && groupSize(count) != 0 && reduced > 1) {
       // One dimension of partials: the reduced dimensions are contiguous and last.
       SmallVector<ReassociationIndices> reassociation;
@@ -226,9 +273,16 @@ struct SplitReductionsPass : graphc::impl::SplitReductionsBase<SplitReductionsPa
     SmallVector<int64_t> sizes = op.getStaticLoopRanges();
     SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
     auto estimate = [](int64_t size) { return ShapedType::isDynamic(size) ? kDynamicSizeGuess : size; };
+    // Threads as the nest is, and the reduction steps that a split can
+    // spread over threads (static dimensions only: a dynamic one stays a
+    // loop).
     int64_t threads = 1, work = 1;
-    for (auto [size, iterator] : llvm::zip(sizes, iterators))
-      (linalg::isParallelIterator(iterator) ? threads : work) *= estimate(size);
+    for (auto [size, iterator] : llvm::zip(sizes, iterators)) {
+      if (linalg::isParallelIterator(iterator))
+        threads *= estimate(size);
+      else if (!ShapedType::isDynamic(size))
+        work *= size;
+    }
     // A plain combine needs no first nest (it would only copy its input).
     if (threads >= minThreads || regroupPlainCombine(rewriter, op) || work < minWork)
       return;
@@ -245,21 +299,61 @@ struct SplitReductionsPass : graphc::impl::SplitReductionsBase<SplitReductionsPa
         reductionDims.push_back(d);
     llvm::stable_sort(reductionDims, [&](unsigned a, unsigned b) { return sizes[a] > sizes[b]; });
     SmallVector<unsigned> splitDims;
+    // Where a whole dimension would make far more partials than there need
+    // be threads (a matmul's K: 400 partials per output for LeNet's fc1),
+    // only a factor of it goes parallel: K = outer x inner, k = ko * inner +
+    // ki, ko parallel into the partials and ki still a loop. The smallest
+    // outer that gives min-threads, else the largest with an inner loop of
+    // at least kMinInner; at most max-combine (one combining nest). Only
+    // where no loop index is read in the body (the factored one changes)
+    // and every input reading k reads it as one whole dimension of its own
+    // (viewed as (outer, inner)).
+    std::optional<unsigned> factoredDim;
+    int64_t outer = 0;
     for (unsigned d : reductionDims) {
       if (threads >= minThreads)
         break;
+      if (threads * sizes[d] > kOvershoot * minThreads) {
+        // Factored, or not split at all: so many partials would cost more
+        // than the threads gain.
+        bool viewable = op->getRegion(0).front().getOps<linalg::IndexOp>().empty();
+        for (OpOperand *input : op.getDpsInputOperands())
+          viewable &= succeeded(factorPosition(op, input, d, sizes[d]));
+        int64_t chosen = 0;
+        for (int64_t o = 2; viewable && o <= std::min<int64_t>(maxCombine, sizes[d] / kMinInner);
+             ++o) {
+          if (sizes[d] % o != 0)
+            continue;
+          chosen = o;
+          if (threads * o >= minThreads)
+            break;
+        }
+        if (chosen && splitDims.empty()) {
+          factoredDim = d;
+          outer = chosen;
+          threads *= chosen;
+        }
+        break;
+      }
       splitDims.push_back(d);
       threads *= sizes[d];
     }
-    if (splitDims.empty())
+    if (splitDims.empty() && !factoredDim)
       return;
     llvm::sort(splitDims);
 
-    // A dynamic output's partials would be sized by memref.dim values that
-    // arena planning does not know as the batch: they would stay a host
-    // allocation. Static outputs only (weight and bias gradients are).
-    if (!cast<MemRefType>(init->get().getType()).hasStaticShape())
+    // A dynamic output's partials are sized by the same values as the
+    // output's own allocation (the batch, which arena planning knows), so
+    // only an allocated one; with at most max-combine partials per output
+    // (one combining nest, no levels to size). Other dynamic outputs keep
+    // their single nest: a partials buffer sized otherwise would stay a host
+    // allocation.
+    Value output = init->get();
+    auto outputAlloc = output.getDefiningOp<memref::AllocOp>();
+    bool dynamicOutput = !cast<MemRefType>(output.getType()).hasStaticShape();
+    if (dynamicOutput && (!outputAlloc || !splitDims.empty()))
       return;
+
     rewriter.setInsertionPoint(op);
     linalg::GenericOp generic = dyn_cast<linalg::GenericOp>(op.getOperation());
     if (!generic) {
@@ -281,37 +375,132 @@ struct SplitReductionsPass : graphc::impl::SplitReductionsBase<SplitReductionsPa
       return;
 
     Location loc = generic.getLoc();
-    Value output = generic.getDpsInitOperand(0)->get();
     auto outputType = cast<MemRefType>(output.getType());
     Type element = outputType.getElementType();
-    // partials: the output's dimensions, then one per split dimension.
-    SmallVector<int64_t> partialShape(outputType.getShape());
+    // partials: the output's dimensions, then one per split dimension (the
+    // factored one's outer part last).
+    // partials: the output's dimensions, then one per split dimension; a
+    // factored dimension's outer part comes first instead (see below).
+    SmallVector<int64_t> partialShape;
+    if (factoredDim)
+      partialShape.push_back(outer);
+    partialShape.append(outputType.getShape().begin(), outputType.getShape().end());
     for (unsigned d : splitDims)
       partialShape.push_back(sizes[d]);
     auto partialType = MemRefType::get(partialShape, element);
-    Value partials = rewriter.create<memref::AllocOp>(loc, partialType);
+    Value partials = rewriter.create<memref::AllocOp>(
+        loc, partialType, outputAlloc ? outputAlloc.getDynamicSizes() : ValueRange{});
     Value identity = arith::getIdentityValue(*kind, element, rewriter, loc);
     rewriter.create<linalg::FillOp>(loc, identity, partials);
 
     // The first nest: the split dimensions parallel, into the partials.
     MLIRContext *ctx = &getContext();
-    SmallVector<AffineExpr> partialResults(outputMap.getResults());
+    SmallVector<AffineMap> maps = generic.getIndexingMapsArray();
+    SmallVector<utils::IteratorType> partialIterators = iterators;
+    unsigned loops = outputMap.getNumDims();
+    SmallVector<Value> inputs(generic.getDpsInputs());
+    if (factoredDim) {
+      // k = ko * inner + ki: ko keeps k's place, ki is a new last loop, and
+      // each input reading k reads a view of it with that dimension as
+      // (outer, inner).
+      int64_t inner = sizes[*factoredDim] / outer;
+      AffineExpr ko = getAffineDimExpr(*factoredDim, ctx), ki = getAffineDimExpr(loops, ctx);
+      for (OpOperand *input : generic.getDpsInputOperands()) {
+        unsigned index = input->getOperandNumber();
+        std::optional<int64_t> position =
+            *factorPosition(generic, input, *factoredDim, sizes[*factoredDim]);
+        AffineMap map = maps[index];
+        if (!position) {
+          maps[index] = AffineMap::get(loops + 1, 0, map.getResults(), ctx);
+          continue;
+        }
+        auto type = cast<MemRefType>(inputs[index].getType());
+        SmallVector<int64_t> expandedShape;
+        SmallVector<ReassociationIndices> reassociation;
+        SmallVector<AffineExpr> results;
+        for (int64_t i = 0; i < type.getRank(); ++i) {
+          ReassociationIndices group{static_cast<int64_t>(expandedShape.size())};
+          if (i == *position) {
+            group.push_back(expandedShape.size() + 1);
+            expandedShape.append({outer, inner});
+            results.append({ko, ki});
+          } else {
+            expandedShape.push_back(type.getDimSize(i));
+            results.push_back(map.getResult(i));
+          }
+          reassociation.push_back(group);
+        }
+        FailureOr<MemRefType> expandedType =
+            memref::ExpandShapeOp::computeExpandedType(type, expandedShape, reassociation);
+        assert(succeeded(expandedType) && "checked by factorPosition");
+        inputs[index] = rewriter.create<memref::ExpandShapeOp>(loc, *expandedType, inputs[index],
+                                                               reassociation);
+        maps[index] = AffineMap::get(loops + 1, 0, results, ctx);
+      }
+      partialIterators[*factoredDim] = utils::IteratorType::parallel;
+      partialIterators.push_back(utils::IteratorType::reduction);
+      ++loops;
+    }
+    SmallVector<AffineExpr> partialResults;
+    if (factoredDim)
+      partialResults.push_back(getAffineDimExpr(*factoredDim, ctx));
+    partialResults.append(outputMap.getResults().begin(), outputMap.getResults().end());
     for (unsigned d : splitDims)
       partialResults.push_back(getAffineDimExpr(d, ctx));
-    SmallVector<AffineMap> maps = generic.getIndexingMapsArray();
-    maps.back() = AffineMap::get(outputMap.getNumDims(), 0, partialResults, ctx);
-    SmallVector<utils::IteratorType> partialIterators = iterators;
+    maps.back() = AffineMap::get(loops, 0, partialResults, ctx);
     for (unsigned d : splitDims)
       partialIterators[d] = utils::IteratorType::parallel;
-    auto partial = rewriter.create<linalg::GenericOp>(loc, TypeRange{}, generic.getDpsInputs(),
+    if (factoredDim) {
+      // ko becomes the first loop: the GPU mapping runs the parallel loops
+      // row-major, so the output's own last dimension stays the one that
+      // varies across neighbouring threads (a weight's row read whole by a
+      // warp, the activations shared), not ko, whose neighbours would read
+      // a row of the weight apart (107 us against 84 unsplit for the MLP's
+      // first layer on an H200, when ko was last).
+      SmallVector<AffineExpr> order(loops);
+      unsigned next = 1;
+      for (unsigned d = 0; d < loops; ++d)
+        order[d] = getAffineDimExpr(d == *factoredDim ? 0 : next++, ctx);
+      for (AffineMap &map : maps)
+        map = map.replaceDimsAndSymbols(order, {}, loops, 0);
+      SmallVector<utils::IteratorType> reordered{utils::IteratorType::parallel};
+      for (unsigned d = 0; d < loops; ++d)
+        if (d != *factoredDim)
+          reordered.push_back(partialIterators[d]);
+      partialIterators = reordered;
+    }
+    auto partial = rewriter.create<linalg::GenericOp>(loc, TypeRange{}, inputs,
                                                       ValueRange{partials}, maps, partialIterators);
     rewriter.cloneRegionBefore(generic.getRegion(), partial.getRegion(),
                                partial.getRegion().end());
 
     // Then each output combined with its partials, in order.
     SmallVector<Value> temporaries{partials};
-    combineInLevels(rewriter, loc, partials, splitDims.size(), output, combiner,
-                    combiner->getOperand(0) == outElement, identity, temporaries);
+    bool outFirst = combiner->getOperand(0) == outElement;
+    if (factoredDim) {
+      // At most max-combine partials, ko first: one nest over (outputs, ko).
+      unsigned rank = outputType.getRank();
+      SmallVector<AffineExpr> read{getAffineDimExpr(rank, ctx)}, kept;
+      for (unsigned i = 0; i < rank; ++i) {
+        read.push_back(getAffineDimExpr(i, ctx));
+        kept.push_back(getAffineDimExpr(i, ctx));
+      }
+      SmallVector<utils::IteratorType> combineIterators(rank, utils::IteratorType::parallel);
+      combineIterators.push_back(utils::IteratorType::reduction);
+      rewriter.create<linalg::GenericOp>(
+          loc, TypeRange{}, ValueRange{partials}, ValueRange{output},
+          SmallVector<AffineMap>{AffineMap::get(rank + 1, 0, read, ctx),
+                                 AffineMap::get(rank + 1, 0, kept, ctx)},
+          combineIterators, [&](OpBuilder &b, Location l, ValueRange arguments) {
+            IRMapping mapping;
+            mapping.map(combiner->getOperand(outFirst ? 0 : 1), arguments[1]);
+            mapping.map(combiner->getOperand(outFirst ? 1 : 0), arguments[0]);
+            b.create<linalg::YieldOp>(l, b.clone(*combiner, mapping)->getResults());
+          });
+    } else {
+      combineInLevels(rewriter, loc, partials, splitDims.size(), output, combiner, outFirst,
+                      identity, temporaries);
+    }
     for (Value temporary : temporaries)
       rewriter.create<memref::DeallocOp>(loc, temporary);
     rewriter.eraseOp(generic);

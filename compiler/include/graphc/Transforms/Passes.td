@@ -510,11 +510,18 @@ def SplitReductions : Pass<"graphc-split-reductions", "mlir::func::FuncOp"> {
     output, whose body combines the output with a value computed without it
     (addf, addi, mulf, max/min), and whose parallel sizes promise fewer than
     `min-threads` threads (a dynamic size counts as 32) over at least
-    `min-work` reduction steps, becomes: a fill of a partials buffer with
-    the combiner's identity; the same op with its largest static reduction
-    dimensions made parallel (until there are `min-threads` threads),
-    writing one partial per output and position along them; and a nest that
-    combines each output with its partials in order. Where an output has
+    `min-work` static reduction steps, becomes: a fill of a partials buffer
+    with the combiner's identity; the same op with its largest static
+    reduction dimensions made parallel (until there are `min-threads`
+    threads), writing one partial per output and position along them; and a
+    nest that combines each output with its partials in order. A dimension
+    that would give more than 4 x min-threads threads whole is factored
+    instead (split-K: a matmul's K = outer x inner, each input reading it
+    viewed with that dimension as (outer, inner), outer parallel and at most
+    max-combine, inner at least 8 steps); then a dynamic output (the batch)
+    may be split too, its partials sized by the output allocation's own
+    sizes. A plain combine of a buffer's trailing static dimensions is
+    combined in levels directly. Where an output has
     more than `max-combine` partials, they are combined in levels first: the
     partials viewed as (outputs, groups, members), each group of at most
     `max-combine` combined by a thread into a smaller buffer, until one
@@ -527,8 +534,8 @@ def SplitReductions : Pass<"graphc-split-reductions", "mlir::func::FuncOp"> {
   let options = [
     Option<"minThreads", "min-threads", "int64_t", /*default=*/"65536",
            "Split until the first nest has this many threads">,
-    Option<"minWork", "min-work", "int64_t", /*default=*/"1024",
-           "Leave reductions of fewer steps per output alone">,
+    Option<"minWork", "min-work", "int64_t", /*default=*/"64",
+           "Leave reductions of fewer static steps per output alone">,
     Option<"maxCombine", "max-combine", "int64_t", /*default=*/"64",
            "The most partials one thread of a combining nest reads">,
   ];
