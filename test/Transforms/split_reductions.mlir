@@ -242,3 +242,27 @@ func.func @split_k_refused(%x: memref<?x400xf32>, %w: memref<120x400xf32>, %out:
   }
   return
 }
+
+// A dynamic output that is a view of an allocation keeping the batch a
+// dimension of its own (the convolution lowering's flattened rows) is split
+// too, its partials sized by the allocation's batch.
+// SPLITK-LABEL: func.func @split_k_through_a_view(
+// SPLITK: %[[B:.*]] = memref.dim
+// SPLITK: %[[Y:.*]] = memref.alloc(%[[B]]) : memref<?x120x1xf32>
+// SPLITK: %[[PARTIALS:.*]] = memref.alloc(%[[B]]) : memref<20x?x120xf32>
+func.func @split_k_through_a_view(%x: memref<?x400xf32>, %w: memref<120x400xf32>, %out: memref<?x120x1xf32>) {
+  %c0 = arith.constant 0 : index
+  %b = memref.dim %x, %c0 : memref<?x400xf32>
+  %y = memref.alloc(%b) : memref<?x120x1xf32>
+  %flat = memref.collapse_shape %y [[0], [1, 2]] : memref<?x120x1xf32> into memref<?x120xf32>
+  linalg.generic {indexing_maps = [#x9, #w9, #y9], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%x, %w : memref<?x400xf32>, memref<120x400xf32>) outs(%flat : memref<?x120xf32>) {
+  ^bb0(%a: f32, %v: f32, %acc: f32):
+    %p = arith.mulf %a, %v : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  }
+  memref.copy %y, %out : memref<?x120x1xf32> to memref<?x120x1xf32>
+  memref.dealloc %y : memref<?x120x1xf32>
+  return
+}

@@ -111,6 +111,67 @@ struct SplitReductionsPass : graphc::impl::SplitReductionsBase<SplitReductionsPa
     return position;
   }
 
+  /// The sizes a buffer like `output` is allocated with: none for a static
+  /// one; for a dynamic one, its allocation's, where the buffer is that
+  /// allocation or a view of it that keeps each dynamic dimension whole
+  /// (collapse or expand shape leaving it a group of its own: the
+  /// convolution lowering's flattened rows) and the allocation has the
+  /// same dynamic dimensions. Arena planning knows those values as the
+  /// batch; a memref.dim of the view it would not. Nothing otherwise.
+  static std::optional<SmallVector<Value>> dynamicSizesOf(Value output) {
+    auto type = cast<MemRefType>(output.getType());
+    if (type.hasStaticShape())
+      return SmallVector<Value>();
+    // Dynamic dimensions of the view, followed back through each view to
+    // the allocation's dimension they are.
+    SmallVector<int64_t> dims;
+    for (int64_t i = 0; i < type.getRank(); ++i)
+      if (type.isDynamicDim(i))
+        dims.push_back(i);
+    Value buffer = output;
+    while (!buffer.getDefiningOp<memref::AllocOp>()) {
+      Operation *view = buffer.getDefiningOp();
+      SmallVector<ReassociationIndices> groups;
+      Value source;
+      bool collapse = false;
+      if (auto c = dyn_cast_or_null<memref::CollapseShapeOp>(view)) {
+        groups = c.getReassociationIndices();
+        source = c.getSrc();
+        collapse = true;
+      } else if (auto e = dyn_cast_or_null<memref::ExpandShapeOp>(view)) {
+        groups = e.getReassociationIndices();
+        source = e.getSrc();
+      } else {
+        return std::nullopt;
+      }
+      // collapse: view dim g is source group g; expand: source dim g is view group g.
+      for (int64_t &dim : dims) {
+        bool found = false;
+        for (auto [g, group] : llvm::enumerate(groups)) {
+          if (collapse && static_cast<int64_t>(g) == dim && group.size() == 1) {
+            dim = group[0];
+            found = true;
+          } else if (!collapse && group.size() == 1 && group[0] == dim) {
+            dim = g;
+            found = true;
+          }
+        }
+        if (!found)
+          return std::nullopt;
+      }
+      buffer = source;
+    }
+    auto alloc = buffer.getDefiningOp<memref::AllocOp>();
+    MemRefType allocType = alloc.getType();
+    SmallVector<int64_t> allocDims;
+    for (int64_t i = 0; i < allocType.getRank(); ++i)
+      if (allocType.isDynamicDim(i))
+        allocDims.push_back(i);
+    if (allocDims != dims)
+      return std::nullopt;
+    return SmallVector<Value>(alloc.getDynamicSizes());
+  }
+
   /// How many partials one thread of a level combines: where one level
   /// suffices, the divisor that balances the two nests' serial lengths (896:
   /// 32 groups of 28), else the largest divisor a thread reads (more levels
@@ -298,6 +359,9 @@ struct SplitReductionsPass : graphc::impl::SplitReductionsBase<SplitReductionsPa
           sizes[d] >= 2)
         reductionDims.push_back(d);
     llvm::stable_sort(reductionDims, [&](unsigned a, unsigned b) { return sizes[a] > sizes[b]; });
+    // A dynamic output (the batch) is split only by factoring: a whole
+    // dimension's partials would need levels, which are sized statically.
+    bool dynamicOutput = !cast<MemRefType>(init->get().getType()).hasStaticShape();
     SmallVector<unsigned> splitDims;
     // Where a whole dimension would make far more partials than there need
     // be threads (a matmul's K: 400 partials per output for LeNet's fc1),
@@ -313,7 +377,7 @@ struct SplitReductionsPass : graphc::impl::SplitReductionsBase<SplitReductionsPa
     for (unsigned d : reductionDims) {
       if (threads >= minThreads)
         break;
-      if (threads * sizes[d] > kOvershoot * minThreads) {
+      if (dynamicOutput || threads * sizes[d] > kOvershoot * minThreads) {
         // Factored, or not split at all: so many partials would cost more
         // than the threads gain.
         bool viewable = op->getRegion(0).front().getOps<linalg::IndexOp>().empty();
@@ -349,9 +413,8 @@ struct SplitReductionsPass : graphc::impl::SplitReductionsBase<SplitReductionsPa
     // their single nest: a partials buffer sized otherwise would stay a host
     // allocation.
     Value output = init->get();
-    auto outputAlloc = output.getDefiningOp<memref::AllocOp>();
-    bool dynamicOutput = !cast<MemRefType>(output.getType()).hasStaticShape();
-    if (dynamicOutput && (!outputAlloc || !splitDims.empty()))
+    std::optional<SmallVector<Value>> dynamicSizes = dynamicSizesOf(output);
+    if (!dynamicSizes || (!dynamicSizes->empty() && !splitDims.empty()))
       return;
 
     rewriter.setInsertionPoint(op);
@@ -389,7 +452,7 @@ struct SplitReductionsPass : graphc::impl::SplitReductionsBase<SplitReductionsPa
       partialShape.push_back(sizes[d]);
     auto partialType = MemRefType::get(partialShape, element);
     Value partials = rewriter.create<memref::AllocOp>(
-        loc, partialType, outputAlloc ? outputAlloc.getDynamicSizes() : ValueRange{});
+        loc, partialType, *dynamicSizes);
     Value identity = arith::getIdentityValue(*kind, element, rewriter, loc);
     rewriter.create<linalg::FillOp>(loc, identity, partials);
 
