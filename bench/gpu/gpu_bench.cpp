@@ -150,6 +150,8 @@ std::string benchModel(const char* name, const graphc_model_t* gpuModel,
     }
     lastLoss = lossCpu;
   }
+  if (worstGradientName.empty())  // no exp_avg: not Adam, nothing was compared
+    worstGradient = std::nan("");
   double worstTensor = 0;
   std::string worstName;
   auto gpuTensors = gpu.tensors(), cpuTensors = cpu.tensors();

@@ -2,10 +2,12 @@
 # The CUDA target on a GPU, in one run on the lent machine (well under 10
 # minutes), from the repository root with bench/gpu/artifacts carried
 # (bench/gpu/build.sh makes them here):
-#   1. gpu_bench: LeNet and the MLP, 200 training steps each on the GPU and
-#      on the CPU build from the same initialization, every loss and tensor
-#      compared; then microseconds per train_step at batch 64 with the CUDA
-#      graph, with streams only, and on the CPU;
+#   1. gpu_bench: LeNet and the MLP on the GPU and on the CPU build from the
+#      same initialization: the forward at initialization, the first step's
+#      gradients and 200 steps' losses compared (the tensors after them
+#      reported); then microseconds per train_step at batch 64 with the CUDA
+#      graph, with streams only, and on the CPU; and each kernel timed alone
+#      (GRAPHC_CUDA_KERNEL_PROFILE, kernels.tsv);
 #   2. graphc's LeNet executable (--target=cuda): one epoch of Fashion-MNIST;
 #   3. PyTorch on the same GPU, eager and with CUDA graphs (torch_bench.py);
 #   4. summary.py: the verdicts against docs/gpu.md's targets.
@@ -39,7 +41,7 @@ echo "rc=$rc $(head -c 600 "$out/gpu_bench.json") $(head -c 600 "$out/gpu_bench.
 echo "== the kernels one by one (GRAPHC_CUDA_KERNEL_PROFILE, docs/gpu.md)"
 GRAPHC_CUDA_KERNEL_PROFILE="$out/kernels.tsv" with_libs timeout 45 "$artifacts/gpu_bench" \
   --steps 2 --timed 20 > /dev/null 2> "$out/kernels.err"
-echo "rc=$? $(wc -l < "$out/kernels.tsv" 2>/dev/null) kernels"
+echo "rc=$? $(($(cat "$out/kernels.tsv" 2>/dev/null | wc -l) - 1)) kernels"
 
 echo "== lenet_gpu: one epoch of Fashion-MNIST"
 start=$(date +%s.%N)

@@ -64,7 +64,10 @@ def main(out):
         check(f"{model} train_step us, streams", streams, lambda v: v <= 500, "<= 500")
         check(f"{model} train_step us, CUDA graph", graph, lambda v: v <= 150, "<= 150")
         t = torch.get(model)
-        if t and isinstance(graph, (int, float)) and graph > 0:
+        if t and not (isinstance(graph, (int, float)) and graph > 0):
+            rows.append(f"NO DATA  {model}: no graphc CUDA-graph time to compare with PyTorch")
+            continue
+        if t:
             eager = t["eager_us"]["median"]
             torch_graph = t["cuda_graph_us"]["median"]
             check(f"{model} speed-up vs PyTorch eager ({eager} us)", round(eager / graph, 2),

@@ -188,7 +188,10 @@ void mgpuLaunchKernel(CUfunction function, intptr_t gridX, intptr_t gridY, intpt
       function, static_cast<unsigned>(gridX), static_cast<unsigned>(gridY),
       static_cast<unsigned>(gridZ), static_cast<unsigned>(blockX), static_cast<unsigned>(blockY),
       static_cast<unsigned>(blockZ), static_cast<unsigned>(sharedBytes), stream, params, extra);
-  if (profile && result == kSuccess && driver().streamSynchronize(stream) == kSuccess) {
+  CUresult finished = kSuccess;
+  if (profile && result == kSuccess && (finished = driver().streamSynchronize(stream)) != kSuccess)
+    fail(kernelName(function) + " failed on the GPU: " + describe(finished));
+  if (profile && result == kSuccess && finished == kSuccess) {
     double micros = std::chrono::duration<double, std::micro>(
                         std::chrono::steady_clock::now() - start).count();
     std::string name;

@@ -110,9 +110,13 @@ void forwardThroughCopies(IRRewriter &rewriter, linalg::FillOp fill) {
     });
     if (!uses)
       continue;
+    // A copy that converts between element types would round the value
+    // otherwise than a fill of the destination: left alone.
     auto copy = dyn_cast<linalg::CopyOp>(op);
     if (!copy || !copy.hasPureBufferSemantics() || copy.getInputs()[0] != buffer ||
-        copy.getOutputs()[0] == buffer)
+        copy.getOutputs()[0] == buffer ||
+        getElementTypeOrSelf(copy.getOutputs()[0].getType()) !=
+            getElementTypeOrSelf(buffer.getType()))
       break;
     copies.push_back(copy);
   }

@@ -155,6 +155,8 @@ struct SplitReductionsPass : graphc::impl::SplitReductionsBase<SplitReductionsPa
             dim = g;
             found = true;
           }
+          if (found)
+            break;
         }
         if (!found)
           return std::nullopt;
@@ -261,8 +263,13 @@ struct SplitReductionsPass : graphc::impl::SplitReductionsBase<SplitReductionsPa
       for (unsigned i = 0; i < rank; ++i)
         reassociation.push_back({static_cast<int64_t>(i)});
       reassociation.push_back({static_cast<int64_t>(rank), static_cast<int64_t>(rank + 1)});
-      Value grouped = rewriter.create<memref::ExpandShapeOp>(
-          loc, MemRefType::get(groupedShape, element), pending, reassociation);
+      // The view keeps the buffer's layout and memory space.
+      FailureOr<MemRefType> groupedType = memref::ExpandShapeOp::computeExpandedType(
+          cast<MemRefType>(pending.getType()), groupedShape, reassociation);
+      if (failed(groupedType))
+        break; // a layout that cannot be regrouped: the rest is combined serially
+      Value grouped =
+          rewriter.create<memref::ExpandShapeOp>(loc, *groupedType, pending, reassociation);
       SmallVector<int64_t> nextShape(outputType.getShape());
       nextShape.push_back(groups);
       Value next = rewriter.create<memref::AllocOp>(loc, MemRefType::get(nextShape, element));
@@ -440,8 +447,6 @@ struct SplitReductionsPass : graphc::impl::SplitReductionsBase<SplitReductionsPa
     Location loc = generic.getLoc();
     auto outputType = cast<MemRefType>(output.getType());
     Type element = outputType.getElementType();
-    // partials: the output's dimensions, then one per split dimension (the
-    // factored one's outer part last).
     // partials: the output's dimensions, then one per split dimension; a
     // factored dimension's outer part comes first instead (see below).
     SmallVector<int64_t> partialShape;

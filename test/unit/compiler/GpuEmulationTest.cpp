@@ -6,6 +6,8 @@
 // must match the CPU target's within 1e-5 relative (100 losses, then 100
 // steps' every parameter and momentum, each step from the same state): the
 // mapping and the kernel bodies are what this checks.
+#include <cstring>
+
 #include "LeNet5.h"
 #include "MLP.h"
 #include "TestUtil.h"
@@ -69,6 +71,12 @@ void expectSameState(const std::map<std::string, Tensor> &got,
     ASSERT_EQ(value.dtype(), reference.dtype()) << name;
     if (value.dtype() == GRAPHC_DTYPE_F64) { // the step count
       ASSERT_EQ(value.toVector<double>(), reference.toVector<double>()) << name << " " << when;
+      continue;
+    }
+    if (value.dtype() != GRAPHC_DTYPE_F32) { // integer state (a generator's): bit for bit
+      ASSERT_EQ(value.nbytes(), reference.nbytes()) << name;
+      ASSERT_EQ(std::memcmp(value.rawData(), reference.rawData(), value.nbytes()), 0)
+          << name << " " << when;
       continue;
     }
     double tolerance = 1e-5 * maxMagnitude(reference);
