@@ -48,6 +48,36 @@ std::optional<arith::AtomicRMWKind> combinerKind(Operation *op) {
       .Default([](Operation *) { return std::nullopt; });
 }
 
+/// `type`'s dimension `position` seen as (outer, inner): the expanded shape
+/// and the reassociation that memref.expand_shape takes.
+std::pair<SmallVector<int64_t>, SmallVector<ReassociationIndices>>
+splitDimension(MemRefType type, int64_t position, int64_t outer, int64_t inner) {
+  SmallVector<int64_t> shape;
+  SmallVector<ReassociationIndices> reassociation;
+  for (int64_t i = 0; i < type.getRank(); ++i) {
+    ReassociationIndices group{static_cast<int64_t>(shape.size())};
+    if (i == position) {
+      group.push_back(shape.size() + 1);
+      shape.append({outer, inner});
+    } else {
+      shape.push_back(type.getDimSize(i));
+    }
+    reassociation.push_back(group);
+  }
+  return {shape, reassociation};
+}
+
+/// The body of a nest that folds a partial (its input) into the output with
+/// `combiner`, in the original op's operand order (out first or not).
+auto combineBody(Operation *combiner, bool outFirst) {
+  return [combiner, outFirst](OpBuilder &b, Location loc, ValueRange arguments) {
+    IRMapping mapping;
+    mapping.map(combiner->getOperand(outFirst ? 0 : 1), arguments[1]);
+    mapping.map(combiner->getOperand(outFirst ? 1 : 0), arguments[0]);
+    b.create<linalg::YieldOp>(loc, b.clone(*combiner, mapping)->getResults());
+  };
+}
+
 struct SplitReductionsPass : graphc::impl::SplitReductionsBase<SplitReductionsPass> {
   using SplitReductionsBase::SplitReductionsBase;
 
@@ -94,18 +124,8 @@ struct SplitReductionsPass : graphc::impl::SplitReductionsBase<SplitReductionsPa
     }
     if (!position)
       return std::optional<int64_t>();
-    SmallVector<int64_t> shape;
-    SmallVector<ReassociationIndices> reassociation;
-    for (int64_t i = 0; i < type.getRank(); ++i) {
-      ReassociationIndices group{static_cast<int64_t>(shape.size())};
-      if (i == *position) {
-        group.push_back(shape.size() + 1);
-        shape.append({2, size / 2}); // any factoring: the layout question is the same
-      } else {
-        shape.push_back(type.getDimSize(i));
-      }
-      reassociation.push_back(group);
-    }
+    // Any factoring: whether the layout can be expanded does not depend on it.
+    auto [shape, reassociation] = splitDimension(type, *position, 2, size / 2);
     if (failed(memref::ExpandShapeOp::computeExpandedType(type, shape, reassociation)))
       return failure();
     return position;
@@ -210,13 +230,6 @@ struct SplitReductionsPass : graphc::impl::SplitReductionsBase<SplitReductionsPa
     auto outputType = cast<MemRefType>(output.getType());
     Type element = outputType.getElementType();
     unsigned rank = outputType.getRank();
-    auto combineBody = [&](OpBuilder &b, Location l, ValueRange arguments) {
-      IRMapping mapping;
-      mapping.map(combiner->getOperand(outFirst ? 0 : 1), arguments[1]);
-      mapping.map(combiner->getOperand(outFirst ? 1 : 0), arguments[0]);
-      Operation *combined = b.clone(*combiner, mapping);
-      b.create<linalg::YieldOp>(l, combined->getResults());
-    };
     // A nest over `source`'s dimensions reducing its last `count` into
     // `destination` (indexed by the others).
     auto combine = [&](Value source, Value destination, unsigned count) {
@@ -230,7 +243,8 @@ struct SplitReductionsPass : graphc::impl::SplitReductionsBase<SplitReductionsPa
                                                  utils::IteratorType::parallel);
       iterators.append(count, utils::IteratorType::reduction);
       rewriter.create<linalg::GenericOp>(loc, TypeRange{}, ValueRange{source},
-                                         ValueRange{destination}, maps, iterators, combineBody);
+                                         ValueRange{destination}, maps, iterators,
+                                         combineBody(combiner, outFirst));
     };
     ArrayRef<int64_t> partialShape = cast<MemRefType>(partials.getType()).getShape();
     int64_t count = 1;
@@ -238,9 +252,8 @@ struct SplitReductionsPass : graphc::impl::SplitReductionsBase<SplitReductionsPa
       count *= partialShape[i];
     Value pending = partials;
     // Levels allocate buffers shaped like the output: static outputs only.
-    if (!outputType.hasStaticShape())
-      count = 0;
-    if (count > maxCombine && groupSize(count) != 0 && reduced > 1) {
+    bool levels = outputType.hasStaticShape() && count > maxCombine && groupSize(count) != 0;
+    if (levels && reduced > 1) {
       // One dimension of partials: the reduced dimensions are contiguous and last.
       SmallVector<ReassociationIndices> reassociation;
       for (unsigned i = 0; i < rank; ++i)
@@ -252,20 +265,16 @@ struct SplitReductionsPass : graphc::impl::SplitReductionsBase<SplitReductionsPa
       pending = rewriter.create<memref::CollapseShapeOp>(loc, pending, reassociation);
       reduced = 1;
     }
-    while (count > maxCombine) {
+    while (levels && count > maxCombine) {
       int64_t members = groupSize(count);
       if (members == 0)
         break;
       int64_t groups = count / members;
-      SmallVector<int64_t> groupedShape(outputType.getShape());
-      groupedShape.append({groups, members});
-      SmallVector<ReassociationIndices> reassociation;
-      for (unsigned i = 0; i < rank; ++i)
-        reassociation.push_back({static_cast<int64_t>(i)});
-      reassociation.push_back({static_cast<int64_t>(rank), static_cast<int64_t>(rank + 1)});
       // The view keeps the buffer's layout and memory space.
-      FailureOr<MemRefType> groupedType = memref::ExpandShapeOp::computeExpandedType(
-          cast<MemRefType>(pending.getType()), groupedShape, reassociation);
+      auto pendingType = cast<MemRefType>(pending.getType());
+      auto [groupedShape, reassociation] = splitDimension(pendingType, rank, groups, members);
+      FailureOr<MemRefType> groupedType =
+          memref::ExpandShapeOp::computeExpandedType(pendingType, groupedShape, reassociation);
       if (failed(groupedType))
         break; // a layout that cannot be regrouped: the rest is combined serially
       Value grouped =
@@ -483,21 +492,10 @@ struct SplitReductionsPass : graphc::impl::SplitReductionsBase<SplitReductionsPa
           continue;
         }
         auto type = cast<MemRefType>(inputs[index].getType());
-        SmallVector<int64_t> expandedShape;
-        SmallVector<ReassociationIndices> reassociation;
-        SmallVector<AffineExpr> results;
-        for (int64_t i = 0; i < type.getRank(); ++i) {
-          ReassociationIndices group{static_cast<int64_t>(expandedShape.size())};
-          if (i == *position) {
-            group.push_back(expandedShape.size() + 1);
-            expandedShape.append({outer, inner});
-            results.append({ko, ki});
-          } else {
-            expandedShape.push_back(type.getDimSize(i));
-            results.push_back(map.getResult(i));
-          }
-          reassociation.push_back(group);
-        }
+        auto [expandedShape, reassociation] = splitDimension(type, *position, outer, inner);
+        SmallVector<AffineExpr> results(map.getResults());
+        results[*position] = ko;
+        results.insert(results.begin() + *position + 1, ki);
         FailureOr<MemRefType> expandedType =
             memref::ExpandShapeOp::computeExpandedType(type, expandedShape, reassociation);
         assert(succeeded(expandedType) && "checked by factorPosition");
@@ -559,12 +557,7 @@ struct SplitReductionsPass : graphc::impl::SplitReductionsBase<SplitReductionsPa
           loc, TypeRange{}, ValueRange{partials}, ValueRange{output},
           SmallVector<AffineMap>{AffineMap::get(rank + 1, 0, read, ctx),
                                  AffineMap::get(rank + 1, 0, kept, ctx)},
-          combineIterators, [&](OpBuilder &b, Location l, ValueRange arguments) {
-            IRMapping mapping;
-            mapping.map(combiner->getOperand(outFirst ? 0 : 1), arguments[1]);
-            mapping.map(combiner->getOperand(outFirst ? 1 : 0), arguments[0]);
-            b.create<linalg::YieldOp>(l, b.clone(*combiner, mapping)->getResults());
-          });
+          combineIterators, combineBody(combiner, outFirst));
     } else {
       combineInLevels(rewriter, loc, partials, splitDims.size(), output, combiner, outFirst,
                       identity, temporaries);
