@@ -27,9 +27,12 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <map>
 #include <random>
 #include <string>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "graphc/runtime/cuda.h"
 #include "graphc/runtime/program.hpp"
@@ -84,13 +87,22 @@ double relativeDifference(const Tensor& a, const Tensor& b) {
   return largest > 0 ? worst / largest : worst;
 }
 
-// A number as JSON: NaN and infinities (a GPU result gone wrong) as strings,
-// which summary.py reports as not met.
-std::string json(double value, const char* format = "%.3g") {
-  if (!std::isfinite(value)) return std::isnan(value) ? "\"nan\"" : "\"inf\"";
-  char text[64];
-  std::snprintf(text, sizeof text, format, value);
-  return text;
+// The tensor of `cpu` (named with `prefix`, which the name loses) that
+// differs most from its namesake in `gpu`; NaN when none is named so.
+struct Worst {
+  double difference = std::nan("");
+  std::string name;
+};
+Worst worstOf(const std::map<std::string, Tensor>& cpu, const std::map<std::string, Tensor>& gpu,
+              const std::string& prefix = "") {
+  Worst worst;
+  for (auto& [name, tensor] : cpu) {
+    if (name.rfind(prefix, 0) != 0) continue;
+    double difference = relativeDifference(tensor, gpu.at(name));
+    if (worst.name.empty() || std::isnan(difference) || difference >= worst.difference)
+      worst = {difference, name.substr(prefix.size())};
+  }
+  return worst;
 }
 
 // Microseconds per step: the median of `count` steps after `count / 10` warm-up steps.
@@ -115,9 +127,8 @@ std::pair<double, double> timeSteps(Program& program, const std::vector<Batch>& 
   return {micros[count / 2], mean};
 }
 
-std::string benchModel(const char* name, const graphc_model_t* gpuModel,
-                       const graphc_model_t* cpuModel, const std::vector<int64_t>& imageShape,
-                       const Options& o) {
+nlohmann::json benchModel(const graphc_model_t* gpuModel, const graphc_model_t* cpuModel,
+                          const std::vector<int64_t>& imageShape, const Options& o) {
   std::vector<Batch> batches = makeBatches(std::max(o.steps, 16), o.batch, imageShape);
   Program gpu(gpuModel), cpu(cpuModel);
   gpu.init(0);
@@ -129,8 +140,7 @@ std::string benchModel(const char* name, const graphc_model_t* gpuModel,
   Tensor initialGpu = gpu.forward(batches[0].images), initialCpu = cpu.forward(batches[0].images);
   double initialLogits = relativeDifference(initialCpu, initialGpu);
   double worstLoss = 0, firstLoss = 0, lastLoss = 0;
-  double worstGradient = 0;
-  std::string worstGradientName;
+  Worst gradient;
   for (int step = 0; step < o.steps; ++step) {
     const Batch& b = batches[step % batches.size()];
     double lossGpu = gpu.trainStep(b.images, b.labels, o.lr);
@@ -138,30 +148,12 @@ std::string benchModel(const char* name, const graphc_model_t* gpuModel,
     worstLoss = worse(worstLoss, std::fabs(lossGpu - lossCpu) / std::max(1e-6, std::fabs(lossCpu)));
     if (step == 0) {
       firstLoss = lossCpu;
-      auto gpuState = gpu.tensors(), cpuState = cpu.tensors();
-      for (auto& [tensorName, tensor] : cpuState) {
-        if (tensorName.rfind("optimizer.exp_avg.", 0) != 0) continue;
-        double difference = relativeDifference(tensor, gpuState.at(tensorName));
-        if (std::isnan(difference) || difference >= worstGradient) {
-          worstGradient = difference;
-          worstGradientName = tensorName.substr(std::strlen("optimizer.exp_avg."));
-        }
-      }
+      // NaN when nothing is named exp_avg (not Adam): nothing compared.
+      gradient = worstOf(cpu.tensors(), gpu.tensors(), "optimizer.exp_avg.");
     }
     lastLoss = lossCpu;
   }
-  if (worstGradientName.empty())  // no exp_avg: not Adam, nothing was compared
-    worstGradient = std::nan("");
-  double worstTensor = 0;
-  std::string worstName;
-  auto gpuTensors = gpu.tensors(), cpuTensors = cpu.tensors();
-  for (auto& [tensorName, tensor] : cpuTensors) {
-    double difference = relativeDifference(tensor, gpuTensors.at(tensorName));
-    if (std::isnan(difference) || difference >= worstTensor) {
-      worstTensor = difference;
-      worstName = tensorName;
-    }
-  }
+  Worst tensor = worstOf(cpu.tensors(), gpu.tensors());
   Tensor logitsGpu = gpu.forward(batches[0].images), logitsCpu = cpu.forward(batches[0].images);
   double worstLogits = relativeDifference(logitsCpu, logitsGpu);
   // The timing.
@@ -171,22 +163,25 @@ std::string benchModel(const char* name, const graphc_model_t* gpuModel,
   graphc_program_set_cuda_graphs(gpu.get(), 0);
   auto [streamMedian, streamMean] = timeSteps(gpu, batches, o.timed, o.lr);
   auto [cpuMedian, cpuMean] = timeSteps(cpu, batches, std::max(o.timed / 10, 20), o.lr);
-  return "\"" + std::string(name) + "\": {\"steps_compared\": " + std::to_string(o.steps) +
-         ", \"loss_first\": " + json(firstLoss, "%.6g") + ", \"loss_last\": " +
-         json(lastLoss, "%.6g") + ", \"worst_loss_relative_difference\": " + json(worstLoss) +
-         ", \"forward_at_init_relative_difference\": " + json(initialLogits) +
-         ", \"worst_first_gradient_relative_difference\": " + json(worstGradient) +
-         ", \"worst_first_gradient\": \"" + worstGradientName + "\"" +
-         ", \"worst_tensor_relative_difference\": " + json(worstTensor) +
-         ", \"worst_tensor\": \"" + worstName +
-         "\", \"forward_relative_difference\": " + json(worstLogits) +
-         ", \"train_step_us_cuda_graph\": {\"median\": " + json(graphMedian, "%.1f") +
-         ", \"mean\": " + json(graphMean, "%.1f") +
-         "}, \"train_step_us_streams\": {\"median\": " + json(streamMedian, "%.1f") +
-         ", \"mean\": " + json(streamMean, "%.1f") +
-         "}, \"train_step_us_cpu\": {\"median\": " + json(cpuMedian, "%.1f") +
-         ", \"mean\": " + json(cpuMean, "%.1f") + "}, \"graph_replays\": " +
-         std::to_string(replays) + ", \"batch\": " + std::to_string(o.batch) + "}";
+  // NaN (a GPU result gone wrong) is written as null: summary.py reports it as not met.
+  auto time = [](std::pair<double, double> t) {
+    return nlohmann::json{{"median", t.first}, {"mean", t.second}};
+  };
+  return {{"steps_compared", o.steps},
+          {"loss_first", firstLoss},
+          {"loss_last", lastLoss},
+          {"worst_loss_relative_difference", worstLoss},
+          {"forward_at_init_relative_difference", initialLogits},
+          {"worst_first_gradient_relative_difference", gradient.difference},
+          {"worst_first_gradient", gradient.name},
+          {"worst_tensor_relative_difference", tensor.difference},
+          {"worst_tensor", tensor.name},
+          {"forward_relative_difference", worstLogits},
+          {"train_step_us_cuda_graph", time({graphMedian, graphMean})},
+          {"train_step_us_streams", time({streamMedian, streamMean})},
+          {"train_step_us_cpu", time({cpuMedian, cpuMean})},
+          {"graph_replays", replays},
+          {"batch", o.batch}};
 }
 
 }  // namespace
@@ -219,24 +214,22 @@ int main(int argc, char** argv) {
   graphc_status_free(graphc_cuda_driver_version(&driver));
   // Each model on its own: one that fails on the GPU still leaves the
   // other's numbers (the lent machine's minutes are few).
+  nlohmann::json result{{"device", device},
+                        {"compute_capability", std::to_string(major) + "." + std::to_string(minor)},
+                        {"driver", driver}};
+  bool failed = false;
   auto run = [&](const char* name, const graphc_model_t* gpuModel, const graphc_model_t* cpuModel,
-                 const std::vector<int64_t>& imageShape, bool& failed) {
+                 const std::vector<int64_t>& imageShape) {
     try {
-      return benchModel(name, gpuModel, cpuModel, imageShape, o);
+      result[name] = benchModel(gpuModel, cpuModel, imageShape, o);
     } catch (const std::exception& e) {
       std::fprintf(stderr, "gpu_bench: %s: %s\n", name, e.what());
       failed = true;
-      std::string message;
-      for (const char* c = e.what(); *c; ++c)
-        if (*c == '"' || *c == '\\') message += ' ';
-        else if (static_cast<unsigned char>(*c) >= 0x20) message += *c;
-      return "\"" + std::string(name) + "\": {\"error\": \"" + message + "\"}";
+      result[name] = {{"error", e.what()}};
     }
   };
-  bool failed = false;
-  std::string lenet = run("lenet", &lenet_cuda_model, &lenet_cpu_model, {1, 28, 28}, failed);
-  std::string mlp = run("mlp", &mlp_cuda_model, &mlp_cpu_model, {784}, failed);
-  std::printf("{\"device\": \"%s\", \"compute_capability\": \"%d.%d\", \"driver\": %d, %s, %s}\n",
-              device, major, minor, driver, lenet.c_str(), mlp.c_str());
+  run("lenet", &lenet_cuda_model, &lenet_cpu_model, {1, 28, 28});
+  run("mlp", &mlp_cuda_model, &mlp_cpu_model, {784});
+  std::printf("%s\n", result.dump().c_str());
   return failed ? 1 : 0;
 }

@@ -35,7 +35,7 @@ def main(out):
     rows, verdicts = [], {}
 
     def check(name, value, ok, target):
-        # A GPU result gone wrong comes as the string "nan" or "inf": not met.
+        # A GPU result gone wrong (NaN) comes as null: not met.
         ok = ok(value) if isinstance(value, (int, float)) else False
         verdicts[name] = {"value": value, "target": target, "met": bool(ok)}
         rows.append(f"{'met' if ok else 'NOT MET':8} {name}: {value} (target {target})")
