@@ -12,7 +12,6 @@
 // Errors never abort: the first one of a call is kept and the entry point
 // returns 4 (graphc_cuda_last_error names the kernel and the driver's error).
 
-#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
@@ -22,7 +21,6 @@
 #include <mutex>
 #include <string>
 #include <utility>
-#include <vector>
 
 #include "cuda_internal.h"
 #include "graphc/runtime/cuda.h"
@@ -53,9 +51,12 @@ struct Loaded {
   std::mutex mutex;
   std::map<const void*, CUmodule> modules;                   // by PTX image
   std::map<std::pair<CUmodule, std::string>, CUfunction> functions;
-  std::map<CUfunction, std::string> names;                   // for messages
-  std::vector<CUmodule> loadOrder;                           // for the profile
-  std::map<CUfunction, size_t> moduleOfFunction;             // index in loadOrder
+  std::map<CUmodule, size_t> loadOrder;                      // 0, 1, ...: for the profile
+  struct Kernel {
+    std::string name;  // for messages
+    size_t module;     // its module's load order
+  };
+  std::map<CUfunction, Kernel> kernels;
   CUstream defaultStream = nullptr;
 };
 
@@ -111,8 +112,8 @@ Loaded& loaded() {
 std::string kernelName(CUfunction function) {
   Loaded& l = loaded();
   std::lock_guard<std::mutex> lock(l.mutex);
-  auto it = l.names.find(function);
-  return it == l.names.end() ? std::string("a kernel") : "kernel '" + it->second + "'";
+  auto it = l.kernels.find(function);
+  return it == l.kernels.end() ? std::string("a kernel") : "kernel '" + it->second.name + "'";
 }
 
 }  // namespace
@@ -144,7 +145,7 @@ CUmodule mgpuModuleLoadJIT(void* data, int optLevel) {
     return nullptr;
   }
   l.modules[data] = module;
-  l.loadOrder.push_back(module);
+  l.loadOrder.emplace(module, l.loadOrder.size());
   return module;
 }
 
@@ -168,9 +169,7 @@ CUfunction mgpuModuleGetFunction(CUmodule module, const char* name) {
     return nullptr;
   }
   l.functions[key] = function;
-  l.names[function] = name;
-  l.moduleOfFunction[function] =
-      std::find(l.loadOrder.begin(), l.loadOrder.end(), module) - l.loadOrder.begin();
+  l.kernels[function] = {name, l.loadOrder.at(module)};
   return function;
 }
 
@@ -199,8 +198,9 @@ void mgpuLaunchKernel(CUfunction function, intptr_t gridX, intptr_t gridY, intpt
     {
       Loaded& l = loaded();
       std::lock_guard<std::mutex> lock(l.mutex);
-      name = l.names[function];
-      module = l.moduleOfFunction[function];
+      const Loaded::Kernel& kernel = l.kernels.at(function);
+      name = kernel.name;
+      module = kernel.module;
     }
     std::lock_guard<std::mutex> lock(profile->mutex);
     KernelProfile::Entry& e = profile->entries[function];
