@@ -31,6 +31,23 @@ using namespace mlir;
 
 namespace {
 
+/// The ops that use `fill`'s buffer after it, in order, when every use of
+/// the buffer is an op of the fill's own block (none hidden in another
+/// region, where the order would not be the block's); nothing otherwise.
+std::optional<SmallVector<Operation *>> usersAfter(linalg::FillOp fill) {
+  Value buffer = fill.getOutputs()[0];
+  SmallVector<Operation *> users;
+  for (Operation *user : buffer.getUsers()) {
+    if (user->getBlock() != fill->getBlock())
+      return std::nullopt;
+    if (user != fill.getOperation() && fill->isBeforeInBlock(user))
+      users.push_back(user);
+  }
+  llvm::sort(users, [](Operation *a, Operation *b) { return a->isBeforeInBlock(b); });
+  users.erase(std::unique(users.begin(), users.end()), users.end());
+  return users;
+}
+
 /// The op after `fill` in its block that uses the filled buffer first, if
 /// that op is a generic writing the whole buffer as its only output (its
 /// output map a projected permutation of its parallel dimensions, all of
@@ -41,38 +58,23 @@ linalg::GenericOp soleConsumer(linalg::FillOp fill) {
   // another op writes between the fill and the consumer.
   if (!buffer.getDefiningOp<memref::AllocOp>())
     return nullptr;
-  // Every use in the fill's block (none hidden in another region's code
-  // that the scan below would not see in order), and no view of it taken
-  // before the consumer: such a view could be read or written between the
-  // two. Views taken after it (split-reductions' partials, regrouped for
-  // the next level of combining) see the consumer's result only.
-  SmallVector<Operation *> views;
-  for (Operation *user : buffer.getUsers()) {
-    if (user->getBlock() != fill->getBlock())
+  // Every use in the fill's block, and no view of it taken before the
+  // consumer: such a view could be read or written between the two. Views
+  // taken after it (split-reductions' partials, regrouped for the next
+  // level of combining) see the consumer's result only. A view of another
+  // buffer cannot reach this one.
+  std::optional<SmallVector<Operation *>> users = usersAfter(fill);
+  if (!users || users->empty())
+    return nullptr;
+  for (Operation *user : buffer.getUsers())
+    if (isa<ViewLikeOpInterface>(user) && !users->front()->isBeforeInBlock(user))
       return nullptr;
-    if (isa<ViewLikeOpInterface>(user))
-      views.push_back(user);
-  }
-  Operation *first = nullptr;
-  for (Operation *op = fill->getNextNode(); op && !first; op = op->getNextNode()) {
-    bool uses = false;
-    op->walk([&](Operation *nested) {
-      uses |= llvm::is_contained(nested->getOperands(), buffer);
-    });
-    // A view of the buffer itself is a use; a view of another buffer
-    // cannot reach this one (every view of it was checked above).
-    if (uses)
-      first = op;
-  }
-  auto generic = dyn_cast_or_null<linalg::GenericOp>(first);
+  auto generic = dyn_cast<linalg::GenericOp>(users->front());
   if (!generic || !generic.hasPureBufferSemantics() || generic.getNumDpsInits() != 1 ||
       generic.getDpsInitOperand(0)->get() != buffer)
     return nullptr;
   for (OpOperand *input : generic.getDpsInputOperands())
     if (input->get() == buffer)
-      return nullptr;
-  for (Operation *view : views)
-    if (!generic->isBeforeInBlock(view))
       return nullptr;
   AffineMap output = generic.getMatchingIndexingMap(generic.getDpsInitOperand(0));
   if (!output.isProjectedPermutation() ||
@@ -96,20 +98,18 @@ void forwardThroughCopies(IRRewriter &rewriter, linalg::FillOp fill) {
   auto alloc = buffer.getDefiningOp<memref::AllocOp>();
   if (!alloc)
     return;
-  // Every use in the fill's block, no view of it (one could be written
-  // through in between), none before the fill.
-  for (Operation *user : buffer.getUsers())
-    if (user->getBlock() != fill->getBlock() || isa<ViewLikeOpInterface>(user) ||
-        (user != fill.getOperation() && !fill->isBeforeInBlock(user)))
-      return;
+  // Every use in the fill's block, after it, and no view of it (one could
+  // be written through in between).
+  std::optional<SmallVector<Operation *>> users = usersAfter(fill);
+  if (!users ||
+      llvm::any_of(buffer.getUsers(),
+                   [&](Operation *user) {
+                     return user != fill.getOperation() && !fill->isBeforeInBlock(user);
+                   }) ||
+      llvm::any_of(*users, [](Operation *user) { return isa<ViewLikeOpInterface>(user); }))
+    return;
   SmallVector<linalg::CopyOp> copies;
-  for (Operation *op = fill->getNextNode(); op; op = op->getNextNode()) {
-    bool uses = false;
-    op->walk([&](Operation *nested) {
-      uses |= llvm::is_contained(nested->getOperands(), buffer);
-    });
-    if (!uses)
-      continue;
+  for (Operation *op : *users) {
     // A copy that converts between element types would round the value
     // otherwise than a fill of the destination: left alone.
     auto copy = dyn_cast<linalg::CopyOp>(op);
