@@ -135,6 +135,9 @@ void graphc::buildTensorCodegenPipeline(OpPassManager &pm) {
   // Stride-1 convolutions and weight gradients: the same, for output tiles
   // of channels x flat positions.
   pm.addNestedPass<func::FuncOp>(createTileConvolutions());
+  // Pooling over non-overlapping windows: whole rows of vectors instead of
+  // a strided element at a time.
+  pm.addNestedPass<func::FuncOp>(createVectorizeWindowPooling());
 }
 
 void graphc::buildLinalgToLLVMPipeline(OpPassManager &pm, const CpuPipelineOptions &options) {

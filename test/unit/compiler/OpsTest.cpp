@@ -255,6 +255,93 @@ TEST(PoolOps, MaxAndAverageWithStrideAndPadding) {
   }
 }
 
+/// PyTorch's max pooling over windows as the scalar loops of this test
+/// compute it (windows in row-major order, each read in (kh, kw) order):
+/// forward, `x > max || isnan(x)` from -inf takes x (a NaN wins, a tie keeps
+/// the first); backward, the upstream gradient goes to the first strict
+/// maximum from -inf (a NaN never wins; a window of -inf and NaN sends
+/// nothing). Positions outside every window get no gradient.
+template <typename T>
+void expectMaxPoolLikeTheLoops(Tensor x, int64_t kh, int64_t kw, const std::string &what) {
+  std::vector<int64_t> shape = x.shape();
+  int64_t n = shape[0], c = shape[1], h = shape[2], w = shape[3], oh = h / kh, ow = w / kw;
+  Tensor upstream = random({n, c, oh, ow}, x.dtype(), -1, 1, 5);
+  g::nn::Module none;
+  g::Graph graph = g::trace(
+      none, {{"x", shape, x.dtype(), true}, {"upstream", upstream.shape(), x.dtype()}},
+      [&](const std::vector<g::Tensor> &xs) {
+        g::Tensor y = g::max_pool2d(xs[0], {kh, kw}, {kh, kw}, {0, 0});
+        return std::vector<g::Tensor>{(y * xs[1]).sum(), y};
+      });
+  graph.differentiate();
+  g::CompiledModule program = graph.compile();
+  g::BackwardResult result = program.backward({x, upstream});
+  ASSERT_EQ(result.outputs.size(), 2u) << what;
+  const T *in = x.data<T>(), *dy = upstream.data<T>(), *y = result.outputs[1].data<T>();
+  const T *dx = result.inputGrads.at(0).data<T>();
+  std::vector<T> wantDx(x.numel(), 0);
+  int reported = 0;
+  for (int64_t plane = 0; plane < n * c; ++plane)
+    for (int64_t i = 0; i < oh; ++i)
+      for (int64_t j = 0; j < ow; ++j) {
+        T max = -INFINITY, best = -INFINITY;
+        int64_t winner = -1;
+        for (int64_t a = 0; a < kh; ++a)
+          for (int64_t b = 0; b < kw; ++b) {
+            int64_t at = (plane * h + i * kh + a) * w + j * kw + b;
+            if (in[at] > max || std::isnan(in[at]))
+              max = in[at];
+            if (in[at] > best) {
+              best = in[at];
+              winner = at;
+            }
+          }
+        if (winner >= 0)
+          wantDx[winner] = dy[(plane * oh + i) * ow + j];
+        T got = y[(plane * oh + i) * ow + j];
+        bool same = std::isnan(max) ? std::isnan(got) : got == max;
+        if (!same && reported++ < 3)
+          ADD_FAILURE() << what << ": window (" << plane << ", " << i << ", " << j
+                        << ") max " << got << ", want " << max;
+      }
+  for (int64_t k = 0; k < x.numel(); ++k)
+    if (dx[k] != wantDx[k] && reported++ < 6)
+      ADD_FAILURE() << what << ": gradient at " << k << " is " << dx[k] << ", want "
+                    << wantDx[k];
+}
+
+/// `x` with ties, NaNs and -inf planted in its windows.
+template <typename T> Tensor withTiesAndNaNs(std::vector<int64_t> shape, graphc_dtype_t dtype) {
+  Tensor x = random(shape, dtype, -2, 2, 11);
+  T *v = x.data<T>();
+  int64_t w = shape[3];
+  v[0] = v[1] = v[w] = v[w + 1] = 1.5;          // a window's four values tie
+  v[2] = NAN;                                   // a NaN first in its window
+  v[5] = NAN;                                   // a NaN last in a row's window
+  v[2 * w + 0] = v[2 * w + 1] = -INFINITY;      // a window of -inf...
+  v[3 * w + 0] = -INFINITY;
+  v[3 * w + 1] = NAN;                           // ...and NaN: no winner
+  v[x.numel() - 1] = 1e30;                      // the last window's last position
+  return x;
+}
+
+TEST(PoolOps, MaxOverNonOverlappingWindowsTiesNaNsAndWideRows) {
+  // 2x2 over 74 columns: 37 windows a row, more than one vector's worth.
+  expectMaxPoolLikeTheLoops<float>(withTiesAndNaNs<float>({3, 2, 4, 74}, GRAPHC_DTYPE_F32), 2, 2,
+                                   "f32 2x2, 37 windows a row");
+  // LeNet's shapes.
+  expectMaxPoolLikeTheLoops<float>(withTiesAndNaNs<float>({5, 6, 28, 28}, GRAPHC_DTYPE_F32), 2, 2,
+                                   "f32 2x2 on 28x28");
+  expectMaxPoolLikeTheLoops<float>(withTiesAndNaNs<float>({2, 16, 10, 10}, GRAPHC_DTYPE_F32), 2,
+                                   2, "f32 2x2 on 10x10");
+  // Three columns a window, in f64.
+  expectMaxPoolLikeTheLoops<double>(withTiesAndNaNs<double>({2, 3, 6, 9}, GRAPHC_DTYPE_F64), 2, 3,
+                                    "f64 2x3");
+  // Rows and columns left over past the last window.
+  expectMaxPoolLikeTheLoops<double>(withTiesAndNaNs<double>({2, 2, 5, 7}, GRAPHC_DTYPE_F64), 2, 2,
+                                    "f64 2x2 on 5x7");
+}
+
 TEST(ReductionOps, MultipleDimsKeepdimNegative) {
   Tensor x = random({3, 4, 5}, GRAPHC_DTYPE_F64);
   struct Case {

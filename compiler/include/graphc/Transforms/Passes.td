@@ -448,6 +448,28 @@ def TileConvolutions : Pass<"graphc-tile-convolutions", "mlir::func::FuncOp"> {
                            "mlir::vector::VectorDialect"];
 }
 
+def VectorizeWindowPooling : Pass<"graphc-vectorize-window-pooling", "mlir::func::FuncOp"> {
+  let summary = "Vectorizes pooling over non-overlapping windows row by row, on tensors";
+  let description = [{
+    The lowering's pooling over non-overlapping KH x KW windows (max pooling
+    and its gradient at stride = kernel, no padding) is an elementwise
+    generic over the windows [N, C, OH, OW] whose operands are window
+    slices: position (kh, kw) of every window, strided by the kernel. The
+    gradient's results are such slices of one result tensor, inserted back.
+    Each row of windows (n, c, oh) becomes vector code: the input's rows
+    loaded whole (or in chunks of 16 windows when a row holds more than 32),
+    split by shuffles into one vector per window position, the generic's
+    body applied to vectors (its ops must be elementwise-mappable, so every
+    element's arithmetic and the results are unchanged), and the
+    gradient's results interleaved back into whole rows of the result
+    tensor, with no slices or copies. The loop over images is marked
+    graph.independent_iterations. Runs before bufferization, on the CPU
+    only: the CUDA target maps the generic to threads as it is.
+  }];
+  let dependentDialects = ["mlir::arith::ArithDialect", "mlir::scf::SCFDialect",
+                           "mlir::tensor::TensorDialect", "mlir::vector::VectorDialect"];
+}
+
 def ParallelizeIndependentLoops : Pass<"graphc-parallelize-independent-loops", "mlir::func::FuncOp"> {
   let summary = "Runs loops marked graph.independent_iterations as scf.parallel";
   let description = [{
