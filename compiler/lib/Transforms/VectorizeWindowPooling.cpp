@@ -69,29 +69,24 @@ struct WindowSlice {
 };
 
 /// `slice` as a window slice of iteration shape `windows` ([N, C, OH, OW]).
-std::optional<WindowSlice> asWindowSlice(tensor::ExtractSliceOp slice,
-                                         RankedTensorType windows) {
+std::optional<WindowSlice> asWindowSlice(tensor::ExtractSliceOp slice, RankedTensorType windows) {
   if (!slice || slice.getSourceType().getRank() != 4 ||
       slice.getType().getShape() != windows.getShape())
     return std::nullopt;
-  std::optional<SmallVector<int64_t>> offsets =
-      getConstantIntValues(slice.getMixedOffsets());
-  std::optional<SmallVector<int64_t>> strides =
-      getConstantIntValues(slice.getMixedStrides());
-  if (!offsets || !strides || (*offsets)[0] != 0 || (*offsets)[1] != 0 ||
-      (*strides)[0] != 1 || (*strides)[1] != 1)
+  std::optional<SmallVector<int64_t>> offsets = getConstantIntValues(slice.getMixedOffsets());
+  std::optional<SmallVector<int64_t>> strides = getConstantIntValues(slice.getMixedStrides());
+  if (!offsets || !strides || (*offsets)[0] != 0 || (*offsets)[1] != 0 || (*strides)[0] != 1 ||
+      (*strides)[1] != 1)
     return std::nullopt;
-  int64_t kh = (*offsets)[2], kw = (*offsets)[3], kernelH = (*strides)[2],
-          kernelW = (*strides)[3];
+  int64_t kh = (*offsets)[2], kw = (*offsets)[3], kernelH = (*strides)[2], kernelW = (*strides)[3];
   ArrayRef<int64_t> source = slice.getSourceType().getShape();
   ArrayRef<int64_t> out = windows.getShape();
   // The rows and columns every window reads lie in the source.
   // A 1x1 window is a plain (strided) view, not pooling.
   if (kernelH * kernelW == 1)
     return std::nullopt;
-  if (ShapedType::isDynamic(source[2]) || ShapedType::isDynamic(source[3]) ||
-      kh >= kernelH || kw >= kernelW || out[2] * kernelH > source[2] ||
-      out[3] * kernelW > source[3])
+  if (ShapedType::isDynamic(source[2]) || ShapedType::isDynamic(source[3]) || kh >= kernelH ||
+      kw >= kernelW || out[2] * kernelH > source[2] || out[3] * kernelW > source[3])
     return std::nullopt;
   return WindowSlice{slice.getSource(), kh, kw, kernelH, kernelW};
 }
@@ -128,8 +123,7 @@ bool matchInsertedResults(WindowPooling &match, RankedTensorType windows) {
     return false;
   SmallVector<bool> covered(positions, false);
   llvm::SmallPtrSet<Operation *, 8> inserts;
-  for (auto [result, init] :
-       llvm::zip(generic.getResults(), generic.getDpsInits())) {
+  for (auto [result, init] : llvm::zip(generic.getResults(), generic.getDpsInits())) {
     std::optional<WindowSlice> slice =
         asWindowSlice(init.getDefiningOp<tensor::ExtractSliceOp>(), windows);
     if (!slice || !sameKernel(match, *slice) || !result.hasOneUse())
@@ -195,8 +189,7 @@ std::optional<WindowPooling> matchWindowPooling(linalg::GenericOp generic) {
       generic.getNumReductionLoops() != 0)
     return std::nullopt;
   auto windows = dyn_cast<RankedTensorType>(generic.getResultTypes().front());
-  if (!windows || windows.isDynamicDim(1) || windows.isDynamicDim(2) ||
-      windows.isDynamicDim(3))
+  if (!windows || windows.isDynamicDim(1) || windows.isDynamicDim(2) || windows.isDynamicDim(3))
     return std::nullopt;
   // Every body op on vectors as on scalars; the inits are only written.
   Block &body = generic.getRegion().front();
@@ -215,13 +208,11 @@ std::optional<WindowPooling> matchWindowPooling(linalg::GenericOp generic) {
     AffineMap map = generic.getMatchingIndexingMap(input);
     std::optional<WindowSlice> slice;
     if (map.isIdentity())
-      slice = asWindowSlice(
-          input->get().getDefiningOp<tensor::ExtractSliceOp>(), windows);
+      slice = asWindowSlice(input->get().getDefiningOp<tensor::ExtractSliceOp>(), windows);
     if (slice && !sameKernel(match, *slice))
       return std::nullopt;
     // Otherwise read per row of windows: whole, or one value broadcast.
-    if (!slice &&
-        (!isa<RankedTensorType>(input->get().getType()) || !isRowReadable(map)))
+    if (!slice && (!isa<RankedTensorType>(input->get().getType()) || !isRowReadable(map)))
       return std::nullopt;
     anyWindow |= slice.has_value();
     match.inputs.push_back(slice);
@@ -233,8 +224,7 @@ std::optional<WindowPooling> matchWindowPooling(linalg::GenericOp generic) {
     return init.getDefiningOp<tensor::ExtractSliceOp>() != nullptr;
   });
   if (slicedInits)
-    return matchInsertedResults(match, windows) ? std::optional(match)
-                                                : std::nullopt;
+    return matchInsertedResults(match, windows) ? std::optional(match) : std::nullopt;
   for (Value init : generic.getDpsInits())
     if (!sameShape(init, windows))
       return std::nullopt;
@@ -244,10 +234,8 @@ std::optional<WindowPooling> matchWindowPooling(linalg::GenericOp generic) {
 /// Builds one row's chunk of `width` windows from window column `column`.
 class ChunkBuilder {
 public:
-  ChunkBuilder(OpBuilder &b, Location loc, const WindowPooling &match,
-               ValueRange rowIndex)
-      : b(b), loc(loc), match(match), n(rowIndex[0]), c(rowIndex[1]),
-        oh(rowIndex[2]) {}
+  ChunkBuilder(OpBuilder &b, Location loc, const WindowPooling &match, ValueRange rowIndex)
+      : b(b), loc(loc), match(match), n(rowIndex[0]), c(rowIndex[1]), oh(rowIndex[2]) {}
 
   /// Returns the written tensors (the gradient's result, or one per result).
   SmallVector<Value> build(Value column, int64_t width, ValueRange written) {
@@ -256,12 +244,10 @@ public:
     IRMapping vectors;
     rows.clear();
     for (auto [arg, input, slice] :
-         llvm::zip(body.getArguments(), generic.getDpsInputOperands(),
-                   match.inputs)) {
+         llvm::zip(body.getArguments(), generic.getDpsInputOperands(), match.inputs)) {
       Type element = arg.getType();
       if (slice) {
-        vectors.map(arg, windowLanes(slice->source, slice->kh, slice->kw,
-                                     column, width, element));
+        vectors.map(arg, windowLanes(slice->source, slice->kh, slice->kw, column, width, element));
         continue;
       }
       // A plain input at the map's indices: a row of windows' values, or
@@ -274,44 +260,40 @@ public:
                               ? loops[cast<AffineDimExpr>(result).getPosition()]
                               : constant(0));
       if (map.isFunctionOfDim(3)) {
-        vectors.map(arg, b.create<vector::TransferReadOp>(
-                             loc, VectorType::get({width}, element),
-                             input->get(), indices, ArrayRef<bool>{true}));
+        vectors.map(arg,
+                    b.create<vector::TransferReadOp>(loc, VectorType::get({width}, element),
+                                                     input->get(), indices, ArrayRef<bool>{true}));
         continue;
       }
       Value scalar = b.create<tensor::ExtractOp>(loc, input->get(), indices);
-      vectors.map(arg, b.create<vector::BroadcastOp>(
-                           loc, VectorType::get({width}, element), scalar));
+      vectors.map(arg,
+                  b.create<vector::BroadcastOp>(loc, VectorType::get({width}, element), scalar));
     }
     auto vectorOf = [&](Value scalar) -> Value {
       if (Value mapped = vectors.lookupOrNull(scalar))
         return mapped;
       // A value from outside the body: the same in every lane.
-      Value splat = b.create<vector::BroadcastOp>(
-          loc, VectorType::get({width}, scalar.getType()), scalar);
+      Value splat =
+          b.create<vector::BroadcastOp>(loc, VectorType::get({width}, scalar.getType()), scalar);
       vectors.map(scalar, splat);
       return splat;
     };
     for (Operation &op : body.without_terminator()) {
-      SmallVector<Value> operands =
-          llvm::map_to_vector(op.getOperands(), vectorOf);
-      SmallVector<Type> types =
-          llvm::map_to_vector(op.getResultTypes(), [&](Type scalar) -> Type {
-            return VectorType::get({width}, scalar);
-          });
-      Operation *onVectors = b.create(loc, op.getName().getIdentifier(),
-                                      operands, types, op.getAttrs());
+      SmallVector<Value> operands = llvm::map_to_vector(op.getOperands(), vectorOf);
+      SmallVector<Type> types = llvm::map_to_vector(op.getResultTypes(), [&](Type scalar) -> Type {
+        return VectorType::get({width}, scalar);
+      });
+      Operation *onVectors =
+          b.create(loc, op.getName().getIdentifier(), operands, types, op.getAttrs());
       vectors.map(op.getResults(), onVectors->getResults());
     }
-    SmallVector<Value> results =
-        llvm::map_to_vector(body.getTerminator()->getOperands(), vectorOf);
+    SmallVector<Value> results = llvm::map_to_vector(body.getTerminator()->getOperands(), vectorOf);
 
     if (!match.dest) {
       SmallVector<Value> out;
       for (auto [value, into] : llvm::zip(results, written))
         out.push_back(b.create<vector::TransferWriteOp>(
-                           loc, value, into, ValueRange{n, c, oh, column},
-                           ArrayRef<bool>{true})
+                           loc, value, into, ValueRange{n, c, oh, column}, ArrayRef<bool>{true})
                           .getResult());
       return out;
     }
@@ -322,10 +304,9 @@ public:
       for (auto [slice, value] : llvm::zip(match.outputs, results))
         if (slice.kh == kh)
           lanes[slice.kw] = value;
-      into = b.create<vector::TransferWriteOp>(
-                  loc, interleave(lanes, width), into,
-                  ValueRange{n, c, row(kh), inputColumn(column)},
-                  ArrayRef<bool>{true})
+      into = b.create<vector::TransferWriteOp>(loc, interleave(lanes, width), into,
+                                               ValueRange{n, c, row(kh), inputColumn(column)},
+                                               ArrayRef<bool>{true})
                  .getResult();
     }
     return {into};
@@ -334,9 +315,8 @@ public:
 private:
   Value constant(int64_t v) { return b.create<arith::ConstantIndexOp>(loc, v); }
   Value row(int64_t kh) {
-    return b.create<arith::AddIOp>(
-        loc, b.create<arith::MulIOp>(loc, oh, constant(match.kernelH)),
-        constant(kh));
+    return b.create<arith::AddIOp>(loc, b.create<arith::MulIOp>(loc, oh, constant(match.kernelH)),
+                                   constant(kh));
   }
   Value inputColumn(Value column) {
     return b.create<arith::MulIOp>(loc, column, constant(match.kernelW));
@@ -344,8 +324,8 @@ private:
 
   /// Lane i: window (column + i)'s position (kh, kw) of `source`. One load
   /// per source row, shared by its KW shuffles.
-  Value windowLanes(Value source, int64_t kh, int64_t kw, Value column,
-                    int64_t width, Type element) {
+  Value windowLanes(Value source, int64_t kh, int64_t kw, Value column, int64_t width,
+                    Type element) {
     Value &loaded = rows[{source, kh}];
     if (!loaded)
       loaded = b.create<vector::TransferReadOp>(
@@ -368,10 +348,9 @@ private:
     // shuffle of that and the last picks every lane.
     Value prefix = lanes.front();
     for (Value next : lanes.drop_front().drop_back()) {
-      int64_t length =
-          cast<VectorType>(prefix.getType()).getNumElements() + width;
-      prefix = b.create<vector::ShuffleOp>(
-          loc, prefix, next, llvm::to_vector(llvm::seq<int64_t>(0, length)));
+      int64_t length = cast<VectorType>(prefix.getType()).getNumElements() + width;
+      prefix = b.create<vector::ShuffleOp>(loc, prefix, next,
+                                           llvm::to_vector(llvm::seq<int64_t>(0, length)));
     }
     SmallVector<int64_t> mask;
     for (int64_t i = 0; i < width; ++i)
@@ -395,9 +374,7 @@ void rewrite(RewriterBase &rewriter, const WindowPooling &match) {
   ArrayRef<int64_t> shape = windows.getShape();
   Value images = rewriter.createOrFold<tensor::DimOp>(
       loc, match.dest ? match.dest : generic.getDpsInits().front(), 0);
-  auto index = [&](int64_t v) -> Value {
-    return rewriter.create<arith::ConstantIndexOp>(loc, v);
-  };
+  auto index = [&](int64_t v) -> Value { return rewriter.create<arith::ConstantIndexOp>(loc, v); };
   SmallVector<Value> written;
   if (match.dest)
     written.push_back(match.dest);
@@ -405,43 +382,35 @@ void rewrite(RewriterBase &rewriter, const WindowPooling &match) {
     llvm::append_range(written, generic.getDpsInits());
 
   int64_t windowsPerRow = shape[3];
-  int64_t chunk =
-      windowsPerRow <= kWholeRowWindows ? windowsPerRow : kChunkWindows;
-  int64_t wholeChunks = windowsPerRow / chunk,
-          remainder = windowsPerRow % chunk;
+  int64_t chunk = windowsPerRow <= kWholeRowWindows ? windowsPerRow : kChunkWindows;
+  int64_t wholeChunks = windowsPerRow / chunk, remainder = windowsPerRow % chunk;
   scf::LoopNest nest = scf::buildLoopNest(
-      rewriter, loc, {index(0), index(0), index(0)},
-      {images, index(shape[1]), index(shape[2])},
+      rewriter, loc, {index(0), index(0), index(0)}, {images, index(shape[1]), index(shape[2])},
       {index(1), index(1), index(1)}, written,
       [&](OpBuilder &b, Location l, ValueRange rowIndex, ValueRange tensors) {
         ChunkBuilder chunks(b, l, match, rowIndex);
         SmallVector<Value> current(tensors);
         if (wholeChunks == 1) {
-          current = chunks.build(b.create<arith::ConstantIndexOp>(l, 0), chunk,
-                                 current);
+          current = chunks.build(b.create<arith::ConstantIndexOp>(l, 0), chunk, current);
         } else {
           auto loop = b.create<scf::ForOp>(
               l, b.create<arith::ConstantIndexOp>(l, 0),
               b.create<arith::ConstantIndexOp>(l, wholeChunks * chunk),
               b.create<arith::ConstantIndexOp>(l, chunk), current,
-              [&](OpBuilder &lb, Location ll, Value column,
-                  ValueRange carried) {
+              [&](OpBuilder &lb, Location ll, Value column, ValueRange carried) {
                 ChunkBuilder inner(lb, ll, match, rowIndex);
-                lb.create<scf::YieldOp>(ll,
-                                        inner.build(column, chunk, carried));
+                lb.create<scf::YieldOp>(ll, inner.build(column, chunk, carried));
               });
           current = loop.getResults();
         }
         if (remainder != 0)
-          current = chunks.build(
-              b.create<arith::ConstantIndexOp>(l, wholeChunks * chunk),
-              remainder, current);
+          current = chunks.build(b.create<arith::ConstantIndexOp>(l, wholeChunks * chunk),
+                                 remainder, current);
         return scf::ValueVector(current.begin(), current.end());
       });
   // Each image's rows are its own.
-  nest.loops.front()->setAttr(
-      graphc::graph::GraphDialect::getIndependentIterationsAttrName(),
-      rewriter.getUnitAttr());
+  nest.loops.front()->setAttr(graphc::graph::GraphDialect::getIndependentIterationsAttrName(),
+                              rewriter.getUnitAttr());
   if (match.dest) {
     rewriter.replaceOp(match.lastInsert, nest.results.front());
     return;
@@ -453,8 +422,7 @@ struct VectorizeWindowPoolingPass
     : graphc::impl::VectorizeWindowPoolingBase<VectorizeWindowPoolingPass> {
   void runOnOperation() override {
     SmallVector<linalg::GenericOp> generics;
-    getOperation().walk(
-        [&](linalg::GenericOp generic) { generics.push_back(generic); });
+    getOperation().walk([&](linalg::GenericOp generic) { generics.push_back(generic); });
     IRRewriter rewriter(&getContext());
     // Matched one at a time: a rewrite replaces its generic's results, which
     // later generics' slices may read.
@@ -462,11 +430,10 @@ struct VectorizeWindowPoolingPass
       if (std::optional<WindowPooling> match = matchWindowPooling(generic))
         rewrite(rewriter, *match);
     // The gradient's inserts, the generics and their slices are dead now.
-    getOperation().walk<WalkOrder::PostOrder, ReverseIterator>(
-        [&](Operation *op) {
-          if (isOpTriviallyDead(op))
-            op->erase();
-        });
+    getOperation().walk<WalkOrder::PostOrder, ReverseIterator>([&](Operation *op) {
+      if (isOpTriviallyDead(op))
+        op->erase();
+    });
   }
 };
 
