@@ -5,7 +5,8 @@
 // with the memref descriptors flattened into its arguments, the matmul's
 // multiply-accumulate as vector FMAs over rows of C (graphc-tile-matmuls: the
 // 3 columns as a 2-wide tile, power-of-two vectors only, and a scalar
-// column), relu as llvm.intr.maximum, and nothing from the graph,
+// column), relu as a compare (unordered or greater than 0) and a select,
+// and nothing from the graph,
 // linalg, tensor, bufferization, memref, scf, arith, math or func dialects
 // left (no op; the one attribute kept is the function's graph.arena_bytes,
 // the size of its caller's arena, which the JIT and the driver read), nor any
@@ -22,7 +23,8 @@
 // CHECK: llvm.intr.fmuladd({{.*}}) : (vector<2xf32>, vector<2xf32>, vector<2xf32>) -> vector<2xf32>
 // CHECK-NOT: {{(graph|linalg|tensor|bufferization|memref|scf|cf|arith|math|affine|func)\.[a-z_0-9]+ [^=]}}
 // CHECK-NOT: unrealized_conversion_cast
-// CHECK: llvm.intr.maximum
+// CHECK: llvm.fcmp "ugt"
+// CHECK: llvm.select
 // CHECK-NOT: {{(graph|linalg|tensor|bufferization|memref|scf|cf|arith|math|affine|func)\.[a-z_0-9]+ [^=]}}
 // CHECK-NOT: unrealized_conversion_cast
 // CHECK: llvm.return

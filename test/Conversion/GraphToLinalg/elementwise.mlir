@@ -34,7 +34,8 @@ func.func @unary_float(%x: tensor<?x3xf32>) -> tensor<?x3xf32> {
   // CHECK: linalg.generic
   // CHECK: ^bb0(%[[IN:.+]]: f32, %{{.+}}: f32):
   // CHECK: %[[ZERO:.+]] = arith.constant 0.000000e+00 : f32
-  // CHECK: arith.maximumf %[[IN]], %[[ZERO]] : f32
+  // CHECK: %[[KEEP:.+]] = arith.cmpf ugt, %[[IN]], %[[ZERO]] : f32
+  // CHECK: arith.select %[[KEEP]], %[[IN]], %[[ZERO]] : f32
   %6 = graph.relu %5 : tensor<?x3xf32>
   // CHECK: linalg.generic
   // CHECK: ^bb0(%[[IN:.+]]: f32, %{{.+}}: f32):

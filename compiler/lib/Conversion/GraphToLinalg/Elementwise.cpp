@@ -60,9 +60,16 @@ Value buildScalar(graph::AbsOp, OpBuilder &b, Location loc, ValueRange args, Typ
 }
 Value buildScalar(graph::ReluOp, OpBuilder &b, Location loc, ValueRange args, Type) {
   Value zero = scalarConstant(b, loc, args[0].getType(), 0);
-  // maximumf propagates NaN, as torch.relu does.
-  if (isFloat(args[0]))
-    return b.create<arith::MaximumFOp>(loc, args[0], zero);
+  // x when x > 0 or x is NaN (torch.relu propagates NaN), else +0: the
+  // value of maximumf(x, 0), -0 included, as a compare and a select, which
+  // LLVM vectorizes; maximumf becomes llvm.maximum, which x86 has no
+  // instruction for and LLVM left scalar (vmaxss, vcmpunordss per element):
+  // LeNet's conv1 bias + ReLU was 4.7 % of a training step's samples (perf,
+  // batch 256, one thread).
+  if (isFloat(args[0])) {
+    Value positiveOrNaN = b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::UGT, args[0], zero);
+    return b.create<arith::SelectOp>(loc, positiveOrNaN, args[0], zero);
+  }
   return b.create<arith::MaxSIOp>(loc, args[0], zero);
 }
 Value buildScalar(graph::SigmoidOp, OpBuilder &b, Location loc, ValueRange args, Type) {
