@@ -180,8 +180,11 @@ LogicalResult ReluOp::buildGradients(OpBuilder &b, ArrayRef<Value> dys,
     return success();
   }
   Grad g(b, *this);
-  Value zero = g.scalar(0, getInput());
-  dxs.push_back(g.select(g.gt(getInput(), zero), dys[0], zero)); // 0 at x <= 0
+  // From the result, as PyTorch's threshold_backward(grad, result, 0): y > 0
+  // exactly where x > 0 (a NaN fails both), and the forward pass then need
+  // not keep its input.
+  Value y = getResult(), zero = g.scalar(0, y);
+  dxs.push_back(g.select(g.gt(y, zero), dys[0], zero)); // 0 at x <= 0
   return success();
 }
 
