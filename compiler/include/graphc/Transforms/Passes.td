@@ -421,7 +421,8 @@ def TileConvolutions : Pass<"graphc-tile-convolutions", "mlir::func::FuncOp"> {
     registers through the (c, kh, kw) loops. The weight gradient's partial
     sums (loops (o, c, kh, kw, n, p)) become tiles of `grad-channels` output
     channels, `grad-inputs` input channels and `grad-positions` positions
-    carried through chunks of `grad-images` images, positions and chunks
+    carried through chunks of at most `grad-images` images (fewer when a
+    chunk's output gradient and input pass 224 KB), positions and chunks
     outermost (so that a chunk's data stays in cache for every tile). Partial tiles are peeled, the zero fill
     fused, kh and kw tiled by 1 and dropped, and the tiles vectorized and
     lowered to FMAs as in graphc-tile-matmuls. The outermost tile loop is
@@ -441,7 +442,7 @@ def TileConvolutions : Pass<"graphc-tile-convolutions", "mlir::func::FuncOp"> {
     Option<"gradPositions", "grad-positions", "int64_t", /*default=*/"16",
            "Flat positions per weight-gradient register tile">,
     Option<"gradImages", "grad-images", "int64_t", /*default=*/"16",
-           "Images per pass of the weight-gradient tiles over the batch">,
+           "Most images per pass of the weight-gradient tiles over the batch (fewer when a chunk's output gradient and input would pass 224 KB)">,
   ];
   let dependentDialects = ["mlir::affine::AffineDialect", "mlir::arith::ArithDialect",
                            "mlir::scf::SCFDialect", "mlir::tensor::TensorDialect",
