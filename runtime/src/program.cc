@@ -341,7 +341,8 @@ graphc_status_t runEntry(graphc_program_t* program, const graphc_model_entry_t& 
     void* arena = std::aligned_alloc(static_cast<size_t>(alignment), static_cast<size_t>(capacity));
     if (!arena) return graphc::rt::detail::out_of_memory_status();
 #ifdef MADV_HUGEPAGE
-    if (alignment == kHugePageBytes) (void)madvise(arena, static_cast<size_t>(capacity), MADV_HUGEPAGE);
+    if (alignment == kHugePageBytes)
+      (void)madvise(arena, static_cast<size_t>(capacity), MADV_HUGEPAGE);
 #endif
     std::free(program->arena);
     program->arena = arena;
