@@ -48,15 +48,15 @@ func.func @matmul(%a: tensor<?x5xf32> {graph.requires_grad}, %w: tensor<5x3xf32>
 
 // -----
 
-// Tests relu's rule (the gradient passes where x > 0, read from the result
-// y = relu(x) as PyTorch's threshold_backward does: y > 0 exactly there) and
-// that only marked arguments get gradients.
+// Tests relu's rule (the gradient is 0 where the result y = relu(x) is
+// <= 0 and passes elsewhere, NaN included, as PyTorch's threshold_backward)
+// and that only marked arguments get gradients.
 // CHECK-LABEL: func @relu_grad
 // CHECK-SAME: -> (tensor<f32>, tensor<4xf32> {graph.name = "grad.x"})
 // CHECK-DAG: %[[Y:.*]] = graph.relu %arg0
 // CHECK-DAG: %[[ZERO:.*]] = graph.constant dense<0.000000e+00> : tensor<f32>
-// CHECK: %[[POS:.*]] = graph.gt %[[Y]], %[[ZERO]]
-// CHECK: graph.select %[[POS]], %{{.*}}, %[[ZERO]]
+// CHECK: %[[OFF:.*]] = graph.le %[[Y]], %[[ZERO]]
+// CHECK: graph.select %[[OFF]], %[[ZERO]], %{{.*}}
 func.func @relu(%x: tensor<4xf32> {graph.name = "x", graph.requires_grad}, %y: tensor<4xf32>) -> tensor<f32> {
   %0 = graph.relu %x : tensor<4xf32>
   %1 = graph.mul %0, %y : tensor<4xf32>, tensor<4xf32> -> tensor<4xf32>

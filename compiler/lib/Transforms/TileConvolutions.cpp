@@ -164,7 +164,7 @@ int64_t loopSize(linalg::GenericOp generic, unsigned dim, int64_t fallback) {
 /// in chunks of 16 images, 1.69 in chunks of 8 and 2.30 in chunks of 32,
 /// while conv2 (14 KB an image) was fastest at 16 (2.17 ms; 2.37 at 8): the
 /// chunk's pages, not its bytes, seem to be what runs out (16 images of
-/// conv1 span about 120 pages of 4 KB). 224 KB gives 8 and 16 images
+/// conv1 span about 100 pages of 4 KB). 224 KB gives 8 and 16 images
 /// (OMP_NUM_THREADS=1 build/bin/op_bench --num-threads=1: 1.64 and 2.14 ms).
 /// The summation order over the images is the same for any chunk size.
 constexpr int64_t kChunkBytes = 224 * 1024;
@@ -172,6 +172,9 @@ constexpr int64_t kChunkBytes = 224 * 1024;
 /// Images per chunk of a weight gradient: as many as keep the chunk's output
 /// gradient and input, whole images, under kChunkBytes, at most `most`.
 int64_t imagesPerChunk(linalg::GenericOp grad, int64_t most) {
+  // 0 leaves the image loop untiled.
+  if (most <= 0)
+    return most;
   int64_t bytesPerImage = 0;
   for (Value input : grad.getDpsInputs()) {
     auto type = cast<ShapedType>(input.getType());
@@ -183,6 +186,8 @@ int64_t imagesPerChunk(linalg::GenericOp grad, int64_t most) {
     }
     bytesPerImage += bytes;
   }
+  if (bytesPerImage == 0)
+    return most;
   return std::clamp<int64_t>(kChunkBytes / bytesPerImage, 1, most);
 }
 

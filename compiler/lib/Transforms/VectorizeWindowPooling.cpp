@@ -189,7 +189,8 @@ std::optional<WindowPooling> matchWindowPooling(linalg::GenericOp generic) {
       generic.getNumReductionLoops() != 0)
     return std::nullopt;
   auto windows = dyn_cast<RankedTensorType>(generic.getResultTypes().front());
-  if (!windows || windows.isDynamicDim(1) || windows.isDynamicDim(2) || windows.isDynamicDim(3))
+  if (!windows || windows.isDynamicDim(1) || windows.isDynamicDim(2) || windows.isDynamicDim(3) ||
+      windows.getDimSize(1) == 0 || windows.getDimSize(2) == 0 || windows.getDimSize(3) == 0)
     return std::nullopt;
   // Every body op on vectors as on scalars; the inits are only written.
   Block &body = generic.getRegion().front();
@@ -372,8 +373,9 @@ void rewrite(RewriterBase &rewriter, const WindowPooling &match) {
   rewriter.setInsertionPoint(generic);
   auto windows = cast<RankedTensorType>(generic.getResultTypes().front());
   ArrayRef<int64_t> shape = windows.getShape();
-  Value images = rewriter.createOrFold<tensor::DimOp>(
-      loc, match.dest ? match.dest : generic.getDpsInits().front(), 0);
+  // The windows' images (the inits have the windows' shape in both forms),
+  // which are the images the generic and its inserts wrote.
+  Value images = rewriter.createOrFold<tensor::DimOp>(loc, generic.getDpsInits().front(), 0);
   auto index = [&](int64_t v) -> Value { return rewriter.create<arith::ConstantIndexOp>(loc, v); };
   SmallVector<Value> written;
   if (match.dest)

@@ -39,6 +39,7 @@ public:
   Value pow(Value a, Value c) { return b_.create<PowOp>(loc_, a, c); }
   Value gt(Value a, Value c) { return b_.create<GtOp>(loc_, a, c); }
   Value lt(Value a, Value c) { return b_.create<LtOp>(loc_, a, c); }
+  Value le(Value a, Value c) { return b_.create<LeOp>(loc_, a, c); }
   Value ge(Value a, Value c) { return b_.create<GeOp>(loc_, a, c); }
   Value eq(Value a, Value c) { return b_.create<EqOp>(loc_, a, c); }
   Value select(Value c, Value a, Value d) { return b_.create<SelectOp>(loc_, c, a, d); }
@@ -180,11 +181,11 @@ LogicalResult ReluOp::buildGradients(OpBuilder &b, ArrayRef<Value> dys,
     return success();
   }
   Grad g(b, *this);
-  // From the result, as PyTorch's threshold_backward(grad, result, 0): y > 0
-  // exactly where x > 0 (a NaN fails both), and the forward pass then need
-  // not keep its input.
+  // From the result, as PyTorch's threshold_backward(grad, result, 0):
+  // `y <= 0 ? 0 : dy`, so dy passes where x > 0 and where x is NaN (y is
+  // then NaN, and NaN <= 0 is false). The forward pass need not keep x.
   Value y = getResult(), zero = g.scalar(0, y);
-  dxs.push_back(g.select(g.gt(y, zero), dys[0], zero)); // 0 at x <= 0
+  dxs.push_back(g.select(g.le(y, zero), zero, dys[0])); // 0 at x <= 0
   return success();
 }
 

@@ -81,6 +81,26 @@ TEST(UnaryOps, ReluPropagatesNaN) {
   EXPECT_EQ(y.data<float>()[2], 2.0f);
 }
 
+TEST(UnaryOps, ReluGradientIsPyTorchsThresholdBackward) {
+  // PyTorch: relu's gradient is threshold_backward(dy, y, 0) = (y <= 0 ? 0 : dy)
+  // on the result y: 0 at x <= 0 (-0 included), dy where x > 0 and where x is NaN.
+  Tensor x = Tensor::fromData({NAN, -1.0f, 2.0f, 0.0f, -0.0f}, {5});
+  Tensor upstream = Tensor::fromData({0.5f, 0.25f, 0.75f, 1.5f, 2.0f}, {5});
+  g::nn::Module none;
+  g::Graph graph = g::trace(
+      none, {{"x", {5}, GRAPHC_DTYPE_F32, true}, {"upstream", {5}, GRAPHC_DTYPE_F32}},
+      [](const std::vector<g::Tensor> &xs) {
+        return std::vector<g::Tensor>{(g::relu(xs[0]) * xs[1]).sum()};
+      },
+      {"forward", false});
+  graph.differentiate();
+  g::BackwardResult result = graph.compile().backward({x, upstream});
+  const float *dx = result.inputGrads.at(0).data<float>();
+  const float want[] = {0.5f, 0.0f, 0.75f, 0.0f, 0.0f};
+  for (int i = 0; i < 5; ++i)
+    EXPECT_EQ(dx[i], want[i]) << "d relu(x)/dx at x[" << i << "]";
+}
+
 TEST(BinaryOps, BroadcastLikePyTorch) {
   // [4,1,3] with [5,1] -> [4,5,3]: both a stretched size-1 dim and a missing leading dim.
   Tensor a = random({4, 1, 3}), b = random({5, 1}, GRAPHC_DTYPE_F32, 0.5, 2);
@@ -255,12 +275,13 @@ TEST(PoolOps, MaxAndAverageWithStrideAndPadding) {
   }
 }
 
-/// PyTorch's max pooling over windows as the scalar loops of this test
-/// compute it (windows in row-major order, each read in (kh, kw) order):
-/// forward, `x > max || isnan(x)` from -inf takes x (a NaN wins, a tie keeps
-/// the first); backward, the upstream gradient goes to the first strict
-/// maximum from -inf (a NaN never wins; a window of -inf and NaN sends
-/// nothing). Positions outside every window get no gradient.
+/// graphc's max pooling over windows (docs/dialect.md) as the scalar loops of
+/// this test compute it (windows in row-major order, each read in (kh, kw)
+/// order): forward, `x > max || isnan(x)` from -inf takes x (a NaN wins, a tie
+/// keeps the first), as PyTorch; backward, the upstream gradient goes to the
+/// first strict maximum from -inf (a NaN never wins; a window of -inf and NaN
+/// sends nothing; PyTorch's CPU kernel sends it to the window's last NaN).
+/// Positions outside every window get no gradient.
 template <typename T>
 void expectMaxPoolLikeTheLoops(Tensor x, int64_t kh, int64_t kw, const std::string &what) {
   std::vector<int64_t> shape = x.shape();
