@@ -54,6 +54,20 @@ func.func @weight_grad(%dy: tensor<?x16x10x10xf32>, %x: tensor<?x6x14x14xf32>) -
   return %0 : tensor<16x6x5x5xf32>
 }
 
+// A one-channel input (LeNet's conv1, 896 flat positions of 32 columns):
+// tiles of 4 output channels and 32 positions (twice 16: 4 x 1 x 16 would
+// carry only 4 accumulators), then the 2 channels left; chunks of 8 images
+// (25 KB of output gradient and input an image, at most 224 KB a chunk).
+// CHECK-LABEL: func.func @weight_grad_one_channel
+// CHECK: scf.for %{{.*}} = %c0 to %c896 step %c32
+// CHECK: scf.for %{{.*}} = %c0 to %{{.*}} step %c8
+// CHECK: scf.for {{.*}} -> (vector<4x32xf32>)
+// CHECK: scf.for {{.*}} -> (vector<2x32xf32>)
+func.func @weight_grad_one_channel(%dy: tensor<?x6x28x28xf32>, %x: tensor<?x1x28x28xf32>) -> tensor<6x1x5x5xf32> {
+  %0 = graph.conv2d_weight_grad %dy, %x {dilation = array<i64: 1, 1>, groups = 1 : i64, padding = array<i64: 2, 2>, stride = array<i64: 1, 1>} : tensor<?x6x28x28xf32>, tensor<?x1x28x28xf32> -> tensor<6x1x5x5xf32>
+  return %0 : tensor<6x1x5x5xf32>
+}
+
 // A convolution with stride 2 is not of the flat form: left as it is.
 // CHECK-LABEL: func.func @strided
 // CHECK-NOT: scf.for

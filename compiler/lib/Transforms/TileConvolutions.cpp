@@ -158,6 +158,18 @@ int64_t loopSize(linalg::GenericOp generic, unsigned dim, int64_t fallback) {
   return ShapedType::isDynamic(size) ? fallback : size;
 }
 
+/// How many times `grad-positions` a weight-gradient tile spans when its
+/// channel tile holds `channelPairs` (output, input) pairs of a full tile's
+/// `fullPairs` (grad-channels x grad-inputs): twice for a third or fewer. A one-channel input (LeNet's
+/// conv1) made 4 x 1 x 16 tiles, 4 accumulators, each one FMA per image: a
+/// chain bound by the FMA's latency. 4 x 1 x 32 tiles: conv1's weight
+/// gradient 1.64 -> 1.50 ms at batch 256 (64 positions: also 1.50;
+/// OMP_NUM_THREADS=1 build/bin/op_bench --num-threads=1); conv2's (4 x 6
+/// pairs) keeps 16.
+int64_t positionWidening(int64_t channelPairs, int64_t fullPairs) {
+  return channelPairs * 3 <= fullPairs ? 2 : 1;
+}
+
 /// Bytes of one chunk of images' output gradient and input that the
 /// weight-gradient tiles of a block of positions share. LeNet's conv1 (25 KB
 /// an image, six output channels of 896 positions) took 2.00 ms at batch 256
@@ -265,9 +277,10 @@ struct TileConvolutionsPass : graphc::impl::TileConvolutionsBase<TileConvolution
     return tile(
         func, weightGradientsIn,
         [&](linalg::GenericOp grad) -> SmallVector<int64_t> {
-          return {std::min<int64_t>(loopSize(grad, 0, gradChannels), gradChannels),
-                  std::min<int64_t>(loopSize(grad, 1, gradInputs), gradInputs), 1, 1,
-                  imagesPerChunk(grad, gradImages), gradPositions};
+          int64_t outputs = std::min<int64_t>(loopSize(grad, 0, gradChannels), gradChannels);
+          int64_t inputs = std::min<int64_t>(loopSize(grad, 1, gradInputs), gradInputs);
+          return {outputs, inputs, 1, 1, imagesPerChunk(grad, gradImages),
+                  gradPositions * positionWidening(outputs * inputs, gradChannels * gradInputs)};
         },
         // Positions, then chunks of images outermost: all (o, c, kh, kw)
         // tiles of a block of positions pass over one chunk of images while

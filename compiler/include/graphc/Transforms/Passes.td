@@ -422,7 +422,9 @@ def TileConvolutions : Pass<"graphc-tile-convolutions", "mlir::func::FuncOp"> {
     sums (loops (o, c, kh, kw, n, p)) become tiles of `grad-channels` output
     channels, `grad-inputs` input channels and `grad-positions` positions
     carried through chunks of at most `grad-images` images (fewer when a
-    chunk's output gradient and input pass 224 KB), positions and chunks
+    chunk's output gradient and input pass 224 KB; twice `grad-positions`
+    positions when the channel tile is a third of the full one or less),
+    positions and chunks
     outermost (so that a chunk's data stays in cache for every tile). Partial tiles are peeled, the zero fill
     fused, kh and kw tiled by 1 and dropped, and the tiles vectorized and
     lowered to FMAs as in graphc-tile-matmuls. The outermost tile loop is
