@@ -81,10 +81,10 @@ std::optional<WindowSlice> asWindowSlice(tensor::ExtractSliceOp slice, RankedTen
   int64_t kh = (*offsets)[2], kw = (*offsets)[3], kernelH = (*strides)[2], kernelW = (*strides)[3];
   ArrayRef<int64_t> source = slice.getSourceType().getShape();
   ArrayRef<int64_t> out = windows.getShape();
-  // The rows and columns every window reads lie in the source.
   // A 1x1 window is a plain (strided) view, not pooling.
   if (kernelH * kernelW == 1)
     return std::nullopt;
+  // The rows and columns every window reads lie in the source.
   if (ShapedType::isDynamic(source[2]) || ShapedType::isDynamic(source[3]) || kh >= kernelH ||
       kw >= kernelW || out[2] * kernelH > source[2] || out[3] * kernelW > source[3])
     return std::nullopt;
