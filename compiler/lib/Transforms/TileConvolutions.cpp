@@ -158,26 +158,34 @@ int64_t loopSize(linalg::GenericOp generic, unsigned dim, int64_t fallback) {
   return ShapedType::isDynamic(size) ? fallback : size;
 }
 
-/// How many times `grad-positions` a weight-gradient tile spans when its
-/// channel tile holds `channelPairs` (output, input) pairs of a full tile's
-/// `fullPairs` (grad-channels x grad-inputs): twice for a third or fewer. A one-channel input (LeNet's
-/// conv1) made 4 x 1 x 16 tiles, 4 accumulators, each one FMA per image: a
-/// chain bound by the FMA's latency. 4 x 1 x 32 tiles: conv1's weight
-/// gradient 1.64 -> 1.50 ms at batch 256 (64 positions: also 1.50;
-/// OMP_NUM_THREADS=1 build/bin/op_bench --num-threads=1); conv2's (4 x 6
-/// pairs) keeps 16.
-int64_t positionWidening(int64_t channelPairs, int64_t fullPairs) {
-  return channelPairs * 3 <= fullPairs ? 2 : 1;
+/// Accumulator vectors a weight-gradient tile carries at least: each takes
+/// one FMA per image, one after another. A one-channel input (LeNet's conv1)
+/// made 4 x 1 x 16 tiles, 4 accumulators, a chain bound by the FMA's
+/// latency; 4 x 1 x 32 tiles (8): conv1's weight gradient 1.64 -> 1.50 ms at
+/// batch 256 (4 x 1 x 64 also 1.50; OMP_NUM_THREADS=1 build/bin/op_bench
+/// --num-threads=1). conv2's 4 x 6 x 16 tiles carry 24.
+constexpr int64_t kMinTileAccumulators = 8;
+
+/// Positions per weight-gradient tile of `channelPairs` (output, input)
+/// channel pairs: `positions` (one vector each pair), doubled while the tile
+/// carries fewer than kMinTileAccumulators vectors, at most 4 times.
+int64_t tilePositions(int64_t channelPairs, int64_t positions) {
+  for (int64_t widened = 1; channelPairs * widened < kMinTileAccumulators && widened < 4;
+       widened *= 2)
+    positions *= 2;
+  return positions;
 }
 
 /// Bytes of one chunk of images' output gradient and input that the
 /// weight-gradient tiles of a block of positions share. LeNet's conv1 (25 KB
 /// an image, six output channels of 896 positions) took 2.00 ms at batch 256
 /// in chunks of 16 images, 1.69 in chunks of 8 and 2.30 in chunks of 32,
-/// while conv2 (14 KB an image) was fastest at 16 (2.17 ms; 2.37 at 8): the
-/// chunk's pages, not its bytes, seem to be what runs out (16 images of
-/// conv1 span about 100 pages of 4 KB). 224 KB gives 8 and 16 images
-/// (OMP_NUM_THREADS=1 build/bin/op_bench --num-threads=1: 1.64 and 2.14 ms).
+/// while conv2 (14 KB an image) was fastest at 16 (2.17 ms; 2.37 at 8).
+/// 224 KB gives 8 and 16 images (OMP_NUM_THREADS=1 build/bin/op_bench
+/// --num-threads=1: 1.64 and 2.14 ms). With the program's arena on huge
+/// pages, 8 still beat 16 for conv1 (LeNet executable, batch 256, three
+/// alternating runs: 20,216-20,460 against 19,718-20,056 images/s), so it is
+/// the cache, not the TLB, that a larger chunk runs out of.
 /// The summation order over the images is the same for any chunk size.
 constexpr int64_t kChunkBytes = 224 * 1024;
 
@@ -190,13 +198,10 @@ int64_t imagesPerChunk(linalg::GenericOp grad, int64_t most) {
   int64_t bytesPerImage = 0;
   for (Value input : grad.getDpsInputs()) {
     auto type = cast<ShapedType>(input.getType());
-    int64_t bytes = type.getElementTypeBitWidth() / 8;
-    for (int64_t size : type.getShape().drop_front()) {
-      if (ShapedType::isDynamic(size))
-        return most;
-      bytes *= size;
-    }
-    bytesPerImage += bytes;
+    ArrayRef<int64_t> image = type.getShape().drop_front();
+    if (ShapedType::isDynamicShape(image))
+      return most;
+    bytesPerImage += ShapedType::getNumElements(image) * type.getElementTypeBitWidth() / 8;
   }
   if (bytesPerImage == 0)
     return most;
@@ -280,7 +285,7 @@ struct TileConvolutionsPass : graphc::impl::TileConvolutionsBase<TileConvolution
           int64_t outputs = std::min<int64_t>(loopSize(grad, 0, gradChannels), gradChannels);
           int64_t inputs = std::min<int64_t>(loopSize(grad, 1, gradInputs), gradInputs);
           return {outputs, inputs, 1, 1, imagesPerChunk(grad, gradImages),
-                  gradPositions * positionWidening(outputs * inputs, gradChannels * gradInputs)};
+                  tilePositions(outputs * inputs, gradPositions)};
         },
         // Positions, then chunks of images outermost: all (o, c, kh, kw)
         // tiles of a block of positions pass over one chunk of images while
