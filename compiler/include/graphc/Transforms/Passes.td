@@ -422,8 +422,8 @@ def TileConvolutions : Pass<"graphc-tile-convolutions", "mlir::func::FuncOp"> {
     sums (loops (o, c, kh, kw, n, p)) become tiles of `grad-channels` output
     channels, `grad-inputs` input channels and `grad-positions` positions
     carried through chunks of at most `grad-images` images (fewer when a
-    chunk's output gradient and input pass 224 KB; twice `grad-positions`
-    positions when the channel tile is a third of the full one or less),
+    chunk's output gradient and input pass 224 KB; `grad-positions` doubled,
+    up to 4 times, while a tile carries fewer than 8 accumulator vectors),
     positions and chunks
     outermost (so that a chunk's data stays in cache for every tile). Partial tiles are peeled, the zero fill
     fused, kh and kw tiled by 1 and dropped, and the tiles vectorized and
