@@ -132,6 +132,9 @@ void graphc::buildTensorCodegenPipeline(OpPassManager &pm) {
   buildFusionPipeline(pm);
   // Matmuls: register tiles of C carried through the k loop in vectors.
   pm.addNestedPass<func::FuncOp>(createTileMatmuls());
+  // Convolutions over zero padding (input gradients): one per kernel row,
+  // over the positions whose window row reads data.
+  pm.addNestedPass<func::FuncOp>(createBandConvolutionRows());
   // Stride-1 convolutions and weight gradients: the same, for output tiles
   // of channels x flat positions.
   pm.addNestedPass<func::FuncOp>(createTileConvolutions());

@@ -30,6 +30,7 @@
 #include "graphc/Transforms/Passes.h"
 #include "graphc/Dialect/Graph/GraphDialect.h"
 
+#include "FlatConvolutions.h"
 #include "RegisterTiling.h"
 
 #include "mlir/Dialect/SCF/IR/SCF.h"
@@ -43,84 +44,11 @@ namespace graphc {
 
 using namespace mlir;
 using namespace graphc::register_tiling;
+using namespace graphc::flat_convolutions;
 
 namespace {
 
 using utils::IteratorType;
-
-bool hasIterators(linalg::GenericOp generic, ArrayRef<IteratorType> expected) {
-  return generic.getNumDpsInputs() == 2 && generic.getNumDpsInits() == 1 &&
-         generic.getIteratorTypesArray() == SmallVector<IteratorType>(expected) &&
-         isMultiplyAccumulate(generic);
-}
-
-/// A flat window offset: p + kh*W + kw (W a constant) for loops kh, kw, p.
-bool isWindowOffset(AffineExpr offset, unsigned kh, unsigned kw, unsigned p) {
-  MLIRContext *ctx = offset.getContext();
-  // The three terms of the sum, in any order.
-  SmallVector<AffineExpr> terms;
-  std::function<void(AffineExpr)> collect = [&](AffineExpr e) {
-    auto add = dyn_cast<AffineBinaryOpExpr>(e);
-    if (add && add.getKind() == AffineExprKind::Add) {
-      collect(add.getLHS());
-      collect(add.getRHS());
-    } else {
-      terms.push_back(e);
-    }
-  };
-  collect(offset);
-  if (terms.size() != 3)
-    return false;
-  bool hasP = false, hasKw = false, hasKh = false;
-  for (AffineExpr term : terms) {
-    if (term == getAffineDimExpr(p, ctx))
-      hasP = true;
-    else if (term == getAffineDimExpr(kw, ctx))
-      hasKw = true;
-    else if (auto mul = dyn_cast<AffineBinaryOpExpr>(term);
-             mul && mul.getKind() == AffineExprKind::Mul &&
-             mul.getLHS() == getAffineDimExpr(kh, ctx) && isa<AffineConstantExpr>(mul.getRHS()))
-      hasKh = true;
-  }
-  return hasP && hasKw && hasKh;
-}
-
-/// Whether `image` reads X[n, c, p + kh*W + kw] (loop positions kh, kw, p).
-bool readsWindow(AffineMap image, AffineExpr n, AffineExpr c, unsigned kh, unsigned kw,
-                 unsigned p) {
-  return image.getNumResults() == 3 && image.getResult(0) == n && image.getResult(1) == c &&
-         isWindowOffset(image.getResult(2), kh, kw, p);
-}
-
-/// The lowering's flat convolution: loops (n, f, c, kh, kw, p) reading
-/// X[n, c, p + kh*W + kw] and K[f, c, kh, kw] into Y[n, f, p].
-bool isFlatConvolution(linalg::GenericOp generic) {
-  using enum IteratorType;
-  if (!hasIterators(generic, {parallel, parallel, reduction, reduction, reduction, parallel}))
-    return false;
-  MLIRContext *ctx = generic.getContext();
-  AffineExpr n, f, c, kh, kw, p;
-  bindDims(ctx, n, f, c, kh, kw, p);
-  SmallVector<AffineMap> maps = generic.getIndexingMapsArray();
-  return readsWindow(maps[0], n, c, 3, 4, 5) &&
-         maps[1] == AffineMap::get(6, 0, {f, c, kh, kw}, ctx) &&
-         maps[2] == AffineMap::get(6, 0, {n, f, p}, ctx);
-}
-
-/// The lowering's weight-gradient partial sums: loops (o, c, kh, kw, n, p)
-/// reading dY[n, o, p] and X[n, c, p + kh*W + kw] into S[o, c, kh, kw, p].
-bool isFlatWeightGradient(linalg::GenericOp generic) {
-  using enum IteratorType;
-  if (!hasIterators(generic, {parallel, parallel, parallel, parallel, reduction, parallel}))
-    return false;
-  MLIRContext *ctx = generic.getContext();
-  AffineExpr o, c, kh, kw, n, p;
-  bindDims(ctx, o, c, kh, kw, n, p);
-  SmallVector<AffineMap> maps = generic.getIndexingMapsArray();
-  return maps[0] == AffineMap::get(6, 0, {n, o, p}, ctx) &&
-         readsWindow(maps[1], n, c, 2, 3, 5) &&
-         maps[2] == AffineMap::get(6, 0, {o, c, kh, kw, p}, ctx);
-}
 
 SmallVector<linalg::GenericOp> matching(Operation *root, bool (*matches)(linalg::GenericOp)) {
   SmallVector<linalg::GenericOp> found;

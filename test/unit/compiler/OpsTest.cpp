@@ -242,6 +242,73 @@ TEST(Conv2dOp, StridesPaddingDilationGroups) {
   }
 }
 
+/// A stride-1 convolution's input gradient, dX[n, c, h, w] = sum over (o, kh,
+/// kw) of dY[n, o, h + ph - kh, w + pw - kw] * W[o, c, kh, kw] where that
+/// output position exists, against this test's own loops. These shapes pad
+/// the gradient enough that graphc-band-convolution-rows computes each
+/// kernel row over its own band of positions (LeNet's conv2: 71 % of the
+/// full passes), including a kernel taller than it is wide, padding, a band
+/// per row of a one-position output, and a plain 3x3.
+TEST(Conv2dOp, InputGradientOverZeroPaddingLikeTheLoops) {
+  struct Case {
+    std::vector<int64_t> input, weight;
+    int64_t ph, pw;
+  };
+  std::vector<Case> cases = {
+      {{3, 6, 14, 14}, {16, 6, 5, 5}, 0, 0}, // LeNet's conv2
+      {{2, 2, 6, 6}, {3, 2, 3, 3}, 0, 0},
+      {{2, 3, 9, 8}, {4, 3, 5, 3}, 1, 1},    // rows of 9 with a garbage column
+      {{2, 2, 5, 5}, {3, 2, 5, 5}, 0, 0},    // a 1x1 output
+  };
+  for (const Case &c : cases) {
+    std::string what = "input " + std::to_string(c.input[2]) + "x" + std::to_string(c.input[3]) +
+                       ", kernel " + std::to_string(c.weight[2]) + "x" +
+                       std::to_string(c.weight[3]);
+    int64_t n = c.input[0], ch = c.input[1], h = c.input[2], w = c.input[3];
+    int64_t o = c.weight[0], kh = c.weight[2], kw = c.weight[3];
+    int64_t oh = h + 2 * c.ph - kh + 1, ow = w + 2 * c.pw - kw + 1;
+    Tensor x = random(c.input, GRAPHC_DTYPE_F64, -1, 1, 3);
+    Tensor weight = random(c.weight, GRAPHC_DTYPE_F64, -1, 1, 4);
+    Tensor upstream = random({n, o, oh, ow}, GRAPHC_DTYPE_F64, -1, 1, 5);
+    g::nn::Module none;
+    g::Graph graph =
+        g::trace(none,
+                 {{"x", c.input, GRAPHC_DTYPE_F64, true},
+                  {"weight", c.weight, GRAPHC_DTYPE_F64},
+                  {"upstream", upstream.shape(), GRAPHC_DTYPE_F64}},
+                 [&](const std::vector<g::Tensor> &xs) {
+                   g::Tensor y = g::conv2d(xs[0], xs[1], g::Tensor(), {1, 1}, {c.ph, c.pw});
+                   return std::vector<g::Tensor>{(y * xs[2]).sum()};
+                 },
+                 // The weight's first dimension is not a batch (LeNet's
+                 // dynamic batch goes through the training tests).
+                 g::TraceOptions{"forward", /*dynamicBatch=*/false});
+    graph.differentiate();
+    g::BackwardResult result = graph.compile().backward({x, weight, upstream});
+    const double *dx = result.inputGrads.at(0).data<double>();
+    const double *dy = upstream.data<double>(), *k = weight.data<double>();
+    int reported = 0;
+    for (int64_t b = 0; b < n; ++b)
+      for (int64_t i = 0; i < ch; ++i)
+        for (int64_t y = 0; y < h; ++y)
+          for (int64_t xx = 0; xx < w; ++xx) {
+            double want = 0;
+            for (int64_t f = 0; f < o; ++f)
+              for (int64_t r = 0; r < kh; ++r)
+                for (int64_t s = 0; s < kw; ++s) {
+                  int64_t row = y + c.ph - r, column = xx + c.pw - s;
+                  if (row >= 0 && row < oh && column >= 0 && column < ow)
+                    want += dy[((b * o + f) * oh + row) * ow + column] *
+                            k[((f * ch + i) * kh + r) * kw + s];
+                }
+            double got = dx[((b * ch + i) * h + y) * w + xx];
+            if (std::abs(got - want) > 1e-12 * (1 + std::abs(want)) && reported++ < 5)
+              ADD_FAILURE() << what << ": dX[" << b << ", " << i << ", " << y << ", " << xx
+                            << "] = " << got << ", want " << want;
+          }
+  }
+}
+
 TEST(Conv2dOp, ModuleWithBiasAndDynamicBatch) {
   // Through nn::Conv2d, so the weight and bias are parameters and only the
   // input's batch is dynamic.

@@ -1,0 +1,31 @@
+//===- FlatConvolutions.h - the lowering's flat convolution forms ----------===//
+//
+// Matchers for the generics GraphToLinalg/Linear.cpp writes for stride-1
+// convolutions over flattened image rows, shared by the passes that rewrite
+// them (graphc-band-convolution-rows, graphc-tile-convolutions).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef GRAPHC_TRANSFORMS_FLATCONVOLUTIONS_H
+#define GRAPHC_TRANSFORMS_FLATCONVOLUTIONS_H
+
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+
+#include <optional>
+
+namespace graphc::flat_convolutions {
+
+/// The flat convolution: loops (n, f, c, kh, kw, p) reading
+/// X[n, c, p + kh*W + kw] and K[f, c, kh, kw] into Y[n, f, p].
+bool isFlatConvolution(mlir::linalg::GenericOp generic);
+
+/// The weight gradient's partial sums: loops (o, c, kh, kw, n, p) reading
+/// dY[n, o, p] and X[n, c, p + kh*W + kw] into S[o, c, kh, kw, p].
+bool isFlatWeightGradient(mlir::linalg::GenericOp generic);
+
+/// The row width W of a flat convolution's window offset p + kh*W + kw.
+std::optional<int64_t> windowRowWidth(mlir::linalg::GenericOp flatConvolution);
+
+} // namespace graphc::flat_convolutions
+
+#endif // GRAPHC_TRANSFORMS_FLATCONVOLUTIONS_H
