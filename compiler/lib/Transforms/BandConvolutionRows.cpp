@@ -134,6 +134,29 @@ std::optional<SmallVector<Band>> bandsOf(linalg::GenericOp conv) {
   return bands;
 }
 
+/// Kernel rows [first, last] whose bands have the same length and read the
+/// same input positions (band begin + kh*W): one loop over kh whose tiles
+/// are static. Without the loop, LeNet's conv2 input gradient gave five
+/// copies of the tiles' code, and the LeNet training executable took 6.2 s
+/// to compile instead of 4.9.
+struct BandGroup {
+  int64_t first, last, length, inputOffset;
+};
+
+SmallVector<BandGroup> groupsOf(ArrayRef<Band> bands, int64_t width) {
+  SmallVector<BandGroup> groups;
+  for (const Band &band : bands) {
+    int64_t length = band.end - band.begin, inputOffset = band.begin + band.kernelRow * width;
+    if (!groups.empty() && groups.back().last + 1 == band.kernelRow &&
+        groups.back().length == length && groups.back().inputOffset == inputOffset) {
+      groups.back().last = band.kernelRow;
+      continue;
+    }
+    groups.push_back({band.kernelRow, band.kernelRow, length, inputOffset});
+  }
+  return groups;
+}
+
 /// Replaces `conv` by a loop over its images of one convolution per band,
 /// each adding its kernel row's products into its band of the image's
 /// output.
@@ -147,46 +170,67 @@ void band(RewriterBase &rewriter, linalg::GenericOp conv, ArrayRef<Band> bands) 
   auto outputType = cast<RankedTensorType>(output.getType());
   int64_t channels = imageType.getDimSize(1), filters = outputType.getDimSize(1);
   int64_t kernelColumns = kernelType.getDimSize(3);
-  std::optional<int64_t> width = graphc::flat_convolutions::windowRowWidth(conv);
-  auto index = [&](OpBuilder &b, int64_t v) -> OpFoldResult { return b.getIndexAttr(v); };
+  int64_t width = *graphc::flat_convolutions::windowRowWidth(conv);
+  auto index = [](OpBuilder &b, int64_t v) -> OpFoldResult { return b.getIndexAttr(v); };
+  auto constant = [](OpBuilder &b, Location l, int64_t v) -> Value {
+    return b.create<arith::ConstantIndexOp>(l, v);
+  };
+  // Kernel row kh's band of image n, `length` positions from `begin`
+  // reading the input from `inputOffset` (kh at 0 in the window offset),
+  // added into `imageOutput`.
+  auto addBand = [&](OpBuilder &b, Location l, Value n, OpFoldResult kernelRow, OpFoldResult begin,
+                     const BandGroup &group, Value imageOutput) -> Value {
+    SmallVector<OpFoldResult> unit3(3, index(b, 1)), unit4(4, index(b, 1));
+    Value input = b.create<tensor::ExtractSliceOp>(
+        l, image, SmallVector<OpFoldResult>{n, index(b, 0), index(b, group.inputOffset)},
+        SmallVector<OpFoldResult>{index(b, 1), index(b, channels),
+                                  index(b, group.length + kernelColumns - 1)},
+        unit3);
+    Value kernelSlice = b.create<tensor::ExtractSliceOp>(
+        l, kernel, SmallVector<OpFoldResult>{index(b, 0), index(b, 0), kernelRow, index(b, 0)},
+        SmallVector<OpFoldResult>{index(b, kernelType.getDimSize(0)),
+                                  index(b, kernelType.getDimSize(1)), index(b, 1),
+                                  index(b, kernelColumns)},
+        unit4);
+    SmallVector<OpFoldResult> outputOffsets{n, index(b, 0), begin};
+    SmallVector<OpFoldResult> outputSizes{index(b, 1), index(b, filters), index(b, group.length)};
+    Value bandOutput =
+        b.create<tensor::ExtractSliceOp>(l, imageOutput, outputOffsets, outputSizes, unit3);
+    auto rowConv = b.create<linalg::GenericOp>(
+        l, bandOutput.getType(), ValueRange{input, kernelSlice}, ValueRange{bandOutput},
+        conv.getIndexingMapsArray(), conv.getIteratorTypesArray());
+    // The same multiply-accumulate body.
+    IRMapping mapping;
+    conv.getRegion().cloneInto(&rowConv.getRegion(), mapping);
+    return b.create<tensor::InsertSliceOp>(l, rowConv.getResult(0), imageOutput, outputOffsets,
+                                           outputSizes, unit3);
+  };
+  SmallVector<BandGroup> groups = groupsOf(bands, width);
   Value images = rewriter.createOrFold<tensor::DimOp>(loc, output, 0);
   auto loop = rewriter.create<scf::ForOp>(
-      loc, rewriter.create<arith::ConstantIndexOp>(loc, 0), images,
-      rewriter.create<arith::ConstantIndexOp>(loc, 1), ValueRange{output},
+      loc, constant(rewriter, loc, 0), images, constant(rewriter, loc, 1), ValueRange{output},
       [&](OpBuilder &b, Location l, Value n, ValueRange carried) {
         Value imageOutput = carried.front();
-        SmallVector<OpFoldResult> unit3(3, index(b, 1)), unit4(4, index(b, 1));
-        for (const Band &rowBand : bands) {
-          int64_t length = rowBand.end - rowBand.begin;
-          // The band's window rows: positions [begin, end) read
-          // [begin + kh*W, end + kh*W + KW - 1), here with kh at 0.
-          Value input = b.create<tensor::ExtractSliceOp>(
-              l, image,
-              SmallVector<OpFoldResult>{n, index(b, 0),
-                                        index(b, rowBand.begin + rowBand.kernelRow * *width)},
-              SmallVector<OpFoldResult>{index(b, 1), index(b, channels),
-                                        index(b, length + kernelColumns - 1)},
-              unit3);
-          Value kernelRow = b.create<tensor::ExtractSliceOp>(
-              l, kernel,
-              SmallVector<OpFoldResult>{index(b, 0), index(b, 0), index(b, rowBand.kernelRow),
-                                        index(b, 0)},
-              SmallVector<OpFoldResult>{index(b, kernelType.getDimSize(0)),
-                                        index(b, kernelType.getDimSize(1)), index(b, 1),
-                                        index(b, kernelColumns)},
-              unit4);
-          SmallVector<OpFoldResult> outputOffsets{n, index(b, 0), index(b, rowBand.begin)};
-          SmallVector<OpFoldResult> outputSizes{index(b, 1), index(b, filters), index(b, length)};
-          Value bandOutput =
-              b.create<tensor::ExtractSliceOp>(l, imageOutput, outputOffsets, outputSizes, unit3);
-          auto rowConv = b.create<linalg::GenericOp>(
-              l, bandOutput.getType(), ValueRange{input, kernelRow}, ValueRange{bandOutput},
-              conv.getIndexingMapsArray(), conv.getIteratorTypesArray());
-          // The same multiply-accumulate body.
-          IRMapping mapping;
-          conv.getRegion().cloneInto(&rowConv.getRegion(), mapping);
-          imageOutput = b.create<tensor::InsertSliceOp>(l, rowConv.getResult(0), imageOutput,
-                                                        outputOffsets, outputSizes, unit3);
+        for (const BandGroup &group : groups) {
+          if (group.first == group.last) {
+            imageOutput =
+                addBand(b, l, n, index(b, group.first),
+                        index(b, group.inputOffset - group.first * width), group, imageOutput);
+            continue;
+          }
+          // Kernel rows in order: each element's sum is the same as unrolled.
+          auto rows = b.create<scf::ForOp>(
+              l, constant(b, l, group.first), constant(b, l, group.last + 1), constant(b, l, 1),
+              ValueRange{imageOutput},
+              [&](OpBuilder &rb, Location rl, Value kh, ValueRange rowCarried) {
+                // begin = inputOffset - kh*W.
+                Value begin = rb.create<arith::SubIOp>(
+                    rl, constant(rb, rl, group.inputOffset),
+                    rb.create<arith::MulIOp>(rl, kh, constant(rb, rl, width)));
+                rb.create<scf::YieldOp>(rl,
+                                        addBand(rb, rl, n, kh, begin, group, rowCarried.front()));
+              });
+          imageOutput = rows.getResult(0);
         }
         b.create<scf::YieldOp>(l, imageOutput);
       });
