@@ -91,6 +91,8 @@ void graphc::buildMemRefToLLVMPipeline(OpPassManager &pm, const CpuPipelineOptio
   // Reductions: each accumulator in a register, the innermost loop long and
   // vectorizable; every other op through the upstream lowering.
   pm.addNestedPass<func::FuncOp>(createLowerReductionsToLoops());
+  // Elementwise ops over contiguous images as one long innermost loop.
+  pm.addNestedPass<func::FuncOp>(createCollapseContiguousDims());
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToParallelLoopsPass());
   pm.addNestedPass<func::FuncOp>(createSequentializeNestedParallel());
   // Loops too small to pay for a parallel region run on the calling thread.

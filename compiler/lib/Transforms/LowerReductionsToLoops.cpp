@@ -12,6 +12,8 @@
 
 #include "graphc/Transforms/Passes.h"
 
+#include "CollapsibleDims.h"
+
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/IR/IRMapping.h"
 #include "mlir/IR/PatternMatch.h"
@@ -22,6 +24,7 @@ namespace graphc {
 } // namespace graphc
 
 using namespace mlir;
+using namespace graphc::collapsible_dims;
 
 namespace {
 
@@ -31,70 +34,6 @@ struct LoopPlan {
   unsigned dim;
   Value size;
 };
-
-/// Where an input with indexing map `map` reads a collapsed group: the
-/// position of the first of the group's dims among the map's results (the
-/// others follow it, in order), nullopt when it does not read the group (it
-/// is loop-invariant there), failure when it reads the group otherwise.
-FailureOr<std::optional<unsigned>> groupStart(AffineMap map, ArrayRef<unsigned> group) {
-  std::optional<unsigned> start =
-      map.getResultPosition(getAffineDimExpr(group.front(), map.getContext()));
-  if (!start) {
-    for (unsigned dim : group)
-      if (map.isFunctionOfDim(dim))
-        return failure();
-    return std::optional<unsigned>();
-  }
-  for (auto [i, dim] : llvm::enumerate(group)) {
-    unsigned pos = *start + i;
-    if (pos >= map.getNumResults() || map.getResult(pos) != getAffineDimExpr(dim, map.getContext()))
-      return failure();
-  }
-  // The group's dims may appear nowhere else in the map.
-  for (auto [pos, expr] : llvm::enumerate(map.getResults()))
-    if (pos < *start || pos >= *start + group.size())
-      for (unsigned dim : group)
-        if (expr.isFunctionOfDim(dim))
-          return failure();
-  return start;
-}
-
-/// The reassociation that collapses results [start, start + count) of a
-/// rank-`rank` memref into one dim.
-SmallVector<ReassociationIndices> collapsing(unsigned rank, unsigned start, unsigned count) {
-  SmallVector<ReassociationIndices> groups;
-  for (unsigned d = 0; d < rank;) {
-    ReassociationIndices group;
-    unsigned span = d == start ? count : 1;
-    for (unsigned i = 0; i < span; ++i)
-      group.push_back(d + i);
-    groups.push_back(group);
-    d += span;
-  }
-  return groups;
-}
-
-/// Whether trailing reduction dims `group` can run as one loop: every input
-/// that reads them reads them as consecutive results, in order, of a memref
-/// whose layout lets them collapse into one dim, and no linalg.index asks
-/// for one of them alone.
-bool canCollapse(linalg::GenericOp op, ArrayRef<unsigned> group) {
-  if (!op.getBody()->getOps<linalg::IndexOp>().empty())
-    return false;
-  for (OpOperand *input : op.getDpsInputOperands()) {
-    FailureOr<std::optional<unsigned>> start =
-        groupStart(op.getMatchingIndexingMap(input), group);
-    if (failed(start))
-      return false;
-    if (!*start)
-      continue;
-    auto type = cast<MemRefType>(input->get().getType());
-    if (!memref::CollapseShapeOp::isGuaranteedCollapsible(
-            type, collapsing(type.getRank(), **start, group.size())))
-      return false;
-  }
-  return true;
-}
 
 /// The marked-combiner rule: the value yielded for an output is computed by
 /// an addf, mulf, maximumf or minimumf of the accumulator (the output's
@@ -135,7 +74,7 @@ LogicalResult lowerReduction(linalg::GenericOp op, RewriterBase &rewriter) {
   for (int i = int(reductionDims.size()) - 2; i >= 0; --i) {
     SmallVector<unsigned> wider{reductionDims[i]};
     wider.append(group);
-    if (!canCollapse(op, wider))
+    if (!canCollapse(op, wider, op.getDpsInputOperands()))
       break;
     group = wider;
   }
