@@ -113,8 +113,10 @@ std::optional<SmallVector<Band>> bandsOf(linalg::GenericOp conv) {
   auto kernel = cast<RankedTensorType>(conv.getDpsInputs()[1].getType());
   auto output = cast<RankedTensorType>(conv.getResultTypes().front());
   // The window's rows must be the image's.
+  // Static but for the batch: the bands' slices have static sizes.
+  auto image = cast<RankedTensorType>(conv.getDpsInputs()[0].getType());
   if (!width || !data || data->width != *width || !kernel.hasStaticShape() ||
-      output.isDynamicDim(2))
+      image.isDynamicDim(1) || output.isDynamicDim(1) || output.isDynamicDim(2))
     return std::nullopt;
   auto [lo, hi, rowWidth] = *data;
   int64_t kernelRows = kernel.getDimSize(2), kernelColumns = kernel.getDimSize(3);
