@@ -105,37 +105,6 @@ std::optional<DataRange> dataRange(Value flat) {
   return DataRange{lo, hi, width};
 }
 
-/// The bands of `conv`, a flat convolution, when its input is zero outside
-/// a known range and the bands pay; none otherwise.
-std::optional<SmallVector<Band>> bandsOf(linalg::GenericOp conv) {
-  std::optional<int64_t> width = graphc::flat_convolutions::windowRowWidth(conv);
-  std::optional<DataRange> data = dataRange(conv.getDpsInputs()[0]);
-  auto kernel = cast<RankedTensorType>(conv.getDpsInputs()[1].getType());
-  auto output = cast<RankedTensorType>(conv.getResultTypes().front());
-  // The window's rows must be the image's.
-  // Static but for the batch: the bands' slices have static sizes.
-  auto image = cast<RankedTensorType>(conv.getDpsInputs()[0].getType());
-  if (!width || !data || data->width != *width || !kernel.hasStaticShape() ||
-      image.isDynamicDim(1) || output.isDynamicDim(1) || output.isDynamicDim(2))
-    return std::nullopt;
-  auto [lo, hi, rowWidth] = *data;
-  int64_t kernelRows = kernel.getDimSize(2), kernelColumns = kernel.getDimSize(3);
-  int64_t positions = output.getDimSize(2);
-  SmallVector<Band> bands;
-  int64_t banded = 0;
-  for (int64_t kh = 0; kh < kernelRows; ++kh) {
-    int64_t begin = std::max<int64_t>(0, lo - kh * rowWidth - (kernelColumns - 1));
-    int64_t end = std::min<int64_t>(positions, hi - kh * rowWidth);
-    if (end <= begin)
-      continue;
-    bands.push_back({kh, begin, end});
-    banded += end - begin;
-  }
-  if (double(banded) > kMaxBandedFraction * double(kernelRows * positions))
-    return std::nullopt;
-  return bands;
-}
-
 /// Kernel rows [first, last] whose bands have the same length and read the
 /// same input positions (band begin + kh*W): one loop over kh whose tiles
 /// are static. Without the loop, LeNet's conv2 input gradient gave five
@@ -159,10 +128,47 @@ SmallVector<BandGroup> groupsOf(ArrayRef<Band> bands, int64_t width) {
   return groups;
 }
 
+/// How `conv` runs by bands: its kernel rows' groups, over rows `width` wide.
+struct BandPlan {
+  SmallVector<BandGroup> groups;
+  int64_t width;
+};
+
+/// The bands of `conv`, a flat convolution, when its input is zero outside
+/// a known range and the bands pay; none otherwise.
+std::optional<BandPlan> planBands(linalg::GenericOp conv) {
+  std::optional<int64_t> width = graphc::flat_convolutions::windowRowWidth(conv);
+  std::optional<DataRange> data = dataRange(conv.getDpsInputs()[0]);
+  auto kernel = cast<RankedTensorType>(conv.getDpsInputs()[1].getType());
+  auto output = cast<RankedTensorType>(conv.getResultTypes().front());
+  // The window's rows must be the image's; all static but the batch (the
+  // bands' slices have static sizes).
+  auto image = cast<RankedTensorType>(conv.getDpsInputs()[0].getType());
+  if (!width || !data || data->width != *width || !kernel.hasStaticShape() ||
+      image.isDynamicDim(1) || output.isDynamicDim(1) || output.isDynamicDim(2))
+    return std::nullopt;
+  auto [lo, hi, rowWidth] = *data;
+  int64_t kernelRows = kernel.getDimSize(2), kernelColumns = kernel.getDimSize(3);
+  int64_t positions = output.getDimSize(2);
+  SmallVector<Band> bands;
+  int64_t banded = 0;
+  for (int64_t kh = 0; kh < kernelRows; ++kh) {
+    int64_t begin = std::max<int64_t>(0, lo - kh * rowWidth - (kernelColumns - 1));
+    int64_t end = std::min<int64_t>(positions, hi - kh * rowWidth);
+    if (end <= begin)
+      continue;
+    bands.push_back({kh, begin, end});
+    banded += end - begin;
+  }
+  if (double(banded) > kMaxBandedFraction * double(kernelRows * positions))
+    return std::nullopt;
+  return BandPlan{groupsOf(bands, rowWidth), rowWidth};
+}
+
 /// Replaces `conv` by a loop over its images of one convolution per band,
 /// each adding its kernel row's products into its band of the image's
 /// output.
-void band(RewriterBase &rewriter, linalg::GenericOp conv, ArrayRef<Band> bands) {
+void band(RewriterBase &rewriter, linalg::GenericOp conv, const BandPlan &plan) {
   Location loc = conv.getLoc();
   rewriter.setInsertionPoint(conv);
   Value image = conv.getDpsInputs()[0], kernel = conv.getDpsInputs()[1];
@@ -172,7 +178,7 @@ void band(RewriterBase &rewriter, linalg::GenericOp conv, ArrayRef<Band> bands) 
   auto outputType = cast<RankedTensorType>(output.getType());
   int64_t channels = imageType.getDimSize(1), filters = outputType.getDimSize(1);
   int64_t kernelColumns = kernelType.getDimSize(3);
-  int64_t width = *graphc::flat_convolutions::windowRowWidth(conv);
+  int64_t width = plan.width;
   auto index = [](OpBuilder &b, int64_t v) -> OpFoldResult { return b.getIndexAttr(v); };
   auto constant = [](OpBuilder &b, Location l, int64_t v) -> Value {
     return b.create<arith::ConstantIndexOp>(l, v);
@@ -207,13 +213,12 @@ void band(RewriterBase &rewriter, linalg::GenericOp conv, ArrayRef<Band> bands) 
     return b.create<tensor::InsertSliceOp>(l, rowConv.getResult(0), imageOutput, outputOffsets,
                                            outputSizes, unit3);
   };
-  SmallVector<BandGroup> groups = groupsOf(bands, width);
   Value images = rewriter.createOrFold<tensor::DimOp>(loc, output, 0);
   auto loop = rewriter.create<scf::ForOp>(
       loc, constant(rewriter, loc, 0), images, constant(rewriter, loc, 1), ValueRange{output},
       [&](OpBuilder &b, Location l, Value n, ValueRange carried) {
         Value imageOutput = carried.front();
-        for (const BandGroup &group : groups) {
+        for (const BandGroup &group : plan.groups) {
           if (group.first == group.last) {
             imageOutput =
                 addBand(b, l, n, index(b, group.first),
@@ -244,16 +249,16 @@ void band(RewriterBase &rewriter, linalg::GenericOp conv, ArrayRef<Band> bands) 
 
 struct BandConvolutionRowsPass : graphc::impl::BandConvolutionRowsBase<BandConvolutionRowsPass> {
   void runOnOperation() override {
-    SmallVector<std::pair<linalg::GenericOp, SmallVector<Band>>> banded;
+    SmallVector<std::pair<linalg::GenericOp, BandPlan>> banded;
     getOperation().walk([&](linalg::GenericOp generic) {
       if (!graphc::flat_convolutions::isFlatConvolution(generic))
         return;
-      if (std::optional<SmallVector<Band>> bands = bandsOf(generic))
-        banded.emplace_back(generic, std::move(*bands));
+      if (std::optional<BandPlan> plan = planBands(generic))
+        banded.emplace_back(generic, std::move(*plan));
     });
     IRRewriter rewriter(&getContext());
-    for (auto &[conv, bands] : banded)
-      band(rewriter, conv, bands);
+    for (auto &[conv, plan] : banded)
+      band(rewriter, conv, plan);
   }
 };
 
