@@ -1,4 +1,5 @@
 // RUN: graphc-opt %s --graphc-convert-graph-to-linalg --canonicalize --cse --graphc-tile-convolutions | FileCheck %s
+// RUN: graphc-opt %s --graphc-convert-graph-to-linalg --canonicalize --cse --graphc-tile-convolutions | FileCheck %s --check-prefix=JAM
 
 // Tests that the lowering's flat convolutions become register tiles. The
 // forward pass of LeNet's conv2 (loops (n, f, c, kh, kw, p), 140 flat
@@ -35,6 +36,11 @@ func.func @forward(%x: tensor<?x6x14x14xf32>, %w: tensor<16x6x5x5xf32>) -> tenso
 // vector<4x6x16xf32> accumulator carried through the images of a chunk of
 // 16; the loops over positions and chunks of images outermost (the position
 // loop independent). Then the positions are summed.
+// conv2's tiles would need 4 x 6 x 5 accumulator vectors for all window
+// columns at once: no loop is marked for unroll-and-jam.
+// JAM-LABEL: func.func @weight_grad(
+// JAM-NOT: graph.unroll_and_jam
+// JAM-LABEL: func.func @weight_grad_one_channel
 // CHECK-LABEL: func.func @weight_grad
 // CHECK: scf.for %{{.*}} = %c0 to %c128 step %c16
 // CHECK: scf.for %{{.*}} = %c0 to %{{.*}} step %c16
@@ -55,14 +61,27 @@ func.func @weight_grad(%dy: tensor<?x16x10x10xf32>, %x: tensor<?x6x14x14xf32>) -
 }
 
 // A one-channel input (LeNet's conv1, 896 flat positions of 32 columns):
-// tiles of 4 output channels and 32 positions (twice 16: 4 x 1 x 16 would
-// carry only 4 accumulators), then the 2 channels left; chunks of 8 images
-// (25 KB of output gradient and input an image, at most 224 KB a chunk).
+// tiles of 4 output channels and 16 positions, then the 2 channels left;
+// chunks of 8 images (25 KB of output gradient and input an image, at most
+// 224 KB a chunk). A tile can carry all 5 window columns (4 x 5 = 20
+// accumulator vectors): its loop over kw is marked graph.unroll_and_jam,
+// the loop over kh is not.
 // CHECK-LABEL: func.func @weight_grad_one_channel
-// CHECK: scf.for %{{.*}} = %c0 to %c896 step %c32
+// CHECK: scf.for %{{.*}} = %c0 to %c896 step %c16
 // CHECK: scf.for %{{.*}} = %c0 to %{{.*}} step %c8
-// CHECK: scf.for {{.*}} -> (vector<4x32xf32>)
-// CHECK: scf.for {{.*}} -> (vector<2x32xf32>)
+// CHECK: scf.for %{{.*}} = %c0 to %c5 step %c1
+// CHECK: scf.for %{{.*}} = %c0 to %c5 step %c1
+// CHECK: scf.for {{.*}} -> (vector<4x16xf32>)
+// CHECK: } {graph.unroll_and_jam}
+// CHECK-NEXT: scf.yield
+// CHECK-NEXT: }
+// CHECK-NOT: graph.unroll_and_jam
+// CHECK: scf.for {{.*}} -> (vector<2x16xf32>)
+// CHECK: } {graph.unroll_and_jam}
+// CHECK-NEXT: scf.yield
+// CHECK-NEXT: }
+// CHECK-NOT: graph.unroll_and_jam
+// CHECK: } {graph.independent_iterations}
 func.func @weight_grad_one_channel(%dy: tensor<?x6x28x28xf32>, %x: tensor<?x1x28x28xf32>) -> tensor<6x1x5x5xf32> {
   %0 = graph.conv2d_weight_grad %dy, %x {dilation = array<i64: 1, 1>, groups = 1 : i64, padding = array<i64: 2, 2>, stride = array<i64: 1, 1>} : tensor<?x6x28x28xf32>, tensor<?x1x28x28xf32> -> tensor<6x1x5x5xf32>
   return %0 : tensor<6x1x5x5xf32>

@@ -85,6 +85,9 @@ void graphc::buildBufferizationPipeline(OpPassManager &pm, bool gpuKernels) {
 
 void graphc::buildMemRefToLLVMPipeline(OpPassManager &pm, const CpuPipelineOptions &options) {
   pm.addNestedPass<func::FuncOp>(createStripGraphArgumentAttributes());
+  // Weight-gradient tiles over a window's columns: one loop over the images
+  // for all of them.
+  pm.addNestedPass<func::FuncOp>(createUnrollAndJam());
   // Parallel dims become scf.parallel, and the outermost parallel loop of each
   // nest an OpenMP worksharing loop (the thread pool; --threads sets it).
   pm.addNestedPass<func::FuncOp>(createParallelizeIndependentLoops());

@@ -70,6 +70,8 @@ SmallVector<linalg::GenericOp> weightGradientsIn(Operation *root) {
 constexpr unsigned kPositionLoop = 5;
 /// The weight gradient's loop over the batch.
 constexpr unsigned kImageLoop = 4;
+/// The weight gradient's loop over the window's columns (kw).
+constexpr unsigned kWindowColumnLoop = 3;
 
 /// The op loop each tile loop runs over, outermost first: tile loops exist
 /// for the nonzero sizes, nested in the order of `interchange`.
@@ -102,6 +104,26 @@ int64_t tilePositions(int64_t channelPairs, int64_t positions) {
        widened *= 2)
     positions *= 2;
   return positions;
+}
+
+/// Most accumulator vectors a weight-gradient tile carries with its window
+/// columns unrolled and jammed (each image's output-gradient vectors loaded
+/// once for all KW columns, one input vector a column): LeNet's conv1, one
+/// input channel, made 4 x 1 x 32 tiles whose 8 FMAs an image took 10 loads,
+/// two of them crossing cache lines; 4 x 1 x 16 tiles over its 5 columns
+/// carry 20 accumulators, whose 20 FMAs an image take 9 loads, and leave
+/// registers for them. conv2's 4 x 6 tiles already share each load between
+/// 4 or 6 FMAs and would need 120.
+constexpr int64_t kMostJammedAccumulators = 24;
+
+/// The weight gradient's window columns (its kw loop, static) when a tile
+/// of `channelPairs` (output, input) channel pairs one vector wide can carry
+/// all of them at once; 1 when it cannot.
+int64_t jammedWindowColumns(linalg::GenericOp grad, int64_t channelPairs) {
+  int64_t columns = grad.getStaticLoopRanges()[kWindowColumnLoop];
+  if (ShapedType::isDynamic(columns) || channelPairs * columns > kMostJammedAccumulators)
+    return 1;
+  return columns;
 }
 
 /// Bytes of one chunk of images' output gradient and input that the
@@ -161,14 +183,21 @@ struct TileConvolutionsPass : graphc::impl::TileConvolutionsBase<TileConvolution
   /// positions' into power-of-two tiles; marks the outermost loop's
   /// iterations independent. The caller canonicalizes (the peeled tiles
   /// become static) and vectorizes.
+  /// `jammedDimsOf(op)` names the loops whose tile loops are marked
+  /// graph.unroll_and_jam (tiled by 1; peeled tiles keep the mark).
   LogicalResult tile(func::FuncOp func, SmallVector<linalg::GenericOp> (*matches)(Operation *),
                      const std::function<SmallVector<int64_t>(linalg::GenericOp)> &sizesOf,
-                     ArrayRef<int64_t> interchange = {}) {
+                     ArrayRef<int64_t> interchange = {},
+                     const std::function<SmallVector<int64_t>(linalg::GenericOp)> &jammedDimsOf =
+                         nullptr) {
     MLIRContext *ctx = func.getContext();
     IRRewriter rewriter(ctx);
     for (linalg::GenericOp op : matches(func)) {
       rewriter.setInsertionPoint(op);
       SmallVector<int64_t> sizes = sizesOf(op);
+      SmallVector<int64_t> jammedDims;
+      if (jammedDimsOf)
+        jammedDims = jammedDimsOf(op);
       SmallVector<IteratorType> iterators = op.getIteratorTypesArray();
       FailureOr<scf::SCFTileAndFuseResult> tiled =
           tileFusingFill(rewriter, op, sizes, interchange);
@@ -182,6 +211,10 @@ struct TileConvolutionsPass : graphc::impl::TileConvolutionsBase<TileConvolution
       // holds inner loops that were peeled already. The flat positions are
       // the vectors' lanes.
       SmallVector<int64_t> loopDims = tiledLoopDims(sizes, interchange);
+      for (auto [loop, dim] : llvm::zip(tiled->loops, loopDims))
+        if (llvm::is_contained(jammedDims, dim))
+          loop->setAttr(graphc::graph::GraphDialect::getUnrollAndJamAttrName(),
+                        rewriter.getUnitAttr());
       for (auto [loop, dim] : llvm::reverse(llvm::zip(tiled->loops, loopDims))) {
         // A reduction's chunks need no static size: the tile's loop over it
         // is tiled by 1 below.
@@ -210,10 +243,10 @@ struct TileConvolutionsPass : graphc::impl::TileConvolutionsBase<TileConvolution
     return tile(
         func, weightGradientsIn,
         [&](linalg::GenericOp grad) -> SmallVector<int64_t> {
-          int64_t outputs = std::min<int64_t>(loopSize(grad, 0, gradChannels), gradChannels);
-          int64_t inputs = std::min<int64_t>(loopSize(grad, 1, gradInputs), gradInputs);
+          int64_t outputs = gradTileOutputs(grad), inputs = gradTileInputs(grad);
+          int64_t columns = jammedWindowColumns(grad, outputs * inputs);
           return {outputs, inputs, 1, 1, imagesPerChunk(grad, gradImages),
-                  tilePositions(outputs * inputs, gradPositions)};
+                  tilePositions(outputs * inputs * columns, gradPositions)};
         },
         // Positions, then chunks of images outermost: all (o, c, kh, kw)
         // tiles of a block of positions pass over one chunk of images while
@@ -222,7 +255,22 @@ struct TileConvolutionsPass : graphc::impl::TileConvolutionsBase<TileConvolution
         // chunk. With channels outermost, every tile streamed the whole
         // batch (3.6 MB for conv2 at batch 256) from memory: 10 cache lines
         // per 24 FMAs.
-        {kPositionLoop, kImageLoop, 0, 1, 2, 3});
+        {kPositionLoop, kImageLoop, 0, 1, 2, 3},
+        // The window columns of a tile that can carry them all at once:
+        // --graphc-unroll-and-jam, after bufferization, runs them in one
+        // loop over the chunk's images.
+        [&](linalg::GenericOp grad) -> SmallVector<int64_t> {
+          if (jammedWindowColumns(grad, gradTileOutputs(grad) * gradTileInputs(grad)) == 1)
+            return {};
+          return {kWindowColumnLoop};
+        });
+  }
+
+  int64_t gradTileOutputs(linalg::GenericOp grad) {
+    return std::min<int64_t>(loopSize(grad, 0, gradChannels), gradChannels);
+  }
+  int64_t gradTileInputs(linalg::GenericOp grad) {
+    return std::min<int64_t>(loopSize(grad, 1, gradInputs), gradInputs);
   }
 };
 

@@ -142,7 +142,7 @@ LogicalResult GraphDialect::verifyOperationAttribute(Operation *op, NamedAttribu
   if (name == getGradientOfAttrName() || name == getLossAttrName() ||
       name == getOptimizerAttrName() || name == getTrainModeOfAttrName())
     return isa<StringAttr>(value) ? success() : fail("a string");
-  if (name == getIndependentIterationsAttrName())
+  if (name == getIndependentIterationsAttrName() || name == getUnrollAndJamAttrName())
     return isa<UnitAttr>(value) ? success() : fail("a unit attribute");
   if (name == getOptimizerOptionsAttrName())
     return isa<DictionaryAttr>(value) ? success() : fail("a dictionary");

@@ -462,7 +462,10 @@ def TileConvolutions : Pass<"graphc-tile-convolutions", "mlir::func::FuncOp"> {
     chunk's output gradient and input pass 224 KB; `grad-positions` doubled,
     up to 4 times, while a tile carries fewer than 8 accumulator vectors),
     positions and chunks
-    outermost (so that a chunk's data stays in cache for every tile). Partial tiles are peeled, the zero fill
+    outermost (so that a chunk's data stays in cache for every tile). A
+    weight-gradient tile whose accumulators for all KW window columns fit in
+    24 vectors has its kw loop marked graph.unroll_and_jam, for
+    --graphc-unroll-and-jam after bufferization. Partial tiles are peeled, the zero fill
     fused, kh and kw tiled by 1 and dropped, and the tiles vectorized and
     lowered to FMAs as in graphc-tile-matmuls. The outermost tile loop is
     marked graph.independent_iterations. Runs before bufferization; every
@@ -521,6 +524,23 @@ def ParallelizeIndependentLoops : Pass<"graphc-parallelize-independent-loops", "
     marker is removed either way.
   }];
   let dependentDialects = ["mlir::scf::SCFDialect"];
+}
+
+def UnrollAndJam : Pass<"graphc-unroll-and-jam", "mlir::func::FuncOp"> {
+  let summary = "Unrolls and jams the loops marked graph.unroll_and_jam, after bufferization";
+  let description = [{
+    --graphc-tile-convolutions marks a weight gradient's loop over the
+    window's columns (kw) when one tile can carry the accumulators of all of
+    them. Each column's tile loops over a chunk of images on its own,
+    reloading the same output-gradient vectors for every column; unrolled
+    and jammed (upstream's scf unroll-and-jam, by the loop's whole constant
+    trip count), one loop over the images carries every column's
+    accumulators and loads each output-gradient vector once. The marked
+    iterations write disjoint data, so no element's summation order
+    changes. A marked loop that carries values or whose inner loops' bounds
+    depend on it runs as it is. The marker is removed either way.
+  }];
+  let dependentDialects = ["mlir::arith::ArithDialect", "mlir::scf::SCFDialect"];
 }
 
 def ParallelDimsFirst : Pass<"graphc-parallel-dims-first", "mlir::func::FuncOp"> {

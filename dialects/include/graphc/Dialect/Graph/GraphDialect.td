@@ -82,6 +82,14 @@ def Graph_Dialect : Dialect {
     static constexpr ::llvm::StringLiteral getIndependentIterationsAttrName() {
       return ::llvm::StringLiteral("graph.independent_iterations");
     }
+    /// scf.for (unit), constant trip count: its iterations write disjoint
+    /// data and its inner loops' bounds do not depend on it, so
+    /// --graphc-unroll-and-jam may run all its iterations in one copy of its
+    /// inner loops (a weight gradient's window columns, each image's output
+    /// gradient loaded once for all of them).
+    static constexpr ::llvm::StringLiteral getUnrollAndJamAttrName() {
+      return ::llvm::StringLiteral("graph.unroll_and_jam");
+    }
     /// Module: the loss the graph was traced for (string).
     static constexpr ::llvm::StringLiteral getLossAttrName() {
       return ::llvm::StringLiteral("graph.loss");
