@@ -2,14 +2,17 @@
 """Training throughput of the seeds' MLP and CNN: PyTorch (eager and
 torch.compile) next to graphc's JIT (build/bin/train_bench), in one run.
 
-    python3 bench/compare_pytorch.py [--steps 20] [--batches 64,256] [--threads 1,2]
-                                     [--optimizers sgd,adam]
+    python3 bench/compare_pytorch.py [--steps 20] [--repeats 3] [--batches 64,256]
+                                     [--threads 1,2] [--optimizers sgd,adam]
 
 Needs `pip install torch` (never needed by `make test`). Prints a table of
 images/s, graphc's ratio to each PyTorch mode and to the better of the two.
 Same models, loss (cross entropy), optimizer (SGD with momentum 0.9, or Adam
 with PyTorch's defaults), batch sizes and thread counts on both sides; random
-data, no data loading in the timed loop.
+data, no data loading in the timed loop. Each side's rate is that of its
+fastest of `repeats` timed runs of `steps` steps, after the same warm-up: the
+shared machines' speed moves by 10-20 % between runs a fraction of a second
+long.
 """
 import argparse
 import os
@@ -46,7 +49,7 @@ class LeNet5(nn.Module):
         return self.fc3(F.relu(self.fc2(F.relu(self.fc1(x)))))
 
 
-def torch_images_per_sec(name, batch, steps, compiled, optimizer):
+def torch_images_per_sec(name, batch, steps, repeats, compiled, optimizer):
     torch.manual_seed(0)
     model = mlp() if name == "mlp" else LeNet5()
     shape = (batch, 784) if name == "mlp" else (batch, 1, 28, 28)
@@ -71,17 +74,19 @@ def torch_images_per_sec(name, batch, steps, compiled, optimizer):
     fn = torch.compile(step) if compiled else step
     for _ in range(3):  # warm-up (and compilation)
         fn()
-    start = time.perf_counter()
-    for _ in range(steps):
-        fn()
-    seconds = time.perf_counter() - start
+    seconds = float("inf")
+    for _ in range(repeats):
+        start = time.perf_counter()
+        for _ in range(steps):
+            fn()
+        seconds = min(seconds, time.perf_counter() - start)
     return steps * batch / seconds
 
 
-def graphc_images_per_sec(name, batch, steps, threads, optimizer):
+def graphc_images_per_sec(name, batch, steps, repeats, threads, optimizer):
     exe = os.path.join(ROOT, "build", "bin", "train_bench")
     env = dict(os.environ, OMP_NUM_THREADS=str(threads))
-    out = subprocess.run([exe, f"--model={name}", f"--batch={batch}", f"--steps={steps}",
+    out = subprocess.run([exe, f"--model={name}", f"--batch={batch}", f"--steps={steps}", f"--repeats={repeats}",
                           f"--num-threads={threads}", f"--optimizer={optimizer}"], capture_output=True, text=True, env=env,
                          check=True).stdout
     return float(re.search(r"(\d+) images/s", out).group(1))
@@ -90,6 +95,8 @@ def graphc_images_per_sec(name, batch, steps, threads, optimizer):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--steps", type=int, default=20)
+    parser.add_argument("--repeats", type=int, default=3,
+                        help="timed runs per configuration and side; the fastest counts")
     parser.add_argument("--batches", default="64,256")
     parser.add_argument("--threads", default="1,2")
     parser.add_argument("--optimizers", default="sgd,adam")
@@ -104,10 +111,11 @@ def main():
         for name in ("mlp", "cnn"):
             for optimizer in args.optimizers.split(","):
                 for batch in [int(b) for b in args.batches.split(",")]:
-                    g = graphc_images_per_sec(name, batch, args.steps, threads, optimizer)
-                    e = torch_images_per_sec(name, batch, args.steps, False, optimizer)
+                    g = graphc_images_per_sec(name, batch, args.steps, args.repeats, threads,
+                                              optimizer)
+                    e = torch_images_per_sec(name, batch, args.steps, args.repeats, False, optimizer)
                     c = float("nan") if args.no_compile else torch_images_per_sec(
-                        name, batch, args.steps, True, optimizer)
+                        name, batch, args.steps, args.repeats, True, optimizer)
                     best = e if args.no_compile else max(e, c)
                     print(f"{name:5} {optimizer:4} {batch:5} {threads:3} {g:9.0f} {e:9.0f}"
                           f" {c:9.0f} {g / e:9.2f} {g / c:10.2f} {g / best:8.2f}")

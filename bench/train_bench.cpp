@@ -2,15 +2,18 @@
 // by graphc's JIT, on random data (no data loading in the timed loop).
 //
 //   build/bin/train_bench [--model=mlp|cnn|all] [--batch=64,256] [--steps=N]
-//                         [--optimizer=sgd|adam] [--num-threads=N]
+//                         [--repeats=N] [--optimizer=sgd|adam] [--num-threads=N]
 //
-// Prints one line per configuration: images/s and mean step latency.
+// Prints one line per configuration: images/s and mean step latency of the
+// fastest of `repeats` timed runs of `steps` steps (the shared machines'
+// speed moves between runs; compare_pytorch.py times PyTorch the same way).
 // bench/compare_pytorch.py runs the same models in PyTorch and prints ratios.
 #include "LeNet5.h"
 #include "MLP.h"
 
 #include "llvm/Support/CommandLine.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <sstream>
@@ -20,7 +23,9 @@ using namespace graphc;
 
 static cl::opt<std::string> modelName("model", cl::desc("mlp, cnn or all"), cl::init("all"));
 static cl::list<int64_t> batches("batch", cl::desc("Batch sizes"), cl::CommaSeparated);
-static cl::opt<int> steps("steps", cl::desc("Timed steps per configuration"), cl::init(20));
+static cl::opt<int> steps("steps", cl::desc("Timed steps per run"), cl::init(20));
+static cl::opt<int> repeats("repeats", cl::desc("Timed runs per configuration; the fastest counts"),
+                            cl::init(1));
 static cl::opt<std::string> optimizerName(
     "optimizer", cl::desc("sgd (momentum 0.9) or adam (PyTorch's defaults)"), cl::init("sgd"));
 static cl::opt<int> threadCount("num-threads", cl::desc("Threads for generated code (0: default)"),
@@ -46,10 +51,14 @@ static void bench(const std::string &name, nn::Module &model, std::vector<int64_
   for (int64_t i = 0; i < batch; ++i)
     labels.data<int64_t>()[i] = i % 10;
   program.step({images, labels}, 0.01); // warm-up
-  auto start = std::chrono::steady_clock::now();
-  for (int s = 0; s < steps; ++s)
-    program.step({images, labels}, 0.01);
-  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  double seconds = 0;
+  for (int r = 0; r < std::max(1, repeats.getValue()); ++r) {
+    auto start = std::chrono::steady_clock::now();
+    for (int s = 0; s < steps; ++s)
+      program.step({images, labels}, 0.01);
+    double run = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    seconds = r == 0 ? run : std::min(seconds, run);
+  }
   std::printf("%-4s batch %4lld  %10.0f images/s  %8.2f ms/step  (compile %.2f s)\n", name.c_str(),
               (long long)batch, steps * batch / seconds, 1e3 * seconds / steps, compileSeconds);
   std::fflush(stdout);
