@@ -36,6 +36,9 @@ void graphc::buildGraphToLinalgPipeline(OpPassManager &pm) {
   // The lowering computes every dynamic size from the batch: refuse, at the
   // op, a program whose sizes are not multiples of it.
   pm.addPass(createVerifyBatchMultiples());
+  // A weight gradient's transposed product as the product of the transposes:
+  // one small transpose instead of two copies.
+  pm.addNestedPass<func::FuncOp>(createFoldTransposedProducts());
   pm.addPass(createConvertGraphToLinalg());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());

@@ -261,6 +261,23 @@ def SpecializeBatch : Pass<"graphc-specialize-batch", "mlir::ModuleOp"> {
   ];
 }
 
+def FoldTransposedProducts : Pass<"graphc-fold-transposed-products", "mlir::func::FuncOp"> {
+  let summary = "Computes a transposed matmul result as the product of the transposed operands";
+  let description = [{
+    `graph.transpose(graph.matmul(a, b))` with the last two dimensions
+    swapped becomes `graph.matmul(transpose(b), transpose(a))` ((A B)^T =
+    B^T A^T), where a transpose of an operand that is itself such a
+    transpose is its input. Autodiff writes the gradient of `x . W^T` with
+    respect to `W` as `transpose(matmul(transpose(x), dy))`: it becomes
+    `matmul(transpose(dy), x)`, one transpose of the output gradient instead
+    of the input's and the result's. Only a matmul with no other use, both
+    operands of the result's rank (2-D or batched on both sides), and a
+    product whose shape is the transpose's by the shape rules. Each element
+    is the same sum of the same products in the same order.
+  }];
+  let dependentDialects = ["graphc::graph::GraphDialect"];
+}
+
 def VerifyBatchMultiples : Pass<"graphc-verify-batch-multiples", "mlir::ModuleOp"> {
   let summary = "Refuses functions whose dynamic sizes are not multiples of the batch";
   let description = [{
