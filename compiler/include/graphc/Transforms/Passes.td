@@ -508,6 +508,21 @@ def TileConvolutions : Pass<"graphc-tile-convolutions", "mlir::func::FuncOp"> {
                            "mlir::vector::VectorDialect"];
 }
 
+def VectorizeTransposes : Pass<"graphc-vectorize-transposes", "mlir::func::FuncOp"> {
+  let summary = "Transposes 2-D f32 tensors in 16 x 16 blocks of vector shuffles, on tensors";
+  let description = [{
+    Each 2-D f32 `linalg.transpose` on tensors is tiled in 16 x 16 blocks
+    (partial blocks peeled; the loop over block rows marked
+    graph.independent_iterations). A full block becomes one 16 x 16 read, a
+    `vector.transpose` lowered to upstream's 16 x 16 shuffle network, and one
+    16 x 16 write; partial blocks stay loops. Lowered to loops, a transpose
+    reads with a stride per element, which LLVM vectorized with gathers.
+  }];
+  let dependentDialects = ["mlir::affine::AffineDialect", "mlir::arith::ArithDialect",
+                           "mlir::scf::SCFDialect", "mlir::tensor::TensorDialect",
+                           "mlir::vector::VectorDialect"];
+}
+
 def VectorizeWindowPooling : Pass<"graphc-vectorize-window-pooling", "mlir::func::FuncOp"> {
   let summary = "Vectorizes pooling over non-overlapping windows row by row, on tensors";
   let description = [{
