@@ -93,16 +93,18 @@ static void linearCases(std::vector<Case> &cases, const std::string &name, int64
                         int64_t in, int64_t out) {
   double flops = 2.0 * b * in * out;
   std::string x = tensorType({b, in}), w = tensorType({out, in}), wt = tensorType({in, out}),
-              y = tensorType({b, out}), xt = tensorType({in, b});
+              y = tensorType({b, out}), yt = tensorType({out, b});
   cases.push_back({name + " forward X*W^T", {{b, in}, {out, in}}, {b, out},
                    "  %t = graph.transpose %b {permutation = array<i64: 1, 0>} : " + w + " -> " +
                        wt + "\n  %r = graph.matmul %a, %t : " + x + ", " + wt + " -> " + y,
                    flops});
   cases.push_back({name + " input grad dY*W", {{b, out}, {out, in}}, {b, in},
                    "  %r = graph.matmul %a, %b : " + y + ", " + w + " -> " + x, flops});
-  cases.push_back({name + " weight grad X^T*dY", {{b, in}, {b, out}}, {in, out},
-                   "  %t = graph.transpose %a {permutation = array<i64: 1, 0>} : " + x + " -> " +
-                       xt + "\n  %r = graph.matmul %t, %b : " + xt + ", " + y + " -> " + wt,
+  // As graphc-fold-transposed-products leaves it: dY^T . X in W's layout,
+  // not the transpose of X^T . dY that autodiff writes.
+  cases.push_back({name + " weight grad dY^T*X", {{b, out}, {b, in}}, {out, in},
+                   "  %t = graph.transpose %a {permutation = array<i64: 1, 0>} : " + y + " -> " +
+                       yt + "\n  %r = graph.matmul %t, %b : " + yt + ", " + x + " -> " + w,
                    flops});
 }
 
