@@ -96,11 +96,13 @@ int64_t loopSize(linalg::GenericOp generic, unsigned dim, int64_t fallback) {
 /// --num-threads=1). conv2's 4 x 6 x 16 tiles carry 24.
 constexpr int64_t kMinTileAccumulators = 8;
 
-/// Positions per weight-gradient tile of `channelPairs` (output, input)
-/// channel pairs: `positions` (one vector each pair), doubled while the tile
-/// carries fewer than kMinTileAccumulators vectors, at most 4 times.
-int64_t tilePositions(int64_t channelPairs, int64_t positions) {
-  for (int64_t widened = 1; channelPairs * widened < kMinTileAccumulators && widened < 4;
+/// Positions per weight-gradient tile that carries `vectorsPerLaneGroup`
+/// accumulator vectors for each `positions` lanes (one per (output, input)
+/// channel pair, times the window columns when they are jammed):
+/// `positions`, doubled while the tile carries fewer than
+/// kMinTileAccumulators vectors, at most 4 times.
+int64_t tilePositions(int64_t vectorsPerLaneGroup, int64_t positions) {
+  for (int64_t widened = 1; vectorsPerLaneGroup * widened < kMinTileAccumulators && widened < 4;
        widened *= 2)
     positions *= 2;
   return positions;
@@ -177,27 +179,28 @@ struct TileConvolutionsPass : graphc::impl::TileConvolutionsBase<TileConvolution
       return signalPassFailure();
   }
 
-  /// Tiles every match of `matches` by `sizesOf(op)` (its zero fill fused),
-  /// its tile loops nested in the order `interchange` gives; peels the
-  /// partial tiles of every tiled loop but the reductions' and splits the
-  /// positions' into power-of-two tiles; marks the outermost loop's
-  /// iterations independent. The caller canonicalizes (the peeled tiles
-  /// become static) and vectorizes.
-  /// `jammedDimsOf(op)` names the loops whose tile loops are marked
-  /// graph.unroll_and_jam (tiled by 1; peeled tiles keep the mark).
+  /// How one op is tiled: its tile sizes, and the loop (tiled by 1) whose
+  /// tile loop is marked graph.unroll_and_jam, if any.
+  struct TilePlan {
+    SmallVector<int64_t> sizes;
+    std::optional<int64_t> jammedDim;
+  };
+
+  /// Tiles every match of `matches` as `planOf(op)` says (its zero fill
+  /// fused), its tile loops nested in the order `interchange` gives; peels
+  /// the partial tiles of every tiled loop but the reductions' (peeled tiles
+  /// keep the jam mark) and splits the positions' into power-of-two tiles;
+  /// marks the outermost loop's iterations independent. The caller
+  /// canonicalizes (the peeled tiles become static) and vectorizes.
   LogicalResult tile(func::FuncOp func, SmallVector<linalg::GenericOp> (*matches)(Operation *),
-                     const std::function<SmallVector<int64_t>(linalg::GenericOp)> &sizesOf,
-                     ArrayRef<int64_t> interchange = {},
-                     const std::function<SmallVector<int64_t>(linalg::GenericOp)> &jammedDimsOf =
-                         nullptr) {
+                     const std::function<TilePlan(linalg::GenericOp)> &planOf,
+                     ArrayRef<int64_t> interchange = {}) {
     MLIRContext *ctx = func.getContext();
     IRRewriter rewriter(ctx);
     for (linalg::GenericOp op : matches(func)) {
       rewriter.setInsertionPoint(op);
-      SmallVector<int64_t> sizes = sizesOf(op);
-      SmallVector<int64_t> jammedDims;
-      if (jammedDimsOf)
-        jammedDims = jammedDimsOf(op);
+      TilePlan plan = planOf(op);
+      ArrayRef<int64_t> sizes = plan.sizes;
       SmallVector<IteratorType> iterators = op.getIteratorTypesArray();
       FailureOr<scf::SCFTileAndFuseResult> tiled =
           tileFusingFill(rewriter, op, sizes, interchange);
@@ -207,14 +210,14 @@ struct TileConvolutionsPass : graphc::impl::TileConvolutionsBase<TileConvolution
       // positions) writes its own part of the result: threads may share them.
       tiled->loops.front()->setAttr(
           graphc::graph::GraphDialect::getIndependentIterationsAttrName(), rewriter.getUnitAttr());
+      SmallVector<int64_t> loopDims = tiledLoopDims(sizes, interchange);
+      for (auto [loop, dim] : llvm::zip(tiled->loops, loopDims))
+        if (dim == plan.jammedDim)
+          loop->setAttr(graphc::graph::GraphDialect::getUnrollAndJamAttrName(),
+                        rewriter.getUnitAttr());
       // Innermost first: a remainder loop peeled from an outer loop then
       // holds inner loops that were peeled already. The flat positions are
       // the vectors' lanes.
-      SmallVector<int64_t> loopDims = tiledLoopDims(sizes, interchange);
-      for (auto [loop, dim] : llvm::zip(tiled->loops, loopDims))
-        if (llvm::is_contained(jammedDims, dim))
-          loop->setAttr(graphc::graph::GraphDialect::getUnrollAndJamAttrName(),
-                        rewriter.getUnitAttr());
       for (auto [loop, dim] : llvm::reverse(llvm::zip(tiled->loops, loopDims))) {
         // A reduction's chunks need no static size: the tile's loop over it
         // is tiled by 1 below.
@@ -233,20 +236,26 @@ struct TileConvolutionsPass : graphc::impl::TileConvolutionsBase<TileConvolution
   LogicalResult tileConvolutions(func::FuncOp func) {
     return tile(
         func, convolutionsIn,
-        [&](linalg::GenericOp conv) -> SmallVector<int64_t> {
-          return {1, std::min<int64_t>(loopSize(conv, 1, channels), channels), 0, 0, 0,
-                  positions};
+        [&](linalg::GenericOp conv) -> TilePlan {
+          return {{1, std::min<int64_t>(loopSize(conv, 1, channels), channels), 0, 0, 0,
+                   positions},
+                  std::nullopt};
         });
   }
 
   LogicalResult tileWeightGradients(func::FuncOp func) {
     return tile(
         func, weightGradientsIn,
-        [&](linalg::GenericOp grad) -> SmallVector<int64_t> {
-          int64_t outputs = gradTileOutputs(grad), inputs = gradTileInputs(grad);
+        [&](linalg::GenericOp grad) -> TilePlan {
+          int64_t outputs = std::min<int64_t>(loopSize(grad, 0, gradChannels), gradChannels);
+          int64_t inputs = std::min<int64_t>(loopSize(grad, 1, gradInputs), gradInputs);
+          // The window columns of a tile that can carry them all at once:
+          // --graphc-unroll-and-jam, after bufferization, runs them in one
+          // loop over the chunk's images.
           int64_t columns = jammedWindowColumns(grad, outputs * inputs);
-          return {outputs, inputs, 1, 1, imagesPerChunk(grad, gradImages),
-                  tilePositions(outputs * inputs * columns, gradPositions)};
+          return {{outputs, inputs, 1, 1, imagesPerChunk(grad, gradImages),
+                   tilePositions(outputs * inputs * columns, gradPositions)},
+                  columns > 1 ? std::optional<int64_t>(kWindowColumnLoop) : std::nullopt};
         },
         // Positions, then chunks of images outermost: all (o, c, kh, kw)
         // tiles of a block of positions pass over one chunk of images while
@@ -255,22 +264,7 @@ struct TileConvolutionsPass : graphc::impl::TileConvolutionsBase<TileConvolution
         // chunk. With channels outermost, every tile streamed the whole
         // batch (3.6 MB for conv2 at batch 256) from memory: 10 cache lines
         // per 24 FMAs.
-        {kPositionLoop, kImageLoop, 0, 1, 2, 3},
-        // The window columns of a tile that can carry them all at once:
-        // --graphc-unroll-and-jam, after bufferization, runs them in one
-        // loop over the chunk's images.
-        [&](linalg::GenericOp grad) -> SmallVector<int64_t> {
-          if (jammedWindowColumns(grad, gradTileOutputs(grad) * gradTileInputs(grad)) == 1)
-            return {};
-          return {kWindowColumnLoop};
-        });
-  }
-
-  int64_t gradTileOutputs(linalg::GenericOp grad) {
-    return std::min<int64_t>(loopSize(grad, 0, gradChannels), gradChannels);
-  }
-  int64_t gradTileInputs(linalg::GenericOp grad) {
-    return std::min<int64_t>(loopSize(grad, 1, gradInputs), gradInputs);
+        {kPositionLoop, kImageLoop, 0, 1, 2, 3});
   }
 };
 

@@ -82,22 +82,23 @@ struct VectorizeTransposesPass : graphc::impl::VectorizeTransposesBase<Vectorize
           type.getShape() == ArrayRef<int64_t>{kBlock, kBlock})
         blocks.push_back(block);
     });
+    // The vectorized blocks read with a transposing map: a plain read and a
+    // vector.transpose, lowered to the 16 x 16 shuffle network. Only the
+    // blocks' reads (vectorization replaces a block within its own region
+    // block): the register tiles' transposes of broadcasts are left to the
+    // canonicalizations that fold them.
+    llvm::SetVector<Block *> blockBodies;
     for (linalg::TransposeOp block : blocks) {
+      blockBodies.insert(block->getBlock());
       rewriter.setInsertionPoint(block);
       if (failed(linalg::vectorize(rewriter, block)))
         return signalPassFailure();
     }
-    // The vectorized blocks read with a transposing map: a plain read and a
-    // vector.transpose, lowered to the 16 x 16 shuffle network. Only the
-    // blocks' reads: the register tiles' transposes of broadcasts are left
-    // to the canonicalizations that fold them.
     SmallVector<Operation *> blockReads;
-    func.walk([&](vector::TransferReadOp read) {
-      VectorType type = read.getVectorType();
-      if (type.getShape() == ArrayRef<int64_t>{kBlock, kBlock} &&
-          read.getPermutationMap().isPermutation() && !read.getPermutationMap().isIdentity())
-        blockReads.push_back(read);
-    });
+    for (Block *body : blockBodies)
+      for (auto read : body->getOps<vector::TransferReadOp>())
+        if (!read.getPermutationMap().isMinorIdentity())
+          blockReads.push_back(read);
     RewritePatternSet patterns(ctx);
     vector::populateVectorTransferPermutationMapLoweringPatterns(patterns);
     vector::VectorTransformsOptions options;
