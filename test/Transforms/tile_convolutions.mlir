@@ -1,5 +1,6 @@
 // RUN: graphc-opt %s --graphc-convert-graph-to-linalg --canonicalize --cse --graphc-tile-convolutions | FileCheck %s
 // RUN: graphc-opt %s --graphc-convert-graph-to-linalg --canonicalize --cse --graphc-tile-convolutions | FileCheck %s --check-prefix=JAM
+// RUN: graphc-opt %s --graphc-convert-graph-to-linalg --canonicalize --cse --graphc-fuse-elementwise --graphc-apply-epilogues-before-crop --graphc-tile-convolutions | FileCheck %s --check-prefix=EPILOGUE
 
 // Tests that the lowering's flat convolutions become register tiles. The
 // forward pass of LeNet's conv2 (loops (n, f, c, kh, kw, p), 140 flat
@@ -94,4 +95,28 @@ func.func @weight_grad_one_channel(%dy: tensor<?x6x28x28xf32>, %x: tensor<?x1x28
 func.func @strided(%x: tensor<?x6x14x14xf32>, %w: tensor<16x6x5x5xf32>) -> tensor<?x16x5x5xf32> {
   %0 = graph.conv2d %x, %w {dilation = array<i64: 1, 1>, groups = 1 : i64, padding = array<i64: 0, 0>, stride = array<i64: 2, 2>} : tensor<?x6x14x14xf32>, tensor<16x6x5x5xf32> -> tensor<?x16x5x5xf32>
   return %0 : tensor<?x16x5x5xf32>
+}
+
+// Tests that a convolution's bias add and ReLU, applied to its flat rows by
+// graphc-apply-epilogues-before-crop, run in its register tiles: each
+// accumulator goes through the bias (one scalar per output channel,
+// broadcast along the positions) and the ReLU as vectors and is written
+// once, for the full tiles and the split partial ones alike; no generic is
+// left.
+// EPILOGUE-LABEL: func.func @bias_relu
+// EPILOGUE: %[[ACC:.*]] = scf.for %{{.*}} = %c0 to %c6 step %c1 iter_args(%{{.*}} = %cst{{.*}}) -> (vector<8x32xf32>)
+// EPILOGUE: arith.addf %[[ACC]], %{{.*}} : vector<8x32xf32>
+// EPILOGUE: arith.select %{{.*}} : vector<8x32xi1>, vector<8x32xf32>
+// EPILOGUE: vector.transfer_write %{{.*}} : vector<8x32xf32>, tensor<8x32xf32>
+// EPILOGUE: arith.select %{{.*}} : vector<8x8xi1>, vector<8x8xf32>
+// EPILOGUE: arith.select %{{.*}} : vector<8x4xi1>, vector<8x4xf32>
+// EPILOGUE: } {graph.independent_iterations}
+// EPILOGUE-NOT: linalg.generic
+// EPILOGUE: return
+func.func @bias_relu(%x: tensor<?x6x14x14xf32>, %w: tensor<16x6x5x5xf32>, %b: tensor<16xf32>) -> tensor<?x16x10x10xf32> {
+  %0 = graph.conv2d %x, %w {dilation = array<i64: 1, 1>, groups = 1 : i64, padding = array<i64: 0, 0>, stride = array<i64: 1, 1>} : tensor<?x6x14x14xf32>, tensor<16x6x5x5xf32> -> tensor<?x16x10x10xf32>
+  %1 = graph.reshape %b : tensor<16xf32> -> tensor<16x1x1xf32>
+  %2 = graph.add %0, %1 : tensor<?x16x10x10xf32>, tensor<16x1x1xf32> -> tensor<?x16x10x10xf32>
+  %3 = graph.relu %2 : tensor<?x16x10x10xf32>
+  return %3 : tensor<?x16x10x10xf32>
 }

@@ -67,3 +67,76 @@ func.func @split_columns(%x: tensor<16x4xf32>, %w: tensor<4x120xf32>) -> tensor<
   } -> tensor<16x120xf32>
   return %r : tensor<16x120xf32>
 }
+
+// Tests that a matmul's epilogue (bias add and ReLU in one generic, the only
+// user of C) is computed in the register tiles: each tile's accumulator,
+// started from zero (the fill fused, not read from memory), goes through
+// the bias add and the ReLU as vectors and is written once, into the
+// epilogue's result; no C is written, and no generic is left.
+// CHECK-LABEL: func.func @bias_relu
+// CHECK-NOT: linalg.fill
+// CHECK: scf.for %{{.*}} = %c0 to %{{.*}} step %c8
+// CHECK: %[[ACC:.*]] = scf.for %{{.*}} = %c0 to %c4 step %c1 iter_args(%{{.*}} = %cst{{.*}}) -> (vector<8x32xf32>)
+// CHECK-NOT: vector.transfer_write
+// CHECK: vector.fma
+// CHECK: scf.yield
+// CHECK: %[[BIAS:.*]] = vector.transfer_read %{{.*}} : tensor<32xf32>, vector<32xf32>
+// CHECK: %[[ROWS:.*]] = vector.broadcast %[[BIAS]] : vector<32xf32> to vector<8x32xf32>
+// CHECK: %[[SUM:.*]] = arith.addf %[[ACC]], %[[ROWS]] : vector<8x32xf32>
+// CHECK: %[[RELU:.*]] = arith.maximumf %[[SUM]], %{{.*}} : vector<8x32xf32>
+// CHECK: vector.transfer_write %[[RELU]], %{{.*}} : vector<8x32xf32>, tensor<8x32xf32>
+// CHECK: } {graph.independent_iterations}
+// CHECK: arith.maximumf %{{.*}} : vector<1x32xf32>
+// CHECK-NOT: linalg.generic
+// CHECK: return
+#bias = affine_map<(m, n) -> (n)>
+#id = affine_map<(m, n) -> (m, n)>
+func.func @bias_relu(%x: tensor<?x4xf32>, %w: tensor<4x32xf32>, %b: tensor<32xf32>) -> tensor<?x32xf32> {
+  %c0 = arith.constant 0 : index
+  %zero = arith.constant 0.0 : f32
+  %m = tensor.dim %x, %c0 : tensor<?x4xf32>
+  %empty = tensor.empty(%m) : tensor<?x32xf32>
+  %fill = linalg.fill ins(%zero : f32) outs(%empty : tensor<?x32xf32>) -> tensor<?x32xf32>
+  %r = linalg.generic {indexing_maps = [#a, #b, #c], iterator_types = ["parallel", "reduction", "parallel"]}
+      ins(%x, %w : tensor<?x4xf32>, tensor<4x32xf32>) outs(%fill : tensor<?x32xf32>) {
+  ^bb0(%in: f32, %in2: f32, %out: f32):
+    %p = arith.mulf %in, %in2 fastmath<reassoc,contract> : f32
+    %s = arith.addf %out, %p fastmath<reassoc,contract> : f32
+    linalg.yield %s : f32
+  } -> tensor<?x32xf32>
+  %e = linalg.generic {indexing_maps = [#id, #bias, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%r, %b : tensor<?x32xf32>, tensor<32xf32>) outs(%empty : tensor<?x32xf32>) {
+  ^bb0(%in: f32, %in2: f32, %out: f32):
+    %s = arith.addf %in, %in2 : f32
+    %y = arith.maximumf %s, %zero : f32
+    linalg.yield %y : f32
+  } -> tensor<?x32xf32>
+  return %e : tensor<?x32xf32>
+}
+
+// Tests that an epilogue whose result updates a parameter (an optimizer's
+// update, written in place by graphc-update-in-place only as one generic)
+// stays a generic after the tiled matmul.
+// CHECK-LABEL: func.func @returned_update
+// CHECK: vector.fma
+// CHECK: linalg.generic
+// CHECK: arith.subf
+func.func @returned_update(%dy: tensor<8x4xf32>, %x: tensor<4x32xf32>, %p: tensor<8x32xf32>) -> (tensor<8x32xf32> {graph.updates_argument = 2 : i64}) {
+  %zero = arith.constant 0.0 : f32
+  %empty = tensor.empty() : tensor<8x32xf32>
+  %fill = linalg.fill ins(%zero : f32) outs(%empty : tensor<8x32xf32>) -> tensor<8x32xf32>
+  %g = linalg.generic {indexing_maps = [#a, #b, #c], iterator_types = ["parallel", "reduction", "parallel"]}
+      ins(%dy, %x : tensor<8x4xf32>, tensor<4x32xf32>) outs(%fill : tensor<8x32xf32>) {
+  ^bb0(%in: f32, %in2: f32, %out: f32):
+    %q = arith.mulf %in, %in2 fastmath<reassoc,contract> : f32
+    %s = arith.addf %out, %q fastmath<reassoc,contract> : f32
+    linalg.yield %s : f32
+  } -> tensor<8x32xf32>
+  %u = linalg.generic {indexing_maps = [#id, #id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%g, %p : tensor<8x32xf32>, tensor<8x32xf32>) outs(%empty : tensor<8x32xf32>) {
+  ^bb0(%in: f32, %in2: f32, %out: f32):
+    %n = arith.subf %in2, %in : f32
+    linalg.yield %n : f32
+  } -> tensor<8x32xf32>
+  return %u : tensor<8x32xf32>
+}

@@ -2,9 +2,12 @@
 
 #include "FusionReport.h"
 
+#include "graphc/Transforms/Epilogues.h"
+
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "llvm/ADT/SetVector.h"
+#include "llvm/ADT/SmallPtrSet.h"
 #include "llvm/Support/Format.h"
 
 using namespace mlir;
@@ -42,15 +45,29 @@ std::string describe(linalg::LinalgOp op) {
 
 } // namespace
 
-void graphc::emitFusionReport(ModuleOp module, llvm::raw_ostream &os) {
+void graphc::emitFusionReport(ModuleOp module, llvm::raw_ostream &os, bool epiloguesInTiles) {
   for (auto func : module.getOps<func::FuncOp>()) {
     if (func.isExternal())
       continue;
     os << "@" << func.getSymName() << ":\n";
     unsigned nests = 0, fusedNests = 0;
     llvm::SetVector<StringRef> graphOps;
+    // Epilogues already listed with their matmul or convolution.
+    llvm::SmallPtrSet<Operation *, 8> listed;
     func.walk([&](linalg::LinalgOp op) {
+      if (listed.contains(op))
+        return;
       llvm::SmallVector<StringRef> parts = graphOpsOf(op->getLoc());
+      linalg::GenericOp epilogue;
+      if (auto generic = dyn_cast<linalg::GenericOp>(op.getOperation());
+          generic && epiloguesInTiles)
+        epilogue = tiledEpilogueOf(generic);
+      if (epilogue) {
+        listed.insert(epilogue);
+        for (StringRef part : graphOpsOf(epilogue->getLoc()))
+          if (!llvm::is_contained(parts, part))
+            parts.push_back(part);
+      }
       graphOps.insert(parts.begin(), parts.end());
       ++nests;
       if (parts.size() > 1)
@@ -60,6 +77,8 @@ void graphc::emitFusionReport(ModuleOp module, llvm::raw_ostream &os) {
         os << " (no graph op)";
       for (auto [i, part] : llvm::enumerate(parts))
         os << (i ? " + " : " ") << part;
+      if (epilogue)
+        os << " (epilogue in the tiles)";
       os << "\n";
     });
     os << "  " << nests << " loop nests for " << graphOps.size() << " graph ops; " << fusedNests

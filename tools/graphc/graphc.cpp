@@ -682,9 +682,15 @@ int run() {
     (void)applyPassManagerCLOptions(pm);
     graphc::buildGraphToLinalgPipeline(pm);
     graphc::buildFusionPipeline(pm);
+    // The CPU target's register tiling also computes each matmul's and
+    // convolution's epilogue in its tiles (a convolution's once it reads
+    // the flat rows).
+    bool epiloguesInTiles = target == "cpu";
+    if (epiloguesInTiles)
+      pm.addNestedPass<func::FuncOp>(graphc::createApplyEpiloguesBeforeCrop());
     if (failed(pm.run(*module)))
       return 1;
-    graphc::emitFusionReport(*module, output.os());
+    graphc::emitFusionReport(*module, output.os(), epiloguesInTiles);
     return output.commit();
   }
   default:

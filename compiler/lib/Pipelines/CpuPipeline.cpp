@@ -138,7 +138,11 @@ void graphc::buildFusionPipeline(OpPassManager &pm) {
 
 void graphc::buildTensorCodegenPipeline(OpPassManager &pm) {
   buildFusionPipeline(pm);
-  // Matmuls: register tiles of C carried through the k loop in vectors.
+  // A convolution's bias add and activation over its flat rows, where its
+  // register tiles can compute them (below).
+  pm.addNestedPass<func::FuncOp>(createApplyEpiloguesBeforeCrop());
+  // Matmuls: register tiles of C carried through the k loop in vectors,
+  // each through its epilogue before it is written.
   pm.addNestedPass<func::FuncOp>(createTileMatmuls());
   // Convolutions over zero padding (input gradients): one per kernel row,
   // over the positions whose window row reads data.

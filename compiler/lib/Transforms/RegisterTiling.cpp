@@ -20,9 +20,19 @@ using namespace mlir;
 
 namespace graphc::register_tiling {
 
-FailureOr<scf::SCFTileAndFuseResult> tileFusingFill(RewriterBase &rewriter, Operation *op,
-                                                    ArrayRef<int64_t> sizes,
-                                                    ArrayRef<int64_t> interchange) {
+/// Tiles `op` as tileFusingFill says, also fusing `fusedProducer` (when
+/// not null) where `op` reads it, and the zero fill it accumulates into.
+static FailureOr<scf::SCFTileAndFuseResult>
+tileFusing(RewriterBase &rewriter, Operation *op, ArrayRef<int64_t> sizes,
+           ArrayRef<int64_t> interchange, linalg::GenericOp fusedProducer) {
+  // The fused producer's fill is no destination of the tile loops (those
+  // carry the epilogue's result): it is fused by name.
+  SmallVector<Operation *> fused;
+  if (fusedProducer) {
+    fused.push_back(fusedProducer);
+    if (auto fill = fusedProducer.getDpsInitOperand(0)->get().getDefiningOp<linalg::FillOp>())
+      fused.push_back(fill);
+  }
   scf::SCFTilingOptions tiling;
   tiling.setTileSizes(getAsIndexOpFoldResult(rewriter.getContext(), sizes));
   tiling.setInterchange(interchange);
@@ -35,11 +45,12 @@ FailureOr<scf::SCFTileAndFuseResult> tileFusingFill(RewriterBase &rewriter, Oper
   bool tilesReduction = false;
   for (auto [size, iterator] : llvm::zip(sizes, linalgOp.getIteratorTypesArray()))
     tilesReduction |= size != 0 && iterator == utils::IteratorType::reduction;
-  options.setFusionControlFn([tilesReduction](tensor::ExtractSliceOp, OpResult producer,
-                                              bool isDestination) {
-    return std::make_tuple(
-        !tilesReduction && isDestination && isa<linalg::FillOp>(producer.getOwner()), false);
-  });
+  options.setFusionControlFn(
+      [tilesReduction, &fused](tensor::ExtractSliceOp, OpResult producer, bool isDestination) {
+        bool fuse = isDestination ? !tilesReduction && isa<linalg::FillOp>(producer.getOwner())
+                                  : llvm::is_contained(fused, producer.getOwner());
+        return std::make_tuple(fuse, false);
+      });
   FailureOr<scf::SCFTileAndFuseResult> result =
       scf::tileConsumerAndFuseProducersUsingSCF(rewriter, cast<TilingInterface>(op), options);
   if (failed(result))
@@ -47,7 +58,46 @@ FailureOr<scf::SCFTileAndFuseResult> tileFusingFill(RewriterBase &rewriter, Oper
   for (OpResult value : op->getResults())
     rewriter.replaceAllUsesWith(value, result->replacements.lookup(value));
   rewriter.eraseOp(op);
+  // The producer and its fill, computed in the tiles, are dead now.
+  for (Operation *producer : fused)
+    if (producer->use_empty())
+      rewriter.eraseOp(producer);
   return result;
+}
+
+FailureOr<scf::SCFTileAndFuseResult> tileFusingFill(RewriterBase &rewriter, Operation *op,
+                                                    ArrayRef<int64_t> sizes,
+                                                    ArrayRef<int64_t> interchange) {
+  return tileFusing(rewriter, op, sizes, interchange, /*fusedProducer=*/{});
+}
+
+
+FailureOr<scf::SCFTileAndFuseResult> tileWithEpilogue(RewriterBase &rewriter,
+                                                      linalg::GenericOp mac,
+                                                      ArrayRef<int64_t> sizes,
+                                                      ArrayRef<int64_t> interchange) {
+  linalg::GenericOp epilogue = epilogueOf(mac);
+  SmallVector<utils::IteratorType> iterators = mac.getIteratorTypesArray();
+  bool tilesReduction = false;
+  for (auto [size, iterator] : llvm::zip(sizes, iterators))
+    tilesReduction |= size != 0 && iterator == utils::IteratorType::reduction;
+  if (!epilogue || tilesReduction || !interchange.empty())
+    return tileFusingFill(rewriter, mac, sizes, interchange);
+  // The epilogue's loop i is the accumulator's dim i, mac's loop
+  // outputMap(i); the tile loops keep mac's order when outputMap is
+  // increasing (a matmul's (m, n), a flat convolution's (n, f, p)).
+  AffineMap outputMap = mac.getMatchingIndexingMap(mac.getDpsInitOperand(0));
+  SmallVector<int64_t> epilogueSizes;
+  int64_t previous = -1;
+  for (unsigned i = 0; i < outputMap.getNumResults(); ++i) {
+    int64_t dim = outputMap.getDimPosition(i);
+    if (dim <= previous)
+      return tileFusingFill(rewriter, mac, sizes, interchange);
+    previous = dim;
+    epilogueSizes.push_back(sizes[dim]);
+  }
+  rewriter.setInsertionPoint(epilogue);
+  return tileFusing(rewriter, epilogue, epilogueSizes, {}, mac);
 }
 
 scf::ForOp peelPartialTile(RewriterBase &rewriter, scf::ForOp loop) {
@@ -69,7 +119,7 @@ LogicalResult splitPartialTile(RewriterBase &rewriter, scf::ForOp remainder, uns
       SmallVector<int64_t> sizes(op.getNumLoops(), 0);
       sizes[dim] = size;
       rewriter.setInsertionPoint(op);
-      FailureOr<scf::SCFTileAndFuseResult> tiled = tileFusingFill(rewriter, op, sizes);
+      FailureOr<scf::SCFTileAndFuseResult> tiled = tileWithEpilogue(rewriter, op, sizes);
       if (failed(tiled))
         return op.emitError("splitting a partial register tile by ") << size << " failed";
       if (size > 1)
@@ -89,13 +139,6 @@ LogicalResult canonicalize(Operation *root, RewritePatternSet &&patterns) {
   return applyPatternsAndFoldGreedily(root, std::move(patterns));
 }
 
-bool isMultiplyAccumulate(linalg::GenericOp generic) {
-  return generic.getNumDpsInputs() == 2 && generic.getNumDpsInits() == 1 &&
-         linalg::detail::isContractionBody(
-             generic.getRegion().front(), [](Operation *multiply, Operation *add) {
-               return isa<arith::MulFOp>(multiply) && isa<arith::AddFOp>(add);
-             });
-}
 
 /// Drops the unit loops of `generic` (the tiling folded their offsets into
 /// the operands' slices) and returns its replacement.
@@ -125,6 +168,49 @@ static FailureOr<linalg::GenericOp> dropUnitLoopsOf(RewriterBase &rewriter,
   return replacement;
 }
 
+/// The zero fill `tile` accumulates into, or null. Once the tile's unit
+/// loops are dropped it reads a rank-reduced slice of the fill: the tile
+/// then accumulates into a fill of that slice of the fill's destination
+/// (upstream's swap pattern, which wants the fill to have no other user,
+/// and it has the unit dims' insert_slice), so that the fill is vectorized
+/// with the tile and its zeros, forwarded to the accumulator, never reach
+/// memory. Left as it was, the fill wrote every output tile (under an
+/// epilogue, a whole temporary) before the tile read it back.
+static linalg::FillOp fillOfInit(RewriterBase &rewriter, linalg::GenericOp tile) {
+  OpOperand *init = tile.getDpsInitOperand(0);
+  if (auto fill = init->get().getDefiningOp<linalg::FillOp>())
+    return fill;
+  auto slice = init->get().getDefiningOp<tensor::ExtractSliceOp>();
+  if (!slice)
+    return nullptr;
+  auto fill = slice.getSource().getDefiningOp<linalg::FillOp>();
+  if (!fill)
+    return nullptr;
+  rewriter.setInsertionPoint(slice);
+  auto destination = rewriter.create<tensor::ExtractSliceOp>(
+      slice.getLoc(), slice.getType(), fill.getDpsInitOperand(0)->get(), slice.getMixedOffsets(),
+      slice.getMixedSizes(), slice.getMixedStrides());
+  auto sliceFill = rewriter.create<linalg::FillOp>(fill.getLoc(), fill.getDpsInputs(),
+                                                   ValueRange{destination.getResult()});
+  rewriter.modifyOpInPlace(tile, [&] { init->set(sliceFill.getResult(0)); });
+  // The tile's result is inserted back over the whole old fill: into the
+  // fill's destination instead, and the old fill dies.
+  for (OpOperand &use : llvm::make_early_inc_range(fill->getUses())) {
+    auto insert = dyn_cast<tensor::InsertSliceOp>(use.getOwner());
+    auto all = [](ArrayRef<OpFoldResult> values, int64_t value) {
+      return llvm::all_of(values, [&](OpFoldResult v) { return isConstantIntValue(v, value); });
+    };
+    if (insert && use.get() == insert.getDest() && all(insert.getMixedOffsets(), 0) &&
+        all(insert.getMixedStrides(), 1) && insert.getDestType().hasStaticShape() &&
+        getConstantIntValues(insert.getMixedSizes()) ==
+            std::optional(llvm::to_vector(insert.getDestType().getShape())))
+      rewriter.modifyOpInPlace(insert, [&] { use.set(fill.getDpsInitOperand(0)->get()); });
+  }
+  if (fill->use_empty())
+    rewriter.eraseOp(fill);
+  return sliceFill;
+}
+
 LogicalResult vectorizeRegisterTiles(func::FuncOp func, ArrayRef<linalg::GenericOp> tiles,
                                      bool dropUnitLoops) {
   MLIRContext *ctx = func.getContext();
@@ -136,6 +222,17 @@ LogicalResult vectorizeRegisterTiles(func::FuncOp func, ArrayRef<linalg::Generic
     // wrong (the conv2d gradient check caught it).
     if (tile.getStaticLoopRanges().back() == 1)
       continue;
+    // Taken before the tile is rewritten: the epilogue then reads the
+    // tile's result through the unit dims' insert_slice.
+    linalg::GenericOp epilogue = epilogueOf(tile);
+    if (epilogue && dropUnitLoops) {
+      FailureOr<linalg::GenericOp> dropped = dropUnitLoopsOf(rewriter, epilogue);
+      if (failed(dropped))
+        return failure();
+      epilogue = *dropped;
+    }
+    if (epilogue)
+      toVectorize.push_back(epilogue);
     if (dropUnitLoops) {
       // Before the reduction loops are tiled, so that they carry the output
       // tile without its unit dimensions: the same type as the vector that
@@ -145,7 +242,7 @@ LogicalResult vectorizeRegisterTiles(func::FuncOp func, ArrayRef<linalg::Generic
         return failure();
       tile = *dropped;
     }
-    if (auto fill = tile.getDpsInitOperand(0)->get().getDefiningOp<linalg::FillOp>())
+    if (linalg::FillOp fill = fillOfInit(rewriter, tile))
       toVectorize.push_back(fill);
     SmallVector<int64_t> reductionsByOne;
     for (utils::IteratorType iterator : tile.getIteratorTypesArray())

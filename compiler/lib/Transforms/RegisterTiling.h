@@ -13,6 +13,8 @@
 #ifndef GRAPHC_TRANSFORMS_REGISTERTILING_H
 #define GRAPHC_TRANSFORMS_REGISTERTILING_H
 
+#include "graphc/Transforms/Epilogues.h"
+
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
@@ -30,13 +32,23 @@ mlir::FailureOr<mlir::scf::SCFTileAndFuseResult>
 tileFusingFill(mlir::RewriterBase &rewriter, mlir::Operation *op, llvm::ArrayRef<int64_t> sizes,
                llvm::ArrayRef<int64_t> interchange = {});
 
+/// Tiles multiply-accumulate `mac` by `sizes` as tileFusingFill does; when
+/// it has an epilogue and neither its reductions nor the loop order are
+/// tiled, tiles the epilogue instead (its loops are `mac`'s output dims,
+/// `sizes` projected on them), with `mac` and its fill fused into each tile,
+/// so that the vectorized tile's accumulator goes through the epilogue in
+/// registers. The result's loops are `mac`'s tiled parallel loops in order.
+mlir::FailureOr<mlir::scf::SCFTileAndFuseResult>
+tileWithEpilogue(mlir::RewriterBase &rewriter, mlir::linalg::GenericOp mac,
+                 llvm::ArrayRef<int64_t> sizes, llvm::ArrayRef<int64_t> interchange = {});
+
 /// Peels the partial last iteration of `loop` (nothing when its step divides
 /// its trip count); returns the remainder loop, or null.
 mlir::scf::ForOp peelPartialTile(mlir::RewriterBase &rewriter, mlir::scf::ForOp loop);
 
 /// Splits the partial tile that `remainder` (the peeled last iteration of a
-/// tile loop over loop `dim` of the generics `tilesOf` finds) computes into
-/// full tiles of halving powers of two, `tileSize / 2` down to 1, so that
+/// tile loop over loop `dim` of the multiply-accumulates `tilesOf` finds,
+/// tiled by tileWithEpilogue) computes into full tiles of halving powers of two, `tileSize / 2` down to 1, so that
 /// every vector the tiles become is a power of two long: a vector<28xf32>
 /// or vector<6x28xf32> is legalized into shuffles that made LeNet's conv2
 /// input gradient 5x slower than its full tiles.
@@ -54,16 +66,15 @@ mlir::LogicalResult canonicalize(mlir::Operation *root, mlir::RewritePatternSet 
 /// convolution's window offset `p + kh*W + kw` is a projected permutation
 /// only once kh and kw are gone); vectorizes every static tile and its fill;
 /// hoists each accumulator out of its reduction loops and lowers the
-/// arithmetic to FMAs. Tiles that stayed dynamic keep their loops (correct,
+/// arithmetic to FMAs. A tile's epilogue is vectorized with it (its unit
+/// loops dropped too), and reads the accumulator the tile writes. Tiles that stayed dynamic keep their loops (correct,
 /// only slower).
 mlir::LogicalResult vectorizeRegisterTiles(mlir::func::FuncOp func,
                                            llvm::ArrayRef<mlir::linalg::GenericOp> tiles,
                                            bool dropUnitLoops);
 
-/// True when `generic` reads two inputs into one output and its body is a
-/// floating-point multiply then add (linalg's contraction-body check), the
-/// multiply-accumulate of every matmul and convolution of the lowering.
-bool isMultiplyAccumulate(mlir::linalg::GenericOp generic);
+using graphc::epilogueOf;
+using graphc::isMultiplyAccumulate;
 
 } // namespace graphc::register_tiling
 

@@ -203,7 +203,7 @@ struct TileConvolutionsPass : graphc::impl::TileConvolutionsBase<TileConvolution
       ArrayRef<int64_t> sizes = plan.sizes;
       SmallVector<IteratorType> iterators = op.getIteratorTypesArray();
       FailureOr<scf::SCFTileAndFuseResult> tiled =
-          tileFusingFill(rewriter, op, sizes, interchange);
+          tileWithEpilogue(rewriter, op, sizes, interchange);
       if (failed(tiled))
         return op.emitError("register-tiling the convolution failed");
       // Each iteration of the outermost loop (an image, or a block of flat

@@ -25,6 +25,8 @@
 
 #include "RegisterTiling.h"
 
+#include "graphc/Transforms/Epilogues.h"
+
 #include "mlir/Dialect/SCF/IR/SCF.h"
 
 namespace graphc {
@@ -36,30 +38,10 @@ using namespace mlir;
 
 namespace {
 
-/// The lowering's matmul: a contraction generic over (m, k, n) reading
-/// A[m, k] and B[k, n] into C[m, n].
-bool isMatmul(linalg::GenericOp generic) {
-  if (generic.getNumDpsInputs() != 2 || generic.getNumDpsInits() != 1 ||
-      generic.getNumLoops() != 3)
-    return false;
-  auto iterators = generic.getIteratorTypesArray();
-  if (iterators[0] != utils::IteratorType::parallel ||
-      iterators[1] != utils::IteratorType::reduction ||
-      iterators[2] != utils::IteratorType::parallel)
-    return false;
-  MLIRContext *ctx = generic.getContext();
-  AffineExpr m, k, n;
-  bindDims(ctx, m, k, n);
-  SmallVector<AffineMap> expected = {AffineMap::get(3, 0, {m, k}, ctx),
-                                     AffineMap::get(3, 0, {k, n}, ctx),
-                                     AffineMap::get(3, 0, {m, n}, ctx)};
-  return generic.getIndexingMapsArray() == expected && linalg::isaContractionOpInterface(generic);
-}
-
 SmallVector<linalg::GenericOp> matmulsIn(Operation *root) {
   SmallVector<linalg::GenericOp> found;
   root->walk([&](linalg::GenericOp generic) {
-    if (isMatmul(generic))
+    if (graphc::isLoweredMatmul(generic))
       found.push_back(generic);
   });
   return found;
@@ -84,7 +66,7 @@ struct TileMatmulsPass : graphc::impl::TileMatmulsBase<TileMatmulsPass> {
     for (linalg::GenericOp matmul : matmulsIn(func)) {
       rewriter.setInsertionPoint(matmul);
       FailureOr<scf::SCFTileAndFuseResult> tiled =
-          tileFusingFill(rewriter, matmul, {rows, 0, columns});
+          tileWithEpilogue(rewriter, matmul, {rows, 0, columns});
       if (failed(tiled))
         return matmul.emitError("tiling the matmul by ") << rows << "x" << columns << " failed";
       auto mLoop = cast<scf::ForOp>(tiled->loops[0].getOperation());
@@ -99,7 +81,7 @@ struct TileMatmulsPass : graphc::impl::TileMatmulsBase<TileMatmulsPass> {
       if (mRemainder)
         for (linalg::GenericOp rest : matmulsIn(mRemainder)) {
           rewriter.setInsertionPoint(rest);
-          if (failed(tileFusingFill(rewriter, rest, {1, 0, 0})))
+          if (failed(tileWithEpilogue(rewriter, rest, {1, 0, 0})))
             return rest.emitError("tiling the last rows of the matmul failed");
         }
     }

@@ -406,6 +406,24 @@ def FuseElementwise : Pass<"graphc-fuse-elementwise", "mlir::func::FuncOp"> {
   let dependentDialects = ["mlir::affine::AffineDialect", "mlir::linalg::LinalgDialect"];
 }
 
+def ApplyEpiloguesBeforeCrop : Pass<"graphc-apply-epilogues-before-crop", "mlir::func::FuncOp"> {
+  let summary = "Applies a flat convolution's elementwise epilogue to its flat result, then crops it, on tensors";
+  let description = [{
+    A stride-1 convolution of the lowering computes [N, F, OH*W] over whole
+    input rows and crops the OW valid columns out of the expanded result
+    (tensor.expand_shape, then an extract_slice at offset 0). An all-parallel
+    generic that reads that crop through the identity map (the bias add and
+    activation), whose other inputs vary along the image and channel dims
+    only and whose results start from tensor.empty, is applied to the flat
+    result instead, and its results are cropped the same way:
+    graphc-tile-convolutions then computes it in the convolution's register
+    tiles. Operand dims read at index 0 (a bias reshaped to [F, 1, 1]) are
+    collapsed, so that every map is a projected permutation. The valid
+    elements' arithmetic is unchanged.
+  }];
+  let dependentDialects = ["mlir::tensor::TensorDialect"];
+}
+
 def TileMatmuls : Pass<"graphc-tile-matmuls", "mlir::func::FuncOp"> {
   let summary = "Register-tiles and vectorizes the matmuls, on tensors";
   let description = [{
@@ -415,9 +433,13 @@ def TileMatmuls : Pass<"graphc-tile-matmuls", "mlir::func::FuncOp"> {
     (the zero fill of C fused), partial tiles peeled (the remaining rows of
     a dynamic batch as 1 x columns tiles), k tiled by 1, the static tiles
     vectorized, the C tile's transfers hoisted out of the k loop, and
-    vector.contract lowered to outer products and FMAs. Runs before
-    bufferization. The summation order over k is unchanged: results are
-    bitwise those of the untiled loops.
+    vector.contract lowered to outer products and FMAs. A matmul's epilogue
+    (graphc::epilogueOf: the all-parallel generic that alone reads C through
+    the identity map, such as a bias add and ReLU) is tiled instead, with the
+    matmul and its fill fused into each tile: the accumulator goes through
+    it as vectors and C is never written. Runs before bufferization. The
+    summation order over k is unchanged: results are bitwise those of the
+    untiled loops.
   }];
   let options = [
     Option<"rows", "rows", "int64_t", /*default=*/"8", "Rows of C per register tile">,
@@ -484,7 +506,10 @@ def TileConvolutions : Pass<"graphc-tile-convolutions", "mlir::func::FuncOp"> {
     24 vectors has its kw loop marked graph.unroll_and_jam, for
     --graphc-unroll-and-jam after bufferization. Partial tiles are peeled, the zero fill
     fused, kh and kw tiled by 1 and dropped, and the tiles vectorized and
-    lowered to FMAs as in graphc-tile-matmuls. The outermost tile loop is
+    lowered to FMAs as in graphc-tile-matmuls, a forward convolution's
+    epilogue on its flat rows (graphc-apply-epilogues-before-crop) computed
+    in its tiles as a matmul's is, and each tile's accumulator started from
+    zero vectors. The outermost tile loop is
     marked graph.independent_iterations. Runs before bufferization; every
     element's summation order is unchanged, so results are bitwise those of
     the untiled loops.

@@ -1,0 +1,232 @@
+//===- ApplyEpiloguesBeforeCrop.cpp - --graphc-apply-epilogues-before-crop -===//
+//
+// The lowering computes a stride-1 convolution over flattened image rows
+// (GraphToLinalg/Linear.cpp): Y[n, f, oh*W + ow] for every column ow < W of
+// the input's rows, then crops the OW valid columns out of the expanded
+// result (tensor.expand_shape, then an extract_slice at offset 0). Its
+// epilogue, the bias add and activation that graphc-fuse-elementwise merged
+// into one generic, reads the cropped view, so graphc-tile-convolutions
+// cannot compute it in the convolution's register tiles, which are tiles of
+// the flat result.
+//
+// This pass applies such an epilogue to the flat result instead, and crops
+// its result: the same values at the valid columns, and the epilogue of
+// finite values past them, which nothing reads. It applies when the
+// epilogue reads the crop through the identity map, its other inputs vary
+// only along the image and channel dims (a bias: no spatial dim), and its
+// results start from tensor.empty. Operands' unit dims read at index 0 (a
+// bias reshaped to [F, 1, 1]) are collapsed, so that every map of the new
+// generic is a projected permutation, which tiling and vectorization take.
+// The arithmetic of each valid element is unchanged.
+//
+//===----------------------------------------------------------------------===//
+
+#include "graphc/Transforms/Passes.h"
+
+#include "FlatConvolutions.h"
+
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
+#include "mlir/IR/PatternMatch.h"
+
+#include "llvm/ADT/SetVector.h"
+
+namespace graphc {
+#define GEN_PASS_DEF_APPLYEPILOGUESBEFORECROP
+#include "graphc/Transforms/Passes.h.inc"
+} // namespace graphc
+
+using namespace mlir;
+
+namespace {
+
+/// The crop of a flat convolution's result that `value` is: an extract_slice
+/// at offset 0 with unit strides of a tensor.expand_shape of the
+/// convolution's result, each the only user of the one before.
+struct Crop {
+  linalg::GenericOp convolution;
+  tensor::ExpandShapeOp expand;
+  tensor::ExtractSliceOp slice;
+};
+
+std::optional<Crop> cropOf(Value value) {
+  auto slice = value.getDefiningOp<tensor::ExtractSliceOp>();
+  if (!slice || !slice->hasOneUse() || !slice.hasZeroOffset() || !slice.hasUnitStride() ||
+      slice.getSourceType().getRank() != slice.getResultType().getRank())
+    return std::nullopt;
+  auto expand = slice.getSource().getDefiningOp<tensor::ExpandShapeOp>();
+  if (!expand || !expand->hasOneUse())
+    return std::nullopt;
+  auto convolution = expand.getSrc().getDefiningOp<linalg::GenericOp>();
+  if (!convolution || !convolution->hasOneUse() ||
+      !graphc::flat_convolutions::isFlatConvolution(convolution))
+    return std::nullopt;
+  return Crop{convolution, expand, slice};
+}
+
+/// True when every dim of `type` that `map` reads at a constant is a unit
+/// dim read at 0.
+bool readsUnitDimsAtZero(RankedTensorType type, AffineMap map) {
+  for (auto [dim, expr] : llvm::enumerate(map.getResults()))
+    if (auto constant = dyn_cast<AffineConstantExpr>(expr))
+      if (constant.getValue() != 0 || type.getDimSize(dim) != 1)
+        return false;
+  return true;
+}
+
+/// `operand` read through `map` (readsUnitDimsAtZero) with its dims that
+/// `map` reads at constant 0 collapsed away; the map that reads the
+/// collapsed tensor.
+std::pair<Value, AffineMap> withoutUnitReads(OpBuilder &builder, Location loc, Value operand,
+                                             AffineMap map) {
+  auto type = cast<RankedTensorType>(operand.getType());
+  SmallVector<AffineExpr> kept;
+  SmallVector<int64_t> keptDims;
+  for (auto [dim, expr] : llvm::enumerate(map.getResults())) {
+    if (isa<AffineConstantExpr>(expr))
+      continue;
+    kept.push_back(expr);
+    keptDims.push_back(dim);
+  }
+  AffineMap keptMap = AffineMap::get(map.getNumDims(), 0, kept, map.getContext());
+  if (keptDims.size() == static_cast<size_t>(type.getRank()))
+    return std::make_pair(operand, keptMap);
+  // Each unit dim joins the group of the kept dim after it (the last kept
+  // dim's group takes the trailing ones).
+  SmallVector<ReassociationIndices> groups;
+  ReassociationIndices pending;
+  for (int64_t dim = 0; dim < type.getRank(); ++dim) {
+    pending.push_back(dim);
+    if (llvm::is_contained(keptDims, dim)) {
+      groups.push_back(pending);
+      pending.clear();
+    }
+  }
+  if (!pending.empty() && !groups.empty())
+    llvm::append_range(groups.back(), pending);
+  Value collapsed = builder.create<tensor::CollapseShapeOp>(loc, operand, groups);
+  return std::make_pair(collapsed, keptMap);
+}
+
+/// Applies `epilogue`, which reads the crop of a flat convolution, to the
+/// flat result instead, and replaces its results by crops of the new ones.
+LogicalResult applyBeforeCrop(RewriterBase &rewriter, linalg::GenericOp epilogue) {
+  if (epilogue.getNumLoops() != epilogue.getNumParallelLoops() ||
+      !epilogue.hasPureTensorSemantics())
+    return failure();
+  OpOperand *cropped = nullptr;
+  std::optional<Crop> crop;
+  for (OpOperand *input : epilogue.getDpsInputOperands()) {
+    std::optional<Crop> found = cropOf(input->get());
+    if (found && epilogue.getMatchingIndexingMap(input).isIdentity()) {
+      cropped = input;
+      crop = found;
+      break;
+    }
+  }
+  if (!cropped)
+    return failure();
+  // The expansion splits only the flat positions: [N, F, P] to
+  // [N, F, OH, W], the cropped dims OH and OW being the expansion's last two.
+  SmallVector<ReassociationIndices> expansion = crop->expand.getReassociationIndices();
+  auto flatType = cast<RankedTensorType>(crop->convolution->getResult(0).getType());
+  if (flatType.getRank() != 3 || expansion.size() != 3 || expansion[0].size() != 1 ||
+      expansion[1].size() != 1 || expansion[2].size() != 2)
+    return failure();
+  const unsigned firstSpatialDim = 2;
+  // The channels and flat positions are static (the lowering's are).
+  if (flatType.isDynamicDim(1) || flatType.isDynamicDim(2))
+    return failure();
+
+  // Other inputs read along the image and channel dims only (the flat
+  // generic's dims 0 and 1 are the epilogue's); results start empty.
+  for (OpOperand *input : epilogue.getDpsInputOperands()) {
+    if (input == cropped)
+      continue;
+    AffineMap map = epilogue.getMatchingIndexingMap(input);
+    if (llvm::any_of(llvm::seq<unsigned>(firstSpatialDim, map.getNumDims()),
+                     [&](unsigned dim) { return map.isFunctionOfDim(dim); }) ||
+        !readsUnitDimsAtZero(cast<RankedTensorType>(input->get().getType()), map))
+      return failure();
+  }
+  for (OpOperand &init : epilogue.getDpsInitsMutable())
+    if (!init.get().getDefiningOp<tensor::EmptyOp>() ||
+        !epilogue.getMatchingIndexingMap(&init).isIdentity())
+      return failure();
+
+  Location loc = epilogue.getLoc();
+  MLIRContext *ctx = epilogue.getContext();
+  rewriter.setInsertionPoint(epilogue);
+  SmallVector<Value> inputs;
+  SmallVector<AffineMap> maps;
+  for (OpOperand *input : epilogue.getDpsInputOperands()) {
+    if (input == cropped) {
+      inputs.push_back(crop->convolution->getResult(0));
+      maps.push_back(AffineMap::getMultiDimIdentityMap(3, ctx));
+      continue;
+    }
+    AffineMap map = epilogue.getMatchingIndexingMap(input);
+    std::pair<Value, AffineMap> read = withoutUnitReads(rewriter, loc, input->get(), map);
+    // The same reads, over (n, f, p).
+    SmallVector<AffineExpr> replacements = {getAffineDimExpr(0, ctx), getAffineDimExpr(1, ctx)};
+    for (unsigned dim = firstSpatialDim; dim < map.getNumDims(); ++dim)
+      replacements.push_back(getAffineConstantExpr(0, ctx));
+    inputs.push_back(read.first);
+    maps.push_back(read.second.replaceDimsAndSymbols(replacements, {}, 3, 0));
+  }
+  SmallVector<Value> inits;
+  SmallVector<Type> resultTypes;
+  for (OpOperand &init : epilogue.getDpsInitsMutable()) {
+    auto type = RankedTensorType::get(flatType.getShape(),
+                                      cast<ShapedType>(init.get().getType()).getElementType());
+    // The batch size is the cropped result's (a new tensor.dim of the
+    // convolution would be a second user, which its tiling refuses).
+    SmallVector<OpFoldResult> sizes = {
+        init.get().getDefiningOp<tensor::EmptyOp>().getMixedSizes().front(),
+        rewriter.getIndexAttr(flatType.getDimSize(1)),
+        rewriter.getIndexAttr(flatType.getDimSize(2))};
+    inits.push_back(rewriter.create<tensor::EmptyOp>(loc, sizes, type.getElementType()));
+    resultTypes.push_back(type);
+    maps.push_back(AffineMap::getMultiDimIdentityMap(3, ctx));
+  }
+  SmallVector<utils::IteratorType> iterators(3, utils::IteratorType::parallel);
+  auto flat = rewriter.create<linalg::GenericOp>(loc, resultTypes, inputs, inits, maps, iterators);
+  rewriter.inlineRegionBefore(epilogue.getRegion(), flat.getRegion(), flat.getRegion().begin());
+  // Each result cropped as the convolution's was.
+  SmallVector<Value> crops;
+  for (Value result : flat->getResults()) {
+    auto expandedType = RankedTensorType::get(crop->expand.getResultType().getShape(),
+                                              cast<ShapedType>(result.getType()).getElementType());
+    Value expanded = rewriter.create<tensor::ExpandShapeOp>(
+        loc, expandedType, result, expansion,
+        getMixedValues(crop->expand.getStaticOutputShape(), crop->expand.getOutputShape(),
+                       rewriter));
+    crops.push_back(rewriter.create<tensor::ExtractSliceOp>(
+        loc, expanded, crop->slice.getMixedOffsets(), crop->slice.getMixedSizes(),
+        crop->slice.getMixedStrides()));
+  }
+  llvm::SetVector<Operation *> oldInits;
+  for (Value init : epilogue.getDpsInits())
+    oldInits.insert(init.getDefiningOp());
+  rewriter.replaceOp(epilogue, crops);
+  rewriter.eraseOp(crop->slice);
+  rewriter.eraseOp(crop->expand);
+  for (Operation *init : oldInits)
+    if (init->use_empty())
+      rewriter.eraseOp(init);
+  return success();
+}
+
+struct ApplyEpiloguesBeforeCropPass
+    : graphc::impl::ApplyEpiloguesBeforeCropBase<ApplyEpiloguesBeforeCropPass> {
+  void runOnOperation() override {
+    SmallVector<linalg::GenericOp> generics;
+    getOperation().walk([&](linalg::GenericOp generic) { generics.push_back(generic); });
+    IRRewriter rewriter(&getContext());
+    for (linalg::GenericOp generic : generics)
+      (void)applyBeforeCrop(rewriter, generic);
+  }
+};
+
+} // namespace

@@ -1,0 +1,79 @@
+//===- Epilogues.cpp - elementwise epilogues of matmuls and convolutions --===//
+
+#include "graphc/Transforms/Epilogues.h"
+#include "graphc/Dialect/Graph/GraphDialect.h"
+
+#include "FlatConvolutions.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+
+using namespace mlir;
+
+/// The lowering's matmul: a contraction generic over (m, k, n) reading
+/// A[m, k] and B[k, n] into C[m, n].
+bool graphc::isLoweredMatmul(linalg::GenericOp generic) {
+  if (generic.getNumDpsInputs() != 2 || generic.getNumDpsInits() != 1 || generic.getNumLoops() != 3)
+    return false;
+  auto iterators = generic.getIteratorTypesArray();
+  if (iterators[0] != utils::IteratorType::parallel ||
+      iterators[1] != utils::IteratorType::reduction ||
+      iterators[2] != utils::IteratorType::parallel)
+    return false;
+  MLIRContext *ctx = generic.getContext();
+  AffineExpr m, k, n;
+  bindDims(ctx, m, k, n);
+  SmallVector<AffineMap> expected = {AffineMap::get(3, 0, {m, k}, ctx),
+                                     AffineMap::get(3, 0, {k, n}, ctx),
+                                     AffineMap::get(3, 0, {m, n}, ctx)};
+  return generic.getIndexingMapsArray() == expected && linalg::isaContractionOpInterface(generic);
+}
+
+linalg::GenericOp graphc::epilogueOf(linalg::GenericOp mac) {
+  if (mac->getNumResults() != 1 || !mac->getResult(0).hasOneUse())
+    return nullptr;
+  OpOperand &use = *mac->getResult(0).getUses().begin();
+  auto epilogue = dyn_cast<linalg::GenericOp>(use.getOwner());
+  if (!epilogue || !epilogue.isDpsInput(&use) || isMultiplyAccumulate(epilogue) ||
+      epilogue.getNumLoops() != epilogue.getNumParallelLoops() ||
+      !epilogue.getMatchingIndexingMap(&use).isIdentity() || !epilogue.hasPureTensorSemantics())
+    return nullptr;
+  // Tiles of the epilogue are tiles of the accumulator: each result is
+  // written where the accumulator's element is.
+  Type accumulatorType = mac->getResult(0).getType();
+  for (OpOperand &init : epilogue.getDpsInitsMutable())
+    if (!epilogue.getMatchingIndexingMap(&init).isIdentity() ||
+        cast<ShapedType>(init.get().getType()).getShape() !=
+            cast<ShapedType>(accumulatorType).getShape())
+      return nullptr;
+  // Not an optimizer's update of a parameter (a result marked
+  // graph.updates_argument): graphc-update-in-place writes it into the
+  // parameter's buffer only as a whole generic, and tiles of it would read
+  // the parameter as they write it.
+  auto func = epilogue->getParentOfType<func::FuncOp>();
+  for (OpOperand &use : epilogue->getUses())
+    if (isa<func::ReturnOp>(use.getOwner()) &&
+        func.getResultAttr(use.getOperandNumber(),
+                           graphc::graph::GraphDialect::getUpdatesArgumentAttrName()))
+      return nullptr;
+  // Other inputs broadcast along some of the accumulator's dims (a bias);
+  // tiling takes any projected permutation.
+  for (OpOperand *input : epilogue.getDpsInputOperands())
+    if (!epilogue.getMatchingIndexingMap(input).isProjectedPermutation())
+      return nullptr;
+  return epilogue;
+}
+
+bool graphc::isMultiplyAccumulate(linalg::GenericOp generic) {
+  return generic.getNumDpsInputs() == 2 && generic.getNumDpsInits() == 1 &&
+         linalg::detail::isContractionBody(
+             generic.getRegion().front(), [](Operation *multiply, Operation *add) {
+               return isa<arith::MulFOp>(multiply) && isa<arith::AddFOp>(add);
+             });
+}
+
+linalg::GenericOp graphc::tiledEpilogueOf(linalg::GenericOp mac) {
+  if (!isLoweredMatmul(mac) && !flat_convolutions::isFlatConvolution(mac))
+    return nullptr;
+  return epilogueOf(mac);
+}
