@@ -736,6 +736,7 @@ int run() {
 
   llvm::InitializeNativeTarget();
   llvm::InitializeNativeTargetAsmPrinter();
+  graphc::configureLLVMCodegen();
   std::unique_ptr<llvm::TargetMachine> machine = hostTargetMachine(level);
   if (!machine)
     return 1;

@@ -15,7 +15,10 @@
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/Pass/PassManager.h"
+#include "llvm/Support/CommandLine.h"
 #include "llvm/Support/raw_ostream.h"
+
+#include <mutex>
 
 using namespace mlir;
 
@@ -206,6 +209,18 @@ void lowerToLLVMDialectForCuda(ModuleOp module, const CudaPipelineOptions &optio
   (void)applyPassManagerCLOptions(pm);
   buildCudaPipeline(pm, options);
   runLowering(module, pm, GRAPHC_DEVICE_CUDA, signatures);
+}
+
+void configureLLVMCodegen() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    // LLVM's own option (TargetPassConfig.cpp, what `-mllvm -disable-lsr`
+    // sets in clang): TargetOptions has no field for it.
+    llvm::StringMap<llvm::cl::Option *> &options = llvm::cl::getRegisteredOptions();
+    auto lsr = options.find("disable-lsr");
+    if (lsr != options.end() && lsr->second->getNumOccurrences() == 0)
+      (void)lsr->second->addOccurrence(0, "disable-lsr", "true");
+  });
 }
 
 } // namespace graphc

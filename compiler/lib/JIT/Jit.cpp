@@ -35,6 +35,7 @@ void initializeLLVMTargetsOnce() {
   std::call_once(once, [] {
     llvm::InitializeNativeTarget();
     llvm::InitializeNativeTargetAsmPrinter();
+    configureLLVMCodegen();
   });
 }
 
