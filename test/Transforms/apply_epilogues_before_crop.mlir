@@ -36,3 +36,20 @@ func.func @residual(%x: tensor<?x6x14x14xf32>, %w: tensor<16x6x5x5xf32>, %r: ten
   %1 = graph.add %0, %r : tensor<?x16x10x10xf32>, tensor<?x16x10x10xf32> -> tensor<?x16x10x10xf32>
   return %1 : tensor<?x16x10x10xf32>
 }
+
+// Tests that the epilogue of a convolution that graphc-band-convolution-rows
+// computes in kernel-row bands (padded by 4 on 10 x 10 images: the bands
+// cover 70 % of the full passes) stays on the crop: the bands' tiles would
+// not compute it, and on the flat rows it would run over their 8 extra
+// columns too.
+// CHECK-LABEL: func.func @banded
+// CHECK: linalg.generic {{.*}} outs(%{{.*}} : tensor<?x6x252xf32>)
+// CHECK: tensor.extract_slice
+// CHECK: linalg.generic {{.*}} outs(%{{.*}} : tensor<?x6x14x14xf32>)
+func.func @banded(%x: tensor<?x16x10x10xf32>, %w: tensor<6x16x5x5xf32>, %b: tensor<6xf32>) -> tensor<?x6x14x14xf32> {
+  %0 = graph.conv2d %x, %w {dilation = array<i64: 1, 1>, groups = 1 : i64, padding = array<i64: 4, 4>, stride = array<i64: 1, 1>} : tensor<?x16x10x10xf32>, tensor<6x16x5x5xf32> -> tensor<?x6x14x14xf32>
+  %1 = graph.reshape %b : tensor<6xf32> -> tensor<6x1x1xf32>
+  %2 = graph.add %0, %1 : tensor<?x6x14x14xf32>, tensor<6x1x1xf32> -> tensor<?x6x14x14xf32>
+  %3 = graph.relu %2 : tensor<?x6x14x14xf32>
+  return %3 : tensor<?x6x14x14xf32>
+}

@@ -214,12 +214,14 @@ void lowerToLLVMDialectForCuda(ModuleOp module, const CudaPipelineOptions &optio
 void configureLLVMCodegen() {
   static std::once_flag once;
   std::call_once(once, [] {
-    // LLVM's own option (TargetPassConfig.cpp, what `-mllvm -disable-lsr`
-    // sets in clang): TargetOptions has no field for it.
+    // LLVM's own option (TargetPassConfig.cpp, a cl::opt<bool>; what
+    // `-mllvm -disable-lsr` sets in clang): TargetOptions has no field for
+    // it. Set as a default, not an occurrence, so that a host process that
+    // parses its own command line later may still give it.
     llvm::StringMap<llvm::cl::Option *> &options = llvm::cl::getRegisteredOptions();
     auto lsr = options.find("disable-lsr");
     if (lsr != options.end() && lsr->second->getNumOccurrences() == 0)
-      (void)lsr->second->addOccurrence(0, "disable-lsr", "true");
+      static_cast<llvm::cl::opt<bool> *>(lsr->second)->setValue(true);
   });
 }
 

@@ -10,11 +10,12 @@
 // the flat result.
 //
 // This pass applies such an epilogue to the flat result instead, and crops
-// its result: the same values at the valid columns, and the epilogue of
-// finite values past them, which nothing reads. It applies when the
-// epilogue reads the crop through the identity map, its other inputs vary
-// only along the image and channel dims (a bias: no spatial dim), and its
-// results start from tensor.empty. Operands' unit dims read at index 0 (a
+// its result: the same values at the valid columns, and values past them
+// that nothing reads. It applies when the epilogue reads the crop (of the
+// columns only) through the identity map, its other inputs vary only along
+// the image and channel dims (a bias: no spatial dim), its body reads no
+// loop index, and its results start from tensor.empty, and not to a
+// convolution graphc-band-convolution-rows computes in bands. Operands' unit dims read at index 0 (a
 // bias reshaped to [F, 1, 1]) are collapsed, so that every map of the new
 // generic is a projected permutation, which tiling and vectorization take.
 // The arithmetic of each valid element is unchanged.
@@ -59,8 +60,22 @@ std::optional<Crop> cropOf(Value value) {
   if (!expand || !expand->hasOneUse())
     return std::nullopt;
   auto convolution = expand.getSrc().getDefiningOp<linalg::GenericOp>();
+  // Not one computed in bands: its tiles would not compute the epilogue,
+  // which would then run over the flat rows' extra columns too.
   if (!convolution || !convolution->hasOneUse() ||
-      !graphc::flat_convolutions::isFlatConvolution(convolution))
+      !graphc::flat_convolutions::isFlatConvolution(convolution) ||
+      graphc::flat_convolutions::isComputedInBands(convolution))
+    return std::nullopt;
+  // Only the columns are cropped: the image, channel and row sizes are the
+  // expansion's.
+  SmallVector<OpFoldResult> cropSizes = slice.getMixedSizes();
+  Builder builder(expand.getContext());
+  SmallVector<OpFoldResult> rowSizes =
+      getMixedValues(expand.getStaticOutputShape(), expand.getOutputShape(), builder);
+  if (cropSizes.size() != 4 || rowSizes.size() != 4 ||
+      !llvm::all_of(llvm::seq<unsigned>(0, 3), [&](unsigned dim) {
+        return isEqualConstantIntOrValue(cropSizes[dim], rowSizes[dim]);
+      }))
     return std::nullopt;
   return Crop{convolution, expand, slice};
 }
@@ -112,8 +127,10 @@ std::pair<Value, AffineMap> withoutUnitReads(OpBuilder &builder, Location loc, V
 /// Applies `epilogue`, which reads the crop of a flat convolution, to the
 /// flat result instead, and replaces its results by crops of the new ones.
 LogicalResult applyBeforeCrop(RewriterBase &rewriter, linalg::GenericOp epilogue) {
+  // Its body moves from loops (n, f, oh, ow) to (n, f, p): a linalg.index
+  // of the rows or columns would change meaning.
   if (epilogue.getNumLoops() != epilogue.getNumParallelLoops() ||
-      !epilogue.hasPureTensorSemantics())
+      !epilogue.hasPureTensorSemantics() || epilogue.hasIndexSemantics())
     return failure();
   OpOperand *cropped = nullptr;
   std::optional<Crop> crop;

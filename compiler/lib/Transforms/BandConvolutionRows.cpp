@@ -165,6 +165,14 @@ std::optional<BandPlan> planBands(linalg::GenericOp conv) {
   return BandPlan{groupsOf(bands, rowWidth), rowWidth};
 }
 
+} // namespace
+
+bool graphc::flat_convolutions::isComputedInBands(linalg::GenericOp flatConvolution) {
+  return planBands(flatConvolution).has_value();
+}
+
+namespace {
+
 /// Replaces `conv` by a loop over its images of one convolution per band,
 /// each adding its kernel row's products into its band of the image's
 /// output.

@@ -73,7 +73,10 @@ bool graphc::isMultiplyAccumulate(linalg::GenericOp generic) {
 }
 
 linalg::GenericOp graphc::tiledEpilogueOf(linalg::GenericOp mac) {
-  if (!isLoweredMatmul(mac) && !flat_convolutions::isFlatConvolution(mac))
+  bool tiledWithEpilogue =
+      isLoweredMatmul(mac) || (flat_convolutions::isFlatConvolution(mac) &&
+                               !flat_convolutions::isComputedInBands(mac));
+  if (!tiledWithEpilogue)
     return nullptr;
   return epilogueOf(mac);
 }

@@ -26,6 +26,12 @@ bool isFlatWeightGradient(mlir::linalg::GenericOp generic);
 /// The row width W of a flat convolution's window offset p + kh*W + kw.
 std::optional<int64_t> windowRowWidth(mlir::linalg::GenericOp flatConvolution);
 
+/// True when graphc-band-convolution-rows computes `flatConvolution` by
+/// kernel-row bands (its input zero outside a known range, and the bands
+/// pay): its register tiles then accumulate into the output in several
+/// passes and compute no epilogue.
+bool isComputedInBands(mlir::linalg::GenericOp flatConvolution);
+
 } // namespace graphc::flat_convolutions
 
 #endif // GRAPHC_TRANSFORMS_FLATCONVOLUTIONS_H

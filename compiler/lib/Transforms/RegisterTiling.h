@@ -32,12 +32,14 @@ mlir::FailureOr<mlir::scf::SCFTileAndFuseResult>
 tileFusingFill(mlir::RewriterBase &rewriter, mlir::Operation *op, llvm::ArrayRef<int64_t> sizes,
                llvm::ArrayRef<int64_t> interchange = {});
 
-/// Tiles multiply-accumulate `mac` by `sizes` as tileFusingFill does; when
-/// it has an epilogue and neither its reductions nor the loop order are
-/// tiled, tiles the epilogue instead (its loops are `mac`'s output dims,
-/// `sizes` projected on them), with `mac` and its fill fused into each tile,
-/// so that the vectorized tile's accumulator goes through the epilogue in
-/// registers. The result's loops are `mac`'s tiled parallel loops in order.
+/// Tiles multiply-accumulate `mac` by `sizes` as tileFusingFill does;
+/// when it has an epilogue (epilogueOf), no reduction loop is tiled, no
+/// `interchange` is given and `mac`'s output map is increasing (a matmul's
+/// (m, n), a flat convolution's (n, f, p)), tiles the epilogue instead (its
+/// loops are `mac`'s output dims, `sizes` projected on them), with `mac` and
+/// its fill fused into each tile, so that the vectorized tile's accumulator
+/// goes through the epilogue in registers. The result's loops are `mac`'s
+/// tiled parallel loops in order.
 mlir::FailureOr<mlir::scf::SCFTileAndFuseResult>
 tileWithEpilogue(mlir::RewriterBase &rewriter, mlir::linalg::GenericOp mac,
                  llvm::ArrayRef<int64_t> sizes, llvm::ArrayRef<int64_t> interchange = {});

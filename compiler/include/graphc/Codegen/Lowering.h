@@ -111,7 +111,8 @@ void lowerToLLVMDialectForCuda(mlir::ModuleOp module, const CudaPipelineOptions 
 /// executable it took 0.8 of the 2.5 s of LLVM code generation (over the
 /// fully unrolled register tiles) and the code ran no slower without it
 /// (docs/performance.md). An explicit `-disable-lsr=false` on graphc's
-/// command line wins.
+/// command line wins. The option is LLVM's, global to the process: a program
+/// embedding the JIT has it off for its own LLVM code generation too.
 void configureLLVMCodegen();
 
 } // namespace graphc

@@ -436,8 +436,9 @@ def TileMatmuls : Pass<"graphc-tile-matmuls", "mlir::func::FuncOp"> {
     vector.contract lowered to outer products and FMAs. A matmul's epilogue
     (graphc::epilogueOf: the all-parallel generic that alone reads C through
     the identity map, such as a bias add and ReLU) is tiled instead, with the
-    matmul and its fill fused into each tile: the accumulator goes through
-    it as vectors and C is never written. Runs before bufferization. The
+    matmul and its fill fused into each tile: a vectorized tile's
+    accumulator goes through it as vectors and C is not written (tiles that
+    stay scalar write C's tile and read it back). Runs before bufferization. The
     summation order over k is unchanged: results are bitwise those of the
     untiled loops.
   }];
@@ -508,8 +509,8 @@ def TileConvolutions : Pass<"graphc-tile-convolutions", "mlir::func::FuncOp"> {
     fused, kh and kw tiled by 1 and dropped, and the tiles vectorized and
     lowered to FMAs as in graphc-tile-matmuls, a forward convolution's
     epilogue on its flat rows (graphc-apply-epilogues-before-crop) computed
-    in its tiles as a matmul's is, and each tile's accumulator started from
-    zero vectors. The outermost tile loop is
+    in its tiles as a matmul's is (not for one computed in bands), and a
+    tile that accumulates into a fill starts from zero vectors. The outermost tile loop is
     marked graph.independent_iterations. Runs before bufferization; every
     element's summation order is unchanged, so results are bitwise those of
     the untiled loops.
