@@ -15,10 +15,10 @@
 // columns only) through the identity map, its other inputs vary only along
 // the image and channel dims (a bias: no spatial dim), its body reads no
 // loop index, and its results start from tensor.empty, and not to a
-// convolution graphc-band-convolution-rows computes in bands. Operands' unit dims read at index 0 (a
-// bias reshaped to [F, 1, 1]) are collapsed, so that every map of the new
-// generic is a projected permutation, which tiling and vectorization take.
-// The arithmetic of each valid element is unchanged.
+// convolution graphc-band-convolution-rows computes in bands. Operands' unit dims read at index 0
+// (a bias reshaped to [F, 1, 1]) are collapsed, so that every map of the new generic is a projected
+// permutation, which tiling and vectorization take. The arithmetic of each valid element is
+// unchanged.
 //
 //===----------------------------------------------------------------------===//
 
@@ -28,6 +28,7 @@
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Utils/ReshapeOpsUtils.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/IR/PatternMatch.h"
 
@@ -49,6 +50,8 @@ struct Crop {
   linalg::GenericOp convolution;
   tensor::ExpandShapeOp expand;
   tensor::ExtractSliceOp slice;
+  /// The expansion's sizes [N, F, OH, W].
+  SmallVector<OpFoldResult> rowSizes;
 };
 
 std::optional<Crop> cropOf(Value value) {
@@ -77,51 +80,41 @@ std::optional<Crop> cropOf(Value value) {
         return isEqualConstantIntOrValue(cropSizes[dim], rowSizes[dim]);
       }))
     return std::nullopt;
-  return Crop{convolution, expand, slice};
+  return Crop{convolution, expand, slice, rowSizes};
 }
 
-/// True when every dim of `type` that `map` reads at a constant is a unit
-/// dim read at 0.
-bool readsUnitDimsAtZero(RankedTensorType type, AffineMap map) {
-  for (auto [dim, expr] : llvm::enumerate(map.getResults()))
-    if (auto constant = dyn_cast<AffineConstantExpr>(expr))
-      if (constant.getValue() != 0 || type.getDimSize(dim) != 1)
-        return false;
-  return true;
-}
+/// How an operand read through a map is read without the unit dims the map
+/// reads at constant 0 (a bias reshaped to [F, 1, 1]).
+struct UnitDimsDropped {
+  /// The map without those results.
+  AffineMap map;
+  /// The collapse of the operand to the remaining dims; none when there is
+  /// no such dim.
+  std::optional<SmallVector<ReassociationIndices>> collapse;
+};
 
-/// `operand` read through `map` (readsUnitDimsAtZero) with its dims that
-/// `map` reads at constant 0 collapsed away; the map that reads the
-/// collapsed tensor.
-std::pair<Value, AffineMap> withoutUnitReads(OpBuilder &builder, Location loc, Value operand,
-                                             AffineMap map) {
-  auto type = cast<RankedTensorType>(operand.getType());
+/// `map`'s reads of `type` without their unit dims read at 0; none when
+/// `map` reads a dim at another constant or a dim that is not 1.
+std::optional<UnitDimsDropped> withoutUnitReads(RankedTensorType type, AffineMap map) {
   SmallVector<AffineExpr> kept;
-  SmallVector<int64_t> keptDims;
+  SmallVector<int64_t> keptShape;
   for (auto [dim, expr] : llvm::enumerate(map.getResults())) {
-    if (isa<AffineConstantExpr>(expr))
+    if (auto constant = dyn_cast<AffineConstantExpr>(expr)) {
+      if (constant.getValue() != 0 || type.getDimSize(dim) != 1)
+        return std::nullopt;
       continue;
-    kept.push_back(expr);
-    keptDims.push_back(dim);
-  }
-  AffineMap keptMap = AffineMap::get(map.getNumDims(), 0, kept, map.getContext());
-  if (keptDims.size() == static_cast<size_t>(type.getRank()))
-    return std::make_pair(operand, keptMap);
-  // Each unit dim joins the group of the kept dim after it (the last kept
-  // dim's group takes the trailing ones).
-  SmallVector<ReassociationIndices> groups;
-  ReassociationIndices pending;
-  for (int64_t dim = 0; dim < type.getRank(); ++dim) {
-    pending.push_back(dim);
-    if (llvm::is_contained(keptDims, dim)) {
-      groups.push_back(pending);
-      pending.clear();
     }
+    kept.push_back(expr);
+    keptShape.push_back(type.getDimSize(dim));
   }
-  if (!pending.empty() && !groups.empty())
-    llvm::append_range(groups.back(), pending);
-  Value collapsed = builder.create<tensor::CollapseShapeOp>(loc, operand, groups);
-  return std::make_pair(collapsed, keptMap);
+  UnitDimsDropped dropped{AffineMap::get(map.getNumDims(), 0, kept, map.getContext()),
+                          std::nullopt};
+  if (keptShape.size() != static_cast<size_t>(type.getRank())) {
+    dropped.collapse = getReassociationIndicesForCollapse(type.getShape(), keptShape);
+    if (!dropped.collapse)
+      return std::nullopt;
+  }
+  return dropped;
 }
 
 /// Applies `epilogue`, which reads the crop of a flat convolution, to the
@@ -164,7 +157,7 @@ LogicalResult applyBeforeCrop(RewriterBase &rewriter, linalg::GenericOp epilogue
     AffineMap map = epilogue.getMatchingIndexingMap(input);
     if (llvm::any_of(llvm::seq<unsigned>(firstSpatialDim, map.getNumDims()),
                      [&](unsigned dim) { return map.isFunctionOfDim(dim); }) ||
-        !readsUnitDimsAtZero(cast<RankedTensorType>(input->get().getType()), map))
+        !withoutUnitReads(cast<RankedTensorType>(input->get().getType()), map))
       return failure();
   }
   for (OpOperand &init : epilogue.getDpsInitsMutable())
@@ -184,13 +177,16 @@ LogicalResult applyBeforeCrop(RewriterBase &rewriter, linalg::GenericOp epilogue
       continue;
     }
     AffineMap map = epilogue.getMatchingIndexingMap(input);
-    std::pair<Value, AffineMap> read = withoutUnitReads(rewriter, loc, input->get(), map);
+    Value operand = input->get();
+    UnitDimsDropped read = *withoutUnitReads(cast<RankedTensorType>(operand.getType()), map);
+    if (read.collapse)
+      operand = rewriter.create<tensor::CollapseShapeOp>(loc, operand, *read.collapse);
     // The same reads, over (n, f, p).
     SmallVector<AffineExpr> replacements = {getAffineDimExpr(0, ctx), getAffineDimExpr(1, ctx)};
     for (unsigned dim = firstSpatialDim; dim < map.getNumDims(); ++dim)
       replacements.push_back(getAffineConstantExpr(0, ctx));
-    inputs.push_back(read.first);
-    maps.push_back(read.second.replaceDimsAndSymbols(replacements, {}, 3, 0));
+    inputs.push_back(operand);
+    maps.push_back(read.map.replaceDimsAndSymbols(replacements, {}, 3, 0));
   }
   SmallVector<Value> inits;
   SmallVector<Type> resultTypes;
@@ -215,10 +211,8 @@ LogicalResult applyBeforeCrop(RewriterBase &rewriter, linalg::GenericOp epilogue
   for (Value result : flat->getResults()) {
     auto expandedType = RankedTensorType::get(crop->expand.getResultType().getShape(),
                                               cast<ShapedType>(result.getType()).getElementType());
-    Value expanded = rewriter.create<tensor::ExpandShapeOp>(
-        loc, expandedType, result, expansion,
-        getMixedValues(crop->expand.getStaticOutputShape(), crop->expand.getOutputShape(),
-                       rewriter));
+    Value expanded = rewriter.create<tensor::ExpandShapeOp>(loc, expandedType, result, expansion,
+                                                            crop->rowSizes);
     crops.push_back(rewriter.create<tensor::ExtractSliceOp>(
         loc, expanded, crop->slice.getMixedOffsets(), crop->slice.getMixedSizes(),
         crop->slice.getMixedStrides()));
@@ -238,11 +232,11 @@ LogicalResult applyBeforeCrop(RewriterBase &rewriter, linalg::GenericOp epilogue
 struct ApplyEpiloguesBeforeCropPass
     : graphc::impl::ApplyEpiloguesBeforeCropBase<ApplyEpiloguesBeforeCropPass> {
   void runOnOperation() override {
-    SmallVector<linalg::GenericOp> generics;
-    getOperation().walk([&](linalg::GenericOp generic) { generics.push_back(generic); });
     IRRewriter rewriter(&getContext());
-    for (linalg::GenericOp generic : generics)
-      (void)applyBeforeCrop(rewriter, generic);
+    // The post-order walk may erase the visited op and ops before it, which
+    // is all the rewrite erases.
+    getOperation().walk(
+        [&](linalg::GenericOp generic) { (void)applyBeforeCrop(rewriter, generic); });
   }
 };
 

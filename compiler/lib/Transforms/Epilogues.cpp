@@ -73,9 +73,8 @@ bool graphc::isMultiplyAccumulate(linalg::GenericOp generic) {
 }
 
 linalg::GenericOp graphc::tiledEpilogueOf(linalg::GenericOp mac) {
-  bool tiledWithEpilogue =
-      isLoweredMatmul(mac) || (flat_convolutions::isFlatConvolution(mac) &&
-                               !flat_convolutions::isComputedInBands(mac));
+  bool tiledWithEpilogue = isLoweredMatmul(mac) || (flat_convolutions::isFlatConvolution(mac) &&
+                                                    !flat_convolutions::isComputedInBands(mac));
   if (!tiledWithEpilogue)
     return nullptr;
   return epilogueOf(mac);

@@ -2,7 +2,7 @@
 
 #include "FlatConvolutions.h"
 
-#include "RegisterTiling.h"
+#include "graphc/Transforms/Epilogues.h"
 
 using namespace mlir;
 
@@ -14,7 +14,7 @@ using utils::IteratorType;
 bool hasIterators(linalg::GenericOp generic, ArrayRef<IteratorType> expected) {
   return generic.getNumDpsInputs() == 2 && generic.getNumDpsInits() == 1 &&
          generic.getIteratorTypesArray() == SmallVector<IteratorType>(expected) &&
-         register_tiling::isMultiplyAccumulate(generic);
+         isMultiplyAccumulate(generic);
 }
 
 /// The W of a flat window offset p + kh*W + kw (W a constant) for loops kh,

@@ -65,13 +65,14 @@ struct TransposedProduct : OpRewritePattern<graph::TransposeOp> {
     auto lhsType = dyn_cast<RankedTensorType>(matmul.getLhs().getType());
     auto rhsType = dyn_cast<RankedTensorType>(matmul.getRhs().getType());
     if (!resultType || !lhsType || !rhsType || resultType.getRank() < 2 ||
-        lhsType.getRank() != resultType.getRank() || rhsType.getRank() != resultType.getRank() ||
-        transpose.getPermutation() != ArrayRef<int64_t>(lastTwoSwapped(resultType.getRank())))
+        lhsType.getRank() != resultType.getRank() || rhsType.getRank() != resultType.getRank())
+      return failure();
+    SmallVector<int64_t> swap = lastTwoSwapped(resultType.getRank());
+    if (transpose.getPermutation() != ArrayRef<int64_t>(swap))
       return failure();
     // The new product's shape by the ops' own shape rules: it must be the
     // transpose's exactly (a static size the other side left dynamic would
     // change the type).
-    SmallVector<int64_t> swap = lastTwoSwapped(resultType.getRank());
     std::string why;
     FailureOr<graph::Shape> rhsTShape = graph::transposeShape(rhsType.getShape(), swap, why);
     FailureOr<graph::Shape> lhsTShape = graph::transposeShape(lhsType.getShape(), swap, why);

@@ -36,7 +36,7 @@
 
 #include "graphc/Transforms/Passes.h"
 
-#include "RegisterTiling.h"
+#include "graphc/Transforms/Epilogues.h"
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
@@ -62,7 +62,7 @@ bool shouldFuse(OpOperand *operand) {
   if (!consumer.getMatchingIndexingMap(operand).isPermutation())
     return false;
   bool reduces = consumer.getNumReductionLoops() > 0;
-  if (reduces && graphc::register_tiling::isMultiplyAccumulate(consumer))
+  if (reduces && graphc::isMultiplyAccumulate(consumer))
     return false;
   for (Operation *user : producer->getUsers()) {
     if (user == consumer.getOperation())

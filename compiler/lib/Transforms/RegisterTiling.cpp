@@ -20,6 +20,14 @@ using namespace mlir;
 
 namespace graphc::register_tiling {
 
+/// True when `sizes` tile one of `op`'s reduction loops.
+static bool tilesReduction(linalg::LinalgOp op, ArrayRef<int64_t> sizes) {
+  for (auto [size, iterator] : llvm::zip(sizes, op.getIteratorTypesArray()))
+    if (size != 0 && iterator == utils::IteratorType::reduction)
+      return true;
+  return false;
+}
+
 /// Tiles `op` as tileFusingFill says, also fusing `fusedProducer` (when
 /// not null) where `op` reads it, and the zero fill it accumulates into.
 static FailureOr<scf::SCFTileAndFuseResult>
@@ -41,13 +49,10 @@ tileFusing(RewriterBase &rewriter, Operation *op, ArrayRef<int64_t> sizes,
   options.setTilingOptions(tiling);
   // A fill fused into a loop over a reduction would restart the sum at
   // every iteration: it stays outside when a reduction loop is tiled.
-  auto linalgOp = cast<linalg::LinalgOp>(op);
-  bool tilesReduction = false;
-  for (auto [size, iterator] : llvm::zip(sizes, linalgOp.getIteratorTypesArray()))
-    tilesReduction |= size != 0 && iterator == utils::IteratorType::reduction;
+  bool fillsFuse = !tilesReduction(cast<linalg::LinalgOp>(op), sizes);
   options.setFusionControlFn(
-      [tilesReduction, &fused](tensor::ExtractSliceOp, OpResult producer, bool isDestination) {
-        bool fuse = isDestination ? !tilesReduction && isa<linalg::FillOp>(producer.getOwner())
+      [fillsFuse, &fused](tensor::ExtractSliceOp, OpResult producer, bool isDestination) {
+        bool fuse = isDestination ? fillsFuse && isa<linalg::FillOp>(producer.getOwner())
                                   : llvm::is_contained(fused, producer.getOwner());
         return std::make_tuple(fuse, false);
       });
@@ -71,17 +76,12 @@ FailureOr<scf::SCFTileAndFuseResult> tileFusingFill(RewriterBase &rewriter, Oper
   return tileFusing(rewriter, op, sizes, interchange, /*fusedProducer=*/{});
 }
 
-
 FailureOr<scf::SCFTileAndFuseResult> tileWithEpilogue(RewriterBase &rewriter,
                                                       linalg::GenericOp mac,
                                                       ArrayRef<int64_t> sizes,
                                                       ArrayRef<int64_t> interchange) {
   linalg::GenericOp epilogue = epilogueOf(mac);
-  SmallVector<utils::IteratorType> iterators = mac.getIteratorTypesArray();
-  bool tilesReduction = false;
-  for (auto [size, iterator] : llvm::zip(sizes, iterators))
-    tilesReduction |= size != 0 && iterator == utils::IteratorType::reduction;
-  if (!epilogue || tilesReduction || !interchange.empty())
+  if (!epilogue || tilesReduction(mac, sizes) || !interchange.empty())
     return tileFusingFill(rewriter, mac, sizes, interchange);
   // The epilogue's loop i is the accumulator's dim i, mac's loop
   // outputMap(i); the tile loops keep mac's order when outputMap is
@@ -139,7 +139,6 @@ LogicalResult canonicalize(Operation *root, RewritePatternSet &&patterns) {
   return applyPatternsAndFoldGreedily(root, std::move(patterns));
 }
 
-
 /// Drops the unit loops of `generic` (the tiling folded their offsets into
 /// the operands' slices) and returns its replacement.
 static FailureOr<linalg::GenericOp> dropUnitLoopsOf(RewriterBase &rewriter,
@@ -195,11 +194,11 @@ static linalg::FillOp fillOfInit(RewriterBase &rewriter, linalg::GenericOp tile)
   rewriter.modifyOpInPlace(tile, [&] { init->set(sliceFill.getResult(0)); });
   // The tile's result is inserted back over the whole old fill: into the
   // fill's destination instead, and the old fill dies.
+  auto all = [](ArrayRef<OpFoldResult> values, int64_t value) {
+    return llvm::all_of(values, [&](OpFoldResult v) { return isConstantIntValue(v, value); });
+  };
   for (OpOperand &use : llvm::make_early_inc_range(fill->getUses())) {
     auto insert = dyn_cast<tensor::InsertSliceOp>(use.getOwner());
-    auto all = [](ArrayRef<OpFoldResult> values, int64_t value) {
-      return llvm::all_of(values, [&](OpFoldResult v) { return isConstantIntValue(v, value); });
-    };
     if (insert && use.get() == insert.getDest() && all(insert.getMixedOffsets(), 0) &&
         all(insert.getMixedStrides(), 1) && insert.getDestType().hasStaticShape() &&
         getConstantIntValues(insert.getMixedSizes()) ==

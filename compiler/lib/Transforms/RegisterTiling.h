@@ -50,8 +50,8 @@ mlir::scf::ForOp peelPartialTile(mlir::RewriterBase &rewriter, mlir::scf::ForOp 
 
 /// Splits the partial tile that `remainder` (the peeled last iteration of a
 /// tile loop over loop `dim` of the multiply-accumulates `tilesOf` finds,
-/// tiled by tileWithEpilogue) computes into full tiles of halving powers of two, `tileSize / 2` down to 1, so that
-/// every vector the tiles become is a power of two long: a vector<28xf32>
+/// tiled by tileWithEpilogue) computes into full tiles of halving powers of
+/// two, `tileSize / 2` down to 1, so that every vector the tiles become is a power of two long: a vector<28xf32>
 /// or vector<6x28xf32> is legalized into shuffles that made LeNet's conv2
 /// input gradient 5x slower than its full tiles.
 mlir::LogicalResult splitPartialTile(
@@ -69,14 +69,11 @@ mlir::LogicalResult canonicalize(mlir::Operation *root, mlir::RewritePatternSet 
 /// only once kh and kw are gone); vectorizes every static tile and its fill;
 /// hoists each accumulator out of its reduction loops and lowers the
 /// arithmetic to FMAs. A tile's epilogue is vectorized with it (its unit
-/// loops dropped too), and reads the accumulator the tile writes. Tiles that stayed dynamic keep their loops (correct,
-/// only slower).
+/// loops dropped too), and reads the accumulator the tile writes. Tiles
+/// that stayed dynamic keep their loops (correct, only slower).
 mlir::LogicalResult vectorizeRegisterTiles(mlir::func::FuncOp func,
                                            llvm::ArrayRef<mlir::linalg::GenericOp> tiles,
                                            bool dropUnitLoops);
-
-using graphc::epilogueOf;
-using graphc::isMultiplyAccumulate;
 
 } // namespace graphc::register_tiling
 

@@ -17,7 +17,6 @@
 #include "RegisterTiling.h"
 
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
-#include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/Dialect/Vector/Transforms/LoweringPatterns.h"
 #include "mlir/Dialect/Vector/Transforms/VectorRewritePatterns.h"
@@ -57,14 +56,10 @@ struct VectorizeTransposesPass : graphc::impl::VectorizeTransposesBase<Vectorize
     IRRewriter rewriter(ctx);
     for (linalg::TransposeOp transpose : transposes) {
       rewriter.setInsertionPoint(transpose);
-      scf::SCFTilingOptions tiling;
-      tiling.setTileSizes(getAsIndexOpFoldResult(ctx, {kBlock, kBlock}));
-      tiling.setLoopType(scf::SCFTilingOptions::LoopType::ForOp);
-      FailureOr<scf::SCFTilingResult> tiled =
-          scf::tileUsingSCF(rewriter, cast<TilingInterface>(transpose.getOperation()), tiling);
+      FailureOr<scf::SCFTileAndFuseResult> tiled =
+          tileFusingFill(rewriter, transpose, {kBlock, kBlock});
       if (failed(tiled))
         return signalPassFailure();
-      rewriter.replaceOp(transpose, tiled->replacements);
       // Each block row writes its own rows of the result.
       tiled->loops.front()->setAttr(graphc::graph::GraphDialect::getIndependentIterationsAttrName(),
                                     rewriter.getUnitAttr());
