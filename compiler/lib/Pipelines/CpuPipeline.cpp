@@ -39,6 +39,9 @@ void graphc::buildGraphToLinalgPipeline(OpPassManager &pm) {
   // A weight gradient's transposed product as the product of the transposes:
   // one small transpose instead of two copies.
   pm.addNestedPass<func::FuncOp>(createFoldTransposedProducts());
+  // A ReLU's mask over a max pooling's input gradient, decided per window
+  // before the gradient is scattered: a quarter of the elements (2x2).
+  pm.addNestedPass<func::FuncOp>(createMaskPooledGradients());
   pm.addPass(createConvertGraphToLinalg());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());

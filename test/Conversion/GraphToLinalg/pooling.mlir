@@ -109,9 +109,10 @@ func.func @avg_pool2d_rectangular(%x: tensor<2x3x6x4xf32>) -> tensor<2x3x3x1xf32
 // Tests that the gradient of a max_pool2d whose windows do not overlap and
 // tile the input (2x2/2 on 28x28) is one generic over the windows: the four
 // window slices of the input and dy in, one strided slice of the result per
-// window position out, each window's first strict maximum from -inf found
-// in (0,0), (0,1), (1,0), (1,1) order, and the outputs inserted back at the
-// same strided positions; no argmax tensor.
+// window position out, each window's maximum from -inf found in (0,0),
+// (0,1), (1,0), (1,1) order by the forward pass's rule (`x > max || isnan(x)`
+// takes over), and the outputs inserted back at the same strided positions;
+// no argmax tensor.
 
 // CHECK-LABEL: func.func @max_pool2d_grad
 // CHECK-SAME: (%[[DY:.+]]: tensor<?x6x14x14xf32>, %[[X:.+]]: tensor<?x6x28x28xf32>)
@@ -123,7 +124,10 @@ func.func @max_pool2d_grad(%dy: tensor<?x6x14x14xf32>, %x: tensor<?x6x28x28xf32>
   // CHECK: %[[G:.+]]:4 = linalg.generic
   // CHECK-SAME: ins(%[[X00]], %{{.+}}, %{{.+}}, %{{.+}}, %[[DY]] :
   // CHECK-SAME: outs(%[[O00]], %{{.+}}, %{{.+}}, %{{.+}} :
-  // CHECK: arith.cmpf ogt
+  // CHECK: ^bb0(%[[A:[^:]+]]: f32,
+  // CHECK: %[[GT:.+]] = arith.cmpf ogt, %[[A]], %{{.+}} : f32
+  // CHECK: %[[NAN:.+]] = arith.cmpf uno, %[[A]], %[[A]] : f32
+  // CHECK: arith.ori %[[GT]], %[[NAN]] : i1
   // CHECK: arith.cmpi eq
   // CHECK: linalg.yield %{{.+}}, %{{.+}}, %{{.+}}, %{{.+}} : f32, f32, f32, f32
   // CHECK: %[[I0:.+]] = tensor.insert_slice %[[G]]#0 into %[[DX]][0, 0, 0, 0] [%{{.+}}, 6, 14, 14] [1, 1, 2, 2]

@@ -161,6 +161,12 @@ TEST(GradCheck, Pooling) {
   gradCheck("max overlapping, padded", {f64({1, 2, 5, 5})},
             [](auto &x) { return g::max_pool2d(x[0], 3, 2, 1); });
   gradCheck("avg", {f64({1, 2, 5, 4})}, [](auto &x) { return g::avg_pool2d(x[0], {3, 2}, 1, {1, 1}); });
+  // A ReLU before the pooling: graphc-mask-pooled-gradients applies its
+  // mask to the windows (some of these are all negative).
+  gradCheck("relu, then max 2x2", {f64({2, 3, 4, 6})},
+            [](auto &x) { return g::max_pool2d(g::relu(x[0]), 2); });
+  gradCheck("relu, then max overlapping, padded", {f64({1, 2, 5, 5})},
+            [](auto &x) { return g::max_pool2d(g::relu(x[0]), 3, 2, 1); });
 }
 
 TEST(GradCheck, Reductions) {

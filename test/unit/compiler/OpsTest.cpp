@@ -344,11 +344,11 @@ TEST(PoolOps, MaxAndAverageWithStrideAndPadding) {
 
 /// graphc's max pooling over windows (docs/dialect.md) as the scalar loops of
 /// this test compute it (windows in row-major order, each read in (kh, kw)
-/// order): forward, `x > max || isnan(x)` from -inf takes x (a NaN wins, a tie
-/// keeps the first), as PyTorch; backward, the upstream gradient goes to the
-/// first strict maximum from -inf (a NaN never wins; a window of -inf and NaN
-/// sends nothing; PyTorch's CPU kernel sends it to the window's last NaN).
-/// Positions outside every window get no gradient.
+/// order): forward, `x > max || isnan(x)` from -inf takes x (a NaN wins, the
+/// last of several; a tie keeps the first), as PyTorch; backward, the upstream
+/// gradient goes to the position the forward pass took, as PyTorch's CPU
+/// kernel (a window of -inf only sends nothing, where PyTorch picks its first
+/// position). Positions outside every window get no gradient.
 template <typename T>
 void expectMaxPoolLikeTheLoops(Tensor x, int64_t kh, int64_t kw, const std::string &what) {
   std::vector<int64_t> shape = x.shape();
@@ -379,7 +379,7 @@ void expectMaxPoolLikeTheLoops(Tensor x, int64_t kh, int64_t kw, const std::stri
             int64_t at = (plane * h + i * kh + a) * w + j * kw + b;
             if (in[at] > max || std::isnan(in[at]))
               max = in[at];
-            if (in[at] > best) {
+            if (in[at] > best || std::isnan(in[at])) {
               best = in[at];
               winner = at;
             }
@@ -408,7 +408,7 @@ template <typename T> Tensor withTiesAndNaNs(std::vector<int64_t> shape, graphc_
   v[5] = NAN;                                   // a NaN last in a row's window
   v[2 * w + 0] = v[2 * w + 1] = -INFINITY;      // a window of -inf...
   v[3 * w + 0] = -INFINITY;
-  v[3 * w + 1] = NAN;                           // ...and NaN: no winner
+  v[3 * w + 1] = NAN;                           // ...and NaN: the NaN wins
   v[x.numel() - 1] = 1e30;                      // the last window's last position
   return x;
 }

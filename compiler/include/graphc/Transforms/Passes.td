@@ -278,6 +278,22 @@ def FoldTransposedProducts : Pass<"graphc-fold-transposed-products", "mlir::func
   let dependentDialects = ["graphc::graph::GraphDialect"];
 }
 
+def MaskPooledGradients : Pass<"graphc-mask-pooled-gradients", "mlir::func::FuncOp"> {
+  let summary = "Applies a mask over a max pooling's input gradient to its windows instead";
+  let description = [{
+    `graph.select(cmp(x, t), 0, graph.max_pool2d_grad(dy, x))` (the zero
+    either side; `cmp` any comparison, `t` rank-0; the zero +0.0) becomes
+    `graph.max_pool2d_grad(graph.select(cmp(m, t), 0, dy), x)`, `m` the
+    windows' maxima (the forward pass's `graph.max_pool2d` of `x` with the
+    same attributes, or a new one). Autodiff writes the first form for a
+    ReLU before a max pooling: the mask over the input's resolution becomes
+    one over the windows. Only a pooling gradient with no other use. The
+    position that gets a window's gradient holds exactly the value the
+    forward pass took as its maximum, so results are bitwise unchanged.
+  }];
+  let dependentDialects = ["graphc::graph::GraphDialect"];
+}
+
 def VerifyBatchMultiples : Pass<"graphc-verify-batch-multiples", "mlir::ModuleOp"> {
   let summary = "Refuses functions whose dynamic sizes are not multiples of the batch";
   let description = [{

@@ -67,12 +67,22 @@ Value insertWindowSlice(OpBuilder &b, Location loc, Value value, Value dest,
                                          slice.strides);
 }
 
+/// Whether `x` takes over from `max` as a window's maximum in (kh, kw)
+/// order: PyTorch's rule, `x > max || isnan(x)` (ties keep the first, a NaN
+/// wins, the last of several). The forward pass and the gradient share it,
+/// so the position that gets a window's gradient holds exactly the value
+/// the forward pass took (graphc-mask-pooled-gradients relies on that).
+Value takesOverMaximum(OpBuilder &b, Location loc, Value x, Value max) {
+  Value greater = b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::OGT, x, max);
+  Value isNaN = b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::UNO, x, x);
+  return b.create<arith::OrIOp>(loc, greater, isNaN);
+}
+
 /// Non-overlapping windows without padding (LeNet's 2x2/2): one strided
 /// slice of the input per window position (kh, kw), and an elementwise
 /// maximum over them in (kh, kw) order from `lowest`, elementwise over the
 /// output so that its column loop is innermost. The maximum is PyTorch's
-/// (`x > max || isnan(x)` takes x: a NaN wins, ties keep the first) as a
-/// compare and a select, which LLVM vectorizes; arith.maximumf (the named
+/// (takesOverMaximum) as a compare and a select, which LLVM vectorizes; arith.maximumf (the named
 /// pooling op's) becomes llvm.maximum, expanded per element on x86 (vmaxss,
 /// vcmpunordss), and the named op also reduces each window innermost. The
 /// two differ only in the sign of a zero maximum.
@@ -90,14 +100,9 @@ Value maxOfWindowSlices(OpBuilder &b, Location loc, Value input, RankedTensorTyp
       .create<linalg::GenericOp>(loc, resultType, windows, init, maps, parallel,
                                  [&](OpBuilder &nb, Location l, ValueRange args) {
                                    Value acc = lowest;
-                                   for (Value x : args.drop_back()) {
-                                     Value greater = nb.create<arith::CmpFOp>(
-                                         l, arith::CmpFPredicate::OGT, x, acc);
-                                     Value isNaN = nb.create<arith::CmpFOp>(
-                                         l, arith::CmpFPredicate::UNO, x, x);
+                                   for (Value x : args.drop_back())
                                      acc = nb.create<arith::SelectOp>(
-                                         l, nb.create<arith::OrIOp>(l, greater, isNaN), x, acc);
-                                   }
+                                         l, takesOverMaximum(nb, l, x, acc), x, acc);
                                    nb.create<linalg::YieldOp>(l, acc);
                                  })
       .getResult(0);
@@ -187,15 +192,16 @@ Value poolGradient(ConversionPatternRewriter &rewriter, Location loc, RankedTens
   return generic.getResult(0);
 }
 
-/// The gradient goes to the first maximum of each window (row-major), as in
-/// PyTorch. First pass: the argmax offset of every window; second pass: each
-/// input position gathers from the windows whose argmax it is.
+/// The gradient goes to the position of each window that the forward pass
+/// took its maximum from (takesOverMaximum), as in PyTorch. First pass: the
+/// argmax offset of every window; second pass: each input position gathers
+/// from the windows whose argmax it is.
 /// The gradient of max pooling over non-overlapping windows that tile the
 /// input exactly (LeNet's 2x2/2), with no argmax tensor: one generic over
 /// the windows (n, c, oh, ow) reads the input's window slices and dy, finds
-/// each window's first strict maximum from -inf in (kh, kw) order, as the
-/// general form's argmax does (a NaN never wins; a window of -inf and NaN
-/// sends nothing), and writes dy or zero into each window position: one
+/// each window's maximum from -inf in (kh, kw) order by the same rule as the
+/// general form's argmax (a window of -inf only sends nothing), and writes
+/// dy or zero into each window position: one
 /// output per position, a strided slice of the result, inserted back. The
 /// general form's argmax reduces each window innermost into an index-typed
 /// tensor that its gather reads per input element. LeNet's pool1 gradient at
@@ -226,8 +232,7 @@ Value maxPoolGradOfWindowSlices(OpBuilder &b, Location loc, Value dy, Value inpu
         Value max = lowest;
         Value winner = nb.create<arith::ConstantIntOp>(l, -1, i32);
         for (int64_t k = 0; k < positions; ++k) {
-          // Strictly greater: the first maximum in (kh, kw) order wins.
-          Value better = nb.create<arith::CmpFOp>(l, arith::CmpFPredicate::OGT, args[k], max);
+          Value better = takesOverMaximum(nb, l, args[k], max);
           max = nb.create<arith::SelectOp>(l, better, args[k], max);
           winner = nb.create<arith::SelectOp>(l, better,
                                               nb.create<arith::ConstantIntOp>(l, k, i32), winner);
@@ -296,8 +301,7 @@ struct MaxPool2DGradLowering : OpConversionPattern<graph::MaxPool2DGradOp> {
               b.create<arith::MulIOp>(l, b.create<linalg::IndexOp>(l, 4),
                                       b.create<arith::ConstantIndexOp>(l, kernelWidth)),
               b.create<linalg::IndexOp>(l, 5));
-          // Strictly greater: the first maximum in iteration order wins.
-          Value better = b.create<arith::CmpFOp>(l, arith::CmpFPredicate::OGT, args[0], args[2]);
+          Value better = takesOverMaximum(b, l, args[0], args[2]);
           Value newMax = b.create<arith::SelectOp>(l, better, args[0], args[2]);
           Value newArg = b.create<arith::SelectOp>(l, better, offset, args[3]);
           b.create<linalg::YieldOp>(l, ValueRange{newMax, newArg});
