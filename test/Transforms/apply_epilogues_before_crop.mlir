@@ -53,3 +53,25 @@ func.func @banded(%x: tensor<?x16x10x10xf32>, %w: tensor<6x16x5x5xf32>, %b: tens
   %3 = graph.relu %2 : tensor<?x6x14x14xf32>
   return %3 : tensor<?x6x14x14xf32>
 }
+
+// Tests a convolution one column wide (as graphc-unfold-window-columns
+// makes LeNet's conv2): its flat rows have no garbage columns, so its
+// result is only expanded, not cropped, and its input is not copied into a
+// padded one (no zero row below). The epilogue moves onto the flat result
+// all the same, and its result is expanded back.
+// CHECK-LABEL: func.func @uncropped
+// CHECK-SAME: (%[[X:.*]]: tensor<?x30x14x10xf32>,
+// CHECK: %[[FLAT:.*]] = tensor.collapse_shape %[[X]] {{\[}}[0], [1], [2, 3]] : tensor<?x30x14x10xf32> into tensor<?x30x140xf32>
+// CHECK: %[[CONV:.*]] = linalg.generic {{.*}} ins(%[[FLAT]], %{{.*}} : tensor<?x30x140xf32>, tensor<16x30x5x1xf32>) outs(%{{.*}} : tensor<?x16x100xf32>)
+// CHECK: %[[EPILOGUE:.*]] = linalg.generic {{.*}} ins(%[[CONV]], %{{.*}} : tensor<?x16x100xf32>, tensor<16xf32>)
+// CHECK: %[[ROWS:.*]] = tensor.expand_shape %[[EPILOGUE]] {{\[}}[0], [1], [2, 3]] output_shape [%{{.*}}, 16, 10, 10]
+// CHECK-NOT: tensor.extract_slice
+// CHECK-NOT: linalg.generic
+// CHECK: return %[[ROWS]]
+func.func @uncropped(%x: tensor<?x30x14x10xf32>, %w: tensor<16x30x5x1xf32>, %b: tensor<16xf32>) -> tensor<?x16x10x10xf32> {
+  %0 = graph.conv2d %x, %w {dilation = array<i64: 1, 1>, groups = 1 : i64, padding = array<i64: 0, 0>, stride = array<i64: 1, 1>} : tensor<?x30x14x10xf32>, tensor<16x30x5x1xf32> -> tensor<?x16x10x10xf32>
+  %1 = graph.reshape %b : tensor<16xf32> -> tensor<16x1x1xf32>
+  %2 = graph.add %0, %1 : tensor<?x16x10x10xf32>, tensor<16x1x1xf32> -> tensor<?x16x10x10xf32>
+  %3 = graph.relu %2 : tensor<?x16x10x10xf32>
+  return %3 : tensor<?x16x10x10xf32>
+}

@@ -42,6 +42,10 @@ void graphc::buildGraphToLinalgPipeline(OpPassManager &pm) {
   // A ReLU's mask over a max pooling's input gradient, decided per window
   // before the gradient is scattered: a quarter of the elements (2x2).
   pm.addNestedPass<func::FuncOp>(createMaskPooledGradients());
+  // Narrow-row convolutions over column-shifted copies of their input, with
+  // no garbage columns; one copy for the forward pass and weight gradient.
+  pm.addNestedPass<func::FuncOp>(createUnfoldWindowColumns());
+  pm.addPass(createCSEPass());
   pm.addPass(createConvertGraphToLinalg());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());

@@ -45,10 +45,13 @@ namespace {
 
 /// The crop of a flat convolution's result that `value` is: an extract_slice
 /// at offset 0 with unit strides of a tensor.expand_shape of the
-/// convolution's result, each the only user of the one before.
+/// convolution's result, each the only user of the one before; or the
+/// expand_shape alone, when the rows have no garbage columns
+/// (graphc-unfold-window-columns).
 struct Crop {
   linalg::GenericOp convolution;
   tensor::ExpandShapeOp expand;
+  /// Null when nothing is cropped.
   tensor::ExtractSliceOp slice;
   /// The expansion's sizes [N, F, OH, W].
   SmallVector<OpFoldResult> rowSizes;
@@ -56,10 +59,11 @@ struct Crop {
 
 std::optional<Crop> cropOf(Value value) {
   auto slice = value.getDefiningOp<tensor::ExtractSliceOp>();
-  if (!slice || !slice->hasOneUse() || !slice.hasZeroOffset() || !slice.hasUnitStride() ||
-      slice.getSourceType().getRank() != slice.getResultType().getRank())
+  if (slice && (!slice->hasOneUse() || !slice.hasZeroOffset() || !slice.hasUnitStride() ||
+                slice.getSourceType().getRank() != slice.getResultType().getRank()))
     return std::nullopt;
-  auto expand = slice.getSource().getDefiningOp<tensor::ExpandShapeOp>();
+  auto expand = slice ? slice.getSource().getDefiningOp<tensor::ExpandShapeOp>()
+                      : value.getDefiningOp<tensor::ExpandShapeOp>();
   if (!expand || !expand->hasOneUse())
     return std::nullopt;
   auto convolution = expand.getSrc().getDefiningOp<linalg::GenericOp>();
@@ -71,10 +75,10 @@ std::optional<Crop> cropOf(Value value) {
     return std::nullopt;
   // Only the columns are cropped: the image, channel and row sizes are the
   // expansion's.
-  SmallVector<OpFoldResult> cropSizes = slice.getMixedSizes();
   Builder builder(expand.getContext());
   SmallVector<OpFoldResult> rowSizes =
       getMixedValues(expand.getStaticOutputShape(), expand.getOutputShape(), builder);
+  SmallVector<OpFoldResult> cropSizes = slice ? slice.getMixedSizes() : rowSizes;
   if (cropSizes.size() != 4 || rowSizes.size() != 4 ||
       !llvm::all_of(llvm::seq<unsigned>(0, 3), [&](unsigned dim) {
         return isEqualConstantIntOrValue(cropSizes[dim], rowSizes[dim]);
@@ -213,15 +217,17 @@ LogicalResult applyBeforeCrop(RewriterBase &rewriter, linalg::GenericOp epilogue
                                               cast<ShapedType>(result.getType()).getElementType());
     Value expanded = rewriter.create<tensor::ExpandShapeOp>(loc, expandedType, result, expansion,
                                                             crop->rowSizes);
-    crops.push_back(rewriter.create<tensor::ExtractSliceOp>(
-        loc, expanded, crop->slice.getMixedOffsets(), crop->slice.getMixedSizes(),
-        crop->slice.getMixedStrides()));
+    crops.push_back(crop->slice ? rewriter.create<tensor::ExtractSliceOp>(
+                                      loc, expanded, crop->slice.getMixedOffsets(),
+                                      crop->slice.getMixedSizes(), crop->slice.getMixedStrides())
+                                : expanded);
   }
   llvm::SetVector<Operation *> oldInits;
   for (Value init : epilogue.getDpsInits())
     oldInits.insert(init.getDefiningOp());
   rewriter.replaceOp(epilogue, crops);
-  rewriter.eraseOp(crop->slice);
+  if (crop->slice)
+    rewriter.eraseOp(crop->slice);
   rewriter.eraseOp(crop->expand);
   for (Operation *init : oldInits)
     if (init->use_empty())

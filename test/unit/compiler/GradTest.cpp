@@ -152,6 +152,12 @@ TEST(GradCheck, Conv2d) {
             [](auto &x) { return g::conv2d(x[0], x[1], g::Tensor(), 1, {0, 1}); });
   gradCheck("stride 1, padding, groups", {f64({2, 4, 6, 5}), f64({4, 2, 3, 2}, -1, 1, 3)},
             [](auto &x) { return g::conv2d(x[0], x[1], g::Tensor(), 1, {1, 2}, 1, 2); });
+  // Narrow rows: graphc-unfold-window-columns computes these over
+  // column-shifted copies of the input (with row padding in the second).
+  gradCheck("stride 1, narrow rows", {f64({2, 3, 6, 7}), f64({4, 3, 3, 3}, -1, 1, 3)},
+            [](auto &x) { return g::conv2d(x[0], x[1]); });
+  gradCheck("stride 1, narrow rows, row padding", {f64({1, 2, 5, 6}), f64({3, 2, 2, 4}, -1, 1, 3)},
+            [](auto &x) { return g::conv2d(x[0], x[1], g::Tensor(), 1, {1, 0}); });
   gradCheck("bias", {f64({1, 1, 4, 4}), f64({2, 1, 2, 2}, -1, 1, 3), f64({2}, -1, 1, 4)},
             [](auto &x) { return g::conv2d(x[0], x[1], x[2], 2, 1); });
 }

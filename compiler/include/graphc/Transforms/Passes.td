@@ -294,6 +294,23 @@ def MaskPooledGradients : Pass<"graphc-mask-pooled-gradients", "mlir::func::Func
   let dependentDialects = ["graphc::graph::GraphDialect"];
 }
 
+def UnfoldWindowColumns : Pass<"graphc-unfold-window-columns", "mlir::func::FuncOp"> {
+  let summary = "Computes a narrow-row convolution as one over column-shifted copies of its input";
+  let description = [{
+    A stride-1, dilation-1, one-group `graph.conv2d` or
+    `graph.conv2d_weight_grad` with no column padding, a kernel KW > 1
+    columns wide over rows W wide, and KW - 1 at least a quarter of W
+    (LeNet's conv2) reads instead `X'`, the concat along the channels of the
+    KW column slices `X[:, :, :, kw : kw + OW]`, with the kernel
+    `K'[f, kw*C + c, kh, 0] = K[f, c, kh, kw]` (a transpose and a reshape
+    of `K`; the weight gradient's result taken back the same way). Over
+    flattened rows (GraphToLinalg), a convolution computes every row at the
+    input's full width and drops KW - 1 garbage columns; one column wide, it
+    has none. The same products, summed in another order.
+  }];
+  let dependentDialects = ["graphc::graph::GraphDialect"];
+}
+
 def VerifyBatchMultiples : Pass<"graphc-verify-batch-multiples", "mlir::ModuleOp"> {
   let summary = "Refuses functions whose dynamic sizes are not multiples of the batch";
   let description = [{

@@ -48,6 +48,14 @@ bool flattensRows(ArrayRef<int64_t> stride, ArrayRef<int64_t> dilation) {
   return stride[0] == 1 && stride[1] == 1 && dilation[0] == 1 && dilation[1] == 1;
 }
 
+/// The zero rows a convolution over flattened rows adds below its padded
+/// input (see flattensRows): one, which the last output row's garbage
+/// columns read, or none when a kernel one column wide leaves no garbage
+/// columns (graphc-unfold-window-columns), so that the input needs no copy.
+int64_t extraRowsBelow(ArrayRef<int64_t> padding, int64_t kernelWidth) {
+  return kernelWidth == 1 && padding[1] == 0 ? 0 : 1;
+}
+
 /// The zero columns to the right of each row of a convolution's operand
 /// over flattened rows, `width` columns of data padded by `padding` on each
 /// side for a kernel `kernel` wide: none where the rows can wrap instead. A
@@ -220,7 +228,8 @@ struct Conv2DLowering : OpConversionPattern<graph::Conv2DOp> {
       // columns (840 positions: 26 tiles of 32 and a tail of 8) took
       // 1.34 ms at batch 256 against 1.05 over 32 columns (28 whole tiles),
       // though it computes 6 % fewer positions (op_bench).
-      Value padded = padSpatial(rewriter, loc, unpadded, pad, {pad[0] + 1, pad[1]}, zero);
+      Value padded = padSpatial(rewriter, loc, unpadded, pad,
+                                {pad[0] + extraRowsBelow(pad, w[3]), pad[1]}, zero);
       rewriter.replaceOp(op, flatConvolution(rewriter, loc, padded, weight, groups, resultType));
       return success();
     }
@@ -410,8 +419,9 @@ struct Conv2DWeightGradLowering : OpConversionPattern<graph::Conv2DWeightGradOp>
                           2 * pad[1];
     int64_t positions = dyType.getDimSize(2) * paddedWidth;
     if (flattensRows(stride, dil) && w[0] * w[1] * w[2] * w[3] * positions <= kMaxPartialSums) {
-      Value input =
-          padSpatial(rewriter, loc, adaptor.getInput(), pad, {pad[0] + 1, pad[1]}, zero);
+      Value input = padSpatial(
+          rewriter, loc, adaptor.getInput(), pad,
+          {pad[0] + extraRowsBelow(pad, w[3]), pad[1]}, zero);
       int64_t width = paddedWidth;
       Value widened = padSpatial(rewriter, loc, dy, {0, 0}, {0, width - dyType.getDimSize(3)}, zero);
       AffineExpr o, c, kh, kw, n, p;

@@ -1,0 +1,44 @@
+// RUN: graphc-opt %s --split-input-file --graphc-unfold-window-columns --cse | FileCheck %s
+
+// Tests that LeNet's conv2 (5 wide over rows of 14: 4 garbage columns of
+// 14) and its weight gradient read the same five column slices, 10 wide,
+// joined along the channels (kw-major), with the kernel one column wide:
+// K'[f, kw*6 + c, kh, 0] = K[f, c, kh, kw], and the gradient taken back.
+// CHECK-LABEL: func.func @lenet_conv2
+// CHECK-SAME: (%[[X:.+]]: tensor<?x6x14x14xf32>, %[[K:.+]]: tensor<16x6x5x5xf32>, %[[DY:.+]]: tensor<?x16x10x10xf32>)
+// CHECK: %[[S0:.+]] = graph.slice %[[X]] {start = array<i64: 0, 0, 0, 0>, step = array<i64: 1, 1, 1, 1>, stop = array<i64: 9223372036854775807, 9223372036854775807, 9223372036854775807, 10>} : tensor<?x6x14x14xf32> -> tensor<?x6x14x10xf32>
+// CHECK: %[[S4:.+]] = graph.slice %[[X]] {start = array<i64: 0, 0, 0, 4>, {{.*}}stop = array<i64: 9223372036854775807, 9223372036854775807, 9223372036854775807, 14>}
+// CHECK: %[[XU:.+]] = graph.concat %[[S0]], %{{.+}}, %{{.+}}, %{{.+}}, %[[S4]] {dim = 1 : i64} : {{.*}} -> tensor<?x30x14x10xf32>
+// CHECK: %[[KT:.+]] = graph.transpose %[[K]] {permutation = array<i64: 0, 3, 1, 2>} : tensor<16x6x5x5xf32> -> tensor<16x5x6x5xf32>
+// CHECK: %[[KU:.+]] = graph.reshape %[[KT]] : tensor<16x5x6x5xf32> -> tensor<16x30x5x1xf32>
+// CHECK: %[[Y:.+]] = graph.conv2d %[[XU]], %[[KU]] {dilation = array<i64: 1, 1>, groups = 1 : i64, padding = array<i64: 0, 0>, stride = array<i64: 1, 1>} : tensor<?x30x14x10xf32>, tensor<16x30x5x1xf32> -> tensor<?x16x10x10xf32>
+// CHECK-NOT: graph.concat
+// CHECK: %[[GU:.+]] = graph.conv2d_weight_grad %[[DY]], %[[XU]] {{.*}} : tensor<?x16x10x10xf32>, tensor<?x30x14x10xf32> -> tensor<16x30x5x1xf32>
+// CHECK: %[[GR:.+]] = graph.reshape %[[GU]] : tensor<16x30x5x1xf32> -> tensor<16x5x6x5xf32>
+// CHECK: %[[DW:.+]] = graph.transpose %[[GR]] {permutation = array<i64: 0, 2, 3, 1>} : tensor<16x5x6x5xf32> -> tensor<16x6x5x5xf32>
+// CHECK: return %[[Y]], %[[DW]]
+func.func @lenet_conv2(%x: tensor<?x6x14x14xf32>, %k: tensor<16x6x5x5xf32>, %dy: tensor<?x16x10x10xf32>) -> (tensor<?x16x10x10xf32>, tensor<16x6x5x5xf32>) {
+  %y = graph.conv2d %x, %k {dilation = array<i64: 1, 1>, groups = 1 : i64, padding = array<i64: 0, 0>, stride = array<i64: 1, 1>} : tensor<?x6x14x14xf32>, tensor<16x6x5x5xf32> -> tensor<?x16x10x10xf32>
+  %dw = graph.conv2d_weight_grad %dy, %x {dilation = array<i64: 1, 1>, groups = 1 : i64, padding = array<i64: 0, 0>, stride = array<i64: 1, 1>} : tensor<?x16x10x10xf32>, tensor<?x6x14x14xf32> -> tensor<16x6x5x5xf32>
+  return %y, %dw : tensor<?x16x10x10xf32>, tensor<16x6x5x5xf32>
+}
+
+// -----
+
+// Tests that row padding is kept, and that what would not pay or cannot be
+// unfolded stays: LeNet's conv1 (4 garbage columns of 32: column padding),
+// a 3 wide kernel over 16 columns (2 of 16), a stride, groups, dilation.
+// CHECK-LABEL: func.func @kept
+// CHECK: graph.concat {{.*}} -> tensor<1x6x8x4xf32>
+// CHECK: graph.conv2d %{{.+}}, %{{.+}} {dilation = array<i64: 1, 1>, groups = 1 : i64, padding = array<i64: 1, 0>, stride = array<i64: 1, 1>} : tensor<1x6x8x4xf32>, tensor<2x6x3x1xf32> -> tensor<1x2x8x4xf32>
+// CHECK-NOT: graph.concat
+// CHECK-COUNT-5: graph.conv2d %arg
+func.func @kept(%a: tensor<1x2x8x6xf32>, %ka: tensor<2x2x3x3xf32>, %x1: tensor<1x1x28x28xf32>, %k1: tensor<6x1x5x5xf32>, %b: tensor<1x2x8x16xf32>, %kb: tensor<2x2x3x3xf32>, %kg: tensor<2x1x3x3xf32>) -> (tensor<1x2x8x4xf32>, tensor<1x6x28x28xf32>, tensor<1x2x6x14xf32>, tensor<1x2x3x2xf32>, tensor<1x2x6x4xf32>, tensor<1x2x4x2xf32>) {
+  %0 = graph.conv2d %a, %ka {dilation = array<i64: 1, 1>, groups = 1 : i64, padding = array<i64: 1, 0>, stride = array<i64: 1, 1>} : tensor<1x2x8x6xf32>, tensor<2x2x3x3xf32> -> tensor<1x2x8x4xf32>
+  %1 = graph.conv2d %x1, %k1 {dilation = array<i64: 1, 1>, groups = 1 : i64, padding = array<i64: 2, 2>, stride = array<i64: 1, 1>} : tensor<1x1x28x28xf32>, tensor<6x1x5x5xf32> -> tensor<1x6x28x28xf32>
+  %2 = graph.conv2d %b, %kb {dilation = array<i64: 1, 1>, groups = 1 : i64, padding = array<i64: 0, 0>, stride = array<i64: 1, 1>} : tensor<1x2x8x16xf32>, tensor<2x2x3x3xf32> -> tensor<1x2x6x14xf32>
+  %3 = graph.conv2d %a, %ka {dilation = array<i64: 1, 1>, groups = 1 : i64, padding = array<i64: 0, 0>, stride = array<i64: 2, 2>} : tensor<1x2x8x6xf32>, tensor<2x2x3x3xf32> -> tensor<1x2x3x2xf32>
+  %4 = graph.conv2d %a, %kg {dilation = array<i64: 1, 1>, groups = 2 : i64, padding = array<i64: 0, 0>, stride = array<i64: 1, 1>} : tensor<1x2x8x6xf32>, tensor<2x1x3x3xf32> -> tensor<1x2x6x4xf32>
+  %5 = graph.conv2d %a, %ka {dilation = array<i64: 2, 2>, groups = 1 : i64, padding = array<i64: 0, 0>, stride = array<i64: 1, 1>} : tensor<1x2x8x6xf32>, tensor<2x2x3x3xf32> -> tensor<1x2x4x2xf32>
+  return %0, %1, %2, %3, %4, %5 : tensor<1x2x8x4xf32>, tensor<1x6x28x28xf32>, tensor<1x2x6x14xf32>, tensor<1x2x3x2xf32>, tensor<1x2x6x4xf32>, tensor<1x2x4x2xf32>
+}
