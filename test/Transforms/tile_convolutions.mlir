@@ -63,13 +63,13 @@ func.func @weight_grad(%dy: tensor<?x16x10x10xf32>, %x: tensor<?x6x14x14xf32>) -
 
 // A one-channel input (LeNet's conv1, 896 flat positions of 32 columns):
 // tiles of 4 output channels and 16 positions, then the 2 channels left;
-// chunks of 8 images (25 KB of output gradient and input an image, at most
-// 224 KB a chunk). A tile can carry all 5 window columns (4 x 5 = 20
+// chunks of 16 images (25 KB of output gradient and input an image, at most
+// 448 KB a chunk: the grad-images default caps it). A tile can carry all 5 window columns (4 x 5 = 20
 // accumulator vectors): its loop over kw is marked graph.unroll_and_jam,
 // the loop over kh is not.
 // CHECK-LABEL: func.func @weight_grad_one_channel
 // CHECK: scf.for %{{.*}} = %c0 to %c896 step %c16
-// CHECK: scf.for %{{.*}} = %c0 to %{{.*}} step %c8
+// CHECK: scf.for %{{.*}} = %c0 to %{{.*}} step %c16
 // CHECK: scf.for %{{.*}} = %c0 to %c5 step %c1
 // CHECK: scf.for %{{.*}} = %c0 to %c5 step %c1
 // CHECK: scf.for {{.*}} -> (vector<4x16xf32>)

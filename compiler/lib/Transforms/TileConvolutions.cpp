@@ -137,9 +137,15 @@ int64_t jammedWindowColumns(linalg::GenericOp grad, int64_t channelPairs) {
 /// --num-threads=1: 1.64 and 2.14 ms). With the program's arena on huge
 /// pages, 8 still beat 16 for conv1 (LeNet executable, batch 256, three
 /// alternating runs: 20,216-20,460 against 19,718-20,056 images/s), so it is
-/// the cache, not the TLB, that a larger chunk runs out of.
+/// the cache, not the TLB, that a larger chunk runs out of. Since the
+/// epilogue fusion, the masks decided per pooling window and conv2's
+/// unfolded columns (23 KB an image), 448 KB (16 images for both) beat
+/// 224 KB (8 and 9): conv1 1.24-1.26 -> 1.13-1.15 ms, conv2 2.04-2.11 ->
+/// 1.89-1.93 ms (op_bench as above, three alternating runs); LeNet
+/// executable 22,184-22,695 -> 22,896-23,719 images/s (batch 256, one
+/// thread, alternating), its parameters byte-identical.
 /// The summation order over the images is the same for any chunk size.
-constexpr int64_t kChunkBytes = 224 * 1024;
+constexpr int64_t kChunkBytes = 448 * 1024;
 
 /// Images per chunk of a weight gradient: as many as keep the chunk's output
 /// gradient and input, whole images, under kChunkBytes, at most `most`.

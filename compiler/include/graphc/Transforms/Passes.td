@@ -532,7 +532,7 @@ def TileConvolutions : Pass<"graphc-tile-convolutions", "mlir::func::FuncOp"> {
     sums (loops (o, c, kh, kw, n, p)) become tiles of `grad-channels` output
     channels, `grad-inputs` input channels and `grad-positions` positions
     carried through chunks of at most `grad-images` images (fewer when a
-    chunk's output gradient and input pass 224 KB; `grad-positions` doubled,
+    chunk's output gradient and input pass 448 KB; `grad-positions` doubled,
     up to 4 times, while a tile carries fewer than 8 accumulator vectors),
     positions and chunks
     outermost (so that a chunk's data stays in cache for every tile). A
@@ -560,7 +560,7 @@ def TileConvolutions : Pass<"graphc-tile-convolutions", "mlir::func::FuncOp"> {
     Option<"gradPositions", "grad-positions", "int64_t", /*default=*/"16",
            "Flat positions per weight-gradient register tile">,
     Option<"gradImages", "grad-images", "int64_t", /*default=*/"16",
-           "Most images per pass of the weight-gradient tiles over the batch (fewer when a chunk's output gradient and input would pass 224 KB)">,
+           "Most images per pass of the weight-gradient tiles over the batch (fewer when a chunk's output gradient and input would pass 448 KB)">,
   ];
   let dependentDialects = ["mlir::affine::AffineDialect", "mlir::arith::ArithDialect",
                            "mlir::scf::SCFDialect", "mlir::tensor::TensorDialect",
