@@ -86,6 +86,11 @@ void graphc::buildBufferizationPipeline(OpPassManager &pm, bool gpuKernels) {
   pm.addNestedPass<func::FuncOp>(createStridedCopyToLinalg());
   if (gpuKernels)
     addGpuKernelShaping(pm);
+  else
+    // Strided copies of short rows (an unfolded input's column slices): a
+    // vector a row, where LLVM left the row loop scalar; before the arena,
+    // while the allocations they copy between are still told apart.
+    pm.addNestedPass<func::FuncOp>(createVectorizeRowCopies());
   // All temporaries in one arena the caller passes in (a program object
   // allocates it once), instead of a malloc and free each per call.
   PlanTemporaryArenaOptions arena;

@@ -604,6 +604,22 @@ def VectorizeWindowPooling : Pass<"graphc-vectorize-window-pooling", "mlir::func
                            "mlir::tensor::TensorDialect", "mlir::vector::VectorDialect"];
 }
 
+def VectorizeRowCopies : Pass<"graphc-vectorize-row-copies", "mlir::func::FuncOp"> {
+  let summary = "Copies short contiguous rows of strided buffers one vector a row";
+  let description = [{
+    A `linalg.copy` on buffers whose innermost dim has a static length up to
+    64 and unit stride on both sides (the column slices of
+    graphc-unfold-window-columns, rows of 10) becomes loops over its rows,
+    each row one `vector.transfer_read` and one `vector.transfer_write` of
+    the row's length, in bounds; the outermost loop marked
+    `graph.independent_iterations`. Lowered as a linalg.copy, the row was a
+    loop LLVM left scalar. Values are copied unchanged.
+  }];
+  let dependentDialects = ["mlir::arith::ArithDialect", "mlir::memref::MemRefDialect",
+                           "mlir::scf::SCFDialect", "mlir::vector::VectorDialect",
+                           "graphc::graph::GraphDialect"];
+}
+
 def ParallelizeIndependentLoops : Pass<"graphc-parallelize-independent-loops", "mlir::func::FuncOp"> {
   let summary = "Runs loops marked graph.independent_iterations as scf.parallel";
   let description = [{
