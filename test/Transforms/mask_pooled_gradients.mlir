@@ -49,11 +49,12 @@ func.func @keep_where_above(%x: tensor<2x3x7x7xf32>, %dy: tensor<2x3x4x4xf32>, %
 
 // Tests what stays: a mask whose other value is -0.0 (the pooling gradient's
 // other positions are +0.0), a per-element threshold, a comparison of
-// another tensor, and a pooling gradient with another use.
+// another tensor, a pooling gradient with another use, a zero that is not
+// rank 0, and a threshold defined after the pooling gradient.
 // CHECK-LABEL: func.func @unchanged
-// CHECK-COUNT-4: graph.max_pool2d_grad
+// CHECK-COUNT-6: graph.max_pool2d_grad
 // CHECK-NOT: graph.max_pool2d
-func.func @unchanged(%x: tensor<1x1x4x4xf32>, %z: tensor<1x1x4x4xf32>, %dy: tensor<1x1x2x2xf32>) -> (tensor<1x1x4x4xf32>, tensor<1x1x4x4xf32>, tensor<1x1x4x4xf32>, tensor<1x1x4x4xf32>, tensor<1x1x4x4xf32>) {
+func.func @unchanged(%x: tensor<1x1x4x4xf32>, %z: tensor<1x1x4x4xf32>, %dy: tensor<1x1x2x2xf32>) -> (tensor<1x1x4x4xf32>, tensor<1x1x4x4xf32>, tensor<1x1x4x4xf32>, tensor<1x1x4x4xf32>, tensor<1x1x4x4xf32>, tensor<1x1x4x4xf32>, tensor<1x1x4x4xf32>) {
   %zero = graph.constant dense<0.0> : tensor<f32>
   %negzero = graph.constant dense<-0.0> : tensor<f32>
   %g1 = graph.max_pool2d_grad %dy, %x {kernel_size = array<i64: 2, 2>, stride = array<i64: 2, 2>, padding = array<i64: 0, 0>} : tensor<1x1x2x2xf32>, tensor<1x1x4x4xf32> -> tensor<1x1x4x4xf32>
@@ -68,5 +69,13 @@ func.func @unchanged(%x: tensor<1x1x4x4xf32>, %z: tensor<1x1x4x4xf32>, %dy: tens
   %g4 = graph.max_pool2d_grad %dy, %x {kernel_size = array<i64: 2, 2>, stride = array<i64: 2, 2>, padding = array<i64: 0, 0>} : tensor<1x1x2x2xf32>, tensor<1x1x4x4xf32> -> tensor<1x1x4x4xf32>
   %c4 = graph.le %x, %zero : tensor<1x1x4x4xf32>, tensor<f32> -> tensor<1x1x4x4xi1>
   %r4 = graph.select %c4, %zero, %g4 : tensor<1x1x4x4xi1>, tensor<f32>, tensor<1x1x4x4xf32> -> tensor<1x1x4x4xf32>
-  return %r1, %r2, %r3, %r4, %g4 : tensor<1x1x4x4xf32>, tensor<1x1x4x4xf32>, tensor<1x1x4x4xf32>, tensor<1x1x4x4xf32>, tensor<1x1x4x4xf32>
+  %zeros = graph.constant dense<0.0> : tensor<1x1x4x4xf32>
+  %g5 = graph.max_pool2d_grad %dy, %x {kernel_size = array<i64: 2, 2>, stride = array<i64: 2, 2>, padding = array<i64: 0, 0>} : tensor<1x1x2x2xf32>, tensor<1x1x4x4xf32> -> tensor<1x1x4x4xf32>
+  %c5 = graph.le %x, %zero : tensor<1x1x4x4xf32>, tensor<f32> -> tensor<1x1x4x4xi1>
+  %r5 = graph.select %c5, %zeros, %g5 : tensor<1x1x4x4xi1>, tensor<1x1x4x4xf32>, tensor<1x1x4x4xf32> -> tensor<1x1x4x4xf32>
+  %g6 = graph.max_pool2d_grad %dy, %x {kernel_size = array<i64: 2, 2>, stride = array<i64: 2, 2>, padding = array<i64: 0, 0>} : tensor<1x1x2x2xf32>, tensor<1x1x4x4xf32> -> tensor<1x1x4x4xf32>
+  %late = graph.reduce_max %dy {dims = array<i64: 0, 1, 2, 3>} : tensor<1x1x2x2xf32> -> tensor<f32>
+  %c6 = graph.le %x, %late : tensor<1x1x4x4xf32>, tensor<f32> -> tensor<1x1x4x4xi1>
+  %r6 = graph.select %c6, %zero, %g6 : tensor<1x1x4x4xi1>, tensor<f32>, tensor<1x1x4x4xf32> -> tensor<1x1x4x4xf32>
+  return %r1, %r2, %r3, %r4, %g4, %r5, %r6 : tensor<1x1x4x4xf32>, tensor<1x1x4x4xf32>, tensor<1x1x4x4xf32>, tensor<1x1x4x4xf32>, tensor<1x1x4x4xf32>, tensor<1x1x4x4xf32>, tensor<1x1x4x4xf32>
 }

@@ -83,3 +83,47 @@ func.func @apart(%a: memref<8x16xf32>, %b: memref<4x80xf32>, %d: memref<4x16xf32
   linalg.copy ins(%e : memref<4x8xf32, strided<[16, 2]>>) outs(%g : memref<4x8xf32, strided<[16, 1]>>)
   return
 }
+
+// -----
+
+// Tests runs that end: copies whose dynamic sizes are different values, and
+// copies whose targets overlap in one allocation, each get their own nest
+// (their rows in order); copies of i1 (a byte each in memory, bits in a
+// vector) and rank-1 copies are left as linalg.copy.
+// CHECK-LABEL: func.func @separate
+// CHECK: scf.for
+// CHECK-COUNT-1: vector.transfer_read
+// CHECK: } {graph.independent_iterations}
+// CHECK: scf.for
+// CHECK-COUNT-1: vector.transfer_read
+// CHECK: } {graph.independent_iterations}
+// CHECK: scf.for
+// CHECK-COUNT-1: vector.transfer_read
+// CHECK: } {graph.independent_iterations}
+// CHECK: scf.for
+// CHECK-COUNT-1: vector.transfer_read
+// CHECK: } {graph.independent_iterations}
+// CHECK-NOT: vector.transfer_read
+// CHECK: linalg.copy ins(%{{.+}} : memref<4x10xi1>)
+// CHECK: linalg.copy ins(%{{.+}} : memref<10xf32>)
+func.func @separate(%a: memref<?x10xf32>, %b: memref<?x10xf32>, %m: index, %k: index, %x: memref<8x10xf32>, %p: memref<4x10xi1>, %v: memref<10xf32>) {
+  %c0 = arith.constant 0 : index
+  %t = memref.alloc(%m) : memref<?x10xf32>
+  %u = memref.alloc(%k) : memref<?x10xf32>
+  %sa = memref.subview %a[0, 0] [%m, 10] [1, 1] : memref<?x10xf32> to memref<?x10xf32, strided<[10, 1]>>
+  %sb = memref.subview %b[0, 0] [%k, 10] [1, 1] : memref<?x10xf32> to memref<?x10xf32, strided<[10, 1]>>
+  linalg.copy ins(%sa : memref<?x10xf32, strided<[10, 1]>>) outs(%t : memref<?x10xf32>)
+  linalg.copy ins(%sb : memref<?x10xf32, strided<[10, 1]>>) outs(%u : memref<?x10xf32>)
+  %buf = memref.alloc() : memref<8x10xf32>
+  %lo = memref.subview %buf[0, 0] [4, 10] [1, 1] : memref<8x10xf32> to memref<4x10xf32, strided<[10, 1]>>
+  %mid = memref.subview %buf[2, 0] [4, 10] [1, 1] : memref<8x10xf32> to memref<4x10xf32, strided<[10, 1], offset: 20>>
+  %x0 = memref.subview %x[0, 0] [4, 10] [1, 1] : memref<8x10xf32> to memref<4x10xf32, strided<[10, 1]>>
+  %x4 = memref.subview %x[4, 0] [4, 10] [1, 1] : memref<8x10xf32> to memref<4x10xf32, strided<[10, 1], offset: 40>>
+  linalg.copy ins(%x0 : memref<4x10xf32, strided<[10, 1]>>) outs(%lo : memref<4x10xf32, strided<[10, 1]>>)
+  linalg.copy ins(%x4 : memref<4x10xf32, strided<[10, 1], offset: 40>>) outs(%mid : memref<4x10xf32, strided<[10, 1], offset: 20>>)
+  %q = memref.alloc() : memref<4x10xi1>
+  linalg.copy ins(%p : memref<4x10xi1>) outs(%q : memref<4x10xi1>)
+  %w = memref.alloc() : memref<10xf32>
+  linalg.copy ins(%v : memref<10xf32>) outs(%w : memref<10xf32>)
+  return
+}

@@ -4,10 +4,11 @@
 // write, per image, the pooling gradient at the input's resolution and then
 // the ReLU's mask over it:
 //   select(le(x, 0), 0, max_pool2d_grad(dy, x))      x = relu(...)
-// Every position but one per window gets zero from the pooling gradient,
-// and the one that gets dy holds exactly the value the forward pass took as
-// the window's maximum m = max_pool2d(x) (both lowerings take over by
-// PyTorch's rule, GraphToLinalg/Pooling.cpp). So the mask can be decided
+// A window's gradient goes to one position, the others get zero from it
+// (overlapping windows sum their shares), and that position holds exactly
+// the value the forward pass took as the window's maximum m = max_pool2d(x)
+// (both lowerings take over by PyTorch's rule, GraphToLinalg/Pooling.cpp).
+// So the mask can be decided
 // per window, on m, before the gradient is scattered:
 //   max_pool2d_grad(select(le(m, 0), 0, dy), x)
 // The same values land in the same places, bitwise (a comparison with one
@@ -20,6 +21,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "graphc/Dialect/Graph/GraphOps.h"
+#include "graphc/Dialect/Graph/ShapeRules.h"
 #include "graphc/Transforms/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -37,11 +39,12 @@ namespace graph = graphc::graph;
 
 namespace {
 
-/// Whether `value` is a constant +0.0 (all elements; the sign matters: the
-/// pooling gradient's other positions are +0.0).
+/// Whether `value` is a rank-0 constant +0.0 (the sign matters: the
+/// pooling gradient's other positions are +0.0; rank 0, so that it
+/// broadcasts against the windows as against the input).
 bool isPositiveZero(Value value) {
   auto constant = value.getDefiningOp<graph::ConstantOp>();
-  if (!constant)
+  if (!constant || cast<RankedTensorType>(constant.getType()).getRank() != 0)
     return false;
   auto elements = dyn_cast<DenseFPElementsAttr>(constant.getValue());
   return elements && elements.isSplat() && elements.getSplatValue<APFloat>().isPosZero();
@@ -60,20 +63,29 @@ Operation *thresholdComparisonOf(Value condition, Value x) {
   return compare;
 }
 
-/// The max_pool2d of `grad`'s input with its attributes: one that
-/// dominates `grad` if the function has it (the forward pass's), else a new
-/// one before `grad`.
-Value windowMaxima(PatternRewriter &rewriter, graph::MaxPool2DGradOp grad,
-                   DominanceInfo &dominance) {
-  Value x = grad.getInput();
-  for (Operation *user : x.getUsers())
+/// The forward pass's max_pool2d of `grad`'s input: one with `grad`'s
+/// attributes and dy's type that dominates `grad`; null when there is none.
+Value forwardMaxima(graph::MaxPool2DGradOp grad, DominanceInfo &dominance) {
+  for (Operation *user : grad.getInput().getUsers())
     if (auto pool = dyn_cast<graph::MaxPool2DOp>(user);
         pool && pool.getKernelSize() == grad.getKernelSize() &&
         pool.getStride() == grad.getStride() && pool.getPadding() == grad.getPadding() &&
-        pool.getType() == grad.getGradOutput().getType() && dominance.properlyDominates(pool.getOperation(), grad.getOperation()))
+        pool.getType() == grad.getGradOutput().getType() &&
+        dominance.properlyDominates(pool.getOperation(), grad.getOperation()))
       return pool.getResult();
-  return rewriter.create<graph::MaxPool2DOp>(grad.getLoc(), x, grad.getKernelSizeAttr(),
-                                             grad.getStrideAttr(), grad.getPaddingAttr());
+  return nullptr;
+}
+
+/// Whether a new max_pool2d of `grad`'s input, by the op's shape rule, has
+/// dy's type: checked before anything is created.
+bool newMaximaHaveDyType(graph::MaxPool2DGradOp grad) {
+  auto input = cast<RankedTensorType>(grad.getInput().getType());
+  auto dy = cast<RankedTensorType>(grad.getGradOutput().getType());
+  std::string why;
+  FailureOr<graph::Shape> shape = graph::pool2dShape(input.getShape(), grad.getKernelSize(),
+                                                     grad.getStride(), grad.getPadding(), why);
+  return succeeded(shape) && ArrayRef<int64_t>(*shape) == dy.getShape() &&
+         input.getElementType() == dy.getElementType();
 }
 
 /// select(cmp(x, t), 0, max_pool2d_grad(dy, x)) (or the zero second) becomes
@@ -97,11 +109,15 @@ struct MaskBeforeScatter : OpRewritePattern<graph::SelectOp> {
     DominanceInfo dominance(grad->getParentOp());
     if (!dominance.properlyDominates(compare->getOperand(1), grad))
       return rewriter.notifyMatchFailure(select, "the threshold is defined after the gradient");
+    Value maxima = forwardMaxima(grad, dominance);
+    if (!maxima && !newMaximaHaveDyType(grad))
+      return rewriter.notifyMatchFailure(select, "the window maxima would not have dy's type");
 
     rewriter.setInsertionPoint(grad);
-    Value maxima = windowMaxima(rewriter, grad, dominance);
-    if (maxima.getType() != grad.getGradOutput().getType())
-      return rewriter.notifyMatchFailure(select, "the window maxima's type is not dy's");
+    if (!maxima)
+      maxima = rewriter.create<graph::MaxPool2DOp>(grad.getLoc(), grad.getInput(),
+                                                   grad.getKernelSizeAttr(), grad.getStrideAttr(),
+                                                   grad.getPaddingAttr());
     IRMapping onMaxima;
     onMaxima.map(grad.getInput(), maxima);
     Operation *windowCompare = rewriter.clone(*compare, onMaxima);

@@ -26,6 +26,7 @@
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
@@ -59,9 +60,12 @@ std::optional<int64_t> rowLength(linalg::CopyOp copy) {
     return std::nullopt;
   auto source = dyn_cast<MemRefType>(copy.getInputs()[0].getType());
   auto target = dyn_cast<MemRefType>(copy.getOutputs()[0].getType());
+  // Whole bytes only: LLVM packs a vector of i1 into bits, where a memref
+  // of i1 takes a byte an element.
+  Type element = source ? source.getElementType() : Type();
   if (!source || !target || source.getRank() < 2 || source.getShape() != target.getShape() ||
-      source.getElementType() != target.getElementType() ||
-      !VectorType::isValidElementType(source.getElementType()))
+      element != target.getElementType() || !element.isIntOrFloat() ||
+      element.getIntOrFloatBitWidth() % 8 != 0)
     return std::nullopt;
   int64_t length = source.getShape().back();
   if (ShapedType::isDynamic(length) || length < 2 || length > kLongestRow ||
@@ -71,16 +75,49 @@ std::optional<int64_t> rowLength(linalg::CopyOp copy) {
 }
 
 /// The buffer `buffer` is a view of, through any chain of views (subviews,
-/// casts, reshapes): an allocation's result or a block argument.
+/// casts, reshapes).
 Value rootOf(Value buffer) {
   while (auto view = buffer.getDefiningOp<ViewLikeOpInterface>())
     buffer = view.getViewSource();
   return buffer;
 }
 
+/// Whether `root` is a buffer that a new allocation cannot alias and whose
+/// own aliases are all visible as views of it: an allocation, a global, or
+/// an argument of the function.
+bool isKnownBuffer(Value root) {
+  if (auto argument = dyn_cast<BlockArgument>(root))
+    return argument.getOwner()->isEntryBlock() &&
+           isa<func::FuncOp>(argument.getOwner()->getParentOp());
+  return root.getDefiningOp<memref::AllocOp>() || root.getDefiningOp<memref::GetGlobalOp>();
+}
+
+/// Whether the views `a` and `b` of one buffer are disjoint: direct
+/// subviews of it whose static offsets and sizes put them apart along some
+/// dim (the channel blocks of an unfolded input).
+bool disjointSubviews(Value a, Value b) {
+  auto first = a.getDefiningOp<memref::SubViewOp>();
+  auto second = b.getDefiningOp<memref::SubViewOp>();
+  if (!first || !second || first.getSource() != second.getSource() || !first.hasUnitStride() ||
+      !second.hasUnitStride())
+    return false;
+  for (auto [offsetA, sizeA, offsetB, sizeB] :
+       llvm::zip(first.getMixedOffsets(), first.getMixedSizes(), second.getMixedOffsets(),
+                 second.getMixedSizes())) {
+    std::optional<int64_t> oa = getConstantIntValue(offsetA), sa = getConstantIntValue(sizeA),
+                           ob = getConstantIntValue(offsetB), sb = getConstantIntValue(sizeB);
+    if (oa && sa && ob && sb && (*oa + *sa <= *ob || *ob + *sb <= *oa))
+      return true;
+  }
+  return false;
+}
+
 /// Whether `copies` may run together, their rows in any order and on any
 /// thread: each target a view of a memref.alloc that no source is a view of
-/// (an allocation aliases nothing else), so no copy reads what one writes.
+/// (an allocation aliases nothing else; the sources are views of known
+/// buffers, so a view of the allocation cannot hide behind another op), and
+/// targets of one allocation disjoint, so no copy reads or overwrites what
+/// another writes.
 bool independent(ArrayRef<linalg::CopyOp> copies) {
   llvm::SmallPtrSet<Value, 4> targets;
   for (linalg::CopyOp copy : copies) {
@@ -89,8 +126,40 @@ bool independent(ArrayRef<linalg::CopyOp> copies) {
       return false;
     targets.insert(target);
   }
-  return llvm::none_of(
-      copies, [&](linalg::CopyOp copy) { return targets.contains(rootOf(copy.getInputs()[0])); });
+  for (size_t i = 0; i < copies.size(); ++i) {
+    linalg::CopyOp copy = copies[i];
+    Value source = rootOf(copy.getInputs()[0]);
+    if (!isKnownBuffer(source) || targets.contains(source))
+      return false;
+    for (linalg::CopyOp earlier : copies.take_front(i))
+      if (rootOf(earlier.getOutputs()[0]) == rootOf(copy.getOutputs()[0]) &&
+          !disjointSubviews(earlier.getOutputs()[0], copy.getOutputs()[0]))
+        return false;
+  }
+  return true;
+}
+
+/// The dynamic sizes of `buffer`: the SSA values a subview or an allocation
+/// was given; none when they are not known that way.
+std::optional<SmallVector<Value>> dynamicSizesOf(Value buffer) {
+  if (auto subview = buffer.getDefiningOp<memref::SubViewOp>())
+    return llvm::to_vector(subview.getSizes());
+  if (auto alloc = buffer.getDefiningOp<memref::AllocOp>())
+    return llvm::to_vector(alloc.getDynamicSizes());
+  if (!cast<MemRefType>(buffer.getType()).hasStaticShape())
+    return std::nullopt;
+  return SmallVector<Value>();
+}
+
+/// Whether `copy` has `first`'s shape, its dynamic sizes included (the same
+/// SSA values): one nest's bounds then fit both.
+bool sameShape(linalg::CopyOp first, linalg::CopyOp copy) {
+  if (cast<MemRefType>(first.getInputs()[0].getType()).getShape() !=
+      cast<MemRefType>(copy.getInputs()[0].getType()).getShape())
+    return false;
+  std::optional<SmallVector<Value>> sizes = dynamicSizesOf(first.getInputs()[0]);
+  return sizes && sizes == dynamicSizesOf(copy.getInputs()[0]) &&
+         sizes == dynamicSizesOf(copy.getOutputs()[0]);
 }
 
 /// One loop nest over the rows of `copies` (all of one shape), each row of
@@ -104,6 +173,8 @@ void vectorizeRows(RewriterBase &rewriter, ArrayRef<linalg::CopyOp> copies, int6
   rewriter.setInsertionPoint(last);
   Value zero = rewriter.create<arith::ConstantIndexOp>(loc, 0);
   Value one = rewriter.create<arith::ConstantIndexOp>(loc, 1);
+  Value padding =
+      rewriter.create<arith::ConstantOp>(loc, rewriter.getZeroAttr(type.getElementType()));
   SmallVector<Value> indices;
   scf::ForOp outermost;
   for (int64_t dim = 0; dim + 1 < type.getRank(); ++dim) {
@@ -120,8 +191,6 @@ void vectorizeRows(RewriterBase &rewriter, ArrayRef<linalg::CopyOp> copies, int6
   indices.push_back(zero);
   // Whole rows, in bounds: no mask, no padding read.
   SmallVector<bool> inBounds{true};
-  Value padding =
-      rewriter.create<arith::ConstantOp>(loc, rewriter.getZeroAttr(type.getElementType()));
   for (linalg::CopyOp copy : copies) {
     Value row = rewriter.create<vector::TransferReadOp>(loc, rowType, copy.getInputs()[0], indices,
                                                         padding, ArrayRef<bool>(inBounds));
@@ -132,10 +201,6 @@ void vectorizeRows(RewriterBase &rewriter, ArrayRef<linalg::CopyOp> copies, int6
                      rewriter.getUnitAttr());
   for (linalg::CopyOp copy : copies)
     rewriter.eraseOp(copy);
-}
-
-ArrayRef<int64_t> shapeOf(linalg::CopyOp copy) {
-  return cast<MemRefType>(copy.getInputs()[0].getType()).getShape();
 }
 
 /// The runs of copies to vectorize together: copies of one shape (their
@@ -160,7 +225,7 @@ SmallVector<SmallVector<linalg::CopyOp>> runsOfCopies(func::FuncOp func) {
       if (copy && rowLength(copy) && independent({copy})) {
         SmallVector<linalg::CopyOp> extended(run);
         extended.push_back(copy);
-        if (!run.empty() && (shapeOf(run.front()) != shapeOf(copy) || !independent(extended)))
+        if (!run.empty() && (!sameShape(run.front(), copy) || !independent(extended)))
           flush();
         run.push_back(copy);
         continue;

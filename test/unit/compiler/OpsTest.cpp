@@ -230,6 +230,14 @@ TEST(Conv2dOp, StridesPaddingDilationGroups) {
       {{2, 4, 8, 8}, {6, 2, 3, 3}, 1, 2, 2, 1, 2, 1, 2},   // dilated, grouped
       {{1, 4, 5, 5}, {4, 1, 3, 3}, 1, 1, 1, 1, 1, 1, 4},   // depthwise
       {{2, 4, 7, 9}, {6, 2, 3, 2}, 1, 1, 2, 1, 1, 1, 2},   // stride 1 (flattened rows), grouped
+      // Narrow rows: graphc-unfold-window-columns computes these over
+      // column-shifted copies of the input (several channels: the kernel's
+      // channel order is checked), with row padding, and LeNet's conv2.
+      {{2, 3, 6, 7}, {4, 3, 3, 3}, 1, 1, 1, 0, 1, 1, 1},
+      {{2, 6, 14, 14}, {16, 6, 5, 5}, 1, 1, 0, 0, 1, 1, 1},
+      // A kernel one column wide with column padding: no garbage columns,
+      // so no zero row below the padded input.
+      {{2, 3, 5, 6}, {4, 3, 3, 1}, 1, 1, 1, 1, 1, 1, 1},
   };
   for (const Case &c : cases) {
     Tensor x = random(c.input, GRAPHC_DTYPE_F64), w = random(c.weight, GRAPHC_DTYPE_F64);

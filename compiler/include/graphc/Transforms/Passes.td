@@ -298,8 +298,9 @@ def UnfoldWindowColumns : Pass<"graphc-unfold-window-columns", "mlir::func::Func
   let summary = "Computes a narrow-row convolution as one over column-shifted copies of its input";
   let description = [{
     A stride-1, dilation-1, one-group `graph.conv2d` or
-    `graph.conv2d_weight_grad` with no column padding, a kernel KW > 1
-    columns wide over rows W wide, and KW - 1 at least a quarter of W
+    `graph.conv2d_weight_grad` with no column padding, static channels,
+    rows and kernel, a kernel KW > 1 columns wide over rows W wide, and
+    KW - 1 at least a quarter of W
     (LeNet's conv2) reads instead `X'`, the concat along the channels of the
     KW column slices `X[:, :, :, kw : kw + OW]`, with the kernel
     `K'[f, kw*C + c, kh, 0] = K[f, c, kh, kw]` (a transpose and a reshape
@@ -612,8 +613,14 @@ def VectorizeRowCopies : Pass<"graphc-vectorize-row-copies", "mlir::func::FuncOp
     graphc-unfold-window-columns, rows of 10) becomes loops over its rows,
     each row one `vector.transfer_read` and one `vector.transfer_write` of
     the row's length, in bounds; the outermost loop marked
-    `graph.independent_iterations`. Lowered as a linalg.copy, the row was a
-    loop LLVM left scalar. Values are copied unchanged.
+    `graph.independent_iterations`. Consecutive such copies of one shape
+    (their dynamic sizes the same values), with only ops without memory
+    effects between them, share one nest when their targets are disjoint
+    views of allocations that no copy of the nest reads and their sources
+    views of allocations, globals or the function's arguments; a copy that
+    may read what it writes, and copies of i1, are left as they are.
+    Lowered as a linalg.copy, the row was a loop LLVM left scalar. Values
+    are copied unchanged.
   }];
   let dependentDialects = ["mlir::arith::ArithDialect", "mlir::memref::MemRefDialect",
                            "mlir::scf::SCFDialect", "mlir::vector::VectorDialect",

@@ -524,10 +524,11 @@ def Graph_Conv2DWeightGradOp : Graph_Op<"conv2d_weight_grad", [Pure]> {
 def Graph_MaxPool2DGradOp : Graph_Op<"max_pool2d_grad", [Pure]> {
   let summary = "gradient of max_pool2d with respect to its input";
   let description = [{
-    Routes each window's gradient to the first position (row-major within
-    the window) holding the window's maximum, as PyTorch does; positions in
-    several windows sum their shares. `input` is the forward input; the
-    result has its type.
+    Routes each window's gradient to the position the forward max_pool2d
+    takes its maximum from, as PyTorch does: the first (row-major within the
+    window) holding the maximum, or the window's last NaN; a window of -inf
+    only sends nothing. Positions in several windows sum their shares.
+    `input` is the forward input; the result has its type.
 
     Example:
     ```mlir
