@@ -10,6 +10,8 @@
 
 #include "graphc/Transforms/Passes.h"
 
+#include "BufferViews.h"
+
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/IR/PatternMatch.h"
@@ -20,15 +22,9 @@ namespace graphc {
 } // namespace graphc
 
 using namespace mlir;
+using graphc::buffer_views::rootOf;
 
 namespace {
-
-/// The allocation or argument a buffer is a view of.
-Value rootOf(Value value) {
-  while (auto view = value.getDefiningOp<ViewLikeOpInterface>())
-    value = view.getViewSource();
-  return value;
-}
 
 /// Whether `op` may write the memory of `buffer`: it has a view of the same
 /// allocation or argument as an output or copy target, or it is anything

@@ -27,6 +27,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Dominance.h"
 #include "mlir/IR/IRMapping.h"
+#include "mlir/IR/Matchers.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 namespace graphc {
@@ -43,11 +44,8 @@ namespace {
 /// pooling gradient's other positions are +0.0; rank 0, so that it
 /// broadcasts against the windows as against the input).
 bool isPositiveZero(Value value) {
-  auto constant = value.getDefiningOp<graph::ConstantOp>();
-  if (!constant || cast<RankedTensorType>(constant.getType()).getRank() != 0)
-    return false;
-  auto elements = dyn_cast<DenseFPElementsAttr>(constant.getValue());
-  return elements && elements.isSplat() && elements.getSplatValue<APFloat>().isPosZero();
+  return cast<RankedTensorType>(value.getType()).getRank() == 0 &&
+         matchPattern(value, m_PosZeroFloat());
 }
 
 /// The comparison of `x` against one threshold for all elements (a rank-0

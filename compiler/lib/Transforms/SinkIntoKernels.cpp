@@ -2,6 +2,8 @@
 
 #include "graphc/Transforms/Passes.h"
 
+#include "BufferViews.h"
+
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/GPU/Transforms/Utils.h"
@@ -21,13 +23,9 @@ namespace {
 /// a kernel must be the kernel module's copy, not the host's address.
 bool belongsInTheKernel(Operation *op) {
   // A view of a constant table (a reshape of it) is the table's address too.
-  if (auto view = dyn_cast<ViewLikeOpInterface>(op)) {
-    Value source = view.getViewSource();
-    while (auto inner = source.getDefiningOp<ViewLikeOpInterface>())
-      source = inner.getViewSource();
-    if (source.getDefiningOp<memref::GetGlobalOp>())
+  if (auto view = dyn_cast<ViewLikeOpInterface>(op))
+    if (graphc::buffer_views::rootOf(view.getViewSource()).getDefiningOp<memref::GetGlobalOp>())
       return true;
-  }
   return matchPattern(op, m_Constant()) ||
          isa<memref::GetGlobalOp, memref::DimOp, arith::SelectOp, arith::CmpIOp>(op);
 }

@@ -46,9 +46,9 @@ namespace {
 /// of its input 5 times over, 4.3 MB at batch 256), not conv1, 4 of 32.
 bool unfoldingPays(int64_t width, int64_t kernelWidth) { return 4 * (kernelWidth - 1) >= width; }
 
-/// The window's shape when a convolution of `input` with a `kernel` ([O, C,
-/// KH, KW]) and these attributes can be unfolded (stride 1, dilation 1, one
-/// group, no column padding, static channels and width) and it pays.
+/// Whether a convolution of `input` with a `kernel` ([O, C, KH, KW]) and
+/// these attributes can be unfolded (stride 1, dilation 1, one group, no
+/// column padding, static channels, rows and kernel) and it pays.
 bool unfolds(Value input, ArrayRef<int64_t> kernel, ArrayRef<int64_t> stride,
              ArrayRef<int64_t> padding, ArrayRef<int64_t> dilation, int64_t groups) {
   auto type = dyn_cast<RankedTensorType>(input.getType());
@@ -76,15 +76,18 @@ Value unfoldColumns(PatternRewriter &rewriter, Location loc, Value input, int64_
   return rewriter.create<graph::ConcatOp>(loc, columns, rewriter.getI64IntegerAttr(1));
 }
 
-/// [F, C, KH, KW] -> [F, KW*C, KH, 1]: K'[f, kw*C + c, kh, 0] = K[f, c, kh, kw].
-Value unfoldKernel(PatternRewriter &rewriter, Location loc, Value kernel) {
-  auto type = cast<RankedTensorType>(kernel.getType());
+/// The unfolded kernel's type: [F, C, KH, KW] -> [F, KW*C, KH, 1].
+RankedTensorType unfoldedKernelType(RankedTensorType type) {
   ArrayRef<int64_t> k = type.getShape();
+  return RankedTensorType::get({k[0], k[3] * k[1], k[2], 1}, type.getElementType());
+}
+
+/// K'[f, kw*C + c, kh, 0] = K[f, c, kh, kw].
+Value unfoldKernel(PatternRewriter &rewriter, Location loc, Value kernel) {
   Value columnsFirst =
       rewriter.create<graph::TransposeOp>(loc, kernel, ArrayRef<int64_t>{0, 3, 1, 2});
   return rewriter.create<graph::ReshapeOp>(
-      loc, RankedTensorType::get({k[0], k[3] * k[1], k[2], 1}, type.getElementType()),
-      columnsFirst);
+      loc, unfoldedKernelType(cast<RankedTensorType>(kernel.getType())), columnsFirst);
 }
 
 /// The inverse: [F, KW*C, KH, 1] -> [F, C, KH, KW].
@@ -125,11 +128,9 @@ struct UnfoldWeightGradient : OpRewritePattern<graph::Conv2DWeightGradOp> {
                  grad.getDilation(), grad.getGroups()))
       return failure();
     Location loc = grad.getLoc();
-    ArrayRef<int64_t> k = type.getShape();
-    Value input = unfoldColumns(rewriter, loc, grad.getInput(), k[3]);
+    Value input = unfoldColumns(rewriter, loc, grad.getInput(), type.getDimSize(3));
     Value unfolded = rewriter.create<graph::Conv2DWeightGradOp>(
-        loc, RankedTensorType::get({k[0], k[3] * k[1], k[2], 1}, type.getElementType()),
-        grad.getGradOutput(), input, grad.getStrideAttr(),
+        loc, unfoldedKernelType(type), grad.getGradOutput(), input, grad.getStrideAttr(),
         rowPaddingOnly(rewriter, grad.getPadding()), grad.getDilationAttr(), grad.getGroupsAttr());
     rewriter.replaceOp(grad, foldKernel(rewriter, loc, unfolded, type));
     return success();

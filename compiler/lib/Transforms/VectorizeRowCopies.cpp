@@ -21,6 +21,8 @@
 #include "graphc/Dialect/Graph/GraphDialect.h"
 #include "graphc/Transforms/Passes.h"
 
+#include "BufferViews.h"
+
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
@@ -30,7 +32,6 @@
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
-#include "mlir/Interfaces/ViewLikeInterface.h"
 
 #include "llvm/ADT/SmallPtrSet.h"
 
@@ -40,6 +41,7 @@ namespace graphc {
 } // namespace graphc
 
 using namespace mlir;
+using graphc::buffer_views::rootOf;
 
 namespace {
 
@@ -72,14 +74,6 @@ std::optional<int64_t> rowLength(linalg::CopyOp copy) {
       !hasContiguousRows(source) || !hasContiguousRows(target))
     return std::nullopt;
   return length;
-}
-
-/// The buffer `buffer` is a view of, through any chain of views (subviews,
-/// casts, reshapes).
-Value rootOf(Value buffer) {
-  while (auto view = buffer.getDefiningOp<ViewLikeOpInterface>())
-    buffer = view.getViewSource();
-  return buffer;
 }
 
 /// Whether `root` is a buffer that a new allocation cannot alias and whose
@@ -204,9 +198,8 @@ void vectorizeRows(RewriterBase &rewriter, ArrayRef<linalg::CopyOp> copies, int6
 }
 
 /// The runs of copies to vectorize together: copies of one shape (their
-/// layouts may differ) with only
-/// ops without memory effects between them (the subviews they copy), whose
-/// targets no other copy of the run reads. The column slices of an unfolded
+/// layouts may differ) with only ops without memory effects between them
+/// (the subviews they copy), independent of each other. The column slices of an unfolded
 /// input then take one pass over the input, whose rows are read while in
 /// cache, instead of one per slice.
 SmallVector<SmallVector<linalg::CopyOp>> runsOfCopies(func::FuncOp func) {
@@ -223,10 +216,12 @@ SmallVector<SmallVector<linalg::CopyOp>> runsOfCopies(func::FuncOp func) {
       // A copy that may read what it writes keeps linalg.copy's element
       // order.
       if (copy && rowLength(copy) && independent({copy})) {
-        SmallVector<linalg::CopyOp> extended(run);
-        extended.push_back(copy);
-        if (!run.empty() && (!sameShape(run.front(), copy) || !independent(extended)))
-          flush();
+        if (!run.empty()) {
+          SmallVector<linalg::CopyOp> extended(run);
+          extended.push_back(copy);
+          if (!sameShape(run.front(), copy) || !independent(extended))
+            flush();
+        }
         run.push_back(copy);
         continue;
       }
