@@ -4,6 +4,7 @@
 // reported in GFLOP/s and in % of this core's FMA peak, measured in the same
 // run (as shared/reference/fma_peak.c does).
 //   build/bin/op_bench [--batch=N] [--reps=N] [--num-threads=N] [--only=TEXT]
+//                      [--cold-caches]
 #include "graphc/JIT/Jit.h"
 #include "graphc/Pipelines/Pipelines.h"
 #include "graphc/runtime/program.hpp"
@@ -28,6 +29,11 @@ static cl::opt<int64_t> batch("batch", cl::desc("Images per step"), cl::init(256
 static cl::opt<int> reps("reps", cl::desc("Timed calls per op (the best is kept)"), cl::init(50));
 static cl::opt<std::string> only("only", cl::desc("Time only the ops whose name contains this"),
                                  cl::init(""));
+static cl::opt<bool> coldCaches(
+    "cold-caches",
+    cl::desc("Evict the caches before every timed call (writes 64 MiB): an op's inputs as a "
+             "training step finds them, written long before"),
+    cl::init(false));
 static cl::opt<int> threadCount("num-threads", cl::desc("Threads for generated code"),
                                 cl::init(1));
 
@@ -130,6 +136,17 @@ static void convCases(std::vector<Case> &cases, const std::string &name, int64_t
                    flops});
 }
 
+/// Writes and reads back a buffer larger than the last-level cache (32 MiB
+/// here), so that what the next call reads comes from memory.
+static void evictCaches() {
+  static std::vector<float> buffer(16 << 20);
+  volatile float sink = 0;
+  for (size_t i = 0; i < buffer.size(); i += 16)
+    buffer[i] += 1.0f;
+  for (size_t i = 0; i < buffer.size(); i += 16)
+    sink = sink + buffer[i];
+}
+
 static rt::Tensor filled(const std::vector<int64_t> &shape) {
   int64_t count = 1;
   for (int64_t size : shape)
@@ -183,6 +200,8 @@ int main(int argc, char **argv) {
     (void)program.run("op", inputs, 0.0);
     double best = 1e30;
     for (int r = 0; r < reps; ++r) {
+      if (coldCaches)
+        evictCaches();
       double start = seconds();
       (void)program.run("op", inputs, 0.0);
       best = std::min(best, seconds() - start);
