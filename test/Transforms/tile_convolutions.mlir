@@ -32,52 +32,50 @@ func.func @forward(%x: tensor<?x6x14x14xf32>, %w: tensor<16x6x5x5xf32>) -> tenso
   return %0 : tensor<?x16x10x10xf32>
 }
 
-// The weight gradient's partial sums (loops (o, c, kh, kw, n, p)): tiles of
-// 4 output channels, all 6 input channels and 16 positions, a
-// vector<4x6x16xf32> accumulator carried through the images of a chunk of
-// 16; the loops over positions and chunks of images outermost (the position
-// loop independent). Then the positions are summed.
+// The weight gradient's partial sums in lanes (loops (o, c, kh, kw, n,
+// block, lane); 140 positions: 8 blocks of 16, then 12 in the row form):
+// chunks of 8 images outermost (the batch read once), then tiles of 4 output
+// channels (that loop independent), all 6 input channels and 16 lanes, a
+// vector<4x6x16xf32> accumulator carried through the chunk's images and all
+// their blocks. The 12 positions left: tiles of 8 and 4 positions carried
+// through the chunk's images. Then the lanes and positions are summed.
 // conv2's tiles would need 4 x 6 x 5 accumulator vectors for all window
 // columns at once: no loop is marked for unroll-and-jam.
 // JAM-LABEL: func.func @weight_grad(
 // JAM-NOT: graph.unroll_and_jam
 // JAM-LABEL: func.func @weight_grad_one_channel
 // CHECK-LABEL: func.func @weight_grad
-// CHECK: scf.for %{{.*}} = %c0 to %c128 step %c16
-// CHECK: scf.for %{{.*}} = %c0 to %{{.*}} step %c16
+// CHECK: scf.for %{{.*}} = %c0 to %{{.*}} step %c8 {{.*}} -> (tensor<16x6x5x5x16xf32>)
 // CHECK: scf.for %{{.*}} = %c0 to %c16 step %c4
 // CHECK: scf.for %{{.*}} = %c0 to %c5 step %c1
 // CHECK: scf.for %{{.*}} = %c0 to %c5 step %c1
 // CHECK: scf.for {{.*}} -> (vector<4x6x16xf32>)
+// CHECK: scf.for %{{.*}} = %c0 to %c8 step %c1 {{.*}} -> (vector<4x6x16xf32>)
 // CHECK-NOT: vector.transfer_write
 // CHECK: arith.mulf %{{.*}} : vector<4x6x16xf32>
 // CHECK: vector.transfer_write %{{.*}} : vector<4x6x16xf32>, tensor<4x6x16xf32>
 // CHECK: } {graph.independent_iterations}
+// CHECK: linalg.generic {{.*}}iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction"]{{.*}}tensor<16x6x5x5x16xf32>
 // CHECK: -> (vector<4x6x8xf32>)
 // CHECK: -> (vector<4x6x4xf32>)
-// CHECK: linalg.generic {{.*}}iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction"]
+// CHECK: linalg.generic {{.*}}iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction"]{{.*}}tensor<16x6x5x5x12xf32>
 func.func @weight_grad(%dy: tensor<?x16x10x10xf32>, %x: tensor<?x6x14x14xf32>) -> tensor<16x6x5x5xf32> {
   %0 = graph.conv2d_weight_grad %dy, %x {dilation = array<i64: 1, 1>, groups = 1 : i64, padding = array<i64: 0, 0>, stride = array<i64: 1, 1>} : tensor<?x16x10x10xf32>, tensor<?x6x14x14xf32> -> tensor<16x6x5x5xf32>
   return %0 : tensor<16x6x5x5xf32>
 }
 
-// A one-channel input (LeNet's conv1, 896 flat positions of 32 columns):
-// tiles of 4 output channels and 16 positions, then the 2 channels left;
-// chunks of 16 images (25 KB of output gradient and input an image, at most
-// 448 KB a chunk: the grad-images default caps it). A tile can carry all 5 window columns (4 x 5 = 20
-// accumulator vectors): its loop over kw is marked graph.unroll_and_jam,
-// the loop over kh is not.
+// A one-channel input (LeNet's conv1, 896 flat positions of 32 columns, 56
+// blocks): chunks of 8 images, then the 6 output channels in two equal
+// tiles of 3 (the independent loop: two threads share it evenly). A tile
+// can carry all 5 window columns (3 x 5 = 15 accumulator vectors): its loop
+// over kw is marked graph.unroll_and_jam, the loop over kh is not.
 // CHECK-LABEL: func.func @weight_grad_one_channel
-// CHECK: scf.for %{{.*}} = %c0 to %c896 step %c16
-// CHECK: scf.for %{{.*}} = %c0 to %{{.*}} step %c16
+// CHECK: scf.for %{{.*}} = %c0 to %{{.*}} step %c8
+// CHECK: scf.for %{{.*}} = %c0 to %c6 step %c3
 // CHECK: scf.for %{{.*}} = %c0 to %c5 step %c1
 // CHECK: scf.for %{{.*}} = %c0 to %c5 step %c1
-// CHECK: scf.for {{.*}} -> (vector<4x16xf32>)
-// CHECK: } {graph.unroll_and_jam}
-// CHECK-NEXT: scf.yield
-// CHECK-NEXT: }
-// CHECK-NOT: graph.unroll_and_jam
-// CHECK: scf.for {{.*}} -> (vector<2x16xf32>)
+// CHECK: scf.for {{.*}} -> (vector<3x16xf32>)
+// CHECK: scf.for %{{.*}} = %c0 to %c56 step %c1 {{.*}} -> (vector<3x16xf32>)
 // CHECK: } {graph.unroll_and_jam}
 // CHECK-NEXT: scf.yield
 // CHECK-NEXT: }

@@ -86,6 +86,31 @@ bool isFlatWeightGradient(linalg::GenericOp generic) {
          maps[2] == AffineMap::get(6, 0, {o, c, kh, kw, p}, ctx);
 }
 
+bool isFlatLaneWeightGradient(linalg::GenericOp generic) {
+  using enum IteratorType;
+  if (!hasIterators(generic,
+                    {parallel, parallel, parallel, parallel, reduction, reduction, parallel}))
+    return false;
+  int64_t lanes = generic.getStaticLoopRanges()[6];
+  if (ShapedType::isDynamic(lanes))
+    return false;
+  MLIRContext *ctx = generic.getContext();
+  AffineExpr o, c, kh, kw, n, block, lane;
+  bindDims(ctx, o, c, kh, kw, n, block, lane);
+  AffineExpr position = block * lanes + lane;
+  SmallVector<AffineMap> maps = generic.getIndexingMapsArray();
+  if (maps[0] != AffineMap::get(7, 0, {n, o, block, lane}, ctx) ||
+      maps[2] != AffineMap::get(7, 0, {o, c, kh, kw, lane}, ctx) ||
+      maps[1].getNumResults() != 3 || maps[1].getResult(0) != n || maps[1].getResult(1) != c)
+    return false;
+  // What is left of the window offset once the position and kw are taken
+  // out: kh * W.
+  AffineExpr rest = simplifyAffineExpr(maps[1].getResult(2) - position - kw, 7, 0);
+  auto mul = dyn_cast<AffineBinaryOpExpr>(rest);
+  return mul && mul.getKind() == AffineExprKind::Mul && mul.getLHS() == kh &&
+         isa<AffineConstantExpr>(mul.getRHS());
+}
+
 std::optional<int64_t> windowRowWidth(linalg::GenericOp flatConvolution) {
   if (!isFlatConvolution(flatConvolution))
     return std::nullopt;

@@ -23,6 +23,12 @@ bool isFlatConvolution(mlir::linalg::GenericOp generic);
 /// dY[n, o, p] and X[n, c, p + kh*W + kw] into S[o, c, kh, kw, p].
 bool isFlatWeightGradient(mlir::linalg::GenericOp generic);
 
+/// The weight gradient's partial sums in lanes: loops (o, c, kh, kw, n,
+/// block, lane) reading dY[n, o, block, lane] and X[n, c, q + kh*W + kw] for
+/// the flat position q = block * L + lane (L the lane loop's static size)
+/// into S[o, c, kh, kw, lane].
+bool isFlatLaneWeightGradient(mlir::linalg::GenericOp generic);
+
 /// The row width W of a flat convolution's window offset p + kh*W + kw.
 std::optional<int64_t> windowRowWidth(mlir::linalg::GenericOp flatConvolution);
 

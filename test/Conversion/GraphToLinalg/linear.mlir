@@ -187,23 +187,50 @@ func.func @conv2d_input_grad_strided(%dy: tensor<2x4x3x3xf32>, %w: tensor<4x2x3x
 // -----
 
 // Tests the stride-1 weight gradient over flattened rows: the gradient's rows
-// are zero-padded to the padded input's width (32), partial sums over the
-// batch go to [O, C, KH, KW, positions] with the position innermost and
-// parallel, and a second generic adds the positions up.
-// CHECK-DAG: #[[$G:.+]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d4, d0, d5)>
-// CHECK-DAG: #[[$X:.+]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d4, d1, d5 + d2 * 32 + d3)>
-// CHECK-DAG: #[[$PART:.+]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1, d2, d3, d5)>
+// are zero-padded to the padded input's width (32) and its 896 positions
+// taken as 56 blocks of 16 lanes; partial sums over the batch and the blocks
+// go to [O, C, KH, KW, lanes], and a second generic adds the lanes up.
+// CHECK-DAG: #[[$G:.+]] = affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d4, d0, d5, d6)>
+// CHECK-DAG: #[[$X:.+]] = affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d4, d1, d5 * 16 + d6 + d2 * 32 + d3)>
+// CHECK-DAG: #[[$PART:.+]] = affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d0, d1, d2, d3, d6)>
 // CHECK-LABEL: func.func @conv2d_weight_grad
 func.func @conv2d_weight_grad(%dy: tensor<?x6x28x28xf32>, %x: tensor<?x1x28x28xf32>) -> tensor<6x1x5x5xf32> {
   // CHECK: tensor.insert_slice %arg1 into %{{.+}}[0, 0, 2, 2] [%{{.+}}, 1, 28, 28] [1, 1, 1, 1] : tensor<?x1x28x28xf32> into tensor<?x1x33x32xf32>
   // CHECK: tensor.insert_slice %arg0 into %{{.+}}[0, 0, 0, 0] [%{{.+}}, 6, 28, 28] [1, 1, 1, 1] : tensor<?x6x28x28xf32> into tensor<?x6x28x32xf32>
-  // CHECK: %[[PARTIAL:.+]] = linalg.generic {indexing_maps = [#[[$G]], #[[$X]], #[[$PART]]], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "parallel"]}
-  // CHECK-SAME: ins(%{{.+}}, %{{.+}} : tensor<?x6x896xf32>, tensor<?x1x1056xf32>) outs(%{{.+}} : tensor<6x1x5x5x896xf32>)
-  // CHECK: linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction"]} ins(%[[PARTIAL]] : tensor<6x1x5x5x896xf32>) outs(%{{.+}} : tensor<6x1x5x5xf32>)
+  // CHECK: tensor.expand_shape %{{.+}} {{\[}}[0], [1], [2, 3]] output_shape [%{{.+}}, 6, 56, 16] : tensor<?x6x896xf32> into tensor<?x6x56x16xf32>
+  // CHECK: %[[PARTIAL:.+]] = linalg.generic {indexing_maps = [#[[$G]], #[[$X]], #[[$PART]]], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction", "parallel"]}
+  // CHECK-SAME: ins(%{{.+}}, %{{.+}} : tensor<?x6x56x16xf32>, tensor<?x1x1056xf32>) outs(%{{.+}} : tensor<6x1x5x5x16xf32>)
+  // CHECK: linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction"]} ins(%[[PARTIAL]] : tensor<6x1x5x5x16xf32>) outs(%{{.+}} : tensor<6x1x5x5xf32>)
   // CHECK: arith.addf {{.*}} fastmath<reassoc,contract>
+  // CHECK-NOT: linalg.generic
+  // CHECK: return
   %0 = graph.conv2d_weight_grad %dy, %x {stride = array<i64: 1, 1>, padding = array<i64: 2, 2>, dilation = array<i64: 1, 1>, groups = 1 : i64}
       : tensor<?x6x28x28xf32>, tensor<?x1x28x28xf32> -> tensor<6x1x5x5xf32>
   return %0 : tensor<6x1x5x5xf32>
+}
+
+// -----
+
+// Tests positions that are not a whole number of blocks (10 x 10 = 6 blocks
+// of 16 and 4 more, a kernel one column wide as after
+// graphc-unfold-window-columns): the blocks in lanes, the last 4 positions
+// in the row form over slices starting at position 96, their sums added to
+// the lanes'.
+// CHECK-LABEL: func.func @conv2d_weight_grad_tail
+func.func @conv2d_weight_grad_tail(%dy: tensor<?x16x10x10xf32>, %x: tensor<?x30x14x10xf32>) -> tensor<16x30x5x1xf32> {
+  // CHECK: %[[BLOCKS:.+]] = tensor.extract_slice %{{.+}}[0, 0, 0] [%{{.+}}, 16, 96] [1, 1, 1] : tensor<?x16x100xf32> to tensor<?x16x96xf32>
+  // CHECK: tensor.expand_shape %[[BLOCKS]] {{\[}}[0], [1], [2, 3]] output_shape [%{{.+}}, 16, 6, 16]
+  // CHECK: %[[LANES:.+]] = linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction", "parallel"]}
+  // CHECK-SAME: outs(%{{.+}} : tensor<16x30x5x1x16xf32>)
+  // CHECK: %[[SUM:.+]] = linalg.generic {{.*}} ins(%[[LANES]] : tensor<16x30x5x1x16xf32>) outs(%{{.+}} : tensor<16x30x5x1xf32>)
+  // CHECK: tensor.extract_slice %{{.+}}[0, 0, 96] [%{{.+}}, 16, 4] [1, 1, 1] : tensor<?x16x100xf32> to tensor<?x16x4xf32>
+  // CHECK: tensor.extract_slice %{{.+}}[0, 0, 96] [%{{.+}}, 30, 44] [1, 1, 1] : tensor<?x30x140xf32> to tensor<?x30x44xf32>
+  // CHECK: %[[TAIL:.+]] = linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "parallel"]}
+  // CHECK-SAME: outs(%{{.+}} : tensor<16x30x5x1x4xf32>)
+  // CHECK: linalg.generic {{.*}} ins(%[[TAIL]] : tensor<16x30x5x1x4xf32>) outs(%[[SUM]] : tensor<16x30x5x1xf32>)
+  %0 = graph.conv2d_weight_grad %dy, %x {stride = array<i64: 1, 1>, padding = array<i64: 0, 0>, dilation = array<i64: 1, 1>, groups = 1 : i64}
+      : tensor<?x16x10x10xf32>, tensor<?x30x14x10xf32> -> tensor<16x30x5x1xf32>
+  return %0 : tensor<16x30x5x1xf32>
 }
 
 // -----

@@ -72,11 +72,17 @@ int64_t rightPadding(int64_t width, int64_t padding, int64_t kernel) {
   return wraps ? 0 : padding;
 }
 
-/// The most partial sums (weights times flat positions) a weight gradient
-/// over flattened rows may hold in its temporary: 16 MiB of float32. LeNet's
+/// The most weights times flat positions a weight gradient over flattened
+/// rows may have, the size its partial sums had before they were taken in
+/// lanes (16 MiB of float32), kept as the bound of that form. LeNet's
 /// need at most 336k; a large layer (3x3, 64 -> 64 channels at 56x56 would
 /// need 120M) keeps the row form instead of a huge temporary.
 constexpr int64_t kMaxPartialSums = int64_t(1) << 22;
+
+/// The lanes of a weight gradient's partial sums over flattened rows: the
+/// positions p = block * kPartialSumLanes + lane, each lane's sum carried
+/// through every image and block. 16, one AVX-512 vector of float32.
+constexpr int64_t kPartialSumLanes = 16;
 
 /// The loop order of the flattened convolutions: (batch, channel, three
 /// reduction loops, flat position).
@@ -406,9 +412,9 @@ struct Conv2DWeightGradLowering : OpConversionPattern<graph::Conv2DWeightGradOp>
     // rows are zero-padded to the input's width, so garbage columns add
     // nothing. A reduction innermost would keep its accumulator in memory
     // (LLVM cannot tell the output from the inputs apart) and not vectorize,
-    // so the batch is reduced first into one partial sum per weight and flat
-    // position, (o, c, kh, kw, n, p) with p innermost and contiguous
-    // everywhere, and a second generic adds up the positions.
+    // so the batch and the positions are reduced first into partial sums per
+    // weight and lane (below), the lanes innermost and contiguous
+    // everywhere, and a second generic adds up the lanes.
     auto dyType = cast<RankedTensorType>(dy.getType());
     // The input is padded on both sides, as the forward pads it, so that it
     // is the forward's padded input (CSE); with wrapped rows (see
@@ -423,42 +429,112 @@ struct Conv2DWeightGradLowering : OpConversionPattern<graph::Conv2DWeightGradOp>
           {pad[0] + extraRowsBelow(w[3]), pad[1]}, zero);
       int64_t width = paddedWidth;
       Value widened = padSpatial(rewriter, loc, dy, {0, 0}, {0, width - dyType.getDimSize(3)}, zero);
-      AffineExpr o, c, kh, kw, n, p;
-      bindDims(ctx, o, c, kh, kw, n, p);
-      SmallVector<AffineMap> maps{
-          AffineMap::get(6, 0, {n, o, p}, ctx),
-          AffineMap::get(6, 0,
-                         {n, groups == 1 ? c : o.floorDiv(og) * cg + c, p + kh * width + kw},
-                         ctx),
-          AffineMap::get(6, 0, {o, c, kh, kw, p}, ctx)};
-      SmallVector<utils::IteratorType> iterators(4, utils::IteratorType::parallel);
-      iterators.append({utils::IteratorType::reduction, utils::IteratorType::parallel});
-      auto partialType = RankedTensorType::get({w[0], w[1], w[2], w[3], positions}, element);
-      Value partialInit = createFilled(rewriter, loc, partialType, zero, [](int64_t) -> Value {
-        llvm_unreachable("partial sums have a static shape");
-      });
-      auto partial = rewriter.create<linalg::GenericOp>(
-          loc, partialType,
-          ValueRange{collapseRows(rewriter, loc, widened), collapseRows(rewriter, loc, input)},
-          partialInit, maps, iterators, [](OpBuilder &b, Location l, ValueRange args) {
-            b.create<linalg::YieldOp>(l, multiplyAccumulate(b, l, args[2], args[0], args[1]));
-          });
-      AffineExpr a0, a1, a2, a3, position;
-      bindDims(ctx, a0, a1, a2, a3, position);
-      SmallVector<utils::IteratorType> sumIterators(4, utils::IteratorType::parallel);
-      sumIterators.push_back(utils::IteratorType::reduction);
-      auto sum = rewriter.create<linalg::GenericOp>(
-          loc, resultType, ValueRange{partial.getResult(0)}, init,
-          SmallVector<AffineMap>{AffineMap::get(5, 0, {a0, a1, a2, a3, position}, ctx),
-                                 AffineMap::get(5, 0, {a0, a1, a2, a3}, ctx)},
-          sumIterators, [](OpBuilder &b, Location l, ValueRange args) {
-            // Reassociable like every convolution sum, so the positions add up in vectors.
-            auto flags = arith::FastMathFlagsAttr::get(
-                b.getContext(), arith::FastMathFlags::reassoc | arith::FastMathFlags::contract);
-            b.create<linalg::YieldOp>(
-                l, b.create<arith::AddFOp>(l, args[1], args[0], flags).getResult());
-          });
-      rewriter.replaceOp(op, sum.getResults());
+      Value flatGrad = collapseRows(rewriter, loc, widened);
+      Value flatInput = collapseRows(rewriter, loc, input);
+      int64_t channels = groups == 1 ? w[1] : -1;
+      // The positions in blocks of kPartialSumLanes: one partial sum per
+      // weight and lane, carried through every image and block (the blocks
+      // of an image are contiguous: a register tile streams its rows), then
+      // the positions past the last whole block in the row form below.
+      int64_t blocks = positions / kPartialSumLanes;
+      int64_t tail = positions % kPartialSumLanes;
+      // into + the sum of `partial` over its last dim.
+      auto reduceLast = [&](Value partial, Value into) {
+        AffineExpr a0, a1, a2, a3, position;
+        bindDims(ctx, a0, a1, a2, a3, position);
+        SmallVector<utils::IteratorType> sumIterators(4, utils::IteratorType::parallel);
+        sumIterators.push_back(utils::IteratorType::reduction);
+        return rewriter
+            .create<linalg::GenericOp>(
+                loc, resultType, ValueRange{partial}, into,
+                SmallVector<AffineMap>{AffineMap::get(5, 0, {a0, a1, a2, a3, position}, ctx),
+                                       AffineMap::get(5, 0, {a0, a1, a2, a3}, ctx)},
+                sumIterators,
+                [](OpBuilder &b, Location l, ValueRange args) {
+                  // Reassociable like every convolution sum, so the positions add up in
+                  // vectors.
+                  auto flags = arith::FastMathFlagsAttr::get(
+                      b.getContext(),
+                      arith::FastMathFlags::reassoc | arith::FastMathFlags::contract);
+                  b.create<linalg::YieldOp>(
+                      l, b.create<arith::AddFOp>(l, args[1], args[0], flags).getResult());
+                })
+            .getResult(0);
+      };
+      auto inputChannel = [&](AffineExpr o, AffineExpr c) {
+        return channels >= 0 ? c : o.floorDiv(og) * cg + c;
+      };
+      auto slice = [&](Value flat, int64_t first, int64_t size) {
+        auto type = cast<RankedTensorType>(flat.getType());
+        SmallVector<OpFoldResult> offsets{rewriter.getIndexAttr(0), rewriter.getIndexAttr(0),
+                                          rewriter.getIndexAttr(first)};
+        SmallVector<OpFoldResult> sizes{
+            tensor::getMixedSize(rewriter, loc, flat, 0),
+            rewriter.getIndexAttr(type.getDimSize(1)), rewriter.getIndexAttr(size)};
+        SmallVector<OpFoldResult> strides(3, rewriter.getIndexAttr(1));
+        return rewriter.create<tensor::ExtractSliceOp>(loc, flat, offsets, sizes, strides)
+            .getResult();
+      };
+      Value result = init;
+      if (blocks > 0) {
+        AffineExpr o, c, kh, kw, n, block, lane;
+        bindDims(ctx, o, c, kh, kw, n, block, lane);
+        AffineExpr position = block * kPartialSumLanes + lane;
+        // dY as [N, O, blocks, lanes]: every loop's size is then a dim of an
+        // operand.
+        Value blockedGrad = flatGrad;
+        if (tail > 0)
+          blockedGrad = slice(flatGrad, 0, blocks * kPartialSumLanes);
+        auto blockedType = RankedTensorType::get(
+            {dyType.getDimSize(0), dyType.getDimSize(1), blocks, kPartialSumLanes}, element);
+        blockedGrad = rewriter.create<tensor::ExpandShapeOp>(
+            loc, blockedType, blockedGrad, SmallVector<ReassociationIndices>{{0}, {1}, {2, 3}});
+        SmallVector<AffineMap> maps{
+            AffineMap::get(7, 0, {n, o, block, lane}, ctx),
+            AffineMap::get(7, 0, {n, inputChannel(o, c), position + kh * width + kw}, ctx),
+            AffineMap::get(7, 0, {o, c, kh, kw, lane}, ctx)};
+        using utils::IteratorType;
+        SmallVector<IteratorType> iterators(4, IteratorType::parallel);
+        iterators.append({IteratorType::reduction, IteratorType::reduction, IteratorType::parallel});
+        auto partialType =
+            RankedTensorType::get({w[0], w[1], w[2], w[3], kPartialSumLanes}, element);
+        Value partialInit = createFilled(rewriter, loc, partialType, zero, [](int64_t) -> Value {
+          llvm_unreachable("partial sums have a static shape");
+        });
+        auto partial = rewriter.create<linalg::GenericOp>(
+            loc, partialType, ValueRange{blockedGrad, flatInput}, partialInit, maps, iterators,
+            [](OpBuilder &b, Location l, ValueRange args) {
+              b.create<linalg::YieldOp>(l, multiplyAccumulate(b, l, args[2], args[0], args[1]));
+            });
+        result = reduceLast(partial.getResult(0), result);
+      }
+      if (tail > 0) {
+        // The row form over the last positions: slices of both operands
+        // starting at the first position past the whole blocks.
+        int64_t first = blocks * kPartialSumLanes;
+        int64_t inputLength = cast<RankedTensorType>(flatInput.getType()).getDimSize(2);
+        Value gradTail = slice(flatGrad, first, tail);
+        Value inputTail = slice(flatInput, first, inputLength - first);
+        AffineExpr o, c, kh, kw, n, p;
+        bindDims(ctx, o, c, kh, kw, n, p);
+        SmallVector<AffineMap> maps{
+            AffineMap::get(6, 0, {n, o, p}, ctx),
+            AffineMap::get(6, 0, {n, inputChannel(o, c), p + kh * width + kw}, ctx),
+            AffineMap::get(6, 0, {o, c, kh, kw, p}, ctx)};
+        SmallVector<utils::IteratorType> iterators(4, utils::IteratorType::parallel);
+        iterators.append({utils::IteratorType::reduction, utils::IteratorType::parallel});
+        auto partialType = RankedTensorType::get({w[0], w[1], w[2], w[3], tail}, element);
+        Value partialInit = createFilled(rewriter, loc, partialType, zero, [](int64_t) -> Value {
+          llvm_unreachable("partial sums have a static shape");
+        });
+        auto partial = rewriter.create<linalg::GenericOp>(
+            loc, partialType, ValueRange{gradTail, inputTail}, partialInit, maps, iterators,
+            [](OpBuilder &b, Location l, ValueRange args) {
+              b.create<linalg::YieldOp>(l, multiplyAccumulate(b, l, args[2], args[0], args[1]));
+            });
+        result = reduceLast(partial.getResult(0), result);
+      }
+      rewriter.replaceOp(op, result);
       return success();
     }
     Value input = padSpatial(rewriter, loc, adaptor.getInput(), pad, zero);
