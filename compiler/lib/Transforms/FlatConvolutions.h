@@ -19,7 +19,8 @@ namespace graphc::flat_convolutions {
 /// X[n, c, p + kh*W + kw] and K[f, c, kh, kw] into Y[n, f, p].
 bool isFlatConvolution(mlir::linalg::GenericOp generic);
 
-/// The weight gradient's partial sums: loops (o, c, kh, kw, n, p) reading
+/// The weight gradient's partial sums in the row form (the positions past
+/// the last whole block of lanes): loops (o, c, kh, kw, n, p) reading
 /// dY[n, o, p] and X[n, c, p + kh*W + kw] into S[o, c, kh, kw, p].
 bool isFlatWeightGradient(mlir::linalg::GenericOp generic);
 

@@ -9,17 +9,21 @@
 // flattened image rows (GraphToLinalg/Linear.cpp): the flat position p is
 // innermost and contiguous, and the window offset is p + kh*W + kw. Lowered
 // to loops, each (channel, kh, kw) step loads and stores a row of the output
-// for one FMA per element, and the weight gradient's partial sums
-// (1.3 MB for LeNet's conv2) are reread for every image. Here each output
-// tile stays in vector registers through its whole reduction:
+// for one FMA per element, and the weight gradient's partial sums are reread
+// for every image. Here each output tile stays in vector registers through
+// its whole reduction:
 //   - a convolution, loops (n, f, c, kh, kw, p): tiles of one image,
 //     `channels` output channels and `positions` flat positions, carried
 //     through the (c, kh, kw) loops: one broadcast weight and one input
 //     vector per FMA row;
-//   - a weight gradient's partial sums, loops (o, c, kh, kw, n, p): tiles of
-//     `gradChannels` output channels, `gradInputs` input channels and 16
-//     flat positions, carried through the batch loop: an outer product of
-//     the output gradient's and the input's vectors per image.
+//   - a weight gradient's partial sums in lanes, loops (o, c, kh, kw, n,
+//     block, lane): tiles of about `gradChannels` output channels,
+//     `gradInputs` input channels and the 16 lanes, carried through a chunk
+//     of images and all their blocks of positions: an outer product of the
+//     output gradient's and the input's vectors per image and block;
+//   - the positions past the last whole block, loops (o, c, kh, kw, n, p):
+//     tiles of `gradChannels` x `gradInputs` x 16 flat positions carried
+//     through a chunk of images.
 // Partial tiles are peeled, kh and kw tiled by 1 and dropped (the window
 // offset becomes a plain slice offset), then the tiles are vectorized as in
 // graphc-tile-matmuls. Every element's summation order is that of the
@@ -148,6 +152,8 @@ int64_t jammedWindowColumns(linalg::GenericOp grad, int64_t channelPairs) {
 /// executable 22,184-22,695 -> 22,896-23,719 images/s (batch 256, one
 /// thread, alternating), its parameters byte-identical.
 /// The summation order over the images is the same for any chunk size.
+/// Since the partial sums in lanes, the grad-images cap (8) binds first for
+/// LeNet's (184 KB and 200 KB chunks).
 constexpr int64_t kChunkBytes = 448 * 1024;
 
 /// Images per chunk of a weight gradient: as many as keep the chunk's output

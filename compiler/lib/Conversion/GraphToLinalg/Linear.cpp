@@ -431,7 +431,6 @@ struct Conv2DWeightGradLowering : OpConversionPattern<graph::Conv2DWeightGradOp>
       Value widened = padSpatial(rewriter, loc, dy, {0, 0}, {0, width - dyType.getDimSize(3)}, zero);
       Value flatGrad = collapseRows(rewriter, loc, widened);
       Value flatInput = collapseRows(rewriter, loc, input);
-      int64_t channels = groups == 1 ? w[1] : -1;
       // The positions in blocks of kPartialSumLanes: one partial sum per
       // weight and lane, carried through every image and block (the blocks
       // of an image are contiguous: a register tile streams its rows), then
@@ -451,7 +450,7 @@ struct Conv2DWeightGradLowering : OpConversionPattern<graph::Conv2DWeightGradOp>
                                        AffineMap::get(5, 0, {a0, a1, a2, a3}, ctx)},
                 sumIterators,
                 [](OpBuilder &b, Location l, ValueRange args) {
-                  // Reassociable like every convolution sum, so the positions add up in
+                  // Reassociable like every convolution sum, so the lanes add up in
                   // vectors.
                   auto flags = arith::FastMathFlagsAttr::get(
                       b.getContext(),
@@ -462,8 +461,31 @@ struct Conv2DWeightGradLowering : OpConversionPattern<graph::Conv2DWeightGradOp>
             .getResult(0);
       };
       auto inputChannel = [&](AffineExpr o, AffineExpr c) {
-        return channels >= 0 ? c : o.floorDiv(og) * cg + c;
+        return groups == 1 ? c : o.floorDiv(og) * cg + c;
       };
+      // Zero-initialized partial sums [O, C/groups, KH, KW, lanes] of
+      // dY * X over `maps` (dY's, X's, the sums'), whose loops are (o, c,
+      // kh, kw) and then `reductions`, then the lane loop.
+      auto partialSums = [&](Value grad, Value image, ArrayRef<AffineMap> maps,
+                             int64_t reductions, int64_t lanes) {
+        using utils::IteratorType;
+        SmallVector<IteratorType> iterators(4, IteratorType::parallel);
+        iterators.append(reductions, IteratorType::reduction);
+        iterators.push_back(IteratorType::parallel);
+        auto type = RankedTensorType::get({w[0], w[1], w[2], w[3], lanes}, element);
+        Value zeros = createFilled(rewriter, loc, type, zero, [](int64_t) -> Value {
+          llvm_unreachable("partial sums have a static shape");
+        });
+        return rewriter
+            .create<linalg::GenericOp>(
+                loc, type, ValueRange{grad, image}, zeros, maps, iterators,
+                [](OpBuilder &b, Location l, ValueRange args) {
+                  b.create<linalg::YieldOp>(l,
+                                            multiplyAccumulate(b, l, args[2], args[0], args[1]));
+                })
+            .getResult(0);
+      };
+      // flat[:, :, first : first + size].
       auto slice = [&](Value flat, int64_t first, int64_t size) {
         auto type = cast<RankedTensorType>(flat.getType());
         SmallVector<OpFoldResult> offsets{rewriter.getIndexAttr(0), rewriter.getIndexAttr(0),
@@ -493,20 +515,8 @@ struct Conv2DWeightGradLowering : OpConversionPattern<graph::Conv2DWeightGradOp>
             AffineMap::get(7, 0, {n, o, block, lane}, ctx),
             AffineMap::get(7, 0, {n, inputChannel(o, c), position + kh * width + kw}, ctx),
             AffineMap::get(7, 0, {o, c, kh, kw, lane}, ctx)};
-        using utils::IteratorType;
-        SmallVector<IteratorType> iterators(4, IteratorType::parallel);
-        iterators.append({IteratorType::reduction, IteratorType::reduction, IteratorType::parallel});
-        auto partialType =
-            RankedTensorType::get({w[0], w[1], w[2], w[3], kPartialSumLanes}, element);
-        Value partialInit = createFilled(rewriter, loc, partialType, zero, [](int64_t) -> Value {
-          llvm_unreachable("partial sums have a static shape");
-        });
-        auto partial = rewriter.create<linalg::GenericOp>(
-            loc, partialType, ValueRange{blockedGrad, flatInput}, partialInit, maps, iterators,
-            [](OpBuilder &b, Location l, ValueRange args) {
-              b.create<linalg::YieldOp>(l, multiplyAccumulate(b, l, args[2], args[0], args[1]));
-            });
-        result = reduceLast(partial.getResult(0), result);
+        result = reduceLast(
+            partialSums(blockedGrad, flatInput, maps, /*reductions=*/2, kPartialSumLanes), result);
       }
       if (tail > 0) {
         // The row form over the last positions: slices of both operands
@@ -521,18 +531,7 @@ struct Conv2DWeightGradLowering : OpConversionPattern<graph::Conv2DWeightGradOp>
             AffineMap::get(6, 0, {n, o, p}, ctx),
             AffineMap::get(6, 0, {n, inputChannel(o, c), p + kh * width + kw}, ctx),
             AffineMap::get(6, 0, {o, c, kh, kw, p}, ctx)};
-        SmallVector<utils::IteratorType> iterators(4, utils::IteratorType::parallel);
-        iterators.append({utils::IteratorType::reduction, utils::IteratorType::parallel});
-        auto partialType = RankedTensorType::get({w[0], w[1], w[2], w[3], tail}, element);
-        Value partialInit = createFilled(rewriter, loc, partialType, zero, [](int64_t) -> Value {
-          llvm_unreachable("partial sums have a static shape");
-        });
-        auto partial = rewriter.create<linalg::GenericOp>(
-            loc, partialType, ValueRange{gradTail, inputTail}, partialInit, maps, iterators,
-            [](OpBuilder &b, Location l, ValueRange args) {
-              b.create<linalg::YieldOp>(l, multiplyAccumulate(b, l, args[2], args[0], args[1]));
-            });
-        result = reduceLast(partial.getResult(0), result);
+        result = reduceLast(partialSums(gradTail, inputTail, maps, /*reductions=*/1, tail), result);
       }
       rewriter.replaceOp(op, result);
       return success();
