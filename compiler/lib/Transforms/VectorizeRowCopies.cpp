@@ -48,14 +48,6 @@ namespace {
 /// Rows longer than this are left to LLVM, which vectorizes long loops.
 constexpr int64_t kLongestRow = 64;
 
-/// Whether `type`'s innermost dim is contiguous (unit stride).
-bool hasContiguousRows(MemRefType type) {
-  SmallVector<int64_t> strides;
-  int64_t offset;
-  return succeeded(getStridesAndOffset(type, strides, offset)) && !strides.empty() &&
-         strides.back() == 1;
-}
-
 /// The static row length of a copy this pass vectorizes, else none.
 std::optional<int64_t> rowLength(linalg::CopyOp copy) {
   if (!copy.hasPureBufferSemantics())
@@ -71,7 +63,7 @@ std::optional<int64_t> rowLength(linalg::CopyOp copy) {
     return std::nullopt;
   int64_t length = source.getShape().back();
   if (ShapedType::isDynamic(length) || length < 2 || length > kLongestRow ||
-      !hasContiguousRows(source) || !hasContiguousRows(target))
+      !isLastMemrefDimUnitStride(source) || !isLastMemrefDimUnitStride(target))
     return std::nullopt;
   return length;
 }

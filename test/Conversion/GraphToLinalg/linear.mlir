@@ -235,9 +235,9 @@ func.func @conv2d_weight_grad_tail(%dy: tensor<?x16x10x10xf32>, %x: tensor<?x30x
 
 // -----
 
-// Tests that a weight gradient whose partial sums would pass the limit
-// (64 x 64 x 3 x 3 weights times 56 x 58 positions: 120M floats) keeps the
-// row form, one generic reducing over (n, oh, ow).
+// Tests that a weight gradient past the flat form's bound (64 x 64 x 3 x 3
+// weights times 56 x 58 positions: 120M, kMaxWeightsTimesPositions 4M) keeps
+// the row form, one generic reducing over (n, oh, ow).
 // CHECK-LABEL: func.func @conv2d_weight_grad_large
 func.func @conv2d_weight_grad_large(%dy: tensor<?x64x56x56xf32>, %x: tensor<?x64x56x56xf32>) -> tensor<64x64x3x3xf32> {
   // CHECK-NOT: tensor.collapse_shape

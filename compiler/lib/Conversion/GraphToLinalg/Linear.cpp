@@ -73,11 +73,11 @@ int64_t rightPadding(int64_t width, int64_t padding, int64_t kernel) {
 }
 
 /// The most weights times flat positions a weight gradient over flattened
-/// rows may have, the size its partial sums had before they were taken in
-/// lanes (16 MiB of float32), kept as the bound of that form. LeNet's
-/// need at most 336k; a large layer (3x3, 64 -> 64 channels at 56x56 would
-/// need 120M) keeps the row form instead of a huge temporary.
-constexpr int64_t kMaxPartialSums = int64_t(1) << 22;
+/// rows may have (4M): the size its partial sums had before they were taken
+/// in lanes, kept as the bound of that form until the flat form is measured
+/// on large layers. LeNet's have at most 336k; a large layer (3x3, 64 -> 64
+/// channels at 56x56: 120M) keeps the row form.
+constexpr int64_t kMaxWeightsTimesPositions = int64_t(1) << 22;
 
 /// The lanes of a weight gradient's partial sums over flattened rows: the
 /// positions p = block * kPartialSumLanes + lane, each lane's sum carried
@@ -423,7 +423,8 @@ struct Conv2DWeightGradLowering : OpConversionPattern<graph::Conv2DWeightGradOp>
     int64_t paddedWidth = cast<RankedTensorType>(adaptor.getInput().getType()).getDimSize(3) +
                           2 * pad[1];
     int64_t positions = dyType.getDimSize(2) * paddedWidth;
-    if (flattensRows(stride, dil) && w[0] * w[1] * w[2] * w[3] * positions <= kMaxPartialSums) {
+    if (flattensRows(stride, dil) &&
+        w[0] * w[1] * w[2] * w[3] * positions <= kMaxWeightsTimesPositions) {
       Value input = padSpatial(
           rewriter, loc, adaptor.getInput(), pad,
           {pad[0] + extraRowsBelow(w[3]), pad[1]}, zero);
