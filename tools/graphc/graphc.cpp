@@ -14,6 +14,7 @@
 #include "FusionReport.h"
 
 #include "graphc/Codegen/Lowering.h"
+#include "graphc/Codegen/ParallelCodegen.h"
 #include "graphc/Dialect/Graph/GraphDialect.h"
 #include "graphc/Pipelines/Pipelines.h"
 #include "graphc/Support/InputLimits.h"
@@ -132,6 +133,12 @@ cl::opt<double> lrDecay("lr-decay", cl::desc("Adagrad learning-rate decay"), cl:
 cl::opt<double> initialAccumulatorValue("initial-accumulator-value",
                                         cl::desc("Adagrad: the sum's starting value"),
                                         cl::init(0.0), cl::cat(category));
+cl::opt<unsigned> codegenParts(
+    "codegen-parts",
+    cl::desc("LLVM optimization and code generation of --emit=exe and --emit=lib in up to N "
+             "parts, on parallel threads (default 2; 1: the module whole; --emit=obj and asm "
+             "are always one part)"),
+    cl::init(2), cl::cat(category));
 cl::opt<bool> dataParallel(
     "data-parallel",
     cl::desc("With --train: also compile the step's two halves (train_step_gradients, "
@@ -413,27 +420,32 @@ std::string resource(llvm::StringRef relative, llvm::StringRef buildPath) {
 /// --emit=exe: the model's object (with its graphc_model_t and what the
 /// generic main reads, graphc_standalone) linked with the
 /// runtime's generic main by the system compiler.
-int linkExecutable(llvm::StringRef objectBytes) {
+int linkExecutable(llvm::ArrayRef<llvm::SmallString<0>> objects) {
   llvm::SmallString<128> dir;
   if (std::error_code ec = llvm::sys::fs::createUniqueDirectory("graphc-exe", dir))
     return fail("cannot create a temporary directory: " + ec.message());
-  llvm::SmallString<128> object(dir);
-  llvm::sys::path::append(object, "model.o");
-  bool ok = false;
-  {
+  std::vector<std::string> command;
+  bool ok = true;
+  for (size_t part = 0; part < objects.size() && ok; ++part) {
+    llvm::SmallString<128> object(dir);
+    llvm::sys::path::append(object, "model" + std::to_string(part) + ".o");
     std::error_code ec;
     llvm::raw_fd_ostream os(object, ec);
-    if (!ec)
-      os << objectBytes;
+    if (!ec) {
+      os << objects[part];
+      os.close();
+    }
     ok = !ec && !os.has_error();
+    command.push_back(std::string(object));
   }
   const char *cxx = std::getenv("CXX") ? std::getenv("CXX") : "c++";
   // Temporary files go whatever happens; the output appears only when linked.
   std::string partial = outputFile + ".partial";
-  std::vector<std::string> command{
-      std::string(object), resource("lib/libgraphc_standalone.a", GRAPHC_STANDALONE_ARCHIVE),
-      resource("lib/libgraphc_tooling.a", GRAPHC_TOOLING_ARCHIVE),
-      resource("lib/libgraphc_runtime.a", GRAPHC_RUNTIME_ARCHIVE)};
+  for (std::string archive :
+       {resource("lib/libgraphc_standalone.a", GRAPHC_STANDALONE_ARCHIVE),
+        resource("lib/libgraphc_tooling.a", GRAPHC_TOOLING_ARCHIVE),
+        resource("lib/libgraphc_runtime.a", GRAPHC_RUNTIME_ARCHIVE)})
+    command.push_back(archive);
   // The MPI library the tooling was built with: the executable trains
   // data-parallel when mpirun starts it (docs/distributed.md).
   llvm::SmallVector<llvm::StringRef> mpiLibraries;
@@ -773,32 +785,38 @@ int run() {
   graphc::hideInternalSymbols(*llvmModule, prefix, {"graphc_standalone"});
   llvmModule->setTargetTriple(machine->getTargetTriple().str());
   llvmModule->setDataLayout(machine->createDataLayout());
-  if (llvm::Error err = makeOptimizingTransformer(level, 0, machine.get())(llvmModule.get()))
-    return fail("LLVM optimization failed: " + llvm::toString(std::move(err)));
   if (emit == Emit::LLVM) {
+    if (llvm::Error err = makeOptimizingTransformer(level, 0, machine.get())(llvmModule.get()))
+      return fail("LLVM optimization failed: " + llvm::toString(std::move(err)));
     llvmModule->print(output.os(), nullptr);
     return output.commit();
   }
-  llvm::legacy::PassManager codegen;
+  if (codegenParts == 0)
+    return fail("--codegen-parts must be at least 1");
+  // An object file or assembly is one output: one part. An executable or a
+  // library links its parts (docs/cli.md).
+  unsigned maxParts = emit == Emit::Exe || emit == Emit::Lib ? codegenParts.getValue() : 1;
   auto kind = emit == Emit::Asm ? llvm::CodeGenFileType::AssemblyFile
                                 : llvm::CodeGenFileType::ObjectFile;
-  llvm::SmallString<0> objectBytes;
-  llvm::raw_svector_ostream objectStream(objectBytes);
-  if (machine->addPassesToEmitFile(codegen, objectStream, nullptr, kind))
-    return fail("the target cannot emit this file type");
-  codegen.run(*llvmModule);
+  auto objects = graphc::generateCodeInParts(*llvmModule, level, maxParts, prefix, kind,
+                                             [&] { return hostTargetMachine(level); });
+  if (!objects)
+    return fail(llvm::toString(objects.takeError()));
   if (emit == Emit::Exe)
-    return linkExecutable(objectBytes);
+    return linkExecutable(*objects);
   if (emit != Emit::Lib) {
-    output.os() << objectBytes;
+    output.os() << objects->front();
     return output.commit();
   }
   // The library: the model's object plus every member of the runtime archive,
   // so a C program links one file (and the system libraries the header lists).
   std::vector<llvm::NewArchiveMember> members;
   // MemoryBufferRef keeps references: the member's name must outlive writeArchive.
-  std::string memberName = prefix + ".o";
-  members.emplace_back(llvm::MemoryBufferRef(objectBytes, memberName));
+  std::vector<std::string> memberNames;
+  for (size_t part = 0; part < objects->size(); ++part)
+    memberNames.push_back(prefix + (part ? "." + std::to_string(part) : "") + ".o");
+  for (size_t part = 0; part < objects->size(); ++part)
+    members.emplace_back(llvm::MemoryBufferRef((*objects)[part], memberNames[part]));
   std::string runtimeArchive = resource("lib/libgraphc_runtime.a", GRAPHC_RUNTIME_ARCHIVE);
   auto runtime = llvm::MemoryBuffer::getFile(runtimeArchive);
   if (!runtime)
