@@ -123,6 +123,9 @@ void graphc::buildMemRefToLLVMPipeline(OpPassManager &pm, const CpuPipelineOptio
   unrolled.enableFullUnroll(true);
   pm.addNestedPass<func::FuncOp>(createConvertVectorToSCFPass(unrolled));
   pm.addPass(createConvertSCFToOpenMPPass());
+  // A loop around a parallel region (a weight gradient's chunks of images)
+  // forks the team once, not once per iteration.
+  pm.addNestedPass<func::FuncOp>(createHoistParallelRegions());
   // The passes that take any op run per function, on the pass manager's
   // threads: a training executable's step, its two data-parallel halves and
   // its eval are independent (on 2 cores the LeNet executable's compile
