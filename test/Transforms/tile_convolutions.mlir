@@ -38,7 +38,9 @@ func.func @forward(%x: tensor<?x6x14x14xf32>, %w: tensor<16x6x5x5xf32>) -> tenso
 // channels (that loop independent), all 6 input channels and 16 lanes, a
 // vector<4x6x16xf32> accumulator carried through the chunk's images and all
 // their blocks. The 12 positions left: tiles of 8 and 4 positions carried
-// through the chunk's images. Then the lanes and positions are summed.
+// through the chunk's images, whose one tile of positions leaves the tiles
+// of output channels (inside the chunks) to share between threads. Then the
+// lanes and positions are summed.
 // conv2's tiles would need 4 x 6 x 5 accumulator vectors for all window
 // columns at once: no loop is marked for unroll-and-jam.
 // JAM-LABEL: func.func @weight_grad(
@@ -56,8 +58,11 @@ func.func @forward(%x: tensor<?x6x14x14xf32>, %w: tensor<16x6x5x5xf32>) -> tenso
 // CHECK: vector.transfer_write %{{.*}} : vector<4x6x16xf32>, tensor<4x6x16xf32>
 // CHECK: } {graph.independent_iterations}
 // CHECK: linalg.generic {{.*}}iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction"]{{.*}}tensor<16x6x5x5x16xf32>
+// CHECK: scf.for %{{.*}} = %c0 to %{{.*}} step %c8 {{.*}} -> (tensor<16x6x5x5x12xf32>)
+// CHECK: scf.for %{{.*}} = %c0 to %c16 step %c4
 // CHECK: -> (vector<4x6x8xf32>)
 // CHECK: -> (vector<4x6x4xf32>)
+// CHECK: } {graph.independent_iterations}
 // CHECK: linalg.generic {{.*}}iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction"]{{.*}}tensor<16x6x5x5x12xf32>
 func.func @weight_grad(%dy: tensor<?x16x10x10xf32>, %x: tensor<?x6x14x14xf32>) -> tensor<16x6x5x5xf32> {
   %0 = graph.conv2d_weight_grad %dy, %x {dilation = array<i64: 1, 1>, groups = 1 : i64, padding = array<i64: 0, 0>, stride = array<i64: 1, 1>} : tensor<?x16x10x10xf32>, tensor<?x6x14x14xf32> -> tensor<16x6x5x5xf32>
