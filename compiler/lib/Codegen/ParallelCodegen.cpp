@@ -73,18 +73,20 @@ public:
 
   /// Makes every internal symbol used outside the parts that define it a
   /// hidden global named `prefix`.internal.NAME.
+  /// In module order, not the map's (pointers): a name taken already gets
+  /// a numbered suffix, which must come out the same on every run.
   void externalizeSharedLocals(llvm::StringRef prefix) {
-    for (auto &[value, defined] : home_) {
-      auto *global = const_cast<llvm::GlobalValue *>(value);
-      if (!global->hasLocalLinkage())
+    for (llvm::GlobalValue &global : module_.global_values()) {
+      auto home = home_.find(&global);
+      if (!global.hasLocalLinkage() || home == home_.end())
         continue;
-      llvm::SmallBitVector outside = partsUsing(global);
-      outside.reset(defined);
+      llvm::SmallBitVector outside = partsUsing(&global);
+      outside.reset(home->second);
       if (outside.none())
         continue;
-      global->setLinkage(llvm::GlobalValue::ExternalLinkage);
-      global->setVisibility(llvm::GlobalValue::HiddenVisibility);
-      global->setName(prefix + ".internal." + (global->hasName() ? global->getName() : "anon"));
+      global.setLinkage(llvm::GlobalValue::ExternalLinkage);
+      global.setVisibility(llvm::GlobalValue::HiddenVisibility);
+      global.setName(prefix + ".internal." + (global.hasName() ? global.getName() : "anon"));
     }
   }
 
@@ -111,33 +113,28 @@ private:
         module_.alias_empty() && module_.ifunc_empty() && module_.getComdatSymbolTable().empty();
     // The clusters by size, largest first; module order breaks ties, so that
     // the parts are the same on every machine.
-    struct Cluster {
-      const llvm::Function *leader;
-      size_t instructions = 0, firstIndex = 0;
-    };
-    std::vector<Cluster> ordered;
+    std::vector<size_t> instructions; // per cluster, in module order
     llvm::DenseMap<const llvm::Function *, size_t> clusterOf;
     for (size_t i = 0; i < defined.size(); ++i) {
       const llvm::Function *leader = clusters.getLeaderValue(defined[i]);
-      auto [it, added] = clusterOf.try_emplace(leader, ordered.size());
+      auto [it, added] = clusterOf.try_emplace(leader, instructions.size());
       if (added)
-        ordered.push_back({leader, 0, i});
-      ordered[it->second].instructions += defined[i]->getInstructionCount();
+        instructions.push_back(0);
+      instructions[it->second] += defined[i]->getInstructionCount();
     }
-    if (maxParts > 1 && placeable && ordered.size() > 1)
-      parts_ = std::min<unsigned>(maxParts, ordered.size());
-    std::vector<size_t> byDecreasingSize(ordered.size());
-    for (size_t i = 0; i < ordered.size(); ++i)
+    if (maxParts > 1 && placeable && instructions.size() > 1)
+      parts_ = std::min<unsigned>(maxParts, instructions.size());
+    std::vector<size_t> byDecreasingSize(instructions.size());
+    for (size_t i = 0; i < instructions.size(); ++i)
       byDecreasingSize[i] = i;
-    std::stable_sort(byDecreasingSize.begin(), byDecreasingSize.end(), [&](size_t a, size_t b) {
-      return ordered[a].instructions > ordered[b].instructions;
-    });
+    std::stable_sort(byDecreasingSize.begin(), byDecreasingSize.end(),
+                     [&](size_t a, size_t b) { return instructions[a] > instructions[b]; });
     std::vector<size_t> load(parts_, 0);
-    std::vector<unsigned> partOfCluster(ordered.size(), 0);
+    std::vector<unsigned> partOfCluster(instructions.size(), 0);
     for (size_t cluster : byDecreasingSize) {
       unsigned lightest = std::min_element(load.begin(), load.end()) - load.begin();
       partOfCluster[cluster] = lightest;
-      load[lightest] += ordered[cluster].instructions;
+      load[lightest] += instructions[cluster];
     }
     for (const llvm::Function *function : defined)
       home_[function] = single(partOfCluster[clusterOf.lookup(clusters.getLeaderValue(function))]);

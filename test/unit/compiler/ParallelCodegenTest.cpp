@@ -28,9 +28,11 @@ namespace {
 // @first's loop), @second and @table's other entry @unused_target form the
 // others. @counter is written by @bump (part 0) and @second (part 1);
 // @table, read only by @second, holds @bump's address; @text (4 bytes) and
-// @big (8 KB) are read by both.
+// @big (8 KB) are read by both; the unnamed @0 and @1 are written by both.
 constexpr const char *kModule = R"(
 @counter = internal global i32 0
+@0 = internal global i32 0
+@1 = internal global i32 0
 @big = internal constant [2048 x i32] zeroinitializer
 @text = private unnamed_addr constant [4 x i8] c"abc\00"
 @table = internal constant [2 x ptr] [ptr @bump, ptr @unused_target]
@@ -39,6 +41,8 @@ define internal i32 @bump(i32 %x) {
   %old = load volatile i32, ptr @counter
   %new = add i32 %old, %x
   store volatile i32 %new, ptr @counter
+  store volatile i32 %new, ptr @0
+  store volatile i32 %new, ptr @1
   ret i32 %new
 }
 
@@ -76,6 +80,8 @@ define i32 @second(i32 %k) {
   %b = load volatile i32, ptr %bslot
   %wb = add i32 %w, %b
   store volatile i32 %wb, ptr @counter
+  store volatile i32 %wb, ptr @0
+  store volatile i32 %wb, ptr @1
   ret i32 %r
 }
 )";
@@ -187,6 +193,10 @@ TEST_F(ParallelCodegenTest, SplitsByClusterAndLinksAcrossParts) {
   EXPECT_TRUE(big0.defined && big0.global && big0.hidden);
   EXPECT_FALSE(symbols[1]["m.internal.big"].defined);
   EXPECT_FALSE(symbols[0].count("m.internal.text") || symbols[1].count("m.internal.text"));
+  // The unnamed variables get the prefix too, numbered in module order.
+  for (const char *name : {"m.internal.anon", "m.internal.anon.1"})
+    EXPECT_TRUE(symbols[0][name].defined && symbols[0][name].hidden && !symbols[1][name].defined)
+        << name;
   // No symbol of either part keeps an internal name that the other defines.
   for (unsigned part = 0; part < 2; ++part)
     for (const char *name : {"counter", "bump", "table", "text", "big"})
