@@ -2,6 +2,7 @@
 
 #include "graphc/Transforms/Passes.h"
 
+#include "mlir/IR/AttrTypeSubElements.h"
 #include "mlir/IR/SymbolTable.h"
 
 namespace graphc {
@@ -41,18 +42,44 @@ struct NumberConstantGlobalsPass
       os << g.getType() << " " << g.getInitialValueAttr();
       return text;
     };
-    std::stable_sort(ordered.begin() + used, ordered.end(),
-                     [&](memref::GlobalOp a, memref::GlobalOp b) { return valueText(a) < valueText(b); });
-    // Two rounds, so that a new name never meets an old one.
-    SymbolTable symbols(module);
+    std::stable_sort(
+        ordered.begin() + used, ordered.end(),
+        [&](memref::GlobalOp a, memref::GlobalOp b) { return valueText(a) < valueText(b); });
+    // All uses renamed in one walk of the module: SymbolTable::rename walks
+    // the module for every symbol it renames, and two rounds of it (so that
+    // a new name never met an old one) took 0.2 s of LeNet's training graph.
+    MLIRContext *ctx = module.getContext();
+    llvm::StringMap<StringAttr> newNames;
     for (auto [i, global] : llvm::enumerate(ordered))
-      if (failed(symbols.rename(global, ("__graphc_renaming_" + llvm::Twine(i)).str())))
-        return signalPassFailure();
+      newNames[global.getSymName()] = StringAttr::get(ctx, "__constant_" + llvm::Twine(i));
+    llvm::DenseSet<StringAttr> taken;
+    for (auto &entry : newNames)
+      taken.insert(entry.second);
+    for (Operation &op : module.getBody()->getOperations())
+      if (auto symbol = dyn_cast<SymbolOpInterface>(op))
+        if (!newNames.count(symbol.getName()) && taken.contains(symbol.getNameAttr())) {
+          op.emitError("symbol '")
+              << symbol.getName() << "' has a name that a numbered constant global takes";
+          return signalPassFailure();
+        }
+    AttrTypeReplacer replacer;
+    replacer.addReplacement([&](FlatSymbolRefAttr ref) -> std::optional<Attribute> {
+      auto it = newNames.find(ref.getValue());
+      if (it == newNames.end())
+        return std::nullopt;
+      return FlatSymbolRefAttr::get(it->second);
+    });
+    replacer.recursivelyReplaceElementsIn(module, /*replaceAttrs=*/true, /*replaceLocs=*/false,
+                                          /*replaceTypes=*/false);
     Block &body = module.getBodyRegion().front();
-    for (auto [i, global] : llvm::enumerate(ordered)) {
-      if (failed(symbols.rename(global, ("__constant_" + llvm::Twine(i)).str())))
-        return signalPassFailure();
-      global->moveBefore(&body, std::next(body.begin(), i));
+    Operation *previous = nullptr;
+    for (memref::GlobalOp global : ordered) {
+      global.setSymName(newNames[global.getSymName()].getValue());
+      if (previous)
+        global->moveAfter(previous);
+      else
+        global->moveBefore(&body, body.begin());
+      previous = global;
     }
   }
 };
