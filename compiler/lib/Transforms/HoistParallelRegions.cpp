@@ -24,20 +24,23 @@ using namespace mlir;
 
 namespace {
 
+/// The last op of `block` before its terminator, or null.
+Operation *lastBeforeTerminator(Block &block) {
+  Operation *terminator = block.getTerminator();
+  return terminator == &block.front() ? nullptr : terminator->getPrevNode();
+}
+
 /// Whether every thread of the team waits at a barrier when `op` ends: a
 /// worksharing loop without nowait, an explicit barrier, or an scf.for whose
 /// every iteration ends so (its bounds are the same for every thread, so
 /// all threads run the same iterations).
 bool endsWithBarrier(Operation *op) {
-  if (auto loop = dyn_cast<omp::WsloopOp>(op))
+  if (auto loop = dyn_cast_or_null<omp::WsloopOp>(op))
     return !loop.getNowait();
-  if (isa<omp::BarrierOp>(op))
+  if (isa_and_nonnull<omp::BarrierOp>(op))
     return true;
-  if (auto loop = dyn_cast<scf::ForOp>(op)) {
-    Block *body = loop.getBody();
-    return body->getOperations().size() > 1 &&
-           endsWithBarrier(&*std::prev(body->getTerminator()->getIterator()));
-  }
+  if (auto loop = dyn_cast_or_null<scf::ForOp>(op))
+    return endsWithBarrier(lastBeforeTerminator(*loop.getBody()));
   return false;
 }
 
@@ -66,9 +69,8 @@ omp::ParallelOp hoistableRegion(scf::ForOp loop) {
   if (!region || region->getNumOperands() != 0 || !region.getRegion().hasOneBlock())
     return nullptr;
   Block &body = region.getRegion().front();
-  Operation *work = soleEffectfulOp(body);
-  if (!work || !isa<omp::WsloopOp, scf::ForOp>(work) || !endsWithBarrier(work) ||
-      &*std::prev(body.getTerminator()->getIterator()) != work)
+  Operation *work = lastBeforeTerminator(body);
+  if (soleEffectfulOp(body) != work || !endsWithBarrier(work))
     return nullptr;
   return region;
 }

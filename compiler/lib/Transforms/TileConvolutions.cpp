@@ -237,7 +237,7 @@ struct TileConvolutionsPass : graphc::impl::TileConvolutionsBase<TileConvolution
   /// fused), its tile loops nested in the order `interchange` gives; peels
   /// the partial tiles of every tiled loop but the reductions' (peeled tiles
   /// keep the jam mark) and splits the positions' into power-of-two tiles;
-  /// marks the outermost loop's iterations independent. The caller
+  /// marks the shared loop's iterations independent (independentLoop). The caller
   /// canonicalizes (the peeled tiles become static) and vectorizes.
   LogicalResult tile(func::FuncOp func, SmallVector<linalg::GenericOp> (*matches)(Operation *),
                      const std::function<TilePlan(linalg::GenericOp)> &planOf,

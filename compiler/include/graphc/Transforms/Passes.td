@@ -172,7 +172,9 @@ def HoistParallelRegions : Pass<"graphc-hoist-parallel-regions", "mlir::func::Fu
     before every thread has finished k, as the join did. The same static
     schedule gives each thread the same iterations: results are bit-identical
     for every thread count. Applied from the innermost loop out, so a nest of
-    such loops becomes one region.
+    such loops becomes one region. On LeNet it bought a few percent of each
+    weight gradient on two threads: the fork and join were not what keeps
+    them from scaling (docs/performance.md).
   }];
   let dependentDialects = ["mlir::omp::OpenMPDialect"];
 }
