@@ -32,6 +32,19 @@ func.func @forward(%x: tensor<?x6x14x14xf32>, %w: tensor<16x6x5x5xf32>) -> tenso
   return %0 : tensor<?x16x10x10xf32>
 }
 
+// Six output channels (LeNet's conv1 over its zero-padded 32-wide rows, 896
+// flat positions): the 32 positions are doubled to 64 while the tile carries
+// at most 24 accumulator vectors of 16 lanes (6 x 4), 14 whole tiles.
+// CHECK-LABEL: func.func @forward_six_channels
+// CHECK: scf.for %{{.*}} = %c0 to %c896 step %c64
+// CHECK: -> (vector<6x64xf32>)
+// CHECK-NOT: vector<6x32xf32>
+// CHECK: return
+func.func @forward_six_channels(%x: tensor<?x1x28x28xf32>, %w: tensor<6x1x5x5xf32>) -> tensor<?x6x28x28xf32> {
+  %0 = graph.conv2d %x, %w {dilation = array<i64: 1, 1>, groups = 1 : i64, padding = array<i64: 2, 2>, stride = array<i64: 1, 1>} : tensor<?x1x28x28xf32>, tensor<6x1x5x5xf32> -> tensor<?x6x28x28xf32>
+  return %0 : tensor<?x6x28x28xf32>
+}
+
 // The weight gradient's partial sums in lanes (loops (o, c, kh, kw, n,
 // block, lane); 140 positions: 8 blocks of 16, then 12 in the row form):
 // chunks of 8 images outermost (the batch read once), then tiles of 4 output

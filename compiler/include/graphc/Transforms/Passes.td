@@ -551,8 +551,9 @@ def TileConvolutions : Pass<"graphc-tile-convolutions", "mlir::func::FuncOp"> {
     The lowering's flat convolutions (loops (n, f, c, kh, kw, p), the input
     read at the flat window offset p + kh*W + kw; the forward pass and the
     input gradient) become tiles of one image, `channels` output channels
-    and `positions` flat positions whose accumulator stays in vector
-    registers through the (c, kh, kw) loops. The weight gradient's partial
+    and `positions` flat positions (doubled while the tile carries at most
+    24 accumulator vectors of 16 lanes: 6 channels take 64) whose
+    accumulator stays in vector registers through the (c, kh, kw) loops. The weight gradient's partial
     sums (loops (o, c, kh, kw, n, p)) become tiles of `grad-channels` output
     channels, `grad-inputs` input channels and `grad-positions` positions
     carried through chunks of at most `grad-images` images (fewer when a
@@ -581,7 +582,7 @@ def TileConvolutions : Pass<"graphc-tile-convolutions", "mlir::func::FuncOp"> {
     Option<"channels", "channels", "int64_t", /*default=*/"8",
            "Output channels per convolution register tile">,
     Option<"positions", "positions", "int64_t", /*default=*/"32",
-           "Flat output positions per convolution register tile">,
+           "Flat output positions per convolution register tile, at least (doubled while the tile carries at most 24 accumulator vectors)">,
     Option<"gradChannels", "grad-channels", "int64_t", /*default=*/"4",
            "Output channels per weight-gradient register tile">,
     Option<"gradInputs", "grad-inputs", "int64_t", /*default=*/"6",
