@@ -57,6 +57,9 @@ void graphc::addOneShotBufferization(OpPassManager &pm) {
   bufferization.bufferizeFunctionBoundaries = true;
   bufferization.setFunctionBoundaryTypeConversion(
       bufferization::LayoutMapOption::IdentityLayoutMap);
+  // A padded value computed into its padding's buffer, not copied there.
+  pm.addNestedPass<func::FuncOp>(createComputeIntoPadding());
+  pm.addPass(bufferization::createEmptyTensorEliminationPass());
   pm.addPass(bufferization::createEmptyTensorToAllocTensorPass());
   pm.addPass(bufferization::createOneShotBufferizePass(bufferization));
   pm.addNestedPass<func::FuncOp>(createVerifyUpdatesInPlace());

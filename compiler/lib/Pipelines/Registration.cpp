@@ -10,6 +10,7 @@
 #include "mlir/Dialect/Arith/Transforms/BufferizableOpInterfaceImpl.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Bufferization/Transforms/FuncBufferizableOpInterfaceImpl.h"
+#include "mlir/Dialect/Bufferization/Transforms/Passes.h"
 #include "mlir/Dialect/ControlFlow/IR/ControlFlow.h"
 #include "mlir/Dialect/Func/Extensions/InlinerExtension.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -92,6 +93,8 @@ void graphc::registerAllPasses() {
   // step by step (and lit tests can check one step's output).
   registerPass([] { return createParallelLoopToGpuPass(); });
   registerPass([] { return createGpuKernelOutliningPass(); });
+  // The bufferization step graphc-compute-into-padding readies values for.
+  registerPass([] { return bufferization::createEmptyTensorEliminationPass(); });
   PassPipelineRegistration<>("graphc-graph-to-linalg",
                              "graph dialect to linalg on tensors",
                              [](OpPassManager &pm) { buildGraphToLinalgPipeline(pm); });
