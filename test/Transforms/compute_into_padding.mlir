@@ -93,3 +93,33 @@ func.func @sum_keeps_padded_dim(%x: tensor<2x6x28x28xf32>) -> (tensor<2x6x28x32x
   %padded = tensor.insert_slice %value into %fill[0, 0, 0, 0] [2, 6, 28, 28] [1, 1, 1, 1] : tensor<2x6x28x28xf32> into tensor<2x6x28x32xf32>
   return %padded, %sum : tensor<2x6x28x32xf32>, tensor<28xf32>
 }
+
+// A dynamic dim whose padded size is not the value's own (%m, not the
+// value's %n): whether it is padded is not known, so nothing moves (the
+// sum keeps that dim, which the padded tensor could lengthen).
+// CHECK-LABEL: func.func @unknown_dynamic_padding
+// CHECK: linalg.generic
+// CHECK: linalg.generic
+// CHECK: linalg.fill ins(%{{.*}} : f32) outs(%{{.*}} : tensor<?x6x28x32xf32>)
+func.func @unknown_dynamic_padding(%x: tensor<?x6x28x28xf32>, %m: index) -> (tensor<?x6x28x32xf32>, tensor<?xf32>) {
+  %c0 = arith.constant 0 : index
+  %zero = arith.constant 0.0 : f32
+  %n = tensor.dim %x, %c0 : tensor<?x6x28x28xf32>
+  %init = tensor.empty(%n) : tensor<?x6x28x28xf32>
+  %value = linalg.generic {indexing_maps = [#identity, #identity], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%x : tensor<?x6x28x28xf32>) outs(%init : tensor<?x6x28x28xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %r = arith.maximumf %in, %zero : f32
+    linalg.yield %r : f32
+  } -> tensor<?x6x28x28xf32>
+  %sumInit = tensor.empty(%n) : tensor<?xf32>
+  %sumZero = linalg.fill ins(%zero : f32) outs(%sumInit : tensor<?xf32>) -> tensor<?xf32>
+  %sum = linalg.generic {indexing_maps = [#identity, affine_map<(d0, d1, d2, d3) -> (d0)>], iterator_types = ["parallel", "reduction", "reduction", "reduction"]} ins(%value : tensor<?x6x28x28xf32>) outs(%sumZero : tensor<?xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %s = arith.addf %in, %out : f32
+    linalg.yield %s : f32
+  } -> tensor<?xf32>
+  %empty = tensor.empty(%m) : tensor<?x6x28x32xf32>
+  %fill = linalg.fill ins(%zero : f32) outs(%empty : tensor<?x6x28x32xf32>) -> tensor<?x6x28x32xf32>
+  %padded = tensor.insert_slice %value into %fill[0, 0, 0, 0] [%n, 6, 28, 28] [1, 1, 1, 1] : tensor<?x6x28x28xf32> into tensor<?x6x28x32xf32>
+  return %padded, %sum : tensor<?x6x28x32xf32>, tensor<?xf32>
+}

@@ -40,6 +40,7 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/IR/Dominance.h"
 #include "mlir/IR/Matchers.h"
 
@@ -63,10 +64,38 @@ linalg::FillOp zeroFillDestination(tensor::InsertSliceOp insert) {
   return empty && empty->hasOneUse() ? fill : nullptr;
 }
 
+/// For each dim of the padded tensor `insert` writes into `empty` (the
+/// fill's tensor.empty), whether the value leaves padding along it; nothing
+/// when that is not known: a dynamic offset or stride, or a dynamic dim
+/// whose size is not the empty tensor's own (LeNet's batch, the same
+/// tensor.dim for both).
+std::optional<SmallVector<bool>> paddedDims(tensor::InsertSliceOp insert, tensor::EmptyOp empty) {
+  RankedTensorType padded = insert.getDestType();
+  SmallVector<bool> dims;
+  for (int64_t dim = 0; dim < padded.getRank(); ++dim) {
+    std::optional<int64_t> offset = getConstantIntValue(insert.getMixedOffsets()[dim]);
+    std::optional<int64_t> stride = getConstantIntValue(insert.getMixedStrides()[dim]);
+    OpFoldResult size = insert.getMixedSizes()[dim];
+    if (!offset || stride != 1)
+      return std::nullopt;
+    if (padded.isDynamicDim(dim)) {
+      if (*offset != 0 || size != OpFoldResult(empty.getDynamicSize(dim)))
+        return std::nullopt;
+      dims.push_back(false);
+      continue;
+    }
+    std::optional<int64_t> staticSize = getConstantIntValue(size);
+    if (!staticSize)
+      return std::nullopt;
+    dims.push_back(*offset != 0 || *staticSize != padded.getDimSize(dim));
+  }
+  return dims;
+}
+
 /// Whether `generic` sums its only input, `value`, read whole through the
-/// identity map, over (at least) the dims where `insert` pads it: the same
-/// sum over the padded tensor adds only zeros more.
-bool sumsOverPadding(linalg::GenericOp generic, Value value, tensor::InsertSliceOp insert) {
+/// identity map, over (at least) the `padded` dims: the same sum over the
+/// padded tensor adds only zeros more.
+bool sumsOverPadding(linalg::GenericOp generic, Value value, ArrayRef<bool> padded) {
   if (generic.getNumDpsInputs() != 1 || generic.getNumDpsInits() != 1 ||
       generic.getDpsInputOperand(0)->get() != value ||
       !generic.getMatchingIndexingMap(generic.getDpsInputOperand(0)).isIdentity())
@@ -79,15 +108,10 @@ bool sumsOverPadding(linalg::GenericOp generic, Value value, tensor::InsertSlice
   Value in = body.getArgument(0), out = body.getArgument(1);
   if (!((add.getLhs() == in && add.getRhs() == out) || (add.getLhs() == out && add.getRhs() == in)))
     return false;
-  auto valueType = cast<RankedTensorType>(value.getType());
-  ArrayRef<int64_t> padded = insert.getDestType().getShape();
   SmallVector<utils::IteratorType> iterators = generic.getIteratorTypesArray();
-  for (int64_t dim = 0; dim < valueType.getRank(); ++dim) {
-    bool isPadded = padded[dim] != valueType.getDimSize(dim);
-    if (isPadded &&
-        (ShapedType::isDynamic(padded[dim]) || iterators[dim] != utils::IteratorType::reduction))
+  for (auto [dim, isPadded] : llvm::enumerate(padded))
+    if (isPadded && iterators[dim] != utils::IteratorType::reduction)
       return false;
-  }
   return true;
 }
 
@@ -95,8 +119,10 @@ struct ComputeIntoPaddingPass : graphc::impl::ComputeIntoPaddingBase<ComputeInto
   void runOnOperation() override {
     SmallVector<tensor::InsertSliceOp> inserts;
     getOperation().walk([&](tensor::InsertSliceOp insert) { inserts.push_back(insert); });
+    // Moving ops within a block keeps it valid: same-block queries follow
+    // the block's current order.
+    DominanceInfo dominance(getOperation());
     for (tensor::InsertSliceOp insert : inserts) {
-      DominanceInfo dominance(getOperation());
       linalg::FillOp fill = zeroFillDestination(insert);
       Value value = insert.getSource();
       Operation *producer = value.getDefiningOp();
@@ -104,12 +130,15 @@ struct ComputeIntoPaddingPass : graphc::impl::ComputeIntoPaddingBase<ComputeInto
           !producer->isBeforeInBlock(fill))
         continue;
       auto empty = fill.getDpsInitOperand(0)->get().getDefiningOp<tensor::EmptyOp>();
+      std::optional<SmallVector<bool>> padded = paddedDims(insert, empty);
+      if (!padded)
+        continue;
       SmallVector<linalg::GenericOp> sums;
       bool onlySums = llvm::all_of(value.getUsers(), [&](Operation *user) {
         if (user == insert.getOperation())
           return true;
         auto generic = dyn_cast<linalg::GenericOp>(user);
-        if (!generic || !sumsOverPadding(generic, value, insert))
+        if (!generic || !sumsOverPadding(generic, value, *padded))
           return false;
         sums.push_back(generic);
         return true;

@@ -553,8 +553,9 @@ def TileConvolutions : Pass<"graphc-tile-convolutions", "mlir::func::FuncOp"> {
     input gradient) become tiles of one image, `channels` output channels
     and `positions` flat positions (doubled while the tile carries at most
     24 accumulator vectors of 16 lanes: 6 channels take 64) whose
-    accumulator stays in vector registers through the (c, kh, kw) loops. The weight gradient's partial
-    sums (loops (o, c, kh, kw, n, p)) become tiles of `grad-channels` output
+    accumulator stays in vector registers through the (c, kh, kw) loops.
+    The weight gradient's partial sums (loops (o, c, kh, kw, n, p)) become
+    tiles of `grad-channels` output
     channels, `grad-inputs` input channels and `grad-positions` positions
     carried through chunks of at most `grad-images` images (fewer when a
     chunk's output gradient and input pass 448 KB; `grad-positions` doubled,
