@@ -786,8 +786,10 @@ def ComputeIntoPadding : Pass<"graphc-compute-into-padding", "mlir::func::FuncOp
     written straight into conv1's widened output gradient (rows of 32), the
     bias gradient summed over those rows, a copy less (4.8 MB read, 5.5 MB
     written a step at batch 256). Nothing moves when an operand is not
-    defined early enough. Results are unchanged but for the order of the
-    sums' (reassociable) adds.
+    defined early enough, or when which dims are padded is not known (a
+    dynamic offset or stride, or a dynamic dim whose size is not the padded
+    tensor's own). Results are unchanged but for the order of the sums'
+    (reassociable) adds.
   }];
   let dependentDialects = ["mlir::linalg::LinalgDialect", "mlir::tensor::TensorDialect"];
 }
