@@ -1,6 +1,7 @@
 // RUN: graphc-opt %s --graphc-convert-graph-to-linalg --canonicalize --cse --graphc-tile-convolutions | FileCheck %s
 // RUN: graphc-opt %s --graphc-convert-graph-to-linalg --canonicalize --cse --graphc-tile-convolutions | FileCheck %s --check-prefix=JAM
 // RUN: graphc-opt %s --graphc-convert-graph-to-linalg --canonicalize --cse --graphc-fuse-elementwise --graphc-apply-epilogues-before-crop --graphc-tile-convolutions | FileCheck %s --check-prefix=EPILOGUE
+// RUN: graphc-opt %s --graphc-convert-graph-to-linalg --canonicalize --cse --graphc-tile-convolutions="vector-bits=256 channels=6 positions=8 grad-channels=6 grad-inputs=3 grad-positions=8" | FileCheck %s --check-prefix=AVX2
 
 // Tests that the lowering's flat convolutions become register tiles. The
 // forward pass of LeNet's conv2 (loops (n, f, c, kh, kw, p), 140 flat
@@ -136,3 +137,28 @@ func.func @bias_relu(%x: tensor<?x6x14x14xf32>, %w: tensor<16x6x5x5xf32>, %b: te
   %3 = graph.relu %2 : tensor<?x16x10x10xf32>
   return %3 : tensor<?x16x10x10xf32>
 }
+
+// AVX2's 16 registers of 8 floats (the shapes buildTensorCodegenPipeline
+// picks for vector-bits=256): at most 12 accumulator registers a tile. The
+// forward pass: 6 channels x 16 positions (the 8 doubled once: 6 x 2
+// registers; 6 x 32 would need 24), its last 4 channels a 4 x 16 tile. The
+// weight gradient's lanes: 2 x 3 channel pairs of 16 lanes (two registers
+// each; grad-channels 6 is only a bound), its last 12 positions 4 x 3 x 8
+// and 4 x 3 x 4. One input channel: all 6 outputs (12 registers), too many
+// to jam its 5 window columns.
+// AVX2-LABEL: func.func @forward(
+// AVX2: scf.for %{{.*}} = %c0 to %c12 step %c6
+// AVX2: scf.for %{{.*}} = %c0 to %c128 step %c16
+// AVX2: -> (vector<6x16xf32>)
+// AVX2: -> (vector<4x16xf32>)
+// AVX2-LABEL: func.func @forward_six_channels
+// AVX2: scf.for %{{.*}} = %c0 to %c896 step %c16
+// AVX2-NOT: vector<6x32xf32>
+// AVX2-LABEL: func.func @weight_grad(
+// AVX2: -> (vector<2x3x16xf32>)
+// AVX2: -> (vector<4x3x8xf32>)
+// AVX2: -> (vector<4x3x4xf32>)
+// AVX2-LABEL: func.func @weight_grad_one_channel
+// AVX2: -> (vector<6x16xf32>)
+// AVX2-NOT: graph.unroll_and_jam
+// AVX2-LABEL: func.func @strided

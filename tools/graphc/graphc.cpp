@@ -714,6 +714,14 @@ int run() {
     prefix = llvm::sys::path::stem(outputFile != "-" ? outputFile : inputFile).str();
   prefix = graphc::cIdentifier(prefix);
 
+  llvm::InitializeNativeTarget();
+  llvm::InitializeNativeTargetAsmPrinter();
+  graphc::configureLLVMCodegen();
+  // The host code's target (--cpu, --mattr): its vector registers size the
+  // CPU pipeline's register tiles, and it compiles the result.
+  std::unique_ptr<llvm::TargetMachine> machine = hostTargetMachine(level);
+  if (!machine)
+    return 1;
   llvm::StringMap<graphc::FunctionSignature> signatures;
   if (target == "cuda") {
     // The kernels' PTX embedded in the object, the entry points launching
@@ -723,7 +731,7 @@ int run() {
     cuda.optLevel = level;
     graphc::lowerToLLVMDialectForCuda(*module, cuda, &signatures);
   } else {
-    graphc::lowerToLLVMDialect(*module, level, &signatures);
+    graphc::lowerToLLVMDialect(*module, level, graphc::vectorBitsOf(*machine), &signatures);
   }
   if (emit == Emit::Header) {
     graphc::emitCHeader(output.os(), prefix, signatures, function);
@@ -746,12 +754,6 @@ int run() {
     return output.commit();
   }
 
-  llvm::InitializeNativeTarget();
-  llvm::InitializeNativeTargetAsmPrinter();
-  graphc::configureLLVMCodegen();
-  std::unique_ptr<llvm::TargetMachine> machine = hostTargetMachine(level);
-  if (!machine)
-    return 1;
   llvm::LLVMContext llvmContext;
   std::unique_ptr<llvm::Module> llvmModule = translateModuleToLLVMIR(*module, llvmContext);
   if (!llvmModule)

@@ -15,8 +15,10 @@
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/Pass/PassManager.h"
+#include "llvm/MC/MCSubtargetInfo.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/raw_ostream.h"
+#include "llvm/Target/TargetMachine.h"
 
 #include <mutex>
 
@@ -189,7 +191,16 @@ static void runLowering(ModuleOp module, PassManager &pm, graphc_device_t device
     *signatures = std::move(expected);
 }
 
-void lowerToLLVMDialect(ModuleOp module, unsigned optLevel,
+unsigned vectorBitsOf(const llvm::TargetMachine &machine) {
+  const llvm::MCSubtargetInfo *subtarget = machine.getMCSubtargetInfo();
+  if (subtarget->checkFeatures("+avx512f"))
+    return 512;
+  if (subtarget->checkFeatures("+avx"))
+    return 256;
+  return 128;
+}
+
+void lowerToLLVMDialect(ModuleOp module, unsigned optLevel, unsigned vectorBits,
                         llvm::StringMap<FunctionSignature> *signatures, bool emulateGpuKernels) {
   // The registered pipeline (graphc-opt --graphc-cpu-pipeline), and MLIR's
   // pass-manager flags where the tool registered them (graphc's
@@ -199,6 +210,7 @@ void lowerToLLVMDialect(ModuleOp module, unsigned optLevel,
   CpuPipelineOptions cpu;
   cpu.optLevel = optLevel;
   cpu.emulateGpuKernels = emulateGpuKernels;
+  cpu.vectorBits = vectorBits;
   buildCpuPipeline(pm, cpu);
   runLowering(module, pm, GRAPHC_DEVICE_CPU, signatures);
 }

@@ -58,7 +58,18 @@ std::unique_ptr<JitModule> JitModule::compile(ModuleOp source, const JitOptions 
   // The signatures serve only the C interface and model table built below,
   // while the engine is created; the model table carries them afterwards.
   llvm::StringMap<FunctionSignature> signatures;
-  lowerToLLVMDialect(*module, options.optLevel, &signatures, options.emulateGpuKernels);
+  // The optimizer needs the host TargetMachine: without it LLVM's vectorizer
+  // knows no vector width and the loops stay scalar; the register tiles are
+  // sized for its vector registers.
+  auto machineBuilder = llvm::orc::JITTargetMachineBuilder::detectHost();
+  if (!machineBuilder)
+    throw CompileError("cannot target the host CPU: " + llvm::toString(machineBuilder.takeError()));
+  machineBuilder->setCodeGenOptLevel(static_cast<llvm::CodeGenOptLevel>(options.optLevel));
+  auto machine = machineBuilder->createTargetMachine();
+  if (!machine)
+    throw CompileError("cannot target the host CPU: " + llvm::toString(machine.takeError()));
+  lowerToLLVMDialect(*module, options.optLevel, vectorBitsOf(**machine), &signatures,
+                     options.emulateGpuKernels);
   if (const char *dump = std::getenv("GRAPHC_DUMP_LLVM_DIALECT")) {
     // A debugging aid: the module exactly as the JIT translates it.
     std::error_code ec;
@@ -68,15 +79,6 @@ std::unique_ptr<JitModule> JitModule::compile(ModuleOp source, const JitOptions 
   }
 
   DiagnosticCollector diagnostics(module->getContext());
-  // The optimizer needs the host TargetMachine: without it LLVM's vectorizer
-  // knows no vector width and the loops stay scalar.
-  auto machineBuilder = llvm::orc::JITTargetMachineBuilder::detectHost();
-  if (!machineBuilder)
-    throw CompileError("cannot target the host CPU: " + llvm::toString(machineBuilder.takeError()));
-  machineBuilder->setCodeGenOptLevel(static_cast<llvm::CodeGenOptLevel>(options.optLevel));
-  auto machine = machineBuilder->createTargetMachine();
-  if (!machine)
-    throw CompileError("cannot target the host CPU: " + llvm::toString(machine.takeError()));
   // ExecutionEngineOptions::transformer is a function_ref: the std::function
   // it refers to must outlive create().
   std::function<llvm::Error(llvm::Module *)> optimize =

@@ -161,20 +161,66 @@ void graphc::buildFusionPipeline(OpPassManager &pm) {
   pm.addNestedPass<func::FuncOp>(createFuseElementwise());
 }
 
-void graphc::buildTensorCodegenPipeline(OpPassManager &pm) {
+namespace {
+
+/// The register tiles' shapes for `vectorBits`-bit vector registers. A tile
+/// carries its accumulators in registers through its whole reduction, so
+/// its shape is set by how many registers the target has and how many
+/// floats each holds. AVX-512 (32 registers of 16 floats): matmul tiles of
+/// 8 x 32 (16 accumulators), convolution tiles of 8 channels x 32
+/// positions, weight-gradient tiles of 4 x 6 channel pairs of 16 lanes (24),
+/// measured on a Zen 5 (docs/performance.md). AVX2 (16 registers of 8):
+/// those tiles need 32 to 48 registers and spill (LLVM splits each 16-float
+/// vector in two). Its tiles: matmuls 6 x 16 (12 accumulators, BLIS's
+/// Haswell sgemm shape; 4 x 16, 3 x 32, 8 x 8 and 2 x 32 were slower, 5 x 16
+/// as fast), convolutions 6 channels x 16 positions (the 8 positions
+/// doubled within the budget of 12; 3 and 4 channels were slower),
+/// weight gradients at most 6 x 3 channel pairs, as many outputs as 12
+/// registers hold (2 x 3 for LeNet's conv2, 6 x 1 for conv1; 3 and 6 input
+/// channels were slower). On a Zen 3 (AVX2; docs/performance.md), one
+/// thread, batch 256: the MLP's fc1 matmuls 2.1-2.4 -> 0.65-0.79 ms, LeNet's
+/// training step 28.6 -> 20.9 ms.
+struct RegisterTileShapes {
+  graphc::TileMatmulsOptions matmuls;
+  graphc::TileConvolutionsOptions convolutions;
+};
+
+RegisterTileShapes registerTileShapes(unsigned vectorBits) {
+  RegisterTileShapes shapes;
+  shapes.convolutions.vectorBits = vectorBits;
+  if (vectorBits >= 512)
+    return shapes;
+  // Two registers' worth of floats across a matmul tile and a convolution
+  // tile's positions (the convolutions' doubled once within the budget), a
+  // register's worth per weight-gradient tile row.
+  int64_t lanes = vectorBits / 32;
+  shapes.matmuls.rows = 6;
+  shapes.matmuls.columns = 2 * lanes;
+  shapes.convolutions.channels = 6;
+  shapes.convolutions.positions = lanes;
+  shapes.convolutions.gradChannels = 6;
+  shapes.convolutions.gradInputs = 3;
+  shapes.convolutions.gradPositions = lanes;
+  return shapes;
+}
+
+} // namespace
+
+void graphc::buildTensorCodegenPipeline(OpPassManager &pm, unsigned vectorBits) {
+  RegisterTileShapes tiles = registerTileShapes(vectorBits);
   buildFusionPipeline(pm);
   // A convolution's bias add and activation over its flat rows, where its
   // register tiles can compute them (below).
   pm.addNestedPass<func::FuncOp>(createApplyEpiloguesBeforeCrop());
   // Matmuls: register tiles of C carried through the k loop in vectors,
   // each through its epilogue before it is written.
-  pm.addNestedPass<func::FuncOp>(createTileMatmuls());
+  pm.addNestedPass<func::FuncOp>(createTileMatmuls(tiles.matmuls));
   // Convolutions over zero padding (input gradients): one per kernel row,
   // over the positions whose window row reads data.
   pm.addNestedPass<func::FuncOp>(createBandConvolutionRows());
   // Stride-1 convolutions and weight gradients: the same, for output tiles
   // of channels x flat positions.
-  pm.addNestedPass<func::FuncOp>(createTileConvolutions());
+  pm.addNestedPass<func::FuncOp>(createTileConvolutions(tiles.convolutions));
   // Pooling over non-overlapping windows: whole rows of vectors instead of
   // a strided element at a time.
   pm.addNestedPass<func::FuncOp>(createVectorizeWindowPooling());
@@ -193,7 +239,7 @@ void graphc::buildLinalgToLLVMPipeline(OpPassManager &pm, const CpuPipelineOptio
     buildMemRefToLLVMPipeline(pm, options);
     return;
   }
-  buildTensorCodegenPipeline(pm);
+  buildTensorCodegenPipeline(pm, options.vectorBits);
   buildBufferizationPipeline(pm);
   buildMemRefToLLVMPipeline(pm, options);
 }

@@ -80,6 +80,8 @@ constexpr unsigned kPositionLoop = 5;
 constexpr unsigned kImageLoop = 4;
 /// The weight gradient's loop over the window's columns (kw).
 constexpr unsigned kWindowColumnLoop = 3;
+/// The partial sums' loop over their lanes (isFlatLaneWeightGradient).
+constexpr unsigned kLaneLoop = 6;
 
 /// The op loop each tile loop runs over, outermost first: tile loops exist
 /// for the nonzero sizes, nested in the order of `interchange`.
@@ -96,17 +98,37 @@ int64_t loopSize(linalg::GenericOp generic, unsigned dim, int64_t fallback) {
   return ShapedType::isDynamic(size) ? fallback : size;
 }
 
-/// Lanes of the vectors the tiles are lowered to (AVX-512's 16 floats).
-constexpr int64_t kVectorLanes = 16;
+/// The target's vector registers (the pass's vector-bits): how many floats
+/// each holds and how many there are.
+struct VectorRegisters {
+  int64_t lanes;
+  int64_t count;
 
-/// Most accumulator vectors a forward or input-gradient tile carries: of
-/// the 32 vector registers, the rest hold the input vectors and the
-/// broadcast weight of each step.
-constexpr int64_t kMostConvolutionAccumulators = 24;
+  explicit VectorRegisters(int64_t bits) : lanes(bits / 32), count(bits >= 512 ? 32 : 16) {}
+
+  /// Most accumulator registers a tile carries: of AVX-512's 32 registers
+  /// 24, the rest holding the input vectors and the broadcast weight of each
+  /// step (the measurements below); of AVX2's 16, 12.
+  int64_t accumulatorBudget() const { return count * 3 / 4; }
+
+  /// Registers of a vector of `floats` lanes of a tile (LLVM splits a
+  /// vector wider than a register).
+  int64_t registersFor(int64_t floats) const { return std::max<int64_t>(1, floats / lanes); }
+
+  /// Output channels per weight-gradient tile of `inputs` input channels
+  /// whose (output, input) pairs each carry a vector of `floats` lanes: at
+  /// most `most`, and no more than the accumulator budget holds (AVX-512's
+  /// 4 x 6 x 16 tiles are 24 registers; on AVX2 they would be 48, and 2 x
+  /// 3 x 16 are 12).
+  int64_t gradientTileOutputs(int64_t most, int64_t inputs, int64_t floats) const {
+    int64_t fit = accumulatorBudget() / (inputs * registersFor(floats));
+    return std::max<int64_t>(1, std::min(most, fit));
+  }
+};
 
 /// Flat positions per forward or input-gradient tile of `tileChannels`
 /// output channels: `positions`, doubled (the split of a partial tile wants
-/// powers of two) while the tile stays within kMostConvolutionAccumulators.
+/// powers of two) while the tile stays within the accumulator budget.
 /// A narrow tile reloads its input vectors for few FMAs: LeNet's conv1 and
 /// conv2's input gradient, 6 channels, made 6 x 32 tiles, 12 accumulators
 /// and one input vector per 6 FMAs; 6 x 64 tiles (24) took conv1's forward
@@ -115,8 +137,9 @@ constexpr int64_t kMostConvolutionAccumulators = 24;
 /// build/bin/op_bench --num-threads=1 --only="lenet conv" --reps=60, three
 /// alternating runs). conv2's forward pass, 8 x 32 tiles (16), stays: 8 x
 /// 64 would need 32.
-int64_t convolutionTilePositions(int64_t tileChannels, int64_t positions) {
-  while (tileChannels * 2 * positions <= kMostConvolutionAccumulators * kVectorLanes)
+int64_t convolutionTilePositions(int64_t tileChannels, int64_t positions,
+                                 const VectorRegisters &registers) {
+  while (tileChannels * registers.registersFor(2 * positions) <= registers.accumulatorBudget())
     positions *= 2;
   return positions;
 }
@@ -141,22 +164,24 @@ int64_t tilePositions(int64_t vectorsPerLaneGroup, int64_t positions) {
   return positions;
 }
 
-/// Most accumulator vectors a weight-gradient tile carries with its window
+/// The accumulator budget also bounds a weight-gradient tile with its window
 /// columns unrolled and jammed (each image's output-gradient vectors loaded
 /// once for all KW columns, one input vector a column): LeNet's conv1, one
 /// input channel, made 4 x 1 x 32 tiles whose 8 FMAs an image took 10 loads,
 /// two of them crossing cache lines; 4 x 1 x 16 tiles over its 5 columns
 /// carry 20 accumulators, whose 20 FMAs an image take 9 loads, and leave
 /// registers for them. conv2's 4 x 6 tiles already share each load between
-/// 4 or 6 FMAs and would need 120.
-constexpr int64_t kMostJammedAccumulators = 24;
-
+/// 4 or 6 FMAs and would need 120. (On AVX-512; the budget is 24 registers.)
+///
 /// The weight gradient's window columns (its kw loop, static) when a tile
-/// of `channelPairs` (output, input) channel pairs one vector wide can carry
-/// all of them at once; 1 when it cannot.
-int64_t jammedWindowColumns(linalg::GenericOp grad, int64_t channelPairs) {
+/// of `channelPairs` (output, input) channel pairs, each a vector of
+/// `floats` lanes, can carry all of them at once within the accumulator
+/// budget; 1 when it cannot.
+int64_t jammedWindowColumns(linalg::GenericOp grad, int64_t channelPairs, int64_t floats,
+                            const VectorRegisters &registers) {
   int64_t columns = grad.getStaticLoopRanges()[kWindowColumnLoop];
-  if (ShapedType::isDynamic(columns) || channelPairs * columns > kMostJammedAccumulators)
+  if (ShapedType::isDynamic(columns) ||
+      channelPairs * columns * registers.registersFor(floats) > registers.accumulatorBudget())
     return 1;
   return columns;
 }
@@ -206,6 +231,11 @@ struct TileConvolutionsPass : graphc::impl::TileConvolutionsBase<TileConvolution
 
   void runOnOperation() override {
     func::FuncOp func = getOperation();
+    if (vectorBits != 128 && vectorBits != 256 && vectorBits != 512) {
+      func.emitError("graphc-tile-convolutions: vector-bits must be 128, 256 or 512, got ")
+          << static_cast<int64_t>(vectorBits);
+      return signalPassFailure();
+    }
     if (convolutionsIn(func).empty() && weightGradientsIn(func).empty() &&
         laneWeightGradientsIn(func).empty())
       return;
@@ -311,7 +341,8 @@ struct TileConvolutionsPass : graphc::impl::TileConvolutionsBase<TileConvolution
         func, convolutionsIn,
         [&](linalg::GenericOp conv) -> TilePlan {
           int64_t tileChannels = std::min<int64_t>(loopSize(conv, 1, channels), channels);
-          return {{1, tileChannels, 0, 0, 0, convolutionTilePositions(tileChannels, positions)},
+          return {{1, tileChannels, 0, 0, 0,
+                   convolutionTilePositions(tileChannels, positions, VectorRegisters(vectorBits))},
                   std::nullopt};
         });
   }
@@ -320,12 +351,14 @@ struct TileConvolutionsPass : graphc::impl::TileConvolutionsBase<TileConvolution
     return tile(
         func, weightGradientsIn,
         [&](linalg::GenericOp grad) -> TilePlan {
-          int64_t outputs = std::min<int64_t>(loopSize(grad, 0, gradChannels), gradChannels);
+          VectorRegisters registers(vectorBits);
           int64_t inputs = std::min<int64_t>(loopSize(grad, 1, gradInputs), gradInputs);
+          int64_t most = registers.gradientTileOutputs(gradChannels, inputs, gradPositions);
+          int64_t outputs = std::min<int64_t>(loopSize(grad, 0, most), most);
           // The window columns of a tile that can carry them all at once:
           // --graphc-unroll-and-jam, after bufferization, runs them in one
           // loop over the chunk's images.
-          int64_t columns = jammedWindowColumns(grad, outputs * inputs);
+          int64_t columns = jammedWindowColumns(grad, outputs * inputs, gradPositions, registers);
           return {{outputs, inputs, 1, 1, imagesPerChunk(grad, gradImages),
                    tilePositions(outputs * inputs * columns, gradPositions)},
                   columns > 1 ? std::optional<int64_t>(kWindowColumnLoop) : std::nullopt};
@@ -355,11 +388,14 @@ struct TileConvolutionsPass : graphc::impl::TileConvolutionsBase<TileConvolution
     return tile(
         func, laneWeightGradientsIn,
         [&](linalg::GenericOp grad) -> TilePlan {
-          int64_t channels = loopSize(grad, 0, gradChannels);
-          int64_t tilesOfOutputs = llvm::divideCeil(channels, gradChannels);
-          int64_t outputs = llvm::divideCeil(channels, tilesOfOutputs);
+          VectorRegisters registers(vectorBits);
+          int64_t lanes = loopSize(grad, kLaneLoop, 1);
           int64_t inputs = std::min<int64_t>(loopSize(grad, 1, gradInputs), gradInputs);
-          int64_t columns = jammedWindowColumns(grad, outputs * inputs);
+          int64_t most = registers.gradientTileOutputs(gradChannels, inputs, lanes);
+          int64_t channels = loopSize(grad, 0, most);
+          int64_t tilesOfOutputs = llvm::divideCeil(channels, most);
+          int64_t outputs = llvm::divideCeil(channels, tilesOfOutputs);
+          int64_t columns = jammedWindowColumns(grad, outputs * inputs, lanes, registers);
           return {{outputs, inputs, 1, 1, imagesPerChunk(grad, gradImages), 0, 0},
                   columns > 1 ? std::optional<int64_t>(kWindowColumnLoop) : std::nullopt,
                   /*independentLoop=*/1};

@@ -25,6 +25,10 @@ class MLIRContext;
 class ScopedDiagnosticHandler;
 }
 
+namespace llvm {
+class TargetMachine;
+}
+
 namespace graphc {
 
 struct CudaPipelineOptions;
@@ -95,9 +99,15 @@ graphc_dtype_t dtypeOf(mlir::Type elementType);
 /// `signatures` (when given) with each public function's calling signature.
 /// With `emulateGpuKernels`, the loops are the CUDA target's kernels run on
 /// the CPU (CpuPipelineOptions::emulateGpuKernels): a test of the GPU path.
-void lowerToLLVMDialect(mlir::ModuleOp module, unsigned optLevel,
+/// `vectorBits` sizes the register tiles (CpuPipelineOptions::vectorBits;
+/// vectorBitsOf the TargetMachine that compiles the result).
+void lowerToLLVMDialect(mlir::ModuleOp module, unsigned optLevel, unsigned vectorBits,
                         llvm::StringMap<FunctionSignature> *signatures = nullptr,
                         bool emulateGpuKernels = false);
+
+/// Bits of `machine`'s widest float vector registers, as its CPU and
+/// features give them: 512 with AVX-512F, 256 with AVX, else 128.
+unsigned vectorBitsOf(const llvm::TargetMachine &machine);
 
 /// The same for the CUDA target (--graphc-cuda-pipeline with `options`):
 /// kernels as PTX embedded in the module, host functions in the LLVM

@@ -36,6 +36,13 @@ struct CpuPipelineOptions : mlir::PassPipelineOptions<CpuPipelineOptions> {
       *this, "emulate-gpu-kernels",
       llvm::cl::desc("Run the loops as the CUDA target maps them, emulated on the CPU"),
       llvm::cl::init(false)};
+  /// The register tiles' shapes follow the target's vector registers: tiles
+  /// sized for AVX-512's 32 registers of 16 floats spill on AVX2's 16 of 8.
+  /// The drivers pass vectorBitsOf(their TargetMachine).
+  Option<unsigned> vectorBits{
+      *this, "vector-bits",
+      llvm::cl::desc("Bits of the target's vector registers: 512 (AVX-512) or 256 (AVX2)"),
+      llvm::cl::init(512)};
 };
 
 /// Training settings: the one form every layer maps to. The DSL's
@@ -111,8 +118,9 @@ void buildFusionPipeline(mlir::OpPassManager &pm);
 
 /// Code generation on linalg tensors: fusion (buildFusionPipeline), then
 /// register-tiled, vectorized matmuls and convolutions (graphc-tile-matmuls,
-/// graphc-tile-convolutions).
-void buildTensorCodegenPipeline(mlir::OpPassManager &pm);
+/// graphc-tile-convolutions), their tiles sized for `vectorBits`-bit
+/// vector registers (CpuPipelineOptions::vectorBits).
+void buildTensorCodegenPipeline(mlir::OpPassManager &pm, unsigned vectorBits = 512);
 
 /// The bufferization both targets share: in-place updates
 /// (graphc-update-in-place), empty tensors to allocations, one-shot

@@ -551,12 +551,14 @@ def TileConvolutions : Pass<"graphc-tile-convolutions", "mlir::func::FuncOp"> {
     The lowering's flat convolutions (loops (n, f, c, kh, kw, p), the input
     read at the flat window offset p + kh*W + kw; the forward pass and the
     input gradient) become tiles of one image, `channels` output channels
-    and `positions` flat positions (doubled while the tile carries at most
-    24 accumulator vectors of 16 lanes: 6 channels take 64) whose
-    accumulator stays in vector registers through the (c, kh, kw) loops.
+    and `positions` flat positions (doubled while the tile's accumulators
+    stay within the budget, 3/4 of the `vector-bits` target's registers:
+    24 of AVX-512's 32 registers of 16 floats, where 6 channels take 64
+    positions; 12 of AVX2's 16 of 8) whose accumulator stays in vector
+    registers through the (c, kh, kw) loops.
     The weight gradient's partial sums (loops (o, c, kh, kw, n, p)) become
-    tiles of `grad-channels` output
-    channels, `grad-inputs` input channels and `grad-positions` positions
+    tiles of at most `grad-channels` output channels (fewer where the
+    budget holds fewer), `grad-inputs` input channels and `grad-positions` positions
     carried through chunks of at most `grad-images` images (fewer when a
     chunk's output gradient and input pass 448 KB; `grad-positions` doubled,
     up to 4 times, while a tile carries fewer than 8 accumulator vectors),
@@ -564,11 +566,12 @@ def TileConvolutions : Pass<"graphc-tile-convolutions", "mlir::func::FuncOp"> {
     outermost (so that a chunk's data stays in cache for every tile). The
     partial sums in lanes (loops (o, c, kh, kw, n, block, lane), the
     positions block * L + lane) become tiles of output and input channels
-    carried through a chunk of images and all their position blocks, chunks
+    (output channels bounded as above) carried through a chunk of images
+    and all their position blocks, chunks
     outermost (the batch read once) and the blocks of output channels, in
     equal blocks, marked graph.independent_iterations. A
     weight-gradient tile whose accumulators for all KW window columns fit in
-    24 vectors has its kw loop marked graph.unroll_and_jam, for
+    the budget has its kw loop marked graph.unroll_and_jam, for
     --graphc-unroll-and-jam after bufferization. Partial tiles are peeled, the zero fill
     fused, kh and kw tiled by 1 and dropped, and the tiles vectorized and
     lowered to FMAs as in graphc-tile-matmuls, a forward convolution's
@@ -583,15 +586,17 @@ def TileConvolutions : Pass<"graphc-tile-convolutions", "mlir::func::FuncOp"> {
     Option<"channels", "channels", "int64_t", /*default=*/"8",
            "Output channels per convolution register tile">,
     Option<"positions", "positions", "int64_t", /*default=*/"32",
-           "Flat output positions per convolution register tile, at least (doubled while the tile carries at most 24 accumulator vectors)">,
+           "Flat output positions per convolution register tile, at least (doubled while the tile's accumulators stay within 3/4 of the registers)">,
     Option<"gradChannels", "grad-channels", "int64_t", /*default=*/"4",
-           "Output channels per weight-gradient register tile">,
+           "Most output channels per weight-gradient register tile">,
     Option<"gradInputs", "grad-inputs", "int64_t", /*default=*/"6",
            "Input channels per weight-gradient register tile">,
     Option<"gradPositions", "grad-positions", "int64_t", /*default=*/"16",
            "Flat positions per weight-gradient register tile">,
     Option<"gradImages", "grad-images", "int64_t", /*default=*/"8",
            "Most images per pass of the weight-gradient tiles over the batch (fewer when a chunk's output gradient and input would pass 448 KB); partial sums in lanes: 8 images (4, 8, 16: LeNet's conv2 1.50, 1.40, 2.00 ms, op_bench at batch 256)">,
+    Option<"vectorBits", "vector-bits", "int64_t", /*default=*/"512",
+           "Bits of the target's vector registers: 512 (AVX-512: 32 registers of 16 floats) or 256 (AVX2: 16 of 8); the accumulator budget that widens, jams or bounds a tile is 3/4 of the registers">,
   ];
   let dependentDialects = ["mlir::affine::AffineDialect", "mlir::arith::ArithDialect",
                            "mlir::scf::SCFDialect", "mlir::tensor::TensorDialect",
