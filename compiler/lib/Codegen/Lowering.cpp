@@ -192,6 +192,10 @@ static void runLowering(ModuleOp module, PassManager &pm, graphc_device_t device
 }
 
 unsigned vectorBitsOf(const llvm::TargetMachine &machine) {
+  // Another architecture's feature table has no x86 names (checking one
+  // prints a warning): its 128-bit registers (NEON, SSE) are the floor.
+  if (!machine.getTargetTriple().isX86())
+    return 128;
   const llvm::MCSubtargetInfo *subtarget = machine.getMCSubtargetInfo();
   if (subtarget->checkFeatures("+avx512f"))
     return 512;

@@ -106,7 +106,8 @@ void lowerToLLVMDialect(mlir::ModuleOp module, unsigned optLevel, unsigned vecto
                         bool emulateGpuKernels = false);
 
 /// Bits of `machine`'s widest float vector registers, as its CPU and
-/// features give them: 512 with AVX-512F, 256 with AVX, else 128.
+/// features give them: on x86, 512 with AVX-512F, 256 with AVX, else 128;
+/// 128 on other architectures.
 unsigned vectorBitsOf(const llvm::TargetMachine &machine);
 
 /// The same for the CUDA target (--graphc-cuda-pipeline with `options`):
