@@ -42,55 +42,54 @@ static double seconds() {
       .count();
 }
 
-/// FP32 FMA throughput of one core: 16 independent zmm FMA chains (enough to
-/// cover the FMA latency on both pipes), as shared/reference/fma_peak.c.
-__attribute__((target("avx512f"))) static double avx512FmaPeakGflops() {
-  const long iterations = 50'000'000;
+/// `iterations` steps of 16 independent zmm FMA chains (enough to cover the
+/// FMA latency on both pipes), as shared/reference/fma_peak.c; returns a sum
+/// that depends on every chain.
+__attribute__((target("avx512f"))) static float avx512FmaChains(long iterations) {
   __m512 acc[16];
   for (int j = 0; j < 16; ++j)
     acc[j] = _mm512_set1_ps(1.0f + j * 1e-7f);
   __m512 b = _mm512_set1_ps(0.999999f), c = _mm512_set1_ps(1e-7f);
-  double start = seconds();
   for (long i = 0; i < iterations; ++i)
     for (int j = 0; j < 16; ++j)
       acc[j] = _mm512_fmadd_ps(acc[j], b, c);
-  double elapsed = seconds() - start;
   float sink = 0;
   for (int j = 0; j < 16; ++j)
     sink += _mm512_reduce_add_ps(acc[j]);
-  if (sink == 12345.0f) // keeps the chains alive
-    std::puts("");
-  return iterations * 16.0 * 16 * 2 / elapsed / 1e9;
+  return sink;
 }
 
-/// The same with AVX2's 8-float FMAs: 12 independent chains cover two FMA
-/// pipes of latency 4 or 5 (Zen 3, Haswell and later) and leave registers.
-__attribute__((target("avx2,fma"))) static double avx2FmaPeakGflops() {
-  const long iterations = 50'000'000;
+/// The same with 12 chains of AVX2's 8-float FMAs (two FMA pipes of latency
+/// 4 or 5: Zen 3, Haswell and later).
+__attribute__((target("avx2,fma"))) static float avx2FmaChains(long iterations) {
   __m256 acc[12];
   for (int j = 0; j < 12; ++j)
     acc[j] = _mm256_set1_ps(1.0f + j * 1e-7f);
   __m256 b = _mm256_set1_ps(0.999999f), c = _mm256_set1_ps(1e-7f);
-  double start = seconds();
   for (long i = 0; i < iterations; ++i)
     for (int j = 0; j < 12; ++j)
       acc[j] = _mm256_fmadd_ps(acc[j], b, c);
-  double elapsed = seconds() - start;
   float lanes[8], sink = 0;
   for (int j = 0; j < 12; ++j) {
     _mm256_storeu_ps(lanes, acc[j]);
     for (float lane : lanes)
       sink += lane;
   }
-  if (sink == 12345.0f) // keeps the chains alive
-    std::puts("");
-  return iterations * 12.0 * 8 * 2 / elapsed / 1e9;
+  return sink;
 }
 
-/// The FMA peak of one core with the widest vectors this CPU has, which
-/// are the ones the JIT's register tiles are sized for.
+/// FP32 FMA throughput of one core with the widest vectors this CPU has,
+/// the ones the JIT's register tiles are sized for.
 static double fmaPeakGflops() {
-  return __builtin_cpu_supports("avx512f") ? avx512FmaPeakGflops() : avx2FmaPeakGflops();
+  const long iterations = 50'000'000;
+  bool avx512 = __builtin_cpu_supports("avx512f");
+  double start = seconds();
+  float sink = avx512 ? avx512FmaChains(iterations) : avx2FmaChains(iterations);
+  double elapsed = seconds() - start;
+  if (sink == 12345.0f) // keeps the chains alive
+    std::puts("");
+  double flopsPerIteration = avx512 ? 16 * 16 * 2 : 12 * 8 * 2;
+  return iterations * flopsPerIteration / elapsed / 1e9;
 }
 
 static std::string tensorType(const std::vector<int64_t> &shape) {
