@@ -62,6 +62,10 @@ struct graphc_program_s {
   // creation so that a step looks nothing up by name.
   const graphc_model_entry_t *gradientsEntry = nullptr, *applyEntry = nullptr;
   std::vector<int32_t> carriedSlots;
+  // graphc_program_train_step's flat gradients when the model's step is its
+  // two halves only (a standalone executable's: graphc compiles the step
+  // once, not also whole).
+  std::vector<float> stepGradients;
   // A model compiled with --target=cuda: the slots' device copies, the
   // device arena and the call's transfers (program_cuda.h). The slots'
   // tensors above are then the host copies.
@@ -774,6 +778,16 @@ graphc_status_t graphc_program_train_step(graphc_program_t* program, const graph
   try {
     graphc_status_t status = nullptr;
     const graphc_model_entry_t* entry = findEntry(program, "train_step", &status);
+    if (!entry && program->gradientsEntry) {
+      // The step as its two halves, which compute train_step's gradients
+      // and update with the same operations, in the same order.
+      graphc_status_free(status);
+      program->stepGradients.resize(static_cast<size_t>(program->gradientElements));
+      if ((status = graphc_program_gradients(program, input, target, program->stepGradients.data(),
+                                             1, out_loss)))
+        return status;
+      return graphc_program_apply_gradients(program, program->stepGradients.data(), learning_rate);
+    }
     if (!entry) return status;
     int32_t numData = 0; // the target is passed only if the entry takes one
     if ((status = checkOneInput(*entry, &numData))) return status;

@@ -22,11 +22,16 @@ TrainingCallbacks trainingCallbacks(Program& program) {
   // From the table: train_step's input (batch first) and, when its target is
   // int64 class indices, the classes of the prediction [B, C] forward returns.
   const graphc_model_t* model = graphc_program_model(program.get());
-  const graphc_model_entry_t *train = nullptr, *forward = nullptr;
+  // A standalone executable's step may be its two halves only: the
+  // gradient half takes the same input and target.
+  const graphc_model_entry_t *train = nullptr, *gradients = nullptr, *forward = nullptr;
   for (int32_t e = 0; e < model->num_entries; ++e) {
     if (std::strcmp(model->entries[e].name, "train_step") == 0) train = &model->entries[e];
+    if (std::strcmp(model->entries[e].name, "train_step_gradients") == 0)
+      gradients = &model->entries[e];
     if (std::strcmp(model->entries[e].name, "forward") == 0) forward = &model->entries[e];
   }
+  if (!train) train = gradients;
   bool classIndices = false;
   for (int32_t i = 0; train && i < train->num_arguments; ++i) {
     const graphc_model_tensor_t& t = train->arguments[i];

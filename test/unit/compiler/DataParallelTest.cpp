@@ -10,6 +10,9 @@
 #include "graphc/runtime/distributed.hpp"
 #include "graphc/runtime/program.hpp"
 
+#include <algorithm>
+#include <cstring>
+
 using namespace testutil;
 namespace g = graphc;
 
@@ -120,3 +123,53 @@ TEST(DataParallel, AModelWithoutTheSplitStepIsRefusedByName) {
   graphc_status_free(status);
 }
 
+// A standalone executable compiled with --data-parallel holds the two halves
+// and no whole train_step (graphc compiles the step once): trainStep then
+// runs the halves, and must give train_step's bits, Adam's state included.
+TEST(DataParallel, AModelWithOnlyTheHalvesTrainsLikeTrainStep) {
+  CompiledMLP mlp(g::OptimizerConfig::adam(), /*dataParallel=*/true);
+  const graphc_model_t *model = mlp.jit->model();
+  std::vector<graphc_model_entry_t> halvesOnly;
+  for (int32_t e = 0; e < model->num_entries; ++e)
+    if (std::string(model->entries[e].name) != "train_step")
+      halvesOnly.push_back(model->entries[e]);
+  ASSERT_EQ(halvesOnly.size() + 1, static_cast<size_t>(model->num_entries));
+  graphc_model_t withoutTrainStep = *model;
+  withoutTrainStep.num_entries = static_cast<int32_t>(halvesOnly.size());
+  withoutTrainStep.entries = halvesOnly.data();
+  g::rt::Program whole(model), halves(&withoutTrainStep);
+  whole.init(0);
+  halves.init(0);
+  g::manualSeed(3);
+  Tensor images = g::rand({64, 784});
+  Tensor labels = Tensor::zeros({64}, GRAPHC_DTYPE_I64);
+  for (int64_t i = 0; i < 64; ++i)
+    labels.data<int64_t>()[i] = (i * 3) % 10;
+  for (int step = 0; step < 20; ++step)
+    EXPECT_EQ(halves.trainStep(images, labels, 0.01), whole.trainStep(images, labels, 0.01))
+        << "step " << step;
+  for (auto &[name, tensor] : whole.tensors()) {
+    Tensor other = halves.tensor(name);
+    ASSERT_EQ(other.nbytes(), tensor.nbytes()) << name;
+    EXPECT_EQ(std::memcmp(other.rawData(), tensor.rawData(), tensor.nbytes()), 0) << name;
+  }
+  EXPECT_EQ(halves.tensor("optimizer.step").data<double>()[0], 20.0);
+
+  // Without either, the step names what is missing.
+  halvesOnly.erase(std::remove_if(halvesOnly.begin(), halvesOnly.end(),
+                                  [](const graphc_model_entry_t &e) {
+                                    return std::string(e.name) == "train_step_apply";
+                                  }),
+                   halvesOnly.end());
+  withoutTrainStep.num_entries = static_cast<int32_t>(halvesOnly.size());
+  g::rt::Program neither(&withoutTrainStep);
+  neither.init(0);
+  double loss = 0;
+  graphc_status_t status =
+      graphc_program_train_step(neither.get(), images.get(), labels.get(), 0.01, &loss);
+  ASSERT_NE(status, nullptr);
+  EXPECT_NE(std::string(graphc_status_message(status)).find("no entry point 'train_step'"),
+            std::string::npos)
+      << graphc_status_message(status);
+  graphc_status_free(status);
+}

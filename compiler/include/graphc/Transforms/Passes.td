@@ -436,7 +436,8 @@ def KeepEntryPoints : Pass<"graphc-keep-entry-points", "mlir::ModuleOp"> {
   let description = [{
     Keeps the public functions named by `functions` and erases the others, so
     that no code is generated for entry points a client never calls (a
-    standalone training executable runs train_step and eval only). A listed
+    standalone training executable runs eval and its step only: train_step,
+    or the step's two halves). A listed
     function that does not exist, or an unlisted one that a kept function
     calls, is an error at it.
   }];

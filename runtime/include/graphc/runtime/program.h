@@ -166,7 +166,10 @@ graphc_status_t graphc_program_save(const graphc_program_t* program, const char*
 graphc_status_t graphc_program_forward(graphc_program_t* program, const graphc_tensor_t* input,
                                        graphc_tensor_t** out_output);
 /* One optimizer step on a batch (`train_step`): updates the parameters,
- * optimizer state and step count in place and returns the batch's mean loss. */
+ * optimizer state and step count in place and returns the batch's mean loss.
+ * A model with only the step's two halves (a standalone executable compiled
+ * with --data-parallel, its default) runs them, train_step_gradients then
+ * train_step_apply: the same operations, so the same results. */
 graphc_status_t graphc_program_train_step(graphc_program_t* program, const graphc_tensor_t* input,
                                           const graphc_tensor_t* target, double learning_rate,
                                           double* out_loss);
