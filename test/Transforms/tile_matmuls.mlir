@@ -68,6 +68,32 @@ func.func @split_columns(%x: tensor<16x4xf32>, %w: tensor<4x120xf32>) -> tensor<
   return %r : tensor<16x120xf32>
 }
 
+// Tests that the rows past the last full tile of a static m (20 = 2 x 8 + 4)
+// are one 4x32 tile, a register per row, not four 1x32 row tiles: those ran
+// one chain of dependent FMAs per column vector (the MLP's and LeNet's 256
+// rows in tiles of 6 on AVX2 leave 4).
+// CHECK-LABEL: func.func @static_row_remainder
+// CHECK: scf.for %{{.*}} = %c0 to %c16 step %c8
+// CHECK: -> (vector<8x32xf32>)
+// CHECK: } {graph.independent_iterations}
+// CHECK: -> (vector<4x32xf32>)
+// CHECK-COUNT-4: vector.fma %{{.*}} : vector<32xf32>
+// CHECK-NOT: vector<1x32xf32>
+// CHECK: return
+func.func @static_row_remainder(%x: tensor<20x4xf32>, %w: tensor<4x32xf32>) -> tensor<20x32xf32> {
+  %zero = arith.constant 0.0 : f32
+  %empty = tensor.empty() : tensor<20x32xf32>
+  %fill = linalg.fill ins(%zero : f32) outs(%empty : tensor<20x32xf32>) -> tensor<20x32xf32>
+  %r = linalg.generic {indexing_maps = [#a, #b, #c], iterator_types = ["parallel", "reduction", "parallel"]}
+      ins(%x, %w : tensor<20x4xf32>, tensor<4x32xf32>) outs(%fill : tensor<20x32xf32>) {
+  ^bb0(%in: f32, %in2: f32, %out: f32):
+    %p = arith.mulf %in, %in2 fastmath<reassoc,contract> : f32
+    %s = arith.addf %out, %p fastmath<reassoc,contract> : f32
+    linalg.yield %s : f32
+  } -> tensor<20x32xf32>
+  return %r : tensor<20x32xf32>
+}
+
 // Tests that a matmul's epilogue (bias add and ReLU in one generic, the only
 // user of C) is computed in the register tiles: each tile's accumulator,
 // started from zero (the fill fused, not read from memory), goes through
