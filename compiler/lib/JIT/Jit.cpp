@@ -98,6 +98,12 @@ std::unique_ptr<JitModule> JitModule::compile(ModuleOp source, const JitOptions 
   engineOptions.llvmModuleBuilder = buildModule;
   engineOptions.transformer = optimize;
   engineOptions.jitCodeGenOptLevel = static_cast<llvm::CodeGenOptLevel>(options.optLevel);
+  // GRAPHC_PERF_JIT=1: the generated functions are written to perf's jitdump
+  // (under $JITDUMPDIR, else $HOME/.debug/jit), so that `perf record -k 1`
+  // then `perf inject --jit` name them (train_step..omp_par.N) in profiles
+  // of train_bench and op_bench (docs/performance.md, "Profiling generated
+  // code").
+  engineOptions.enablePerfNotificationListener = std::getenv("GRAPHC_PERF_JIT") != nullptr;
   auto engine = ExecutionEngine::create(*module, engineOptions, std::move(*machine));
   if (!engine) {
     std::string message = llvm::toString(engine.takeError());
