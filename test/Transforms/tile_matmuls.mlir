@@ -94,6 +94,43 @@ func.func @static_row_remainder(%x: tensor<20x4xf32>, %w: tensor<4x32xf32>) -> t
   return %r : tensor<20x32xf32>
 }
 
+// Tests that two static matmuls no larger than one tile, reading one zero
+// fill, are both vectorized: with their tile loops folded away the fill is
+// one op for both, vectorized once (it was erased by the first and the
+// pass crashed on the second; graphc_difftest's seed 7 at batch 2).
+// CHECK-LABEL: func.func @shared_fill_of_small_tiles
+// CHECK-COUNT-2: -> (vector<2x2xf32>)
+// CHECK-NOT: linalg.generic {{.*}}"reduction"
+// CHECK: return
+#id = affine_map<(m, n) -> (m, n)>
+func.func @shared_fill_of_small_tiles(%x: tensor<2x2xf32>, %w: tensor<2x2xf32>,
+                                      %v: tensor<2x2xf32>) -> tensor<2x2xf32> {
+  %zero = arith.constant 0.0 : f32
+  %empty = tensor.empty() : tensor<2x2xf32>
+  %fill = linalg.fill ins(%zero : f32) outs(%empty : tensor<2x2xf32>) -> tensor<2x2xf32>
+  %r = linalg.generic {indexing_maps = [#a, #b, #c], iterator_types = ["parallel", "reduction", "parallel"]}
+      ins(%x, %w : tensor<2x2xf32>, tensor<2x2xf32>) outs(%fill : tensor<2x2xf32>) {
+  ^bb0(%in: f32, %in2: f32, %out: f32):
+    %p = arith.mulf %in, %in2 fastmath<reassoc,contract> : f32
+    %s = arith.addf %out, %p fastmath<reassoc,contract> : f32
+    linalg.yield %s : f32
+  } -> tensor<2x2xf32>
+  %r2 = linalg.generic {indexing_maps = [#a, #b, #c], iterator_types = ["parallel", "reduction", "parallel"]}
+      ins(%x, %v : tensor<2x2xf32>, tensor<2x2xf32>) outs(%fill : tensor<2x2xf32>) {
+  ^bb0(%in: f32, %in2: f32, %out: f32):
+    %p = arith.mulf %in, %in2 fastmath<reassoc,contract> : f32
+    %s = arith.addf %out, %p fastmath<reassoc,contract> : f32
+    linalg.yield %s : f32
+  } -> tensor<2x2xf32>
+  %sum = linalg.generic {indexing_maps = [#id, #id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%r, %r2 : tensor<2x2xf32>, tensor<2x2xf32>) outs(%empty : tensor<2x2xf32>) {
+  ^bb0(%in: f32, %in2: f32, %out: f32):
+    %s = arith.addf %in, %in2 : f32
+    linalg.yield %s : f32
+  } -> tensor<2x2xf32>
+  return %sum : tensor<2x2xf32>
+}
+
 // Tests that a matmul's epilogue (bias add and ReLU in one generic, the only
 // user of C) is computed in the register tiles: each tile's accumulator,
 // started from zero (the fill fused, not read from memory), goes through
@@ -116,7 +153,6 @@ func.func @static_row_remainder(%x: tensor<20x4xf32>, %w: tensor<4x32xf32>) -> t
 // CHECK-NOT: linalg.generic
 // CHECK: return
 #bias = affine_map<(m, n) -> (n)>
-#id = affine_map<(m, n) -> (m, n)>
 func.func @bias_relu(%x: tensor<?x4xf32>, %w: tensor<4x32xf32>, %b: tensor<32xf32>) -> tensor<?x32xf32> {
   %c0 = arith.constant 0 : index
   %zero = arith.constant 0.0 : f32

@@ -672,9 +672,9 @@ int run() {
     // float32 and in host memory: a GPU executable keeps its whole step,
     // so that one process copies no gradients to the host and back.
     auto gradients = module->lookupSymbol<func::FuncOp>("train_step_gradients");
-    if (gradients && target == "cpu" && gradientsAreFloat32(gradients))
+    if (gradients)
       entryPoints.insert(entryPoints.end(), {"train_step_gradients", "train_step_apply"});
-    else
+    if (!gradients || target != "cpu" || !gradientsAreFloat32(gradients))
       entryPoints.push_back("train_step");
     graphc::KeepEntryPointsOptions keep;
     keep.functions = entryPoints;

@@ -15,6 +15,7 @@
 #include "mlir/Transforms/CSE.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 #include "mlir/Transforms/LoopInvariantCodeMotionUtils.h"
+#include "llvm/ADT/SetVector.h"
 
 using namespace mlir;
 
@@ -214,7 +215,10 @@ LogicalResult vectorizeRegisterTiles(func::FuncOp func, ArrayRef<linalg::Generic
                                      bool dropUnitLoops) {
   MLIRContext *ctx = func.getContext();
   IRRewriter rewriter(ctx);
-  SmallVector<Operation *> toVectorize;
+  // A set: two tiles may accumulate into one fill (two static matmuls no
+  // larger than a tile, their tile loops folded away, whose fills CSE
+  // made one), which is vectorized, and erased, once.
+  llvm::SetVector<Operation *> toVectorize;
   for (linalg::GenericOp tile : tiles) {
     // A tile one lane wide stays scalar loops: dropping its lane loop would
     // vectorize it across rows, strided, which the vector lowering got
@@ -231,7 +235,7 @@ LogicalResult vectorizeRegisterTiles(func::FuncOp func, ArrayRef<linalg::Generic
       epilogue = *dropped;
     }
     if (epilogue)
-      toVectorize.push_back(epilogue);
+      toVectorize.insert(epilogue);
     if (dropUnitLoops) {
       // Before the reduction loops are tiled, so that they carry the output
       // tile without its unit dimensions: the same type as the vector that
@@ -242,7 +246,7 @@ LogicalResult vectorizeRegisterTiles(func::FuncOp func, ArrayRef<linalg::Generic
       tile = *dropped;
     }
     if (linalg::FillOp fill = fillOfInit(rewriter, tile))
-      toVectorize.push_back(fill);
+      toVectorize.insert(fill);
     SmallVector<int64_t> reductionsByOne;
     for (utils::IteratorType iterator : tile.getIteratorTypesArray())
       reductionsByOne.push_back(iterator == utils::IteratorType::reduction ? 1 : 0);
@@ -263,7 +267,7 @@ LogicalResult vectorizeRegisterTiles(func::FuncOp func, ArrayRef<linalg::Generic
         return failure();
       innermost = *dropped;
     }
-    toVectorize.push_back(innermost);
+    toVectorize.insert(innermost);
   }
   for (Operation *op : toVectorize) {
     if (cast<linalg::LinalgOp>(op).hasDynamicShape())
