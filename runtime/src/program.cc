@@ -140,11 +140,18 @@ graphc_status_t hostAccess(const graphc_program_t* program, bool willWrite) {
   return nullptr;
 }
 
+// The model's entry point `name`, or NULL.
+const graphc_model_entry_t* entryNamed(const graphc_model_t* model, const char* name) {
+  for (int32_t e = 0; e < model->num_entries; ++e)
+    if (std::strcmp(model->entries[e].name, name) == 0) return &model->entries[e];
+  return nullptr;
+}
+
+// The same, or NULL with `status` saying which is missing.
 const graphc_model_entry_t* findEntry(const graphc_program_t* program, const char* name,
                                       graphc_status_t* status) {
   const graphc_model_t* model = program->model;
-  for (int32_t e = 0; e < model->num_entries; ++e)
-    if (std::strcmp(model->entries[e].name, name) == 0) return &model->entries[e];
+  if (const graphc_model_entry_t* entry = entryNamed(model, name)) return entry;
   *status = make_status(GRAPHC_NOT_FOUND, std::string("model '") + model->name +
                                               "' has no entry point '" + name + "'");
   return nullptr;
@@ -441,12 +448,9 @@ graphc_status_t checkModel(const graphc_model_t& model) {
 // buffer), each rounded up to 16 elements so that every gradient starts at a
 // 64-byte boundary as the generated code's own buffers do.
 void planGradientLayout(graphc_program_t* program) {
-  const graphc_model_entry_t *gradients = nullptr, *apply = nullptr;
   const graphc_model_t* model = program->model;
-  for (int32_t e = 0; e < model->num_entries; ++e) {
-    if (std::strcmp(model->entries[e].name, "train_step_gradients") == 0) gradients = &model->entries[e];
-    if (std::strcmp(model->entries[e].name, "train_step_apply") == 0) apply = &model->entries[e];
-  }
+  const graphc_model_entry_t* gradients = entryNamed(model, "train_step_gradients");
+  const graphc_model_entry_t* apply = entryNamed(model, "train_step_apply");
   if (!gradients || !apply) {
     program->gradientLayoutError =
         std::string("model '") + model->name +
@@ -777,17 +781,16 @@ graphc_status_t graphc_program_train_step(graphc_program_t* program, const graph
     return make_status(GRAPHC_INVALID_ARGUMENT, "graphc_program_train_step: NULL argument");
   try {
     graphc_status_t status = nullptr;
-    const graphc_model_entry_t* entry = findEntry(program, "train_step", &status);
-    if (!entry && program->gradientsEntry) {
+    if (!entryNamed(program->model, "train_step") && program->gradientsEntry) {
       // The step as its two halves, which compute train_step's gradients
       // and update with the same operations, in the same order.
-      graphc_status_free(status);
       program->stepGradients.resize(static_cast<size_t>(program->gradientElements));
       if ((status = graphc_program_gradients(program, input, target, program->stepGradients.data(),
                                              1, out_loss)))
         return status;
       return graphc_program_apply_gradients(program, program->stepGradients.data(), learning_rate);
     }
+    const graphc_model_entry_t* entry = findEntry(program, "train_step", &status);
     if (!entry) return status;
     int32_t numData = 0; // the target is passed only if the entry takes one
     if ((status = checkOneInput(*entry, &numData))) return status;

@@ -364,9 +364,12 @@ bool gradientsAreFloat32(func::FuncOp gradients) {
 /// Whether the runtime's generic main can train this model: train_step (or
 /// its gradient half) and eval taking one input (the images) and the target.
 bool checkStandaloneModel(const llvm::StringMap<graphc::FunctionSignature> &signatures) {
-  for (const char *name : {"train_step", "eval"}) {
-    if (llvm::StringRef(name) == "train_step" && !signatures.count(name))
-      name = "train_step_gradients";
+  // A CPU executable's step is its two halves; the gradient half takes the
+  // step's input and target.
+  const char *step = !signatures.count("train_step") && signatures.count("train_step_gradients")
+                         ? "train_step_gradients"
+                         : "train_step";
+  for (const char *name : {step, "eval"}) {
     if (!signatures.count(name)) {
       llvm::errs() << "graphc: error: the module lacks " << name << "\n";
       return false;
