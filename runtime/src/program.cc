@@ -19,6 +19,7 @@
 #include "graphc/runtime/program.hpp"
 #include "program_cuda.h"
 #include "status_internal.h"
+#include "tensor_internal.h"
 
 using graphc::rt::detail::make_status;
 using graphc::rt::detail::printable;
@@ -317,9 +318,11 @@ graphc_status_t runEntry(graphc_program_t* program, const graphc_model_entry_t& 
     }
     int64_t shape[GRAPHC_TENSOR_MAX_RANK]; // rank checked by graphc_program_create
     for (int32_t d = 0; d < spec.rank; ++d) shape[d] = sizeFor(spec.shape[d], batch);
+    // Not zeroed: the entry point writes every element.
     graphc_tensor_t* result = nullptr;
-    if (graphc_status_t status = graphc_tensor_create(static_cast<graphc_dtype_t>(spec.dtype),
-                                                      spec.rank, shape, nullptr, &result))
+    if (graphc_status_t status = graphc::rt::detail::allocate_tensor(
+            "graphc_program_run", static_cast<graphc_dtype_t>(spec.dtype), spec.rank, shape,
+            nullptr, /*zeroed=*/false, &result))
       return status;
     results.add(result);
     resultData.push_back(graphc_tensor_data(result));

@@ -114,6 +114,51 @@ graphc_status_t begin_tensor_constructor(const char* what, graphc_dtype_t dtype,
 
 }  // namespace
 
+namespace graphc::rt::detail {
+
+graphc_status_t allocate_tensor(const char* what, graphc_dtype_t dtype, int32_t rank,
+                                const int64_t* shape, const void* data, bool zeroed,
+                                graphc_tensor_t** out_tensor) {
+  int64_t numel = 0;
+  size_t nbytes = 0;
+  if (graphc_status_t status =
+          begin_tensor_constructor(what, dtype, rank, shape, out_tensor, &numel, &nbytes)) {
+    return status;
+  }
+  // Round up because aligned_alloc requires a multiple of the alignment, and
+  // allocate at least one block so even an empty tensor has a non-NULL
+  // buffer (memcpy(dst, NULL, 0) is undefined behavior for callers).
+  size_t capacity =
+      (nbytes + GRAPHC_TENSOR_ALIGNMENT - 1) / GRAPHC_TENSOR_ALIGNMENT * GRAPHC_TENSOR_ALIGNMENT;
+  if (capacity == 0) capacity = GRAPHC_TENSOR_ALIGNMENT;
+  void* buffer = std::aligned_alloc(GRAPHC_TENSOR_ALIGNMENT, capacity);
+  if (buffer == nullptr) {
+    return make_statusf(GRAPHC_RESOURCE_EXHAUSTED,
+                        "%s: cannot allocate %zu bytes for a %s tensor of shape %s", what, nbytes,
+                        graphc_dtype_name(dtype),
+                        graphc::rt::detail::shape_string(shape, rank).c_str());
+  }
+  if (data != nullptr) {
+    std::memcpy(buffer, data, nbytes);
+  } else if (zeroed) {
+    std::memset(buffer, 0, nbytes);
+  }
+  std::memset(static_cast<char*>(buffer) + nbytes, 0, capacity - nbytes);
+  graphc_tensor_s* tensor = nullptr;
+  try {
+    tensor = new_tensor_header(dtype, rank, shape, numel, nbytes);
+  } catch (const std::bad_alloc&) {
+    std::free(buffer);
+    return graphc::rt::detail::out_of_memory_status();
+  }
+  tensor->data = buffer;
+  tensor->owns_data = true;
+  *out_tensor = tensor;
+  return nullptr;
+}
+
+}  // namespace graphc::rt::detail
+
 extern "C" {
 
 size_t graphc_dtype_size(graphc_dtype_t dtype) {
@@ -150,43 +195,8 @@ const char* graphc_dtype_name(graphc_dtype_t dtype) {
 
 graphc_status_t graphc_tensor_create(graphc_dtype_t dtype, int32_t rank, const int64_t* shape,
                                      const void* data, graphc_tensor_t** out_tensor) {
-  static const char kWhat[] = "graphc_tensor_create";
-  int64_t numel = 0;
-  size_t nbytes = 0;
-  if (graphc_status_t status =
-          begin_tensor_constructor(kWhat, dtype, rank, shape, out_tensor, &numel, &nbytes)) {
-    return status;
-  }
-  // Round up because aligned_alloc requires a multiple of the alignment, and
-  // allocate at least one block so even an empty tensor has a non-NULL
-  // buffer (memcpy(dst, NULL, 0) is undefined behavior for callers).
-  size_t capacity =
-      (nbytes + GRAPHC_TENSOR_ALIGNMENT - 1) / GRAPHC_TENSOR_ALIGNMENT * GRAPHC_TENSOR_ALIGNMENT;
-  if (capacity == 0) capacity = GRAPHC_TENSOR_ALIGNMENT;
-  void* buffer = std::aligned_alloc(GRAPHC_TENSOR_ALIGNMENT, capacity);
-  if (buffer == nullptr) {
-    return make_statusf(GRAPHC_RESOURCE_EXHAUSTED,
-                        "%s: cannot allocate %zu bytes for a %s tensor of shape %s", kWhat, nbytes,
-                        graphc_dtype_name(dtype),
-                        graphc::rt::detail::shape_string(shape, rank).c_str());
-  }
-  if (data != nullptr) {
-    std::memcpy(buffer, data, nbytes);
-    std::memset(static_cast<char*>(buffer) + nbytes, 0, capacity - nbytes);
-  } else {
-    std::memset(buffer, 0, capacity);
-  }
-  graphc_tensor_s* tensor = nullptr;
-  try {
-    tensor = new_tensor_header(dtype, rank, shape, numel, nbytes);
-  } catch (const std::bad_alloc&) {
-    std::free(buffer);
-    return graphc::rt::detail::out_of_memory_status();
-  }
-  tensor->data = buffer;
-  tensor->owns_data = true;
-  *out_tensor = tensor;
-  return nullptr;
+  return graphc::rt::detail::allocate_tensor("graphc_tensor_create", dtype, rank, shape, data,
+                                             /*zeroed=*/true, out_tensor);
 }
 
 graphc_status_t graphc_tensor_wrap(graphc_dtype_t dtype, int32_t rank, const int64_t* shape,

@@ -6,8 +6,6 @@
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/IR/IRBuilder.h"
 
-#include <set>
-
 namespace graphc {
 
 using namespace detail;
@@ -23,12 +21,10 @@ std::vector<llvm::Value *> sizes(llvm::IRBuilder<> &b, const TensorSignature &t,
   return out;
 }
 
-
 /// `int32 PREFIX_F_call(ptr arena, i64 batch, ptr arguments, ptr results)`:
 /// builds the memref descriptors of MLIR's `_mlir_ciface_F` from the pointer
-/// arrays, passes the arena (allocating one for this call when `arena` is
-/// null), then copies each result into the caller's buffer and frees the one
-/// the generated code allocated.
+/// arrays (the results' too: the generated code writes them) and passes the
+/// arena, allocating one for this call when `arena` is null.
 llvm::Function *addPackedEntry(llvm::Module &module, llvm::Function *ciface,
                                const std::string &symbol, const FunctionSignature &sig) {
   llvm::LLVMContext &ctx = module.getContext();
@@ -102,12 +98,28 @@ llvm::Function *addPackedEntry(llvm::Module &module, llvm::Function *ciface,
     return descriptor(arena, {bytes});
   };
 
+  // The call itself: MLIR's C interface takes the arguments' descriptors,
+  // then the results' (the caller's buffers, which the generated code
+  // writes: bufferization::BufferResultsToOutParams), then the arena.
+  auto callGenerated = [&](llvm::function_ref<llvm::Value *(llvm::Value *)> allocateArena,
+                           llvm::Value *&ownArena) {
+    std::vector<llvm::Value *> callArgs;
+    for (size_t i = 0; i < sig.arguments.size(); ++i)
+      callArgs.push_back(
+          descriptor(pointerAt(argumentArray, i), sizes(b, sig.arguments[i], batch)));
+    for (size_t i = 0; i < sig.results.size(); ++i)
+      callArgs.push_back(descriptor(pointerAt(resultArray, i), sizes(b, sig.results[i], batch)));
+    if (sig.takesArena)
+      callArgs.push_back(arenaOfCall(allocateArena, ownArena));
+    b.CreateCall(ciface->getFunctionType(), ciface, callArgs);
+  };
+
   if (sig.device == GRAPHC_DEVICE_CUDA) {
-    // The CUDA target: the results are written into the caller's (device)
-    // buffers, passed after the arguments; an arena the call needs is device
-    // memory from the runtime. The runtime's graphc_cuda_begin_call and
-    // graphc_cuda_end_call (graphc/runtime/cuda.h) say whether the driver is
-    // usable and whether every launch of the call succeeded: error 4.
+    // The CUDA target: the caller's buffers are device memory, and an arena
+    // the call needs is device memory from the runtime. The runtime's
+    // graphc_cuda_begin_call and graphc_cuda_end_call
+    // (graphc/runtime/cuda.h) say whether the driver is usable and whether
+    // every launch of the call succeeded: error 4.
     llvm::FunctionCallee beginCall = module.getOrInsertFunction("graphc_cuda_begin_call", b.getInt32Ty());
     llvm::FunctionCallee endCall = module.getOrInsertFunction("graphc_cuda_end_call", b.getInt32Ty());
     llvm::FunctionCallee deviceAlloc =
@@ -123,16 +135,8 @@ llvm::Function *addPackedEntry(llvm::Module &module, llvm::Function *ciface,
       b.CreateRet(status);
       b.SetInsertPoint(usable);
     }
-    std::vector<llvm::Value *> callArgs;
-    for (size_t i = 0; i < sig.arguments.size(); ++i)
-      callArgs.push_back(descriptor(pointerAt(argumentArray, i), sizes(b, sig.arguments[i], batch)));
-    for (size_t i = 0; i < sig.results.size(); ++i)
-      callArgs.push_back(descriptor(pointerAt(resultArray, i), sizes(b, sig.results[i], batch)));
     llvm::Value *ownArena = nullptr;
-    if (sig.takesArena)
-      callArgs.push_back(arenaOfCall(
-          [&](llvm::Value *bytes) { return b.CreateCall(deviceAlloc, {bytes}); }, ownArena));
-    b.CreateCall(ciface->getFunctionType(), ciface, callArgs);
+    callGenerated([&](llvm::Value *bytes) { return b.CreateCall(deviceAlloc, {bytes}); }, ownArena);
     llvm::Value *status = b.CreateCall(endCall, {});
     if (ownArena)
       b.CreateCall(deviceFree, {ownArena}); // a no-op for NULL
@@ -140,82 +144,15 @@ llvm::Function *addPackedEntry(llvm::Module &module, llvm::Function *ciface,
     return entry;
   }
 
-  std::vector<llvm::Value *> callArgs;
-  size_t resultWords = 0;
-  for (const TensorSignature &r : sig.results)
-    resultWords += 3 + 2 * r.shape.size();
-  llvm::Type *resultBlockType = llvm::ArrayType::get(i64, std::max<size_t>(resultWords, 1));
-  llvm::Value *resultBlock = nullptr;
-  if (!sig.results.empty()) {
-    resultBlock = b.CreateAlloca(resultBlockType);
-    callArgs.push_back(resultBlock);
-  }
-  for (size_t i = 0; i < sig.arguments.size(); ++i)
-    callArgs.push_back(descriptor(pointerAt(argumentArray, i), sizes(b, sig.arguments[i], batch)));
-
   llvm::Value *ownArena = nullptr;
-  if (sig.takesArena)
-    callArgs.push_back(arenaOfCall(
-        [&](llvm::Value *bytes) {
-          // aligned_alloc wants a non-zero multiple of the alignment.
-          llvm::Value *rounded =
-              b.CreateAnd(b.CreateAdd(bytes, b.getInt64(64)), b.getInt64(~int64_t(63)));
-          return b.CreateCall(alignedAlloc, {b.getInt64(64), rounded});
-        },
-        ownArena));
-  b.CreateCall(ciface->getFunctionType(), ciface, callArgs);
-
-  // Every result must have the size the table promises the caller (k*batch
-  // for -k): a mismatch is a compiler bug, reported as error 3 instead of a
-  // write past the caller's buffer.
-  size_t at = 0;
-  llvm::Value *sizesAgree = b.getTrue();
-  for (const TensorSignature &r : sig.results) {
-    std::vector<llvm::Value *> expected = sizes(b, r, batch);
-    for (size_t k = 0; k < r.shape.size(); ++k) {
-      llvm::Value *got =
-          b.CreateLoad(i64, b.CreateConstGEP2_64(resultBlockType, resultBlock, 0, at + 3 + k));
-      sizesAgree = b.CreateAnd(sizesAgree, b.CreateICmpEQ(got, expected[k]));
-    }
-    at += 3 + 2 * r.shape.size();
-  }
-  auto *sizeMismatch = llvm::BasicBlock::Create(ctx, "result_size_mismatch", entry);
-  auto *copyResults = llvm::BasicBlock::Create(ctx, "copy_results", entry);
-  b.CreateCondBr(sizesAgree, copyResults, sizeMismatch);
-  b.SetInsertPoint(sizeMismatch);
-  b.CreateRet(b.getInt32(3)); // the results' buffers leak: this never happens but for a bug
-  b.SetInsertPoint(copyResults);
-
-  at = 0;
-  llvm::Value *null = llvm::ConstantPointerNull::get(llvm::cast<llvm::PointerType>(ptr));
-  std::vector<llvm::Value *> freed; // the results' buffers, freed after every copy
-  for (size_t i = 0; i < sig.results.size(); ++i) {
-    const TensorSignature &r = sig.results[i];
-    size_t rank = r.shape.size();
-    auto word = [&](size_t k) {
-      return b.CreateLoad(i64, b.CreateConstGEP2_64(resultBlockType, resultBlock, 0, at + k));
-    };
-    llvm::Value *allocated = b.CreateIntToPtr(word(0), ptr);
-    llvm::Value *aligned = b.CreateIntToPtr(word(1), ptr);
-    uint64_t elementSize = graphc_dtype_size(r.dtype);
-    llvm::Value *bytes = b.getInt64(elementSize);
-    for (size_t k = 0; k < rank; ++k)
-      bytes = b.CreateMul(bytes, word(3 + k));
-    llvm::Value *source =
-        b.CreateGEP(b.getInt8Ty(), aligned, b.CreateMul(word(2), b.getInt64(elementSize)));
-    b.CreateMemCpy(pointerAt(resultArray, i), llvm::MaybeAlign(1), source, llvm::MaybeAlign(1),
-                   bytes);
-    freed.push_back(allocated);
-    at += 3 + 2 * rank;
-  }
-  // Free after every copy: the same buffer may come back as two results, and
-  // is freed once.
-  for (size_t i = 0; i < freed.size(); ++i) {
-    llvm::Value *toFree = freed[i];
-    for (size_t j = 0; j < i; ++j)
-      toFree = b.CreateSelect(b.CreateICmpEQ(freed[i], freed[j]), null, toFree);
-    b.CreateCall(freeFn, {toFree});
-  }
+  callGenerated(
+      [&](llvm::Value *bytes) {
+        // aligned_alloc wants a non-zero multiple of the alignment.
+        llvm::Value *rounded =
+            b.CreateAnd(b.CreateAdd(bytes, b.getInt64(64)), b.getInt64(~int64_t(63)));
+        return b.CreateCall(alignedAlloc, {b.getInt64(64), rounded});
+      },
+      ownArena);
   if (ownArena)
     b.CreateCall(freeFn, {ownArena}); // free(NULL) when the caller's arena was used
   b.CreateRet(b.getInt32(0));

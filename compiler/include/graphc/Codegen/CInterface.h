@@ -5,10 +5,10 @@
 //  - `int PREFIX_F_call(void *arena, int64_t batch, void *const *args,
 //    void *const *results)`: the packed entry point a program object calls.
 //    It builds the memref descriptors of MLIR's `_mlir_ciface_F` from dense
-//    row-major caller buffers (a dynamic dimension of -k is k times the batch), passes the
-//    arena of the temporaries (allocating one for the call when `arena` is
-//    NULL), copies each result into the caller's buffer and frees the one the
-//    generated code allocated;
+//    row-major caller buffers (a dynamic dimension of -k is k times the batch),
+//    the results' too (the generated code writes them: the pipelines run
+//    buffer-results-to-out-params), and passes the arena of the temporaries
+//    (allocating one for the call when `arena` is NULL);
 //  - `int PREFIX_F(int64_t batch, const T *arg..., T *result...)`: the same
 //    with one pointer per tensor and an arena per call;
 //  - `int64_t PREFIX_F_arena_bytes(int64_t batch)`.

@@ -77,8 +77,11 @@ typedef struct graphc_model_tensor_s {
 /* Runs an entry point. `arena` is at least arena_bytes(batch) bytes, 64-byte
  * aligned, or NULL (the call then allocates its own). `arguments` and
  * `results` point to dense row-major buffers whose dimensions of -k are
- * k * `batch`. Returns 0, 2 when memory ran out, 3 when a result came out of
- * another size than the table says. */
+ * k * `batch`; the results are written there, so none may overlap an
+ * argument. Returns 0, 1 when the batch is too large to address, 2 when
+ * memory ran out (3, a result of another size than the table says, came from
+ * objects whose entry points copied their results out: graphc before
+ * 2026-12). */
 typedef int32_t (*graphc_model_entry_fn)(void* arena, int64_t batch, void* const* arguments,
                                          void* const* results);
 
