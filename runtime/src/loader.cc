@@ -234,13 +234,15 @@ graphc_status_t graphc_loader_next(graphc_loader_t* loader, graphc_tensor_t** ou
     shape[i] = graphc_tensor_shape(all_images)[i];
     sample_numel *= shape[i];  // cannot overflow: it divides the dataset's numel
   }
+  // Not zeroed: the loop below writes every element of both.
   graphc_tensor_t* images = nullptr;
-  if (graphc_status_t status =
-          graphc_tensor_create(GRAPHC_DTYPE_F32, rank, shape, nullptr, &images)) {
+  if (graphc_status_t status = graphc::rt::detail::allocate_tensor(
+          "graphc_loader_next", GRAPHC_DTYPE_F32, rank, shape, nullptr, /*zeroed=*/false, &images)) {
     return status;
   }
   graphc_tensor_t* labels = nullptr;
-  if (graphc_status_t status = graphc_tensor_create(GRAPHC_DTYPE_I64, 1, shape, nullptr, &labels)) {
+  if (graphc_status_t status = graphc::rt::detail::allocate_tensor(
+          "graphc_loader_next", GRAPHC_DTYPE_I64, 1, shape, nullptr, /*zeroed=*/false, &labels)) {
     graphc_tensor_release(images);
     return status;
   }
