@@ -132,7 +132,8 @@ void addOneShotBufferization(mlir::OpPassManager &pm);
 /// (graphc-mark-c-interface), in-place updates (graphc-update-in-place),
 /// one-shot bufferization across function boundaries (identity layouts,
 /// read-only arguments unless marked writable), dropping results that are
-/// updated arguments, and deallocation.
+/// updated arguments, the other results written into buffers the caller
+/// passes (buffer-results-to-out-params), and deallocation.
 void buildBufferizationPipeline(mlir::OpPassManager &pm, bool gpuKernels = false);
 /// The loop nests shaped for GPU threads, on buffers before arena planning
 /// (graphc-split-reductions, graphc-fold-transposes-into-consumers,
