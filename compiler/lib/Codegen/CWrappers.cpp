@@ -30,8 +30,6 @@ llvm::Function *addPackedEntry(llvm::Module &module, llvm::Function *ciface,
   llvm::LLVMContext &ctx = module.getContext();
   llvm::IRBuilder<> b(ctx);
   llvm::Type *i64 = b.getInt64Ty(), *ptr = b.getPtrTy();
-  llvm::FunctionCallee freeFn = module.getOrInsertFunction("free", b.getVoidTy(), ptr);
-  llvm::FunctionCallee alignedAlloc = module.getOrInsertFunction("aligned_alloc", ptr, i64, i64);
   auto *entry = llvm::Function::Create(
       llvm::FunctionType::get(b.getInt32Ty(), {ptr, i64, ptr, ptr}, false),
       llvm::Function::ExternalLinkage, symbol + "_call", module);
@@ -144,6 +142,9 @@ llvm::Function *addPackedEntry(llvm::Module &module, llvm::Function *ciface,
     return entry;
   }
 
+  // The CPU target: an arena the call needs comes from aligned_alloc.
+  llvm::FunctionCallee freeFn = module.getOrInsertFunction("free", b.getVoidTy(), ptr);
+  llvm::FunctionCallee alignedAlloc = module.getOrInsertFunction("aligned_alloc", ptr, i64, i64);
   llvm::Value *ownArena = nullptr;
   callGenerated(
       [&](llvm::Value *bytes) {
