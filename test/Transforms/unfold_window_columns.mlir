@@ -1,10 +1,14 @@
 // RUN: graphc-opt %s --split-input-file --graphc-unfold-window-columns --cse | FileCheck %s
+// RUN: graphc-opt %s --split-input-file --graphc-unfold-window-columns=for-weight-gradients=false --cse | FileCheck %s --check-prefix=WIDENED
 
 // Tests that LeNet's conv2 (5 wide over rows of 14: 4 garbage columns of
 // 14) and its weight gradient read the same five column slices, 10 wide,
 // joined along the channels (kw-major), with the kernel one column wide:
 // K'[f, kw*6 + c, kh, 0] = K[f, c, kh, kw], and the gradient taken back.
 // CHECK-LABEL: func.func @lenet_conv2
+// Without for-weight-gradients too:
+// WIDENED-LABEL: func.func @lenet_conv2
+// WIDENED: graph.concat
 // CHECK-SAME: (%[[X:.+]]: tensor<?x6x14x14xf32>, %[[K:.+]]: tensor<16x6x5x5xf32>, %[[DY:.+]]: tensor<?x16x10x10xf32>)
 // CHECK: %[[S0:.+]] = graph.slice %[[X]] {start = array<i64: 0, 0, 0, 0>, step = array<i64: 1, 1, 1, 1>, stop = array<i64: 9223372036854775807, 9223372036854775807, 9223372036854775807, 10>} : tensor<?x6x14x14xf32> -> tensor<?x6x14x10xf32>
 // CHECK: %[[S4:.+]] = graph.slice %[[X]] {start = array<i64: 0, 0, 0, 4>, {{.*}}stop = array<i64: 9223372036854775807, 9223372036854775807, 9223372036854775807, 14>}
@@ -25,20 +29,55 @@ func.func @lenet_conv2(%x: tensor<?x6x14x14xf32>, %k: tensor<16x6x5x5xf32>, %dy:
 
 // -----
 
+// Tests that LeNet's conv1 (one input channel, padded 2 in rows and
+// columns) and its weight gradient unfold the input padded first: zero
+// rows, then zero columns, each broadcast like the first two of what it
+// pads and joined on both sides, then the five column slices of the 32 x 32
+// padded input, 28 wide. The unfolded convolution and weight gradient have
+// no padding, and the weight gradient reads the output gradient as it is.
+// Without for-weight-gradients (the CUDA target), it stays as it is.
+// WIDENED-LABEL: func.func @lenet_conv1
+// WIDENED-NOT: graph.concat
+// WIDENED: graph.conv2d %arg0, %arg1 {{.*}}padding = array<i64: 2, 2>
+// WIDENED: graph.conv2d_weight_grad %arg2, %arg0 {{.*}}padding = array<i64: 2, 2>
+// CHECK-LABEL: func.func @lenet_conv1
+// CHECK-SAME: (%[[X:.+]]: tensor<?x1x28x28xf32>, %[[K:.+]]: tensor<6x1x5x5xf32>, %[[DY:.+]]: tensor<?x6x28x28xf32>)
+// CHECK: %[[ZERO:.+]] = graph.constant dense<0.000000e+00> : tensor<f32>
+// CHECK: %[[ROWS:.+]] = graph.slice %[[X]] {start = array<i64: 0, 0, 0, 0>, step = array<i64: 1, 1, 1, 1>, stop = array<i64: 9223372036854775807, 9223372036854775807, 2, 9223372036854775807>} : tensor<?x1x28x28xf32> -> tensor<?x1x2x28xf32>
+// CHECK: %[[ZR:.+]] = graph.broadcast_to %[[ZERO]] like %[[ROWS]] : tensor<f32>, tensor<?x1x2x28xf32> -> tensor<?x1x2x28xf32>
+// CHECK: %[[XR:.+]] = graph.concat %[[ZR]], %[[X]], %[[ZR]] {dim = 2 : i64} : {{.*}} -> tensor<?x1x32x28xf32>
+// CHECK: %[[COLS:.+]] = graph.slice %[[XR]] {{.*}} -> tensor<?x1x32x2xf32>
+// CHECK: %[[ZC:.+]] = graph.broadcast_to %[[ZERO]] like %[[COLS]]
+// CHECK: %[[XP:.+]] = graph.concat %[[ZC]], %[[XR]], %[[ZC]] {dim = 3 : i64} : {{.*}} -> tensor<?x1x32x32xf32>
+// CHECK: %[[S0:.+]] = graph.slice %[[XP]] {{.*}} -> tensor<?x1x32x28xf32>
+// CHECK: %[[XU:.+]] = graph.concat %[[S0]], %{{.+}}, %{{.+}}, %{{.+}}, %{{.+}} {dim = 1 : i64} : {{.*}} -> tensor<?x5x32x28xf32>
+// CHECK: %[[Y:.+]] = graph.conv2d %[[XU]], %{{.+}} {dilation = array<i64: 1, 1>, groups = 1 : i64, padding = array<i64: 0, 0>, stride = array<i64: 1, 1>} : tensor<?x5x32x28xf32>, tensor<6x5x5x1xf32> -> tensor<?x6x28x28xf32>
+// CHECK-NOT: graph.concat
+// CHECK: graph.conv2d_weight_grad %[[DY]], %[[XU]] {dilation = array<i64: 1, 1>, groups = 1 : i64, padding = array<i64: 0, 0>, stride = array<i64: 1, 1>} : tensor<?x6x28x28xf32>, tensor<?x5x32x28xf32> -> tensor<6x5x5x1xf32>
+func.func @lenet_conv1(%x: tensor<?x1x28x28xf32>, %k: tensor<6x1x5x5xf32>, %dy: tensor<?x6x28x28xf32>) -> (tensor<?x6x28x28xf32>, tensor<6x1x5x5xf32>) {
+  %y = graph.conv2d %x, %k {dilation = array<i64: 1, 1>, groups = 1 : i64, padding = array<i64: 2, 2>, stride = array<i64: 1, 1>} : tensor<?x1x28x28xf32>, tensor<6x1x5x5xf32> -> tensor<?x6x28x28xf32>
+  %dw = graph.conv2d_weight_grad %dy, %x {dilation = array<i64: 1, 1>, groups = 1 : i64, padding = array<i64: 2, 2>, stride = array<i64: 1, 1>} : tensor<?x6x28x28xf32>, tensor<?x1x28x28xf32> -> tensor<6x1x5x5xf32>
+  return %y, %dw : tensor<?x6x28x28xf32>, tensor<6x1x5x5xf32>
+}
+
+// -----
+
 // Tests that row padding is kept, and that what would not pay or cannot be
-// unfolded stays: LeNet's conv1 (4 garbage columns of 32: column padding),
-// a 3 wide kernel over 16 columns (2 of 16), a stride, groups, dilation.
+// unfolded stays: LeNet's conv1 with no weight gradient (4 garbage columns
+// of 32), a 3 wide kernel over 16 columns (2 of 16), the same padded in
+// columns (2 of 18), a stride, groups, dilation.
 // CHECK-LABEL: func.func @kept
 // CHECK: graph.concat {{.*}} -> tensor<1x6x8x4xf32>
 // CHECK: graph.conv2d %{{.+}}, %{{.+}} {dilation = array<i64: 1, 1>, groups = 1 : i64, padding = array<i64: 1, 0>, stride = array<i64: 1, 1>} : tensor<1x6x8x4xf32>, tensor<2x6x3x1xf32> -> tensor<1x2x8x4xf32>
 // CHECK-NOT: graph.concat
-// CHECK-COUNT-5: graph.conv2d %arg
-func.func @kept(%a: tensor<1x2x8x6xf32>, %ka: tensor<2x2x3x3xf32>, %x1: tensor<1x1x28x28xf32>, %k1: tensor<6x1x5x5xf32>, %b: tensor<1x2x8x16xf32>, %kb: tensor<2x2x3x3xf32>, %kg: tensor<2x1x3x3xf32>) -> (tensor<1x2x8x4xf32>, tensor<1x6x28x28xf32>, tensor<1x2x6x14xf32>, tensor<1x2x3x2xf32>, tensor<1x2x6x4xf32>, tensor<1x2x4x2xf32>) {
+// CHECK-COUNT-6: graph.conv2d %arg
+func.func @kept(%a: tensor<1x2x8x6xf32>, %ka: tensor<2x2x3x3xf32>, %x1: tensor<1x1x28x28xf32>, %k1: tensor<6x1x5x5xf32>, %b: tensor<1x2x8x16xf32>, %kb: tensor<2x2x3x3xf32>, %kg: tensor<2x1x3x3xf32>) -> (tensor<1x2x8x4xf32>, tensor<1x6x28x28xf32>, tensor<1x2x8x16xf32>, tensor<1x2x6x14xf32>, tensor<1x2x3x2xf32>, tensor<1x2x6x4xf32>, tensor<1x2x4x2xf32>) {
   %0 = graph.conv2d %a, %ka {dilation = array<i64: 1, 1>, groups = 1 : i64, padding = array<i64: 1, 0>, stride = array<i64: 1, 1>} : tensor<1x2x8x6xf32>, tensor<2x2x3x3xf32> -> tensor<1x2x8x4xf32>
-  %1 = graph.conv2d %x1, %k1 {dilation = array<i64: 1, 1>, groups = 1 : i64, padding = array<i64: 2, 2>, stride = array<i64: 1, 1>} : tensor<1x1x28x28xf32>, tensor<6x1x5x5xf32> -> tensor<1x6x28x28xf32>
+  %c1 = graph.conv2d %x1, %k1 {dilation = array<i64: 1, 1>, groups = 1 : i64, padding = array<i64: 2, 2>, stride = array<i64: 1, 1>} : tensor<1x1x28x28xf32>, tensor<6x1x5x5xf32> -> tensor<1x6x28x28xf32>
+  %1 = graph.conv2d %b, %kb {dilation = array<i64: 1, 1>, groups = 1 : i64, padding = array<i64: 1, 1>, stride = array<i64: 1, 1>} : tensor<1x2x8x16xf32>, tensor<2x2x3x3xf32> -> tensor<1x2x8x16xf32>
   %2 = graph.conv2d %b, %kb {dilation = array<i64: 1, 1>, groups = 1 : i64, padding = array<i64: 0, 0>, stride = array<i64: 1, 1>} : tensor<1x2x8x16xf32>, tensor<2x2x3x3xf32> -> tensor<1x2x6x14xf32>
   %3 = graph.conv2d %a, %ka {dilation = array<i64: 1, 1>, groups = 1 : i64, padding = array<i64: 0, 0>, stride = array<i64: 2, 2>} : tensor<1x2x8x6xf32>, tensor<2x2x3x3xf32> -> tensor<1x2x3x2xf32>
   %4 = graph.conv2d %a, %kg {dilation = array<i64: 1, 1>, groups = 2 : i64, padding = array<i64: 0, 0>, stride = array<i64: 1, 1>} : tensor<1x2x8x6xf32>, tensor<2x1x3x3xf32> -> tensor<1x2x6x4xf32>
   %5 = graph.conv2d %a, %ka {dilation = array<i64: 2, 2>, groups = 1 : i64, padding = array<i64: 0, 0>, stride = array<i64: 1, 1>} : tensor<1x2x8x6xf32>, tensor<2x2x3x3xf32> -> tensor<1x2x4x2xf32>
-  return %0, %1, %2, %3, %4, %5 : tensor<1x2x8x4xf32>, tensor<1x6x28x28xf32>, tensor<1x2x6x14xf32>, tensor<1x2x3x2xf32>, tensor<1x2x6x4xf32>, tensor<1x2x4x2xf32>
+  return %0, %c1, %1, %2, %3, %4, %5 : tensor<1x2x8x4xf32>, tensor<1x6x28x28xf32>, tensor<1x2x8x16xf32>, tensor<1x2x6x14xf32>, tensor<1x2x3x2xf32>, tensor<1x2x6x4xf32>, tensor<1x2x4x2xf32>
 }

@@ -719,12 +719,14 @@ int run() {
   case Emit::FusionReport: {
     PassManager pm(context.get());
     (void)applyPassManagerCLOptions(pm);
-    graphc::buildGraphToLinalgPipeline(pm);
+    // As the target's pipeline: the CPU target also unfolds a convolution's
+    // input for its weight gradient, and its register tiling computes each
+    // matmul's and convolution's epilogue in its tiles (a convolution's once
+    // it reads the flat rows).
+    bool cpu = target == "cpu";
+    graphc::buildGraphToLinalgPipeline(pm, /*unfoldForWeightGradients=*/cpu);
     graphc::buildFusionPipeline(pm);
-    // The CPU target's register tiling also computes each matmul's and
-    // convolution's epilogue in its tiles (a convolution's once it reads
-    // the flat rows).
-    bool epiloguesInTiles = target == "cpu";
+    bool epiloguesInTiles = cpu;
     if (epiloguesInTiles)
       pm.addNestedPass<func::FuncOp>(graphc::createApplyEpiloguesBeforeCrop());
     if (failed(pm.run(*module)))

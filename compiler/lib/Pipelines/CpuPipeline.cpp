@@ -34,7 +34,7 @@
 
 using namespace mlir;
 
-void graphc::buildGraphToLinalgPipeline(OpPassManager &pm) {
+void graphc::buildGraphToLinalgPipeline(OpPassManager &pm, bool unfoldForWeightGradients) {
   // The lowering computes every dynamic size from the batch: refuse, at the
   // op, a program whose sizes are not multiples of it.
   pm.addPass(createVerifyBatchMultiples());
@@ -46,7 +46,9 @@ void graphc::buildGraphToLinalgPipeline(OpPassManager &pm) {
   pm.addNestedPass<func::FuncOp>(createMaskPooledGradients());
   // Narrow-row convolutions over column-shifted copies of their input, with
   // no garbage columns; one copy for the forward pass and weight gradient.
-  pm.addNestedPass<func::FuncOp>(createUnfoldWindowColumns());
+  UnfoldWindowColumnsOptions unfold;
+  unfold.forWeightGradients = unfoldForWeightGradients;
+  pm.addNestedPass<func::FuncOp>(createUnfoldWindowColumns(unfold));
   pm.addPass(createCSEPass());
   pm.addPass(createConvertGraphToLinalg());
   pm.addPass(createCanonicalizerPass());

@@ -8,7 +8,10 @@
 // into the filled one. LeNet's conv1 weight gradient widens its output
 // gradient (the pooling's gradient, masked by the ReLU) from rows of 28 to
 // the padded input's 32: at batch 256 a copy that reads 4.8 MB and writes
-// 5.5 MB a step.
+// 5.5 MB a step. (The CPU target now unfolds conv1's input instead, and its
+// weight gradient reads the output gradient as it is: graphc-unfold-window-
+// columns' for-weight-gradients. The CUDA target, and a convolution that is
+// not unfolded, still widen it.)
 //
 // Upstream's eliminate-empty-tensors computes such a value in place, into
 // the subview of the destination it is inserted into, but only where the

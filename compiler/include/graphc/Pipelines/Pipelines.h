@@ -110,7 +110,10 @@ void readTrainingSettings(mlir::ModuleOp module, TrainingPipelineOptions &option
                                                   llvm::StringRef recorded)> onRecorded);
 
 /// graph dialect -> linalg on tensors (graphc-convert-graph-to-linalg plus cleanups).
-void buildGraphToLinalgPipeline(mlir::OpPassManager &pm);
+/// `unfoldForWeightGradients`: graphc-unfold-window-columns's
+/// for-weight-gradients (the CPU target; the CUDA target's kernels were not
+/// measured with it).
+void buildGraphToLinalgPipeline(mlir::OpPassManager &pm, bool unfoldForWeightGradients = true);
 
 /// Elementwise fusion on linalg tensors (graphc-fuse-elementwise): the first
 /// step of code generation, and what `graphc --emit=fusion-report` reports on.

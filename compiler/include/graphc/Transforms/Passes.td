@@ -321,17 +321,27 @@ def UnfoldWindowColumns : Pass<"graphc-unfold-window-columns", "mlir::func::Func
   let summary = "Computes a narrow-row convolution as one over column-shifted copies of its input";
   let description = [{
     A stride-1, dilation-1, one-group `graph.conv2d` or
-    `graph.conv2d_weight_grad` with no column padding, static channels,
-    rows and kernel, a kernel KW > 1 columns wide over rows W wide, and
-    KW - 1 at least a quarter of W
-    (LeNet's conv2) reads instead `X'`, the concat along the channels of the
-    KW column slices `X[:, :, :, kw : kw + OW]`, with the kernel
+    `graph.conv2d_weight_grad` with static channels, rows and kernel, a
+    kernel KW > 1 columns wide over rows W wide, and either no column
+    padding and KW - 1 at least a quarter of W (LeNet's conv2) or, with
+    `for-weight-gradients`, an input that has a weight gradient and whose
+    unfolded copy is no larger than the output gradient widened to the
+    padded W (LeNet's conv1), reads instead `X'`, the concat along the channels of
+    the KW column slices `X[:, :, :, kw : kw + OW]`, with the kernel
     `K'[f, kw*C + c, kh, 0] = K[f, c, kh, kw]` (a transpose and a reshape
-    of `K`; the weight gradient's result taken back the same way). Over
-    flattened rows (GraphToLinalg), a convolution computes every row at the
-    input's full width and drops KW - 1 garbage columns; one column wide, it
-    has none. The same products, summed in another order.
+    of `K`; the weight gradient's result taken back the same way). With
+    column padding, `X` is padded first (concats with zeros) and the
+    unfolded convolution has no padding. Over flattened rows
+    (GraphToLinalg), a convolution computes every row at the input's full
+    width and drops KW - 1 garbage columns, and its weight gradient reads
+    the output gradient widened to that width; one column wide, it has
+    neither. The same products, summed in another order.
   }];
+  let options = [
+    Option<"forWeightGradients", "for-weight-gradients", "bool", /*default=*/"true",
+           "Also unfold an input with a weight gradient whose unfolded copy is no larger "
+           "than the widened output gradient (measured on the CPU target only)">,
+  ];
   let dependentDialects = ["graphc::graph::GraphDialect"];
 }
 
