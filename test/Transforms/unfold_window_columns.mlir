@@ -42,8 +42,8 @@ func.func @lenet_conv2(%x: tensor<?x6x14x14xf32>, %k: tensor<16x6x5x5xf32>, %dy:
 // WIDENED: graph.conv2d_weight_grad %arg2, %arg0 {{.*}}padding = array<i64: 2, 2>
 // CHECK-LABEL: func.func @lenet_conv1
 // CHECK-SAME: (%[[X:.+]]: tensor<?x1x28x28xf32>, %[[K:.+]]: tensor<6x1x5x5xf32>, %[[DY:.+]]: tensor<?x6x28x28xf32>)
-// CHECK: %[[ZERO:.+]] = graph.constant dense<0.000000e+00> : tensor<f32>
 // CHECK: %[[ROWS:.+]] = graph.slice %[[X]] {start = array<i64: 0, 0, 0, 0>, step = array<i64: 1, 1, 1, 1>, stop = array<i64: 9223372036854775807, 9223372036854775807, 2, 9223372036854775807>} : tensor<?x1x28x28xf32> -> tensor<?x1x2x28xf32>
+// CHECK: %[[ZERO:.+]] = graph.constant dense<0.000000e+00> : tensor<f32>
 // CHECK: %[[ZR:.+]] = graph.broadcast_to %[[ZERO]] like %[[ROWS]] : tensor<f32>, tensor<?x1x2x28xf32> -> tensor<?x1x2x28xf32>
 // CHECK: %[[XR:.+]] = graph.concat %[[ZR]], %[[X]], %[[ZR]] {dim = 2 : i64} : {{.*}} -> tensor<?x1x32x28xf32>
 // CHECK: %[[COLS:.+]] = graph.slice %[[XR]] {{.*}} -> tensor<?x1x32x2xf32>
@@ -80,4 +80,19 @@ func.func @kept(%a: tensor<1x2x8x6xf32>, %ka: tensor<2x2x3x3xf32>, %x1: tensor<1
   %4 = graph.conv2d %a, %kg {dilation = array<i64: 1, 1>, groups = 2 : i64, padding = array<i64: 0, 0>, stride = array<i64: 1, 1>} : tensor<1x2x8x6xf32>, tensor<2x1x3x3xf32> -> tensor<1x2x6x4xf32>
   %5 = graph.conv2d %a, %ka {dilation = array<i64: 2, 2>, groups = 1 : i64, padding = array<i64: 0, 0>, stride = array<i64: 1, 1>} : tensor<1x2x8x6xf32>, tensor<2x2x3x3xf32> -> tensor<1x2x4x2xf32>
   return %0, %c1, %1, %2, %3, %4, %5 : tensor<1x2x8x4xf32>, tensor<1x6x28x28xf32>, tensor<1x2x8x16xf32>, tensor<1x2x6x14xf32>, tensor<1x2x3x2xf32>, tensor<1x2x6x4xf32>, tensor<1x2x4x2xf32>
+}
+
+// -----
+
+// Tests that with a weight gradient, what cannot or need not be unfolded
+// stays: column padding larger than the image (2 of 1 column), and no
+// column padding with 4 garbage columns of 28 (the weight gradient's rule
+// is for padded columns only).
+// CHECK-LABEL: func.func @kept_with_weight_gradients
+// CHECK-NOT: graph.concat
+// CHECK: return
+func.func @kept_with_weight_gradients(%x: tensor<?x1x1x1xf32>, %dy: tensor<?x6x1x1xf32>, %x2: tensor<?x1x28x28xf32>, %dy2: tensor<?x6x28x24xf32>) -> (tensor<6x1x5x5xf32>, tensor<6x1x5x5xf32>) {
+  %dw = graph.conv2d_weight_grad %dy, %x {dilation = array<i64: 1, 1>, groups = 1 : i64, padding = array<i64: 2, 2>, stride = array<i64: 1, 1>} : tensor<?x6x1x1xf32>, tensor<?x1x1x1xf32> -> tensor<6x1x5x5xf32>
+  %dw2 = graph.conv2d_weight_grad %dy2, %x2 {dilation = array<i64: 1, 1>, groups = 1 : i64, padding = array<i64: 2, 0>, stride = array<i64: 1, 1>} : tensor<?x6x28x24xf32>, tensor<?x1x28x28xf32> -> tensor<6x1x5x5xf32>
+  return %dw, %dw2 : tensor<6x1x5x5xf32>, tensor<6x1x5x5xf32>
 }

@@ -697,7 +697,9 @@ int run() {
   case Emit::Linalg: {
     PassManager pm(context.get());
     (void)applyPassManagerCLOptions(pm);
-    graphc::buildGraphToLinalgPipeline(pm);
+    // As the target's pipeline (only the CPU target unfolds a convolution's
+    // input for its weight gradient).
+    graphc::buildGraphToLinalgPipeline(pm, /*unfoldForWeightGradients=*/target == "cpu");
     if (failed(pm.run(*module)))
       return 1;
     module->print(output.os());

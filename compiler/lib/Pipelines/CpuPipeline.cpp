@@ -283,7 +283,8 @@ void graphc::buildLinalgToLLVMPipeline(OpPassManager &pm, const CpuPipelineOptio
 }
 
 void graphc::buildCpuPipeline(OpPassManager &pm, const CpuPipelineOptions &options) {
-  buildGraphToLinalgPipeline(pm);
+  // Emulated GPU kernels are the CUDA target's loops: its graph too.
+  buildGraphToLinalgPipeline(pm, /*unfoldForWeightGradients=*/!options.emulateGpuKernels);
   buildLinalgToLLVMPipeline(pm, options);
 }
 

@@ -20,12 +20,13 @@
 // another order (channels before columns), so results change by rounding.
 // The input gradient is left as it is: it reads K, not X.
 //
-// A convolution padded in its columns (LeNet's conv1, 28 columns padded to
-// 32) unfolds its input padded first, in rows and columns (concats with
-// zeros), and the unfolded convolution has no padding. Its rows have no
-// garbage columns either, and its weight gradient reads the output gradient
-// as it is, instead of a copy widened to the padded rows (see
-// unfoldingPays).
+// With the pass's for-weight-gradients (the CPU target), a convolution
+// padded in its columns whose input has a weight gradient (LeNet's conv1,
+// 28 columns padded to 32) is also unfolded where that pays (see
+// unfoldingPays): its input padded first, in rows and columns (concats
+// with zeros), and the unfolded convolution has no padding. Its rows have
+// no garbage columns either, and its weight gradient reads the output
+// gradient as it is, instead of a copy widened to the padded rows.
 //
 //===----------------------------------------------------------------------===//
 
@@ -33,7 +34,7 @@
 #include "graphc/Transforms/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
-#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+#include "mlir/IR/PatternMatch.h"
 
 #include "llvm/ADT/SmallPtrSet.h"
 
@@ -55,8 +56,9 @@ namespace {
 ///     the flat rows: LeNet's conv2, 4 of 14 (its forward pass and weight
 ///     gradient then compute 100 positions an image instead of 140, for a
 ///     copy of its input 5 times over, 4.3 MB at batch 256);
-///   - the input has a weight gradient, and the unfolded input is no larger
-///     than the output gradient widened to the padded rows, which the flat
+///   - column padding, the input has a weight gradient, and the unfolded
+///     input (padded first) is no larger than the output gradient widened to
+///     the padded rows, which the flat
 ///     weight gradient reads otherwise (a copy, or a zero fill it is
 ///     computed into): LeNet's conv1, one input channel, 5 x 32 x 28 floats
 ///     an image against 6 x 28 x 32. Its weight gradient went from 2.72 /
@@ -71,20 +73,21 @@ bool unfoldingPays(ArrayRef<int64_t> image, ArrayRef<int64_t> kernel, ArrayRef<i
           paddedWidth = image[2] + 2 * padding[1];
   int64_t outputs = kernel[0], kernelRows = kernel[2], kernelWidth = kernel[3];
   int64_t outputRows = paddedRows - kernelRows + 1, outputWidth = paddedWidth - kernelWidth + 1;
-  if (padding[1] == 0 && 4 * (kernelWidth - 1) >= paddedWidth)
-    return true;
+  if (padding[1] == 0)
+    return 4 * (kernelWidth - 1) >= paddedWidth;
   return hasWeightGradient &&
          kernelWidth * channels * paddedRows * outputWidth <= outputs * outputRows * paddedWidth;
 }
 
-/// The inputs of the function's weight gradients, found before any is
-/// unfolded: a convolution and the weight gradient of one input decide
-/// alike, whichever is rewritten first, and read the same unfolded input.
+/// The inputs of the function's weight gradients. Every op's decision is
+/// taken before any op is rewritten, so a convolution and the weight
+/// gradient of one input decide alike and read the same unfolded input.
 using WeightGradientInputs = llvm::SmallPtrSet<Value, 4>;
 
 /// Whether a convolution of `input` with a `kernel` ([O, C, KH, KW]) and
 /// these attributes can be unfolded (stride 1, dilation 1, one group, static
-/// channels, rows and kernel) and it pays.
+/// channels, rows and kernel, padding no larger than the image: the zeros
+/// are broadcast like its first rows and columns) and it pays.
 bool unfolds(Value input, ArrayRef<int64_t> kernel, ArrayRef<int64_t> stride,
              ArrayRef<int64_t> padding, ArrayRef<int64_t> dilation, int64_t groups,
              const WeightGradientInputs &weightGradientInputs) {
@@ -103,7 +106,7 @@ bool unfolds(Value input, ArrayRef<int64_t> kernel, ArrayRef<int64_t> stride,
 /// `input` with `count` zeros on both sides along `dim` (at most its size
 /// there): zeros broadcast like its first `count` (the batch may be
 /// dynamic), then joined.
-Value padWithZeros(PatternRewriter &rewriter, Location loc, Value input, int64_t dim,
+Value padWithZeros(RewriterBase &rewriter, Location loc, Value input, int64_t dim,
                    int64_t count) {
   if (count == 0)
     return input;
@@ -124,7 +127,7 @@ Value padWithZeros(PatternRewriter &rewriter, Location loc, Value input, int64_t
 
 /// X'[n, kw*C + c, h, w] = X[n, c, h, w + kw], each copy OW wide: the
 /// column slices of every kw, joined along the channels.
-Value unfoldColumns(PatternRewriter &rewriter, Location loc, Value input, int64_t kernelWidth) {
+Value unfoldColumns(RewriterBase &rewriter, Location loc, Value input, int64_t kernelWidth) {
   auto type = cast<RankedTensorType>(input.getType());
   int64_t outputWidth = type.getDimSize(3) - kernelWidth + 1;
   constexpr int64_t whole = std::numeric_limits<int64_t>::max();
@@ -144,7 +147,7 @@ RankedTensorType unfoldedKernelType(RankedTensorType type) {
 }
 
 /// K'[f, kw*C + c, kh, 0] = K[f, c, kh, kw].
-Value unfoldKernel(PatternRewriter &rewriter, Location loc, Value kernel) {
+Value unfoldKernel(RewriterBase &rewriter, Location loc, Value kernel) {
   Value columnsFirst =
       rewriter.create<graph::TransposeOp>(loc, kernel, ArrayRef<int64_t>{0, 3, 1, 2});
   return rewriter.create<graph::ReshapeOp>(
@@ -152,7 +155,7 @@ Value unfoldKernel(PatternRewriter &rewriter, Location loc, Value kernel) {
 }
 
 /// The inverse: [F, KW*C, KH, 1] -> [F, C, KH, KW].
-Value foldKernel(PatternRewriter &rewriter, Location loc, Value unfolded, RankedTensorType type) {
+Value foldKernel(RewriterBase &rewriter, Location loc, Value unfolded, RankedTensorType type) {
   ArrayRef<int64_t> k = type.getShape();
   Value columnsFirst = rewriter.create<graph::ReshapeOp>(
       loc, RankedTensorType::get({k[0], k[3], k[1], k[2]}, type.getElementType()), unfolded);
@@ -170,7 +173,7 @@ struct UnfoldedInput {
 /// rows and columns first (every slice then has its zeros), and the unfolded
 /// convolution has none: padded there, the unfolded input (conv1's 4.6 MB
 /// at batch 256) would be copied once more into its padded rows.
-UnfoldedInput unfoldInput(PatternRewriter &rewriter, Location loc, Value input, int64_t kernelWidth,
+UnfoldedInput unfoldInput(RewriterBase &rewriter, Location loc, Value input, int64_t kernelWidth,
                           ArrayRef<int64_t> padding) {
   if (padding[1] == 0)
     return {unfoldColumns(rewriter, loc, input, kernelWidth),
@@ -180,46 +183,29 @@ UnfoldedInput unfoldInput(PatternRewriter &rewriter, Location loc, Value input, 
   return {unfoldColumns(rewriter, loc, padded, kernelWidth), rewriter.getDenseI64ArrayAttr({0, 0})};
 }
 
-struct UnfoldConvolution : OpRewritePattern<graph::Conv2DOp> {
-  UnfoldConvolution(MLIRContext *context, const WeightGradientInputs &weightGradientInputs)
-      : OpRewritePattern(context), weightGradientInputs(weightGradientInputs) {}
-  const WeightGradientInputs &weightGradientInputs;
-  LogicalResult matchAndRewrite(graph::Conv2DOp conv, PatternRewriter &rewriter) const override {
-    auto kernel = cast<RankedTensorType>(conv.getWeight().getType());
-    if (!unfolds(conv.getInput(), kernel.getShape(), conv.getStride(), conv.getPadding(),
-                 conv.getDilation(), conv.getGroups(), weightGradientInputs))
-      return failure();
-    Location loc = conv.getLoc();
-    UnfoldedInput unfolded =
-        unfoldInput(rewriter, loc, conv.getInput(), kernel.getDimSize(3), conv.getPadding());
-    Value weight = unfoldKernel(rewriter, loc, conv.getWeight());
-    rewriter.replaceOpWithNewOp<graph::Conv2DOp>(conv, conv.getType(), unfolded.input, weight,
-                                                 conv.getStrideAttr(), unfolded.padding,
-                                                 conv.getDilationAttr(), conv.getGroupsAttr());
-    return success();
-  }
-};
+/// conv2d(X, K) = conv2d(X', K').
+void unfoldConvolution(RewriterBase &rewriter, graph::Conv2DOp conv) {
+  auto kernel = cast<RankedTensorType>(conv.getWeight().getType());
+  Location loc = conv.getLoc();
+  UnfoldedInput unfolded =
+      unfoldInput(rewriter, loc, conv.getInput(), kernel.getDimSize(3), conv.getPadding());
+  Value weight = unfoldKernel(rewriter, loc, conv.getWeight());
+  rewriter.replaceOpWithNewOp<graph::Conv2DOp>(conv, conv.getType(), unfolded.input, weight,
+                                               conv.getStrideAttr(), unfolded.padding,
+                                               conv.getDilationAttr(), conv.getGroupsAttr());
+}
 
-struct UnfoldWeightGradient : OpRewritePattern<graph::Conv2DWeightGradOp> {
-  UnfoldWeightGradient(MLIRContext *context, const WeightGradientInputs &weightGradientInputs)
-      : OpRewritePattern(context), weightGradientInputs(weightGradientInputs) {}
-  const WeightGradientInputs &weightGradientInputs;
-  LogicalResult matchAndRewrite(graph::Conv2DWeightGradOp grad,
-                                PatternRewriter &rewriter) const override {
-    auto type = cast<RankedTensorType>(grad.getType());
-    if (!unfolds(grad.getInput(), type.getShape(), grad.getStride(), grad.getPadding(),
-                 grad.getDilation(), grad.getGroups(), weightGradientInputs))
-      return failure();
-    Location loc = grad.getLoc();
-    UnfoldedInput input =
-        unfoldInput(rewriter, loc, grad.getInput(), type.getDimSize(3), grad.getPadding());
-    Value unfolded = rewriter.create<graph::Conv2DWeightGradOp>(
-        loc, unfoldedKernelType(type), grad.getGradOutput(), input.input, grad.getStrideAttr(),
-        input.padding, grad.getDilationAttr(), grad.getGroupsAttr());
-    rewriter.replaceOp(grad, foldKernel(rewriter, loc, unfolded, type));
-    return success();
-  }
-};
+/// The weight gradient over X', taken back to K's layout.
+void unfoldWeightGradient(RewriterBase &rewriter, graph::Conv2DWeightGradOp grad) {
+  auto type = cast<RankedTensorType>(grad.getType());
+  Location loc = grad.getLoc();
+  UnfoldedInput input =
+      unfoldInput(rewriter, loc, grad.getInput(), type.getDimSize(3), grad.getPadding());
+  Value unfolded = rewriter.create<graph::Conv2DWeightGradOp>(
+      loc, unfoldedKernelType(type), grad.getGradOutput(), input.input, grad.getStrideAttr(),
+      input.padding, grad.getDilationAttr(), grad.getGroupsAttr());
+  rewriter.replaceOp(grad, foldKernel(rewriter, loc, unfolded, type));
+}
 
 struct UnfoldWindowColumnsPass : graphc::impl::UnfoldWindowColumnsBase<UnfoldWindowColumnsPass> {
   using UnfoldWindowColumnsBase::UnfoldWindowColumnsBase;
@@ -229,10 +215,32 @@ struct UnfoldWindowColumnsPass : graphc::impl::UnfoldWindowColumnsBase<UnfoldWin
     if (forWeightGradients)
       getOperation()->walk(
           [&](graph::Conv2DWeightGradOp grad) { weightGradientInputs.insert(grad.getInput()); });
-    RewritePatternSet patterns(&getContext());
-    patterns.add<UnfoldConvolution, UnfoldWeightGradient>(&getContext(), weightGradientInputs);
-    if (failed(applyPatternsAndFoldGreedily(getOperation(), std::move(patterns))))
-      signalPassFailure();
+    // Every decision first, on the graph as it is; then the rewrites (a
+    // rewritten op makes no new candidate: its kernel is one column wide).
+    SmallVector<graph::Conv2DOp> convolutions;
+    SmallVector<graph::Conv2DWeightGradOp> weightGradients;
+    getOperation()->walk([&](Operation *op) {
+      if (auto conv = dyn_cast<graph::Conv2DOp>(op)) {
+        auto kernel = cast<RankedTensorType>(conv.getWeight().getType());
+        if (unfolds(conv.getInput(), kernel.getShape(), conv.getStride(), conv.getPadding(),
+                    conv.getDilation(), conv.getGroups(), weightGradientInputs))
+          convolutions.push_back(conv);
+      } else if (auto grad = dyn_cast<graph::Conv2DWeightGradOp>(op)) {
+        if (unfolds(grad.getInput(), grad.getType().getShape(), grad.getStride(),
+                    grad.getPadding(), grad.getDilation(), grad.getGroups(),
+                    weightGradientInputs))
+          weightGradients.push_back(grad);
+      }
+    });
+    IRRewriter rewriter(&getContext());
+    for (graph::Conv2DOp conv : convolutions) {
+      rewriter.setInsertionPoint(conv);
+      unfoldConvolution(rewriter, conv);
+    }
+    for (graph::Conv2DWeightGradOp grad : weightGradients) {
+      rewriter.setInsertionPoint(grad);
+      unfoldWeightGradient(rewriter, grad);
+    }
   }
 };
 

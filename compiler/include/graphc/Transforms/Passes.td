@@ -324,9 +324,10 @@ def UnfoldWindowColumns : Pass<"graphc-unfold-window-columns", "mlir::func::Func
     `graph.conv2d_weight_grad` with static channels, rows and kernel, a
     kernel KW > 1 columns wide over rows W wide, and either no column
     padding and KW - 1 at least a quarter of W (LeNet's conv2) or, with
-    `for-weight-gradients`, an input that has a weight gradient and whose
-    unfolded copy is no larger than the output gradient widened to the
-    padded W (LeNet's conv1), reads instead `X'`, the concat along the channels of
+    `for-weight-gradients`, column padding (no larger than the image), an
+    input that has a weight gradient and an unfolded copy no larger than
+    the output gradient widened to the padded W (LeNet's conv1), reads
+    instead `X'`, the concat along the channels of
     the KW column slices `X[:, :, :, kw : kw + OW]`, with the kernel
     `K'[f, kw*C + c, kh, 0] = K[f, c, kh, kw]` (a transpose and a reshape
     of `K`; the weight gradient's result taken back the same way). With
