@@ -5,9 +5,11 @@
 // tiles, the k loop carries the C tile as a vector<8x32xf32> accumulator
 // (started from the fused zero fill, never reread from C) updated by eight
 // 32-wide FMAs per k, the 8 columns past 32 peeled into an 8x8 tile, and
-// the rows past the last full 8 (the batch is dynamic) as 1x32 and 1x8
-// row tiles; C is written once per tile, after its k loop. The loop over
-// full row tiles is marked graph.independent_iterations (threads may run it).
+// the rows past the last full 8 (the batch is dynamic) as the full tiles'
+// loop once more, shifted back to end at the last row (when there are 8
+// rows or more), else as 1x32 and 1x8 row tiles; C is written once per
+// tile, after its k loop. The loop over full row tiles is marked
+// graph.independent_iterations (threads may run it), not its shifted copy.
 // CHECK-LABEL: func.func @matmul
 // CHECK: scf.for %[[M:.*]] = %c0 to %{{.*}} step %c8
 // CHECK: %[[ACC:.*]] = scf.for %{{.*}} = %c0 to %c4 step %c1 iter_args(%{{.*}} = %{{.*}}) -> (vector<8x32xf32>)
@@ -18,7 +20,18 @@
 // CHECK: scf.for {{.*}} -> (vector<8x8xf32>)
 // CHECK-COUNT-8: vector.fma %{{.*}} : vector<8xf32>
 // CHECK: } {graph.independent_iterations}
-// CHECK: scf.for %{{.*}} step %c8
+// CHECK: %[[PARTIAL:.*]] = arith.cmpi slt, %[[FULL:.*]], %[[B:.*]] : index
+// CHECK: %[[ENOUGH:.*]] = arith.cmpi sge, %[[B]], %c8 : index
+// CHECK: %[[SHIFT:.*]] = arith.andi %[[PARTIAL]], %[[ENOUGH]] : i1
+// CHECK: scf.if %[[SHIFT]]
+// CHECK: %[[START:.*]] = arith.subi %[[B]], %c8 : index
+// CHECK: scf.for %{{.*}} = %[[START]] to %[[B]] step %c8
+// CHECK: scf.for {{.*}} -> (vector<8x32xf32>)
+// CHECK-COUNT-8: vector.fma %{{.*}} : vector<32xf32>
+// CHECK: scf.for {{.*}} -> (vector<8x8xf32>)
+// CHECK-NOT: graph.independent_iterations
+// CHECK: } else {
+// CHECK: scf.for %{{.*}} = %[[FULL]] to %[[B]] step %c8
 // CHECK: scf.for {{.*}} -> (vector<1x32xf32>)
 // CHECK: vector.fma %{{.*}} : vector<32xf32>
 // CHECK: scf.for {{.*}} -> (vector<1x8xf32>)

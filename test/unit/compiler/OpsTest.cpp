@@ -219,6 +219,38 @@ TEST(MatmulOp, TwoDBatchedAndSharedRhs) {
   }
 }
 
+TEST(MatmulOp, LinearOverEveryRemainderOfADynamicBatch) {
+  // The register tiles take 6 or 8 rows (AVX2, AVX-512); the rows past the
+  // last full tile of a dynamic batch are one more full tile shifted back
+  // over them, or rows of 1 when the batch is smaller than a tile. 45
+  // columns leave a column remainder too (16 + 16 + 8 + 4 + 1 on AVX2).
+  // Each batch against the naive loops. From 8 rows on (a full tile on
+  // either target), each row's first 44 columns bitwise the same as that
+  // row in the largest batch: the shifted tile is the full tiles' code, so
+  // a row must not depend on which of them computed it. The last, single
+  // column is left out: it rounds 1 ulp apart in some rows of the shifted
+  // tile (and of rows of 1), the copies of its code not compiled alike.
+  constexpr int64_t kTiledColumns = 44;
+  g::nn::Linear linear(37, 45);
+  Tensor w = random({45, 37}), b = random({45});
+  linear.loadStateDict({{"weight", w}, {"bias", b}});
+  g::CompiledModule program = g::trace(linear, random({1, 37})).compile();
+  Tensor all = random({64, 37});
+  Tensor allOut = program(all);
+  ref::Array wt = ref::permute(toRef(w), {1, 0});
+  ref::Array bias{{1, 45}, toRef(b).data};
+  for (int64_t batch : {1, 5, 6, 7, 8, 9, 13, 17, 64}) {
+    std::vector<float> rows(all.data<float>(), all.data<float>() + batch * 37);
+    Tensor x = Tensor::fromData(rows, {batch, 37});
+    Tensor y = program(x);
+    expectClose(y, ref::zip(ref::matmul(toRef(x), wt), bias, std::plus<double>()), 1e-5, 1e-5);
+    for (int64_t i = 0; batch >= 8 && i < batch * 45; ++i)
+      if (i % 45 < kTiledColumns)
+        ASSERT_EQ(y.data<float>()[i], allOut.data<float>()[i])
+          << "batch " << batch << ", row " << i / 45 << ", column " << i % 45;
+  }
+}
+
 TEST(Conv2dOp, StridesPaddingDilationGroups) {
   struct Case {
     std::vector<int64_t> input, weight;

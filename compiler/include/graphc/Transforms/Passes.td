@@ -500,7 +500,8 @@ def TileMatmuls : Pass<"graphc-tile-matmuls", "mlir::func::FuncOp"> {
     into C[m, n]) becomes loops over `rows` x `columns` tiles of C whose
     accumulator stays in vector registers through the k loop: m and n tiled
     (the zero fill of C fused), partial tiles peeled (the remaining rows of
-    a dynamic batch as 1 x columns tiles), k tiled by 1, the static tiles
+    a dynamic batch as one full row tile shifted back to end at the last
+    row, or 1 x columns tiles under `rows` rows), k tiled by 1, the static tiles
     vectorized, the C tile's transfers hoisted out of the k loop, and
     vector.contract lowered to outer products and FMAs. A matmul's epilogue
     (graphc::epilogueOf: the all-parallel generic that alone reads C through
