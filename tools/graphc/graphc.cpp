@@ -728,12 +728,11 @@ int run() {
     bool cpu = target == "cpu";
     graphc::buildGraphToLinalgPipeline(pm, /*unfoldForWeightGradients=*/cpu);
     graphc::buildFusionPipeline(pm);
-    bool epiloguesInTiles = cpu;
-    if (epiloguesInTiles)
+    if (cpu)
       pm.addNestedPass<func::FuncOp>(graphc::createApplyEpiloguesBeforeCrop());
     if (failed(pm.run(*module)))
       return 1;
-    graphc::emitFusionReport(*module, output.os(), epiloguesInTiles);
+    graphc::emitFusionReport(*module, output.os(), cpu);
     return output.commit();
   }
   default:

@@ -9,6 +9,7 @@
 
 #include "graphc/Dialect/Graph/BatchMultiples.h"
 #include "graphc/Dialect/Graph/GraphOps.h"
+#include "graphc/Transforms/GraphOpBuilder.h"
 #include "graphc/Transforms/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -28,19 +29,6 @@ namespace {
 
 constexpr llvm::StringLiteral kRequiresGrad = GraphDialect::getRequiresGradAttrName();
 constexpr llvm::StringLiteral kName = GraphDialect::getNameAttrName();
-
-/// A tensor of zeros shaped like `like` (for arguments the result does not reach).
-Value zerosLike(OpBuilder &b, Location loc, Value like) {
-  auto type = cast<RankedTensorType>(like.getType());
-  Type element = type.getElementType();
-  auto scalarType = RankedTensorType::get({}, element);
-  Attribute zero = isa<FloatType>(element) ? (Attribute)b.getFloatAttr(element, 0.0)
-                                           : (Attribute)b.getIntegerAttr(element, 0);
-  if (type.hasStaticShape())
-    return b.create<ConstantOp>(loc, DenseElementsAttr::get(type, zero));
-  Value scalar = b.create<ConstantOp>(loc, DenseElementsAttr::get(scalarType, zero));
-  return b.create<BroadcastToOp>(loc, type, scalar, like);
-}
 
 /// Adds gradient contributions, reconciling static and dynamic sizes.
 Value accumulate(OpBuilder &b, Location loc, Value existing, Value contribution, Type type) {
@@ -168,7 +156,7 @@ LogicalResult differentiate(func::FuncOp forward, StringRef suffix) {
   }
   for (BlockArgument arg : wrt) {
     Value g = grads.lookup(arg);
-    returned.push_back(g ? g : zerosLike(b, loc, arg));
+    returned.push_back(g ? g : graphc::GraphOpBuilder(b, loc).zerosLike(arg));
     auto name = forward.getArgAttrOfType<StringAttr>(arg.getArgNumber(), kName);
     std::string gradName =
         "grad." + (name ? name.str() : "arg" + std::to_string(arg.getArgNumber()));

@@ -31,6 +31,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "graphc/Dialect/Graph/GraphOps.h"
+#include "graphc/Transforms/GraphOpBuilder.h"
 #include "graphc/Transforms/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -84,28 +85,29 @@ bool unfoldingPays(ArrayRef<int64_t> image, ArrayRef<int64_t> kernel, ArrayRef<i
 /// gradient of one input decide alike and read the same unfolded input.
 using WeightGradientInputs = llvm::SmallPtrSet<Value, 4>;
 
-/// Whether a convolution of `input` with a `kernel` ([O, C, KH, KW]) and
-/// these attributes can be unfolded (stride 1, dilation 1, one group, static
+/// Whether `op`, a convolution or weight gradient with a `kernel` ([O, C,
+/// KH, KW]), can be unfolded (stride 1, dilation 1, one group, static
 /// channels, rows and kernel, padding no larger than the image: the zeros
-/// are broadcast like its first rows and columns) and it pays.
-bool unfolds(Value input, ArrayRef<int64_t> kernel, ArrayRef<int64_t> stride,
-             ArrayRef<int64_t> padding, ArrayRef<int64_t> dilation, int64_t groups,
+/// are shaped like its first rows and columns) and it pays.
+template <typename ConvolutionOp>
+bool unfolds(ConvolutionOp op, ArrayRef<int64_t> kernel,
              const WeightGradientInputs &weightGradientInputs) {
+  Value input = op.getInput();
   auto type = dyn_cast<RankedTensorType>(input.getType());
   if (!type || type.getRank() != 4 || kernel.size() != 4 ||
       ShapedType::isDynamicShape(type.getShape().drop_front()) ||
       ShapedType::isDynamicShape(kernel))
     return false;
-  ArrayRef<int64_t> image = type.getShape().drop_front();
-  return stride == ArrayRef<int64_t>{1, 1} && dilation == ArrayRef<int64_t>{1, 1} && groups == 1 &&
-         kernel[3] > 1 && image[2] + 2 * padding[1] >= kernel[3] && padding[0] <= image[1] &&
-         padding[1] <= image[2] &&
+  ArrayRef<int64_t> image = type.getShape().drop_front(), padding = op.getPadding();
+  return op.getStride() == ArrayRef<int64_t>{1, 1} && op.getDilation() == ArrayRef<int64_t>{1, 1} &&
+         op.getGroups() == 1 && kernel[3] > 1 && image[2] + 2 * padding[1] >= kernel[3] &&
+         padding[0] <= image[1] && padding[1] <= image[2] &&
          unfoldingPays(image, kernel, padding, weightGradientInputs.contains(input));
 }
 
 /// `input` with `count` zeros on both sides along `dim` (at most its size
-/// there): zeros broadcast like its first `count` (the batch may be
-/// dynamic), then joined.
+/// there): zeros like its first `count` (the batch may be dynamic), then
+/// joined.
 Value padWithZeros(RewriterBase &rewriter, Location loc, Value input, int64_t dim,
                    int64_t count) {
   if (count == 0)
@@ -117,10 +119,7 @@ Value padWithZeros(RewriterBase &rewriter, Location loc, Value input, int64_t di
   Value edge = rewriter.create<graph::SliceOp>(
       loc, input, rewriter.getDenseI64ArrayAttr({0, 0, 0, 0}), rewriter.getDenseI64ArrayAttr(stop),
       rewriter.getDenseI64ArrayAttr({1, 1, 1, 1}));
-  auto scalar = RankedTensorType::get({}, type.getElementType());
-  Value zero = rewriter.create<graph::ConstantOp>(
-      loc, DenseElementsAttr::get(scalar, rewriter.getZeroAttr(type.getElementType())));
-  Value zeros = rewriter.create<graph::BroadcastToOp>(loc, edge.getType(), zero, edge);
+  Value zeros = graphc::GraphOpBuilder(rewriter, loc).zerosLike(edge);
   return rewriter.create<graph::ConcatOp>(loc, ValueRange{zeros, input, zeros},
                                           rewriter.getI64IntegerAttr(dim));
 }
@@ -221,14 +220,11 @@ struct UnfoldWindowColumnsPass : graphc::impl::UnfoldWindowColumnsBase<UnfoldWin
     SmallVector<graph::Conv2DWeightGradOp> weightGradients;
     getOperation()->walk([&](Operation *op) {
       if (auto conv = dyn_cast<graph::Conv2DOp>(op)) {
-        auto kernel = cast<RankedTensorType>(conv.getWeight().getType());
-        if (unfolds(conv.getInput(), kernel.getShape(), conv.getStride(), conv.getPadding(),
-                    conv.getDilation(), conv.getGroups(), weightGradientInputs))
+        if (unfolds(conv, cast<RankedTensorType>(conv.getWeight().getType()).getShape(),
+                    weightGradientInputs))
           convolutions.push_back(conv);
       } else if (auto grad = dyn_cast<graph::Conv2DWeightGradOp>(op)) {
-        if (unfolds(grad.getInput(), grad.getType().getShape(), grad.getStride(),
-                    grad.getPadding(), grad.getDilation(), grad.getGroups(),
-                    weightGradientInputs))
+        if (unfolds(grad, grad.getType().getShape(), weightGradientInputs))
           weightGradients.push_back(grad);
       }
     });

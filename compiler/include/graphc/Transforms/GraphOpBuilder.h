@@ -47,6 +47,14 @@ public:
   mlir::Value constant(mlir::DenseElementsAttr value) {
     return b_.create<graph::ConstantOp>(loc_, value);
   }
+  /// A tensor of zeros shaped like `like`: a constant, or with a dynamic
+  /// size a rank-0 zero broadcast like it.
+  mlir::Value zerosLike(mlir::Value like) {
+    auto type = mlir::cast<mlir::RankedTensorType>(like.getType());
+    if (type.hasStaticShape())
+      return constant(mlir::DenseElementsAttr::get(type, b_.getZeroAttr(type.getElementType())));
+    return b_.create<graph::BroadcastToOp>(loc_, type, constant(0.0, type.getElementType()), like);
+  }
   /// `x` converted to `element` (as torch's .to): `x` itself when it has it.
   mlir::Value to(mlir::Value x, mlir::Type element) {
     auto type = mlir::cast<mlir::RankedTensorType>(x.getType());
