@@ -82,7 +82,7 @@ FailureOr<scf::SCFTileAndFuseResult> tileWithEpilogue(RewriterBase &rewriter,
                                                       ArrayRef<int64_t> sizes,
                                                       ArrayRef<int64_t> interchange) {
   linalg::GenericOp epilogue = epilogueOf(mac);
-  if (!epilogue || tilesReduction(mac, sizes) || !interchange.empty())
+  if (!epilogue || tilesReduction(mac, sizes))
     return tileFusingFill(rewriter, mac, sizes, interchange);
   // The epilogue's loop i is the accumulator's dim i, mac's loop
   // outputMap(i); the tile loops keep mac's order when outputMap is
@@ -97,8 +97,15 @@ FailureOr<scf::SCFTileAndFuseResult> tileWithEpilogue(RewriterBase &rewriter,
     previous = dim;
     epilogueSizes.push_back(sizes[dim]);
   }
+  // mac's loop order, as the epilogue's loops: no reduction is tiled, so
+  // the order of mac's output dims is the whole order of the tile loops.
+  SmallVector<int64_t> epilogueInterchange;
+  for (int64_t dim : interchange)
+    if (std::optional<unsigned> result =
+            outputMap.getResultPosition(getAffineDimExpr(dim, rewriter.getContext())))
+      epilogueInterchange.push_back(*result);
   rewriter.setInsertionPoint(epilogue);
-  return tileFusing(rewriter, epilogue, epilogueSizes, {}, mac);
+  return tileFusing(rewriter, epilogue, epilogueSizes, epilogueInterchange, mac);
 }
 
 scf::ForOp peelPartialTile(RewriterBase &rewriter, scf::ForOp loop) {

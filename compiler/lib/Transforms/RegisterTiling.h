@@ -33,13 +33,13 @@ tileFusingFill(mlir::RewriterBase &rewriter, mlir::Operation *op, llvm::ArrayRef
                llvm::ArrayRef<int64_t> interchange = {});
 
 /// Tiles multiply-accumulate `mac` by `sizes` as tileFusingFill does;
-/// when it has an epilogue (epilogueOf), no reduction loop is tiled, no
-/// `interchange` is given and `mac`'s output map is increasing (a matmul's
-/// (m, n), a flat convolution's (n, f, p)), tiles the epilogue instead (its
-/// loops are `mac`'s output dims, `sizes` projected on them), with `mac` and
-/// its fill fused into each tile, so that the vectorized tile's accumulator
-/// goes through the epilogue in registers. The result's loops are `mac`'s
-/// tiled parallel loops in order.
+/// when it has an epilogue (epilogueOf), no reduction loop is tiled and
+/// `mac`'s output map is increasing (a matmul's (m, n), a flat convolution's
+/// (n, f, p)), tiles the epilogue instead (its loops are `mac`'s output dims,
+/// `sizes` and `interchange` projected on them), with `mac` and its fill
+/// fused into each tile, so that the vectorized tile's accumulator goes
+/// through the epilogue in registers. The result's loops are `mac`'s tiled
+/// parallel loops in the order `interchange` gives.
 mlir::FailureOr<mlir::scf::SCFTileAndFuseResult>
 tileWithEpilogue(mlir::RewriterBase &rewriter, mlir::linalg::GenericOp mac,
                  llvm::ArrayRef<int64_t> sizes, llvm::ArrayRef<int64_t> interchange = {});

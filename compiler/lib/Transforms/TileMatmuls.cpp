@@ -86,6 +86,24 @@ void shiftLastRowTile(RewriterBase &rewriter, scf::ForOp fullTiles, scf::ForOp r
   remainder->moveBefore(yield);
 }
 
+/// Whether C's column tiles are the outer tile loop, its row tiles inner.
+/// Each row tile reads all of B (k x n) and each column tile all of A
+/// (m x k): the inner loop reads the outer tile's panel again and again
+/// (from L1 when it fits) and streams the other operand once per outer
+/// tile. So the operand streamed again is to be the smaller one, which
+/// stays in L2: A when m < n. Weight gradients are that case: the MLP's
+/// fc1 weight gradient (dY^T x X, 128 x 256 x 784 at batch 256) streamed
+/// all of X (784 KB) from beyond L2 for each of its 22 row tiles, and ran
+/// at 66-70 GFLOP/s against 88-92 with columns outermost (a C model of
+/// the tiles, docs/performance.md). A dynamic m or n (a batch) keeps rows
+/// outermost, where the batch is shared between threads, and so do fewer
+/// than two full column tiles: threads share the outer loop's full tiles.
+bool columnTilesOutermost(linalg::GenericOp matmul, int64_t columns) {
+  SmallVector<int64_t> loops = matmul.getStaticLoopRanges(); // m, k, n
+  int64_t m = loops[0], n = loops[2];
+  return !ShapedType::isDynamic(m) && !ShapedType::isDynamic(n) && m < n && n >= 2 * columns;
+}
+
 struct TileMatmulsPass : graphc::impl::TileMatmulsBase<TileMatmulsPass> {
   using TileMatmulsBase::TileMatmulsBase;
 
@@ -104,19 +122,32 @@ struct TileMatmulsPass : graphc::impl::TileMatmulsBase<TileMatmulsPass> {
     // 1-2. m and n tiles, partial tiles peeled.
     for (linalg::GenericOp matmul : matmulsIn(func)) {
       rewriter.setInsertionPoint(matmul);
+      bool columnsOutermost = columnTilesOutermost(matmul, columns);
+      SmallVector<int64_t> interchange;
+      if (columnsOutermost)
+        interchange = {2, 0, 1};
       FailureOr<scf::SCFTileAndFuseResult> tiled =
-          tileWithEpilogue(rewriter, matmul, {rows, 0, columns});
+          tileWithEpilogue(rewriter, matmul, {rows, 0, columns}, interchange);
       if (failed(tiled))
         return matmul.emitError("tiling the matmul by ") << rows << "x" << columns << " failed";
-      auto mLoop = cast<scf::ForOp>(tiled->loops[0].getOperation());
-      auto nLoop = cast<scf::ForOp>(tiled->loops[1].getOperation());
+      auto mLoop = cast<scf::ForOp>(tiled->loops[columnsOutermost ? 1 : 0].getOperation());
+      auto nLoop = cast<scf::ForOp>(tiled->loops[columnsOutermost ? 0 : 1].getOperation());
+      // The inner loop is peeled first: the outer loop's remainder then
+      // holds the inner loop peeled already.
+      scf::ForOp mRemainder;
+      if (columnsOutermost)
+        mRemainder = peelPartialTile(rewriter, mLoop);
       if (scf::ForOp nRemainder = peelPartialTile(rewriter, nLoop))
         if (failed(splitPartialTile(rewriter, nRemainder, /*dim=*/2, columns, matmulsIn)))
           return failure();
-      scf::ForOp mRemainder = peelPartialTile(rewriter, mLoop);
-      // Each full row tile writes its own rows of C: threads may share them.
-      mLoop->setAttr(graphc::graph::GraphDialect::getIndependentIterationsAttrName(),
-                     rewriter.getUnitAttr());
+      if (!columnsOutermost)
+        mRemainder = peelPartialTile(rewriter, mLoop);
+      // Each full tile of the outer loop writes its own rows or columns of
+      // C: threads may share them. Under columns, that includes the rows
+      // left over, in each column tile.
+      (columnsOutermost ? nLoop : mLoop)
+          ->setAttr(graphc::graph::GraphDialect::getIndependentIterationsAttrName(),
+                    rewriter.getUnitAttr());
       // A static remainder (LeNet's and the MLP's 256 rows: 42 tiles of 6
       // and one of 4) is one tile of its own height, with a register per
       // row: as 1 x NR rows it ran one chain of dependent FMAs per column
