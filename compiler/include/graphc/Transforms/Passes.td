@@ -501,7 +501,10 @@ def TileMatmuls : Pass<"graphc-tile-matmuls", "mlir::func::FuncOp"> {
     accumulator stays in vector registers through the k loop: m and n tiled
     (the zero fill of C fused), partial tiles peeled (the remaining rows of
     a dynamic batch as one full row tile shifted back to end at the last
-    row, or 1 x columns tiles under `rows` rows), k tiled by 1, the static tiles
+    row, or 1 x columns tiles under `rows` rows; with fewer rows than columns,
+    both static, and two full column tiles or more, the column tiles are the
+    outer, shared loop: the smaller operand, A, is the one read again), k
+    tiled by 1, the static tiles
     vectorized, the C tile's transfers hoisted out of the k loop, and
     vector.contract lowered to outer products and FMAs. A matmul's epilogue
     (graphc::epilogueOf: the all-parallel generic that alone reads C through
