@@ -162,3 +162,20 @@ func.func @bias_relu(%x: tensor<?x6x14x14xf32>, %w: tensor<16x6x5x5xf32>, %b: te
 // AVX2: -> (vector<6x16xf32>)
 // AVX2-NOT: graph.unroll_and_jam
 // AVX2-LABEL: func.func @strided
+
+// LeNet's conv1 unfolded for its weight gradient (5 column slices as input
+// channels, rows of 28: 784 flat positions, 49 blocks of 16 lanes), on AVX2.
+// Its 6 output channels are the loop threads share: 2 x 3 tiles made 3
+// blocks, 2 for one of two threads and 1 for the other; 3 x 2 tiles (the
+// same 12 accumulator registers) make 2, each with 3 x 2, 3 x 2 and 3 x 1
+// tiles of its 5 inputs.
+// AVX2-LABEL: func.func @weight_grad_unfolded_columns
+// AVX2: scf.for %{{.*}} = %c0 to %c6 step %c3
+// AVX2: -> (vector<3x2x16xf32>)
+// AVX2: -> (vector<3x16xf32>)
+// AVX2-NOT: vector<2x3x16xf32>
+// AVX2: return
+func.func @weight_grad_unfolded_columns(%dy: tensor<?x6x28x28xf32>, %x: tensor<?x5x32x28xf32>) -> tensor<6x5x5x1xf32> {
+  %0 = graph.conv2d_weight_grad %dy, %x {dilation = array<i64: 1, 1>, groups = 1 : i64, padding = array<i64: 0, 0>, stride = array<i64: 1, 1>} : tensor<?x6x28x28xf32>, tensor<?x5x32x28xf32> -> tensor<6x5x5x1xf32>
+  return %0 : tensor<6x5x5x1xf32>
+}

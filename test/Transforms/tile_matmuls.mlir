@@ -217,32 +217,95 @@ func.func @returned_update(%dy: tensor<8x4xf32>, %x: tensor<4x32xf32>, %p: tenso
 }
 
 // Tests that a matmul with fewer rows than columns (a weight gradient,
-// dY^T x X: here 20 x ? x 72) has its column tiles outermost: the loop over
+// dY^T x X: here 20 x ? x 76) has its column tiles outermost: the loop over
 // full 32-column tiles is the shared one, and inside each, the full 8-row
-// tiles and the 4 rows left over as one 4x32 tile; the 8 columns left over
-// come last, as 8x8 and 4x8 tiles. Each row tile read all of B, which for
-// the MLP's fc1 (784 columns) left the L2 cache for every row tile.
+// tiles and the 4 rows left over as one 4x32 tile; the 12 columns left over
+// come last, split into power-of-two tiles of 8 and 4 columns both for the
+// full row tiles and for the rows left over. Each row tile read all of B,
+// which for the MLP's fc1 (784 columns) left the L2 cache for every row
+// tile. Two threads: 2 x 32 + 12 columns of 20 rows for the busier one,
+// against 8 + 4 rows of 76 columns with rows outermost.
 // CHECK-LABEL: func.func @columns_outermost
-// CHECK: scf.for %[[N:.*]] = %c0 to %c64 step %c32
+// CHECK: scf.for %{{.*}} = %c0 to %c64 step %c32
 // CHECK: scf.for %{{.*}} = %c0 to %c16 step %c8
 // CHECK: -> (vector<8x32xf32>)
 // CHECK: -> (vector<4x32xf32>)
 // CHECK: } {graph.independent_iterations}
-// CHECK: -> (vector<8x8xf32>)
-// CHECK: -> (vector<4x8xf32>)
+// CHECK-DAG: -> (vector<8x8xf32>)
+// CHECK-DAG: -> (vector<8x4xf32>)
+// CHECK-DAG: -> (vector<4x8xf32>)
+// CHECK-DAG: -> (vector<4x4xf32>)
 // CHECK-NOT: graph.independent_iterations
+// CHECK-NOT: vector<{{.*}}x12xf32>
 // CHECK-NOT: linalg.generic
 // CHECK: return
-func.func @columns_outermost(%dy: tensor<20x?xf32>, %x: tensor<?x72xf32>) -> tensor<20x72xf32> {
+func.func @columns_outermost(%dy: tensor<20x?xf32>, %x: tensor<?x76xf32>) -> tensor<20x76xf32> {
+  %zero = arith.constant 0.0 : f32
+  %empty = tensor.empty() : tensor<20x76xf32>
+  %fill = linalg.fill ins(%zero : f32) outs(%empty : tensor<20x76xf32>) -> tensor<20x76xf32>
+  %r = linalg.generic {indexing_maps = [#a, #b, #c], iterator_types = ["parallel", "reduction", "parallel"]}
+      ins(%dy, %x : tensor<20x?xf32>, tensor<?x76xf32>) outs(%fill : tensor<20x76xf32>) {
+  ^bb0(%in: f32, %in2: f32, %out: f32):
+    %p = arith.mulf %in, %in2 fastmath<reassoc,contract> : f32
+    %s = arith.addf %out, %p fastmath<reassoc,contract> : f32
+    linalg.yield %s : f32
+  } -> tensor<20x76xf32>
+  return %r : tensor<20x76xf32>
+}
+
+// Tests that with column tiles outermost a matmul's epilogue is still
+// computed in its register tiles: the epilogue's loops are interchanged as
+// the matmul's (columns, then rows), and each 8x32 accumulator goes through
+// the bias add and the ReLU before it is written.
+// CHECK-LABEL: func.func @columns_outermost_epilogue
+// CHECK: scf.for %{{.*}} = %c0 to %c64 step %c32
+// CHECK: scf.for %{{.*}} = %c0 to %c16 step %c8
+// CHECK: -> (vector<8x32xf32>)
+// CHECK: arith.maximumf %{{.*}} : vector<8x32xf32>
+// CHECK: } {graph.independent_iterations}
+// CHECK-NOT: linalg.generic
+// CHECK: return
+func.func @columns_outermost_epilogue(%x: tensor<20x4xf32>, %w: tensor<4x72xf32>, %b: tensor<72xf32>) -> tensor<20x72xf32> {
   %zero = arith.constant 0.0 : f32
   %empty = tensor.empty() : tensor<20x72xf32>
   %fill = linalg.fill ins(%zero : f32) outs(%empty : tensor<20x72xf32>) -> tensor<20x72xf32>
   %r = linalg.generic {indexing_maps = [#a, #b, #c], iterator_types = ["parallel", "reduction", "parallel"]}
-      ins(%dy, %x : tensor<20x?xf32>, tensor<?x72xf32>) outs(%fill : tensor<20x72xf32>) {
+      ins(%x, %w : tensor<20x4xf32>, tensor<4x72xf32>) outs(%fill : tensor<20x72xf32>) {
   ^bb0(%in: f32, %in2: f32, %out: f32):
     %p = arith.mulf %in, %in2 fastmath<reassoc,contract> : f32
     %s = arith.addf %out, %p fastmath<reassoc,contract> : f32
     linalg.yield %s : f32
   } -> tensor<20x72xf32>
-  return %r : tensor<20x72xf32>
+  %e = linalg.generic {indexing_maps = [#id, #bias, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%r, %b : tensor<20x72xf32>, tensor<72xf32>) outs(%empty : tensor<20x72xf32>) {
+  ^bb0(%in: f32, %in2: f32, %out: f32):
+    %s = arith.addf %in, %in2 : f32
+    %y = arith.maximumf %s, %zero : f32
+    linalg.yield %y : f32
+  } -> tensor<20x72xf32>
+  return %e : tensor<20x72xf32>
+}
+
+// Tests that a matmul with fewer rows than columns keeps its row tiles
+// outermost when its column tiles share out worse between two threads:
+// 16 x 120 (LeNet's fc1 shape) as 2 row tiles of 8 (8 rows of 120 for the
+// busier thread) against 3 column tiles of 32 and 24 columns left (88
+// columns of 16 rows).
+// CHECK-LABEL: func.func @rows_share_better
+// CHECK: scf.for %{{.*}} = %c0 to %c16 step %c8
+// CHECK: scf.for %{{.*}} = %c0 to %c96 step %c32
+// CHECK: } {graph.independent_iterations}
+// CHECK: return
+func.func @rows_share_better(%x: tensor<16x4xf32>, %w: tensor<4x120xf32>) -> tensor<16x120xf32> {
+  %zero = arith.constant 0.0 : f32
+  %empty = tensor.empty() : tensor<16x120xf32>
+  %fill = linalg.fill ins(%zero : f32) outs(%empty : tensor<16x120xf32>) -> tensor<16x120xf32>
+  %r = linalg.generic {indexing_maps = [#a, #b, #c], iterator_types = ["parallel", "reduction", "parallel"]}
+      ins(%x, %w : tensor<16x4xf32>, tensor<4x120xf32>) outs(%fill : tensor<16x120xf32>) {
+  ^bb0(%in: f32, %in2: f32, %out: f32):
+    %p = arith.mulf %in, %in2 fastmath<reassoc,contract> : f32
+    %s = arith.addf %out, %p fastmath<reassoc,contract> : f32
+    linalg.yield %s : f32
+  } -> tensor<16x120xf32>
+  return %r : tensor<16x120xf32>
 }

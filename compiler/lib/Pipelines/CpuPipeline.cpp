@@ -214,10 +214,11 @@ namespace {
 /// as fast), convolutions 6 channels x 16 positions (the 8 positions
 /// doubled within the budget of 12; 3 and 4 channels were slower),
 /// weight gradients at most 6 x 3 channel pairs, as many outputs as 12
-/// registers hold (2 x 3 for LeNet's conv2, 6 x 1 for conv1; 3 and 6 input
-/// channels were slower). On a Zen 3 (AVX2; docs/performance.md), one
-/// thread, batch 256: the MLP's fc1 matmuls 2.1-2.4 -> 0.65-0.79 ms, LeNet's
-/// training step 28.6 -> 20.9 ms.
+/// registers hold (2 x 3 for LeNet's conv2, 6 x 1 for a one-channel conv1;
+/// 3 and 6 input channels were slower; conv1 unfolded for its weight
+/// gradient takes 3 x 2, which shares out evenly between two threads). On a Zen 3 (AVX2;
+/// docs/performance.md), one thread, batch 256: the MLP's fc1 matmuls 2.1-2.4 -> 0.65-0.79 ms,
+/// LeNet's training step 28.6 -> 20.9 ms.
 struct RegisterTileShapes {
   graphc::TileMatmulsOptions matmuls;
   graphc::TileConvolutionsOptions convolutions;

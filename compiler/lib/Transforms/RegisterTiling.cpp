@@ -85,8 +85,9 @@ FailureOr<scf::SCFTileAndFuseResult> tileWithEpilogue(RewriterBase &rewriter,
   if (!epilogue || tilesReduction(mac, sizes))
     return tileFusingFill(rewriter, mac, sizes, interchange);
   // The epilogue's loop i is the accumulator's dim i, mac's loop
-  // outputMap(i); the tile loops keep mac's order when outputMap is
-  // increasing (a matmul's (m, n), a flat convolution's (n, f, p)).
+  // outputMap(i); the tile loops keep mac's order (or `interchange`'s)
+  // when outputMap is increasing (a matmul's (m, n), a flat convolution's
+  // (n, f, p)).
   AffineMap outputMap = mac.getMatchingIndexingMap(mac.getDpsInitOperand(0));
   SmallVector<int64_t> epilogueSizes;
   int64_t previous = -1;
@@ -120,20 +121,28 @@ LogicalResult splitPartialTile(RewriterBase &rewriter, scf::ForOp remainder, uns
                                int64_t tileSize,
                                function_ref<SmallVector<linalg::GenericOp>(Operation *)> tilesOf) {
   // Loops that cannot run (a remainder shorter than their step) fold away
-  // in the canonicalization after the tiling.
-  for (int64_t size = tileSize / 2; size >= 1 && remainder; size /= 2) {
-    scf::ForOp next;
-    for (linalg::GenericOp op : tilesOf(remainder)) {
-      SmallVector<int64_t> sizes(op.getNumLoops(), 0);
-      sizes[dim] = size;
-      rewriter.setInsertionPoint(op);
-      FailureOr<scf::SCFTileAndFuseResult> tiled = tileWithEpilogue(rewriter, op, sizes);
-      if (failed(tiled))
-        return op.emitError("splitting a partial register tile by ") << size << " failed";
-      if (size > 1)
-        next = peelPartialTile(rewriter, cast<scf::ForOp>(tiled->loops.front().getOperation()));
+  // in the canonicalization after the tiling. The remainder may hold
+  // several tiles (a matmul's full row tiles and its rows left over, with
+  // column tiles outermost): each one's own remainder is split in turn.
+  SmallVector<scf::ForOp> remainders = {remainder};
+  for (int64_t size = tileSize / 2; size >= 1 && !remainders.empty(); size /= 2) {
+    SmallVector<scf::ForOp> next;
+    for (scf::ForOp partial : remainders) {
+      for (linalg::GenericOp op : tilesOf(partial)) {
+        SmallVector<int64_t> sizes(op.getNumLoops(), 0);
+        sizes[dim] = size;
+        rewriter.setInsertionPoint(op);
+        FailureOr<scf::SCFTileAndFuseResult> tiled = tileWithEpilogue(rewriter, op, sizes);
+        if (failed(tiled))
+          return op.emitError("splitting a partial register tile by ") << size << " failed";
+        if (size == 1)
+          continue;
+        if (scf::ForOp rest =
+                peelPartialTile(rewriter, cast<scf::ForOp>(tiled->loops.front().getOperation())))
+          next.push_back(rest);
+      }
     }
-    remainder = next;
+    remainders = std::move(next);
   }
   return success();
 }

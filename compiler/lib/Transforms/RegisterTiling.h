@@ -23,6 +23,17 @@
 
 namespace graphc::register_tiling {
 
+/// The threads a shared tile loop is balanced for: the thread count is
+/// only known at run time, and this product's machines have two cores
+/// (with one thread, every choice runs the same tiles).
+constexpr int64_t kBalancedThreads = 2;
+
+/// Tiles the busiest of kBalancedThreads threads runs of `tiles` shared
+/// tiles.
+inline int64_t balancedTileSteps(int64_t tiles) {
+  return (tiles + kBalancedThreads - 1) / kBalancedThreads;
+}
+
 /// Tiles `op` by `sizes` with scf.for loops, nested in the order
 /// `interchange` gives (the op's loop order when empty), fusing only a
 /// linalg.fill that produces its destination (fusing more would recompute a

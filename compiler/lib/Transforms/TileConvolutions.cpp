@@ -17,8 +17,8 @@
 //     through the (c, kh, kw) loops: one broadcast weight and one input
 //     vector per FMA row;
 //   - a weight gradient's partial sums in lanes, loops (o, c, kh, kw, n,
-//     block, lane): tiles of about `gradChannels` output channels,
-//     `gradInputs` input channels and the 16 lanes, carried through a chunk
+//     block, lane): tiles of about `gradChannels` output channels, at most
+//     `gradInputs` input channels (laneGradientTile) and the 16 lanes, carried through a chunk
 //     of images and all their blocks of positions: an outer product of the
 //     output gradient's and the input's vectors per image and block;
 //   - the positions past the last whole block, loops (o, c, kh, kw, n, p):
@@ -41,6 +41,7 @@
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
 
 #include <algorithm>
+#include <limits>
 
 namespace graphc {
 #define GEN_PASS_DEF_TILECONVOLUTIONS
@@ -373,6 +374,57 @@ struct TileConvolutionsPass : graphc::impl::TileConvolutionsBase<TileConvolution
         {kPositionLoop, kImageLoop, 0, 1, 2, 3});
   }
 
+  /// Output and input channels per tile of lane weight gradient `grad`.
+  /// Its blocks of output channels are the loop threads share, and a last,
+  /// smaller block runs after them on one thread. So of the input-channel
+  /// counts up to grad-inputs, each with as many output channels as the
+  /// accumulator budget leaves (in equal blocks), the tile is the one whose
+  /// blocks take kBalancedThreads threads the fewest steps, then one
+  /// thread the fewest, then the most inputs (AVX-512's conv2: 2 to 6 inputs
+  /// tie). A step of an o x i tile is max(o * i, o + i) vectors: its FMAs
+  /// or its loads. LeNet's conv1 unfolded for its weight gradient (6 x 5
+  /// channels, AVX2): 2 x 3 tiles made 3 blocks, 2 for one of two threads
+  /// and 1 for the other; 3 x 2 tiles make 2. With a dynamic channel count
+  /// (no block count to balance), the most inputs.
+  std::pair<int64_t, int64_t> laneGradientTile(linalg::GenericOp grad, int64_t lanes,
+                                               const VectorRegisters &registers) {
+    int64_t mostInputs =
+        std::max<int64_t>(1, std::min<int64_t>(loopSize(grad, 1, gradInputs), gradInputs));
+    auto outputsFor = [&](int64_t inputs) {
+      int64_t mostOutputs = registers.gradientTileOutputs(gradChannels, inputs, lanes);
+      int64_t channels = loopSize(grad, 0, mostOutputs);
+      return llvm::divideCeil(channels, llvm::divideCeil(channels, mostOutputs));
+    };
+    SmallVector<int64_t> loops = grad.getStaticLoopRanges();
+    int64_t outputChannels = loops[0], inputChannels = loops[1];
+    if (ShapedType::isDynamic(outputChannels) || ShapedType::isDynamic(inputChannels))
+      return {outputsFor(mostInputs), mostInputs};
+    // Steps of a block of `outputs` channels over all input channels.
+    auto blockSteps = [&](int64_t outputs, int64_t inputs) {
+      int64_t steps = 0;
+      for (int64_t first = 0; first < inputChannels; first += inputs) {
+        int64_t tileInputs = std::min(inputs, inputChannels - first);
+        steps += std::max(outputs * tileInputs, outputs + tileInputs);
+      }
+      return steps;
+    };
+    std::pair<int64_t, int64_t> best;
+    int64_t bestBalanced = std::numeric_limits<int64_t>::max(), bestAlone = 0;
+    for (int64_t inputs = mostInputs; inputs >= 1; --inputs) {
+      int64_t outputs = outputsFor(inputs);
+      int64_t sharedBlocks = outputChannels / outputs, lastOutputs = outputChannels % outputs;
+      int64_t lastSteps = lastOutputs ? blockSteps(lastOutputs, inputs) : 0;
+      int64_t balanced = balancedTileSteps(sharedBlocks) * blockSteps(outputs, inputs) + lastSteps;
+      int64_t alone = sharedBlocks * blockSteps(outputs, inputs) + lastSteps;
+      if (balanced < bestBalanced || (balanced == bestBalanced && alone < bestAlone)) {
+        bestBalanced = balanced;
+        bestAlone = alone;
+        best = {outputs, inputs};
+      }
+    }
+    return best;
+  }
+
   /// The partial sums in lanes (isFlatLaneWeightGradient): tiles of output
   /// and input channels, each carried in registers through a chunk of
   /// images and all their position blocks (contiguous rows, which the
@@ -390,11 +442,7 @@ struct TileConvolutionsPass : graphc::impl::TileConvolutionsBase<TileConvolution
         [&](linalg::GenericOp grad) -> TilePlan {
           VectorRegisters registers(vectorBits);
           int64_t lanes = loopSize(grad, kLaneLoop, 1);
-          int64_t inputs = std::min<int64_t>(loopSize(grad, 1, gradInputs), gradInputs);
-          int64_t most = registers.gradientTileOutputs(gradChannels, inputs, lanes);
-          int64_t channels = loopSize(grad, 0, most);
-          int64_t tilesOfOutputs = llvm::divideCeil(channels, most);
-          int64_t outputs = llvm::divideCeil(channels, tilesOfOutputs);
+          auto [outputs, inputs] = laneGradientTile(grad, lanes, registers);
           int64_t columns = jammedWindowColumns(grad, outputs * inputs, lanes, registers);
           return {{outputs, inputs, 1, 1, imagesPerChunk(grad, gradImages), 0, 0},
                   columns > 1 ? std::optional<int64_t>(kWindowColumnLoop) : std::nullopt,

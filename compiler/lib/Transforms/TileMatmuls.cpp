@@ -7,10 +7,12 @@
 // C[m, :] += A[m, k] * B[k, :] loads and stores a row of C for every k: about
 // 40 GFLOP/s on this machine's 116 GFLOP/s FMA limit per core. Here each
 // MR x NR tile of C stays in vector registers through the whole k loop:
-//   1. tile m and n by MR x NR (scf.for), fusing only the zero fill of C;
+//   1. tile m and n by MR x NR (scf.for), fusing only the zero fill of C,
+//      rows outermost, or columns where A is the smaller operand and they
+//      share out as well between threads (columnTilesOutermost);
 //   2. peel the partial last tiles, so the main loops have static full tiles
 //      (a static m remainder of r rows becomes r x NR tiles; that of a
-//      dynamic batch 1 x NR row tiles);
+//      dynamic batch a full tile shifted back over the last rows);
 //   3. tile k by 1, vectorize the static tiles and their fills, fold the
 //      reductions into vector.contract;
 //   4. hoist the C tile's read and write out of the k loop;
@@ -93,15 +95,26 @@ void shiftLastRowTile(RewriterBase &rewriter, scf::ForOp fullTiles, scf::ForOp r
 /// tile. So the operand streamed again is to be the smaller one, which
 /// stays in L2: A when m < n. Weight gradients are that case: the MLP's
 /// fc1 weight gradient (dY^T x X, 128 x 256 x 784 at batch 256) streamed
-/// all of X (784 KB) from beyond L2 for each of its 22 row tiles, and ran
-/// at 66-70 GFLOP/s against 88-92 with columns outermost (a C model of
-/// the tiles, docs/performance.md). A dynamic m or n (a batch) keeps rows
-/// outermost, where the batch is shared between threads, and so do fewer
-/// than two full column tiles: threads share the outer loop's full tiles.
-bool columnTilesOutermost(linalg::GenericOp matmul, int64_t columns) {
+/// all of X (784 KB) from beyond L2 for each of its 21 row tiles: 0.67 /
+/// 0.66 ms against 0.59 / 0.60 with columns outermost (op_bench), and in a
+/// C model of the tiles 66-70 GFLOP/s against 88-92 (docs/performance.md).
+/// The outer loop's full tiles are the ones threads share and its partial
+/// tile runs after them on one thread, so columns go outermost only where
+/// they share out no worse (balancedTileSteps): fc1's 49 column tiles of
+/// 16 split 25:24, its 21 row tiles of 6 split 11:10 and the last 2 rows
+/// ran alone; LeNet's fc2 weight gradient (84 x 120) keeps its 14 row tiles
+/// (7:7) over 7 column tiles and 8 columns left. A dynamic m or n (a batch)
+/// keeps rows outermost.
+bool columnTilesOutermost(linalg::GenericOp matmul, int64_t rows, int64_t columns) {
+  using graphc::register_tiling::balancedTileSteps;
   SmallVector<int64_t> loops = matmul.getStaticLoopRanges(); // m, k, n
   int64_t m = loops[0], n = loops[2];
-  return !ShapedType::isDynamic(m) && !ShapedType::isDynamic(n) && m < n && n >= 2 * columns;
+  if (ShapedType::isDynamic(m) || ShapedType::isDynamic(n) || m >= n)
+    return false;
+  // Elements of C a thread computes, the busier thread's, in either order.
+  int64_t rowsOuter = (balancedTileSteps(m / rows) * rows + m % rows) * n;
+  int64_t columnsOuter = (balancedTileSteps(n / columns) * columns + n % columns) * m;
+  return columnsOuter <= rowsOuter;
 }
 
 struct TileMatmulsPass : graphc::impl::TileMatmulsBase<TileMatmulsPass> {
@@ -122,7 +135,7 @@ struct TileMatmulsPass : graphc::impl::TileMatmulsBase<TileMatmulsPass> {
     // 1-2. m and n tiles, partial tiles peeled.
     for (linalg::GenericOp matmul : matmulsIn(func)) {
       rewriter.setInsertionPoint(matmul);
-      bool columnsOutermost = columnTilesOutermost(matmul, columns);
+      bool columnsOutermost = columnTilesOutermost(matmul, rows, columns);
       SmallVector<int64_t> interchange;
       if (columnsOutermost)
         interchange = {2, 0, 1};

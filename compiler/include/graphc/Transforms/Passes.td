@@ -502,8 +502,9 @@ def TileMatmuls : Pass<"graphc-tile-matmuls", "mlir::func::FuncOp"> {
     (the zero fill of C fused), partial tiles peeled (the remaining rows of
     a dynamic batch as one full row tile shifted back to end at the last
     row, or 1 x columns tiles under `rows` rows; with fewer rows than columns,
-    both static, and two full column tiles or more, the column tiles are the
-    outer, shared loop: the smaller operand, A, is the one read again), k
+    both static, the column tiles are the outer, shared loop where they
+    share out no worse between two threads: the smaller operand, A, is the
+    one read again), k
     tiled by 1, the static tiles
     vectorized, the C tile's transfers hoisted out of the k loop, and
     vector.contract lowered to outer products and FMAs. A matmul's epilogue
@@ -582,7 +583,9 @@ def TileConvolutions : Pass<"graphc-tile-convolutions", "mlir::func::FuncOp"> {
     outermost (so that a chunk's data stays in cache for every tile). The
     partial sums in lanes (loops (o, c, kh, kw, n, block, lane), the
     positions block * L + lane) become tiles of output and input channels
-    (output channels bounded as above) carried through a chunk of images
+    (output channels bounded as above; of the input-channel counts up to
+    `grad-inputs`, the one whose output-channel blocks take two threads the
+    fewest steps, then one thread) carried through a chunk of images
     and all their position blocks, chunks
     outermost (the batch read once) and the blocks of output channels, in
     equal blocks, marked graph.independent_iterations. A
@@ -681,8 +684,9 @@ def VectorizeRowCopies : Pass<"graphc-vectorize-row-copies", "mlir::func::FuncOp
 def ParallelizeIndependentLoops : Pass<"graphc-parallelize-independent-loops", "mlir::func::FuncOp"> {
   let summary = "Runs loops marked graph.independent_iterations as scf.parallel";
   let description = [{
-    --graphc-tile-matmuls marks the loop over a matmul's full row tiles
-    `graph.independent_iterations`: each iteration writes its own rows of C.
+    --graphc-tile-matmuls marks the loop over a matmul's full row tiles (or
+    column tiles, when those are outermost) `graph.independent_iterations`:
+    each iteration writes its own rows (columns) of C.
     After bufferization such a loop passes its buffer through unchanged; it
     becomes an scf.parallel, which the OpenMP conversion runs on threads.
     A marked loop that still carries a value keeps running in order. The
