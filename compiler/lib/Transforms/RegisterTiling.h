@@ -20,6 +20,7 @@
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
 #include "mlir/IR/PatternMatch.h"
+#include "llvm/Support/MathExtras.h"
 
 namespace graphc::register_tiling {
 
@@ -31,7 +32,7 @@ constexpr int64_t kBalancedThreads = 2;
 /// Tiles the busiest of kBalancedThreads threads runs of `tiles` shared
 /// tiles.
 inline int64_t balancedTileSteps(int64_t tiles) {
-  return (tiles + kBalancedThreads - 1) / kBalancedThreads;
+  return llvm::divideCeil(tiles, kBalancedThreads);
 }
 
 /// Tiles `op` by `sizes` with scf.for loops, nested in the order

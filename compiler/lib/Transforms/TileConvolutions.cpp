@@ -413,9 +413,10 @@ struct TileConvolutionsPass : graphc::impl::TileConvolutionsBase<TileConvolution
     for (int64_t inputs = mostInputs; inputs >= 1; --inputs) {
       int64_t outputs = outputsFor(inputs);
       int64_t sharedBlocks = outputChannels / outputs, lastOutputs = outputChannels % outputs;
+      int64_t sharedSteps = blockSteps(outputs, inputs);
       int64_t lastSteps = lastOutputs ? blockSteps(lastOutputs, inputs) : 0;
-      int64_t balanced = balancedTileSteps(sharedBlocks) * blockSteps(outputs, inputs) + lastSteps;
-      int64_t alone = sharedBlocks * blockSteps(outputs, inputs) + lastSteps;
+      int64_t balanced = balancedTileSteps(sharedBlocks) * sharedSteps + lastSteps;
+      int64_t alone = sharedBlocks * sharedSteps + lastSteps;
       if (balanced < bestBalanced || (balanced == bestBalanced && alone < bestAlone)) {
         bestBalanced = balanced;
         bestAlone = alone;

@@ -143,24 +143,27 @@ struct TileMatmulsPass : graphc::impl::TileMatmulsBase<TileMatmulsPass> {
           tileWithEpilogue(rewriter, matmul, {rows, 0, columns}, interchange);
       if (failed(tiled))
         return matmul.emitError("tiling the matmul by ") << rows << "x" << columns << " failed";
-      auto mLoop = cast<scf::ForOp>(tiled->loops[columnsOutermost ? 1 : 0].getOperation());
-      auto nLoop = cast<scf::ForOp>(tiled->loops[columnsOutermost ? 0 : 1].getOperation());
+      auto outer = cast<scf::ForOp>(tiled->loops[0].getOperation());
+      auto inner = cast<scf::ForOp>(tiled->loops[1].getOperation());
+      scf::ForOp mLoop = columnsOutermost ? inner : outer;
       // The inner loop is peeled first: the outer loop's remainder then
-      // holds the inner loop peeled already.
+      // holds the inner loop peeled (and a column remainder split) already.
+      // The rows left over are kept; the columns left over are split into
+      // power-of-two tiles.
       scf::ForOp mRemainder;
-      if (columnsOutermost)
-        mRemainder = peelPartialTile(rewriter, mLoop);
-      if (scf::ForOp nRemainder = peelPartialTile(rewriter, nLoop))
-        if (failed(splitPartialTile(rewriter, nRemainder, /*dim=*/2, columns, matmulsIn)))
+      for (scf::ForOp loop : {inner, outer}) {
+        scf::ForOp remainder = peelPartialTile(rewriter, loop);
+        if (loop == mLoop)
+          mRemainder = remainder;
+        else if (remainder &&
+                 failed(splitPartialTile(rewriter, remainder, /*dim=*/2, columns, matmulsIn)))
           return failure();
-      if (!columnsOutermost)
-        mRemainder = peelPartialTile(rewriter, mLoop);
+      }
       // Each full tile of the outer loop writes its own rows or columns of
       // C: threads may share them. Under columns, that includes the rows
       // left over, in each column tile.
-      (columnsOutermost ? nLoop : mLoop)
-          ->setAttr(graphc::graph::GraphDialect::getIndependentIterationsAttrName(),
-                    rewriter.getUnitAttr());
+      outer->setAttr(graphc::graph::GraphDialect::getIndependentIterationsAttrName(),
+                     rewriter.getUnitAttr());
       // A static remainder (LeNet's and the MLP's 256 rows: 42 tiles of 6
       // and one of 4) is one tile of its own height, with a register per
       // row: as 1 x NR rows it ran one chain of dependent FMAs per column
