@@ -47,8 +47,8 @@ func.func @forward_six_channels(%x: tensor<?x1x28x28xf32>, %w: tensor<6x1x5x5xf3
 }
 
 // The weight gradient's partial sums in lanes (loops (o, c, kh, kw, n,
-// block, lane); 140 positions: 8 blocks of 16, then 12 in the row form):
-// chunks of 8 images outermost (the batch read once), then tiles of 4 output
+// block, lane); 140 positions: 8 blocks of 16, fewer than 16, then 12 in the
+// row form): chunks of 8 images outermost (the batch read once), then tiles of 4 output
 // channels (that loop independent), all 6 input channels and 16 lanes, a
 // vector<4x6x16xf32> accumulator carried through the chunk's images and all
 // their blocks. The 12 positions left: tiles of 8 and 4 positions carried
@@ -84,16 +84,20 @@ func.func @weight_grad(%dy: tensor<?x16x10x10xf32>, %x: tensor<?x6x14x14xf32>) -
 }
 
 // A one-channel input (LeNet's conv1, 896 flat positions of 32 columns, 56
-// blocks): chunks of 8 images, then the 6 output channels in two equal
-// tiles of 3 (the independent loop: two threads share it evenly). A tile
-// can carry all 5 window columns (3 x 5 = 15 accumulator vectors): its loop
-// over kw is marked graph.unroll_and_jam, the loop over kh is not.
+// blocks, at least 16): the 6 output channels in two equal tiles of 3
+// outermost (the independent loop: two threads share it evenly, with no
+// barrier between images), then one image at a time through the tiles
+// (its data stays in L1), each tile's accumulator read and written once an
+// image. A tile can carry all 5 window columns (3 x 5 = 15 accumulator
+// vectors): its loop over kw is marked graph.unroll_and_jam, the loop over
+// kh is not.
 // CHECK-LABEL: func.func @weight_grad_one_channel
-// CHECK: scf.for %{{.*}} = %c0 to %{{.*}} step %c8
 // CHECK: scf.for %{{.*}} = %c0 to %c6 step %c3
+// CHECK-NEXT: scf.for %{{.*}} = %c0 to %{{.*}} step %c1
+// CHECK-NOT: scf.for
 // CHECK: scf.for %{{.*}} = %c0 to %c5 step %c1
-// CHECK: scf.for %{{.*}} = %c0 to %c5 step %c1
-// CHECK: scf.for {{.*}} -> (vector<3x16xf32>)
+// CHECK-NEXT: scf.for %{{.*}} = %c0 to %c5 step %c1
+// CHECK-NOT: scf.for
 // CHECK: scf.for %{{.*}} = %c0 to %c56 step %c1 {{.*}} -> (vector<3x16xf32>)
 // CHECK: } {graph.unroll_and_jam}
 // CHECK-NEXT: scf.yield

@@ -18,8 +18,9 @@
 //     vector per FMA row;
 //   - a weight gradient's partial sums in lanes, loops (o, c, kh, kw, n,
 //     block, lane): tiles of about `gradChannels` output channels, at most
-//     `gradInputs` input channels (laneGradientTile) and the 16 lanes, carried through a chunk
-//     of images and all their blocks of positions: an outer product of the
+//     `gradInputs` input channels (laneGradientTile) and the 16 lanes, carried through all of
+//     an image's blocks of positions, and through a chunk of images or (many blocks an
+//     image) from one image to the next in memory: an outer product of the
 //     output gradient's and the input's vectors per image and block;
 //   - the positions past the last whole block, loops (o, c, kh, kw, n, p):
 //     tiles of `gradChannels` x `gradInputs` x 16 flat positions carried
@@ -83,6 +84,14 @@ constexpr unsigned kImageLoop = 4;
 constexpr unsigned kWindowColumnLoop = 3;
 /// The partial sums' loop over their lanes (isFlatLaneWeightGradient).
 constexpr unsigned kLaneLoop = 6;
+/// The partial sums' loop over blocks of positions (as many per image as
+/// whole vectors of lanes fit in an image's flat rows).
+constexpr unsigned kBlockLoop = 5;
+/// The fewest blocks an image for which the lane weight-gradient tiles take
+/// one image at a time (tileLaneWeightGradients): their accumulators' round
+/// trip through memory each image is then at most 2 of 16 blocks' worth of
+/// loads. LeNet's conv1 (49) gains from it, conv2 (8) loses.
+constexpr int64_t kOneImageBlocks = 16;
 
 /// The op loop each tile loop runs over, outermost first: tile loops exist
 /// for the nonzero sizes, nested in the order of `interchange`.
@@ -262,6 +271,9 @@ struct TileConvolutionsPass : graphc::impl::TileConvolutionsBase<TileConvolution
     /// The tile loop (position in the nest, outermost 0) whose iterations
     /// write disjoint parts of the result.
     unsigned independentLoop = 0;
+    /// The tile loops' nesting order, as dims of the op (empty: the dims'
+    /// own order).
+    SmallVector<int64_t> interchange = {};
   };
 
   /// The tile loop to share between threads: the plan's, or, when that loop
@@ -290,20 +302,19 @@ struct TileConvolutionsPass : graphc::impl::TileConvolutionsBase<TileConvolution
   }
 
   /// Tiles every match of `matches` as `planOf(op)` says (its zero fill
-  /// fused), its tile loops nested in the order `interchange` gives; peels
+  /// fused), its tile loops nested in the order the plan gives; peels
   /// the partial tiles of every tiled loop but the reductions' (peeled tiles
   /// keep the jam mark) and splits the positions' into power-of-two tiles;
   /// marks the shared loop's iterations independent (independentLoop). The caller
   /// canonicalizes (the peeled tiles become static) and vectorizes.
   LogicalResult tile(func::FuncOp func, SmallVector<linalg::GenericOp> (*matches)(Operation *),
-                     const std::function<TilePlan(linalg::GenericOp)> &planOf,
-                     ArrayRef<int64_t> interchange = {}) {
+                     const std::function<TilePlan(linalg::GenericOp)> &planOf) {
     MLIRContext *ctx = func.getContext();
     IRRewriter rewriter(ctx);
     for (linalg::GenericOp op : matches(func)) {
       rewriter.setInsertionPoint(op);
       TilePlan plan = planOf(op);
-      ArrayRef<int64_t> sizes = plan.sizes;
+      ArrayRef<int64_t> sizes = plan.sizes, interchange = plan.interchange;
       SmallVector<IteratorType> iterators = op.getIteratorTypesArray();
       FailureOr<scf::SCFTileAndFuseResult> tiled =
           tileWithEpilogue(rewriter, op, sizes, interchange);
@@ -349,29 +360,28 @@ struct TileConvolutionsPass : graphc::impl::TileConvolutionsBase<TileConvolution
   }
 
   LogicalResult tileWeightGradients(func::FuncOp func) {
-    return tile(
-        func, weightGradientsIn,
-        [&](linalg::GenericOp grad) -> TilePlan {
-          VectorRegisters registers(vectorBits);
-          int64_t inputs = std::min<int64_t>(loopSize(grad, 1, gradInputs), gradInputs);
-          int64_t most = registers.gradientTileOutputs(gradChannels, inputs, gradPositions);
-          int64_t outputs = std::min<int64_t>(loopSize(grad, 0, most), most);
-          // The window columns of a tile that can carry them all at once:
-          // --graphc-unroll-and-jam, after bufferization, runs them in one
-          // loop over the chunk's images.
-          int64_t columns = jammedWindowColumns(grad, outputs * inputs, gradPositions, registers);
-          return {{outputs, inputs, 1, 1, imagesPerChunk(grad, gradImages),
-                   tilePositions(outputs * inputs * columns, gradPositions)},
-                  columns > 1 ? std::optional<int64_t>(kWindowColumnLoop) : std::nullopt};
-        },
-        // Positions, then chunks of images outermost: all (o, c, kh, kw)
-        // tiles of a block of positions pass over one chunk of images while
-        // its output gradient and input (about 80 KB for LeNet's conv2) stay
-        // in L1 and L2, and each tile's partial sums are reread once per
-        // chunk. With channels outermost, every tile streamed the whole
-        // batch (3.6 MB for conv2 at batch 256) from memory: 10 cache lines
-        // per 24 FMAs.
-        {kPositionLoop, kImageLoop, 0, 1, 2, 3});
+    return tile(func, weightGradientsIn, [&](linalg::GenericOp grad) -> TilePlan {
+      VectorRegisters registers(vectorBits);
+      int64_t inputs = std::min<int64_t>(loopSize(grad, 1, gradInputs), gradInputs);
+      int64_t most = registers.gradientTileOutputs(gradChannels, inputs, gradPositions);
+      int64_t outputs = std::min<int64_t>(loopSize(grad, 0, most), most);
+      // The window columns of a tile that can carry them all at once:
+      // --graphc-unroll-and-jam, after bufferization, runs them in one
+      // loop over the chunk's images.
+      int64_t columns = jammedWindowColumns(grad, outputs * inputs, gradPositions, registers);
+      // Positions, then chunks of images outermost: all (o, c, kh, kw)
+      // tiles of a block of positions pass over one chunk of images while
+      // its output gradient and input (about 80 KB for LeNet's conv2) stay
+      // in L1 and L2, and each tile's partial sums are reread once per
+      // chunk. With channels outermost, every tile streamed the whole
+      // batch (3.6 MB for conv2 at batch 256) from memory: 10 cache lines
+      // per 24 FMAs.
+      return {{outputs, inputs, 1, 1, imagesPerChunk(grad, gradImages),
+               tilePositions(outputs * inputs * columns, gradPositions)},
+              columns > 1 ? std::optional<int64_t>(kWindowColumnLoop) : std::nullopt,
+              /*independentLoop=*/0,
+              {kPositionLoop, kImageLoop, 0, 1, 2, 3}};
+    });
   }
 
   /// Output and input channels per tile of lane weight gradient `grad`.
@@ -427,29 +437,52 @@ struct TileConvolutionsPass : graphc::impl::TileConvolutionsBase<TileConvolution
   }
 
   /// The partial sums in lanes (isFlatLaneWeightGradient): tiles of output
-  /// and input channels, each carried in registers through a chunk of
-  /// images and all their position blocks (contiguous rows, which the
-  /// hardware prefetches), chunks outermost: the batch is read once, a
-  /// chunk at a time, while it stays in L2. The row form's tiles, blocks of
-  /// positions outermost, read the whole batch once per block: LeNet's conv2
-  /// (4.3 MB of unfolded input at batch 256) took 1.6 ms alone
-  /// (OMP_NUM_THREADS=1 build/bin/op_bench --num-threads=1) and about 2.4 ms
-  /// in the training step, where its input is no longer in the cache, and
-  /// 2.7 ms alone at batch 264. The blocks of output channels are shared
-  /// between threads, in equal blocks.
+  /// and input channels, each carried in registers through all the position
+  /// blocks of an image (contiguous rows, which the hardware prefetches),
+  /// in one of two orders:
+  ///   - an image's blocks at least kOneImageBlocks: the blocks of output
+  ///     channels outermost and shared between threads (in equal blocks),
+  ///     then one image at a time through every (input block, kh, kw) tile
+  ///     while its output gradient and input stay in L1 (LeNet's conv1
+  ///     unfolded, 49 blocks: 27 KB an image for a block of 3 output
+  ///     channels). A tile's accumulators go to memory and back once an
+  ///     image, 2 vectors per block's worth of FMAs against 49 blocks, and
+  ///     the input is read once per block of output channels;
+  ///   - fewer blocks: chunks of images outermost, the batch read once, a
+  ///     chunk at a time, while it stays in L2, each tile's accumulators
+  ///     carried through the chunk, and the blocks of output channels
+  ///     shared inside each chunk (a barrier a chunk). LeNet's conv2 (8
+  ///     blocks an image) takes 0.76-0.78 ms at batch 256 on one thread so,
+  ///     0.93-0.97 one image at a time (the accumulators' round trip is 2 of
+  ///     every 8 blocks' worth).
+  /// LeNet's conv1 took 0.66-0.75 ms at batch 256 on one thread and
+  /// 0.44-0.45 on two in chunks; one image at a time 0.45-0.47 and 0.29
+  /// (OMP_NUM_THREADS=N build/bin/op_bench --num-threads=N --only="weight
+  /// grad", four alternating runs on the AVX-512 Zen 5). The row form's
+  /// tiles, blocks of positions outermost, read the whole batch once per
+  /// block: LeNet's conv2 (4.3 MB of unfolded input at batch 256) took 1.6
+  /// ms alone and about 2.4 ms in the training step, where its input is no
+  /// longer in the cache. Either order sums each lane over the images, then
+  /// the blocks, as the untiled loops do.
   LogicalResult tileLaneWeightGradients(func::FuncOp func) {
-    return tile(
-        func, laneWeightGradientsIn,
-        [&](linalg::GenericOp grad) -> TilePlan {
-          VectorRegisters registers(vectorBits);
-          int64_t lanes = loopSize(grad, kLaneLoop, 1);
-          auto [outputs, inputs] = laneGradientTile(grad, lanes, registers);
-          int64_t columns = jammedWindowColumns(grad, outputs * inputs, lanes, registers);
-          return {{outputs, inputs, 1, 1, imagesPerChunk(grad, gradImages), 0, 0},
-                  columns > 1 ? std::optional<int64_t>(kWindowColumnLoop) : std::nullopt,
-                  /*independentLoop=*/1};
-        },
-        {kImageLoop, 0, 1, 2, 3});
+    return tile(func, laneWeightGradientsIn, [&](linalg::GenericOp grad) -> TilePlan {
+      VectorRegisters registers(vectorBits);
+      int64_t lanes = loopSize(grad, kLaneLoop, 1);
+      auto [outputs, inputs] = laneGradientTile(grad, lanes, registers);
+      int64_t columns = jammedWindowColumns(grad, outputs * inputs, lanes, registers);
+      std::optional<int64_t> jammed =
+          columns > 1 ? std::optional<int64_t>(kWindowColumnLoop) : std::nullopt;
+      int64_t blocks = grad.getStaticLoopRanges()[kBlockLoop];
+      if (!ShapedType::isDynamic(blocks) && blocks >= kOneImageBlocks)
+        return {{outputs, inputs, 1, 1, /*images=*/1, 0, 0},
+                jammed,
+                /*independentLoop=*/0,
+                {0, kImageLoop, 1, 2, 3}};
+      return {{outputs, inputs, 1, 1, imagesPerChunk(grad, gradImages), 0, 0},
+              jammed,
+              /*independentLoop=*/1,
+              {kImageLoop, 0, 1, 2, 3}};
+    });
   }
 };
 

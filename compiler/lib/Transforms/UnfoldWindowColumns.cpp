@@ -113,7 +113,6 @@ Value padWithZeros(RewriterBase &rewriter, Location loc, Value input, int64_t di
   if (count == 0)
     return input;
   constexpr int64_t whole = std::numeric_limits<int64_t>::max();
-  auto type = cast<RankedTensorType>(input.getType());
   SmallVector<int64_t> stop(4, whole);
   stop[dim] = count;
   Value edge = rewriter.create<graph::SliceOp>(

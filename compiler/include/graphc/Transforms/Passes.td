@@ -585,10 +585,13 @@ def TileConvolutions : Pass<"graphc-tile-convolutions", "mlir::func::FuncOp"> {
     positions block * L + lane) become tiles of output and input channels
     (output channels bounded as above; of the input-channel counts up to
     `grad-inputs`, the one whose output-channel blocks take two threads the
-    fewest steps, then one thread) carried through a chunk of images
-    and all their position blocks, chunks
-    outermost (the batch read once) and the blocks of output channels, in
-    equal blocks, marked graph.independent_iterations. A
+    fewest steps, then one thread) carried in registers through all of an
+    image's position blocks: with at least 16 blocks an image, the blocks
+    of output channels (in equal blocks, marked
+    graph.independent_iterations) outermost and one image at a time inside
+    them (its data stays in L1; the accumulators go through memory once an
+    image); with fewer, through a chunk of images, chunks outermost (the
+    batch read once) and the blocks of output channels inside them marked. A
     weight-gradient tile whose accumulators for all KW window columns fit in
     the budget has its kw loop marked graph.unroll_and_jam, for
     --graphc-unroll-and-jam after bufferization. Partial tiles are peeled, the zero fill
@@ -613,7 +616,7 @@ def TileConvolutions : Pass<"graphc-tile-convolutions", "mlir::func::FuncOp"> {
     Option<"gradPositions", "grad-positions", "int64_t", /*default=*/"16",
            "Flat positions per weight-gradient register tile">,
     Option<"gradImages", "grad-images", "int64_t", /*default=*/"8",
-           "Most images per pass of the weight-gradient tiles over the batch (fewer when a chunk's output gradient and input would pass 448 KB); partial sums in lanes: 8 images (4, 8, 16: LeNet's conv2 1.50, 1.40, 2.00 ms, op_bench at batch 256)">,
+           "Most images per pass of the weight-gradient tiles over the batch (fewer when a chunk's output gradient and input would pass 448 KB); partial sums in lanes with fewer than 16 blocks an image: 8 images (4, 8, 16: LeNet's conv2 1.50, 1.40, 2.00 ms, op_bench at batch 256); with more, one">,
     Option<"vectorBits", "vector-bits", "int64_t", /*default=*/"512",
            "Bits of the target's vector registers: 512 (AVX-512: 32 registers of 16 floats) or 256 (AVX2: 16 of 8); the accumulator budget that widens, jams or bounds a tile is 3/4 of the registers">,
   ];
