@@ -92,3 +92,28 @@ func.func @offset_slice(%x: memref<1x2x2xf32, strided<[4, 2, 1], offset: 4>>, %o
   }
   return
 }
+
+// The zero padding around conv2's input gradient in LeNet: rows of 14 that
+// LLVM left a scalar store loop; filled as one contiguous run per image.
+// CHECK-LABEL: func.func @fill_padding
+// CHECK: %[[VIEW:.*]] = memref.collapse_shape %arg0 {{\[}}[0], [1, 2, 3]] : memref<?x16x19x14xf32> into memref<?x4256xf32>
+// CHECK-NEXT: linalg.fill ins(%{{.*}} : f32) outs(%[[VIEW]] : memref<?x4256xf32>)
+// CHECK-NEXT: return
+func.func @fill_padding(%padded: memref<?x16x19x14xf32>) {
+  %zero = arith.constant 0.0 : f32
+  linalg.fill ins(%zero : f32) outs(%padded : memref<?x16x19x14xf32>)
+  return
+}
+
+// A fill of a slice whose rows are not contiguous, and one of two dims, keep
+// their dims.
+// CHECK-LABEL: func.func @fill_kept
+// CHECK-NOT: memref.collapse_shape
+// CHECK: linalg.fill ins(%{{.*}} : f32) outs(%arg0 : memref<?x10x10xf32, strided<[266, 14, 1], offset: 60>>)
+// CHECK: linalg.fill ins(%{{.*}} : f32) outs(%arg1 : memref<?x784xf32>)
+func.func @fill_kept(%slice: memref<?x10x10xf32, strided<[266, 14, 1], offset: 60>>, %flat: memref<?x784xf32>) {
+  %zero = arith.constant 0.0 : f32
+  linalg.fill ins(%zero : f32) outs(%slice : memref<?x10x10xf32, strided<[266, 14, 1], offset: 60>>)
+  linalg.fill ins(%zero : f32) outs(%flat : memref<?x784xf32>)
+  return
+}

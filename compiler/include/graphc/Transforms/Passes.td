@@ -556,8 +556,10 @@ def CollapseContiguousDims : Pass<"graphc-collapse-contiguous-dims", "mlir::func
     that every operand reads as consecutive dims of a collapsible memref (or not at all, as a broadcast bias) as one
     dim over memref.collapse_shape views: the innermost loop covers whole
     images or channels instead of one narrow row (LeNet's rows are 5 to 28
-    wide, which LLVM vectorized 4 or 8 lanes wide or not at all). Each
-    element's arithmetic is unchanged.
+    wide, which LLVM vectorized 4 or 8 lanes wide or not at all). A
+    linalg.fill of a memref of rank 3 or more whose dims past the first
+    collapse fills a [first, rest] view of it. Each element's arithmetic is
+    unchanged.
   }];
   let dependentDialects = ["mlir::memref::MemRefDialect"];
 }
