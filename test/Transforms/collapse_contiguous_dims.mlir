@@ -117,3 +117,15 @@ func.func @fill_kept(%slice: memref<?x10x10xf32, strided<[266, 14, 1], offset: 6
   linalg.fill ins(%zero : f32) outs(%flat : memref<?x784xf32>)
   return
 }
+
+// A contiguous slice of a buffer (its offset kept) collapses as well, and a
+// fill on tensors is left to bufferization.
+// CHECK-LABEL: func.func @fill_slice_and_tensor
+// CHECK: memref.collapse_shape %arg0 {{\[}}[0], [1, 2]] : memref<?x4x5xf32, strided<[20, 5, 1], offset: 60>> into memref<?x20xf32, strided<[20, 1], offset: 60>>
+// CHECK: linalg.fill ins(%{{.*}} : f32) outs(%arg1 : tensor<?x4x5xf32>)
+func.func @fill_slice_and_tensor(%slice: memref<?x4x5xf32, strided<[20, 5, 1], offset: 60>>, %t: tensor<?x4x5xf32>) -> tensor<?x4x5xf32> {
+  %zero = arith.constant 0.0 : f32
+  linalg.fill ins(%zero : f32) outs(%slice : memref<?x4x5xf32, strided<[20, 5, 1], offset: 60>>)
+  %r = linalg.fill ins(%zero : f32) outs(%t : tensor<?x4x5xf32>) -> tensor<?x4x5xf32>
+  return %r : tensor<?x4x5xf32>
+}

@@ -164,7 +164,7 @@ void graphc::buildMemRefToLLVMPipeline(OpPassManager &pm, const CpuPipelineOptio
   unrolled.enableFullUnroll(true);
   pm.addNestedPass<func::FuncOp>(createConvertVectorToSCFPass(unrolled));
   pm.addPass(createConvertSCFToOpenMPPass());
-  // A loop around a parallel region (a weight gradient's chunks of images)
+  // A loop around a parallel region (a lane weight gradient's chunks of images)
   // forks the team once, not once per iteration.
   pm.addNestedPass<func::FuncOp>(createHoistParallelRegions());
   // The passes that take any op run per function, on the pass manager's

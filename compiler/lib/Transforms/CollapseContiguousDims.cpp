@@ -17,7 +17,7 @@
 // a slice of rows (the convolutions' outputs without their garbage columns)
 // keeps its dims.
 //
-// A linalg.fill of a whole buffer whose dims past the first collapse (the
+// A linalg.fill of a buffer whose dims past the first collapse (the
 // zero padding around the input gradient of LeNet's conv2, [N, 16, 19, 14])
 // fills it as [N, rest]: it was a store loop over rows of 14 that LLVM left
 // scalar, 2.2 % of the one-thread training step's samples at batch 256 and

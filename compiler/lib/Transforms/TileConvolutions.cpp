@@ -440,7 +440,8 @@ struct TileConvolutionsPass : graphc::impl::TileConvolutionsBase<TileConvolution
   /// and input channels, each carried in registers through all the position
   /// blocks of an image (contiguous rows, which the hardware prefetches),
   /// in one of two orders:
-  ///   - an image's blocks at least kOneImageBlocks: the blocks of output
+  ///   - an image's blocks at least kOneImageBlocks, and more than one
+  ///     block of output channels: the blocks of output
   ///     channels outermost and shared between threads (in equal blocks),
   ///     then one image at a time through every (input block, kh, kw) tile
   ///     while its output gradient and input stay in L1 (LeNet's conv1
@@ -448,7 +449,7 @@ struct TileConvolutionsPass : graphc::impl::TileConvolutionsBase<TileConvolution
   ///     channels). A tile's accumulators go to memory and back once an
   ///     image, 2 vectors per block's worth of FMAs against 49 blocks, and
   ///     the input is read once per block of output channels;
-  ///   - fewer blocks: chunks of images outermost, the batch read once, a
+  ///   - otherwise: chunks of images outermost, the batch read once, a
   ///     chunk at a time, while it stays in L2, each tile's accumulators
   ///     carried through the chunk, and the blocks of output channels
   ///     shared inside each chunk (a barrier a chunk). LeNet's conv2 (8
@@ -462,8 +463,11 @@ struct TileConvolutionsPass : graphc::impl::TileConvolutionsBase<TileConvolution
   /// tiles, blocks of positions outermost, read the whole batch once per
   /// block: LeNet's conv2 (4.3 MB of unfolded input at batch 256) took 1.6
   /// ms alone and about 2.4 ms in the training step, where its input is no
-  /// longer in the cache. Either order sums each lane over the images, then
-  /// the blocks, as the untiled loops do.
+  /// longer in the cache. In either order each lane's sum runs image by
+  /// image, and within an image block by block, as in the untiled loops.
+  /// With one block of output channels (all of them in one tile: AVX2's
+  /// one-channel conv1, 6 x 1) the threads would share a loop inside the
+  /// images, with a barrier an image: such a gradient keeps the chunks.
   LogicalResult tileLaneWeightGradients(func::FuncOp func) {
     return tile(func, laneWeightGradientsIn, [&](linalg::GenericOp grad) -> TilePlan {
       VectorRegisters registers(vectorBits);
@@ -472,8 +476,10 @@ struct TileConvolutionsPass : graphc::impl::TileConvolutionsBase<TileConvolution
       int64_t columns = jammedWindowColumns(grad, outputs * inputs, lanes, registers);
       std::optional<int64_t> jammed =
           columns > 1 ? std::optional<int64_t>(kWindowColumnLoop) : std::nullopt;
-      int64_t blocks = grad.getStaticLoopRanges()[kBlockLoop];
-      if (!ShapedType::isDynamic(blocks) && blocks >= kOneImageBlocks)
+      SmallVector<int64_t> loops = grad.getStaticLoopRanges();
+      int64_t blocks = loops[kBlockLoop], outputChannels = loops[0];
+      bool sharedOutputBlocks = ShapedType::isDynamic(outputChannels) || outputChannels > outputs;
+      if (!ShapedType::isDynamic(blocks) && blocks >= kOneImageBlocks && sharedOutputBlocks)
         return {{outputs, inputs, 1, 1, /*images=*/1, 0, 0},
                 jammed,
                 /*independentLoop=*/0,

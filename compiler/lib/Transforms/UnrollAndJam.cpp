@@ -6,11 +6,12 @@
 //
 // --graphc-tile-convolutions marks a weight gradient's loop over the
 // window's columns when a tile can carry all of them: each column's tile
-// then loops over the chunk's images on its own, loading the same output
-// gradient vectors again for every column. Jammed, one loop over the images
-// carries every column's accumulators and loads each output-gradient vector
-// once. The iterations write disjoint partial sums, so running them side by
-// side changes no element's summation order: results are bitwise unchanged.
+// then loops over the chunk's images (or, one image at a time, over the
+// image's position blocks) on its own, loading the same output gradient
+// vectors again for every column. Jammed, one loop carries every column's
+// accumulators and loads each output-gradient vector once. The iterations write disjoint partial
+// sums, so running them side by side changes no element's summation order: results are bitwise
+// unchanged.
 //
 //===----------------------------------------------------------------------===//
 

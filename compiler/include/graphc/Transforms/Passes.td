@@ -159,8 +159,9 @@ def SequentializeSmallParallel : Pass<"graphc-sequentialize-small-parallel", "ml
 def HoistParallelRegions : Pass<"graphc-hoist-parallel-regions", "mlir::func::FuncOp"> {
   let summary = "Runs an scf.for around an OpenMP parallel region inside one region instead";
   let description = [{
-    A weight gradient in lanes (--graphc-tile-convolutions) is a loop over
-    chunks of images around a parallel loop over output-channel blocks; after
+    A weight gradient in lanes with few position blocks an image
+    (--graphc-tile-convolutions) is a loop over chunks of images around a
+    parallel loop over output-channel blocks; after
     --convert-scf-to-openmp each chunk forks the team and joins it (LeNet's
     step at batch 256: 32 regions of about 33 us per weight gradient, and
     two threads ran conv2's only 1.3x faster than one). An scf.for whose
@@ -588,7 +589,8 @@ def TileConvolutions : Pass<"graphc-tile-convolutions", "mlir::func::FuncOp"> {
     (output channels bounded as above; of the input-channel counts up to
     `grad-inputs`, the one whose output-channel blocks take two threads the
     fewest steps, then one thread) carried in registers through all of an
-    image's position blocks: with at least 16 blocks an image, the blocks
+    image's position blocks: with at least 16 blocks an image and more
+    than one block of output channels, the blocks
     of output channels (in equal blocks, marked
     graph.independent_iterations) outermost and one image at a time inside
     them (its data stays in L1; the accumulators go through memory once an
@@ -705,10 +707,10 @@ def UnrollAndJam : Pass<"graphc-unroll-and-jam", "mlir::func::FuncOp"> {
   let description = [{
     --graphc-tile-convolutions marks a weight gradient's loop over the
     window's columns (kw) when one tile can carry the accumulators of all of
-    them. Each column's tile loops over a chunk of images on its own,
-    reloading the same output-gradient vectors for every column; unrolled
-    and jammed (upstream's scf unroll-and-jam, by the loop's whole constant
-    trip count), one loop over the images carries every column's
+    them. Each column's tile loops over a chunk of images (or one image's
+    position blocks) on its own, reloading the same output-gradient vectors
+    for every column; unrolled and jammed (upstream's scf unroll-and-jam, by
+    the loop's whole constant trip count), one loop carries every column's
     accumulators and loads each output-gradient vector once. The marked
     iterations write disjoint data, so no element's summation order
     changes. A marked loop that carries values or whose inner loops' bounds
