@@ -332,7 +332,8 @@ def UnfoldWindowColumns : Pass<"graphc-unfold-window-columns", "mlir::func::Func
     the KW column slices `X[:, :, :, kw : kw + OW]`, with the kernel
     `K'[f, kw*C + c, kh, 0] = K[f, c, kh, kw]` (a transpose and a reshape
     of `K`; the weight gradient's result taken back the same way). With
-    column padding, `X` is padded first (concats with zeros) and the
+    column padding, `X` is padded first (a graph.slice_grad: zeros with X
+    placed inside) and the
     unfolded convolution has no padding. Over flattened rows
     (GraphToLinalg), a convolution computes every row at the input's full
     width and drops KW - 1 garbage columns, and its weight gradient reads
