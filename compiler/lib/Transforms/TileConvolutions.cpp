@@ -93,6 +93,12 @@ constexpr unsigned kBlockLoop = 5;
 /// loads. LeNet's conv1 (49) gains from it, conv2 (8) loses.
 constexpr int64_t kOneImageBlocks = 16;
 
+/// The loop a weight-gradient plan marks for unroll-and-jam: kw, when a
+/// tile carries more than one window column's accumulators.
+std::optional<int64_t> jammedLoop(int64_t columns) {
+  return columns > 1 ? std::optional<int64_t>(kWindowColumnLoop) : std::nullopt;
+}
+
 /// The op loop each tile loop runs over, outermost first: tile loops exist
 /// for the nonzero sizes, nested in the order of `interchange`.
 SmallVector<int64_t> tiledLoopDims(ArrayRef<int64_t> sizes, ArrayRef<int64_t> interchange) {
@@ -378,7 +384,7 @@ struct TileConvolutionsPass : graphc::impl::TileConvolutionsBase<TileConvolution
       // per 24 FMAs.
       return {{outputs, inputs, 1, 1, imagesPerChunk(grad, gradImages),
                tilePositions(outputs * inputs * columns, gradPositions)},
-              columns > 1 ? std::optional<int64_t>(kWindowColumnLoop) : std::nullopt,
+              jammedLoop(columns),
               /*independentLoop=*/0,
               {kPositionLoop, kImageLoop, 0, 1, 2, 3}};
     });
@@ -474,8 +480,7 @@ struct TileConvolutionsPass : graphc::impl::TileConvolutionsBase<TileConvolution
       int64_t lanes = loopSize(grad, kLaneLoop, 1);
       auto [outputs, inputs] = laneGradientTile(grad, lanes, registers);
       int64_t columns = jammedWindowColumns(grad, outputs * inputs, lanes, registers);
-      std::optional<int64_t> jammed =
-          columns > 1 ? std::optional<int64_t>(kWindowColumnLoop) : std::nullopt;
+      std::optional<int64_t> jammed = jammedLoop(columns);
       SmallVector<int64_t> loops = grad.getStaticLoopRanges();
       int64_t blocks = loops[kBlockLoop], outputChannels = loops[0];
       bool sharedOutputBlocks = ShapedType::isDynamic(outputChannels) || outputChannels > outputs;

@@ -105,6 +105,9 @@ bool unfolds(ConvolutionOp op, ArrayRef<int64_t> kernel,
          unfoldingPays(image, kernel, padding, weightGradientInputs.contains(input));
 }
 
+/// A slice's stop that keeps a dim whole (the batch may be dynamic).
+constexpr int64_t kWholeDim = std::numeric_limits<int64_t>::max();
+
 /// `input` ([N, C, H, W]) in zeros, `padding` (PH, PW) of them on both
 /// sides of its rows and columns: a slice's gradient placed at [PH, PH + H)
 /// and [PW, PW + W), which the lowering writes as one zero fill with the
@@ -114,14 +117,13 @@ bool unfolds(ConvolutionOp op, ArrayRef<int64_t> kernel,
 Value padWithZeros(RewriterBase &rewriter, Location loc, Value input, ArrayRef<int64_t> padding) {
   auto type = cast<RankedTensorType>(input.getType());
   ArrayRef<int64_t> shape = type.getShape();
-  constexpr int64_t whole = std::numeric_limits<int64_t>::max();
   auto paddedType = RankedTensorType::get(
       {shape[0], shape[1], shape[2] + 2 * padding[0], shape[3] + 2 * padding[1]},
       type.getElementType());
   return rewriter.create<graph::SliceGradOp>(
       loc, paddedType, input, rewriter.getDenseI64ArrayAttr({0, 0, padding[0], padding[1]}),
       rewriter.getDenseI64ArrayAttr(
-          {whole, shape[1], padding[0] + shape[2], padding[1] + shape[3]}),
+          {kWholeDim, shape[1], padding[0] + shape[2], padding[1] + shape[3]}),
       rewriter.getDenseI64ArrayAttr({1, 1, 1, 1}));
 }
 
@@ -130,12 +132,11 @@ Value padWithZeros(RewriterBase &rewriter, Location loc, Value input, ArrayRef<i
 Value unfoldColumns(RewriterBase &rewriter, Location loc, Value input, int64_t kernelWidth) {
   auto type = cast<RankedTensorType>(input.getType());
   int64_t outputWidth = type.getDimSize(3) - kernelWidth + 1;
-  constexpr int64_t whole = std::numeric_limits<int64_t>::max();
   SmallVector<Value> columns;
   for (int64_t kw = 0; kw < kernelWidth; ++kw)
     columns.push_back(rewriter.create<graph::SliceOp>(
         loc, input, rewriter.getDenseI64ArrayAttr({0, 0, 0, kw}),
-        rewriter.getDenseI64ArrayAttr({whole, whole, whole, kw + outputWidth}),
+        rewriter.getDenseI64ArrayAttr({kWholeDim, kWholeDim, kWholeDim, kw + outputWidth}),
         rewriter.getDenseI64ArrayAttr({1, 1, 1, 1})));
   return rewriter.create<graph::ConcatOp>(loc, columns, rewriter.getI64IntegerAttr(1));
 }

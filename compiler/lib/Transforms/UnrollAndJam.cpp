@@ -9,9 +9,9 @@
 // then loops over the chunk's images (or, one image at a time, over the
 // image's position blocks) on its own, loading the same output gradient
 // vectors again for every column. Jammed, one loop carries every column's
-// accumulators and loads each output-gradient vector once. The iterations write disjoint partial
-// sums, so running them side by side changes no element's summation order: results are bitwise
-// unchanged.
+// accumulators and loads each output-gradient vector once. The iterations
+// write disjoint partial sums, so running them side by side changes no
+// element's summation order: results are bitwise unchanged.
 //
 //===----------------------------------------------------------------------===//
 
