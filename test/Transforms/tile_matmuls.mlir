@@ -309,3 +309,33 @@ func.func @rows_share_better(%x: tensor<16x4xf32>, %w: tensor<4x120xf32>) -> ten
   } -> tensor<16x120xf32>
   return %r : tensor<16x120xf32>
 }
+
+// Tests that a weight gradient's transposed output gradient (dY^T x X, dY
+// 256 x 10) is read in place: no transpose is left, and each k step reads
+// dY's row k (10 contiguous floats) to broadcast. Its 10 rows, at most
+// max-rows (12), are one 10 x 32 tile, not an 8 x 32 tile and a thin 2 x 32
+// one.
+// CHECK-LABEL: func.func @transposed_lhs_one_row_tile
+// CHECK-NOT: linalg.transpose
+// CHECK: scf.for %{{.*}} = %c0 to %c64 step %c32
+// CHECK: scf.for %[[K:.*]] = %c0 to %c256 step %c1 iter_args(%{{.*}} = %{{.*}}) -> (vector<10x32xf32>)
+// CHECK: tensor.extract_slice %[[DY:.*]][%[[K]], 0] [1, 10] [1, 1] : tensor<256x10xf32> to tensor<1x10xf32>
+// CHECK: vector.transfer_read {{.*}} : tensor<1x10xf32>, vector<1x10xf32>
+// CHECK-COUNT-10: vector.fma %{{.*}} : vector<32xf32>
+// CHECK-NOT: vector<2x32xf32>
+// CHECK: return
+func.func @transposed_lhs_one_row_tile(%dy: tensor<256x10xf32>, %x: tensor<256x64xf32>) -> tensor<10x64xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<10x256xf32>
+  %dyt = linalg.transpose ins(%dy : tensor<256x10xf32>) outs(%e : tensor<10x256xf32>) permutation = [1, 0]
+  %empty = tensor.empty() : tensor<10x64xf32>
+  %fill = linalg.fill ins(%zero : f32) outs(%empty : tensor<10x64xf32>) -> tensor<10x64xf32>
+  %r = linalg.generic {indexing_maps = [#a, #b, #c], iterator_types = ["parallel", "reduction", "parallel"]}
+      ins(%dyt, %x : tensor<10x256xf32>, tensor<256x64xf32>) outs(%fill : tensor<10x64xf32>) {
+  ^bb0(%in: f32, %in2: f32, %out: f32):
+    %p = arith.mulf %in, %in2 fastmath<reassoc,contract> : f32
+    %s = arith.addf %out, %p fastmath<reassoc,contract> : f32
+    linalg.yield %s : f32
+  } -> tensor<10x64xf32>
+  return %r : tensor<10x64xf32>
+}

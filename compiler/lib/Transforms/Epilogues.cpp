@@ -11,7 +11,8 @@
 using namespace mlir;
 
 /// The lowering's matmul: a contraction generic over (m, k, n) reading
-/// A[m, k] and B[k, n] into C[m, n].
+/// A[m, k] (or A^T[k, m], a transposed operand read in place) and B[k, n]
+/// into C[m, n].
 bool graphc::isLoweredMatmul(linalg::GenericOp generic) {
   if (generic.getNumDpsInputs() != 2 || generic.getNumDpsInits() != 1 || generic.getNumLoops() != 3)
     return false;
@@ -23,10 +24,11 @@ bool graphc::isLoweredMatmul(linalg::GenericOp generic) {
   MLIRContext *ctx = generic.getContext();
   AffineExpr m, k, n;
   bindDims(ctx, m, k, n);
-  SmallVector<AffineMap> expected = {AffineMap::get(3, 0, {m, k}, ctx),
-                                     AffineMap::get(3, 0, {k, n}, ctx),
-                                     AffineMap::get(3, 0, {m, n}, ctx)};
-  return generic.getIndexingMapsArray() == expected && linalg::isaContractionOpInterface(generic);
+  SmallVector<AffineMap> maps = generic.getIndexingMapsArray();
+  bool lhsRead = maps[0] == AffineMap::get(3, 0, {m, k}, ctx) ||
+                 maps[0] == AffineMap::get(3, 0, {k, m}, ctx);
+  return lhsRead && maps[1] == AffineMap::get(3, 0, {k, n}, ctx) &&
+         maps[2] == AffineMap::get(3, 0, {m, n}, ctx) && linalg::isaContractionOpInterface(generic);
 }
 
 linalg::GenericOp graphc::epilogueOf(linalg::GenericOp mac) {

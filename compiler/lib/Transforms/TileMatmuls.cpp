@@ -117,6 +117,31 @@ bool columnTilesOutermost(linalg::GenericOp matmul, int64_t rows, int64_t column
   return columnsOuter <= rowsOuter;
 }
 
+/// Reads A^T in place where A is a 2-D transpose (a weight gradient's
+/// dY^T): the tile broadcasts A's elements one at a time either way, and
+/// A^T[k, m:m+MR] is MR contiguous floats where A[m:m+MR, k] is MR strided
+/// ones, so the transpose (a loop over the batch before the product) is
+/// not needed. The MLP's fc3 weight gradient (dY^T x X, dY 256 x 10) spent
+/// about a fifth of its time transposing dY, in blocks of 16 x 10 that the
+/// 16 x 16 shuffle network does not take. The products and their order
+/// are unchanged.
+void readTransposedLhsInPlace(RewriterBase &rewriter, linalg::GenericOp matmul) {
+  auto transpose = matmul.getDpsInputs()[0].getDefiningOp<linalg::TransposeOp>();
+  if (!transpose || transpose.getPermutation() != ArrayRef<int64_t>{1, 0})
+    return;
+  MLIRContext *ctx = matmul.getContext();
+  AffineExpr m, k, n;
+  bindDims(ctx, m, k, n);
+  SmallVector<AffineMap> maps = matmul.getIndexingMapsArray();
+  maps[0] = AffineMap::get(3, 0, {k, m}, ctx);
+  rewriter.modifyOpInPlace(matmul, [&] {
+    matmul.setOperand(0, transpose.getInput());
+    matmul.setIndexingMapsAttr(rewriter.getAffineMapArrayAttr(maps));
+  });
+  if (transpose->use_empty())
+    rewriter.eraseOp(transpose);
+}
+
 struct TileMatmulsPass : graphc::impl::TileMatmulsBase<TileMatmulsPass> {
   using TileMatmulsBase::TileMatmulsBase;
 
@@ -128,21 +153,47 @@ struct TileMatmulsPass : graphc::impl::TileMatmulsBase<TileMatmulsPass> {
       return signalPassFailure();
   }
 
+  /// The rows of C per tile: `rows`, or all of a static m of at most
+  /// `maxRows`. Split at `rows`, such an m is a full tile and a thin one:
+  /// the MLP's fc3 weight gradient (10 x 256 x 64) was an 8 x 32 tile and a
+  /// 2 x 32 one, whose 4 accumulators and 2 loads a k step kept the FMA
+  /// pipes half idle; as one 10 x 32 tile (20 accumulators) it is ... .
+  int64_t rowTile(linalg::GenericOp matmul) {
+    int64_t m = matmul.getStaticLoopRanges()[0];
+    return !ShapedType::isDynamic(m) && m > rows && m <= maxRows ? m : rows;
+  }
+
+  /// The columns of C per tile: `columns` (two registers' worth), or all
+  /// of a static n that fills more than half of one register and less than
+  /// all of it. Split into power-of-two tiles, such an n took two vector
+  /// FMAs per row and k for one register's columns: the MLP's fc3 forward
+  /// (256 x 64 x 10) was an 8 x 8 tile and an 8 x 2 one; as 8 x 10 tiles,
+  /// one 16-lane FMA (LLVM widens the 10 lanes) per row and k,
+  /// 0.0071 -> 0.0061 ms on a Zen 4 (docs/performance.md).
+  int64_t columnTile(linalg::GenericOp matmul) {
+    int64_t n = matmul.getStaticLoopRanges()[2];
+    int64_t lanes = columns / 2;
+    return !ShapedType::isDynamic(n) && n > lanes / 2 && n < lanes ? n : columns;
+  }
+
   LogicalResult tileRegisters(func::FuncOp func) {
     using namespace graphc::register_tiling;
     MLIRContext *ctx = func.getContext();
     IRRewriter rewriter(ctx);
     // 1-2. m and n tiles, partial tiles peeled.
     for (linalg::GenericOp matmul : matmulsIn(func)) {
+      readTransposedLhsInPlace(rewriter, matmul);
       rewriter.setInsertionPoint(matmul);
-      bool columnsOutermost = columnTilesOutermost(matmul, rows, columns);
+      int64_t tileRows = rowTile(matmul);
+      int64_t tileColumns = columnTile(matmul);
+      bool columnsOutermost = columnTilesOutermost(matmul, tileRows, tileColumns);
       SmallVector<int64_t> interchange;
       if (columnsOutermost)
         interchange = {2, 0, 1};
       FailureOr<scf::SCFTileAndFuseResult> tiled =
-          tileWithEpilogue(rewriter, matmul, {rows, 0, columns}, interchange);
+          tileWithEpilogue(rewriter, matmul, {tileRows, 0, tileColumns}, interchange);
       if (failed(tiled))
-        return matmul.emitError("tiling the matmul by ") << rows << "x" << columns << " failed";
+        return matmul.emitError("tiling the matmul by ") << tileRows << "x" << columns << " failed";
       auto outer = cast<scf::ForOp>(tiled->loops[0].getOperation());
       auto inner = cast<scf::ForOp>(tiled->loops[1].getOperation());
       scf::ForOp mLoop = columnsOutermost ? inner : outer;
@@ -179,7 +230,7 @@ struct TileMatmulsPass : graphc::impl::TileMatmulsBase<TileMatmulsPass> {
           if (failed(tileWithEpilogue(rewriter, rest, {1, 0, 0})))
             return rest.emitError("tiling the last rows of the matmul failed");
         }
-        shiftLastRowTile(rewriter, mLoop, mRemainder, rows);
+        shiftLastRowTile(rewriter, mLoop, mRemainder, tileRows);
       }
     }
     // The peeled bounds fold: tiles become static (tensor<?x32> to tensor<8x32>).

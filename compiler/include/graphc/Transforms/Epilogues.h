@@ -27,7 +27,9 @@ mlir::linalg::GenericOp epilogueOf(mlir::linalg::GenericOp mac);
 bool isMultiplyAccumulate(mlir::linalg::GenericOp generic);
 
 /// The lowering's matmul: a contraction generic over (m, k, n) reading
-/// A[m, k] and B[k, n] into C[m, n], which graphc-tile-matmuls tiles.
+/// A[m, k] and B[k, n] into C[m, n], which graphc-tile-matmuls tiles; A may
+/// be read transposed, from A^T[k, m] (graphc-tile-matmuls reads a
+/// transposed A so).
 bool isLoweredMatmul(mlir::linalg::GenericOp generic);
 
 /// The epilogue that the register tiling computes in `mac`'s tiles: that of

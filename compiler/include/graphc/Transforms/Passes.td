@@ -521,6 +521,9 @@ def TileMatmuls : Pass<"graphc-tile-matmuls", "mlir::func::FuncOp"> {
   let options = [
     Option<"rows", "rows", "int64_t", /*default=*/"8", "Rows of C per register tile">,
     Option<"columns", "columns", "int64_t", /*default=*/"32", "Columns of C per register tile">,
+    Option<"maxRows", "max-rows", "int64_t", /*default=*/"12",
+           "A static m of at most this many rows is one row tile (rows x columns / lanes "
+           "accumulators, with the B vectors and a broadcast, within the register file)">,
   ];
   let dependentDialects = ["mlir::affine::AffineDialect", "mlir::arith::ArithDialect",
                            "mlir::scf::SCFDialect", "mlir::tensor::TensorDialect",
