@@ -339,3 +339,27 @@ func.func @transposed_lhs_one_row_tile(%dy: tensor<256x10xf32>, %x: tensor<256x6
   } -> tensor<10x64xf32>
   return %r : tensor<10x64xf32>
 }
+
+// Tests that 10 columns (over half of a 16-lane register, under all of it)
+// are one 8 x 10 column tile, not split into 8 and 2 columns: one vector
+// FMA per row and k (the MLP's fc3 forward).
+// CHECK-LABEL: func.func @narrow_columns_one_tile
+// CHECK: scf.for %{{.*}} = %c0 to %c16 step %c8
+// CHECK: -> (vector<8x10xf32>)
+// CHECK-COUNT-8: vector.fma %{{.*}} : vector<10xf32>
+// CHECK-NOT: vector<8x8xf32>
+// CHECK-NOT: vector<8x2xf32>
+// CHECK: return
+func.func @narrow_columns_one_tile(%x: tensor<16x4xf32>, %w: tensor<4x10xf32>) -> tensor<16x10xf32> {
+  %zero = arith.constant 0.0 : f32
+  %empty = tensor.empty() : tensor<16x10xf32>
+  %fill = linalg.fill ins(%zero : f32) outs(%empty : tensor<16x10xf32>) -> tensor<16x10xf32>
+  %r = linalg.generic {indexing_maps = [#a, #b, #c], iterator_types = ["parallel", "reduction", "parallel"]}
+      ins(%x, %w : tensor<16x4xf32>, tensor<4x10xf32>) outs(%fill : tensor<16x10xf32>) {
+  ^bb0(%in: f32, %in2: f32, %out: f32):
+    %p = arith.mulf %in, %in2 fastmath<reassoc,contract> : f32
+    %s = arith.addf %out, %p fastmath<reassoc,contract> : f32
+    linalg.yield %s : f32
+  } -> tensor<16x10xf32>
+  return %r : tensor<16x10xf32>
+}

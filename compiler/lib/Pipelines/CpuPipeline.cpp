@@ -115,7 +115,8 @@ void graphc::buildBufferizationPipeline(OpPassManager &pm, bool gpuKernels) {
   // A tiled result is returned through its loops' iter_args (scf.for
   // yielding its own block argument); folded to the allocation itself, it is
   // one the hoisting sees, and the result is computed in place instead of
-  // copied out (fc3's input gradient spent a quarter of its call copying).
+  // copied out (the MLP's fc3 input gradient, a static 256 x 64 result in
+  // op_bench, spent 16 % of its samples in that copy).
   pm.addPass(createCanonicalizerPass());
   bufferization::BufferResultsToOutParamsOpts copiedOut;
   copiedOut.filterFn = returnsABufferTwice;

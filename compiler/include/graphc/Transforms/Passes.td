@@ -503,11 +503,14 @@ def TileMatmuls : Pass<"graphc-tile-matmuls", "mlir::func::FuncOp"> {
     accumulator stays in vector registers through the k loop: m and n tiled
     (the zero fill of C fused), partial tiles peeled (the remaining rows of
     a dynamic batch as one full row tile shifted back to end at the last
-    row, or 1 x columns tiles under `rows` rows; with fewer rows than columns,
+    row, or 1 x columns tiles under `rows` rows; a static m of at most
+    `max-rows` is one row tile, and a static n over half a register's lanes
+    and under all of them one column tile, not a power-of-two split; with
+    fewer rows than columns,
     both static, the column tiles are the outer, shared loop where they
     share out no worse between two threads: the smaller operand, A, is the
-    one read again), k
-    tiled by 1, the static tiles
+    one read again), A read in place from A^T where it is a 2-D transpose
+    (a weight gradient's dY^T), k tiled by 1, the static tiles
     vectorized, the C tile's transfers hoisted out of the k loop, and
     vector.contract lowered to outer products and FMAs. A matmul's epilogue
     (graphc::epilogueOf: the all-parallel generic that alone reads C through
@@ -522,8 +525,8 @@ def TileMatmuls : Pass<"graphc-tile-matmuls", "mlir::func::FuncOp"> {
     Option<"rows", "rows", "int64_t", /*default=*/"8", "Rows of C per register tile">,
     Option<"columns", "columns", "int64_t", /*default=*/"32", "Columns of C per register tile">,
     Option<"maxRows", "max-rows", "int64_t", /*default=*/"12",
-           "A static m of at most this many rows is one row tile (rows x columns / lanes "
-           "accumulators, with the B vectors and a broadcast, within the register file)">,
+           "A static m of at most this many rows is one row tile (its accumulators, B "
+           "vectors and broadcast still fit the vector registers)">,
   ];
   let dependentDialects = ["mlir::affine::AffineDialect", "mlir::arith::ArithDialect",
                            "mlir::scf::SCFDialect", "mlir::tensor::TensorDialect",
