@@ -1,6 +1,7 @@
 // graphc runtime: the thread pool of standalone executables, behind the five
-// entry points of LLVM's OpenMP runtime ABI that graphc's generated code
-// calls, plus omp_set_num_threads / omp_get_max_threads.
+// entry points of LLVM's OpenMP runtime ABI and the two omp_* queries that
+// graphc's generated code calls, plus omp_set_num_threads /
+// omp_get_max_threads.
 //
 // Why by hand: MLIR lowers graphc's parallel loops to OpenMP, and LLVM's
 // OpenMP translation calls libomp's __kmpc_* functions. Debian ships libomp
@@ -14,8 +15,8 @@
 // test: e2e.standalone_exe_is_self_contained, which also lists the
 // object's undefined __kmpc_ symbols): fork a team over an outlined region,
 // static worksharing of a loop's iterations, a team barrier, and the thread
-// number. Loops with reductions are never parallelized by the pipeline, so
-// no __kmpc_reduce. Nested regions (a fork inside a worker) run on the
+// number and team size. Loops with reductions are never parallelized by the
+// pipeline, so no __kmpc_reduce. Nested regions (a fork inside a worker) run on the
 // calling thread alone, as libomp does with nesting disabled (its default).
 //
 // Workers spin for a while before sleeping (as libomp's KMP_BLOCKTIME), so
@@ -265,6 +266,12 @@ void __kmpc_for_static_fini(ident_t*, int32_t) {}
 void __kmpc_barrier(ident_t*, int32_t) {
   if (inRegion && teamSize > 1) Pool::get().barrier.wait();
 }
+
+// The calling thread's number in its team and the team's size: the CPU
+// pipeline partitions static loops itself with them
+// (graphc-partition-worksharing-loops).
+int omp_get_thread_num(void) { return threadIndex; }
+int omp_get_num_threads(void) { return teamSize; }
 
 void omp_set_num_threads(int threads) { Pool::get().setMaxThreads(threads); }
 int omp_get_max_threads(void) { return Pool::get().maxThreads(); }

@@ -173,6 +173,9 @@ void graphc::buildMemRefToLLVMPipeline(OpPassManager &pm, const CpuPipelineOptio
   // A loop around a parallel region (a lane weight gradient's chunks of images)
   // forks the team once, not once per iteration.
   pm.addNestedPass<func::FuncOp>(createHoistParallelRegions());
+  // Each thread's iterations computed here, not by __kmpc_for_static_init,
+  // which formats a debug message every call in Debian's libomp.
+  pm.addPass(createPartitionWorksharingLoops());
   // The passes that take any op run per function, on the pass manager's
   // threads: a training executable's step, its two data-parallel halves and
   // its eval are independent (on 2 cores the LeNet executable's compile
