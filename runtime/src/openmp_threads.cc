@@ -16,8 +16,9 @@
 // object's undefined __kmpc_ symbols): fork a team over an outlined region,
 // static worksharing of a loop's iterations, a team barrier, and the thread
 // number and team size. Loops with reductions are never parallelized by the
-// pipeline, so no __kmpc_reduce. Nested regions (a fork inside a worker) run on the
-// calling thread alone, as libomp does with nesting disabled (its default).
+// pipeline, so no __kmpc_reduce. Nested regions (a fork inside a worker) run
+// on the calling thread alone, as libomp does with nesting disabled (its
+// default).
 //
 // Workers spin for a while before sleeping (as libomp's KMP_BLOCKTIME), so
 // that the hundreds of short regions of a training step do not each pay a

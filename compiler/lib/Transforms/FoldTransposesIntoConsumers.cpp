@@ -14,6 +14,7 @@
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/Utils/IndexingUtils.h"
 #include "mlir/IR/PatternMatch.h"
 
 namespace graphc {
@@ -120,9 +121,8 @@ struct FoldTransposesIntoConsumersPass
       AffineMap map = generic.getMatchingIndexingMap(reader);
       // result[i] = source[dimension permutation[i]]: source dimension k is
       // read at the result's index i with permutation[i] == k.
-      SmallVector<AffineExpr> sourceIndices(permutation.size());
-      for (auto [i, k] : llvm::enumerate(permutation))
-        sourceIndices[k] = map.getResult(i);
+      SmallVector<AffineExpr> sourceIndices = llvm::to_vector(map.getResults());
+      applyPermutationToVector(sourceIndices, invertPermutationVector(permutation));
       SmallVector<AffineMap> maps = generic.getIndexingMapsArray();
       maps[reader->getOperandNumber()] =
           AffineMap::get(map.getNumDims(), map.getNumSymbols(), sourceIndices, &getContext());

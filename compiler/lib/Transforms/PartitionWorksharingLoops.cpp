@@ -96,7 +96,9 @@ struct PartitionWorksharingLoopsPass
   /// Replaces `loop` by an scf.for over this thread's iterations, followed by
   /// a barrier unless the loop was nowait. The split is libomp's balanced
   /// static one: trips / threads each, the first trips % threads threads one
-  /// more, in thread order (for two threads, the same as its default).
+  /// more, in thread order (for two threads, the same as its default). The
+  /// standalone pool's __kmpc_for_static_init_8u makes the same split, in
+  /// C++: the collapsed loops left to the runtime still call it there.
   void partition(omp::WsloopOp loop, omp::LoopNestOp nest, const Team &team) {
     OpBuilder b(loop);
     Location loc = loop.getLoc();

@@ -32,6 +32,7 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Utils/IndexingUtils.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
 
 namespace graphc {
@@ -132,11 +133,11 @@ void readTransposedLhsInPlace(RewriterBase &rewriter, linalg::GenericOp matmul) 
   auto transpose = matmul.getDpsInputs()[0].getDefiningOp<linalg::TransposeOp>();
   if (!transpose || transpose.getPermutation() != ArrayRef<int64_t>{1, 0})
     return;
-  MLIRContext *ctx = matmul.getContext();
-  AffineExpr m, k, n;
-  bindDims(ctx, m, k, n);
+  // transposed[i] = input[permutation[i]]: A's indices, permuted back.
   SmallVector<AffineMap> maps = matmul.getIndexingMapsArray();
-  maps[0] = AffineMap::get(3, 0, {k, m}, ctx);
+  SmallVector<AffineExpr> inputIndices = llvm::to_vector(maps[0].getResults());
+  applyPermutationToVector(inputIndices, invertPermutationVector(transpose.getPermutation()));
+  maps[0] = AffineMap::get(maps[0].getNumDims(), 0, inputIndices, matmul.getContext());
   rewriter.modifyOpInPlace(matmul, [&] {
     matmul.setOperand(0, transpose.getInput());
     matmul.setIndexingMapsAttr(rewriter.getAffineMapArrayAttr(maps));
