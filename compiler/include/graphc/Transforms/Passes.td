@@ -160,8 +160,9 @@ def PartitionWorksharingLoops : Pass<"graphc-partition-worksharing-loops", "mlir
   let summary = "Computes each thread's share of a static worksharing loop in the generated code";
   let description = [{
     An omp.wsloop with the default static schedule (no chunk) and no clause
-    that needs the runtime (reductions, linear, ordered, order, simd), over one induction variable with a positive constant step, inside
-    an omp.parallel, becomes an scf.for over the calling thread's iterations
+    that needs the runtime (reductions, linear, ordered, order, simd), over
+    one induction variable with a positive constant step, inside an
+    omp.parallel, becomes an scf.for over the calling thread's iterations
     and an omp.barrier (none if the loop was nowait). The thread and the
     team size come from `omp_get_thread_num` and `omp_get_num_threads`,
     called once at the region's entry. The split is libomp's balanced static
