@@ -3,6 +3,7 @@
 //
 //   build/bin/train_bench [--model=mlp|cnn|all] [--batch=64,256] [--steps=N]
 //                         [--repeats=N] [--optimizer=sgd|adam] [--num-threads=N]
+//                         [--micro-batch=N]
 //
 // Prints one line per configuration: images/s and mean step latency of the
 // fastest of `repeats` timed runs of `steps` steps (the shared machines'
@@ -28,6 +29,11 @@ static cl::opt<int> repeats("repeats", cl::desc("Timed runs per configuration; t
                             cl::init(1));
 static cl::opt<std::string> optimizerName(
     "optimizer", cl::desc("sgd (momentum 0.9) or adam (PyTorch's defaults)"), cl::init("sgd"));
+static cl::opt<int64_t>
+    microBatch("micro-batch",
+               cl::desc("Compute each step's gradients in parts of N rows (Graph::addTrainStep's "
+                        "microBatch; 0: whole batches)"),
+               cl::init(0));
 static cl::opt<int> threadCount("num-threads", cl::desc("Threads for generated code (0: default)"),
                                 cl::init(0));
 
@@ -43,7 +49,8 @@ static void bench(const std::string &name, nn::Module &model, std::vector<int64_
   auto compileStart = std::chrono::steady_clock::now();
   OptimizerConfig optimizer =
       optimizerName == "adam" ? OptimizerConfig::adam() : OptimizerConfig::sgd(0.9);
-  CompiledTrainStep program = graph.addTrainStep(optimizer).compileTrainStep();
+  CompiledTrainStep program =
+      graph.addTrainStep(optimizer, "forward", microBatch).compileTrainStep();
   double compileSeconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - compileStart).count();
   rt::Tensor images = rand(inputShape);

@@ -4,6 +4,7 @@
 
 #include <sys/mman.h>
 
+#include <algorithm>
 #include <atomic>
 #include <map>
 #include <memory>
@@ -63,6 +64,13 @@ struct graphc_program_s {
   // creation so that a step looks nothing up by name.
   const graphc_model_entry_t *gradientsEntry = nullptr, *applyEntry = nullptr;
   std::vector<int32_t> carriedSlots;
+  // graphc --micro-batch=M: the first half at a static batch of M rows
+  // (train_step_micro_gradients), which graphc_program_gradients runs on
+  // each M-row part of a larger batch; `microGradients` holds one part's
+  // gradients while they are added up. No entry: microBatch is 0.
+  const graphc_model_entry_t* microGradientsEntry = nullptr;
+  int64_t microBatch = 0;
+  std::vector<float> microGradients;
   // graphc_program_train_step's flat gradients when the model's step is its
   // two halves only (a standalone executable's: graphc compiles the step
   // once, not also whole).
@@ -400,6 +408,20 @@ graphc_status_t checkOneInput(const graphc_model_entry_t& entry, int32_t* numDat
                          "target here (graphc_program_run takes any number)");
 }
 
+// The data a gradient half takes: the batch's one or two tensors (an input
+// and a target, or a loss function's two inputs as the DSL traces them,
+// images and labels), in the order graphc_program_gradients passes them.
+graphc_status_t checkGradientData(const graphc_model_entry_t& entry, int32_t* numData) {
+  *numData = 0;
+  for (int32_t i = 0; i < entry.num_arguments; ++i)
+    *numData += entry.arguments[i].role == GRAPHC_ROLE_INPUT ||
+                entry.arguments[i].role == GRAPHC_ROLE_TARGET;
+  if (*numData == 1 || *numData == 2) return nullptr;
+  return make_status(GRAPHC_UNIMPLEMENTED,
+                     std::string("'") + entry.name + "' takes " + std::to_string(*numData) +
+                         " inputs and targets; the data-parallel step passes one or two");
+}
+
 double scalarOf(const graphc_tensor_t* t) {
   switch (graphc_tensor_dtype(t)) {
     case GRAPHC_DTYPE_F64: return *static_cast<const double*>(graphc_tensor_data(t));
@@ -444,6 +466,42 @@ graphc_status_t checkModel(const graphc_model_t& model) {
     if (graphc_status_t status = checkRows(entry.results, entry.num_results)) return status;
   }
   return nullptr;
+}
+
+// The part size of a model compiled with --micro-batch: its
+// train_step_micro_gradients must be train_step_gradients at a static batch
+// (the same data and gradients, the batch dimension static), and carry no
+// state (parts of a batch would each update it).
+template <typename Refuse>
+void planMicroBatches(graphc_program_t* program, const graphc_model_entry_t& gradients,
+                      const Refuse& refuse) {
+  const graphc_model_entry_t* micro = entryNamed(program->model, "train_step_micro_gradients");
+  if (!micro) return;
+  const std::string why = "train_step_micro_gradients is not train_step_gradients at a static batch";
+  if (micro->num_arguments != gradients.num_arguments || micro->num_results != gradients.num_results)
+    return refuse(why + " (another number of arguments or results)");
+  if (!program->carriedSlots.empty())
+    return refuse("train_step_micro_gradients: a step that carries buffers or generator state "
+                  "cannot be computed in parts");
+  int64_t rows = 0;
+  for (int32_t i = 0; i < micro->num_arguments; ++i) {
+    const graphc_model_tensor_t &part = micro->arguments[i], &whole = gradients.arguments[i];
+    if (part.role != whole.role || part.rank != whole.rank || part.dtype != whole.dtype ||
+        std::strcmp(part.name, whole.name) != 0)
+      return refuse(why + " (argument " + printable(part.name) + ")");
+    if (part.role != GRAPHC_ROLE_INPUT && part.role != GRAPHC_ROLE_TARGET) continue;
+    if (part.rank < 1 || part.shape[0] < 1 || whole.shape[0] >= 0 ||
+        (rows != 0 && part.shape[0] != rows))
+      return refuse(why + " (argument " + printable(part.name) + "'s batch)");
+    rows = part.shape[0];
+  }
+  for (int32_t i = 0; i < micro->num_results; ++i)
+    if (micro->results[i].role == GRAPHC_ROLE_GRADIENT &&
+        !sameLayout(micro->results[i], gradients.results[i]))
+      return refuse(why + " (gradient " + printable(micro->results[i].name) + ")");
+  if (rows == 0) return refuse(why + " (it takes no batch)");
+  program->microGradientsEntry = micro;
+  program->microBatch = rows;
 }
 
 // The flat gradient buffer's layout from the two halves' tables: their
@@ -502,6 +560,41 @@ void planGradientLayout(graphc_program_t* program) {
   program->gradientElements = offset;
   program->gradientsEntry = gradients;
   program->applyEntry = apply;
+  planMicroBatches(program, *gradients, refuse);
+}
+
+// One call of a gradient half (`entry`: train_step_gradients or its
+// static-batch part, train_step_micro_gradients) on a batch, its gradients
+// written to the flat buffer `gradients`.
+graphc_status_t runGradients(graphc_program_t* program, const graphc_model_entry_t& entry,
+                             const graphc_tensor_t* input, const graphc_tensor_t* target,
+                             float* gradients, int32_t keep_state, double* out_loss) {
+  graphc_status_t status = nullptr;
+  int32_t numData = 0;
+  if ((status = checkGradientData(entry, &numData))) return status;
+  std::vector<void*> pointers;
+  for (const auto& g : program->gradientLayout) pointers.push_back(gradients + g.offset);
+  // The padding between gradients is part of what is summed: keep it zero.
+  for (size_t k = 0; k < program->gradientLayout.size(); ++k) {
+    const auto& g = program->gradientLayout[k];
+    int64_t end = k + 1 < program->gradientLayout.size() ? program->gradientLayout[k + 1].offset
+                                                         : program->gradientElements;
+    std::memset(gradients + g.offset + g.count, 0, sizeof(float) * (end - g.offset - g.count));
+  }
+  Results results(entry.num_results);
+  const graphc_tensor_t* data[] = {input, target};
+  if ((status = runEntry(program, entry, data, numData, 0, results, &pointers))) return status;
+  *out_loss = scalarOf(results[0]);
+  if (!keep_state) return nullptr;
+  if ((status = hostAccess(program, true))) return status;
+  // The new buffers and generator state: results after the loss, before
+  // the gradients (written to the flat buffer, not to `results`).
+  for (size_t k = 0; k < program->carriedSlots.size(); ++k) {
+    graphc_tensor_t* slot = program->slots[program->carriedSlots[k]].tensor;
+    std::memcpy(graphc_tensor_data(slot), graphc_tensor_data(results[1 + k]),
+                graphc_tensor_nbytes(slot));
+  }
+  return nullptr;
 }
 
 }  // namespace
@@ -869,35 +962,54 @@ graphc_status_t graphc_program_gradients(graphc_program_t* program, const graphc
   try {
     if (program->gradientLayout.empty())
       return make_status(GRAPHC_UNIMPLEMENTED, program->gradientLayoutError);
-    graphc_status_t status = nullptr;
-    const graphc_model_entry_t* entry = program->gradientsEntry;
-    int32_t numData = 0;
-    if ((status = checkOneInput(*entry, &numData))) return status;
-    std::vector<void*> pointers;
-    for (const auto& g : program->gradientLayout) pointers.push_back(gradients + g.offset);
-    // The padding between gradients is part of what is summed: keep it zero.
-    for (size_t k = 0; k < program->gradientLayout.size(); ++k) {
-      const auto& g = program->gradientLayout[k];
-      int64_t end = k + 1 < program->gradientLayout.size() ? program->gradientLayout[k + 1].offset
-                                                           : program->gradientElements;
-      std::memset(gradients + g.offset + g.count, 0, sizeof(float) * (end - g.offset - g.count));
+    const int64_t part = program->microBatch;
+    const int64_t rows =
+        input && graphc_tensor_rank(input) > 0 ? graphc_tensor_shape(input)[0] : 0;
+    if (part == 0 || rows <= part)
+      return runGradients(program, part != 0 && rows == part ? *program->microGradientsEntry
+                                                             : *program->gradientsEntry,
+                          input, target, gradients, keep_state, out_loss);
+    // Parts of `part` rows (the last one shorter, through the dynamic
+    // half), each weighted by its rows as data-parallel training weights
+    // its processes' parts (DataParallelStep::step): the batch's mean. No
+    // state to keep: planMicroBatches refused a model that carries any.
+    const int64_t g = program->gradientElements;
+    program->microGradients.resize(static_cast<size_t>(g));
+    double lossSum = 0;
+    for (int64_t begin = 0; begin < rows; begin += part) {
+      const int64_t length = std::min(part, rows - begin);
+      graphc_tensor_t *inputPart = nullptr, *targetPart = nullptr;
+      graphc_status_t status =
+          graphc_tensor_narrow(const_cast<graphc_tensor_t*>(input), begin, length, &inputPart);
+      if (!status && target)
+        status = graphc_tensor_narrow(const_cast<graphc_tensor_t*>(target), begin, length,
+                                      &targetPart);
+      float* values = begin == 0 ? gradients : program->microGradients.data();
+      double loss = 0;
+      if (!status)
+        status = runGradients(
+            program, length == part ? *program->microGradientsEntry : *program->gradientsEntry,
+            inputPart, targetPart, values, 0, &loss);
+      graphc_tensor_release(inputPart);
+      graphc_tensor_release(targetPart);
+      if (status) return status;
+      const float weight = static_cast<float>(length);
+      if (begin == 0)
+        for (int64_t i = 0; i < g; ++i) gradients[i] *= weight;
+      else
+        for (int64_t i = 0; i < g; ++i) gradients[i] += weight * values[i];
+      lossSum += loss * static_cast<double>(length);
     }
-    Results results(entry->num_results);
-    const graphc_tensor_t* data[] = {input, target};
-    if ((status = runEntry(program, *entry, data, numData, 0, results, &pointers))) return status;
-    *out_loss = scalarOf(results[0]);
-    if (!keep_state) return nullptr;
-    if ((status = hostAccess(program, true))) return status;
-    // The new buffers and generator state: results after the loss, before
-    // the gradients (written to the flat buffer, not to `results`).
-    for (size_t k = 0; k < program->carriedSlots.size(); ++k) {
-      graphc_tensor_t* slot = program->slots[program->carriedSlots[k]].tensor;
-      std::memcpy(graphc_tensor_data(slot), graphc_tensor_data(results[1 + k]),
-                  graphc_tensor_nbytes(slot));
-    }
+    const float total = static_cast<float>(rows);
+    for (int64_t i = 0; i < g; ++i) gradients[i] /= total;
+    *out_loss = lossSum / static_cast<double>(rows);
     return nullptr;
   }
   GRAPHC_CATCH_ALL_RETURN_STATUS("graphc_program_gradients")
+}
+
+int64_t graphc_program_micro_batch(const graphc_program_t* program) {
+  return program ? program->microBatch : 0;
 }
 
 graphc_status_t graphc_program_apply_gradients(graphc_program_t* program, const float* gradients,

@@ -147,6 +147,13 @@ cl::opt<bool> dataParallel(
              "train_step, and runs them on one process too; docs/distributed.md)"),
     cl::cat(category));
 
+cl::opt<int64_t> microBatch(
+    "micro-batch",
+    cl::desc("With --train, on the CPU, a dynamic batch: compute a step's gradients in parts "
+             "of N rows, added up weighted by rows (the batch's mean), so that a large batch's "
+             "activations fit the caches (implies --data-parallel; docs/performance.md)"),
+    cl::init(0), cl::cat(category));
+
 int fail(const llvm::Twine &message) {
   llvm::errs() << "graphc: error: " << message << "\n";
   return 1;
@@ -296,7 +303,9 @@ LogicalResult addTrainStep(ModuleOp module) {
   options.lrDecay = lrDecay.getValue();
   options.initialAccumulatorValue = initialAccumulatorValue.getValue();
   // A standalone executable trains data-parallel when mpirun starts it.
-  options.dataParallel = dataParallel.getNumOccurrences() ? dataParallel.getValue() : emit == Emit::Exe;
+  options.dataParallel = dataParallel.getNumOccurrences() ? dataParallel.getValue()
+                                                          : emit == Emit::Exe || microBatch > 0;
+  options.microBatch = microBatch.getValue();
   PassManager pm(module.getContext());
   (void)applyPassManagerCLOptions(pm);
   graphc::buildTrainingPipeline(pm, options);
@@ -581,6 +590,16 @@ int run() {
   unsigned level = optLevel - '0';
   if (emit == Emit::Exe && !train)
     return fail("--emit=exe builds a training executable: add --train");
+  if (microBatch.getNumOccurrences()) {
+    if (microBatch < 1)
+      return fail("--micro-batch must be at least 1, got " + llvm::Twine(microBatch.getValue()));
+    if (!train)
+      return fail("--micro-batch splits a training step: add --train");
+    if (batch != 0)
+      return fail("--micro-batch splits a dynamic batch; --batch makes it static");
+    if (target != "cpu")
+      return fail("--micro-batch is for --target=cpu (a GPU step keeps its whole batch)");
+  }
   if ((emit == Emit::Lib || emit == Emit::Exe) && outputFile == "-")
     return fail("--emit=lib and --emit=exe need -o FILE");
   if (isTheInput(outputFile))
@@ -677,6 +696,8 @@ int run() {
     auto gradients = module->lookupSymbol<func::FuncOp>("train_step_gradients");
     if (gradients)
       entryPoints.insert(entryPoints.end(), {"train_step_gradients", "train_step_apply"});
+    if (module->lookupSymbol<func::FuncOp>("train_step_micro_gradients"))
+      entryPoints.push_back("train_step_micro_gradients");
     if (!gradients || target != "cpu" || !gradientsAreFloat32(gradients))
       entryPoints.push_back("train_step");
     graphc::KeepEntryPointsOptions keep;

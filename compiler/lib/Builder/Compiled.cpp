@@ -37,6 +37,34 @@ public:
   const std::vector<std::pair<std::string, Parameter>> &parameters() const { return parameters_; }
   rt::Program &program() { return *program_; }
 
+  bool hasEntry(const std::string &name) const {
+    const graphc_model_t *model = jit_->model();
+    for (int32_t e = 0; e < model->num_entries; ++e)
+      if (name == model->entries[e].name)
+        return true;
+    return false;
+  }
+
+  /// One training step on `given` (the loss function's inputs and
+  /// targets) through graphc_program_train_step, which runs train_step or,
+  /// for a step built as its two halves (addTrainStep's microBatch), the
+  /// halves; returns the loss.
+  double trainStep(const std::vector<rt::Tensor> &given, double learningRate) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (given.empty() || given.size() > 2)
+      throw CallError("a step built as its two halves takes the input and the target (" +
+                      std::to_string(given.size()) + " tensors given)");
+    try {
+      bindParameters();
+      return program_->trainStep(given[0], given.size() > 1 ? given[1] : rt::Tensor(),
+                                 learningRate);
+    } catch (const rt::Error &error) {
+      if (error.code() == GRAPHC_INVALID_ARGUMENT || error.code() == GRAPHC_NOT_FOUND)
+        throw CallError(error.what());
+      throw;
+    }
+  }
+
   const graphc_model_entry_t &entry(const std::string &name) const {
     const graphc_model_t *model = jit_->model();
     for (int32_t e = 0; e < model->num_entries; ++e)
@@ -220,6 +248,8 @@ CompiledTrainStep::~CompiledTrainStep() = default;
 CompiledTrainStep::CompiledTrainStep(CompiledTrainStep &&) noexcept = default;
 
 double CompiledTrainStep::step(const std::vector<rt::Tensor> &inputs, double learningRate) {
+  if (!program_->hasEntry("train_step"))
+    return program_->trainStep(inputs, learningRate);
   std::vector<rt::Tensor> results = program_->run("train_step", inputs, learningRate);
   const rt::Tensor &loss = results.at(0);
   return loss.dtype() == GRAPHC_DTYPE_F64 ? loss.data<double>()[0] : loss.data<float>()[0];

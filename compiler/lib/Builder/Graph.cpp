@@ -134,33 +134,60 @@ const char *lossName(LossKind loss) {
 }
 
 LogicalResult addTrainingFunctions(ModuleOp module, const std::string &forward, LossKind loss,
-                                   const OptimizerConfig &optimizer, bool dataParallel) {
+                                   const OptimizerConfig &optimizer, bool dataParallel,
+                                   int64_t microBatch) {
   TrainingPipelineOptions options;
   options.function = forward;
   options.dataParallel = dataParallel;
+  options.microBatch = microBatch;
   setTrainingOptions(options, lossName(loss), optimizer);
   PassManager pm(module.getContext());
   buildTrainingPipeline(pm, options);
   return pm.run(module);
 }
 
-Graph &Graph::addTrainStep(const OptimizerConfig &optimizer, const std::string &function) {
+Graph &Graph::addTrainStep(const OptimizerConfig &optimizer, const std::string &function,
+                           int64_t microBatch) {
+  if (microBatch < 0)
+    throw CompileError("addTrainStep: microBatch must be at least 1 (0: none), got " +
+                       std::to_string(microBatch));
   if (!module().lookupSymbol((function + "_grad")))
     differentiate();
   DiagnosticCollector diagnostics(context_.get());
   PassManager pm(context_.get());
   TrainingPipelineOptions options;
   setTrainingOptions(options, /*loss=*/"", optimizer);
+  options.dataParallel = microBatch > 0;
   pm.addPass(createOptimizer(optimizerPassOptions(options, function)));
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
+  // The names must outlive the pass's creation (KeepEntryPointsOptions
+  // holds an ArrayRef).
+  std::vector<std::string> entryPoints;
+  if (microBatch > 0) {
+    SpecializeMicroBatchOptions micro;
+    micro.rows = microBatch;
+    pm.addPass(createSpecializeMicroBatch(micro));
+    // The step runs as its halves (graphc_program_train_step): no code for
+    // the whole one, as in a standalone executable.
+    for (auto f : module().getOps<func::FuncOp>())
+      if (f.isPublic() && !f.isExternal() && f.getName() != "train_step")
+        entryPoints.push_back(f.getName().str());
+    // The halves, which the passes above add.
+    entryPoints.insert(entryPoints.end(),
+                       {"train_step_gradients", "train_step_apply", "train_step_micro_gradients"});
+    KeepEntryPointsOptions keep;
+    keep.functions = entryPoints;
+    pm.addPass(createKeepEntryPoints(keep));
+  }
   if (failed(pm.run(module())))
     throw CompileError("building the training step failed:\n" + diagnostics.text());
   return *this;
 }
 
 CompiledTrainStep Graph::compileTrainStep(const JitOptions &options) const {
-  if (!module().lookupSymbol("train_step"))
+  // addTrainStep's microBatch builds the step as its two halves only.
+  if (!module().lookupSymbol("train_step") && !module().lookupSymbol("train_step_apply"))
     throw CompileError("the graph has no train_step; call addTrainStep first");
   return CompiledTrainStep(JitModule::compile(module(), options), parameters_);
 }

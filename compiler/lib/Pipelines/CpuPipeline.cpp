@@ -329,6 +329,11 @@ void graphc::buildTrainingPipeline(OpPassManager &pm, const TrainingPipelineOpti
   pm.addPass(createOptimizer(optimizerPassOptions(options, append.lossFunction)));
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
+  if (options.microBatch > 0) {
+    SpecializeMicroBatchOptions micro;
+    micro.rows = options.microBatch;
+    pm.addPass(createSpecializeMicroBatch(micro));
+  }
 }
 
 void graphc::recordTrainingSettings(ModuleOp module, const TrainingPipelineOptions &options) {

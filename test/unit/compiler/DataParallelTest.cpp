@@ -173,3 +173,106 @@ TEST(DataParallel, AModelWithOnlyTheHalvesTrainsLikeTrainStep) {
       << graphc_status_message(status);
   graphc_status_free(status);
 }
+
+// graphc --micro-batch (docs/performance.md, "Micro-batches"): a batch of
+// more than 16 rows is computed in parts of 16 rows, the last one shorter,
+// added up weighted by rows. The reference is the same program's own parts,
+// called one by one and added up here: the same additions, so the same bits
+// (a whole-batch computation rounds otherwise, so this also shows that the
+// parts ran); and the whole batch's train_step, within rounding.
+TEST(MicroBatches, ABatchIsComputedInPartsWeightedByRows) {
+  CompiledMLP whole(g::OptimizerConfig::sgd(/*momentum=*/0.9));
+  CompiledMLP micro(g::OptimizerConfig::sgd(/*momentum=*/0.9), /*dataParallel=*/true,
+                    /*microBatch=*/16);
+  g::rt::Program reference(whole.jit->model()), parts(micro.jit->model());
+  EXPECT_EQ(reference.microBatch(), 0);
+  ASSERT_EQ(parts.microBatch(), 16);
+  reference.init(0);
+  parts.init(0);
+  g::manualSeed(4);
+  Tensor images = g::rand({40, 784});
+  Tensor labels = Tensor::zeros({40}, GRAPHC_DTYPE_I64);
+  for (int64_t i = 0; i < 40; ++i)
+    labels.data<int64_t>()[i] = (i * 7) % 10;
+
+  const int64_t elements = parts.gradientElements();
+  std::vector<float> gradients(elements), expected(elements), part(elements);
+  double loss = parts.gradients(images, labels, gradients.data(), /*keepState=*/true);
+  double expectedLoss = 0;
+  const int64_t bounds[][2] = {{0, 16}, {16, 16}, {32, 8}};
+  for (const auto &[begin, rows] : bounds) {
+    double partLoss = parts.gradients(images.narrow(begin, rows), labels.narrow(begin, rows),
+                                      part.data(), /*keepState=*/true);
+    for (int64_t i = 0; i < elements; ++i)
+      expected[i] = begin == 0 ? part[i] * float(rows) : expected[i] + float(rows) * part[i];
+    expectedLoss += partLoss * double(rows);
+  }
+  for (float &value : expected)
+    value /= 40.0f;
+  EXPECT_EQ(loss, expectedLoss / 40.0);
+  EXPECT_EQ(std::memcmp(gradients.data(), expected.data(), sizeof(float) * elements), 0);
+
+  // Steps of 40, 16 (one part) and 10 rows (the dynamic half alone) train
+  // as whole batches do, within rounding.
+  for (int step = 0; step < 15; ++step) {
+    int64_t rows = step % 3 == 0 ? 40 : step % 3 == 1 ? 16 : 10;
+    Tensor x = images.narrow(0, rows), y = labels.narrow(0, rows);
+    double want = reference.trainStep(x, y, 0.05);
+    EXPECT_NEAR(parts.gradients(x, y, gradients.data(), true), want, 1e-5 * want) << step;
+    parts.applyGradients(gradients.data(), 0.05);
+  }
+  for (auto &[name, _] : micro.model->stateDict())
+    EXPECT_LE(relativeDifference(parts, reference, name), 1e-5) << name;
+}
+
+// The DSL's addTrainStep with microBatch: the compiled step has no whole
+// train_step, runs the parts, and trains as the whole batch does. A graph
+// traced with a fixed batch is refused.
+TEST(MicroBatches, TheDslStepTrainsInPartsLikeTheWholeBatch) {
+  auto build = [](int64_t microBatch, bool dynamicBatch,
+                  std::shared_ptr<g::nn::Sequential> &model) {
+    g::manualSeed(0);
+    model = makeMLP();
+    auto criterion = std::make_shared<g::nn::NLLLoss>();
+    g::Graph graph = g::trace(
+        *model, {{"images", {40, 784}}, {"labels", {40}, GRAPHC_DTYPE_I64}},
+        [&](const std::vector<g::Tensor> &xs) {
+          return std::vector<g::Tensor>{(*criterion)((*model)(xs[0]), xs[1])};
+        },
+        g::TraceOptions{"forward", dynamicBatch});
+    graph.addTrainStep(g::OptimizerConfig::sgd(/*momentum=*/0.9), "forward", microBatch);
+    return graph.compileTrainStep();
+  };
+  std::shared_ptr<g::nn::Sequential> wholeModel, partsModel, fixedModel;
+  g::CompiledTrainStep whole = build(0, true, wholeModel);
+  g::CompiledTrainStep parts = build(16, true, partsModel);
+  g::manualSeed(5);
+  Tensor images = g::rand({40, 784});
+  Tensor labels = Tensor::zeros({40}, GRAPHC_DTYPE_I64);
+  for (int64_t i = 0; i < 40; ++i)
+    labels.data<int64_t>()[i] = (i * 3) % 10;
+  // SGD (linear in the gradient: the parts' rounding stays rounding).
+  for (int step = 0; step < 10; ++step) {
+    double want = whole.step({images, labels}, 0.05);
+    EXPECT_NEAR(parts.step({images, labels}, 0.05), want, 1e-5 * want) << step;
+  }
+  EXPECT_EQ(parts.stepCount(), 10);
+  auto wantState = wholeModel->stateDict(), gotState = partsModel->stateDict();
+  for (auto &[name, tensor] : wantState) {
+    const float *p = gotState.at(name).data<float>(), *q = tensor.data<float>();
+    double scale = 0, diff = 0;
+    for (int64_t i = 0; i < tensor.numel(); ++i) {
+      scale = std::max(scale, std::abs(double(q[i])));
+      diff = std::max(diff, std::abs(double(p[i]) - q[i]));
+    }
+    EXPECT_LE(diff, 1e-5 * scale) << name;
+  }
+  std::string message;
+  try {
+    build(16, false, fixedModel);
+  } catch (const g::CompileError &e) {
+    message = e.what();
+  }
+  EXPECT_NE(message.find("--micro-batch: the batch is static already"), std::string::npos)
+      << message;
+}

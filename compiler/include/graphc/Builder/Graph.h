@@ -121,7 +121,16 @@ public:
   /// Differentiates (if not done yet) and appends `train_step`: the loss
   /// (the first result of `function`), its gradients and the optimizer's
   /// update, compiled as one function. Returns *this.
-  Graph &addTrainStep(const OptimizerConfig &optimizer, const std::string &function = "forward");
+  ///
+  /// With `microBatch` rows (graphc --micro-batch), the step is built as its
+  /// two data-parallel halves instead, the first also at a static batch of
+  /// `microBatch` rows: the compiled step computes a larger batch's
+  /// gradients in parts of that many rows, added up weighted by rows (the
+  /// batch's mean, up to rounding), so that its activations fit the caches.
+  /// The graph's batch must be dynamic, and the loss a mean over rows that
+  /// do not see each other (no BatchNorm or Dropout: refused).
+  Graph &addTrainStep(const OptimizerConfig &optimizer, const std::string &function = "forward",
+                      int64_t microBatch = 0);
 
   /// Compiles a graph with a train step; the program updates the bound
   /// parameters and its optimizer state in place.
@@ -151,11 +160,13 @@ const char *lossName(LossKind loss);
 /// the registered training pipeline (buildTrainingPipeline: `loss` and
 /// `eval`, inlined; the loss differentiated; `train_step` with `optimizer`).
 /// With `dataParallel`, also the step's two halves (train_step_gradients,
-/// train_step_apply: graphc --data-parallel, docs/distributed.md).
-/// Diagnostics go to the context's handler; returns failure when a pass fails.
+/// train_step_apply: graphc --data-parallel, docs/distributed.md), and with
+/// `microBatch` rows the first half at that static batch (graphc
+/// --micro-batch). Diagnostics go to the context's handler; returns failure
+/// when a pass fails.
 mlir::LogicalResult addTrainingFunctions(mlir::ModuleOp module, const std::string &forward,
                                          LossKind loss, const OptimizerConfig &optimizer,
-                                         bool dataParallel = false);
+                                         bool dataParallel = false, int64_t microBatch = 0);
 
 } // namespace graphc
 

@@ -85,11 +85,18 @@ struct TrainingPipelineOptions : mlir::PassPipelineOptions<TrainingPipelineOptio
       llvm::cl::desc("Also build the step's two halves, train_step_gradients and "
                      "train_step_apply, for data-parallel training"),
       llvm::cl::init(false)};
+  Option<int64_t> microBatch{
+      *this, "micro-batch",
+      llvm::cl::desc("With data-parallel: also the first half at a static batch of N rows "
+                     "(train_step_micro_gradients), which the runtime runs on each N-row part "
+                     "of a larger batch (0: none)"),
+      llvm::cl::init(0)};
 };
 
 /// The training step of a model function: graphc-append-loss (loss and
 /// eval) -> inline -> graphc-autodiff (the loss's gradient) ->
-/// graphc-optimizer (train_step) -> canonicalize, cse. Registered as
+/// graphc-optimizer (train_step) -> canonicalize, cse [->
+/// graphc-specialize-micro-batch, with a micro-batch]. Registered as
 /// --graphc-training-pipeline; what `graphc --train` and the DSL run.
 void buildTrainingPipeline(mlir::OpPassManager &pm, const TrainingPipelineOptions &options);
 

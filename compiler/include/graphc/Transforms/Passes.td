@@ -309,6 +309,26 @@ def SpecializeBatch : Pass<"graphc-specialize-batch", "mlir::ModuleOp"> {
   ];
 }
 
+def SpecializeMicroBatch : Pass<"graphc-specialize-micro-batch", "mlir::ModuleOp"> {
+  let summary = "Adds the data-parallel step's first half at a static part size";
+  let description = [{
+    Clones `train_step_gradients` (the first half of the data-parallel step,
+    --graphc-optimizer's data-parallel option) as
+    `train_step_micro_gradients`, with its dynamic batch the static `rows`
+    (as --graphc-specialize-batch). The runtime computes a larger batch's
+    gradients as the row-weighted sum of those of its parts of `rows` rows
+    (graphc_program_gradients), the last part of fewer rows through the
+    dynamic half: a step's activations then fit the caches at any batch.
+    Refused at the function when the half returns buffers or generator
+    state (BatchNorm, Dropout), which couple the batch's rows, or when its
+    batch is static.
+  }];
+  let options = [
+    Option<"rows", "rows", "int64_t", /*default=*/"64", "Rows per part">,
+  ];
+  let dependentDialects = ["mlir::func::FuncDialect"];
+}
+
 def FoldTransposedProducts : Pass<"graphc-fold-transposed-products", "mlir::func::FuncOp"> {
   let summary = "Computes a transposed matmul result as the product of the transposed operands";
   let description = [{

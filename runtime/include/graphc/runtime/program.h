@@ -202,6 +202,12 @@ graphc_status_t graphc_program_run(graphc_program_t* program, const char* entry,
  * with zeros between. 0 elements: the model has no split step (the two calls
  * below then say why). */
 int64_t graphc_program_gradient_elements(const graphc_program_t* program);
+/* The part size of a model compiled with --micro-batch=M (docs/performance.md,
+ * "Micro-batches"): M, and graphc_program_gradients (and with it
+ * graphc_program_train_step) computes a batch of more than M rows in parts
+ * of M rows, the last part shorter, and adds their gradients and losses
+ * weighted by rows; a batch of at most M rows in one part. 0: no parts. */
+int64_t graphc_program_micro_batch(const graphc_program_t* program);
 /* `train_step_gradients` on a batch: the batch's mean loss, and its gradients
  * written to `gradients`. Nothing of the program changes, except that with
  * `keep_state` the new values of its buffers (BatchNorm's running statistics)

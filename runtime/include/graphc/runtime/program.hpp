@@ -66,6 +66,8 @@ class Program {
   // Data-parallel training's two halves (graphc_program_gradients,
   // graphc_program_apply_gradients); 0 elements: the model has none.
   int64_t gradientElements() const { return graphc_program_gradient_elements(program_); }
+  // graphc --micro-batch: the rows per part of a step (0: one part).
+  int64_t microBatch() const { return graphc_program_micro_batch(program_); }
   double gradients(const Tensor& input, const Tensor& target, float* gradients, bool keepState) {
     double loss = 0;
     check(graphc_program_gradients(program_, input.get(), target.get(), gradients,
