@@ -4,7 +4,7 @@ torch.compile) next to graphc's JIT (build/bin/train_bench), in one run.
 
     python3 bench/compare_pytorch.py [--steps 20] [--repeats 3] [--rounds 2]
                                      [--batches 64,256] [--threads 1,2]
-                                     [--optimizers sgd,adam]
+                                     [--optimizers sgd,adam] [--micro-batch cnn=64]
 
 Needs `pip install torch` (never needed by `make test`). Prints a table of
 images/s, graphc's ratio to each PyTorch mode and to the better of the two.
@@ -19,6 +19,12 @@ the back-to-back repeats all fall into, then costs a side one round, not its
 row (graphc's CNN at batch 64 on two threads came out below its one-thread
 rate in two sessions' single-round runs, 32,191 and 32,753 images/s, and at
 48,000-56,000 alone).
+
+graphc computes the CNN's steps in parts of 64 rows (`--micro-batch cnn=64`,
+train_bench's --micro-batch: the same batch mean, up to rounding, with a
+part's activations in the caches; docs/performance.md, "Micro-batches");
+`--micro-batch none` runs whole batches. The MLP's activations fit at any
+batch here, and its weight gradients run faster on whole batches.
 """
 import argparse
 import os
@@ -89,11 +95,12 @@ def torch_images_per_sec(name, batch, steps, repeats, compiled, optimizer):
     return steps * batch / seconds
 
 
-def graphc_images_per_sec(name, batch, steps, repeats, threads, optimizer):
+def graphc_images_per_sec(name, batch, steps, repeats, threads, optimizer, micro_batch):
     exe = os.path.join(ROOT, "build", "bin", "train_bench")
     env = dict(os.environ, OMP_NUM_THREADS=str(threads))
     out = subprocess.run([exe, f"--model={name}", f"--batch={batch}", f"--steps={steps}", f"--repeats={repeats}",
-                          f"--num-threads={threads}", f"--optimizer={optimizer}"], capture_output=True, text=True, env=env,
+                          f"--num-threads={threads}", f"--optimizer={optimizer}", f"--micro-batch={micro_batch}"],
+                         capture_output=True, text=True, env=env,
                          check=True).stdout
     return float(re.search(r"(\d+) images/s", out).group(1))
 
@@ -107,14 +114,25 @@ def main():
     parser.add_argument("--threads", default="1,2")
     parser.add_argument("--optimizers", default="sgd,adam")
     parser.add_argument("--no-compile", action="store_true", help="skip torch.compile")
+    parser.add_argument("--micro-batch", default="cnn=64",
+                        help="graphc's rows per part of a step, MODEL=ROWS[,MODEL=ROWS] (none: whole"
+                             " batches)")
     parser.add_argument("--rounds", type=int, default=2,
                         help="rounds of graphc, eager and torch.compile per configuration, one after"
                              " another; each side's fastest round counts (a few seconds of another"
                              " process on this 2-core machine otherwise decided a side's row)")
     args = parser.parse_args()
+    micro_batch = {}
+    if args.micro_batch != "none":
+        for setting in args.micro_batch.split(","):
+            model, _, rows = setting.partition("=")
+            if model not in ("mlp", "cnn") or not rows.isdigit():
+                parser.error(f"--micro-batch: expected MODEL=ROWS with MODEL mlp or cnn, got '{setting}'")
+            micro_batch[model] = int(rows)
     print(f"torch {torch.__version__}, {os.cpu_count()} CPUs")
     header = f"{'model':5} {'opt':4} {'batch':>5} {'thr':>3} {'graphc':>9} {'eager':>9}" \
              f" {'compile':>9} {'vs eager':>9} {'vs compile':>10} {'vs best':>8}   (images/s)"
+    print("graphc's micro-batches: " + (", ".join(f"{m} {r} rows" for m, r in micro_batch.items()) or "none"))
     print(header)
     for threads in [int(t) for t in args.threads.split(",")]:
         torch.set_num_threads(threads)
@@ -124,7 +142,7 @@ def main():
                     g = e = c = 0.0
                     for _ in range(args.rounds):
                         g = max(g, graphc_images_per_sec(name, batch, args.steps, args.repeats,
-                                                         threads, optimizer))
+                                                         threads, optimizer, micro_batch.get(name, 0)))
                         e = max(e, torch_images_per_sec(name, batch, args.steps, args.repeats,
                                                         False, optimizer))
                         c = float("nan") if args.no_compile else max(c, torch_images_per_sec(
