@@ -4,7 +4,7 @@ torch.compile) next to graphc's JIT (build/bin/train_bench), in one run.
 
     python3 bench/compare_pytorch.py [--steps 20] [--repeats 3] [--rounds 2]
                                      [--batches 64,256] [--threads 1,2]
-                                     [--optimizers sgd,adam] [--micro-batch cnn=64]
+                                     [--optimizers sgd,adam] [--micro-batch cnn=32]
 
 Needs `pip install torch` (never needed by `make test`). Prints a table of
 images/s, graphc's ratio to each PyTorch mode and to the better of the two.
@@ -20,11 +20,12 @@ row (graphc's CNN at batch 64 on two threads came out below its one-thread
 rate in two sessions' single-round runs, 32,191 and 32,753 images/s, and at
 48,000-56,000 alone).
 
-graphc computes the CNN's steps in parts of 64 rows (`--micro-batch cnn=64`,
+graphc computes the CNN's steps in parts of 32 rows (`--micro-batch cnn=32`,
 train_bench's --micro-batch: the same batch mean, up to rounding, with a
-part's activations in the caches; docs/performance.md, "Micro-batches");
-`--micro-batch none` runs whole batches. The MLP's activations fit at any
-batch here, and its weight gradients run faster on whole batches.
+part's activations in the caches, and the parts on the threads;
+docs/performance.md, "Micro-batches"); `--micro-batch none` runs whole
+batches. The MLP's activations fit at any batch here, and its weight
+gradients run faster on whole batches.
 """
 import argparse
 import os
@@ -114,7 +115,7 @@ def main():
     parser.add_argument("--threads", default="1,2")
     parser.add_argument("--optimizers", default="sgd,adam")
     parser.add_argument("--no-compile", action="store_true", help="skip torch.compile")
-    parser.add_argument("--micro-batch", default="cnn=64",
+    parser.add_argument("--micro-batch", default="cnn=32",
                         help="graphc's rows per part of a step, MODEL=ROWS[,MODEL=ROWS] (none: whole"
                              " batches)")
     parser.add_argument("--rounds", type=int, default=2,

@@ -25,6 +25,14 @@
 using graphc::rt::detail::make_status;
 using graphc::rt::detail::printable;
 
+// The temporaries' memory of the generated code: planned by the compiler,
+// allocated here, grown only for a larger batch.
+struct ArenaBuffer {
+  void* data = nullptr;
+  int64_t bytes = 0;
+  int64_t allocations = 0;
+};
+
 struct graphc_program_s {
   // One tensor the program owns (or was bound to): a parameter, an optimizer
   // state tensor or the step count, under its checkpoint name.
@@ -41,9 +49,7 @@ struct graphc_program_s {
   // for inputs, targets and the learning rate): resolved once at creation,
   // so a call looks nothing up by name.
   std::vector<std::vector<int32_t>> argumentSlots;
-  void* arena = nullptr;
-  int64_t arenaBytes = 0;
-  int64_t arenaAllocations = 0;
+  ArenaBuffer arena;
   // GRAPHC_DEBUG_POISON_ARENA=BYTE, read once at creation: a debugging aid
   // that fills the temporaries with BYTE before every call, so that
   // generated code reading memory it never wrote gives results that depend
@@ -71,6 +77,9 @@ struct graphc_program_s {
   const graphc_model_entry_t* microGradientsEntry = nullptr;
   int64_t microBatch = 0;
   std::vector<float> microGradients;
+  // The arenas of the threads that compute parts beside the calling thread
+  // (which uses `arena`): one each, kept between steps.
+  std::vector<ArenaBuffer> partArenas;
   // graphc_program_train_step's flat gradients when the model's step is its
   // two halves only (a standalone executable's: graphc compiles the step
   // once, not also whole).
@@ -86,7 +95,8 @@ struct graphc_program_s {
 
   ~graphc_program_s() {
     for (Slot& slot : slots) graphc_tensor_release(slot.tensor);
-    std::free(arena);
+    std::free(arena.data);
+    for (ArenaBuffer& own : partArenas) std::free(own.data);
   }
 };
 
@@ -243,7 +253,8 @@ class Results {
 // flat gradient buffer; such results are written there, not into `results`.
 graphc_status_t runEntry(graphc_program_t* program, const graphc_model_entry_t& entry,
                          const graphc_tensor_t* const* data, int32_t numData, double lr,
-                         Results& results, const std::vector<void*>* gradients = nullptr) {
+                         Results& results, const std::vector<void*>* gradients = nullptr,
+                         ArenaBuffer* ownArena = nullptr) {
   // The batch is the first input's (the first target's when there is none).
   int32_t dataArguments = 0, batchFrom = -1, batchSpec = -1;
   for (int32_t i = 0; i < entry.num_arguments; ++i) {
@@ -350,8 +361,9 @@ graphc_status_t runEntry(graphc_program_t* program, const graphc_model_entry_t& 
 
   // The arena: planned by the compiler, allocated here once, grown only for
   // a larger batch.
+  ArenaBuffer& arenaBuffer = ownArena ? *ownArena : program->arena;
   int64_t bytes = entry.arena_bytes_per_batch * batch + entry.arena_bytes_fixed;
-  if (bytes > program->arenaBytes) {
+  if (bytes > arenaBuffer.bytes) {
     // An arena of huge pages where it is large enough for them: a step's
     // loops walk tens of MB of temporaries (LeNet at batch 256: 51 MB, over
     // 12,000 pages of 4 KB; its executable trained about 4 % faster with
@@ -366,18 +378,18 @@ graphc_status_t runEntry(graphc_program_t* program, const graphc_model_entry_t& 
     if (alignment == kHugePageBytes)
       (void)madvise(arena, static_cast<size_t>(capacity), MADV_HUGEPAGE);
 #endif
-    std::free(program->arena);
-    program->arena = arena;
-    program->arenaBytes = capacity;
-    ++program->arenaAllocations;
+    std::free(arenaBuffer.data);
+    arenaBuffer.data = arena;
+    arenaBuffer.bytes = capacity;
+    ++arenaBuffer.allocations;
   }
   if (program->arenaPoison >= 0)
-    std::memset(program->arena, program->arenaPoison, static_cast<size_t>(bytes));
+    std::memset(arenaBuffer.data, program->arenaPoison, static_cast<size_t>(bytes));
 
   // The entry points' codes (the generated header lists them): 1 a batch
   // too large to address, 2 out of memory, 3 a result of another size than
   // the table says.
-  switch (entry.call(program->arena, batch, arguments.data(), resultData.data())) {
+  switch (entry.call(arenaBuffer.data, batch, arguments.data(), resultData.data())) {
     case 0: return nullptr;
     case 1:
       return make_status(GRAPHC_INVALID_ARGUMENT, std::string("'") + entry.name +
@@ -568,7 +580,8 @@ void planGradientLayout(graphc_program_t* program) {
 // written to the flat buffer `gradients`.
 graphc_status_t runGradients(graphc_program_t* program, const graphc_model_entry_t& entry,
                              const graphc_tensor_t* input, const graphc_tensor_t* target,
-                             float* gradients, int32_t keep_state, double* out_loss) {
+                             float* gradients, int32_t keep_state, double* out_loss,
+                             ArenaBuffer* ownArena = nullptr) {
   graphc_status_t status = nullptr;
   int32_t numData = 0;
   if ((status = checkGradientData(entry, &numData))) return status;
@@ -583,7 +596,8 @@ graphc_status_t runGradients(graphc_program_t* program, const graphc_model_entry
   }
   Results results(entry.num_results);
   const graphc_tensor_t* data[] = {input, target};
-  if ((status = runEntry(program, entry, data, numData, 0, results, &pointers))) return status;
+  if ((status = runEntry(program, entry, data, numData, 0, results, &pointers, ownArena)))
+    return status;
   *out_loss = scalarOf(results[0]);
   if (!keep_state) return nullptr;
   if ((status = hostAccess(program, true))) return status;
@@ -595,6 +609,96 @@ graphc_status_t runGradients(graphc_program_t* program, const graphc_model_entry
                 graphc_tensor_nbytes(slot));
   }
   return nullptr;
+}
+
+// The parts of a micro-batched step (graphc_program_gradients): part p's
+// gradients go to `gradients` (p = 0) or to others[(p - 1) * g ...].
+struct PartsOfAStep {
+  graphc_program_t* program = nullptr;
+  int64_t part = 0, rows = 0, parts = 0;
+  std::vector<graphc_tensor_t*> inputs, targets;  // each part's views
+  float* gradients = nullptr;
+  float* others = nullptr;
+  std::vector<double> losses;
+  std::vector<graphc_status_t> statuses;
+};
+
+// Thread `thread` of `threads` computes parts thread, thread + threads, ...
+// in its own arena (the calling thread, 0, in the program's).
+void computeParts(PartsOfAStep& work, int thread, int threads) {
+  graphc_program_t* program = work.program;
+  // A team larger than asked for (it is not, in libomp or the pool): the
+  // threads with an arena share the parts, the others have none.
+  threads = static_cast<int>(std::min<size_t>(threads, program->partArenas.size() + 1));
+  if (thread >= threads) return;
+  ArenaBuffer* arena = thread == 0 ? nullptr : &program->partArenas[thread - 1];
+  for (int64_t p = thread; p < work.parts; p += threads) {
+    const int64_t length = std::min(work.part, work.rows - p * work.part);
+    float* values = p == 0 ? work.gradients : work.others + (p - 1) * program->gradientElements;
+    try {
+      work.statuses[p] = runGradients(
+          program, length == work.part ? *program->microGradientsEntry : *program->gradientsEntry,
+          work.inputs[p], work.targets[p], values, 0, &work.losses[p], arena);
+    } catch (const std::bad_alloc&) {
+      work.statuses[p] = graphc::rt::detail::out_of_memory_status();
+    }
+  }
+}
+
+}  // namespace
+
+// The OpenMP runtime's ABI, as the generated code calls it: libomp's under
+// the JIT and in a program linked with it, the thread pool of
+// libgraphc_standalone in a standalone executable (openmp_threads.cc).
+// Weak, so that a program that links the runtime without any generated
+// code needs no OpenMP runtime: the parts then run one after the other.
+// By hand rather than `#pragma omp parallel` for the same reason (the
+// runtime is built without -fopenmp, and the pool implements exactly this).
+extern "C" {
+struct ident_t;
+using GraphcMicrotask = void (*)(int32_t*, int32_t*, ...);
+void __kmpc_fork_call(ident_t*, int32_t, GraphcMicrotask, ...) __attribute__((weak));
+int omp_get_max_threads(void) __attribute__((weak));
+int omp_get_thread_num(void) __attribute__((weak));
+int omp_get_num_threads(void) __attribute__((weak));
+}
+
+namespace {
+
+// libomp's ident_t: where a parallel region is, for its debugging output.
+struct OpenMPLocation {
+  int32_t reserved1 = 0;
+  int32_t flags = 0x02;  // KMP_IDENT_KMPC: called from C, not Fortran
+  int32_t reserved2 = 0, reserved3 = 0;
+  const char* source = ";program.cc;graphc_program_gradients;0;0;;";
+};
+
+void computePartsInRegion(int32_t*, int32_t*, PartsOfAStep* work) {
+  computeParts(*work, omp_get_thread_num(), omp_get_num_threads());
+}
+
+// The parts on as many threads as the generated code may use (one each at
+// most), each thread running its parts' kernels alone: the parallel regions
+// of the generated code nest inside this one, which runs them on the
+// calling thread (libomp with nesting off, its default; the pool always).
+// LeNet's parts of 64 rows ran 35,000 images/s each as two one-thread
+// processes, against 58,000 for one two-thread process splitting every
+// kernel (docs/performance.md, session 28).
+void runPartsOnThreads(PartsOfAStep& work) {
+  int64_t threads = 1;
+  if (__kmpc_fork_call && omp_get_max_threads && omp_get_thread_num && omp_get_num_threads &&
+      !work.program->device)
+    threads = std::min<int64_t>(omp_get_max_threads(), work.parts);
+  if (threads <= 1) {
+    computeParts(work, 0, 1);
+    return;
+  }
+  // Sized here, on the calling thread: the threads only use them.
+  if (work.program->partArenas.size() < static_cast<size_t>(threads - 1))
+    work.program->partArenas.resize(static_cast<size_t>(threads - 1));
+  static OpenMPLocation location;
+  __kmpc_fork_call(reinterpret_cast<ident_t*>(&location), 1,
+                   reinterpret_cast<GraphcMicrotask>(&computePartsInRegion), &work);
 }
 
 }  // namespace
@@ -973,32 +1077,58 @@ graphc_status_t graphc_program_gradients(graphc_program_t* program, const graphc
     // half), each weighted by its rows as data-parallel training weights
     // its processes' parts (DataParallelStep::step): the batch's mean. No
     // state to keep: planMicroBatches refused a model that carries any.
+    PartsOfAStep work;
+    work.program = program;
+    work.part = part;
+    work.rows = rows;
+    work.parts = (rows + part - 1) / part;
     const int64_t g = program->gradientElements;
-    program->microGradients.resize(static_cast<size_t>(g));
+    program->microGradients.resize(static_cast<size_t>((work.parts - 1) * g));
+    work.gradients = gradients;
+    work.others = program->microGradients.data();
+    work.losses.assign(static_cast<size_t>(work.parts), 0.0);
+    work.statuses.assign(static_cast<size_t>(work.parts), nullptr);
+    // The views first, on this thread (a view counts references to its
+    // tensor; the threads below only read them).
+    struct Views {
+      std::vector<graphc_tensor_t*> all;
+      ~Views() {
+        for (graphc_tensor_t* view : all) graphc_tensor_release(view);
+      }
+    } views;
+    for (int64_t p = 0; p < work.parts; ++p) {
+      const int64_t begin = p * part, length = std::min(part, rows - begin);
+      for (const graphc_tensor_t* whole : {input, target}) {
+        graphc_tensor_t* view = nullptr;
+        if (whole) {
+          if (graphc_status_t status =
+                  graphc_tensor_narrow(const_cast<graphc_tensor_t*>(whole), begin, length, &view))
+            return status;
+          views.all.push_back(view);
+        }
+        (whole == input ? work.inputs : work.targets).push_back(view);
+      }
+    }
+    runPartsOnThreads(work);
+    graphc_status_t failed = nullptr;
+    for (graphc_status_t status : work.statuses) {
+      if (status && !failed) failed = status;
+      else if (status) graphc_status_free(status);
+    }
+    if (failed) return failed;
+    // Added in part order, whichever thread computed a part: the same bits
+    // for any number of threads.
     double lossSum = 0;
-    for (int64_t begin = 0; begin < rows; begin += part) {
-      const int64_t length = std::min(part, rows - begin);
-      graphc_tensor_t *inputPart = nullptr, *targetPart = nullptr;
-      graphc_status_t status =
-          graphc_tensor_narrow(const_cast<graphc_tensor_t*>(input), begin, length, &inputPart);
-      if (!status && target)
-        status = graphc_tensor_narrow(const_cast<graphc_tensor_t*>(target), begin, length,
-                                      &targetPart);
-      float* values = begin == 0 ? gradients : program->microGradients.data();
-      double loss = 0;
-      if (!status)
-        status = runGradients(
-            program, length == part ? *program->microGradientsEntry : *program->gradientsEntry,
-            inputPart, targetPart, values, 0, &loss);
-      graphc_tensor_release(inputPart);
-      graphc_tensor_release(targetPart);
-      if (status) return status;
+    for (int64_t p = 0; p < work.parts; ++p) {
+      const int64_t length = std::min(part, rows - p * part);
       const float weight = static_cast<float>(length);
-      if (begin == 0)
+      if (p == 0) {
         for (int64_t i = 0; i < g; ++i) gradients[i] *= weight;
-      else
+      } else {
+        const float* values = work.others + (p - 1) * g;
         for (int64_t i = 0; i < g; ++i) gradients[i] += weight * values[i];
-      lossSum += loss * static_cast<double>(length);
+      }
+      lossSum += work.losses[p] * static_cast<double>(length);
     }
     const float total = static_cast<float>(rows);
     for (int64_t i = 0; i < g; ++i) gradients[i] /= total;
@@ -1032,12 +1162,12 @@ graphc_status_t graphc_program_apply_gradients(graphc_program_t* program, const 
 
 int64_t graphc_program_arena_bytes(const graphc_program_t* program) {
   if (program && program->device) return program->device->arenaBytes();
-  return program ? program->arenaBytes : 0;
+  return program ? program->arena.bytes : 0;
 }
 
 int64_t graphc_program_arena_allocations(const graphc_program_t* program) {
   if (program && program->device) return program->device->arenaAllocations();
-  return program ? program->arenaAllocations : 0;
+  return program ? program->arena.allocations : 0;
 }
 
 int32_t graphc_program_device(const graphc_program_t* program) {

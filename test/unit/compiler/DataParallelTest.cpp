@@ -212,6 +212,19 @@ TEST(MicroBatches, ABatchIsComputedInPartsWeightedByRows) {
   EXPECT_EQ(loss, expectedLoss / 40.0);
   EXPECT_EQ(std::memcmp(gradients.data(), expected.data(), sizeof(float) * elements), 0);
 
+  // The parts on two threads (one part each at a time) and on one: the same
+  // bits, the sums running in part order either way.
+  const int threads = g::getNumThreads();
+  std::vector<float> onOne(elements), onTwo(elements);
+  g::setNumThreads(1);
+  double lossOnOne = parts.gradients(images, labels, onOne.data(), true);
+  g::setNumThreads(2);
+  double lossOnTwo = parts.gradients(images, labels, onTwo.data(), true);
+  g::setNumThreads(threads);
+  EXPECT_EQ(lossOnOne, lossOnTwo);
+  EXPECT_EQ(std::memcmp(onOne.data(), onTwo.data(), sizeof(float) * elements), 0);
+  EXPECT_EQ(std::memcmp(onOne.data(), expected.data(), sizeof(float) * elements), 0);
+
   // Steps of 40, 16 (one part) and 10 rows (the dynamic half alone) train
   // as whole batches do, within rounding.
   for (int step = 0; step < 15; ++step) {
