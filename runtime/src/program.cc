@@ -1069,7 +1069,11 @@ graphc_status_t graphc_program_gradients(graphc_program_t* program, const graphc
     const int64_t part = program->microBatch;
     const int64_t rows =
         input && graphc_tensor_rank(input) > 0 ? graphc_tensor_shape(input)[0] : 0;
-    if (part == 0 || rows <= part)
+    // A target of other rows than the input: the whole batch's half names
+    // the argument, as for a model without parts.
+    const bool targetMatches =
+        !target || (graphc_tensor_rank(target) > 0 && graphc_tensor_shape(target)[0] == rows);
+    if (part == 0 || rows <= part || !targetMatches)
       return runGradients(program, part != 0 && rows == part ? *program->microGradientsEntry
                                                              : *program->gradientsEntry,
                           input, target, gradients, keep_state, out_loss);

@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <memory>
 #include <string>
 #include <thread>
@@ -36,6 +37,19 @@ void printHelp(const char* program) {
     std::printf("  classes:   %lld (labels 0 to %lld)\n",
                 static_cast<long long>(graphc_standalone.num_classes),
                 static_cast<long long>(graphc_standalone.num_classes - 1));
+  // graphc --micro-batch: the rows of the static-batch half's input.
+  const graphc_model_t* model = graphc_standalone.model;
+  for (int32_t e = 0; e < model->num_entries; ++e) {
+    if (std::strcmp(model->entries[e].name, "train_step_micro_gradients") != 0) continue;
+    for (int32_t i = 0; i < model->entries[e].num_arguments; ++i) {
+      const graphc_model_tensor_t& argument = model->entries[e].arguments[i];
+      if (argument.role != GRAPHC_ROLE_INPUT || argument.rank < 1) continue;
+      std::printf("  parts:     %lld rows (a larger batch's step is computed in parts of that "
+                  "many rows, on the threads: graphc --micro-batch)\n",
+                  static_cast<long long>(argument.shape[0]));
+      break;
+    }
+  }
   graphc::rt::printStandaloneFlags(stdout);
 }
 

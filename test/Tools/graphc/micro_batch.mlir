@@ -3,6 +3,7 @@
 // RUN: graphc %S/Inputs/lenet.mlirbc --train --loss=cross_entropy --micro-batch=16 --emit=exe \
 // RUN:   -o %t.exe
 // RUN: llvm-nm %t.exe | FileCheck %s --check-prefix=SYMBOLS
+// RUN: %t.exe --help | FileCheck %s --check-prefix=HELP
 // RUN: not graphc %S/Inputs/lenet.mlirbc --train --micro-batch=0 --emit=graph 2>&1 \
 // RUN:   | FileCheck %s --check-prefix=ZERO
 // RUN: not graphc %S/Inputs/lenet.mlirbc --micro-batch=16 --emit=graph 2>&1 \
@@ -29,6 +30,8 @@
 // SYMBOLS: T micro_batch_mlir_tmp_train_step_apply{{$}}
 // SYMBOLS: T micro_batch_mlir_tmp_train_step_gradients{{$}}
 // SYMBOLS: T micro_batch_mlir_tmp_train_step_micro_gradients{{$}}
+// HELP: classes:   10 (labels 0 to 9)
+// HELP-NEXT: parts:     16 rows (a larger batch's step is computed in parts of that many rows, on the threads: graphc --micro-batch)
 // ZERO: graphc: error: --micro-batch must be at least 1, got 0
 // NOTRAIN: graphc: error: --micro-batch splits a training step: add --train
 // STATIC: graphc: error: --micro-batch splits a dynamic batch; --batch makes it static

@@ -225,6 +225,17 @@ TEST(MicroBatches, ABatchIsComputedInPartsWeightedByRows) {
   EXPECT_EQ(std::memcmp(onOne.data(), onTwo.data(), sizeof(float) * elements), 0);
   EXPECT_EQ(std::memcmp(onOne.data(), expected.data(), sizeof(float) * elements), 0);
 
+  // Labels of other rows than the images: refused naming the argument
+  // (`target`, which the appended loss takes them as).
+  Tensor shortLabels = labels.narrow(0, 39);
+  std::string message;
+  try {
+    parts.gradients(images, shortLabels, gradients.data(), true);
+  } catch (const g::rt::Error &e) {
+    message = e.what();
+  }
+  EXPECT_NE(message.find("target"), std::string::npos) << message;
+
   // Steps of 40, 16 (one part) and 10 rows (the dynamic half alone) train
   // as whole batches do, within rounding.
   for (int step = 0; step < 15; ++step) {
