@@ -65,6 +65,10 @@ inline cl::opt<std::string> emitGraph("emit-graph", cl::cat(flags), cl::value_de
                                       cl::desc("Write the traced model (MLIR) to FILE and stop"));
 inline cl::opt<bool> continueOnNan("continue-on-nan", cl::cat(flags),
                                    cl::desc("Keep training after a NaN or infinite loss"));
+inline cl::opt<int64_t> microBatch(
+    "micro-batch", cl::cat(flags), cl::value_desc("N"),
+    cl::desc("Compute each step in parts of N rows (graphc --micro-batch; default 0: whole)"),
+    cl::init(0));
 
 inline cl::opt<int> *threads = nullptr;
 

@@ -34,6 +34,7 @@ int main(int argc, char **argv) {
     graphc::FitOptions options;
     options.loss = graphc::ClassificationLoss::CrossEntropy;
     options.optimizer = training_flags::optimizerConfig();
+    options.microBatch = training_flags::microBatch;
     auto summary = graphc::fit(net, options, training_flags::config(modelName));
     if (summary.interruptedBy)
       return 128 + summary.interruptedBy; // SIGINT 130, SIGTERM 143

@@ -17,6 +17,7 @@ int main(int argc, char **argv) {
     options.inputShape = {784};
     options.loss = graphc::ClassificationLoss::NLL;
     options.optimizer = training_flags::optimizerConfig();
+    options.microBatch = training_flags::microBatch;
     auto summary = graphc::fit(*model, options, training_flags::config("mlp"));
     if (summary.interruptedBy)
       return 128 + summary.interruptedBy; // SIGINT 130, SIGTERM 143

@@ -1,9 +1,13 @@
 // RUN: graphc-opt %s --split-input-file --verify-diagnostics \
 // RUN:   --graphc-specialize-micro-batch="rows=4" | FileCheck %s
+// RUN: graphc-opt %s --split-input-file --verify-diagnostics \
+// RUN:   --graphc-specialize-micro-batch="rows=4" | FileCheck %s --check-prefix=ERASED
 
 // Tests that train_step_gradients gets a copy at a static batch of 4 rows,
 // train_step_micro_gradients, with the same names and roles, and stays
-// dynamic itself (for a last part of fewer rows).
+// dynamic itself (for a last part of fewer rows); train_step is erased (the
+// step runs as its halves).
+// ERASED-NOT: func.func @train_step(
 // CHECK-LABEL: func.func @train_step_gradients(
 // CHECK-SAME: tensor<?x3xf32>
 // CHECK: graph.mul %{{.*}} : tensor<?x3xf32>, tensor<3xf32> -> tensor<?x3xf32>
@@ -22,6 +26,9 @@ func.func @train_step_gradients(%x: tensor<?x3xf32> {graph.name = "x", graph.rol
   %2 = graph.reduce_mean %x {dims = array<i64: 0>} : tensor<?x3xf32> -> tensor<3xf32>
   return %1, %2 : tensor<f32>, tensor<3xf32>
 }
+func.func @train_step(%x: tensor<?x3xf32>) -> tensor<?x3xf32> {
+  return %x : tensor<?x3xf32>
+}
 
 // -----
 
@@ -34,6 +41,19 @@ func.func @train_step_gradients(%x: tensor<?x3xf32> {graph.name = "x", graph.rol
   %0 = graph.reduce_mean %x {dims = array<i64: 0, 1>} : tensor<?x3xf32> -> tensor<f32>
   %1 = graph.reduce_mean %x {dims = array<i64: 0>} : tensor<?x3xf32> -> tensor<3xf32>
   return %0, %1 : tensor<f32>, tensor<3xf32>
+}
+
+// -----
+
+// Tests that a gradient other than float32 is refused (the runtime adds
+// the parts in a float32 buffer).
+// expected-error @+1 {{--micro-batch: the runtime adds float32 gradients; the gradient of 'w' is 'tensor<3xf64>'}}
+func.func @train_step_gradients(%x: tensor<?x3xf64> {graph.name = "x", graph.role = #graph.role<input>},
+                                %w: tensor<3xf64> {graph.name = "w", graph.role = #graph.role<parameter>})
+    -> (tensor<f64> {graph.name = "loss"}, tensor<3xf64> {graph.name = "w", graph.role = #graph.role<gradient>}) {
+  %0 = graph.reduce_mean %x {dims = array<i64: 0, 1>} : tensor<?x3xf64> -> tensor<f64>
+  %1 = graph.reduce_mean %x {dims = array<i64: 0>} : tensor<?x3xf64> -> tensor<3xf64>
+  return %0, %1 : tensor<f64>, tensor<3xf64>
 }
 
 // -----

@@ -27,7 +27,9 @@ rt::TrainingSummary fit(nn::Module &model, const FitOptions &options,
       options.loss == ClassificationLoss::CrossEntropy ? LossKind::CrossEntropy : LossKind::NLL;
   {
     DiagnosticCollector diagnostics(graph.module().getContext());
-    if (mlir::failed(addTrainingFunctions(graph.module(), "forward", loss, options.optimizer)))
+    if (mlir::failed(addTrainingFunctions(graph.module(), "forward", loss, options.optimizer,
+                                          /*dataParallel=*/options.microBatch > 0,
+                                          options.microBatch)))
       throw CompileError("building the training step failed:\n" + diagnostics.text());
   }
   std::unique_ptr<JitModule> jit = JitModule::compile(graph.module(), options.jit);

@@ -161,24 +161,13 @@ Graph &Graph::addTrainStep(const OptimizerConfig &optimizer, const std::string &
   pm.addPass(createOptimizer(optimizerPassOptions(options, function)));
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
-  // The names must outlive the pass's creation (KeepEntryPointsOptions
-  // holds an ArrayRef).
-  std::vector<std::string> entryPoints;
   if (microBatch > 0) {
+    // The step as its halves, the first also at a static batch of
+    // microBatch rows; no whole train_step (graphc_program_train_step runs
+    // the halves, in parts).
     SpecializeMicroBatchOptions micro;
     micro.rows = microBatch;
     pm.addPass(createSpecializeMicroBatch(micro));
-    // The step runs as its halves (graphc_program_train_step): no code for
-    // the whole one, as in a standalone executable.
-    for (auto f : module().getOps<func::FuncOp>())
-      if (f.isPublic() && !f.isExternal() && f.getName() != "train_step")
-        entryPoints.push_back(f.getName().str());
-    // The halves, which the passes above add.
-    entryPoints.insert(entryPoints.end(),
-                       {"train_step_gradients", "train_step_apply", "train_step_micro_gradients"});
-    KeepEntryPointsOptions keep;
-    keep.functions = entryPoints;
-    pm.addPass(createKeepEntryPoints(keep));
   }
   if (failed(pm.run(module())))
     throw CompileError("building the training step failed:\n" + diagnostics.text());

@@ -32,6 +32,7 @@ namespace {
 
 constexpr llvm::StringLiteral kGradients = "train_step_gradients";
 constexpr llvm::StringLiteral kMicroGradients = "train_step_micro_gradients";
+constexpr llvm::StringLiteral kWholeStep = "train_step";
 
 struct SpecializeMicroBatchPass : graphc::impl::SpecializeMicroBatchBase<SpecializeMicroBatchPass> {
   using SpecializeMicroBatchBase::SpecializeMicroBatchBase;
@@ -62,6 +63,20 @@ struct SpecializeMicroBatchPass : graphc::impl::SpecializeMicroBatchBase<Special
                  "random stream): its parts cannot be computed apart";
           return signalPassFailure();
         }
+    // The runtime adds the parts' gradients in its flat float32 buffer.
+    for (unsigned r = 0; r < gradients.getNumResults(); ++r) {
+      auto role =
+          gradients.getResultAttrOfType<ArgumentRoleAttr>(r, GraphDialect::getRoleAttrName());
+      auto type = dyn_cast<RankedTensorType>(gradients.getResultTypes()[r]);
+      if (role && role.getValue() == ArgumentRole::Gradient &&
+          (!type || !type.getElementType().isF32())) {
+        auto name = gradients.getResultAttrOfType<StringAttr>(r, GraphDialect::getNameAttrName());
+        gradients.emitError("--micro-batch: the runtime adds float32 gradients; the gradient of '")
+            << (name ? name.getValue() : StringRef("?")) << "' is "
+            << gradients.getResultTypes()[r];
+        return signalPassFailure();
+      }
+    }
     bool dynamicBatch = llvm::any_of(gradients.getArgumentTypes(), [](Type type) {
       auto tensor = dyn_cast<RankedTensorType>(type);
       return tensor && !tensor.hasStaticShape();
@@ -78,6 +93,10 @@ struct SpecializeMicroBatchPass : graphc::impl::SpecializeMicroBatchBase<Special
     micro.setName(kMicroGradients);
     if (failed(graphc::specializeBatch(micro, rows, "--micro-batch")))
       return signalPassFailure();
+    // The step is now its halves, which graphc_program_train_step runs (in
+    // parts): no code for the whole one.
+    if (auto whole = module.lookupSymbol<func::FuncOp>(kWholeStep))
+      whole.erase();
   }
 };
 

@@ -1,5 +1,7 @@
 // RUN: graphc %S/Inputs/lenet.mlirbc --train --loss=cross_entropy --micro-batch=16 --emit=graph \
 // RUN:   | FileCheck %s
+// RUN: graphc %S/Inputs/lenet.mlirbc --train --loss=cross_entropy --micro-batch=16 --emit=graph \
+// RUN:   | FileCheck %s --check-prefix=NOWHOLE
 // RUN: graphc %S/Inputs/lenet.mlirbc --train --loss=cross_entropy --micro-batch=16 --emit=exe \
 // RUN:   -o %t.exe
 // RUN: llvm-nm %t.exe | FileCheck %s --check-prefix=SYMBOLS
@@ -19,7 +21,8 @@
 // implies --data-parallel) and the first half at a static batch of 16
 // (graphc-specialize-micro-batch), and that a standalone executable keeps
 // it beside the halves; and that the flag is refused, naming it, where it
-// cannot apply.
+// cannot apply. The whole train_step is gone: the step runs as its halves.
+// NOWHOLE-NOT: func.func @train_step(
 // CHECK-LABEL: func.func @train_step_gradients(
 // CHECK-SAME: tensor<?x1x28x28xf32>
 // CHECK-LABEL: func.func @train_step_micro_gradients(

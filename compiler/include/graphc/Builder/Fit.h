@@ -29,6 +29,8 @@ struct FitOptions {
   ClassificationLoss loss = ClassificationLoss::CrossEntropy;
   OptimizerConfig optimizer = OptimizerConfig::adam();
   JitOptions jit;
+  /// Rows per part of a step (graphc --micro-batch; 0: whole batches).
+  int64_t microBatch = 0;
 };
 
 rt::TrainingSummary fit(nn::Module &model, const FitOptions &options,

@@ -319,9 +319,11 @@ def SpecializeMicroBatch : Pass<"graphc-specialize-micro-batch", "mlir::ModuleOp
     gradients as the row-weighted sum of those of its parts of `rows` rows
     (graphc_program_gradients), the last part of fewer rows through the
     dynamic half: a step's activations then fit the caches at any batch.
-    Refused at the function when the half returns buffers or generator
-    state (BatchNorm, Dropout), which couple the batch's rows, or when its
-    batch is static.
+    `train_step` is erased: the step runs as its halves
+    (graphc_program_train_step). Refused at the function when the half
+    returns buffers or generator state (BatchNorm, Dropout), which couple
+    the batch's rows, or gradients other than float32 (the runtime's sum),
+    or when its batch is static.
   }];
   let options = [
     Option<"rows", "rows", "int64_t", /*default=*/"64", "Rows per part">,
