@@ -677,8 +677,9 @@ void computePartsInRegion(int32_t*, int32_t*, PartsOfAStep* work) {
   computeParts(*work, omp_get_thread_num(), omp_get_num_threads());
 }
 
-// The parts on as many threads as the generated code may use (one each at
-// most), each thread running its parts' kernels alone: the parallel regions
+// The parts on the threads the generated code may use, when there are at
+// least as many parts, each thread running its parts' kernels alone (one
+// part at a time): the parallel regions
 // of the generated code nest inside this one, which runs them on the
 // calling thread (libomp with nesting off, its default; the pool always).
 // LeNet's parts of 64 rows ran 35,000 images/s each as two one-thread
@@ -688,8 +689,10 @@ void runPartsOnThreads(PartsOfAStep& work) {
   int64_t threads = 1;
   if (__kmpc_fork_call && omp_get_max_threads && omp_get_thread_num && omp_get_num_threads &&
       !work.program->device)
-    threads = std::min<int64_t>(omp_get_max_threads(), work.parts);
-  if (threads <= 1) {
+    threads = omp_get_max_threads();
+  // Fewer parts than threads would leave threads idle: the parts then run
+  // one after the other, each kernel split between all the threads.
+  if (threads <= 1 || work.parts < threads) {
     computeParts(work, 0, 1);
     return;
   }
