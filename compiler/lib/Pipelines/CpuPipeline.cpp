@@ -261,6 +261,10 @@ void graphc::buildTensorCodegenPipeline(OpPassManager &pm, unsigned vectorBits) 
   // A convolution's bias add and activation over its flat rows, where its
   // register tiles can compute them (below).
   pm.addNestedPass<func::FuncOp>(createApplyEpiloguesBeforeCrop());
+  // Matmuls with fewer columns than AVX-512 has lanes: over their rows, A
+  // transposed in registers, every lane a row of C.
+  if (vectorBits >= 512)
+    pm.addNestedPass<func::FuncOp>(createTileNarrowMatmuls());
   // Matmuls: register tiles of C carried through the k loop in vectors,
   // each through its epilogue before it is written.
   pm.addNestedPass<func::FuncOp>(createTileMatmuls(tiles.matmuls));

@@ -251,6 +251,45 @@ TEST(MatmulOp, LinearOverEveryRemainderOfADynamicBatch) {
   }
 }
 
+TEST(MatmulOp, NarrowProductsOverRowsAreBitwiseTheWideTiles) {
+  // A Linear with fewer outputs than AVX-512 has lanes, at a static batch
+  // that is a multiple of 16, is computed over its rows
+  // (graphc-tile-narrow-matmuls: 16 x 16 blocks of the input transposed in
+  // registers, the accumulators transposed back). Against the naive loops,
+  // and bitwise against the same weights' rows in a Linear 16 wide, whose
+  // columns are one full vector tile (graphc-tile-matmuls): the same FMAs
+  // over k in the same order. 84 and 37 inputs leave a partial block of
+  // the input; 12, 10 and 3 outputs fill the transposed-back block to
+  // different depths.
+  constexpr int64_t kBatch = 48, kWide = 16;
+  for (auto [in, out] :
+       std::vector<std::pair<int64_t, int64_t>>{{64, 10}, {84, 10}, {37, 12}, {16, 3}}) {
+    SCOPED_TRACE(std::to_string(in) + " -> " + std::to_string(out));
+    Tensor w = random({out, in}), b = random({out}), x = random({kBatch, in});
+    g::TraceOptions staticBatch;
+    staticBatch.dynamicBatch = false;
+    g::nn::Linear narrow(in, out);
+    narrow.loadStateDict({{"weight", w}, {"bias", b}});
+    Tensor y = g::trace(narrow, x, staticBatch).compile()(x);
+    expectClose(y,
+                ref::zip(ref::matmul(toRef(x), ref::permute(toRef(w), {1, 0})),
+                         ref::Array{{1, out}, toRef(b).data}, std::plus<double>()),
+                1e-5, 1e-5);
+    // The wide layer's first rows of weights and bias are the narrow one's.
+    std::vector<float> wideWeight(kWide * in, 0.25f), wideBias(kWide, -0.5f);
+    std::copy(w.data<float>(), w.data<float>() + out * in, wideWeight.begin());
+    std::copy(b.data<float>(), b.data<float>() + out, wideBias.begin());
+    g::nn::Linear wide(in, kWide);
+    wide.loadStateDict({{"weight", Tensor::fromData(wideWeight, {kWide, in})},
+                        {"bias", Tensor::fromData(wideBias, {kWide})}});
+    Tensor wideY = g::trace(wide, x, staticBatch).compile()(x);
+    for (int64_t row = 0; row < kBatch; ++row)
+      for (int64_t column = 0; column < out; ++column)
+        ASSERT_EQ(y.data<float>()[row * out + column], wideY.data<float>()[row * kWide + column])
+            << "row " << row << ", column " << column;
+  }
+}
+
 TEST(Conv2dOp, StridesPaddingDilationGroups) {
   struct Case {
     std::vector<int64_t> input, weight;

@@ -579,6 +579,34 @@ def TileMatmuls : Pass<"graphc-tile-matmuls", "mlir::func::FuncOp"> {
                            "mlir::vector::VectorDialect"];
 }
 
+def TileNarrowMatmuls : Pass<"graphc-tile-narrow-matmuls", "mlir::func::FuncOp"> {
+  let summary = "Computes a matmul with few columns over its rows, A transposed in registers";
+  let description = [{
+    A matmul generic of the lowering (loops (m, k, n), A[m, k] * B[k, n]
+    into C[m, n], C a fill) on static f32 tensors, whose n is at most
+    `max-columns` and m a multiple of 16, is computed as C^T = B^T A^T,
+    16 rows of C in each vector: each 16 x 16 block of A is read and
+    transposed in registers (the 16 x 16 shuffle network), each of its
+    columns multiplied by the n broadcast elements of B's row into n
+    accumulators, and after the k loop the accumulators are transposed back
+    and written as 16 rows of C (a k past the last whole block is read
+    padded with zeros, its padding never multiplied). B is read in place
+    from B^T where it is a 2-D transpose. Tiled over its n columns
+    (graphc-tile-matmuls), such a matmul fills n of a register's 16 lanes.
+    The loop over blocks of rows is marked graph.independent_iterations.
+    Runs before bufferization. Each element is the same FMAs over k, in the
+    same order, from the same fill: results are bitwise those of
+    graphc-tile-matmuls.
+  }];
+  let options = [
+    Option<"maxColumns", "max-columns", "int64_t", /*default=*/"12",
+           "The widest C computed over its rows: at most this many of 16 lanes filled "
+           "over its columns">,
+  ];
+  let dependentDialects = ["mlir::arith::ArithDialect", "mlir::scf::SCFDialect",
+                           "mlir::tensor::TensorDialect", "mlir::vector::VectorDialect"];
+}
+
 def BandConvolutionRows : Pass<"graphc-band-convolution-rows", "mlir::func::FuncOp"> {
   let summary = "Skips the kernel rows that read only zero padding of a flat convolution, on tensors";
   let description = [{
