@@ -177,13 +177,14 @@ void computeOverRows(RewriterBase &rewriter, const NarrowMatmul &narrow,
           transposedTile = b.create<vector::InsertOp>(loc, sum, transposedTile, int64_t(j));
         auto tile = b.create<vector::TransposeOp>(loc, transposedTile, ArrayRef<int64_t>{1, 0});
         transposes.push_back(tile);
-        Value columnsOfC = b.create<vector::ExtractStridedSliceOp>(
-            loc, tile, ArrayRef<int64_t>{0, 0}, ArrayRef<int64_t>{kLanes, narrow.n},
-            ArrayRef<int64_t>{1, 1});
-        Value written =
-            b.create<vector::TransferWriteOp>(loc, columnsOfC, result[0], ValueRange{row, zero},
-                                              ArrayRef<bool>{true, true})
-                .getResult();
+        // Each row's first n lanes: a masked store per row. (Sliced to
+        // vector<16xn> first, the transpose and the stores became a mix of
+        // 128- and 256-bit shuffles and stores: about 150 instructions a
+        // block.)
+        Value written = b.create<vector::TransferWriteOp>(loc, tile, result[0],
+                                                          ValueRange{row, zero},
+                                                          ArrayRef<bool>{true, false})
+                            .getResult();
         b.create<scf::YieldOp>(loc, written);
       });
   // Each block of rows writes its own rows of C: threads may share them.

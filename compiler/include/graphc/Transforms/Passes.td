@@ -589,8 +589,9 @@ def TileNarrowMatmuls : Pass<"graphc-tile-narrow-matmuls", "mlir::func::FuncOp">
     transposed in registers (the 16 x 16 shuffle network), each of its
     columns multiplied by the n broadcast elements of B's row into n
     accumulators, and after the k loop the accumulators are transposed back
-    and written as 16 rows of C (a k past the last whole block is read
-    padded with zeros, its padding never multiplied). B is read in place
+    and written as 16 rows of C, each a 16-lane write with the lanes past n
+    out of bounds (a masked store). A k past the last whole block is read
+    padded with zeros, and the padding is never multiplied. B is read in place
     from B^T where it is a 2-D transpose. Tiled over its n columns
     (graphc-tile-matmuls), such a matmul fills n of a register's 16 lanes.
     The loop over blocks of rows is marked graph.independent_iterations.
