@@ -173,6 +173,9 @@ void graphc::buildMemRefToLLVMPipeline(OpPassManager &pm, const CpuPipelineOptio
   // A loop around a parallel region (a lane weight gradient's chunks of images)
   // forks the team once, not once per iteration.
   pm.addNestedPass<func::FuncOp>(createHoistParallelRegions());
+  // Consecutive regions one region, with barriers between them, and the
+  // serial code between them on thread 0: one fork and join for the run.
+  pm.addPass(createMergeParallelRegions());
   // Each thread's iterations computed here, not by __kmpc_for_static_init,
   // which formats a debug message every call in Debian's libomp.
   pm.addPass(createPartitionWorksharingLoops());

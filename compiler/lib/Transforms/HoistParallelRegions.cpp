@@ -11,6 +11,8 @@
 
 #include "graphc/Transforms/Passes.h"
 
+#include "ParallelLoopUtils.h"
+
 #include "mlir/Dialect/OpenMP/OpenMPDialect.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
@@ -21,28 +23,10 @@ namespace graphc {
 } // namespace graphc
 
 using namespace mlir;
+using graphc::endsWithBarrier;
+using graphc::lastBeforeTerminator;
 
 namespace {
-
-/// The last op of `block` before its terminator, or null.
-Operation *lastBeforeTerminator(Block &block) {
-  Operation *terminator = block.getTerminator();
-  return terminator == &block.front() ? nullptr : terminator->getPrevNode();
-}
-
-/// Whether every thread of the team waits at a barrier when `op` ends: a
-/// worksharing loop without nowait, an explicit barrier, or an scf.for whose
-/// every iteration ends so (its bounds are the same for every thread, so
-/// all threads run the same iterations).
-bool endsWithBarrier(Operation *op) {
-  if (auto loop = dyn_cast_or_null<omp::WsloopOp>(op))
-    return !loop.getNowait();
-  if (isa_and_nonnull<omp::BarrierOp>(op))
-    return true;
-  if (auto loop = dyn_cast_or_null<scf::ForOp>(op))
-    return endsWithBarrier(lastBeforeTerminator(*loop.getBody()));
-  return false;
-}
 
 /// The one op of `block` (before its terminator) that is not free of side
 /// effects, or null if there is none or more than one.

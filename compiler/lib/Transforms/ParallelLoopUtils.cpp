@@ -1,7 +1,8 @@
-//===- ParallelLoopUtils.cpp - helpers of the loop-sequentializing passes --===//
+//===- ParallelLoopUtils.cpp - helpers of the parallel-loop and region passes ===//
 
 #include "ParallelLoopUtils.h"
 
+#include "mlir/Dialect/OpenMP/OpenMPDialect.h"
 #include "mlir/Dialect/SCF/Utils/Utils.h"
 #include "mlir/IR/IRMapping.h"
 
@@ -17,4 +18,29 @@ void graphc::sequentialize(scf::ParallelOp loop) {
                          nb.clone(op, mapping);
                      });
   loop.erase();
+}
+
+Operation *graphc::lastBeforeTerminator(Block &block) {
+  Operation *terminator = block.getTerminator();
+  return terminator == &block.front() ? nullptr : terminator->getPrevNode();
+}
+
+bool graphc::endsWithBarrier(Operation *op) {
+  if (auto loop = dyn_cast_or_null<omp::WsloopOp>(op))
+    return !loop.getNowait();
+  if (isa_and_nonnull<omp::BarrierOp>(op))
+    return true;
+  if (auto loop = dyn_cast_or_null<scf::ForOp>(op))
+    return endsWithBarrier(lastBeforeTerminator(*loop.getBody()));
+  return false;
+}
+
+func::FuncOp graphc::runtimeQuery(ModuleOp module, StringRef name) {
+  if (auto existing = module.lookupSymbol<func::FuncOp>(name))
+    return existing;
+  OpBuilder builder = OpBuilder::atBlockBegin(module.getBody());
+  auto type = builder.getFunctionType({}, {builder.getI32Type()});
+  auto declaration = builder.create<func::FuncOp>(module.getLoc(), name, type);
+  declaration.setPrivate();
+  return declaration;
 }

@@ -10,6 +10,8 @@
 
 #include "graphc/Transforms/Passes.h"
 
+#include "ParallelLoopUtils.h"
+
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/OpenMP/OpenMPDialect.h"
@@ -22,6 +24,7 @@ namespace graphc {
 } // namespace graphc
 
 using namespace mlir;
+using graphc::runtimeQuery;
 
 namespace {
 
@@ -45,17 +48,6 @@ omp::LoopNestOp partitionableNest(omp::WsloopOp loop) {
   if (!step || *step <= 0)
     return nullptr;
   return nest;
-}
-
-/// `func.func private @name() -> i32` in `module`, declared if missing.
-func::FuncOp runtimeQuery(ModuleOp module, StringRef name) {
-  if (auto existing = module.lookupSymbol<func::FuncOp>(name))
-    return existing;
-  OpBuilder builder = OpBuilder::atBlockBegin(module.getBody());
-  auto type = builder.getFunctionType({}, {builder.getI32Type()});
-  auto declaration = builder.create<func::FuncOp>(module.getLoc(), name, type);
-  declaration.setPrivate();
-  return declaration;
 }
 
 struct Team {

@@ -156,6 +156,35 @@ def SequentializeSmallParallel : Pass<"graphc-sequentialize-small-parallel", "ml
   let dependentDialects = ["mlir::scf::SCFDialect"];
 }
 
+def MergeParallelRegions : Pass<"graphc-merge-parallel-regions", "mlir::ModuleOp"> {
+  let summary = "Runs consecutive OpenMP parallel regions of a function as one region";
+  let description = [{
+    In each function's body, consecutive omp.parallel ops without clauses
+    become one region: the ops between two regions that are free of side
+    effects (or allocations) with operands available before the first region
+    move before it; the others run on thread 0 (`omp_get_thread_num() ==
+    0`, an scf.if) between a barrier and a barrier; each later region's body
+    follows the one before it, after a barrier where that one does not end
+    with one (a worksharing loop without nowait, or a loop of them, already
+    does). So every thread finishes a region's work before any starts the
+    next, as the join and the fork made them, and the serial ops run once,
+    in order, in between: results are unchanged, and bitwise so, since each
+    loop splits its iterations as before. A run stops before ops that open a
+    parallel region (they would nest, serialized) or compute a value that
+    something after them uses (only thread 0 would have it), and before a
+    region that would take the merged region past `max-ops` ops. A fork and
+    join cost about twice a barrier inside a region (bench/omp_fork_join.c).
+  }];
+  let options = [
+    Option<"maxOps", "max-ops", "int64_t", /*default=*/"1500",
+           "The most ops a merged region holds (its regions' and gaps' ops, nested "
+           "ones included): LLVM compiles one large function more slowly than the "
+           "same code in several">,
+  ];
+  let dependentDialects = ["mlir::arith::ArithDialect", "mlir::func::FuncDialect",
+                           "mlir::omp::OpenMPDialect", "mlir::scf::SCFDialect"];
+}
+
 def PartitionWorksharingLoops : Pass<"graphc-partition-worksharing-loops", "mlir::ModuleOp"> {
   let summary = "Computes each thread's share of a static worksharing loop in the generated code";
   let description = [{
