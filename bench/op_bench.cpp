@@ -17,10 +17,9 @@
 #include <immintrin.h>
 #include <malloc.h>
 
-#include <optional>
-
 #include <chrono>
 #include <cstdio>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -241,9 +240,10 @@ int main(int argc, char **argv) {
   std::printf("%-44s %10s %10s %8s\n", "op", "ms", "GFLOP/s", "% peak");
   std::shared_ptr<mlir::MLIRContext> context = createContext();
   // What a call costs beyond its op: an add of two 16-float vectors timed
-  // the same way (argument checks, the result's allocation, the parallel
-  // region). The small products (fc3's, 1.4 us of FMAs at a 240 GFLOP/s
-  // peak) carry it in their times; the table does not subtract it.
+  // the same way (argument checks, the result's allocation; too small for a
+  // parallel region, which the products open on top of it). The small
+  // products (fc3's, 1.4 us of FMAs at a 240 GFLOP/s peak) carry it in
+  // their times; the table does not subtract it.
   Case empty{"call overhead",
              {{16}, {16}},
              {16},

@@ -159,7 +159,9 @@ void merge(Run &run, func::FuncOp thisThreadQuery) {
   for (auto &[gap, region] : run.rest) {
     for (Operation *op : gap.hoisted)
       op->moveBefore(first);
+    // Every thread finishes the work before (as at a join) ...
     builder.setInsertionPoint(body.getTerminator());
+    ensureBarrier(builder, body, loc);
     if (!gap.serial.empty()) {
       if (!isThreadZero) {
         OpBuilder atEntry = OpBuilder::atBlockBegin(&body);
@@ -167,17 +169,14 @@ void merge(Run &run, func::FuncOp thisThreadQuery) {
         Value zero = atEntry.create<arith::ConstantIntOp>(loc, 0, 32);
         isThreadZero = atEntry.create<arith::CmpIOp>(loc, arith::CmpIPredicate::eq, thread, zero);
       }
-      // Every thread has finished the work before (as at a join), then
-      // thread 0 runs the serial ops while the others wait (as for a fork).
-      ensureBarrier(builder, body, loc);
+      // ... then thread 0 runs the serial ops while the others wait (as for
+      // a fork).
       auto onThreadZero = builder.create<scf::IfOp>(loc, isThreadZero, /*withElse=*/false);
       Operation *yield = onThreadZero.thenBlock()->getTerminator();
       for (Operation *op : gap.serial)
         op->moveBefore(yield);
       builder.setInsertionPoint(body.getTerminator());
       builder.create<omp::BarrierOp>(loc);
-    } else {
-      ensureBarrier(builder, body, loc);
     }
     Block &next = region.getRegion().front();
     body.getOperations().splice(body.getTerminator()->getIterator(), next.getOperations(),

@@ -26,14 +26,13 @@
 #include "graphc/Transforms/Epilogues.h"
 #include "graphc/Transforms/Passes.h"
 
+#include "RegisterTiling.h"
+
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
-#include "mlir/Dialect/Vector/Transforms/LoweringPatterns.h"
-#include "mlir/Dialect/Vector/Transforms/VectorRewritePatterns.h"
-#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 namespace graphc {
 #define GEN_PASS_DEF_TILENARROWMATMULS
@@ -106,8 +105,8 @@ std::optional<NarrowMatmul> matchNarrowMatmul(linalg::GenericOp generic, int64_t
 /// from `row`) after the `depth` columns of A from `k0`: A's block read and
 /// transposed in registers (padded with zeros past k when `depth` is
 /// short), then per column of the block, one FMA per column of C with its
-/// element of B broadcast. Returns the accumulators and the block's
-/// vector.transpose, for the shuffle lowering.
+/// element of B broadcast. Returns the accumulators; appends the block's
+/// vector.transpose to `transposes`, for the shuffle lowering.
 SmallVector<Value> accumulateBlock(OpBuilder &b, Location loc, const NarrowMatmul &narrow,
                                    Value row, Value k0, int64_t depth, ValueRange accumulators,
                                    SmallVectorImpl<Operation *> &transposes) {
@@ -215,14 +214,9 @@ struct TileNarrowMatmulsPass : graphc::impl::TileNarrowMatmulsBase<TileNarrowMat
     SmallVector<Operation *> transposes;
     for (const NarrowMatmul &narrow : narrows)
       computeOverRows(rewriter, narrow, transposes);
-    // Only this pass's transposes: 16 x 16, through the shuffle network.
-    RewritePatternSet patterns(ctx);
-    vector::VectorTransformsOptions options;
-    options.setVectorTransposeLowering(vector::VectorTransposeLowering::Shuffle16x16);
-    vector::populateVectorTransposeLoweringPatterns(patterns, options);
-    GreedyRewriteConfig config;
-    config.strictMode = GreedyRewriteStrictness::ExistingAndNewOps;
-    if (failed(applyOpPatternsAndFold(transposes, std::move(patterns), config)))
+    // Only this pass's transposes, through the shuffle network.
+    if (failed(
+            graphc::register_tiling::lowerTransposesToShuffles(transposes, RewritePatternSet(ctx))))
       signalPassFailure();
   }
 };

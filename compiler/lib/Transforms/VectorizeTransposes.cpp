@@ -96,12 +96,7 @@ struct VectorizeTransposesPass : graphc::impl::VectorizeTransposesBase<Vectorize
           blockReads.push_back(read);
     RewritePatternSet patterns(ctx);
     vector::populateVectorTransferPermutationMapLoweringPatterns(patterns);
-    vector::VectorTransformsOptions options;
-    options.setVectorTransposeLowering(vector::VectorTransposeLowering::Shuffle16x16);
-    vector::populateVectorTransposeLoweringPatterns(patterns, options);
-    GreedyRewriteConfig config;
-    config.strictMode = GreedyRewriteStrictness::ExistingAndNewOps;
-    if (failed(applyOpPatternsAndFold(blockReads, std::move(patterns), config)))
+    if (failed(lowerTransposesToShuffles(blockReads, std::move(patterns))))
       signalPassFailure();
   }
 };
