@@ -15,7 +15,6 @@
 #include "llvm/Support/FormatVariadic.h"
 
 #include <immintrin.h>
-#include <malloc.h>
 
 #include <chrono>
 #include <cstdio>
@@ -187,9 +186,13 @@ static rt::Tensor filled(const std::vector<int64_t> &shape) {
   return rt::Tensor::fromData(data, shape);
 }
 
+/// How a timed call returns its results.
+enum class Results { NewEachCall, IntoGiven };
+
 /// The fastest of --reps calls of `c`'s op, compiled through the JIT; none
 /// (after a message) when its IR does not parse.
-static std::optional<double> bestSeconds(const Case &c, mlir::MLIRContext &context) {
+static std::optional<double> bestSeconds(const Case &c, mlir::MLIRContext &context,
+                                         Results how = Results::IntoGiven) {
   mlir::OwningOpRef<mlir::ModuleOp> module =
       mlir::parseSourceString<mlir::ModuleOp>(function(c), &context);
   if (!module) {
@@ -198,15 +201,21 @@ static std::optional<double> bestSeconds(const Case &c, mlir::MLIRContext &conte
   }
   std::unique_ptr<JitModule> jit = JitModule::compile(*module);
   std::vector<rt::Tensor> inputs{filled(c.inputs[0]), filled(c.inputs[1])};
-  // The program object allocates the arena once, at the first call.
+  // The program object allocates the arena once, at the first call. The
+  // timed calls write into that call's results, as a deployed kernel's loop
+  // and a training step's arena do (graphc_program_run_into): no tensor is
+  // allocated per call.
   rt::Program program(jit->model());
-  (void)program.run("op", inputs, 0.0);
+  std::vector<rt::Tensor> results = program.run("op", inputs, 0.0);
   double best = 1e30;
   for (int r = 0; r < reps; ++r) {
     if (coldCaches)
       evictCaches();
     double start = seconds();
-    (void)program.run("op", inputs, 0.0);
+    if (how == Results::IntoGiven)
+      program.runInto("op", inputs, results, 0.0);
+    else
+      (void)program.run("op", inputs, 0.0);
     best = std::min(best, seconds() - start);
   }
   return best;
@@ -215,14 +224,6 @@ static std::optional<double> bestSeconds(const Case &c, mlir::MLIRContext &conte
 int main(int argc, char **argv) {
   cl::ParseCommandLineOptions(argc, argv, "per-op GFLOP/s of the MLP's and LeNet's steps\n");
   setNumThreads(threadCount);
-  // Each call returns its result in a fresh buffer. glibc maps one above its
-  // mmap threshold (128 KiB at first) anew every time, so a large result
-  // (conv1's forward: 4.8 MB at batch 256) was timed with a page fault per
-  // 4 KiB: 5.3 ms instead of 1.1. A training step writes its activations
-  // into a preallocated arena; the threshold raised, the freed buffer is
-  // reused as there, and the time is the op's own.
-  mallopt(M_MMAP_THRESHOLD, 256 << 20);
-  mallopt(M_TRIM_THRESHOLD, 512 << 20);
   int64_t b = batch;
   std::vector<Case> cases;
   linearCases(cases, "mlp fc1 784->128", b, 784, 128);
@@ -240,10 +241,11 @@ int main(int argc, char **argv) {
   std::printf("%-44s %10s %10s %8s\n", "op", "ms", "GFLOP/s", "% peak");
   std::shared_ptr<mlir::MLIRContext> context = createContext();
   // What a call costs beyond its op: an add of two 16-float vectors timed
-  // the same way (argument checks, the result's allocation; too small for a
-  // parallel region, which the products open on top of it). The small
-  // products (fc3's, 1.4 us of FMAs at a 240 GFLOP/s peak) carry it in
-  // their times; the table does not subtract it.
+  // the same way (argument checks; too small for a parallel region, which
+  // the products open on top of it), and for comparison through
+  // graphc_program_run, which allocates its result each call. The small
+  // products (fc3's, 1.3 us of FMAs at a 250 GFLOP/s peak) carry the first
+  // in their times; the table does not subtract it.
   Case empty{"call overhead",
              {{16}, {16}},
              {16},
@@ -251,9 +253,11 @@ int main(int argc, char **argv) {
                  tensorType({16}),
              0};
   std::optional<double> overhead = bestSeconds(empty, *context);
-  if (!overhead)
+  std::optional<double> allocating = bestSeconds(empty, *context, Results::NewEachCall);
+  if (!overhead || !allocating)
     return 1;
-  std::printf("%-44s %10.4f\n", "call overhead (add of 16 floats)", *overhead * 1e3);
+  std::printf("%-44s %10.5f\n", "call overhead (add of 16 floats)", *overhead * 1e3);
+  std::printf("%-44s %10.5f\n", "  the same, a new result each call", *allocating * 1e3);
   for (const Case &c : cases) {
     if (c.name.find(only) == std::string::npos)
       continue;
@@ -261,7 +265,7 @@ int main(int argc, char **argv) {
     if (!best)
       return 1;
     double gflops = c.flops / *best / 1e9;
-    std::printf("%-44s %10.4f %10.1f %7.0f%%\n", c.name.c_str(), *best * 1e3, gflops,
+    std::printf("%-44s %10.5f %10.1f %7.0f%%\n", c.name.c_str(), *best * 1e3, gflops,
                 100 * gflops / (peak * threadCount));
   }
   return 0;

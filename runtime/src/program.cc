@@ -5,9 +5,12 @@
 #include <sys/mman.h>
 
 #include <algorithm>
+#include <array>
+#include <cstddef>
 #include <atomic>
 #include <map>
 #include <memory>
+#include <memory_resource>
 #include <cstdlib>
 #include <cstring>
 #include <string>
@@ -180,12 +183,14 @@ const graphc_model_entry_t* findEntry(const graphc_program_t* program, const cha
 // of -k must be k times the batch. Returns the status to report, or NULL.
 graphc_status_t checkArgument(const graphc_model_entry_t& entry, const graphc_model_tensor_t& spec,
                               const graphc_tensor_t* tensor, int64_t batch) {
-  std::string where = std::string("'") + entry.name + "': " + spec.name;
-  if (!tensor) return make_status(GRAPHC_INVALID_ARGUMENT, where + " is NULL");
-  bool ok = graphc_tensor_dtype(tensor) == spec.dtype && graphc_tensor_rank(tensor) == spec.rank;
+  // The message is built only on failure: a call's checks allocate nothing.
+  bool ok = tensor && graphc_tensor_dtype(tensor) == spec.dtype &&
+            graphc_tensor_rank(tensor) == spec.rank;
   for (int32_t d = 0; ok && d < spec.rank; ++d)
     ok = graphc_tensor_shape(tensor)[d] == sizeFor(spec.shape[d], batch);
   if (ok) return nullptr;
+  std::string where = std::string("'") + entry.name + "': " + spec.name;
+  if (!tensor) return make_status(GRAPHC_INVALID_ARGUMENT, where + " is NULL");
   return make_status(GRAPHC_INVALID_ARGUMENT,
                      where + " expects " + describe(spec) + " with B = " + std::to_string(batch) +
                          " (the input's batch), got " + describe(tensor));
@@ -225,12 +230,15 @@ int64_t batchOf(const graphc_model_tensor_t& spec, const graphc_tensor_t* input)
   return 1;
 }
 
-// The new tensors an entry point fills: released with this object unless
-// taken. Space is reserved before any tensor is created, so adding one
-// cannot throw and leak it.
+// The tensors an entry point fills: new ones, released with this object
+// unless taken (space is reserved before any tensor is created, so adding one
+// cannot throw and leak it), or the caller's (`given`, one per result, for
+// graphc_program_run_into), which stay the caller's.
 class Results {
  public:
-  explicit Results(size_t count) { tensors_.reserve(count); }
+  explicit Results(size_t count, graphc_tensor_t* const* given = nullptr) : given_(given) {
+    if (!given) tensors_.reserve(count);
+  }
   Results(const Results&) = delete;
   Results& operator=(const Results&) = delete;
   ~Results() {
@@ -240,10 +248,56 @@ class Results {
   size_t size() const { return tensors_.size(); }
   const graphc_tensor_t* operator[](size_t i) const { return tensors_[i]; }
   graphc_tensor_t* take(size_t i) { return std::exchange(tensors_[i], nullptr); }
+  bool given() const { return given_ != nullptr; }
+  graphc_tensor_t* given(size_t i) const { return given_[i]; }
 
  private:
   std::vector<graphc_tensor_t*> tensors_;
+  graphc_tensor_t* const* given_;
 };
+
+// Whether the caller's result tensors (graphc_program_run_into) fit
+// `entry` at `batch`: each of its table's dtype and shape, and apart from
+// every tensor the entry point reads and from each other, since generated
+// code may write a result before it has read all of its arguments (a result
+// over the input would then be computed from partly overwritten data).
+// Returns the status to report, or NULL.
+graphc_status_t checkGivenResults(const graphc_program_t* program,
+                                  const graphc_model_entry_t& entry,
+                                  const graphc_tensor_t* const* data, int64_t batch,
+                                  const Results& results) {
+  auto overlap = [](const graphc_tensor_t* a, const graphc_tensor_t* b) {
+    const char* x = static_cast<const char*>(graphc_tensor_data(a));
+    const char* y = static_cast<const char*>(graphc_tensor_data(b));
+    return x < y + graphc_tensor_nbytes(b) && y < x + graphc_tensor_nbytes(a);
+  };
+  auto sharing = [&](const graphc_model_tensor_t& result, const char* kind,
+                     const graphc_model_tensor_t& other) {
+    return make_status(GRAPHC_INVALID_ARGUMENT,
+                       std::string("'") + entry.name + "': result " + result.name +
+                           " shares memory with " + kind + " " + other.name +
+                           ", which the entry point reads or writes; give it a buffer of its own");
+  };
+  const std::vector<int32_t>& slots = program->argumentSlots[&entry - program->model->entries];
+  for (int32_t r = 0; r < entry.num_results; ++r) {
+    const graphc_model_tensor_t& spec = entry.results[r];
+    const graphc_tensor_t* given = results.given(r);
+    if (graphc_status_t status = checkArgument(entry, spec, given, batch)) return status;
+    int32_t next = 0;
+    for (int32_t i = 0; i < entry.num_arguments; ++i) {
+      const graphc_model_tensor_t& argument = entry.arguments[i];
+      if (argument.role == GRAPHC_ROLE_LR || argument.role == GRAPHC_ROLE_GRADIENT) continue;
+      bool isData = argument.role == GRAPHC_ROLE_INPUT || argument.role == GRAPHC_ROLE_TARGET;
+      const graphc_tensor_t* read = isData ? data[next++] : program->slots[slots[i]].tensor;
+      if (overlap(given, read))
+        return sharing(spec, isData ? "data tensor" : "the program's tensor", argument);
+    }
+    for (int32_t earlier = 0; earlier < r; ++earlier)
+      if (overlap(given, results.given(earlier)))
+        return sharing(spec, "result", entry.results[earlier]);
+  }
+  return nullptr;
+}
 
 // Runs `entry` with the caller's data tensors (its input and target
 // arguments, in the order of its table), the program's slots, the learning
@@ -279,7 +333,12 @@ graphc_status_t runEntry(graphc_program_t* program, const graphc_model_entry_t& 
                        std::string("'") + entry.name + "': the batch is empty");
 
   const std::vector<int32_t>& slots = program->argumentSlots[&entry - program->model->entries];
-  std::vector<void*> arguments;
+  // The pointer lists live on the stack up to a few dozen tensors (the heap
+  // past that), so that a call through graphc_program_run_into allocates
+  // nothing: a small entry point runs in a fraction of a microsecond.
+  std::array<std::byte, 1024> listBytes;
+  std::pmr::monotonic_buffer_resource lists(listBytes.data(), listBytes.size());
+  std::pmr::vector<void*> arguments(&lists);
   arguments.reserve(entry.num_arguments);
   int32_t next = 0;
   size_t nextGradient = 0;
@@ -322,8 +381,11 @@ graphc_status_t runEntry(graphc_program_t* program, const graphc_model_entry_t& 
       if (graphc_status_t status = checkArgument(entry, spec, given, batch)) return status;
     arguments.push_back(graphc_tensor_data(given));
   }
+  if (results.given())
+    if (graphc_status_t status = checkGivenResults(program, entry, data, batch, results))
+      return status;
 
-  std::vector<void*> resultData;
+  std::pmr::vector<void*> resultData(&lists);
   resultData.reserve(entry.num_results);
   for (int32_t i = 0; i < entry.num_results; ++i) {
     const graphc_model_tensor_t& spec = entry.results[i];
@@ -333,6 +395,10 @@ graphc_status_t runEntry(graphc_program_t* program, const graphc_model_entry_t& 
         return make_status(GRAPHC_INTERNAL, std::string("'") + entry.name +
                                                 "': more gradients than the layout holds");
       resultData.push_back(pointer);
+      continue;
+    }
+    if (results.given()) {
+      resultData.push_back(graphc_tensor_data(results.given(i)));
       continue;
     }
     int64_t shape[GRAPHC_TENSOR_MAX_RANK]; // rank checked by graphc_program_create
@@ -1057,6 +1123,29 @@ graphc_status_t graphc_program_run(graphc_program_t* program, const char* entry_
   GRAPHC_CATCH_ALL_RETURN_STATUS("graphc_program_run")
 }
 
+graphc_status_t graphc_program_run_into(graphc_program_t* program, const char* entry_name,
+                                        const graphc_tensor_t* const* data, int32_t num_data,
+                                        double learning_rate, graphc_tensor_t* const* results,
+                                        int32_t num_results) {
+  if (!program || !entry_name || (num_data > 0 && !data) || num_data < 0 ||
+      (num_results > 0 && !results) || num_results < 0)
+    return make_status(GRAPHC_INVALID_ARGUMENT,
+                       "graphc_program_run_into: NULL or negative argument");
+  try {
+    graphc_status_t status = nullptr;
+    const graphc_model_entry_t* entry = findEntry(program, entry_name, &status);
+    if (!entry) return status;
+    if (num_results != entry->num_results)
+      return make_status(GRAPHC_INVALID_ARGUMENT,
+                         std::string("'") + entry->name + "' returns " +
+                             std::to_string(entry->num_results) + " results, " +
+                             std::to_string(num_results) + " tensors were given for them");
+    Results given(entry->num_results, results);
+    return runEntry(program, *entry, data, num_data, learning_rate, given);
+  }
+  GRAPHC_CATCH_ALL_RETURN_STATUS("graphc_program_run_into")
+}
+
 int64_t graphc_program_gradient_elements(const graphc_program_t* program) {
   return program ? program->gradientElements : 0;
 }
@@ -1240,6 +1329,22 @@ std::vector<Tensor> Program::run(const std::string& entry, const std::vector<Ten
   std::vector<Tensor> out;
   for (graphc_tensor_t* t : results) out.push_back(Tensor::adopt(t));
   return out;
+}
+
+void Program::runInto(const std::string& entry, const std::vector<Tensor>& data,
+                      const std::vector<Tensor>& results, double learningRate) {
+  // On the stack for the usual few tensors, like runEntry's lists.
+  std::array<std::byte, 512> listBytes;
+  std::pmr::monotonic_buffer_resource lists(listBytes.data(), listBytes.size());
+  std::pmr::vector<const graphc_tensor_t*> inputs(&lists);
+  inputs.reserve(data.size());
+  for (const Tensor& t : data) inputs.push_back(t.get());
+  std::pmr::vector<graphc_tensor_t*> outputs(&lists);
+  outputs.reserve(results.size());
+  for (const Tensor& t : results) outputs.push_back(t.get());
+  check(graphc_program_run_into(program_, entry.c_str(), inputs.data(),
+                                static_cast<int32_t>(inputs.size()), learningRate, outputs.data(),
+                                static_cast<int32_t>(outputs.size())));
 }
 
 }  // namespace graphc::rt

@@ -1,34 +1,49 @@
 // RUN: graphc-opt %s --graphc-tile-narrow-matmuls | FileCheck %s
 
-// Tests that a matmul with 10 columns of C (under 16 lanes), 32 rows (two
-// blocks of 16) and a k of 36 (two blocks of 16 and 4 more), its B a
-// transpose of W, becomes a loop over blocks of 16 rows (marked
-// graph.independent_iterations) that carries C, and in it: a loop over the
-// whole 16 x 16 blocks of A that carries ten 16-row accumulators, each
-// block read in bounds and transposed by shuffles (no vector.transpose
-// left), then 16 x 10 FMAs with W's elements broadcast (W read in place: no
-// transpose of it); the last 4 columns of A read padded (in_bounds false)
-// and only their 4 x 10 FMAs; the accumulators transposed back by shuffles
-// and written as 16 rows of 16 lanes, past the 10th out of bounds (masked
-// stores). Neither the matmul, its fill nor
-// W's transpose remains.
+// Tests that a matmul with 10 columns of C (under 16 lanes), 32 rows and a
+// k of 36 (two blocks of 16 and 4 more), its B a transpose of W, becomes:
+//   - W packed once, read in place (no transpose of it): per column and
+//     block, a row of W (masked past k: 36 is no multiple of 16) spread
+//     into 4 vectors, element 4q + c in each quad q (shuffle [c, c, c, c,
+//     4 + c, ...]);
+//   - a loop over steps of 8 rows (two groups of 4: 20 accumulators fit)
+//     marked graph.independent_iterations, carrying C; in it a loop over
+//     the whole blocks of k carrying the 20 accumulators, each block read
+//     in bounds as 8 x 16, transposed within quads (the unpcklps mask
+//     first), then 4 x 10 packed vectors of W each used by both groups
+//     (80 FMAs); the last 4 columns of A read padded (in_bounds false) and
+//     80 FMAs more;
+//   - per group, the quads added up (the halves of two columns first) and
+//     each of the 4 rows written as 8 then 2 elements (the zero fill is
+//     not added), 16 writes in all, the last one's tensor yielded.
+// Neither the matmul, its fill nor W's transpose remains.
 // CHECK-LABEL: func.func @narrow
 // CHECK-NOT: linalg.
-// CHECK: scf.for %[[ROW:.*]] = %c0 to %c32 step %c16 iter_args(%[[C:.*]] = %{{.*}}) -> (tensor<32x10xf32>)
-// CHECK: scf.for %[[K:.*]] = %c0 to %c32{{.*}} step %c16 iter_args({{.*}}) -> (vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>)
-// CHECK: vector.transfer_read %{{.*}}[%[[ROW]], %[[K]]], %{{.*}} {in_bounds = [true, true]} : tensor<32x36xf32>, vector<16x16xf32>
-// CHECK-NOT: vector.transpose
-// CHECK: vector.shuffle
-// CHECK: tensor.extract %{{.*}}[%{{.*}}, %{{.*}}] : tensor<10x36xf32>
-// CHECK-COUNT-160: vector.fma %{{.*}} : vector<16xf32>
+// CHECK: %[[PACKED:.*]] = scf.for {{.*}} -> (tensor<10x12x16xf32>)
+// CHECK: scf.for
+// CHECK: vector.transfer_read %{{.*}} : tensor<10x36xf32>, vector<16xf32>
+// CHECK: vector.shuffle %[[ROWW:.*]], %[[ROWW]] [0, 0, 0, 0, 4, 4, 4, 4, 8, 8, 8, 8, 12, 12, 12, 12]
+// CHECK-COUNT-3: vector.shuffle %[[ROWW]], %[[ROWW]]
+// CHECK: scf.for %[[ROW:.*]] = %{{.*}} to %c32 step %c8 iter_args(%[[C:.*]] = %{{.*}}) -> (tensor<32x10xf32>)
+// CHECK: scf.for %[[K:.*]] = %{{.*}} to %c32{{.*}} step %c16 iter_args({{.*}}) -> (vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>)
+// CHECK: vector.transfer_read %{{.*}}[%[[ROW]], %[[K]]], %{{.*}} {in_bounds = [true, true]} : tensor<32x36xf32>, vector<8x16xf32>
+// CHECK: vector.shuffle %{{.*}}, %{{.*}} [0, 16, 1, 17, 4, 20, 5, 21, 8, 24, 9, 25, 12, 28, 13, 29]
+// CHECK: vector.transfer_read %[[PACKED]]
+// CHECK-COUNT-80: vector.fma %{{.*}} : vector<16xf32>
 // CHECK-NOT: vector.fma
 // CHECK: scf.yield
-// CHECK: vector.transfer_read %{{.*}}[%[[ROW]], %{{.*}}], %{{.*}} {in_bounds = [true, false]} : tensor<32x36xf32>, vector<16x16xf32>
-// CHECK-COUNT-40: vector.fma %{{.*}} : vector<16xf32>
+// CHECK: vector.transfer_read %{{.*}}[%[[ROW]], %{{.*}}], %{{.*}} {in_bounds = [true, false]} : tensor<32x36xf32>, vector<8x16xf32>
+// CHECK-COUNT-80: vector.fma %{{.*}} : vector<16xf32>
 // CHECK-NOT: vector.fma
-// CHECK: vector.shuffle
-// CHECK: %[[WRITTEN:.*]] = vector.transfer_write %{{.*}}, %[[C]][%[[ROW]], %c0] {in_bounds = [true, false]} : vector<16x16xf32>, tensor<32x10xf32>
-// CHECK: scf.yield %[[WRITTEN]] : tensor<32x10xf32>
+// CHECK: vector.shuffle %{{.*}}, %{{.*}} [0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23]
+// CHECK: arith.addf %{{.*}} : vector<16xf32>
+// CHECK-NOT: vector.broadcast
+// CHECK: vector.transfer_write %{{.*}}, %[[C]][%{{.*}}, %c0{{.*}}] {in_bounds = [true]} : vector<8xf32>, tensor<32x10xf32>
+// CHECK: vector.transfer_write %{{.*}} {in_bounds = [true]} : vector<2xf32>, tensor<32x10xf32>
+// CHECK-COUNT-6: vector.transfer_write %{{.*}} {in_bounds = [true]} : vector<{{8|2}}xf32>, tensor<32x10xf32>
+// CHECK-COUNT-7: vector.transfer_write %{{.*}} {in_bounds = [true]} : vector<{{8|2}}xf32>, tensor<32x10xf32>
+// CHECK: %[[WRITTEN:.*]] = vector.transfer_write %{{.*}} : vector<2xf32>, tensor<32x10xf32>
+// CHECK-NEXT: scf.yield %[[WRITTEN]] : tensor<32x10xf32>
 // CHECK: } {graph.independent_iterations}
 // CHECK-NOT: linalg.
 #a = affine_map<(m, k, n) -> (m, k)>
@@ -50,25 +65,56 @@ func.func @narrow(%x: tensor<32x36xf32>, %w: tensor<10x36xf32>) -> tensor<32x10x
   return %r : tensor<32x10xf32>
 }
 
-// Tests that a matmul stays a generic when its rows are not a multiple of
-// 16 (40), its batch is dynamic, or C fills a register (16 columns).
-// CHECK-LABEL: func.func @not_narrow
-// CHECK-NOT: vector.
-// CHECK-COUNT-3: linalg.generic
-func.func @not_narrow(%x: tensor<40x8xf32>, %y: tensor<?x8xf32>, %z: tensor<32x8xf32>,
-                      %b: tensor<8x10xf32>, %b16: tensor<8x16xf32>)
-    -> (tensor<40x10xf32>, tensor<?x10xf32>, tensor<32x16xf32>) {
-  %c0 = arith.constant 0 : index
-  %zero = arith.constant 0.0 : f32
-  %e40 = tensor.empty() : tensor<40x10xf32>
-  %f40 = linalg.fill ins(%zero : f32) outs(%e40 : tensor<40x10xf32>) -> tensor<40x10xf32>
-  %r40 = linalg.generic {indexing_maps = [#a, #b, #c], iterator_types = ["parallel", "reduction", "parallel"]}
-      ins(%x, %b : tensor<40x8xf32>, tensor<8x10xf32>) outs(%f40 : tensor<40x10xf32>) {
+// Tests a B that is no transpose (copied to B^T by a linalg.transpose for
+// the packing), 12 rows (a multiple of 4, not of 8: one group of 4 per
+// step, 3 accumulators), a k of 16 (one whole block, no padded one) and a
+// fill of 1.5, added after the quads are summed; each row is written as 3
+// elements.
+// CHECK-LABEL: func.func @narrow_untransposed
+// CHECK: linalg.transpose ins(%{{.*}} : tensor<16x3xf32>) outs(%{{.*}} : tensor<3x16xf32>) permutation = [1, 0]
+// CHECK: scf.for %{{.*}} = %{{.*}} to %c12 step %c4 iter_args(%{{.*}}) -> (tensor<12x3xf32>)
+// CHECK: scf.for {{.*}} -> (vector<16xf32>, vector<16xf32>, vector<16xf32>)
+// CHECK: vector.transfer_read %{{.*}} {in_bounds = [true, true]} : tensor<12x16xf32>, vector<4x16xf32>
+// CHECK-COUNT-12: vector.fma
+// CHECK-NOT: vector.fma
+// CHECK: scf.yield
+// CHECK: %[[FILL:.*]] = vector.broadcast %{{.*}} : f32 to vector<16xf32>
+// CHECK: arith.addf %{{.*}}, %[[FILL]] : vector<16xf32>
+// CHECK-COUNT-4: vector.transfer_write %{{.*}} {in_bounds = [true]} : vector<3xf32>, tensor<12x3xf32>
+// CHECK: } {graph.independent_iterations}
+func.func @narrow_untransposed(%x: tensor<12x16xf32>, %b: tensor<16x3xf32>) -> tensor<12x3xf32> {
+  %fill_value = arith.constant 1.5 : f32
+  %empty = tensor.empty() : tensor<12x3xf32>
+  %fill = linalg.fill ins(%fill_value : f32) outs(%empty : tensor<12x3xf32>) -> tensor<12x3xf32>
+  %r = linalg.generic {indexing_maps = [#a, #b, #c], iterator_types = ["parallel", "reduction", "parallel"]}
+      ins(%x, %b : tensor<12x16xf32>, tensor<16x3xf32>) outs(%fill : tensor<12x3xf32>) {
   ^bb0(%in: f32, %in2: f32, %out: f32):
     %p = arith.mulf %in, %in2 fastmath<reassoc,contract> : f32
     %s = arith.addf %out, %p fastmath<reassoc,contract> : f32
     linalg.yield %s : f32
-  } -> tensor<40x10xf32>
+  } -> tensor<12x3xf32>
+  return %r : tensor<12x3xf32>
+}
+
+// Tests that a matmul stays a generic when its rows are not a multiple of
+// 4 (42), its batch is dynamic, or C fills a register (16 columns).
+// CHECK-LABEL: func.func @not_narrow
+// CHECK-NOT: vector.
+// CHECK-COUNT-3: linalg.generic
+func.func @not_narrow(%x: tensor<42x8xf32>, %y: tensor<?x8xf32>, %z: tensor<32x8xf32>,
+                      %b: tensor<8x10xf32>, %b16: tensor<8x16xf32>)
+    -> (tensor<42x10xf32>, tensor<?x10xf32>, tensor<32x16xf32>) {
+  %c0 = arith.constant 0 : index
+  %zero = arith.constant 0.0 : f32
+  %e42 = tensor.empty() : tensor<42x10xf32>
+  %f42 = linalg.fill ins(%zero : f32) outs(%e42 : tensor<42x10xf32>) -> tensor<42x10xf32>
+  %r42 = linalg.generic {indexing_maps = [#a, #b, #c], iterator_types = ["parallel", "reduction", "parallel"]}
+      ins(%x, %b : tensor<42x8xf32>, tensor<8x10xf32>) outs(%f42 : tensor<42x10xf32>) {
+  ^bb0(%in: f32, %in2: f32, %out: f32):
+    %p = arith.mulf %in, %in2 fastmath<reassoc,contract> : f32
+    %s = arith.addf %out, %p fastmath<reassoc,contract> : f32
+    linalg.yield %s : f32
+  } -> tensor<42x10xf32>
   %n = tensor.dim %y, %c0 : tensor<?x8xf32>
   %ed = tensor.empty(%n) : tensor<?x10xf32>
   %fd = linalg.fill ins(%zero : f32) outs(%ed : tensor<?x10xf32>) -> tensor<?x10xf32>
@@ -88,5 +134,5 @@ func.func @not_narrow(%x: tensor<40x8xf32>, %y: tensor<?x8xf32>, %z: tensor<32x8
     %s = arith.addf %out, %p fastmath<reassoc,contract> : f32
     linalg.yield %s : f32
   } -> tensor<32x16xf32>
-  return %r40, %rd, %r16 : tensor<40x10xf32>, tensor<?x10xf32>, tensor<32x16xf32>
+  return %r42, %rd, %r16 : tensor<42x10xf32>, tensor<?x10xf32>, tensor<32x16xf32>
 }

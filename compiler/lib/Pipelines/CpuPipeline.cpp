@@ -264,8 +264,9 @@ void graphc::buildTensorCodegenPipeline(OpPassManager &pm, unsigned vectorBits) 
   // A convolution's bias add and activation over its flat rows, where its
   // register tiles can compute them (below).
   pm.addNestedPass<func::FuncOp>(createApplyEpiloguesBeforeCrop());
-  // Matmuls with fewer columns than AVX-512 has lanes: over their rows, A
-  // transposed in registers, every lane a row of C.
+  // Matmuls with fewer columns than AVX-512 has lanes: over their rows, 4
+  // rows of C per 128-bit quad and 16 k's across the quads (A transposed
+  // within quads, B packed to match).
   if (vectorBits >= 512)
     pm.addNestedPass<func::FuncOp>(createTileNarrowMatmuls());
   // Matmuls: register tiles of C carried through the k loop in vectors,

@@ -251,42 +251,59 @@ TEST(MatmulOp, LinearOverEveryRemainderOfADynamicBatch) {
   }
 }
 
-TEST(MatmulOp, NarrowProductsOverRowsAreBitwiseTheWideTiles) {
+TEST(MatmulOp, NarrowProductsOverRowsAreWithinTheDotProductBound) {
   // A Linear with fewer outputs than AVX-512 has lanes, at a static batch
-  // that is a multiple of 16, is computed over its rows
-  // (graphc-tile-narrow-matmuls: 16 x 16 blocks of the input transposed in
-  // registers, the accumulators transposed back). Against the naive loops,
-  // and bitwise against the same weights' rows in a Linear 16 wide, whose
-  // columns are one full vector tile (graphc-tile-matmuls): the same FMAs
-  // over k in the same order. 84 and 37 inputs leave a partial block of
-  // the input; 12, 10 and 3 outputs fill the transposed-back block to
-  // different depths.
-  constexpr int64_t kBatch = 48, kWide = 16;
-  for (auto [in, out] :
-       std::vector<std::pair<int64_t, int64_t>>{{64, 10}, {84, 10}, {37, 12}, {16, 3}}) {
-    SCOPED_TRACE(std::to_string(in) + " -> " + std::to_string(out));
-    Tensor w = random({out, in}), b = random({out}), x = random({kBatch, in});
+  // that is a multiple of 4, is computed over its rows
+  // (graphc-tile-narrow-matmuls: 4 rows per 128-bit quad, 4 partial sums
+  // over k per element). Against a double-precision reference, each
+  // element within the bound of a float dot product's rounding,
+  // (k + 2) u (sum |x w| + |b|) with u = 2^-24: a product left out or
+  // counted twice is off by |x w|, about 1, far past it. 84 and 37 inputs
+  // leave a partial block of 16 to pad; 12 outputs take one group of 4 rows
+  // per step (24 accumulators), 10 and 3 two; a batch of 44 is no multiple
+  // of 8, so one group.
+  struct Case {
+    int64_t batch, in, out;
+  };
+  for (Case c : std::vector<Case>{{48, 64, 10}, {48, 84, 10}, {48, 37, 12}, {48, 16, 3},
+                                  {44, 64, 10}}) {
+    SCOPED_TRACE(std::to_string(c.batch) + " x " + std::to_string(c.in) + " -> " +
+                 std::to_string(c.out));
+    Tensor w = random({c.out, c.in}), b = random({c.out}), x = random({c.batch, c.in});
     g::TraceOptions staticBatch;
     staticBatch.dynamicBatch = false;
-    g::nn::Linear narrow(in, out);
-    narrow.loadStateDict({{"weight", w}, {"bias", b}});
-    Tensor y = g::trace(narrow, x, staticBatch).compile()(x);
-    expectClose(y,
-                ref::zip(ref::matmul(toRef(x), ref::permute(toRef(w), {1, 0})),
-                         ref::Array{{1, out}, toRef(b).data}, std::plus<double>()),
-                1e-5, 1e-5);
-    // The wide layer's first rows of weights and bias are the narrow one's.
-    std::vector<float> wideWeight(kWide * in, 0.25f), wideBias(kWide, -0.5f);
-    std::copy(w.data<float>(), w.data<float>() + out * in, wideWeight.begin());
-    std::copy(b.data<float>(), b.data<float>() + out, wideBias.begin());
-    g::nn::Linear wide(in, kWide);
-    wide.loadStateDict({{"weight", Tensor::fromData(wideWeight, {kWide, in})},
-                        {"bias", Tensor::fromData(wideBias, {kWide})}});
-    Tensor wideY = g::trace(wide, x, staticBatch).compile()(x);
-    for (int64_t row = 0; row < kBatch; ++row)
-      for (int64_t column = 0; column < out; ++column)
-        ASSERT_EQ(y.data<float>()[row * out + column], wideY.data<float>()[row * kWide + column])
+    g::nn::Linear layer(c.in, c.out);
+    layer.loadStateDict({{"weight", w}, {"bias", b}});
+    auto compiled = g::trace(layer, x, staticBatch).compile();
+    Tensor y = compiled(x);
+    const float *xs = x.data<float>(), *ws = w.data<float>(), *bs = b.data<float>();
+    for (int64_t row = 0; row < c.batch; ++row)
+      for (int64_t column = 0; column < c.out; ++column) {
+        double exact = bs[column], magnitude = std::fabs(bs[column]);
+        for (int64_t k = 0; k < c.in; ++k) {
+          double product = double(xs[row * c.in + k]) * double(ws[column * c.in + k]);
+          exact += product;
+          magnitude += std::fabs(product);
+        }
+        double bound = double(c.in + 2) * std::ldexp(1.0, -24) * magnitude;
+        ASSERT_LE(std::fabs(y.data<float>()[row * c.out + column] - exact), bound)
             << "row " << row << ", column " << column;
+      }
+    // Each row is computed the same way wherever it falls (another lane of
+    // its quad, another group): the input's rows rotated by 1 and by 4 give
+    // the same rows bit for bit.
+    for (int64_t shift : {1, 4}) {
+      std::vector<float> rotated(c.batch * c.in);
+      for (int64_t row = 0; row < c.batch; ++row)
+        std::copy(xs + row * c.in, xs + (row + 1) * c.in,
+                  rotated.begin() + ((row + shift) % c.batch) * c.in);
+      Tensor moved = compiled(Tensor::fromData(rotated, {c.batch, c.in}));
+      for (int64_t row = 0; row < c.batch; ++row)
+        for (int64_t column = 0; column < c.out; ++column)
+          ASSERT_EQ(y.data<float>()[row * c.out + column],
+                    moved.data<float>()[((row + shift) % c.batch) * c.out + column])
+              << "shift " << shift << ", row " << row << ", column " << column;
+    }
   }
 }
 

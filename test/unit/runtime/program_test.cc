@@ -275,3 +275,80 @@ TEST(ProgramTest, RunTakesAnEntryPointsInputsAndTargetsInTableOrder) {
   EXPECT_NE(errorOf([&] { program.run("nothing", {}); }).find("no entry point 'nothing'"),
             std::string::npos);
 }
+
+TEST(ProgramTest, RunIntoWritesTheCallersTensorsAndChecksThem) {
+  FakeModel fake;
+  Program program(&fake.model);
+  Tensor w = program.tensor("w");
+  w.data<float>()[0] = 2;
+  w.data<float>()[1] = 3;
+  Tensor x = Tensor::fromData(std::vector<float>{1, 1, 0, 2}, {2, 2});
+  Tensor scale = Tensor::fromData(std::vector<float>{10, -1}, {2});
+  // y = (x . w) * scale, written where the caller says, every call.
+  Tensor y = Tensor::fromData(std::vector<float>{7, 7}, {2});
+  void* where = y.data<float>();
+  program.runInto("scaled", {x, scale}, {y});
+  EXPECT_EQ(y.toVector<float>(), (std::vector<float>{50, -6}));
+  EXPECT_EQ(static_cast<void*>(y.data<float>()), where);
+  scale.data<float>()[1] = 2;
+  program.runInto("scaled", {x, scale}, {y});
+  EXPECT_EQ(y.toVector<float>(), (std::vector<float>{50, 12}));
+  // train_step's loss into a scalar; the parameters still update in place.
+  Tensor loss = Tensor::zeros({}, GRAPHC_DTYPE_F32);
+  program.runInto("train_step", {x, Tensor::zeros({2}, GRAPHC_DTYPE_I64)}, {loss}, 0.5);
+  EXPECT_EQ(loss.toVector<float>(), (std::vector<float>{2}));
+  EXPECT_EQ(program.tensor("w").toVector<float>(), (std::vector<float>{1.5f, 2.5f}));
+
+  // Checked before the call: the count, dtype and shape at the input's
+  // batch, and memory shared with anything the entry point reads (it may
+  // write a result before it has read every argument). A refused call
+  // leaves the result as it was.
+  y = Tensor::fromData(std::vector<float>{7, 7}, {2});
+  EXPECT_EQ(errorOf([&] { program.runInto("scaled", {x, scale}, {}); }),
+            "'scaled' returns 1 results, 0 tensors were given for them");
+  EXPECT_EQ(errorOf([&] { program.runInto("scaled", {x, scale}, {Tensor::zeros({3})}); }),
+            "'scaled': y expects float32 [B] with B = 2 (the input's batch), got float32 [3]");
+  EXPECT_NE(errorOf([&] {
+              program.runInto("scaled", {x, scale}, {Tensor::zeros({2}, GRAPHC_DTYPE_F64)});
+            }).find("y expects float32 [B]"),
+            std::string::npos);
+  EXPECT_EQ(errorOf([&] { program.runInto("scaled", {x, scale}, {scale}); }),
+            "'scaled': result y shares memory with data tensor scale, which the entry point "
+            "reads or writes; give it a buffer of its own");
+  // A tensor over the last two of x's values: x's memory, partly.
+  EXPECT_NE(errorOf([&] {
+              Tensor flat = Tensor::adopt([&] {
+                graphc_tensor_t* t = nullptr;
+                int64_t two = 2;
+                EXPECT_EQ(graphc_tensor_wrap(GRAPHC_DTYPE_F32, 1, &two, x.data<float>() + 1,
+                                             nullptr, nullptr, &t),
+                          nullptr);
+                return t;
+              }());
+              program.runInto("scaled", {x, scale}, {flat});
+            }).find("shares memory with data tensor x"),
+            std::string::npos);
+  EXPECT_EQ(errorOf([&] { program.runInto("scaled", {x, scale}, {program.tensor("w")}); }),
+            "'scaled': result y shares memory with the program's tensor w, which the entry "
+            "point reads or writes; give it a buffer of its own");
+  EXPECT_EQ(y.toVector<float>(), (std::vector<float>{7, 7}));
+  EXPECT_EQ(program.tensor("w").toVector<float>(), (std::vector<float>{1.5f, 2.5f}));
+
+  // The C API refuses NULLs and an unknown entry by name.
+  graphc_tensor_t* none = nullptr;
+  const graphc_tensor_t* data[] = {x.get(), scale.get()};
+  graphc_status_t status = graphc_program_run_into(program.get(), "scaled", data, 2, 0, &none, 1);
+  ASSERT_NE(status, nullptr);
+  EXPECT_STREQ(graphc_status_message(status), "'scaled': y is NULL");
+  graphc_status_free(status);
+  graphc_tensor_t* out[] = {y.get()};
+  status = graphc_program_run_into(program.get(), "nothing", data, 2, 0, out, 1);
+  ASSERT_NE(status, nullptr);
+  EXPECT_NE(std::string(graphc_status_message(status)).find("no entry point 'nothing'"),
+            std::string::npos);
+  graphc_status_free(status);
+  status = graphc_program_run_into(program.get(), "scaled", data, 2, 0, nullptr, 1);
+  ASSERT_NE(status, nullptr);
+  EXPECT_EQ(graphc_status_code(status), GRAPHC_INVALID_ARGUMENT);
+  graphc_status_free(status);
+}

@@ -609,24 +609,26 @@ def TileMatmuls : Pass<"graphc-tile-matmuls", "mlir::func::FuncOp"> {
 }
 
 def TileNarrowMatmuls : Pass<"graphc-tile-narrow-matmuls", "mlir::func::FuncOp"> {
-  let summary = "Computes a matmul with few columns over its rows, A transposed in registers";
+  let summary = "Computes a matmul with few columns over its rows, 4 rows in each 128-bit quad";
   let description = [{
     A matmul generic of the lowering (loops (m, k, n), A[m, k] * B[k, n]
     into C[m, n], C a fill) on static f32 tensors, whose n is at most
-    `max-columns` and m a multiple of 16, is computed as C^T = B^T A^T,
-    16 rows of C in each vector: each 16 x 16 block of A is read and
-    transposed in registers (the 16 x 16 shuffle network), each of its
-    columns multiplied by the n broadcast elements of B's row into n
-    accumulators, and after the k loop the accumulators are transposed back
-    and written as 16 rows of C, each a 16-lane write with the lanes past n
-    out of bounds (a masked store). A k past the last whole block is read
-    padded with zeros, and the padding is never multiplied. B is read in place
-    from B^T where it is a 2-D transpose. Tiled over its n columns
+    `max-columns` and m a multiple of 4, is computed over its rows: 4 rows of
+    C per 128-bit quad of a vector and 16 columns of A across its 4 quads.
+    B is packed once (per column j of C and c = 0..3, a vector whose quad q
+    holds B[4q + c, j] four times, zeros past k; read from B^T in place where
+    B is a 2-D transpose, else from a small transposed copy). Each 4 x 16
+    block of A is transposed within quads (unpck shuffles only), each of its
+    4 vectors multiplied by the n packed vectors of B into n accumulators
+    (two groups of 4 rows per step when their 2n accumulators fit the 32
+    registers and m is a multiple of 8); after the k loop the accumulators'
+    quads are added up four columns at a time and each row's n elements are
+    written, the fill added unless it is +0. A k past the last whole block
+    is read padded with zeros on both sides. Tiled over its n columns
     (graphc-tile-matmuls), such a matmul fills n of a register's 16 lanes.
-    The loop over blocks of rows is marked graph.independent_iterations.
-    Runs before bufferization. Each element is the same FMAs over k, in the
-    same order, from the same fill: results are bitwise those of
-    graphc-tile-matmuls.
+    The loop over rows is marked graph.independent_iterations. Runs before
+    bufferization. The rounding differs from graphc-tile-matmuls' (four
+    partial sums per element), and is the same for any thread count.
   }];
   let options = [
     Option<"maxColumns", "max-columns", "int64_t", /*default=*/"12",

@@ -192,6 +192,17 @@ graphc_status_t graphc_program_run(graphc_program_t* program, const char* entry,
                                    const graphc_tensor_t* const* data, int32_t num_data,
                                    double learning_rate, graphc_tensor_t** out_results,
                                    int32_t num_results);
+/* graphc_program_run writing into the caller's tensors: `results` holds one
+ * tensor per result of the entry (exactly num_results), each of the dtype and
+ * shape its table gives at the input's batch, and is overwritten. No tensor
+ * is created, so a loop over the same buffers (a deployed kernel, a benchmark)
+ * allocates nothing per call. A result must share no memory with the data,
+ * the program's tensors or another result, since the entry point may write a
+ * result before it has read every argument: such a call fails, naming both. */
+graphc_status_t graphc_program_run_into(graphc_program_t* program, const char* entry,
+                                        const graphc_tensor_t* const* data, int32_t num_data,
+                                        double learning_rate, graphc_tensor_t* const* results,
+                                        int32_t num_results);
 
 /* Data-parallel training (docs/distributed.md): train_step in its two halves,
  * which a model has when graphc compiled it with --data-parallel (the default

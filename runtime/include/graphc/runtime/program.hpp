@@ -81,6 +81,10 @@ class Program {
   // table's order): graphc_program_run. Returns its results.
   std::vector<Tensor> run(const std::string& entry, const std::vector<Tensor>& data,
                           double learningRate = 0);
+  // The same, writing into `results` (one per result, of the shapes the
+  // entry's table gives at this batch): graphc_program_run_into.
+  void runInto(const std::string& entry, const std::vector<Tensor>& data,
+               const std::vector<Tensor>& results, double learningRate = 0);
   int64_t arenaBytes() const { return graphc_program_arena_bytes(program_); }
   int64_t arenaAllocations() const { return graphc_program_arena_allocations(program_); }
 
