@@ -96,6 +96,122 @@ func.func @narrow_untransposed(%x: tensor<12x16xf32>, %b: tensor<16x3xf32>) -> t
   return %r : tensor<12x3xf32>
 }
 
+// Tests that C's epilogue (a bias per column, a ReLU against a zero from
+// outside its body) is computed on each row's elements before they are
+// written: the bias read for the same 8, then 2, columns, the add and the
+// maximum on vectors of them, the results written into the epilogue's
+// destination; neither the matmul nor the epilogue remains.
+// CHECK-LABEL: func.func @narrow_epilogue
+// CHECK-NOT: linalg.generic
+// CHECK: scf.for %{{.*}} iter_args(%[[Y:.*]] = %{{.*}}) -> (tensor<16x10xf32>)
+// CHECK: %[[COLUMNS:.*]] = vector.shuffle %{{.*}}, %{{.*}} [0, 4, 8, 12, 16, 20, 24, 28] : vector<16xf32>, vector<16xf32>
+// CHECK: %[[BIAS:.*]] = vector.transfer_read %{{.*}}[%c0{{.*}}], %{{.*}} {in_bounds = [true]} : tensor<10xf32>, vector<8xf32>
+// CHECK: %[[SUM:.*]] = arith.addf %[[COLUMNS]], %[[BIAS]] : vector<8xf32>
+// CHECK: %[[ZEROS:.*]] = vector.broadcast %{{.*}} : f32 to vector<8xf32>
+// CHECK: %[[RELU:.*]] = arith.maximumf %[[SUM]], %[[ZEROS]] : vector<8xf32>
+// CHECK: vector.transfer_write %[[RELU]], %[[Y]][%{{.*}}, %c0{{.*}}] {in_bounds = [true]} : vector<8xf32>, tensor<16x10xf32>
+// CHECK: vector.transfer_read %{{.*}}[%c8{{.*}}], %{{.*}} {in_bounds = [true]} : tensor<10xf32>, vector<2xf32>
+// CHECK: arith.maximumf %{{.*}} : vector<2xf32>
+// CHECK: } {graph.independent_iterations}
+// CHECK-NOT: linalg.generic
+func.func @narrow_epilogue(%x: tensor<16x16xf32>, %w: tensor<16x10xf32>, %bias: tensor<10xf32>)
+    -> tensor<16x10xf32> {
+  %zero = arith.constant 0.0 : f32
+  %empty = tensor.empty() : tensor<16x10xf32>
+  %fill = linalg.fill ins(%zero : f32) outs(%empty : tensor<16x10xf32>) -> tensor<16x10xf32>
+  %r = linalg.generic {indexing_maps = [#a, #b, #c], iterator_types = ["parallel", "reduction", "parallel"]}
+      ins(%x, %w : tensor<16x16xf32>, tensor<16x10xf32>) outs(%fill : tensor<16x10xf32>) {
+  ^bb0(%in: f32, %in2: f32, %out: f32):
+    %p = arith.mulf %in, %in2 fastmath<reassoc,contract> : f32
+    %s = arith.addf %out, %p fastmath<reassoc,contract> : f32
+    linalg.yield %s : f32
+  } -> tensor<16x10xf32>
+  %e2 = tensor.empty() : tensor<16x10xf32>
+  %y = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>,
+                                        affine_map<(d0, d1) -> (d0, d1)>],
+                       iterator_types = ["parallel", "parallel"]}
+      ins(%r, %bias : tensor<16x10xf32>, tensor<10xf32>) outs(%e2 : tensor<16x10xf32>) {
+  ^bb0(%c: f32, %b: f32, %o: f32):
+    %s = arith.addf %c, %b : f32
+    %m = arith.maximumf %s, %zero : f32
+    linalg.yield %m : f32
+  } -> tensor<16x10xf32>
+  return %y : tensor<16x10xf32>
+}
+
+// Tests two narrow matmuls whose results one add reads (the epilogue of
+// both): the first computes it, reading the second's result for each row's
+// columns; the second, left without an epilogue, writes its own C first.
+// CHECK-LABEL: func.func @shared_epilogue
+// CHECK-NOT: linalg.generic
+// CHECK: %[[SECOND:.*]] = scf.for {{.*}} -> (tensor<16x10xf32>)
+// CHECK: } {graph.independent_iterations}
+// CHECK: scf.for {{.*}} -> (tensor<16x10xf32>)
+// CHECK: vector.transfer_read %[[SECOND]][%{{.*}}, %c0{{.*}}], %{{.*}} {in_bounds = [true]} : tensor<16x10xf32>, vector<8xf32>
+// CHECK: arith.addf %{{.*}} : vector<8xf32>
+// CHECK: } {graph.independent_iterations}
+// CHECK-NOT: linalg.generic
+func.func @shared_epilogue(%x: tensor<16x16xf32>, %w1: tensor<16x10xf32>, %w2: tensor<16x10xf32>)
+    -> tensor<16x10xf32> {
+  %zero = arith.constant 0.0 : f32
+  %empty = tensor.empty() : tensor<16x10xf32>
+  %fill = linalg.fill ins(%zero : f32) outs(%empty : tensor<16x10xf32>) -> tensor<16x10xf32>
+  %r1 = linalg.generic {indexing_maps = [#a, #b, #c], iterator_types = ["parallel", "reduction", "parallel"]}
+      ins(%x, %w1 : tensor<16x16xf32>, tensor<16x10xf32>) outs(%fill : tensor<16x10xf32>) {
+  ^bb0(%in: f32, %in2: f32, %out: f32):
+    %p = arith.mulf %in, %in2 fastmath<reassoc,contract> : f32
+    %s = arith.addf %out, %p fastmath<reassoc,contract> : f32
+    linalg.yield %s : f32
+  } -> tensor<16x10xf32>
+  %r2 = linalg.generic {indexing_maps = [#a, #b, #c], iterator_types = ["parallel", "reduction", "parallel"]}
+      ins(%x, %w2 : tensor<16x16xf32>, tensor<16x10xf32>) outs(%fill : tensor<16x10xf32>) {
+  ^bb0(%in: f32, %in2: f32, %out: f32):
+    %p = arith.mulf %in, %in2 fastmath<reassoc,contract> : f32
+    %s = arith.addf %out, %p fastmath<reassoc,contract> : f32
+    linalg.yield %s : f32
+  } -> tensor<16x10xf32>
+  %e2 = tensor.empty() : tensor<16x10xf32>
+  %y = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>,
+                                        affine_map<(d0, d1) -> (d0, d1)>],
+                       iterator_types = ["parallel", "parallel"]}
+      ins(%r1, %r2 : tensor<16x10xf32>, tensor<16x10xf32>) outs(%e2 : tensor<16x10xf32>) {
+  ^bb0(%c: f32, %b: f32, %o: f32):
+    %s = arith.addf %c, %b : f32
+    linalg.yield %s : f32
+  } -> tensor<16x10xf32>
+  return %y : tensor<16x10xf32>
+}
+
+// Tests that a matmul whose epilogue reads a tensor transposed is left to
+// graphc-tile-matmuls, which computes that epilogue in its tiles (as
+// `graphc --emit=fusion-report` says): both generics stay.
+// CHECK-LABEL: func.func @epilogue_not_on_rows
+// CHECK-NOT: vector.
+// CHECK-COUNT-2: linalg.generic
+func.func @epilogue_not_on_rows(%x: tensor<16x16xf32>, %w: tensor<16x10xf32>,
+                                %other: tensor<10x16xf32>) -> tensor<16x10xf32> {
+  %zero = arith.constant 0.0 : f32
+  %empty = tensor.empty() : tensor<16x10xf32>
+  %fill = linalg.fill ins(%zero : f32) outs(%empty : tensor<16x10xf32>) -> tensor<16x10xf32>
+  %r = linalg.generic {indexing_maps = [#a, #b, #c], iterator_types = ["parallel", "reduction", "parallel"]}
+      ins(%x, %w : tensor<16x16xf32>, tensor<16x10xf32>) outs(%fill : tensor<16x10xf32>) {
+  ^bb0(%in: f32, %in2: f32, %out: f32):
+    %p = arith.mulf %in, %in2 fastmath<reassoc,contract> : f32
+    %s = arith.addf %out, %p fastmath<reassoc,contract> : f32
+    linalg.yield %s : f32
+  } -> tensor<16x10xf32>
+  %e2 = tensor.empty() : tensor<16x10xf32>
+  %y = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1, d0)>,
+                                        affine_map<(d0, d1) -> (d0, d1)>],
+                       iterator_types = ["parallel", "parallel"]}
+      ins(%r, %other : tensor<16x10xf32>, tensor<10x16xf32>) outs(%e2 : tensor<16x10xf32>) {
+  ^bb0(%c: f32, %b: f32, %o: f32):
+    %s = arith.addf %c, %b : f32
+    linalg.yield %s : f32
+  } -> tensor<16x10xf32>
+  return %y : tensor<16x10xf32>
+}
+
 // Tests that a matmul stays a generic when its rows are not a multiple of
 // 4 (42), its batch is dynamic, or C fills a register (16 columns).
 // CHECK-LABEL: func.func @not_narrow

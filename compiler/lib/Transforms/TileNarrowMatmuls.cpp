@@ -38,6 +38,7 @@
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/IR/IRMapping.h"
 #include "mlir/IR/Matchers.h"
 
 namespace graphc {
@@ -64,6 +65,10 @@ struct NarrowMatmul {
   /// The fill's destination and value: every element of C is written.
   Value destination;
   Value fillValue;
+  /// C's epilogue (a bias add, an activation; epilogueOf), computed on each
+  /// row's elements before they are written, so that C itself is never
+  /// stored; null when C has none.
+  linalg::GenericOp epilogue;
   int64_t m = 0, k = 0, n = 0;
 };
 
@@ -72,9 +77,54 @@ bool isF32Tensor(Value value) {
   return type && type.getElementType().isF32() && type.hasStaticShape();
 }
 
+/// How an epilogue's input other than C is read for one row's columns
+/// [j0, j0 + w): as C is (a [m, n] tensor), per column (a bias, [n]), per
+/// row ([m]) or once (rank 0).
+enum class EpilogueRead { LikeC, PerColumn, PerRow, Once };
+
+/// How the epilogue reads `input`, if this pass can compute it on a row's
+/// elements: none for a transposed read.
+std::optional<EpilogueRead> epilogueRead(linalg::GenericOp epilogue, OpOperand *input) {
+  AffineMap map = epilogue.getMatchingIndexingMap(input);
+  MLIRContext *ctx = epilogue.getContext();
+  if (map.isIdentity())
+    return EpilogueRead::LikeC;
+  if (map.getNumResults() == 0)
+    return EpilogueRead::Once;
+  if (map.getNumResults() == 1 && map.getResult(0) == getAffineDimExpr(1, ctx))
+    return EpilogueRead::PerColumn;
+  if (map.getNumResults() == 1 && map.getResult(0) == getAffineDimExpr(0, ctx))
+    return EpilogueRead::PerRow;
+  return std::nullopt;
+}
+
+/// Whether `epilogue` (epilogueOf C's matmul) can be computed on vectors of
+/// a row's elements: each input read in a way epilogueRead knows, its
+/// outputs' block arguments unused, and its body elementwise-mappable ops
+/// alone (arith, math: linalg's vectorizer maps them the same way), which
+/// use nothing from outside the body but scalars.
+bool computableOnRows(linalg::GenericOp epilogue) {
+  for (OpOperand *input : epilogue.getDpsInputOperands())
+    if (!epilogueRead(epilogue, input))
+      return false;
+  Block &body = epilogue.getRegion().front();
+  for (BlockArgument output : body.getArguments().drop_front(epilogue.getNumDpsInputs()))
+    if (!output.use_empty())
+      return false;
+  for (Operation &op : body.without_terminator()) {
+    if (!OpTrait::hasElementwiseMappableTraits(&op) || op.getNumRegions() != 0)
+      return false;
+    for (Value operand : op.getOperands())
+      if (operand.getParentBlock() != &body && !operand.getType().isIntOrIndexOrFloat())
+        return false;
+  }
+  return true;
+}
+
 /// `generic` as a NarrowMatmul: a lowered matmul (loops (m, k, n), A read as
-/// [m, k]) on static f32 tensors, m a multiple of kLanes, n at most
-/// `maxColumns`, C a fill.
+/// [m, k]) on static f32 tensors, m a multiple of 4, n at most `maxColumns`,
+/// C a fill, and any epilogue computable on rows (else graphc-tile-matmuls
+/// computes it in its tiles, as the fusion report says).
 std::optional<NarrowMatmul> matchNarrowMatmul(linalg::GenericOp generic, int64_t maxColumns) {
   if (!graphc::isLoweredMatmul(generic) || !generic.hasPureTensorSemantics())
     return std::nullopt;
@@ -99,6 +149,9 @@ std::optional<NarrowMatmul> matchNarrowMatmul(linalg::GenericOp generic, int64_t
     return std::nullopt;
   narrow.destination = fill.getDpsInits()[0];
   narrow.fillValue = fill.getDpsInputs()[0];
+  narrow.epilogue = graphc::epilogueOf(generic);
+  if (narrow.epilogue && !computableOnRows(narrow.epilogue))
+    return std::nullopt;
   if (auto transpose = narrow.rhs.getDefiningOp<linalg::TransposeOp>();
       transpose && transpose.getPermutation() == ArrayRef<int64_t>{1, 0}) {
     narrow.rhs = transpose.getInput();
@@ -226,13 +279,81 @@ SmallVector<Value> accumulateBlock(OpBuilder &b, Location loc, const NarrowMatmu
   return sums;
 }
 
+/// The epilogue's results for `elements`, the elements of C at row `row`
+/// and the columns from `column` (as many as it has lanes): each input read
+/// for those elements, and its body's ops on vectors of them.
+SmallVector<Value> computeEpilogue(OpBuilder &b, Location loc, const NarrowMatmul &narrow,
+                                   Value elements, Value row, Value column) {
+  linalg::GenericOp epilogue = narrow.epilogue;
+  int64_t width = cast<VectorType>(elements.getType()).getNumElements();
+  auto vectorOf = [&](Type scalar) { return VectorType::get({width}, scalar); };
+  Block &body = epilogue.getRegion().front();
+  IRMapping vectors;
+  for (OpOperand *input : epilogue.getDpsInputOperands()) {
+    BlockArgument argument = body.getArgument(input->getOperandNumber());
+    Value source = input->get();
+    if (source == narrow.matmul->getResult(0)) {
+      vectors.map(argument, elements);
+      continue;
+    }
+    Type scalar = argument.getType();
+    Value padding = b.create<arith::ConstantOp>(loc, b.getZeroAttr(scalar));
+    Value value;
+    switch (*epilogueRead(epilogue, input)) {
+    case EpilogueRead::LikeC:
+      value = b.create<vector::TransferReadOp>(
+          loc, vectorOf(scalar), source, ValueRange{row, column}, padding, ArrayRef<bool>{true});
+      break;
+    case EpilogueRead::PerColumn:
+      value = b.create<vector::TransferReadOp>(loc, vectorOf(scalar), source, ValueRange{column},
+                                               padding, ArrayRef<bool>{true});
+      break;
+    case EpilogueRead::PerRow:
+      value = b.create<vector::BroadcastOp>(loc, vectorOf(scalar),
+                                            b.create<tensor::ExtractOp>(loc, source, row));
+      break;
+    case EpilogueRead::Once:
+      value = b.create<vector::BroadcastOp>(loc, vectorOf(scalar),
+                                            b.create<tensor::ExtractOp>(loc, source));
+      break;
+    }
+    vectors.map(argument, value);
+  }
+  for (Operation &op : body.without_terminator()) {
+    SmallVector<Value> operands;
+    for (Value operand : op.getOperands()) {
+      if (Value vector = vectors.lookupOrNull(operand))
+        operands.push_back(vector);
+      else // a scalar from outside the body (computableOnRows)
+        operands.push_back(
+            b.create<vector::BroadcastOp>(loc, vectorOf(operand.getType()), operand));
+    }
+    SmallVector<Type> types;
+    for (Type type : op.getResultTypes())
+      types.push_back(vectorOf(type));
+    Operation *vectorized =
+        b.create(loc, op.getName().getIdentifier(), operands, types, op.getAttrs());
+    vectors.map(op.getResults(), vectorized->getResults());
+  }
+  SmallVector<Value> results;
+  for (Value yielded : body.getTerminator()->getOperands()) {
+    if (Value vector = vectors.lookupOrNull(yielded))
+      results.push_back(vector);
+    else // a block argument or outside value yielded as it is
+      results.push_back(b.create<vector::BroadcastOp>(loc, vectorOf(yielded.getType()), yielded));
+  }
+  return results;
+}
+
 /// Writes the 4 rows of C from `row` whose accumulators are `sums` (one
 /// per column, quads holding partial sums over k): the quads added up, four
 /// columns to a vector (two lane-crossing shuffles and an add a halving),
 /// the fill added unless it is +0 (the sums start at +0), then per row its
-/// n elements gathered by one shuffle per 8 columns and written.
-Value writeRows(OpBuilder &b, Location loc, const NarrowMatmul &narrow, ArrayRef<Value> sums,
-                Value row, Value c) {
+/// n elements gathered by one shuffle per 8 columns and written: into C, or
+/// through the epilogue into its results. Returns the tensors written,
+/// `outputs` updated.
+SmallVector<Value> writeRows(OpBuilder &b, Location loc, const NarrowMatmul &narrow,
+                             ArrayRef<Value> sums, Value row, SmallVector<Value> outputs) {
   Type f32 = b.getF32Type();
   auto lanes = VectorType::get({kLanes}, f32);
   Value zeros = b.create<arith::ConstantOp>(loc, DenseElementsAttr::get(lanes, 0.0f));
@@ -273,12 +394,16 @@ Value writeRows(OpBuilder &b, Location loc, const NarrowMatmul &narrow, ArrayRef
       Value second = t + 1 < columnQuads ? columnSums[t + 1] : columnSums[t];
       Value elements = shuffle(b, loc, columnSums[t], second, mask);
       Value column = b.create<arith::ConstantIndexOp>(loc, 4 * t);
-      c = b.create<vector::TransferWriteOp>(loc, elements, c, ValueRange{rowIndex, column},
-                                            ArrayRef<bool>{true})
-              .getResult();
+      SmallVector<Value> written{elements};
+      if (narrow.epilogue)
+        written = computeEpilogue(b, loc, narrow, elements, rowIndex, column);
+      for (auto [output, value] : llvm::zip_equal(outputs, written))
+        output = b.create<vector::TransferWriteOp>(loc, value, output, ValueRange{rowIndex, column},
+                                                   ArrayRef<bool>{true})
+                     .getResult();
     }
   }
-  return c;
+  return outputs;
 }
 
 /// Groups of 4 rows per step of the row loop: two when their accumulators,
@@ -289,10 +414,13 @@ int64_t groupsPerStep(const NarrowMatmul &narrow) {
 
 /// Replaces `narrow`'s matmul (and its fill) with B's packing and the loop
 /// over steps of 4 or 8 rows of C.
-void computeOverRows(RewriterBase &rewriter, const NarrowMatmul &narrow) {
+void computeOverRows(RewriterBase &rewriter, NarrowMatmul narrow) {
   linalg::GenericOp matmul = narrow.matmul;
   Location loc = matmul.getLoc();
-  rewriter.setInsertionPoint(matmul);
+  // At the epilogue when there is one: what it reads besides C (a bias)
+  // may be computed after the matmul.
+  rewriter.setInsertionPoint(narrow.epilogue ? narrow.epilogue.getOperation()
+                                             : matmul.getOperation());
   Type f32 = rewriter.getF32Type();
   auto lanes = VectorType::get({kLanes}, f32);
   Value bt = narrow.rhs;
@@ -310,8 +438,12 @@ void computeOverRows(RewriterBase &rewriter, const NarrowMatmul &narrow) {
   Value rows = rewriter.create<arith::ConstantIndexOp>(loc, narrow.m);
   int64_t wholeBlocksDepth = narrow.k - narrow.k % kLanes;
   Value zeros = rewriter.create<arith::ConstantOp>(loc, DenseElementsAttr::get(lanes, 0.0f));
+  // What the loop writes: C, or the epilogue's results in its place.
+  SmallVector<Value> destinations{narrow.destination};
+  if (linalg::GenericOp epilogue = narrow.epilogue)
+    destinations = epilogue.getDpsInits();
   auto rowLoop = rewriter.create<scf::ForOp>(
-      loc, zero, rows, rowStep, ValueRange{narrow.destination},
+      loc, zero, rows, rowStep, destinations,
       [&](OpBuilder &b, Location loc, Value row, ValueRange result) {
         SmallVector<Value> sums(groups * narrow.n, zeros);
         if (wholeBlocksDepth > 0) {
@@ -329,21 +461,28 @@ void computeOverRows(RewriterBase &rewriter, const NarrowMatmul &narrow) {
           sums = accumulateBlock(b, loc, narrow, packed, groups, row, k0, /*wholeBlock=*/false,
                                  ValueRange(sums));
         }
-        Value c = result[0];
+        SmallVector<Value> outputs(result);
         for (int64_t g = 0; g < groups; ++g) {
           Value groupRow =
               b.create<arith::AddIOp>(loc, row, b.create<arith::ConstantIndexOp>(loc, 4 * g));
-          c = writeRows(b, loc, narrow, ArrayRef<Value>(sums).slice(g * narrow.n, narrow.n),
-                        groupRow, c);
+          outputs = writeRows(b, loc, narrow, ArrayRef<Value>(sums).slice(g * narrow.n, narrow.n),
+                              groupRow, outputs);
         }
-        b.create<scf::YieldOp>(loc, c);
+        b.create<scf::YieldOp>(loc, outputs);
       });
-  // Each step writes its own rows of C: threads may share them.
+  // Each step writes its own rows: threads may share them.
   rowLoop->setAttr(graphc::graph::GraphDialect::getIndependentIterationsAttrName(),
                    rewriter.getUnitAttr());
   Operation *fill = matmul.getDpsInits()[0].getDefiningOp();
   Operation *transpose = narrow.rhsTransposed ? matmul.getDpsInputs()[1].getDefiningOp() : nullptr;
-  rewriter.replaceOp(matmul, rowLoop.getResults());
+  if (narrow.epilogue) {
+    // The epilogue's results come out of the loop; C, its only reader's
+    // input, goes with it.
+    rewriter.replaceOp(narrow.epilogue, rowLoop.getResults());
+    rewriter.eraseOp(matmul);
+  } else {
+    rewriter.replaceOp(matmul, rowLoop.getResults());
+  }
   for (Operation *unused : {fill, transpose})
     if (unused && unused->use_empty())
       rewriter.eraseOp(unused);
@@ -354,16 +493,20 @@ struct TileNarrowMatmulsPass : graphc::impl::TileNarrowMatmulsBase<TileNarrowMat
 
   void runOnOperation() override {
     func::FuncOp func = getOperation();
-    SmallVector<NarrowMatmul> narrows;
+    SmallVector<linalg::GenericOp> matmuls;
     func.walk([&](linalg::GenericOp generic) {
-      if (std::optional<NarrowMatmul> narrow = matchNarrowMatmul(generic, maxColumns))
-        narrows.push_back(*narrow);
+      if (matchNarrowMatmul(generic, maxColumns))
+        matmuls.push_back(generic);
     });
-    if (narrows.empty())
-      return;
     IRRewriter rewriter(&getContext());
-    for (const NarrowMatmul &narrow : narrows)
-      computeOverRows(rewriter, narrow);
+    // Matched again just before each rewrite: an earlier one may have
+    // replaced what this one reads, or taken its epilogue (an add of two
+    // matmuls' results is the epilogue of both; the first computes it and
+    // reads the second's result, which then has no epilogue). Only the
+    // rewritten matmul is erased, so the others stay valid.
+    for (linalg::GenericOp matmul : matmuls)
+      if (std::optional<NarrowMatmul> narrow = matchNarrowMatmul(matmul, maxColumns))
+        computeOverRows(rewriter, *narrow);
   }
 };
 

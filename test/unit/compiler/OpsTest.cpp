@@ -261,12 +261,13 @@ TEST(MatmulOp, NarrowProductsOverRowsAreWithinTheDotProductBound) {
   // counted twice is off by |x w|, about 1, far past it. 84 and 37 inputs
   // leave a partial block of 16 to pad; 12 outputs take one group of 4 rows
   // per step (24 accumulators), 10 and 3 two; a batch of 44 is no multiple
-  // of 8, so one group.
+  // of 8, so one group; k of 3 and 5 is a padded block alone, and one
+  // output a single accumulator.
   struct Case {
     int64_t batch, in, out;
   };
   for (Case c : std::vector<Case>{{48, 64, 10}, {48, 84, 10}, {48, 37, 12}, {48, 16, 3},
-                                  {44, 64, 10}}) {
+                                  {44, 64, 10}, {4, 3, 1}, {8, 5, 12}}) {
     SCOPED_TRACE(std::to_string(c.batch) + " x " + std::to_string(c.in) + " -> " +
                  std::to_string(c.out));
     Tensor w = random({c.out, c.in}), b = random({c.out}), x = random({c.batch, c.in});
@@ -276,6 +277,17 @@ TEST(MatmulOp, NarrowProductsOverRowsAreWithinTheDotProductBound) {
     layer.loadStateDict({{"weight", w}, {"bias", b}});
     auto compiled = g::trace(layer, x, staticBatch).compile();
     Tensor y = compiled(x);
+    // With a ReLU after it, the bias add and the ReLU are the matmul's
+    // epilogue, computed on each row before it is written (no closer to
+    // the exact value than the bound: ReLU moves nothing apart).
+    auto withRelu = g::trace(
+                        layer, {{"x", {c.batch, c.in}}},
+                        [&](const std::vector<g::Tensor> &xs) {
+                          return std::vector<g::Tensor>{g::relu(layer(xs[0]))};
+                        },
+                        staticBatch)
+                        .compile();
+    Tensor activated = withRelu(x);
     const float *xs = x.data<float>(), *ws = w.data<float>(), *bs = b.data<float>();
     for (int64_t row = 0; row < c.batch; ++row)
       for (int64_t column = 0; column < c.out; ++column) {
@@ -288,6 +300,9 @@ TEST(MatmulOp, NarrowProductsOverRowsAreWithinTheDotProductBound) {
         double bound = double(c.in + 2) * std::ldexp(1.0, -24) * magnitude;
         ASSERT_LE(std::fabs(y.data<float>()[row * c.out + column] - exact), bound)
             << "row " << row << ", column " << column;
+        ASSERT_LE(std::fabs(activated.data<float>()[row * c.out + column] - std::max(exact, 0.0)),
+                  bound)
+            << "with ReLU: row " << row << ", column " << column;
       }
     // Each row is computed the same way wherever it falls (another lane of
     // its quad, another group): the input's rows rotated by 1 and by 4 give
