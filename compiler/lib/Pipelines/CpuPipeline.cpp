@@ -191,9 +191,17 @@ void graphc::buildMemRefToLLVMPipeline(OpPassManager &pm, const CpuPipelineOptio
   lowerLoops.addPass(createLowerAffinePass());
   lowerLoops.addPass(createConvertVectorToLLVMPass());
   pm.addPass(createFinalizeMemRefToLLVMConversionPass());
-  // Intrinsics where LLVM has them; libm for the rest (tanh).
+  // Intrinsics where LLVM has them; libm for the rest (tanh, erf).
   pm.addNestedPass<func::FuncOp>(createConvertMathToLLVMPass());
   pm.addPass(createConvertMathToLibmPass());
+  // The libm conversion calls its function once per element of a vector
+  // (a matmul tile's tanh epilogue, vector<8x32xf32>), through
+  // vector.extract and vector.insert that it creates after the vector
+  // conversion above: those are lowered here. Left alone, they reached the
+  // LLVM IR translation as unrealized casts, which failed it and then
+  // crashed in the OpenMP finalization (a Linear followed by Tanh did not
+  // compile; graphc_difftest seed 1164).
+  pm.addNestedPass<func::FuncOp>(createConvertVectorToLLVMPass());
   OpPassManager &lowerScalars = pm.nest<func::FuncOp>();
   lowerScalars.addPass(createArithToLLVMConversionPass());
   lowerScalars.addPass(createConvertIndexToLLVMPass());

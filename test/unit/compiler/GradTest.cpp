@@ -274,3 +274,17 @@ TEST(NoGrad, DetachAndNoGradGuardCutTheGradient) {
             }),
             (std::vector<double>{3.0, -4.0, 6.0}));
 }
+
+TEST(TmpGrad, Seed1061) {
+  gradCheck("a a^T", {f64({3, 2})},
+            [](auto &x) { return g::matmul(x[0], g::transpose(x[0], 0, 1)); });
+  gradCheck("(0.75 + x^T) * p", {f64({2, 3}), f64({1})}, [](auto &x) {
+    g::Tensor v11 = (g::transpose(x[0], 0, 1) + 0.75) * x[1];
+    return g::matmul(v11, g::transpose(v11, 0, 1));
+  });
+  gradCheck("select", {f64({2, 3}), f64({1}), f64({3, 1}), f64({1})}, [](auto &x) {
+    g::Tensor v11 = (g::transpose(x[0], 0, 1) + 0.75) * x[1];
+    g::Tensor v15 = g::where(g::ne(v11, x[2]), v11, x[3]);
+    return g::matmul(v15, g::transpose(v15, 0, 1));
+  });
+}
