@@ -140,8 +140,8 @@ func.func @narrow_epilogue(%x: tensor<16x16xf32>, %w: tensor<16x10xf32>, %bias: 
 }
 
 // Tests two narrow matmuls whose results one add reads (the epilogue of
-// both): the first computes it, reading the second's result for each row's
-// columns; the second, left without an epilogue, writes its own C first.
+// the first alone, epilogueOf): the first computes it, reading the second's
+// result for each row's columns; the second writes its own C first.
 // CHECK-LABEL: func.func @shared_epilogue
 // CHECK-NOT: linalg.generic
 // CHECK: %[[SECOND:.*]] = scf.for {{.*}} -> (tensor<16x10xf32>)

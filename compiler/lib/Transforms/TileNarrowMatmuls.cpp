@@ -500,10 +500,9 @@ struct TileNarrowMatmulsPass : graphc::impl::TileNarrowMatmulsBase<TileNarrowMat
     });
     IRRewriter rewriter(&getContext());
     // Matched again just before each rewrite: an earlier one may have
-    // replaced what this one reads, or taken its epilogue (an add of two
-    // matmuls' results is the epilogue of both; the first computes it and
-    // reads the second's result, which then has no epilogue). Only the
-    // rewritten matmul is erased, so the others stay valid.
+    // replaced what this one reads (its result, as A or through an
+    // epilogue). Only the rewritten matmul is erased, so the others stay
+    // valid.
     for (linalg::GenericOp matmul : matmuls)
       if (std::optional<NarrowMatmul> narrow = matchNarrowMatmul(matmul, maxColumns))
         computeOverRows(rewriter, *narrow);

@@ -277,9 +277,9 @@ TEST(NoGrad, DetachAndNoGradGuardCutTheGradient) {
 
 // A tensor multiplied by its own transpose: its gradient takes both
 // operands' contributions (dA = G A + G^T A), also through a scale and a
-// select before it (the shape of graphc_difftest seed 1061's program, whose
-// float32 gradient at a dynamic batch still disagrees; docs/performance.md,
-// session 30).
+// select before it (the shape of graphc_difftest seed 1061's program; its
+// wrong gradient came from the mask in a matmul's tiles:
+// MatmulOp.EpilogueOverAMaskKeepsItsBytes).
 TEST(GradCheck, MatmulWithItsOwnTranspose) {
   gradCheck("a a^T", {f64({3, 2})},
             [](auto &x) { return g::matmul(x[0], g::transpose(x[0], 0, 1)); });
@@ -293,3 +293,4 @@ TEST(GradCheck, MatmulWithItsOwnTranspose) {
     return g::matmul(v15, g::transpose(v15, 0, 1));
   });
 }
+

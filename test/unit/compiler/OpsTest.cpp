@@ -322,6 +322,46 @@ TEST(MatmulOp, NarrowProductsOverRowsAreWithinTheDotProductBound) {
   }
 }
 
+TEST(MatmulOp, EpilogueOverAMaskKeepsItsBytes) {
+  // A comparison, an add to a matmul's result and selects on the comparison:
+  // fused, one elementwise op reading a matmul's result and yielding the mask
+  // beside its values (the shape of a gradient through a select). Computed in
+  // the matmul's register tiles, the mask was read and written as vectors of
+  // i1, which LLVM keeps in memory as packed bits where a tensor of i1 has a
+  // byte per element: the sum over the mask's false elements came out wrong
+  // (graphc_difftest seed 1061). Against double-precision loops, at dynamic
+  // batches below, at and past a 32-wide tile.
+  Tensor g3 = random({3, 3}, GRAPHC_DTYPE_F32, -2, 2, 8);
+  g::nn::Module none;
+  auto compiled = g::trace(
+                      none, {{"x", {1, 3}}, {"o", {1, 3}}},
+                      [&](const std::vector<g::Tensor> &xs) {
+                        g::Tensor xt = g::transpose(xs[0], 0, 1), ot = g::transpose(xs[1], 0, 1);
+                        g::Tensor mask = g::gt(xt, 0.5);
+                        g::Tensor sum = g::matmul(g::constant(g3), xt) + ot;
+                        g::Tensor kept = g::where(mask, sum, 0.0) * xt;
+                        g::Tensor dropped = g::where(mask, 0.0, sum);
+                        return std::vector<g::Tensor>{kept.sum(), dropped.sum()};
+                      })
+                      .compile();
+  for (int64_t batch : {1, 3, 9, 33, 40}) {
+    Tensor x = random({batch, 3}, GRAPHC_DTYPE_F32, -2, 2, 7),
+           o = random({batch, 3}, GRAPHC_DTYPE_F32, -2, 2, 9);
+    std::vector<Tensor> sums = compiled.run({x, o});
+    double kept = 0, dropped = 0;
+    for (int64_t i = 0; i < 3; ++i)
+      for (int64_t b = 0; b < batch; ++b) {
+        double xt = x.data<float>()[b * 3 + i], sum = o.data<float>()[b * 3 + i];
+        for (int64_t k = 0; k < 3; ++k)
+          sum += double(g3.data<float>()[i * 3 + k]) * x.data<float>()[b * 3 + k];
+        (xt > 0.5 ? kept : dropped) += xt > 0.5 ? sum * xt : sum;
+      }
+    EXPECT_NEAR(sums.at(0).data<float>()[0], kept, 1e-4 * (1 + std::abs(kept))) << "batch " << batch;
+    EXPECT_NEAR(sums.at(1).data<float>()[0], dropped, 1e-4 * (1 + std::abs(dropped)))
+        << "batch " << batch;
+  }
+}
+
 TEST(Conv2dOp, StridesPaddingDilationGroups) {
   struct Case {
     std::vector<int64_t> input, weight;
