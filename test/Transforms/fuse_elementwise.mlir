@@ -243,3 +243,43 @@ func.func @two_results(%x: tensor<8xf32>) -> (tensor<8xf32>, tensor<8xf32>) {
   } -> tensor<8xf32>
   return %1, %0#1 : tensor<8xf32>, tensor<8xf32>
 }
+
+// -----
+
+#s = affine_map<() -> ()>
+
+// Tests that a comparison reading a parameter that the function updates in
+// place (result 1, graph.updates_argument = 0) is not fused into a consumer
+// that comes after the update: the read would follow the write, and the
+// parameter could not be updated in place (graphc_difftest seed 2095). The
+// comparison stays before the update; the select after it reads its mask.
+// CHECK-LABEL: func.func @read_before_update
+// CHECK: arith.cmpf oge
+// CHECK: linalg.yield
+// CHECK: arith.subf
+// CHECK: linalg.yield
+// CHECK: arith.select
+func.func @read_before_update(%p: tensor<f32>, %x: tensor<f32>, %g: tensor<f32>)
+    -> (tensor<f32>, tensor<f32> {graph.updates_argument = 0 : i64}) {
+  %e = tensor.empty() : tensor<f32>
+  %ei = tensor.empty() : tensor<i1>
+  %mask = linalg.generic {indexing_maps = [#s, #s, #s], iterator_types = []}
+      ins(%x, %p : tensor<f32>, tensor<f32>) outs(%ei : tensor<i1>) {
+  ^bb0(%a: f32, %b: f32, %o: i1):
+    %c = arith.cmpf oge, %a, %b : f32
+    linalg.yield %c : i1
+  } -> tensor<i1>
+  %updated = linalg.generic {indexing_maps = [#s, #s, #s], iterator_types = []}
+      ins(%p, %g : tensor<f32>, tensor<f32>) outs(%e : tensor<f32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %d = arith.subf %a, %b : f32
+    linalg.yield %d : f32
+  } -> tensor<f32>
+  %selected = linalg.generic {indexing_maps = [#s, #s, #s, #s], iterator_types = []}
+      ins(%mask, %x, %g : tensor<i1>, tensor<f32>, tensor<f32>) outs(%e : tensor<f32>) {
+  ^bb0(%m: i1, %a: f32, %b: f32, %o: f32):
+    %v = arith.select %m, %a, %b : f32
+    linalg.yield %v : f32
+  } -> tensor<f32>
+  return %selected, %updated : tensor<f32>, tensor<f32>
+}
