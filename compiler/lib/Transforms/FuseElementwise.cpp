@@ -6,7 +6,7 @@
 // join. This pass merges producer/consumer chains of elementwise generics into
 // one loop nest with MLIR's elementwise fusion (linalg::fuseElementwiseOps),
 // in a pattern of our own that differs from upstream's
-// --linalg-fuse-elementwise-ops in three ways:
+// --linalg-fuse-elementwise-ops in four ways:
 //
 // - A producer with several uses is fused too: training reads forward
 //   activations again in the backward pass, and a bias add feeds both the
@@ -21,6 +21,9 @@
 // - A producer is not fused into a consumer that reads it through a broadcast
 //   (a bias read for every row), which would compute each of its elements
 //   once per row.
+// - A producer that reads an argument updated in place (an optimizer's
+//   parameter) is not fused into a consumer after the argument's update: the
+//   read would follow the write, and the update could not be in place.
 //
 // linalg.reduce ops are generalized first, so that a single-use elementwise
 // producer (the cross-entropy's product with the one-hot target, the

@@ -544,7 +544,10 @@ def FuseElementwise : Pass<"graphc-fuse-elementwise", "mlir::func::FuncOp"> {
     result for them, and the producer is gone. Nothing is fused into a
     multiply-accumulate generic (matmuls and convolutions, which the tiling
     passes take) or through a broadcast (which would compute an element once
-    per row); a reduction takes only producers it alone uses. linalg.reduce
+    per row); a reduction takes only producers it alone uses; a producer
+    reading an argument updated in place (a result marked
+    graph.updates_argument) is not fused into a consumer after that update,
+    unless the update is the producer itself. linalg.reduce
     ops are generalized first. Each fused op's location fuses its parts'
     locations. Runs on tensors, before the tiling passes; results are
     bitwise unchanged.
