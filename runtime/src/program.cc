@@ -469,6 +469,30 @@ graphc_status_t runEntry(graphc_program_t* program, const graphc_model_entry_t& 
   }
 }
 
+// The argument checks graphc_program_run and graphc_program_run_into (`api`)
+// share: no NULL or negative argument, `entry_name` an entry point of the
+// program's model, `num_results` its results. Sets `entry`; returns the
+// status to report, or NULL.
+graphc_status_t findCalledEntry(const char* api, graphc_program_t* program,
+                                const char* entry_name, const graphc_tensor_t* const* data,
+                                int32_t num_data, const void* results, int32_t num_results,
+                                const graphc_model_entry_t** entry) {
+  if (!program || !entry_name || (num_data > 0 && !data) || num_data < 0 ||
+      (num_results > 0 && !results) || num_results < 0)
+    return make_status(GRAPHC_INVALID_ARGUMENT, std::string(api) + ": NULL or negative argument");
+  try {
+    graphc_status_t status = nullptr;
+    *entry = findEntry(program, entry_name, &status);
+    if (!*entry) return status;
+    if (num_results == (*entry)->num_results) return nullptr;
+    return make_status(GRAPHC_INVALID_ARGUMENT,
+                       std::string("'") + (*entry)->name + "' returns " +
+                           std::to_string((*entry)->num_results) + " results, " +
+                           std::to_string(num_results) + " tensors were given for them");
+  }
+  GRAPHC_CATCH_ALL_RETURN_STATUS(api)
+}
+
 // The entry points with one input and at most one target (forward,
 // train_step, eval): anything else is for graphc_program_run. Sets
 // `numData` to how many of {input, target} the entry takes.
@@ -1103,20 +1127,15 @@ graphc_status_t graphc_program_run(graphc_program_t* program, const char* entry_
                                    const graphc_tensor_t* const* data, int32_t num_data,
                                    double learning_rate, graphc_tensor_t** out_results,
                                    int32_t num_results) {
-  if (!program || !entry_name || (num_data > 0 && !data) || num_data < 0 ||
-      (num_results > 0 && !out_results) || num_results < 0)
-    return make_status(GRAPHC_INVALID_ARGUMENT, "graphc_program_run: NULL or negative argument");
+  const graphc_model_entry_t* entry = nullptr;
+  if (graphc_status_t status = findCalledEntry("graphc_program_run", program, entry_name, data,
+                                               num_data, out_results, num_results, &entry))
+    return status;
   try {
-    graphc_status_t status = nullptr;
-    const graphc_model_entry_t* entry = findEntry(program, entry_name, &status);
-    if (!entry) return status;
-    if (num_results != entry->num_results)
-      return make_status(GRAPHC_INVALID_ARGUMENT,
-                         std::string("'") + entry->name + "' returns " +
-                             std::to_string(entry->num_results) + " results, room was given for " +
-                             std::to_string(num_results));
     Results results(entry->num_results);
-    if ((status = runEntry(program, *entry, data, num_data, learning_rate, results))) return status;
+    if (graphc_status_t status =
+            runEntry(program, *entry, data, num_data, learning_rate, results))
+      return status;
     for (int32_t i = 0; i < num_results; ++i) out_results[i] = results.take(i);
     return nullptr;
   }
@@ -1127,19 +1146,11 @@ graphc_status_t graphc_program_run_into(graphc_program_t* program, const char* e
                                         const graphc_tensor_t* const* data, int32_t num_data,
                                         double learning_rate, graphc_tensor_t* const* results,
                                         int32_t num_results) {
-  if (!program || !entry_name || (num_data > 0 && !data) || num_data < 0 ||
-      (num_results > 0 && !results) || num_results < 0)
-    return make_status(GRAPHC_INVALID_ARGUMENT,
-                       "graphc_program_run_into: NULL or negative argument");
+  const graphc_model_entry_t* entry = nullptr;
+  if (graphc_status_t status = findCalledEntry("graphc_program_run_into", program, entry_name,
+                                               data, num_data, results, num_results, &entry))
+    return status;
   try {
-    graphc_status_t status = nullptr;
-    const graphc_model_entry_t* entry = findEntry(program, entry_name, &status);
-    if (!entry) return status;
-    if (num_results != entry->num_results)
-      return make_status(GRAPHC_INVALID_ARGUMENT,
-                         std::string("'") + entry->name + "' returns " +
-                             std::to_string(entry->num_results) + " results, " +
-                             std::to_string(num_results) + " tensors were given for them");
     Results given(entry->num_results, results);
     return runEntry(program, *entry, data, num_data, learning_rate, given);
   }

@@ -33,38 +33,8 @@ bool graphc::isLoweredMatmul(linalg::GenericOp generic) {
 
 namespace {
 
-/// Whether `value` is a tensor of i1 (a mask).
-bool isMask(Value value) {
-  auto type = dyn_cast<ShapedType>(value.getType());
-  return type && type.getElementType().isInteger(1);
-}
-
-/// The all-parallel generic that could compute `mac`'s result in its tiles
-/// (epilogueOf's checks but the last).
-linalg::GenericOp epilogueCandidate(linalg::GenericOp mac);
-
-} // namespace
-
-linalg::GenericOp graphc::epilogueOf(linalg::GenericOp mac) {
-  linalg::GenericOp epilogue = epilogueCandidate(mac);
-  if (!epilogue)
-    return nullptr;
-  // One reading the results of several multiply-accumulates (the add of two
-  // matmuls' results in a gradient, dA = G A + G^T A) is the epilogue of the
-  // first of them only, so that the fusion report names one loop nest for
-  // it, the one that computes it.
-  for (OpOperand *input : epilogue.getDpsInputOperands()) {
-    if (input->get() == mac->getResult(0))
-      break;
-    auto other = input->get().getDefiningOp<linalg::GenericOp>();
-    if (other && isMultiplyAccumulate(other) && epilogueCandidate(other) == epilogue)
-      return nullptr;
-  }
-  return epilogue;
-}
-
-namespace {
-
+/// The all-parallel generic that could compute `mac`'s result in its tiles:
+/// epilogueOf's checks but the one among several multiply-accumulates.
 linalg::GenericOp epilogueCandidate(linalg::GenericOp mac) {
   if (mac->getNumResults() != 1 || !mac->getResult(0).hasOneUse())
     return nullptr;
@@ -103,16 +73,32 @@ linalg::GenericOp epilogueCandidate(linalg::GenericOp mac) {
   // mask's (a select on a comparison in a matmul's epilogue gave a wrong
   // gradient: graphc_difftest seed 1061). Such an epilogue is its own loop,
   // whose scalar i1 accesses LLVM keeps byte-wise.
-  for (Value operand : epilogue->getOperands())
-    if (isMask(operand))
-      return nullptr;
-  for (Value result : epilogue->getResults())
-    if (isMask(result))
-      return nullptr;
+  auto isMask = [](Type type) { return getElementTypeOrSelf(type).isInteger(1); };
+  if (llvm::any_of(epilogue->getOperandTypes(), isMask) ||
+      llvm::any_of(epilogue->getResultTypes(), isMask))
+    return nullptr;
   return epilogue;
 }
 
 } // namespace
+
+linalg::GenericOp graphc::epilogueOf(linalg::GenericOp mac) {
+  linalg::GenericOp epilogue = epilogueCandidate(mac);
+  if (!epilogue)
+    return nullptr;
+  // One reading the results of several multiply-accumulates (the add of two
+  // matmuls' results in a gradient, dA = G A + G^T A) is the epilogue of the
+  // first of them only, so that the fusion report names one loop nest for
+  // it, the one that computes it.
+  for (OpOperand *input : epilogue.getDpsInputOperands()) {
+    if (input->get() == mac->getResult(0))
+      break;
+    auto other = input->get().getDefiningOp<linalg::GenericOp>();
+    if (other && isMultiplyAccumulate(other) && epilogueCandidate(other) == epilogue)
+      return nullptr;
+  }
+  return epilogue;
+}
 
 bool graphc::isMultiplyAccumulate(linalg::GenericOp generic) {
   return generic.getNumDpsInputs() == 2 && generic.getNumDpsInits() == 1 &&

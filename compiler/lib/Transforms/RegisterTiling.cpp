@@ -326,13 +326,4 @@ LogicalResult vectorizeRegisterTiles(func::FuncOp func, ArrayRef<linalg::Generic
   return canonicalize(func, std::move(patterns));
 }
 
-LogicalResult lowerTransposesToShuffles(ArrayRef<Operation *> roots, RewritePatternSet &&patterns) {
-  vector::VectorTransformsOptions options;
-  options.setVectorTransposeLowering(vector::VectorTransposeLowering::Shuffle16x16);
-  vector::populateVectorTransposeLoweringPatterns(patterns, options);
-  GreedyRewriteConfig config;
-  config.strictMode = GreedyRewriteStrictness::ExistingAndNewOps;
-  return applyOpPatternsAndFold(roots, std::move(patterns), config);
-}
-
 } // namespace graphc::register_tiling

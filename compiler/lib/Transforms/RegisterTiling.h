@@ -74,12 +74,6 @@ mlir::LogicalResult splitPartialTile(
 /// with `patterns`, to `root`.
 mlir::LogicalResult canonicalize(mlir::Operation *root, mlir::RewritePatternSet &&patterns);
 
-/// Lowers the 16 x 16 vector.transposes among `roots` (and what they become)
-/// to upstream's 16 x 16 shuffle network, 64 two-source shuffles on AVX-512,
-/// with `patterns` applied to the same ops; other ops are left alone.
-mlir::LogicalResult lowerTransposesToShuffles(llvm::ArrayRef<mlir::Operation *> roots,
-                                              mlir::RewritePatternSet &&patterns);
-
 /// The inner steps, for the output tiles `tiles` of the outer tiling: when
 /// `dropUnitLoops`, drops each tile's unit loops; tiles its reduction loops
 /// by 1 (innermost, in order) and drops the new unit loops again (a

@@ -96,7 +96,12 @@ struct VectorizeTransposesPass : graphc::impl::VectorizeTransposesBase<Vectorize
           blockReads.push_back(read);
     RewritePatternSet patterns(ctx);
     vector::populateVectorTransferPermutationMapLoweringPatterns(patterns);
-    if (failed(lowerTransposesToShuffles(blockReads, std::move(patterns))))
+    vector::VectorTransformsOptions options;
+    options.setVectorTransposeLowering(vector::VectorTransposeLowering::Shuffle16x16);
+    vector::populateVectorTransposeLoweringPatterns(patterns, options);
+    GreedyRewriteConfig config;
+    config.strictMode = GreedyRewriteStrictness::ExistingAndNewOps;
+    if (failed(applyOpPatternsAndFold(blockReads, std::move(patterns), config)))
       signalPassFailure();
   }
 };

@@ -245,14 +245,22 @@ TEST(ProgramTest, RefusesInconsistentModelDescriptions) {
   graphc_status_free(status);
 }
 
-TEST(ProgramTest, RunTakesAnEntryPointsInputsAndTargetsInTableOrder) {
+// run and runInto's tests: a program over the fake model with w = (2, 3),
+// an input x of two rows and a per-row scale.
+class ProgramRunTest : public ::testing::Test {
+ protected:
+  ProgramRunTest() {
+    Tensor w = program.tensor("w");
+    w.data<float>()[0] = 2;
+    w.data<float>()[1] = 3;
+  }
   FakeModel fake;
-  Program program(&fake.model);
-  Tensor w = program.tensor("w");
-  w.data<float>()[0] = 2;
-  w.data<float>()[1] = 3;
+  Program program{&fake.model};
   Tensor x = Tensor::fromData(std::vector<float>{1, 1, 0, 2}, {2, 2});
   Tensor scale = Tensor::fromData(std::vector<float>{10, -1}, {2});
+};
+
+TEST_F(ProgramRunTest, RunTakesAnEntryPointsInputsAndTargetsInTableOrder) {
   // Two inputs: y = (x . w) * scale = (5 * 10, 6 * -1).
   std::vector<Tensor> y = program.run("scaled", {x, scale});
   ASSERT_EQ(y.size(), 1u);
@@ -276,14 +284,7 @@ TEST(ProgramTest, RunTakesAnEntryPointsInputsAndTargetsInTableOrder) {
             std::string::npos);
 }
 
-TEST(ProgramTest, RunIntoWritesTheCallersTensorsAndChecksThem) {
-  FakeModel fake;
-  Program program(&fake.model);
-  Tensor w = program.tensor("w");
-  w.data<float>()[0] = 2;
-  w.data<float>()[1] = 3;
-  Tensor x = Tensor::fromData(std::vector<float>{1, 1, 0, 2}, {2, 2});
-  Tensor scale = Tensor::fromData(std::vector<float>{10, -1}, {2});
+TEST_F(ProgramRunTest, RunIntoWritesTheCallersTensorsAndChecksThem) {
   // y = (x . w) * scale, written where the caller says, every call.
   Tensor y = Tensor::fromData(std::vector<float>{7, 7}, {2});
   void* where = y.data<float>();
